@@ -1,0 +1,80 @@
+using System.CommandLine;
+using Pgway.Model;
+using Pgway.Rendering;
+
+namespace Pgway.Cli.Commands;
+
+/// <summary><c>pgway render haproxy|pgservice</c>: configuration for the tools pgway works beside.</summary>
+internal static class RenderCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var render = new Command("render", "Render configuration for other tools from the inventory");
+        render.Subcommands.Add(Haproxy(context));
+        render.Subcommands.Add(PgService(context));
+        return render;
+    }
+
+    private static Command Haproxy(CliContext context)
+    {
+        var config = CommonOptions.Config();
+        var cluster = CommonOptions.Cluster();
+        var node = new Option<string?>("--node") { Description = "Render for the node at this address: the services of every cluster it belongs to" };
+        var command = new Command("haproxy", "An haproxy.cfg equivalent to Pigsty's: one listen section per service") { config, node, cluster };
+        command.SetAction(parse =>
+        {
+            if (InventoryInput.Load(context, parse.GetValue(config)!, showWarnings: false) is not { } topology)
+            {
+                return 1;
+            }
+            var address = parse.GetValue(node);
+            IReadOnlyList<Cluster>? clusters;
+            if (address is not null)
+            {
+                clusters = [.. topology.ClustersOnNode(address)];
+                if (clusters.Count == 0)
+                {
+                    context.Error.WriteLine($"no instance of any cluster is on node '{address}' in {topology.SourceFile}");
+                    return 1;
+                }
+            }
+            else
+            {
+                clusters = InventoryInput.Select(context, topology, parse.GetValue(cluster));
+                if (clusters is null)
+                {
+                    return 1;
+                }
+                if (clusters.Count > 1)
+                {
+                    // Every cluster listens on the same default ports, so one haproxy cannot serve them all.
+                    context.Error.WriteLine($"the inventory has {clusters.Count} clusters: choose one with --cluster, or a node with --node");
+                    return 1;
+                }
+            }
+            var statsPort = clusters[0].Instances.FirstOrDefault()?.Variables["haproxy_exporter_port"]?.ToObject<int?>() ?? 9101;
+            context.Output.Write(HaproxyConfigRenderer.Render(clusters, topology.SourceFile, address ?? clusters[0].Name, statsPort));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command PgService(CliContext context)
+    {
+        var config = CommonOptions.Config();
+        var cluster = CommonOptions.Cluster();
+        var database = new Option<string?>("--db", "-d") { Description = "Write this dbname into every entry" };
+        var command = new Command("pgservice", "A libpq pg_service.conf with one entry per service") { config, cluster, database };
+        command.SetAction(parse =>
+        {
+            if (InventoryInput.Load(context, parse.GetValue(config)!, showWarnings: false) is not { } topology ||
+                InventoryInput.Select(context, topology, parse.GetValue(cluster)) is not { } clusters)
+            {
+                return 1;
+            }
+            context.Output.Write(PgServiceRenderer.Render(clusters, topology.SourceFile, parse.GetValue(database)));
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,21 @@
+using System.CommandLine;
+using Pgway.Cli.Commands;
+
+namespace Pgway.Cli;
+
+/// <summary>The <c>pgway</c> command line.</summary>
+internal static class PgwayCommand
+{
+    public static RootCommand Create(CliContext context)
+    {
+        var root = new RootCommand("pgway: a PostgreSQL service gateway — stable service ports for an HA cluster");
+        root.Subcommands.Add(CheckCommand.Create(context));
+        root.Subcommands.Add(ServicesCommand.Create(context));
+        root.Subcommands.Add(UrlsCommand.Create(context));
+        root.Subcommands.Add(RenderCommand.Create(context));
+        return root;
+    }
+
+    public static Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default) =>
+        Create(context).Parse(args).InvokeAsync(new InvocationConfiguration { Output = context.Output, Error = context.Error }, cancellationToken);
+}

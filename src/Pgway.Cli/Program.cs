@@ -1,0 +1,3 @@
+using Pgway.Cli;
+
+return await PgwayCommand.RunAsync(args, CliContext.ForConsole());

@@ -1,0 +1,6 @@
+using System.Collections.Immutable;
+
+namespace Pgway.Configuration;
+
+/// <summary>A cluster as found in the inventory: its group-level variables and its hosts in order.</summary>
+internal sealed record ClusterSource(string Name, VariableSet Variables, ImmutableArray<HostSource> Hosts, SourceLocation Location);

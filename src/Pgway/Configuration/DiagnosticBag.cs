@@ -1,0 +1,29 @@
+using System.Collections.Immutable;
+
+namespace Pgway.Configuration;
+
+/// <summary>
+/// Collects every problem of one load, so a user fixes a file in one pass
+/// instead of one error per run.
+/// </summary>
+internal sealed class DiagnosticBag
+{
+    private readonly List<Diagnostic> _items = [];
+
+    public bool HasErrors { get; private set; }
+
+    public void Error(SourceLocation location, string message)
+    {
+        _items.Add(new Diagnostic(DiagnosticSeverity.Error, location, message));
+        HasErrors = true;
+    }
+
+    public void Warning(SourceLocation location, string message) =>
+        _items.Add(new Diagnostic(DiagnosticSeverity.Warning, location, message));
+
+    /// <summary>In file order, so the report reads top to bottom.</summary>
+    public ImmutableArray<Diagnostic> ToImmutable() =>
+        [.. _items.OrderBy(d => d.Location.File, StringComparer.Ordinal)
+                  .ThenBy(d => d.Location.Line)
+                  .ThenBy(d => d.Location.Column)];
+}

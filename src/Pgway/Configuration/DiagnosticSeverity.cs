@@ -1,0 +1,8 @@
+namespace Pgway.Configuration;
+
+/// <summary>How much a configuration problem matters: errors stop pgway from using the file.</summary>
+public enum DiagnosticSeverity
+{
+    Warning,
+    Error,
+}

@@ -1,0 +1,90 @@
+using System.Collections.Frozen;
+using Newtonsoft.Json.Linq;
+using Pgway.Model;
+
+namespace Pgway.Configuration;
+
+/// <summary>Builds typed <see cref="Instance"/>s from a cluster's hosts, checking each identity variable.</summary>
+internal sealed class InstanceBuilder(DiagnosticBag diagnostics)
+{
+    private static readonly FrozenDictionary<string, InstanceRole> Roles = new Dictionary<string, InstanceRole>
+    {
+        ["primary"] = InstanceRole.Primary,
+        ["replica"] = InstanceRole.Replica,
+        ["offline"] = InstanceRole.Offline,
+        ["standby"] = InstanceRole.Standby,
+        ["delayed"] = InstanceRole.Delayed,
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    public Instance? Build(string cluster, HostSource host)
+    {
+        var variables = host.Variables;
+        var ok = true;
+        int Int(string name, int fallback, int min, int max)
+        {
+            if (variables[name] is not { } variable || variable.Value.Type == JTokenType.Null)
+            {
+                return fallback;
+            }
+            if (MappingReader.TryInt(variable.Value, out var value) && value >= min && value <= max)
+            {
+                return value;
+            }
+            diagnostics.Error(variable.Location, $"{name} of '{host.Address}' must be an integer from {min} to {max}, got '{variable.Value}'");
+            ok = false;
+            return fallback;
+        }
+
+        var seq = -1;
+        if (variables.Value("pg_seq") is null)
+        {
+            diagnostics.Error(host.Location, $"host '{host.Address}' of cluster '{cluster}' has no pg_seq (the instance number, e.g. pg_seq: 1)");
+            ok = false;
+        }
+        else
+        {
+            seq = Int("pg_seq", -1, 0, 1_000_000);
+        }
+
+        var role = InstanceRole.Replica;
+        if (variables["pg_role"] is not { } roleVariable || roleVariable.Value.Type == JTokenType.Null)
+        {
+            diagnostics.Error(host.Location, $"host '{host.Address}' of cluster '{cluster}' has no pg_role (primary, replica or offline)");
+            ok = false;
+        }
+        else if (!Roles.TryGetValue(roleVariable.Value.ToString(), out role))
+        {
+            var text = roleVariable.Value.ToString();
+            diagnostics.Error(roleVariable.Location, $"pg_role '{text}' of '{host.Address}' is not one of {string.Join(", ", Roles.Keys)}{Suggestions.DidYouMean(text, Roles.Keys)}");
+            ok = false;
+        }
+
+        var offline = false;
+        if (variables["pg_offline_query"] is { } offlineVariable && offlineVariable.Value.Type != JTokenType.Null)
+        {
+            if (offlineVariable.Value.Type == JTokenType.Boolean)
+            {
+                offline = offlineVariable.Value.Value<bool>();
+            }
+            else
+            {
+                diagnostics.Error(offlineVariable.Location, $"pg_offline_query of '{host.Address}' must be true or false, got '{offlineVariable.Value}'");
+                ok = false;
+            }
+        }
+
+        var weight = Int("pg_weight", 100, 0, 255);
+        var pgPort = Int("pg_port", 5432, 1, 65535);
+        var pgbouncerPort = Int("pgbouncer_port", 6432, 1, 65535);
+        var patroniPort = Int("patroni_port", 8008, 1, 65535);
+        var exporterPort = Int("pg_exporter_port", 9630, 1, 65535);
+        if (!ok)
+        {
+            return null;
+        }
+
+        var json = variables.ToJson();
+        json["inventory_hostname"] = host.Address;
+        return new Instance(cluster, seq, host.Address, role, offline, weight, pgPort, pgbouncerPort, patroniPort, exporterPort, json, host.Location);
+    }
+}

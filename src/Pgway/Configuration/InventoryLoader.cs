@@ -1,0 +1,175 @@
+using System.Collections.Immutable;
+using System.Net;
+using Newtonsoft.Json.Linq;
+using Pgway.Model;
+
+namespace Pgway.Configuration;
+
+/// <summary>
+/// Loads a Pigsty-style inventory into a <see cref="Topology"/>, validating all of it
+/// and reporting every problem with its file and line.
+/// </summary>
+public static class InventoryLoader
+{
+    public static LoadResult LoadFile(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new LoadResult(null, [new Diagnostic(DiagnosticSeverity.Error, new SourceLocation(path, 0, 0), $"cannot read the inventory: {e.Message}")]);
+        }
+        return LoadText(text, path);
+    }
+
+    public static LoadResult LoadText(string text, string file)
+    {
+        var diagnostics = new DiagnosticBag();
+        var root = YamlSource.Parse(text, file, diagnostics);
+        if (root is null)
+        {
+            return new LoadResult(null, diagnostics.ToImmutable());
+        }
+        var sources = new InventoryReader(file, diagnostics).Read(root);
+        var clusters = new List<Cluster>();
+        var servicePorts = new List<(Service Service, SourceLocation PortLocation)>();
+        foreach (var source in sources)
+        {
+            if (BuildCluster(source, diagnostics, servicePorts) is { } cluster)
+            {
+                clusters.Add(cluster);
+            }
+        }
+        CheckPortClashes(clusters, servicePorts, diagnostics);
+        var topology = diagnostics.HasErrors ? null : new Topology(file, [.. clusters]);
+        return new LoadResult(topology, diagnostics.ToImmutable());
+    }
+
+    private static Cluster? BuildCluster(ClusterSource source, DiagnosticBag diagnostics, List<(Service, SourceLocation)> servicePorts)
+    {
+        if (!ClusterNames.IsValid(source.Name))
+        {
+            diagnostics.Error(source.Variables["pg_cluster"]?.Location ?? source.Location,
+                $"pg_cluster '{source.Name}' may hold only letters, digits, '-' and '_'");
+        }
+
+        var instanceBuilder = new InstanceBuilder(diagnostics);
+        var instances = source.Hosts.Select(h => instanceBuilder.Build(source.Name, h)).OfType<Instance>().ToImmutableArray();
+        foreach (var clash in instances.GroupBy(i => i.Seq).Where(g => g.Count() > 1))
+        {
+            foreach (var instance in clash.Skip(1))
+            {
+                diagnostics.Error(instance.Location, $"pg_seq {clash.Key} of '{instance.Address}' is already used by '{clash.First().Address}' in cluster '{source.Name}' (line {clash.First().Location.Line})");
+            }
+        }
+        var primaries = instances.Where(i => i.Role == InstanceRole.Primary).ToList();
+        if (primaries.Count > 1)
+        {
+            diagnostics.Warning(primaries[1].Location, $"cluster '{source.Name}' has {primaries.Count} instances with pg_role: primary ({string.Join(", ", primaries.Select(p => p.Name))}); only one can be the primary");
+        }
+
+        var vip = ReadVip(source, diagnostics);
+        var specs = new ServiceReader(diagnostics).Read(source);
+        var serviceBuilder = new ServiceBuilder(diagnostics);
+        var services = new List<Service>();
+        foreach (var spec in specs)
+        {
+            if (services.FirstOrDefault(s => s.Name == spec.Name.Value) is { } twin)
+            {
+                diagnostics.Error(spec.Name.Location, $"cluster '{source.Name}' already has a service named '{spec.Name.Value}' ({twin.Location})");
+                continue;
+            }
+            if (serviceBuilder.Build(spec, source.Name, vip, instances) is { } service)
+            {
+                services.Add(service);
+                servicePorts.Add((service, spec.Port.Location));
+            }
+        }
+
+        return new Cluster(source.Name, vip, instances, [.. services],
+            Names(source.Variables.Value("pg_users")), Names(source.Variables.Value("pg_databases")),
+            source.Variables.Value("pg_admin_username")?.ToString() ?? "dbuser_dba", source.Location);
+    }
+
+    /// <summary>v2: pg_vip_address (CIDR) when pg_vip_enabled; v1: vip_address unless vip_mode is none.</summary>
+    private static string? ReadVip(ClusterSource source, DiagnosticBag diagnostics)
+    {
+        var variables = source.Variables;
+        Variable? variable = null;
+        if (variables.Value("pg_vip_enabled") is { Type: JTokenType.Boolean } enabled && enabled.Value<bool>())
+        {
+            variable = variables["pg_vip_address"];
+            if (variable is null)
+            {
+                diagnostics.Error(variables["pg_vip_enabled"]!.Location, $"cluster '{source.Name}' enables its VIP but sets no pg_vip_address (e.g. 10.10.10.2/24)");
+                return null;
+            }
+        }
+        else if (variables["vip_address"] is { } v1 && variables.Value("vip_mode")?.ToString() != "none")
+        {
+            variable = v1;
+        }
+        if (variable is null || variable.Value.Type == JTokenType.Null)
+        {
+            return null;
+        }
+        var text = variable.Value.ToString();
+        var address = text.Split('/')[0];
+        if (!IPAddress.TryParse(address, out _) || (text.Contains('/', StringComparison.Ordinal) && !IPNetwork.TryParse(text, out _)))
+        {
+            diagnostics.Error(variable.Location, $"{variable.Name} '{text}' of cluster '{source.Name}' is not an IP address (or address/prefix)");
+            return null;
+        }
+        return address;
+    }
+
+    private static string Describe(SourceLocation location) =>
+        location.File == DefaultServices.File ? "one of Pigsty's default services" : $"line {location.Line}";
+
+    private static ImmutableArray<string> Names(JToken? list) =>
+        list is JArray array
+            ? [.. array.Select(item => item is JObject o ? o["name"]?.ToString() : item.Type == JTokenType.String ? item.ToString() : null).OfType<string>()]
+            : [];
+
+    /// <summary>
+    /// Two listeners on one address and port cannot both start. Services clash when their ports match
+    /// and their binds overlap ('*' overlaps everything) on a node that hosts both; a service port also
+    /// clashes with the ports the node's own processes (postgres, pooler, agent, exporter) use.
+    /// </summary>
+    private static void CheckPortClashes(List<Cluster> clusters, List<(Service Service, SourceLocation PortLocation)> services, DiagnosticBag diagnostics)
+    {
+        var nodesOf = clusters.ToDictionary(c => c.Name, c => c.Instances.Select(i => i.Address).ToHashSet(StringComparer.Ordinal));
+        for (var i = 0; i < services.Count; i++)
+        {
+            var (service, location) = services[i];
+            for (var j = 0; j < i; j++)
+            {
+                var (other, otherLocation) = services[j];
+                var shareNode = other.Cluster == service.Cluster || nodesOf[other.Cluster].Overlaps(nodesOf[service.Cluster]);
+                var bindsOverlap = service.Bind == Service.AnyAddress || other.Bind == Service.AnyAddress || service.Bind == other.Bind;
+                if (other.Port == service.Port && shareNode && bindsOverlap)
+                {
+                    diagnostics.Error(location, $"service '{service.FullName}' listens on {service.Bind}:{service.Port}, which '{other.FullName}' ({Describe(otherLocation)}) already uses");
+                    break;
+                }
+            }
+            var cluster = clusters.First(c => c.Name == service.Cluster);
+            foreach (var instance in cluster.Instances)
+            {
+                var taken = service.Port == instance.PgPort ? "pg_port"
+                    : service.Port == instance.PgbouncerPort ? "pgbouncer_port"
+                    : service.Port == instance.PatroniPort ? "patroni_port"
+                    : service.Port == instance.PgExporterPort ? "pg_exporter_port"
+                    : null;
+                if (taken is not null)
+                {
+                    diagnostics.Error(location, $"service '{service.FullName}' port {service.Port} is the {taken} of {instance.Name}; pick another port");
+                    break;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,21 @@
+using System.Collections.Immutable;
+using Pgway.Configuration;
+
+namespace Pgway.Model;
+
+/// <summary>A PostgreSQL cluster: its instances in inventory order and its services.</summary>
+/// <param name="Vip">The L2 VIP, when the cluster has one enabled.</param>
+/// <param name="Users">Business users from <c>pg_users</c>, in order.</param>
+/// <param name="Databases">Databases from <c>pg_databases</c>, in order.</param>
+public sealed record Cluster(
+    string Name,
+    string? Vip,
+    ImmutableArray<Instance> Instances,
+    ImmutableArray<Service> Services,
+    ImmutableArray<string> Users,
+    ImmutableArray<string> Databases,
+    string AdminUser,
+    SourceLocation Location)
+{
+    public Instance? Primary => Instances.FirstOrDefault(i => i.Role == InstanceRole.Primary);
+}

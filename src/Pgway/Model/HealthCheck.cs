@@ -1,0 +1,14 @@
+namespace Pgway.Model;
+
+/// <summary>A service's health check, as HAProxy's <c>option httpchk</c> would run it.</summary>
+/// <param name="Path">Path with optional query, e.g. <c>/read-only?lag=16kB</c>.</param>
+public sealed record HealthCheck(HealthCheckKind Kind, string Method, string Path, PortReference? Port, int ExpectedStatus)
+{
+    public static readonly HealthCheck Disabled = new(HealthCheckKind.None, "", "", null, 0);
+
+    public static HealthCheck Http(string path, PortReference port, int expectedStatus = 200, string method = "OPTIONS") =>
+        new(HealthCheckKind.Http, method, path, port, expectedStatus);
+
+    public override string ToString() =>
+        Kind == HealthCheckKind.None ? "none" : $"{Method} {Path} :{Port} → {ExpectedStatus}";
+}

@@ -1,0 +1,36 @@
+using System.Collections.Immutable;
+using Pgway.Configuration;
+
+namespace Pgway.Model;
+
+/// <summary>
+/// A stable entry point of a cluster: a port that always reaches the right members.
+/// Both of Pigsty's schemas normalise to this one shape.
+/// </summary>
+/// <param name="Bind">The listening address: <c>*</c>, or an IP (a <c>vip</c> is resolved already).</param>
+/// <param name="MaxConn">Service-wide connection limit (HAProxy's listen <c>maxconn</c>).</param>
+public sealed record Service(
+    string Cluster,
+    string Name,
+    string Bind,
+    int Port,
+    PortReference Destination,
+    HealthCheck Check,
+    string Selector,
+    string? BackupSelector,
+    int MaxConn,
+    BalanceAlgorithm Balance,
+    ServerOptions Options,
+    ImmutableArray<ServiceMember> Members,
+    ServiceSchema Schema,
+    SourceLocation Location)
+{
+    public const string AnyAddress = "*";
+
+    /// <summary>Pigsty's service name, <c>&lt;cluster&gt;-&lt;name&gt;</c>.</summary>
+    public string FullName => $"{Cluster}-{Name}";
+
+    public IEnumerable<ServiceMember> ActiveMembers => Members.Where(m => !m.IsBackup);
+
+    public IEnumerable<ServiceMember> BackupMembers => Members.Where(m => m.IsBackup);
+}

@@ -1,0 +1,16 @@
+using System.Collections.Immutable;
+
+namespace Pgway.Model;
+
+/// <summary>
+/// Everything pgway knows from one inventory: clusters, their instances and services.
+/// Immutable, so a reload swaps one snapshot for another.
+/// </summary>
+public sealed record Topology(string SourceFile, ImmutableArray<Cluster> Clusters)
+{
+    public Cluster? FindCluster(string name) => Clusters.FirstOrDefault(c => c.Name == name);
+
+    /// <summary>Clusters with an instance on this address: what a pgway node on it serves.</summary>
+    public IEnumerable<Cluster> ClustersOnNode(string address) =>
+        Clusters.Where(c => c.Instances.Any(i => i.Address == address));
+}

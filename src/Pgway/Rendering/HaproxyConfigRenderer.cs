@@ -1,0 +1,94 @@
+using System.Text;
+using Pgway.Model;
+
+namespace Pgway.Rendering;
+
+/// <summary>
+/// Renders an haproxy.cfg equivalent to the one Pigsty deploys, for those who keep HAProxy
+/// in front of their clusters (or want to compare it with pgway side by side).
+/// </summary>
+public static class HaproxyConfigRenderer
+{
+    /// <param name="statsPort">Port of the stats page (Pigsty's haproxy_exporter_port).</param>
+    /// <param name="nodeLabel">Names the stats URI, as Pigsty does per node.</param>
+    public static string Render(IEnumerable<Cluster> clusters, string sourceFile, string nodeLabel, int statsPort = 9101)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("#---------------------------------------------------------------------");
+        text.AppendLine($"# haproxy.cfg rendered by pgway from {Path.GetFileName(sourceFile)} for {nodeLabel}");
+        text.AppendLine("#---------------------------------------------------------------------");
+        text.AppendLine("global");
+        text.AppendLine("    daemon");
+        text.AppendLine("    maxconn 65535");
+        text.AppendLine("    nbthread 2");
+        text.AppendLine();
+        text.AppendLine("defaults");
+        text.AppendLine("    mode tcp");
+        text.AppendLine("    log global");
+        text.AppendLine("    option dontlognull");
+        text.AppendLine("    retries 3");
+        text.AppendLine("    timeout queue 3s");
+        text.AppendLine("    timeout connect 3s");
+        text.AppendLine("    timeout check 3s");
+        text.AppendLine("    timeout client 24h");
+        text.AppendLine("    timeout server 24h");
+        text.AppendLine();
+        text.AppendLine("listen stats");
+        text.AppendLine($"    bind *:{statsPort}");
+        text.AppendLine("    mode http");
+        text.AppendLine("    stats enable");
+        text.AppendLine($"    stats uri /haproxy/{nodeLabel}/");
+        text.AppendLine("    stats refresh 30s");
+        foreach (var service in clusters.SelectMany(c => c.Services))
+        {
+            text.AppendLine();
+            AppendService(text, service);
+        }
+        return text.ToString();
+    }
+
+    private static void AppendService(StringBuilder text, Service service)
+    {
+        text.AppendLine($"# service {service.FullName}: selector \"{service.Selector}\"" +
+            (service.BackupSelector is null ? "" : $", backup \"{service.BackupSelector}\""));
+        text.AppendLine($"listen {service.FullName}");
+        if (service.Bind != Service.AnyAddress)
+        {
+            // The VIP lives on one node at a time: binding elsewhere needs net.ipv4.ip_nonlocal_bind = 1.
+            text.AppendLine($"    bind {service.Bind}:{service.Port}");
+        }
+        else
+        {
+            text.AppendLine($"    bind *:{service.Port}");
+        }
+        text.AppendLine("    mode tcp");
+        text.AppendLine($"    maxconn {service.MaxConn}");
+        text.AppendLine($"    balance {service.Balance.Name()}");
+        var checks = service.Check.Kind == HealthCheckKind.Http;
+        if (checks)
+        {
+            text.AppendLine("    option httpchk");
+            text.AppendLine("    option http-keep-alive");
+            text.AppendLine($"    http-check send meth {service.Check.Method} uri {service.Check.Path}");
+            text.AppendLine($"    http-check expect status {service.Check.ExpectedStatus}");
+        }
+        if (service.Options.Text.Length > 0)
+        {
+            text.AppendLine($"    default-server {service.Options.Text}");
+        }
+        foreach (var member in service.Members)
+        {
+            var line = new StringBuilder($"    server {member.Name} {member.Instance.Address}:{member.Port}");
+            if (checks && member.CheckPort is { } checkPort)
+            {
+                line.Append($" check port {checkPort}");
+            }
+            line.Append($" weight {member.Weight}");
+            if (member.IsBackup)
+            {
+                line.Append(" backup");
+            }
+            text.AppendLine(line.ToString());
+        }
+    }
+}
