@@ -1,0 +1,69 @@
+using Pgway.Rendering;
+
+namespace Pgway.Tests.Rendering;
+
+public class HaproxyConfigRendererTests
+{
+    private static string Render(string example, string cluster)
+    {
+        var topology = TestInventories.Example(example);
+        return HaproxyConfigRenderer.Render([topology.FindCluster(cluster)!], topology.SourceFile, cluster);
+    }
+
+    private static string Section(string config, string name)
+    {
+        var start = config.IndexOf($"listen {name}\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"no section {name}");
+        var end = config.IndexOf("\n\n", start, StringComparison.Ordinal);
+        return config[start..(end < 0 ? config.Length : end)];
+    }
+
+    [Fact]
+    public void Render_ReplicaService_AsPigstyTemplate()
+    {
+        var section = Section(Render("pg-test.yml", "pg-test"), "pg-test-replica");
+
+        Assert.Equal("""
+            listen pg-test-replica
+                bind *:5434
+                mode tcp
+                maxconn 5000
+                balance roundrobin
+                option httpchk
+                option http-keep-alive
+                http-check send meth OPTIONS uri /read-only
+                http-check expect status 200
+                default-server inter 2s fastinter 1s downinter 2s rise 3 fall 3 on-marked-down shutdown-sessions slowstart 30s maxconn 3000 maxqueue 128 weight 100
+                server pg-test-1 10.10.10.11:6432 check port 8008 weight 100 backup
+                server pg-test-2 10.10.10.12:6432 check port 8008 weight 100
+                server pg-test-3 10.10.10.13:6432 check port 8008 weight 100 backup
+            """.ReplaceLineEndings("\n"), section);
+    }
+
+    [Fact]
+    public void Render_GlobalsAndStats_PigstyTimeouts()
+    {
+        var config = Render("pg-test.yml", "pg-test");
+
+        foreach (var line in new[] { "    mode tcp", "    retries 3", "    timeout queue 3s", "    timeout connect 3s", "    timeout check 3s",
+                     "    timeout client 24h", "    timeout server 24h", "listen stats", "    bind *:9101", "    stats uri /haproxy/pg-test/" })
+        {
+            Assert.Contains(line + "\n", config, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Render_VipServiceAndUncheckedService_BindVipAndNoHttpchk()
+    {
+        var config = Render("pigsty-v1.yml", "pg-v1");
+
+        var standby = Section(config, "pg-v1-standby");
+        Assert.Contains("    bind 10.10.10.4:5435\n", standby, StringComparison.Ordinal);
+        Assert.Contains("    balance leastconn\n", standby, StringComparison.Ordinal);
+        Assert.Contains("    server pg-v1-1 10.10.10.21:5432 check port 8008 weight 100 backup", standby, StringComparison.Ordinal);
+
+        var exporter = Section(config, "pg-v1-exporter");
+        Assert.DoesNotContain("httpchk", exporter, StringComparison.Ordinal);
+        Assert.Contains("    server pg-v1-1 10.10.10.21:9630 weight 100", exporter, StringComparison.Ordinal);
+    }
+}
