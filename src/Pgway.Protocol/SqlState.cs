@@ -1,0 +1,13 @@
+namespace Pgway.Protocol;
+
+/// <summary>SQLSTATE codes pgway sends itself.</summary>
+public static class SqlState
+{
+    public const string ConnectionFailure = "08006";
+    public const string ProtocolViolation = "08P01";
+    public const string InvalidAuthorizationSpecification = "28000";
+    public const string InvalidPassword = "28P01";
+    public const string TooManyConnections = "53300";
+    public const string AdminShutdown = "57P01";
+    public const string CannotConnectNow = "57P03";
+}
