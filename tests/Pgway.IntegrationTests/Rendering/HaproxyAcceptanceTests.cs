@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using Pgway.Configuration;
+using Pgway.Rendering;
+
+namespace Pgway.IntegrationTests.Rendering;
+
+/// <summary>The haproxy.cfg pgway renders must be accepted by the real HAProxy (Debian's package).</summary>
+public class HaproxyAcceptanceTests
+{
+    public static TheoryData<string, string> Examples => new()
+    {
+        { "pg-test.yml", "pg-test" },
+        { "pigsty-v1.yml", "pg-v1" },
+        { "custom-services.yml", "pg-test" },
+        { "custom-services.yml", "pg-test-delay" },
+        { "single-node.yml", "pg-meta" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public async Task Render_Example_HaproxyAcceptsIt(string example, string cluster)
+    {
+        var topology = InventoryLoader.LoadFile(Path.Combine(AppContext.BaseDirectory, "examples", example)).Topology!;
+        var config = HaproxyConfigRenderer.Render([topology.FindCluster(cluster)!], topology.SourceFile, cluster);
+        var file = Path.Combine(Path.GetTempPath(), $"pgway-haproxy-{Guid.NewGuid():N}.cfg");
+        await File.WriteAllTextAsync(file, config);
+        try
+        {
+            var (exitCode, output) = await RunAsync(Haproxy(), "-c", "-f", file);
+
+            Assert.True(exitCode == 0, $"haproxy -c rejected the rendered config:\n{output}\n---\n{config}");
+            Assert.Contains("Configuration file is valid", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Render_BrokenConfig_HaproxyRejectsIt()
+    {
+        // Proves the check above can fail: the same tool, a config with an unknown keyword.
+        var file = Path.Combine(Path.GetTempPath(), $"pgway-haproxy-{Guid.NewGuid():N}.cfg");
+        await File.WriteAllTextAsync(file, "defaults\n    mode tcp\nlisten x\n    bind *:5433\n    server a 127.0.0.1:5432 chekc port 8008\n");
+        try
+        {
+            var (exitCode, _) = await RunAsync(Haproxy(), "-c", "-f", file);
+
+            Assert.NotEqual(0, exitCode);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static string Haproxy() =>
+        new[] { "/usr/sbin/haproxy", "/usr/bin/haproxy", "/usr/local/sbin/haproxy" }.FirstOrDefault(File.Exists)
+        ?? throw new InvalidOperationException("haproxy is not installed: apt-get install -y haproxy (.ci/run does this)");
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string program, params string[] args)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}

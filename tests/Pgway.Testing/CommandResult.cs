@@ -1,0 +1,12 @@
+namespace Pgway.Testing;
+
+/// <summary>The outcome of one external command the harness ran.</summary>
+internal sealed record CommandResult(string CommandLine, int ExitCode, string StandardOutput, string StandardError)
+{
+    public bool Succeeded => ExitCode == 0;
+
+    public string Describe() =>
+        $"'{CommandLine}' exited with {ExitCode}.\nstdout: {Trim(StandardOutput)}\nstderr: {Trim(StandardError)}";
+
+    private static string Trim(string text) => text.Length == 0 ? "(empty)" : text.TrimEnd();
+}

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+
+namespace Pgway.Testing;
+
+/// <summary>
+/// Looks at and kills postmaster processes by PID, only ever the PIDs this harness started,
+/// and only while the PID still runs the postmaster of the expected data directory (PIDs get reused).
+/// </summary>
+public static class PostmasterProcess
+{
+    /// <summary>
+    /// Whether <paramref name="pid"/> is a live process. A zombie counts as dead: in a container whose
+    /// init does not reap, a killed postmaster may linger as one and would look alive to <c>kill -0</c>.
+    /// </summary>
+    public static bool IsAlive(int pid)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return true;
+        }
+
+        // The state follows the command name, which is in parentheses and may itself contain spaces.
+        var afterName = stat.LastIndexOf(')');
+        if (afterName < 0 || afterName + 2 >= stat.Length)
+        {
+            return false;
+        }
+
+        var state = stat[afterName + 2];
+        return state is not ('Z' or 'X' or 'x');
+    }
+
+    /// <summary>Whether the live process <paramref name="pid"/> is a postgres started on <paramref name="dataDirectory"/>.</summary>
+    internal static bool IsPostmasterOf(int pid, string dataDirectory)
+    {
+        if (!IsAlive(pid))
+        {
+            return false;
+        }
+
+        try
+        {
+            // pg_ctl execs "postgres -D <dir>" with the directory exactly as given, and the postmaster keeps that command line.
+            var arguments = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+            return arguments.Length > 0
+                && Path.GetFileName(arguments[0]) is "postgres" or "postmaster"
+                && arguments.Contains(dataDirectory, StringComparer.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The PID in the first line of a postgres lock file (<c>postmaster.pid</c>, a socket's <c>.lock</c>), or null if there is no such file.</summary>
+    internal static int? ReadPidFile(string path)
+    {
+        try
+        {
+            using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+            return int.TryParse(reader.ReadLine(), out var pid) ? pid : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// SIGKILLs the postmaster and every process it forked, as a crashing machine would. Returns false,
+    /// doing nothing, when the PID is not (or no longer) the postmaster of <paramref name="dataDirectory"/>.
+    /// </summary>
+    internal static bool KillTree(int pid, string dataDirectory)
+    {
+        if (!IsPostmasterOf(pid, dataDirectory))
+        {
+            return false;
+        }
+
+        try
+        {
+            // .NET stops the root first and then walks /proc, so no child forked in between escapes.
+            using var process = Process.GetProcessById(pid);
+            process.Kill(entireProcessTree: true);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+}
