@@ -52,7 +52,8 @@ internal static class RenderCommand
                     return 1;
                 }
             }
-            var statsPort = clusters[0].Instances.FirstOrDefault()?.Variables["haproxy_exporter_port"]?.ToObject<int?>() ?? 9101;
+            var nodeInstance = clusters.SelectMany(c => c.Instances).FirstOrDefault(i => i.Address == address) ?? clusters[0].Instances.FirstOrDefault();
+            var statsPort = nodeInstance?.HaproxyExporterPort ?? 9101;
             context.Output.Write(HaproxyConfigRenderer.Render(clusters, topology.SourceFile, address ?? clusters[0].Name, statsPort));
             return 0;
         });

@@ -42,7 +42,7 @@ public static class ConnectionUrls
 
         foreach (var (target, port) in new[] { (PortReference.Postgres, (Func<Instance, int>)(i => i.PgPort)), (PortReference.Pgbouncer, i => i.PgbouncerPort) })
         {
-            var list = string.Join(',', cluster.Instances.Select(i => $"{i.Address}:{port(i)}"));
+            var list = string.Join(',', cluster.Instances.Select(i => $"{UrlHost(i.Address)}:{port(i)}"));
             foreach (var attrs in new[] { "primary", "prefer-standby" })
             {
                 urls.Add(new ConnectionUrl("multi-host", list, 0, $"{target} ({attrs})",
@@ -59,5 +59,8 @@ public static class ConnectionUrls
         (kind is "instance" or "ip" && service.Bind == node.Address);
 
     private static ConnectionUrl Url(string kind, string host, int port, string target, string user, string database) =>
-        new(kind, host, port, target, $"postgres://{user}@{host}:{port}/{database}");
+        new(kind, host, port, target, $"postgres://{user}@{UrlHost(host)}:{port}/{database}");
+
+    /// <summary>An IPv6 address in a URL goes in brackets, or its colons would read as a port.</summary>
+    private static string UrlHost(string host) => host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host;
 }

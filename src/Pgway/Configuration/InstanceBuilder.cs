@@ -78,6 +78,7 @@ internal sealed class InstanceBuilder(DiagnosticBag diagnostics)
         var pgbouncerPort = Int("pgbouncer_port", 6432, 1, 65535);
         var patroniPort = Int("patroni_port", 8008, 1, 65535);
         var exporterPort = Int("pg_exporter_port", 9630, 1, 65535);
+        var adminPort = Int("haproxy_exporter_port", 9101, 1, 65535);
         if (!ok)
         {
             return null;
@@ -85,6 +86,6 @@ internal sealed class InstanceBuilder(DiagnosticBag diagnostics)
 
         var json = variables.ToJson();
         json["inventory_hostname"] = host.Address;
-        return new Instance(cluster, seq, host.Address, role, offline, weight, pgPort, pgbouncerPort, patroniPort, exporterPort, json, host.Location);
+        return new Instance(cluster, seq, host.Address, role, offline, weight, pgPort, pgbouncerPort, patroniPort, exporterPort, adminPort, json, host.Location);
     }
 }

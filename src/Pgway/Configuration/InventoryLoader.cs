@@ -33,17 +33,25 @@ public static class InventoryLoader
         {
             return new LoadResult(null, diagnostics.ToImmutable());
         }
-        var sources = new InventoryReader(file, diagnostics).Read(root);
         var clusters = new List<Cluster>();
-        var servicePorts = new List<(Service Service, SourceLocation PortLocation)>();
-        foreach (var source in sources)
+        try
         {
-            if (BuildCluster(source, diagnostics, servicePorts) is { } cluster)
+            var sources = new InventoryReader(file, diagnostics).Read(root);
+            var servicePorts = new List<(Service Service, SourceLocation PortLocation)>();
+            foreach (var source in sources)
             {
-                clusters.Add(cluster);
+                if (BuildCluster(source, diagnostics, servicePorts) is { } cluster)
+                {
+                    clusters.Add(cluster);
+                }
             }
+            CheckPortClashes(clusters, servicePorts, diagnostics);
+            CheckFullNames(clusters, diagnostics);
         }
-        CheckPortClashes(clusters, servicePorts, diagnostics);
+        catch (YamlExpansionException e)
+        {
+            diagnostics.Error(YamlSource.Locate(file, e.Node), e.Message);
+        }
         var topology = diagnostics.HasErrors ? null : new Topology(file, [.. clusters]);
         return new LoadResult(topology, diagnostics.ToImmutable());
     }
@@ -99,10 +107,16 @@ public static class InventoryLoader
     {
         var variables = source.Variables;
         Variable? variable = null;
-        if (variables.Value("pg_vip_enabled") is { Type: JTokenType.Boolean } enabled && enabled.Value<bool>())
+        var enabled = variables.Value("pg_vip_enabled") is { Type: JTokenType.Boolean } flag ? flag.Value<bool>() : (bool?)null;
+        if (enabled == false)
+        {
+            // Explicitly off: a leftover v1 vip_address must not make pgway advertise an address nobody holds.
+            return null;
+        }
+        if (enabled == true)
         {
             variable = variables["pg_vip_address"];
-            if (variable is null)
+            if (variables.Value("pg_vip_address") is null)
             {
                 diagnostics.Error(variables["pg_vip_enabled"]!.Location, $"cluster '{source.Name}' enables its VIP but sets no pg_vip_address (e.g. 10.10.10.2/24)");
                 return null;
@@ -126,6 +140,20 @@ public static class InventoryLoader
         return address;
     }
 
+    /// <summary>Full names name haproxy sections and pg_service.conf entries: cluster 'pg' with service
+    /// 'test-primary' and cluster 'pg-test' with 'primary' would collide there.</summary>
+    private static void CheckFullNames(List<Cluster> clusters, DiagnosticBag diagnostics)
+    {
+        foreach (var twins in clusters.SelectMany(c => c.Services).GroupBy(s => s.FullName).Where(g => g.Count() > 1))
+        {
+            var first = twins.First();
+            foreach (var service in twins.Skip(1))
+            {
+                diagnostics.Error(service.Location, $"service '{service.Name}' of cluster '{service.Cluster}' has the full name '{service.FullName}', as service '{first.Name}' of cluster '{first.Cluster}' does; rename one");
+            }
+        }
+    }
+
     private static string Describe(SourceLocation location) =>
         location.File == DefaultServices.File ? "one of Pigsty's default services" : $"line {location.Line}";
 
@@ -137,7 +165,7 @@ public static class InventoryLoader
     /// <summary>
     /// Two listeners on one address and port cannot both start. Services clash when their ports match
     /// and their binds overlap ('*' overlaps everything) on a node that hosts both; a service port also
-    /// clashes with the ports the node's own processes (postgres, pooler, agent, exporter) use.
+    /// clashes with the ports the node's own processes (postgres, pooler, agent, exporter, stats page) use.
     /// </summary>
     private static void CheckPortClashes(List<Cluster> clusters, List<(Service Service, SourceLocation PortLocation)> services, DiagnosticBag diagnostics)
     {
@@ -163,6 +191,7 @@ public static class InventoryLoader
                     : service.Port == instance.PgbouncerPort ? "pgbouncer_port"
                     : service.Port == instance.PatroniPort ? "patroni_port"
                     : service.Port == instance.PgExporterPort ? "pg_exporter_port"
+                    : service.Port == instance.HaproxyExporterPort ? "haproxy_exporter_port"
                     : null;
                 if (taken is not null)
                 {

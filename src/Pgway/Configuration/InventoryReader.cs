@@ -5,7 +5,8 @@ namespace Pgway.Configuration;
 
 /// <summary>
 /// Walks an Ansible-style inventory (<c>all.vars</c>, <c>all.children.&lt;group&gt;.vars|hosts|children</c>)
-/// and merges variables the way Ansible does: host over group over parent group over global.
+/// and merges variables the way Ansible does: global first, then every group the host is in by
+/// depth (parents before children) and, at equal depth, by name; host variables last.
 /// </summary>
 internal sealed class InventoryReader(string file, DiagnosticBag diagnostics)
 {
@@ -13,8 +14,15 @@ internal sealed class InventoryReader(string file, DiagnosticBag diagnostics)
 
     private readonly List<Occurrence> _occurrences = [];
 
-    /// <summary>A host listed under one group, with that group's variables and its own.</summary>
-    private sealed record Occurrence(string Address, VariableSet GroupVariables, VariableSet HostVariables, SourceLocation Location, SourceLocation GroupLocation);
+    /// <summary>A group's own variables and how deep it sits (all = 0).</summary>
+    private sealed record GroupLevel(string Name, int Depth, VariableSet Own);
+
+    /// <summary>A host listed under one group, with the chain of groups down to it and its own variables.</summary>
+    private sealed record Occurrence(string Address, ImmutableList<GroupLevel> Chain, VariableSet HostVariables, SourceLocation Location, SourceLocation GroupLocation)
+    {
+        /// <summary>The variables of the group that lists the host, inherited ones included.</summary>
+        public VariableSet GroupVariables => Chain.Aggregate(VariableSet.Empty, (merged, level) => merged.Overlay(level.Own));
+    }
 
     public ImmutableArray<ClusterSource> Read(YamlNode root)
     {
@@ -30,18 +38,20 @@ internal sealed class InventoryReader(string file, DiagnosticBag diagnostics)
             diagnostics.Error(top.Location, "the inventory has no 'all:' group");
             return [];
         }
-        ReadGroup(all, "all", VariableSet.Empty);
+        ReadGroup(all, "all", []);
         return BuildClusters();
     }
 
-    private void ReadGroup(YamlMappingNode node, string name, VariableSet inherited)
+    private void ReadGroup(YamlMappingNode node, string name, ImmutableList<GroupLevel> parents)
     {
-        var group = new MappingReader(node, file, diagnostics, $"group '{name}'", GroupKeys);
-        var variables = inherited;
-        if (group.Mapping("vars") is { } vars)
+        if (parents.Count > YamlValues.MaxDepth)
         {
-            variables = inherited.Overlay(ReadVariables(vars));
+            diagnostics.Error(YamlSource.Locate(file, node), $"groups nest deeper than {YamlValues.MaxDepth} levels under '{name}' (a group alias that contains itself?)");
+            return;
         }
+        var group = new MappingReader(node, file, diagnostics, $"group '{name}'", GroupKeys);
+        var own = group.Mapping("vars") is { } vars ? VariableSet.Empty.Overlay(ReadVariables(vars)) : VariableSet.Empty;
+        var chain = parents.Add(new GroupLevel(name, parents.Count, own));
         if (group.Mapping("hosts") is { } hosts)
         {
             foreach (var (key, value) in YamlValues.Entries(hosts))
@@ -55,7 +65,7 @@ internal sealed class InventoryReader(string file, DiagnosticBag diagnostics)
                 {
                     diagnostics.Error(YamlSource.Locate(file, value), $"host '{key.Value}' must map to its variables, e.g. {{ pg_seq: 1, pg_role: primary }}");
                 }
-                _occurrences.Add(new Occurrence(key.Value ?? "", variables, hostVariables, YamlSource.Locate(file, key), group.Location));
+                _occurrences.Add(new Occurrence(key.Value ?? "", chain, hostVariables, YamlSource.Locate(file, key), group.Location));
             }
         }
         if (group.Mapping("children") is { } children)
@@ -64,7 +74,7 @@ internal sealed class InventoryReader(string file, DiagnosticBag diagnostics)
             {
                 if (value is YamlMappingNode child)
                 {
-                    ReadGroup(child, key.Value ?? "", variables);
+                    ReadGroup(child, key.Value ?? "", chain);
                 }
                 else if (!YamlValues.IsNull(value))
                 {
@@ -92,13 +102,18 @@ internal sealed class InventoryReader(string file, DiagnosticBag diagnostics)
     private ImmutableArray<ClusterSource> BuildClusters()
     {
         // A host may be listed in several groups (Pigsty lists the admin node under infra and pg-meta):
-        // its variables are the union, host-level ones winning over any group's.
+        // every group it is in applies once, shallow before deep, then by name, as Ansible orders them.
         var hosts = new List<HostSource>();
         foreach (var occurrences in _occurrences.GroupBy(o => o.Address))
         {
-            var groupVariables = occurrences.Aggregate(VariableSet.Empty, (merged, o) => merged.Overlay(o.GroupVariables));
+            var groupVariables = occurrences.SelectMany(o => o.Chain)
+                .DistinctBy(level => (level.Depth, level.Name))
+                .OrderBy(level => level.Depth).ThenBy(level => level.Name, StringComparer.Ordinal)
+                .Aggregate(VariableSet.Empty, (merged, level) => merged.Overlay(level.Own));
             var hostVariables = occurrences.Aggregate(VariableSet.Empty, (merged, o) => merged.Overlay(o.HostVariables));
-            hosts.Add(new HostSource(occurrences.Key, groupVariables.Overlay(hostVariables), occurrences.First().Location));
+            // Problems with an instance are best shown where its cluster lists it.
+            var listing = occurrences.FirstOrDefault(o => o.GroupVariables.Value("pg_cluster") is not null) ?? occurrences.First();
+            hosts.Add(new HostSource(occurrences.Key, groupVariables.Overlay(hostVariables), listing.Location));
         }
 
         var clusters = new List<ClusterSource>();

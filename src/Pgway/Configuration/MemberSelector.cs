@@ -68,7 +68,7 @@ internal sealed class MemberSelector
     private static string Describe(JToken? token) =>
         token is null || token.Type == JTokenType.Null ? "null" : $"a {token.Type.ToString().ToLowerInvariant()} ({token.ToString(Newtonsoft.Json.Formatting.None)})";
 
-    /// <summary>Rewrites each backtick literal that is not valid JSON into a JSON string literal.</summary>
+    /// <summary>Rewrites each backtick literal that is not valid JSON into a JSON string literal, as Python's jmespath reads it.</summary>
     internal static string RewriteLegacyLiterals(string expression)
     {
         var output = new StringBuilder(expression.Length + 8);
@@ -106,9 +106,21 @@ internal sealed class MemberSelector
                 output.Append(expression, i, expression.Length - i);
                 break;
             }
+            // Python's jmespath: valid JSON stays; otherwise the text, left-trimmed, is read as the
+            // inside of a JSON string (so escapes work); if even that fails, the literal is an error,
+            // which is left for the parser to report.
             var content = literal.ToString();
-            var json = IsJson(content) ? content : JsonSerializer.Serialize(content);
-            output.Append('`').Append(json.Replace("`", "\\`", StringComparison.Ordinal)).Append('`');
+            var json = IsJson(content) ? content
+                : IsJson($"\"{content.TrimStart()}\"") ? $"\"{content.TrimStart()}\""
+                : null;
+            if (json is null)
+            {
+                output.Append(expression, i, j + 1 - i);
+            }
+            else
+            {
+                output.Append('`').Append(json.Replace("`", "\\`", StringComparison.Ordinal)).Append('`');
+            }
             i = j + 1;
         }
         return output.ToString();

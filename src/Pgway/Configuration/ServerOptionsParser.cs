@@ -97,6 +97,9 @@ internal static partial class ServerOptionsParser
         return ok ? options : null;
     }
 
+    /// <summary>HAProxy's timers hold milliseconds in a signed 32-bit integer.</summary>
+    internal static readonly TimeSpan MaxDuration = TimeSpan.FromMilliseconds(int.MaxValue);
+
     /// <summary>HAProxy's time format: a number with an optional unit (us, ms, s, m, h, d); no unit means ms.</summary>
     internal static bool TryParseDuration(string text, out TimeSpan duration)
     {
@@ -106,15 +109,20 @@ internal static partial class ServerOptionsParser
         {
             return false;
         }
-        duration = match.Groups[2].Value switch
+        var microseconds = match.Groups[2].Value switch
         {
-            "us" => TimeSpan.FromMicroseconds(n),
-            "" or "ms" => TimeSpan.FromMilliseconds(n),
-            "s" => TimeSpan.FromSeconds(n),
-            "m" => TimeSpan.FromMinutes(n),
-            "h" => TimeSpan.FromHours(n),
-            _ => TimeSpan.FromDays(n),
+            "us" => 1L,
+            "" or "ms" => 1_000L,
+            "s" => 1_000_000L,
+            "m" => 60_000_000L,
+            "h" => 3_600_000_000L,
+            _ => 86_400_000_000L,
         };
+        if (n > MaxDuration.Ticks / 10 / microseconds)
+        {
+            return false;
+        }
+        duration = TimeSpan.FromMicroseconds(n * microseconds);
         return true;
     }
 
@@ -126,7 +134,7 @@ internal static partial class ServerOptionsParser
         {
             return true;
         }
-        problem = $"needs a {(allowZero ? "" : "positive ")}time such as 2s, 500ms or 1m";
+        problem = $"needs a {(allowZero ? "" : "positive ")}time such as 2s, 500ms or 1m, at most {(long)MaxDuration.TotalMilliseconds}ms";
         return false;
     }
 

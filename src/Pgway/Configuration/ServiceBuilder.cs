@@ -69,9 +69,10 @@ internal sealed class ServiceBuilder(DiagnosticBag diagnostics)
         }
         var port = ParsePort(spec.CheckPort, [.. PortReference.KnownNames], $"the check port of {what}");
         var path = spec.CheckPath.Value;
-        if (!path.StartsWith('/') || path.Any(char.IsWhiteSpace))
+        // HAProxy's config syntax gives quotes, '#' and '\\' meaning; a URL path needs none of them raw.
+        if (!path.StartsWith('/') || path.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '"' or '\'' or '#' or '\\'))
         {
-            diagnostics.Error(spec.CheckPath.Location, $"the check of {what} must be a URL path such as /primary or /read-only?lag=1MB, got '{path}'");
+            diagnostics.Error(spec.CheckPath.Location, $"the check of {what} must be a URL path such as /primary or /read-only?lag=1MB (no spaces, quotes, '#' or '\\'), got '{path}'");
             return null;
         }
         return port is null ? null : HealthCheck.Http(path, port, spec.CheckCode.Value);

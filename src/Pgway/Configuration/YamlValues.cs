@@ -14,17 +14,58 @@ internal static partial class YamlValues
 {
     public const string MergeKey = "<<";
 
-    public static JToken ToJson(YamlNode node) => node switch
+    /// <summary>Deeper than any real inventory; reached only through an alias that contains itself.</summary>
+    public const int MaxDepth = 128;
+
+    /// <summary>Values one variable may expand to: bounds "billion laughs" alias bombs.</summary>
+    public const int MaxValues = 1_000_000;
+
+    public static JToken ToJson(YamlNode node)
     {
-        YamlScalarNode scalar => Scalar(scalar),
-        YamlSequenceNode sequence => new JArray(sequence.Children.Select(ToJson)),
-        YamlMappingNode mapping => Object(mapping),
-        _ => JValue.CreateNull(),
-    };
+        var budget = MaxValues;
+        return ToJson(node, 0, ref budget);
+    }
+
+    private static JToken ToJson(YamlNode node, int depth, ref int budget)
+    {
+        if (depth > MaxDepth)
+        {
+            throw new YamlExpansionException(node, $"the YAML nests deeper than {MaxDepth} levels (an alias that contains itself?)");
+        }
+        if (--budget < 0)
+        {
+            throw new YamlExpansionException(node, $"the YAML expands to more than {MaxValues} values through aliases");
+        }
+        switch (node)
+        {
+            case YamlScalarNode scalar:
+                return Scalar(scalar);
+            case YamlSequenceNode sequence:
+                var array = new JArray();
+                foreach (var item in sequence.Children)
+                {
+                    array.Add(ToJson(item, depth + 1, ref budget));
+                }
+                return array;
+            case YamlMappingNode mapping:
+                var result = new JObject();
+                foreach (var (key, value) in Entries(mapping, depth))
+                {
+                    result[key.Value ?? ""] = ToJson(value, depth + 1, ref budget);
+                }
+                return result;
+            default:
+                return JValue.CreateNull();
+        }
+    }
 
     /// <summary>Mapping entries with YAML merge keys (<c>&lt;&lt;: *anchor</c>) expanded; explicit keys win.</summary>
-    public static IEnumerable<KeyValuePair<YamlScalarNode, YamlNode>> Entries(YamlMappingNode mapping)
+    public static IEnumerable<KeyValuePair<YamlScalarNode, YamlNode>> Entries(YamlMappingNode mapping, int depth = 0)
     {
+        if (depth > MaxDepth)
+        {
+            throw new YamlExpansionException(mapping, $"YAML merge keys nest deeper than {MaxDepth} levels (a mapping that merges itself?)");
+        }
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var merged = new List<KeyValuePair<YamlScalarNode, YamlNode>>();
         foreach (var (key, value) in mapping.Children)
@@ -38,7 +79,7 @@ internal static partial class YamlValues
                 var sources = value is YamlSequenceNode list ? list.Children : [value];
                 foreach (var source in sources.OfType<YamlMappingNode>())
                 {
-                    merged.AddRange(Entries(source));
+                    merged.AddRange(Entries(source, depth + 1));
                 }
                 continue;
             }
@@ -56,16 +97,6 @@ internal static partial class YamlValues
 
     public static bool IsNull(YamlNode node) =>
         node is YamlScalarNode s && s.Style == ScalarStyle.Plain && Scalar(s).Type == JTokenType.Null;
-
-    private static JObject Object(YamlMappingNode mapping)
-    {
-        var result = new JObject();
-        foreach (var (key, value) in Entries(mapping))
-        {
-            result[key.Value ?? ""] = ToJson(value);
-        }
-        return result;
-    }
 
     private static JValue Scalar(YamlScalarNode node)
     {

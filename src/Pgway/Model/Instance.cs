@@ -17,6 +17,7 @@ public sealed record Instance(
     int PgbouncerPort,
     int PatroniPort,
     int PgExporterPort,
+    int HaproxyExporterPort,
     JObject Variables,
     SourceLocation Location)
 {

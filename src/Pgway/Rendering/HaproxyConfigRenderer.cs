@@ -47,10 +47,13 @@ public static class HaproxyConfigRenderer
         return text.ToString();
     }
 
+    // A selector written as a YAML block keeps its newlines; in a comment they would start config lines.
+    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
     private static void AppendService(StringBuilder text, Service service)
     {
-        text.AppendLine($"# service {service.FullName}: selector \"{service.Selector}\"" +
-            (service.BackupSelector is null ? "" : $", backup \"{service.BackupSelector}\""));
+        text.AppendLine($"# service {service.FullName}: selector \"{OneLine(service.Selector)}\"" +
+            (service.BackupSelector is null ? "" : $", backup \"{OneLine(service.BackupSelector)}\""));
         text.AppendLine($"listen {service.FullName}");
         if (service.Bind != Service.AnyAddress)
         {

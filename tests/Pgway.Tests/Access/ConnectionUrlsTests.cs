@@ -40,4 +40,21 @@ public class ConnectionUrlsTests
         Assert.Equal(("dbuser_meta", "meta"), (ConnectionUrls.DefaultUser(withUsers), ConnectionUrls.DefaultDatabase(withUsers)));
         Assert.Equal(("dbuser_dba", "postgres"), (ConnectionUrls.DefaultUser(without), ConnectionUrls.DefaultDatabase(without)));
     }
+
+    [Fact]
+    public void For_Ipv6Hosts_Bracketed()
+    {
+        var cluster = TestInventories.LoadValid("""
+            all:
+              children:
+                pg-x:
+                  hosts: { "fd00::11": { pg_seq: 1, pg_role: primary } }
+                  vars: { pg_cluster: pg-x }
+            """).Clusters[0];
+
+        var urls = ConnectionUrls.For(cluster, "u", "d").Select(u => u.Url).ToList();
+
+        Assert.Contains("postgres://u@[fd00::11]:5432/d", urls);
+        Assert.Contains("postgres://u@[fd00::11]:6432/d?target_session_attrs=primary", urls);
+    }
 }

@@ -224,4 +224,55 @@ public class InventoryLoaderSchemaTests
         Assert.Equal(["pg-x-2", "pg-x-3", "pg-x-4", "pg-x-1"], service.Members.Select(m => m.Name));
         Assert.Equal([false, false, true, true], service.Members.Select(m => m.IsBackup));
     }
+
+    [Fact]
+    public void Load_HostInTwoGroups_GlobalsNeverOverrideGroupVariables()
+    {
+        var topology = TestInventories.LoadValid("""
+            all:
+              vars: { pg_port: 5432 }
+              children:
+                pg-x:
+                  hosts:
+                    10.0.0.1: { pg_seq: 1, pg_role: primary }
+                    10.0.0.2: { pg_seq: 2, pg_role: replica }
+                  vars: { pg_cluster: pg-x, pg_port: 5555 }
+                zinfra:
+                  hosts: { 10.0.0.1: {} }
+            """);
+
+        Assert.Equal([5555, 5555], topology.Clusters[0].Instances.Select(i => i.PgPort));
+    }
+
+    [Fact]
+    public void Load_SameDepthGroups_LaterNameWins()
+    {
+        var topology = TestInventories.LoadValid("""
+            all:
+              children:
+                pg-x:
+                  hosts: { 10.0.0.1: { pg_seq: 1, pg_role: primary } }
+                  vars: { pg_cluster: pg-x, pg_weight: 20 }
+                a-group:
+                  hosts: { 10.0.0.1: {} }
+                  vars: { pg_weight: 10 }
+            """);
+
+        // Ansible applies groups of equal depth by name: a-group, then pg-x.
+        Assert.Equal(20, topology.Clusters[0].Instances[0].Weight);
+    }
+
+    [Fact]
+    public void Load_VipExplicitlyDisabled_NoVipEvenWithV1Address()
+    {
+        var topology = TestInventories.LoadValid("""
+            all:
+              children:
+                pg-x:
+                  hosts: { 10.0.0.1: { pg_seq: 1, pg_role: primary } }
+                  vars: { pg_cluster: pg-x, pg_vip_enabled: false, vip_address: 10.0.0.4 }
+            """);
+
+        Assert.Null(topology.Clusters[0].Vip);
+    }
 }

@@ -288,4 +288,77 @@ public class InventoryLoaderValidationTests
 
         Assert.Contains(result.Errors, e => e.Message.StartsWith("unknown key 'pg-x' in the inventory; groups go under all.children", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Load_VipEnabledWithoutAddress_Error()
+    {
+        var result = LoadCluster("""
+                    pg_vip_enabled: true
+                    pg_vip_address: ~
+            """);
+
+        AssertAt(result.Single("enables its VIP but sets no pg_vip_address"), 9);
+    }
+
+    [Fact]
+    public void Load_SameFullNameAcrossClusters_Error()
+    {
+        var result = TestInventories.Load("""
+            all:
+              children:
+                pg-test:
+                  hosts: { 10.0.0.1: { pg_seq: 1, pg_role: primary } }
+                  vars: { pg_cluster: pg-test }
+                pg:
+                  hosts: { 10.0.0.2: { pg_seq: 1, pg_role: primary } }
+                  vars:
+                    pg_cluster: pg
+                    pg_services: [ { name: test-primary, port: 5500, selector: "[]" } ]
+            """);
+
+        Assert.Contains("has the full name 'pg-test-primary'", result.Single("full name").Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_HaproxyExporterPort_ValidatedAndReserved()
+    {
+        var bad = LoadCluster("        haproxy_exporter_port: abc");
+        var clash = LoadCluster("""
+                    pg_services: [ { name: x, port: 9101, selector: "[]" } ]
+            """);
+
+        AssertAt(bad.Single("haproxy_exporter_port of '10.0.0.1' must be an integer"), 9);
+        Assert.Contains("port 9101 is the haproxy_exporter_port", clash.Single("haproxy_exporter_port").Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/replica?lag='1MB")]
+    [InlineData("/replica#x")]
+    [InlineData("/rep\\\\lica")]
+    public void Load_CheckPathWithConfigSyntax_Error(string path)
+    {
+        var result = LoadCluster($"""
+                    pg_services: [ {"{"} name: x, port: 5500, selector: "[]", check: "{path}" {"}"} ]
+            """);
+
+        AssertAt(result.Single("must be a URL path"), 9);
+    }
+
+    [Fact]
+    public void Load_HostListedTwice_ProblemsPointAtClusterListing()
+    {
+        var result = TestInventories.Load("""
+            all:
+              children:
+                infra:
+                  hosts:
+                    10.0.0.1: { infra_seq: 1 }
+                pg-x:
+                  hosts:
+                    10.0.0.1: { pg_seq: 1 }
+                  vars: { pg_cluster: pg-x }
+            """);
+
+        AssertAt(result.Single("has no pg_role"), 8);
+    }
 }

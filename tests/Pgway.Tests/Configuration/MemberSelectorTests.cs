@@ -11,7 +11,10 @@ public class MemberSelectorTests
     [InlineData("[? pg_weight > `10`]", "[? pg_weight > `10`]")]
     [InlineData("[? pg_offline_query == `true`]", "[? pg_offline_query == `true`]")]
     [InlineData("[? name == 'a`b']", "[? name == 'a`b']")]
-    [InlineData("[? note == `x\\`y`]", "[? note == `\"x\\u0060y\"`]")]
+    [InlineData("[? note == `x\\`y`]", "[? note == `\"x\\`y\"`]")]
+    [InlineData("[? pg_role == ` replica`]", "[? pg_role == `\"replica\"`]")]
+    [InlineData("[? pg_role == `\\u0072eplica`]", "[? pg_role == `\"\\u0072eplica\"`]")]
+    [InlineData("[? pg_role == `re\\plica`]", "[? pg_role == `re\\plica`]")]
     [InlineData("[]", "[]")]
     public void RewriteLegacyLiterals_NonJsonLiteral_BecomesJsonString(string input, string expected) =>
         Assert.Equal(expected, MemberSelector.RewriteLegacyLiterals(input));

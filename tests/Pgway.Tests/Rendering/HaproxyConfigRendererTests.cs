@@ -66,4 +66,27 @@ public class HaproxyConfigRendererTests
         Assert.DoesNotContain("httpchk", exporter, StringComparison.Ordinal);
         Assert.Contains("    server pg-v1-1 10.10.10.21:9630 weight 100", exporter, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Render_MultiLineSelector_StaysInOneCommentLine()
+    {
+        var topology = TestInventories.LoadValid("""
+            all:
+              children:
+                pg-x:
+                  hosts: { 10.0.0.1: { pg_seq: 1, pg_role: primary } }
+                  vars:
+                    pg_cluster: pg-x
+                    pg_services:
+                      - name: x
+                        port: 5500
+                        selector: |
+                          [? pg_role == `primary`]
+            """);
+
+        var config = HaproxyConfigRenderer.Render(topology.Clusters, topology.SourceFile, "pg-x");
+
+        Assert.Contains("# service pg-x-x: selector \"[? pg_role == `primary`]\"\n", config, StringComparison.Ordinal);
+        Assert.DoesNotContain(config.Split('\n'), line => line.StartsWith("[?", StringComparison.Ordinal));
+    }
 }
