@@ -1,7 +1,7 @@
 namespace Pgway.Testing;
 
 /// <summary>The outcome of one external command the harness ran.</summary>
-internal sealed record CommandResult(string CommandLine, int ExitCode, string StandardOutput, string StandardError)
+public sealed record CommandResult(string CommandLine, int ExitCode, string StandardOutput, string StandardError)
 {
     public bool Succeeded => ExitCode == 0;
 

@@ -6,7 +6,7 @@ namespace Pgway.Testing;
 /// Runs PostgreSQL binaries. initdb and postgres refuse to run as root, so under root every binary
 /// goes through <c>runuser -u postgres --</c> and the files it needs are handed to that user.
 /// </summary>
-internal sealed class PgCommandRunner
+public sealed class PgCommandRunner
 {
     public const string ServiceUser = "postgres";
 

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using Pgway.Configuration;
 using Pgway.Rendering;
+using Pgway.Testing;
 
 namespace Pgway.IntegrationTests.Rendering;
 
@@ -61,16 +61,7 @@ public class HaproxyAcceptanceTests
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string program, params string[] args)
     {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
+        var result = await PgCommandRunner.RunAsync(program, args, Path.GetTempPath(), null, TimeSpan.FromSeconds(30), CancellationToken.None);
+        return (result.ExitCode, result.StandardOutput + result.StandardError);
     }
 }
