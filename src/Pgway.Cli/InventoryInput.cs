@@ -8,7 +8,7 @@ internal static class InventoryInput
 {
     public static Topology? Load(CliContext context, FileInfo file, bool showWarnings = true)
     {
-        var result = InventoryLoader.LoadFile(file.FullName.Length > 0 ? file.ToString() : file.FullName);
+        var result = InventoryLoader.LoadFile(file.ToString());
         foreach (var diagnostic in result.Diagnostics.Where(d => d.IsError || showWarnings))
         {
             context.Error.WriteLine(diagnostic.ToString());

@@ -18,9 +18,9 @@ internal static partial class ServerOptionsParser
     /// <summary>Parses the whole string, reporting every bad token; returns null if any was bad.</summary>
     public static ServerOptions? Parse(string text, SourceLocation location, DiagnosticBag diagnostics)
     {
-        var options = ServerOptions.HaproxyDefaults with { Text = string.Join(' ', Tokens(text)) };
+        var tokens = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        var options = ServerOptions.HaproxyDefaults with { Text = string.Join(' ', tokens) };
         var ok = true;
-        var tokens = Tokens(text);
         for (var i = 0; i < tokens.Length; i++)
         {
             var keyword = tokens[i];
@@ -125,8 +125,6 @@ internal static partial class ServerOptionsParser
         duration = TimeSpan.FromMicroseconds(n * microseconds);
         return true;
     }
-
-    private static string[] Tokens(string text) => text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
 
     private static bool Duration(string text, out TimeSpan duration, ref string? problem, bool allowZero = false)
     {
