@@ -79,6 +79,11 @@ internal sealed class InstanceBuilder(DiagnosticBag diagnostics)
         var patroniPort = Int("patroni_port", 8008, 1, 65535);
         var exporterPort = Int("pg_exporter_port", 9630, 1, 65535);
         var adminPort = Int("haproxy_exporter_port", 9101, 1, 65535);
+        if (variables["pg_tags"] is { } tags && tags.Value.Type is not (JTokenType.Object or JTokenType.Null))
+        {
+            diagnostics.Error(tags.Location, $"pg_tags of '{host.Address}' must be a mapping of Patroni tags (e.g. {{noloadbalance: true}}), got '{tags.Value}'");
+            ok = false;
+        }
         if (!ok)
         {
             return null;

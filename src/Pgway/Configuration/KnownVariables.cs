@@ -15,7 +15,7 @@ internal static class KnownVariables
         "pg_default_services", "pg_default_service_dest", "vip_address", "vip_mode", "pg_vip_address",
         "pg_vip_enabled", "pg_users", "pg_databases", "pg_admin_username", "pg_upstream", "pg_delay",
         "pgbouncer_poolmode", "pgbouncer_auth_query", "pgbouncer_sslmode", "pgbouncer_enabled",
-        "patroni_enabled", "pg_dcs", "pg_tags");
+        "patroni_enabled", "pg_dcs", "pg_tags", "pg_monitor_username", "pg_monitor_password");
 
     /// <summary>Pigsty variables pgway does not read but must not mistake for typos.</summary>
     private static readonly FrozenSet<string> Others = FrozenSet.Create(StringComparer.Ordinal,
@@ -24,7 +24,7 @@ internal static class KnownVariables
         "pg_instances", "pg_backup", "pg_dbsu", "pg_dbsu_uid", "pg_dbsu_home", "pg_dbsu_password",
         "pg_dbsu_sudo", "pg_dbsu_ssh_exchange", "pg_data", "pg_fs_main", "pg_fs_bkup", "pg_listen",
         "pg_encoding", "pg_locale", "pg_lc_collate", "pg_lc_ctype", "pg_checksum", "pg_pwd_enc",
-        "pg_monitor_username", "pg_monitor_password", "pg_admin_password", "pg_replication_username",
+        "pg_admin_password", "pg_replication_username",
         "pg_replication_password", "pg_default_roles", "pg_default_privileges", "pg_default_schemas",
         "pg_default_extensions", "pg_reload", "pg_safeguard", "pg_clean", "pg_rto", "pg_rpo",
         "pg_max_conn", "pg_shared_buffer_ratio", "pg_storage_type", "pg_vip_interface",

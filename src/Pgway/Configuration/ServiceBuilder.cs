@@ -75,6 +75,10 @@ internal sealed class ServiceBuilder(DiagnosticBag diagnostics)
             diagnostics.Error(spec.CheckPath.Location, $"the check of {what} must be a URL path such as /primary or /read-only?lag=1MB (no spaces, quotes, '#' or '\\'), got '{path}'");
             return null;
         }
+        if (spec.CheckMethod.Value == "postgres")
+        {
+            return HealthCheck.Postgres(path, spec.CheckCode.Value);
+        }
         return port is null ? null : HealthCheck.Http(path, port, spec.CheckCode.Value);
     }
 

@@ -16,7 +16,10 @@ internal sealed class ServiceReader(DiagnosticBag diagnostics)
     private static readonly string[] V1HaproxyKeys = ["maxconn", "balance", "default_server_options"];
 
     private static readonly string[] V2Keys =
-        ["name", "port", "ip", "selector", "backup", "dest", "check", "maxconn", "balance", "options"];
+        ["name", "port", "ip", "selector", "backup", "dest", "check", "check_method", "maxconn", "balance", "options"];
+
+    /// <summary>Pigsty's <c>http</c>, and pgway's <c>postgres</c> (the same decisions by SQL, no agent needed).</summary>
+    private static readonly string[] CheckMethods = ["http", "postgres"];
 
     // A key of the other schema gets a hint that names the schema mix-up, not just a typo.
     private static readonly FrozenDictionary<string, string> V1ToV2 = new Dictionary<string, string>
@@ -112,11 +115,7 @@ internal sealed class ServiceReader(DiagnosticBag diagnostics)
         var name = reader.String("name");
         var port = reader.Int("src_port", 1, 65535);
         var selector = reader.String("selector");
-        var method = reader.String("check_method") ?? "http";
-        if (method != "http")
-        {
-            diagnostics.Error(reader.LocationOf("check_method"), $"check_method '{method}' is not supported; Pigsty's v1 schema knows 'http'{Suggestions.DidYouMean(method, ["http"])}");
-        }
+        var method = ReadCheckMethod(reader);
         var haproxy = reader.Mapping("haproxy") is { } h
             ? new MappingReader(h, file, diagnostics, $"the haproxy options of service '{name}'", V1HaproxyKeys)
             : null;
@@ -131,6 +130,7 @@ internal sealed class ServiceReader(DiagnosticBag diagnostics)
             new(reader.String("src_ip") ?? Service.AnyAddress, reader.LocationOf("src_ip")),
             new(port.Value, reader.LocationOf("src_port")),
             new(reader.String("dst_port") ?? PortReference.Postgres, reader.LocationOf("dst_port")),
+            method,
             new(reader.String("check_port") ?? PortReference.Patroni, reader.LocationOf("check_port")),
             new(reader.String("check_url") ?? "/", reader.LocationOf("check_url")),
             new(reader.Int("check_code", 100, 599) ?? 200, reader.LocationOf("check_code")),
@@ -164,6 +164,7 @@ internal sealed class ServiceReader(DiagnosticBag diagnostics)
             destLocation = configured?.Location ?? destLocation;
         }
         var options = reader.String("options");
+        var method = ReadCheckMethod(reader);
         return new ServiceSpec(
             ServiceSchema.V2,
             reader.Location,
@@ -171,6 +172,7 @@ internal sealed class ServiceReader(DiagnosticBag diagnostics)
             new(reader.String("ip") ?? Service.AnyAddress, reader.LocationOf("ip")),
             new(port.Value, reader.LocationOf("port")),
             new(dest, destLocation),
+            method,
             new(PortReference.Patroni, reader.Location),
             new(reader.String("check") ?? "/", reader.LocationOf("check")),
             new(200, reader.Location),
@@ -179,5 +181,17 @@ internal sealed class ServiceReader(DiagnosticBag diagnostics)
             reader.Int("maxconn", 1, 10_000_000) ?? DefaultServices.V2MaxConn,
             new(reader.String("balance") ?? "roundrobin", reader.LocationOf("balance")),
             new(options ?? DefaultServices.V2ServerOptions, reader.LocationOf("options")));
+    }
+
+    private Located<string> ReadCheckMethod(MappingReader reader)
+    {
+        var method = reader.String("check_method") ?? "http";
+        var location = reader.LocationOf("check_method");
+        if (!CheckMethods.Contains(method))
+        {
+            diagnostics.Error(location, $"check_method '{method}' is not supported; use 'http' (Patroni or pgway's agent) or 'postgres' (pgway checks by SQL){Suggestions.DidYouMean(method, CheckMethods)}");
+            method = "http";
+        }
+        return new(method, location);
     }
 }

@@ -14,6 +14,7 @@ internal sealed record ServiceSpec(
     Located<string> Bind,
     Located<int> Port,
     Located<string> Destination,
+    Located<string> CheckMethod,
     Located<string> CheckPort,
     Located<string> CheckPath,
     Located<int> CheckCode,

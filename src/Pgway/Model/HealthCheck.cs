@@ -9,6 +9,14 @@ public sealed record HealthCheck(HealthCheckKind Kind, string Method, string Pat
     public static HealthCheck Http(string path, PortReference port, int expectedStatus = 200, string method = "OPTIONS") =>
         new(HealthCheckKind.Http, method, path, port, expectedStatus);
 
-    public override string ToString() =>
-        Kind == HealthCheckKind.None ? "none" : $"{Method} {Path} :{Port} → {ExpectedStatus}";
+    /// <summary>pgway's native check: the question in <paramref name="path"/> answered by SQL on the member's postgres.</summary>
+    public static HealthCheck Postgres(string path, int expectedStatus = 200) =>
+        new(HealthCheckKind.Postgres, "", path, PortReference.Named(PortReference.Postgres), expectedStatus);
+
+    public override string ToString() => Kind switch
+    {
+        HealthCheckKind.None => "none",
+        HealthCheckKind.Postgres => $"postgres {Path} → {ExpectedStatus}",
+        _ => $"{Method} {Path} :{Port} → {ExpectedStatus}",
+    };
 }

@@ -8,4 +8,7 @@ public enum HealthCheckKind
 
     /// <summary>An HTTP request to Patroni's REST API or pgway's agent.</summary>
     Http,
+
+    /// <summary>pgway's own: the agent's decision made by SQL straight against the member's postgres.</summary>
+    Postgres,
 }

@@ -67,12 +67,18 @@ public static class HaproxyConfigRenderer
         text.AppendLine("    mode tcp");
         text.AppendLine($"    maxconn {service.MaxConn}");
         text.AppendLine($"    balance {service.Balance.Name()}");
-        var checks = service.Check.Kind == HealthCheckKind.Http;
+        var checks = service.Check.Kind != HealthCheckKind.None;
+        var bySql = service.Check.Kind == HealthCheckKind.Postgres;
         if (checks)
         {
+            if (bySql)
+            {
+                // HAProxy cannot run pgway's SQL check; the agent on patroni_port makes the same decision.
+                text.AppendLine("    # check_method postgres: HAProxy asks the agent on patroni_port instead");
+            }
             text.AppendLine("    option httpchk");
             text.AppendLine("    option http-keep-alive");
-            text.AppendLine($"    http-check send meth {service.Check.Method} uri {service.Check.Path}");
+            text.AppendLine($"    http-check send meth {(bySql ? "OPTIONS" : service.Check.Method)} uri {service.Check.Path}");
             text.AppendLine($"    http-check expect status {service.Check.ExpectedStatus}");
         }
         if (service.Options.Text.Length > 0)
@@ -82,7 +88,7 @@ public static class HaproxyConfigRenderer
         foreach (var member in service.Members)
         {
             var line = new StringBuilder($"    server {member.Name} {member.Instance.Address}:{member.Port}");
-            if (checks && member.CheckPort is { } checkPort)
+            if (checks && (bySql ? member.Instance.PatroniPort : member.CheckPort) is { } checkPort)
             {
                 line.Append($" check port {checkPort}");
             }

@@ -1,0 +1,7 @@
+namespace Pgway.Agent;
+
+/// <summary>What the agent answers: a status code and, for GET, Patroni's JSON body.</summary>
+public sealed record AgentResponse(int StatusCode, ReadOnlyMemory<byte> Body)
+{
+    public bool HasBody => !Body.IsEmpty;
+}

@@ -1,0 +1,10 @@
+namespace Pgway.Agent;
+
+/// <summary>One row of the primary's <c>pg_stat_replication</c>, as Patroni lists it under <c>replication</c>.</summary>
+public sealed record ReplicationConnection(
+    string? UserName,
+    string? ApplicationName,
+    string? ClientAddress,
+    string? State,
+    string? SyncState,
+    int SyncPriority);

@@ -1,0 +1,26 @@
+namespace Pgway.Health;
+
+/// <summary>The outcome of one check, in HAProxy's terms (its <c>check_status</c> codes).</summary>
+public enum CheckStatus
+{
+    /// <summary>L4OK: connected (a check without a layer-7 part).</summary>
+    L4Ok,
+
+    /// <summary>L4TOUT: connecting timed out.</summary>
+    L4Timeout,
+
+    /// <summary>L4CON: connection refused, reset or unreachable.</summary>
+    L4Connection,
+
+    /// <summary>L7OK: the answer had the expected status.</summary>
+    L7Ok,
+
+    /// <summary>L7STS: the answer had another status (a 503 from <c>/primary</c> on a replica).</summary>
+    L7Status,
+
+    /// <summary>L7RSP: the answer was not HTTP.</summary>
+    L7Response,
+
+    /// <summary>L7TOUT: connected, but no answer in time.</summary>
+    L7Timeout,
+}

@@ -1,0 +1,16 @@
+using Pgway.Model;
+
+namespace Pgway.Health;
+
+/// <summary>
+/// What one probe asks of one place. Members of different services that share a target share one
+/// prober and its results, so a node's agent is asked once per interval, not once per service.
+/// </summary>
+/// <param name="Method">The HTTP method (HAProxy's default <c>OPTIONS</c>); empty for a postgres check.</param>
+/// <param name="Path">Path and query, e.g. <c>/read-only?lag=1MB</c>; for a postgres check, the question answered by SQL.</param>
+public sealed record CheckTarget(HealthCheckKind Kind, string Address, int Port, string Method, string Path)
+{
+    public override string ToString() => Kind == HealthCheckKind.Postgres
+        ? $"postgres {Address}:{Port} {Path}"
+        : $"{Method} http://{(Address.Contains(':', StringComparison.Ordinal) ? $"[{Address}]" : Address)}:{Port}{Path}";
+}

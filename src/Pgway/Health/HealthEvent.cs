@@ -1,0 +1,19 @@
+namespace Pgway.Health;
+
+/// <summary>A member's state changed: what it was, what it is, and the check that moved it.</summary>
+public sealed record HealthEvent(
+    DateTimeOffset Time,
+    string Service,
+    string Member,
+    MemberHealthState From,
+    MemberHealthState To,
+    HealthCounter Counter,
+    CheckResult Result)
+{
+    /// <summary>Whether the member became usable or unusable (not merely moved within up or down).</summary>
+    public bool ChangesUsability => (From is MemberHealthState.Up or MemberHealthState.GoingDown) != (To is MemberHealthState.Up or MemberHealthState.GoingDown);
+
+    /// <summary>HAProxy's log wording: "pg-test-replica/pg-test-2 is DOWN, reason: L7STS/503, info: …, check duration: 2ms".</summary>
+    public override string ToString() =>
+        $"{Service}/{Member} is {Counter.Describe()}, reason: {Result.Reason}, info: {Result.Detail}, check duration: {Result.Duration.TotalMilliseconds:0}ms";
+}

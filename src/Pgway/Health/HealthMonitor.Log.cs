@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace Pgway.Health;
+
+public sealed partial class HealthMonitor
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "health monitor: {Members} members, {Targets} distinct checks")]
+    private static partial void LogStarting(ILogger logger, int members, int targets);
+
+    // The event's text is HAProxy's own log wording, so operators read familiar lines.
+    [LoggerMessage(Message = "{Change}")]
+    private static partial void LogChange(ILogger logger, LogLevel level, HealthEvent change);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "a health state listener failed")]
+    private static partial void LogListenerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "the check of {Target} threw; counted as failed")]
+    private static partial void LogProbeThrew(ILogger logger, string target, Exception exception);
+}

@@ -1,0 +1,141 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
+using Pgway.Model;
+
+namespace Pgway.Health;
+
+/// <summary>
+/// Decides who is up. Checks every member of the given services by its service's definition,
+/// with one prober per distinct target, and keeps each member's HAProxy state machine. Routing,
+/// the stats page and metrics read <see cref="Members"/>; <see cref="StateChanged"/> tells them
+/// the moment a member goes down or comes back.
+/// </summary>
+public sealed partial class HealthMonitor : IAsyncDisposable
+{
+    private readonly HealthMonitorOptions options;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
+    private readonly ImmutableArray<HealthProber> probers;
+    private readonly Lock eventsGate = new();
+    private readonly Queue<HealthEvent> recentEvents = new();
+    private readonly CancellationTokenSource stopping = new();
+    private Task running = Task.CompletedTask;
+
+    public HealthMonitor(IEnumerable<Service> services, HealthMonitorOptions options, IHealthProbeFactory probes, TimeProvider time, ILogger<HealthMonitor> logger)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(probes);
+        this.options = options;
+        this.time = time;
+        this.logger = logger;
+        var now = time.GetUtcNow();
+        var members = new List<MemberHealth>();
+        foreach (var service in services)
+        {
+            foreach (var member in service.Members)
+            {
+                members.Add(new MemberHealth(service, member, TargetOf(service, member), now));
+            }
+        }
+        Members = [.. members];
+        probers = [.. members
+            .Where(m => m.Target is not null)
+            .GroupBy(m => m.Target!)
+            .Select(g => new HealthProber(g.Key, probes.Create(g.Key, g.First().Member.Instance), [.. g], options.Timeouts, time, Publish, NotifyChecked, LogProbeFailure))];
+    }
+
+    /// <summary>Every member of every service monitored, in service then member order.</summary>
+    public ImmutableArray<MemberHealth> Members { get; }
+
+    /// <summary>The distinct targets checked: fewer than <see cref="Members"/> when services share checks.</summary>
+    public IEnumerable<CheckTarget> Targets => probers.Select(p => p.Target);
+
+    /// <summary>Raised on the prober's task after every change of a member's state.</summary>
+    public event Action<HealthEvent>? StateChanged;
+
+    /// <summary>Raised on the prober's task after every check, once its members have counted the result.</summary>
+    public event Action<CheckTarget, CheckResult>? Checked;
+
+    /// <summary>The member of the service (by full name) with the given instance name.</summary>
+    public MemberHealth? Find(string service, string member) =>
+        Members.FirstOrDefault(m => m.Service.FullName == service && m.Member.Name == member);
+
+    /// <summary>The latest state changes, oldest first.</summary>
+    public IReadOnlyList<HealthEvent> RecentEvents()
+    {
+        lock (eventsGate)
+        {
+            return [.. recentEvents];
+        }
+    }
+
+    /// <summary>Starts every prober; each checks its members at once, then on their own schedule.</summary>
+    public void Start()
+    {
+        LogStarting(logger, Members.Length, probers.Length);
+        running = Task.WhenAll(probers.Select(p => Task.Run(() => p.RunAsync(stopping.Token), CancellationToken.None)));
+    }
+
+    /// <summary>The check a member gets, or null when its service has none.</summary>
+    public static CheckTarget? TargetOf(Service service, ServiceMember member)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(member);
+        var check = service.Check;
+        return check.Kind switch
+        {
+            HealthCheckKind.Http when member.CheckPort is { } port => new CheckTarget(check.Kind, member.Instance.Address, port, check.Method, check.Path),
+            HealthCheckKind.Postgres => new CheckTarget(check.Kind, member.Instance.Address, member.Instance.PgPort, "", check.Path),
+            _ => null,
+        };
+    }
+
+    private void Publish(HealthEvent change)
+    {
+        lock (eventsGate)
+        {
+            if (recentEvents.Count >= options.RecentEventCapacity)
+            {
+                recentEvents.Dequeue();
+            }
+            recentEvents.Enqueue(change);
+        }
+        LogChange(logger, change.To == MemberHealthState.Down ? LogLevel.Warning : LogLevel.Information, change);
+        foreach (var handler in StateChanged?.GetInvocationList() ?? [])
+        {
+            try
+            {
+                ((Action<HealthEvent>)handler)(change);
+            }
+            catch (Exception e)
+            {
+                // One broken listener must not stop the checks or the other listeners.
+                LogListenerFailed(logger, e);
+            }
+        }
+    }
+
+    private void NotifyChecked(CheckTarget target, CheckResult result)
+    {
+        foreach (var handler in Checked?.GetInvocationList() ?? [])
+        {
+            try
+            {
+                ((Action<CheckTarget, CheckResult>)handler)(target, result);
+            }
+            catch (Exception e)
+            {
+                LogListenerFailed(logger, e);
+            }
+        }
+    }
+
+    private void LogProbeFailure(CheckTarget target, Exception e) => LogProbeThrew(logger, target.ToString(), e);
+
+    public async ValueTask DisposeAsync()
+    {
+        await stopping.CancelAsync();
+        await running;
+        stopping.Dispose();
+    }
+}

@@ -1,0 +1,55 @@
+using Pgway.Model;
+
+namespace Pgway.Health;
+
+/// <summary>
+/// The live health of one member of one service. Only its prober writes it; anyone may read
+/// <see cref="Snapshot"/> at any time.
+/// </summary>
+public sealed class MemberHealth
+{
+    private MemberHealthSnapshot snapshot;
+
+    internal MemberHealth(Service service, ServiceMember member, CheckTarget? target, DateTimeOffset now)
+    {
+        Service = service;
+        Member = member;
+        Target = target;
+        var counter = HealthCounter.Initial(service.Options.Rise, service.Options.Fall);
+        snapshot = new MemberHealthSnapshot(service.FullName, member.Name, counter, null, now, target is null ? null : now);
+    }
+
+    public Service Service { get; }
+
+    public ServiceMember Member { get; }
+
+    /// <summary>What its checks ask; null when the service has no check (always up, as HAProxy without <c>check</c>).</summary>
+    public CheckTarget? Target { get; }
+
+    /// <summary>HAProxy's expected status: what a check's answer must be to pass.</summary>
+    public int ExpectedStatus => Service.Check.ExpectedStatus;
+
+    public MemberHealthSnapshot Snapshot => Volatile.Read(ref snapshot);
+
+    internal DateTimeOffset NextCheck => Snapshot.NextCheck ?? DateTimeOffset.MaxValue;
+
+    /// <summary>The interval the member's next check would run at, which bounds its timeouts.</summary>
+    internal TimeSpan CurrentInterval => Snapshot.Counter.NextInterval(Service.Options);
+
+    /// <summary>Counts one result; returns the event when the state changed.</summary>
+    internal HealthEvent? Apply(CheckResult result, DateTimeOffset now)
+    {
+        var before = Snapshot;
+        var counter = before.Counter.After(result.Passes(ExpectedStatus));
+        var changed = counter.State != before.Counter.State;
+        var next = now + counter.NextInterval(Service.Options);
+        Volatile.Write(ref snapshot, before with
+        {
+            Counter = counter,
+            LastResult = result,
+            LastChange = changed ? now : before.LastChange,
+            NextCheck = next,
+        });
+        return changed ? new HealthEvent(now, Service.FullName, Member.Name, before.Counter.State, counter.State, counter, result) : null;
+    }
+}

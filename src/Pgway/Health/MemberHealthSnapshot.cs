@@ -1,0 +1,25 @@
+namespace Pgway.Health;
+
+/// <summary>
+/// A member's health at one moment, for routing, the stats page and metrics: immutable, replaced
+/// whole after every check, so readers never see half an update.
+/// </summary>
+/// <param name="LastResult">The last check's result; null before the first check or for a member without a check.</param>
+/// <param name="LastChange">When <see cref="State"/> last changed (the monitor's start for a member never changed).</param>
+/// <param name="NextCheck">When the member's next check is due; null for a member without a check.</param>
+public sealed record MemberHealthSnapshot(
+    string Service,
+    string Member,
+    HealthCounter Counter,
+    CheckResult? LastResult,
+    DateTimeOffset LastChange,
+    DateTimeOffset? NextCheck)
+{
+    public MemberHealthState State => Counter.State;
+
+    /// <summary>Whether routing may send new connections to the member.</summary>
+    public bool IsUp => Counter.IsUp;
+
+    /// <summary>HAProxy's stats notation, e.g. "UP 2/3".</summary>
+    public string Status => Counter.Describe();
+}
