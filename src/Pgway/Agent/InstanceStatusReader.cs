@@ -57,7 +57,7 @@ public sealed partial class InstanceStatusReader : IAsyncDisposable
     {
         this.options = options;
         this.time = time;
-        local = NpgsqlDataSource.Create(Tune(new NpgsqlConnectionStringBuilder(options.ConnectionString)));
+        local = NpgsqlDataSource.Create(Tune(new NpgsqlConnectionStringBuilder(options.ConnectionString), options.Timeout));
     }
 
     /// <summary>One round of queries; a status (never an exception) for any server-side failure.</summary>
@@ -70,7 +70,9 @@ public sealed partial class InstanceStatusReader : IAsyncDisposable
         deadline.CancelAfter(timeout);
         try
         {
-            return await ReadLocalAsync(deadline.Token);
+            // WaitAsync is the last line of defence: whatever a frozen server does to the driver,
+            // the answer comes within the timeout (an abandoned read finishes or fails on its own).
+            return await ReadLocalAsync(deadline.Token).WaitAsync(timeout, time, deadline.Token);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsServerFailure(e))
         {
@@ -163,36 +165,50 @@ public sealed partial class InstanceStatusReader : IAsyncDisposable
         var source = upstreams.GetOrAdd((host, port), key =>
         {
             var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString) { Host = key.Host, Port = key.Port };
-            return NpgsqlDataSource.Create(Tune(builder));
+            return NpgsqlDataSource.Create(Tune(builder, options.Timeout));
         });
+        // Half the round's time at most: a frozen upstream must not make this replica look unknown.
+        var bound = options.Timeout / 2;
+        using var upstreamDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        upstreamDeadline.CancelAfter(bound);
         try
         {
-            await using var connection = await source.OpenConnectionAsync(cancellationToken);
-            await using var command = new NpgsqlCommand(UpstreamQuery, connection) { Parameters = { new() { Value = applicationName } } };
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            var location = reader.IsDBNull(0) ? (long?)null : reader.GetInt64(0);
-            var syncRole = (reader.IsDBNull(1) ? null : reader.GetString(1)) switch
-            {
-                "sync" => SyncRole.Sync,
-                "quorum" => SyncRole.Quorum,
-                _ => SyncRole.None,
-            };
-            return status with { UpstreamLocation = location, SyncRole = syncRole };
+            return await AskUpstreamAsync(source, status, applicationName, upstreamDeadline.Token).WaitAsync(bound, time, cancellationToken);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsServerFailure(e))
         {
             source.Clear();
-            return status with { Error = $"upstream {host}:{port} not asked: {Describe(e, options.Timeout)}" };
+            return status with { Error = $"upstream {host}:{port} not asked: {Describe(e, bound)}" };
         }
     }
 
-    private static NpgsqlConnectionStringBuilder Tune(NpgsqlConnectionStringBuilder builder)
+    private static async Task<InstanceStatus> AskUpstreamAsync(NpgsqlDataSource source, InstanceStatus status, string applicationName, CancellationToken cancellationToken)
+    {
+        await using var connection = await source.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(UpstreamQuery, connection) { Parameters = { new() { Value = applicationName } } };
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var location = reader.IsDBNull(0) ? (long?)null : reader.GetInt64(0);
+        var syncRole = (reader.IsDBNull(1) ? null : reader.GetString(1)) switch
+        {
+            "sync" => SyncRole.Sync,
+            "quorum" => SyncRole.Quorum,
+            _ => SyncRole.None,
+        };
+        return status with { UpstreamLocation = location, SyncRole = syncRole };
+    }
+
+    private static NpgsqlConnectionStringBuilder Tune(NpgsqlConnectionStringBuilder builder, TimeSpan timeout)
     {
         // One kept connection answers a burst of checks; a new backend per check is costly.
-        builder.MaxPoolSize = 2;
+        builder.Pooling = true;
+        builder.MaxPoolSize = 4;
         builder.ApplicationName ??= "pgway-agent";
-        builder.Timeout = Math.Max(1, builder.Timeout);
+        var seconds = (int)Math.Ceiling(Math.Max(1, timeout.TotalSeconds));
+        builder.Timeout = seconds;
+        builder.CommandTimeout = seconds;
+        // A cancelled query breaks its connection at once instead of waiting for a server that may be frozen.
+        builder.CancellationTimeout = -1;
         builder.Multiplexing = false;
         return builder;
     }
