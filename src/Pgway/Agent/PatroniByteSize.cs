@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using System.Text.RegularExpressions;
 
 namespace Pgway.Agent;
@@ -8,6 +9,8 @@ namespace Pgway.Agent;
 /// PostgreSQL reads GUCs): an integer in C's <c>strtol</c> base-0 syntax (<c>0x</c> hex, leading-zero
 /// octal) or a decimal fraction, optionally followed by a case-sensitive 1024-based unit
 /// <c>B kB MB GB TB</c>. Anything else is unparseable, which Patroni treats as "no limit".
+/// Values beyond 64 bits, which Python keeps as big integers, saturate to <see cref="long.MaxValue"/>
+/// or <see cref="long.MinValue"/>, so a limit stays unreachable or always exceeded as in Patroni.
 /// </summary>
 public static partial class PatroniByteSize
 {
@@ -28,10 +31,8 @@ public static partial class PatroniByteSize
             return null;
         }
         var value = text.Trim();
-        if (!TryParseInteger(value, out var number, out var rest))
-        {
-            return null;
-        }
+        var integer = ParseInteger(value, out var rest);
+        double? number = integer is { } exact ? (double)exact : null;
         if (rest.Length > 0 && rest[0] is '.' or 'e' or 'E' || number is null && rest.StartsWith('.'))
         {
             // A fraction or exponent: Patroni re-reads the whole text as a double.
@@ -41,6 +42,7 @@ public static partial class PatroniByteSize
                 return null;
             }
             number = double.Parse(match.Value, NumberStyles.Float, CultureInfo.InvariantCulture);
+            integer = null;
             rest = value[match.Length..];
         }
         if (number is null)
@@ -50,7 +52,8 @@ public static partial class PatroniByteSize
         var unit = rest.Trim();
         if (unit.Length == 0)
         {
-            return ToLong(Math.Round(number.Value, MidpointRounding.ToEven));
+            // Without a unit Python keeps strtol's integer exact; only a double is rounded.
+            return integer is { } whole ? Saturate(whole) : Saturate(Math.Round(number.Value, MidpointRounding.ToEven));
         }
         foreach (var (name, bytes, roundTo) in Units)
         {
@@ -58,15 +61,14 @@ public static partial class PatroniByteSize
             {
                 // Like PostgreSQL, round to a multiple of the next smaller unit, half to even.
                 var scaled = number.Value * bytes;
-                return ToLong(Math.Round(scaled / roundTo, MidpointRounding.ToEven) * roundTo);
+                return Saturate(Math.Round(scaled / roundTo, MidpointRounding.ToEven) * roundTo);
             }
         }
         return null;
     }
 
-    private static bool TryParseInteger(string value, out double? number, out string rest)
+    private static BigInteger? ParseInteger(string value, out string rest)
     {
-        number = null;
         rest = value;
         foreach (var (pattern, radix) in new[] { (HexPattern(), 16), (OctalPattern(), 8), (DecimalPattern(), 10) })
         {
@@ -82,20 +84,23 @@ public static partial class PatroniByteSize
             {
                 digits = digits[2..];
             }
-            double parsed = 0;
+            BigInteger parsed = 0;
             foreach (var c in digits)
             {
                 parsed = parsed * radix + Convert.ToInt32(c.ToString(), 16);
             }
-            number = negative ? -parsed : parsed;
             rest = value[match.Length..];
-            return true;
+            return negative ? -parsed : parsed;
         }
-        return true;
+        return null;
     }
 
-    private static long? ToLong(double value) =>
-        value is >= long.MinValue and < long.MaxValue ? (long)value : null;
+    private static long Saturate(BigInteger value) =>
+        value > long.MaxValue ? long.MaxValue : value < long.MinValue ? long.MinValue : (long)value;
+
+    // 2^63 is exactly representable as a double; long.MaxValue is not, so compare against the power of two.
+    private static long Saturate(double value) =>
+        value >= 9223372036854775808.0 ? long.MaxValue : value < -9223372036854775808.0 ? long.MinValue : (long)value;
 
     [GeneratedRegex(@"^[-+]?0x[0-9a-fA-F]+")]
     private static partial Regex HexPattern();

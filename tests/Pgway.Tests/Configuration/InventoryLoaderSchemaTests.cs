@@ -1,3 +1,4 @@
+using Pgway.Agent;
 using Pgway.Model;
 
 namespace Pgway.Tests.Configuration;
@@ -274,5 +275,54 @@ public class InventoryLoaderSchemaTests
             """);
 
         Assert.Null(topology.Clusters[0].Vip);
+    }
+
+    [Theory]
+    [InlineData("pg_services_extra", "{ name: s, src_port: 5500, dst_port: postgres, check_method: postgres, check_url: /read-only?lag=1MB, selector: \"[]\" }", HealthCheckKind.Postgres)]
+    [InlineData("pg_services_extra", "{ name: s, src_port: 5500, dst_port: postgres, check_method: http, check_url: /read-only?lag=1MB, selector: \"[]\" }", HealthCheckKind.Http)]
+    [InlineData("pg_services", "{ name: s, port: 5500, dest: postgres, check_method: postgres, check: /read-only?lag=1MB, selector: \"[]\" }", HealthCheckKind.Postgres)]
+    [InlineData("pg_services", "{ name: s, port: 5500, dest: postgres, check_method: http, check: /read-only?lag=1MB, selector: \"[]\" }", HealthCheckKind.Http)]
+    [InlineData("pg_services", "{ name: s, port: 5500, dest: postgres, check: /read-only?lag=1MB, selector: \"[]\" }", HealthCheckKind.Http)]
+    public void Load_CheckMethod_KindAndCheckPortPerSchema(string list, string service, HealthCheckKind kind)
+    {
+        var topology = TestInventories.LoadValid($"""
+            all:
+              children:
+                pg-x:
+                  hosts:
+                    10.0.0.1: {"{"} pg_seq: 1, pg_role: primary, pg_port: 15432, patroni_port: 18008 {"}"}
+                    10.0.0.2: {"{"} pg_seq: 2, pg_role: replica {"}"}
+                  vars:
+                    pg_cluster: pg-x
+                    {list}:
+                      - {service}
+            """);
+
+        var checkedService = topology.Service("pg-x-s");
+        Assert.Equal((kind, "/read-only?lag=1MB", 200), (checkedService.Check.Kind, checkedService.Check.Path, checkedService.Check.ExpectedStatus));
+        // A SQL check goes to each member's pg_port; an HTTP one to its patroni_port.
+        int[] expectedPorts = kind == HealthCheckKind.Postgres ? [15432, 5432] : [18008, 8008];
+        Assert.Equal(expectedPorts, checkedService.Members.Select(m => m.CheckPort!.Value));
+        Assert.Equal(HealthCheckKind.Http, topology.Service("pg-x-primary").Check.Kind);
+    }
+
+    [Fact]
+    public void Load_PgTagsMapping_TagsForTheAgent()
+    {
+        var topology = TestInventories.LoadValid("""
+            all:
+              children:
+                pg-x:
+                  hosts:
+                    10.0.0.1: { pg_seq: 1, pg_role: primary }
+                    10.0.0.2: { pg_seq: 2, pg_role: replica, pg_tags: { noloadbalance: true, zone: East } }
+                  vars: { pg_cluster: pg-x }
+            """);
+
+        var instances = topology.Clusters[0].Instances;
+        var tags = InstanceSettings.Tags(instances[1]);
+        Assert.True(tags.NoLoadBalance);
+        Assert.Equal("East", tags.ComparableValue("zone"));
+        Assert.Empty(InstanceSettings.Tags(instances[0]).Values);
     }
 }

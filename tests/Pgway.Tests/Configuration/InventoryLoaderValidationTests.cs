@@ -361,4 +361,52 @@ public class InventoryLoaderValidationTests
 
         AssertAt(result.Single("has no pg_role"), 8);
     }
+
+    [Theory]
+    [InlineData("pg_services", "port", "postgress", "(did you mean 'postgres'?)")]
+    [InlineData("pg_services", "port", "htpp", "(did you mean 'http'?)")]
+    [InlineData("pg_services_extra", "src_port", "Postgres", "(did you mean 'postgres'?)")]
+    [InlineData("pg_services_extra", "src_port", "script", "use 'http' (Patroni or pgway's agent) or 'postgres' (pgway checks by SQL)")]
+    public void Load_UnknownCheckMethod_ErrorWithLineAndSuggestion(string list, string portKey, string method, string expected)
+    {
+        var result = LoadCluster($"""
+                    {list}:
+                      - name: x
+                        {portKey}: 5500
+                        selector: "[]"
+                        check_method: {method}
+            """);
+
+        var error = result.Single($"check_method '{method}' is not supported");
+        AssertAt(error, 13);
+        Assert.EndsWith(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("[noloadbalance]")]
+    [InlineData("noloadbalance")]
+    [InlineData("true")]
+    [InlineData("1")]
+    public void Load_PgTagsNotAMapping_ErrorAtTheHost(string tags)
+    {
+        var result = TestInventories.Load($"""
+            all:
+              children:
+                pg-x:
+                  hosts:
+                    10.0.0.1: {"{"} pg_seq: 1, pg_role: primary {"}"}
+                    10.0.0.2: {"{"} pg_seq: 2, pg_role: replica, pg_tags: {tags} {"}"}
+                  vars: {"{"} pg_cluster: pg-x {"}"}
+            """);
+
+        AssertAt(result.Single("pg_tags of '10.0.0.2' must be a mapping of Patroni tags"), 6);
+    }
+
+    [Fact]
+    public void Load_PgTagsNull_NoError()
+    {
+        var result = LoadCluster("        pg_tags: ~");
+
+        Assert.False(result.HasErrors, string.Join('\n', result.Errors));
+    }
 }

@@ -89,4 +89,40 @@ public class HaproxyConfigRendererTests
         Assert.Contains("# service pg-x-x: selector \"[? pg_role == `primary`]\"\n", config, StringComparison.Ordinal);
         Assert.DoesNotContain(config.Split('\n'), line => line.StartsWith("[?", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Render_PostgresCheckedService_AgentOnPatroniPortWithComment()
+    {
+        var topology = TestInventories.LoadValid("""
+            all:
+              children:
+                pg-x:
+                  hosts:
+                    10.0.0.1: { pg_seq: 1, pg_role: primary, pg_port: 15432, patroni_port: 18008 }
+                    10.0.0.2: { pg_seq: 2, pg_role: replica }
+                  vars:
+                    pg_cluster: pg-x
+                    pg_default_services: []
+                    pg_services:
+                      - { name: sql, port: 5500, dest: postgres, check: /read-only?lag=1MB, check_method: postgres, selector: "[]" }
+            """);
+
+        var config = HaproxyConfigRenderer.Render(topology.Clusters, topology.SourceFile, "pg-x");
+
+        Assert.Equal("""
+            listen pg-x-sql
+                bind *:5500
+                mode tcp
+                maxconn 5000
+                balance roundrobin
+                # check_method postgres: HAProxy asks the agent on patroni_port instead
+                option httpchk
+                option http-keep-alive
+                http-check send meth OPTIONS uri /read-only?lag=1MB
+                http-check expect status 200
+                default-server inter 2s fastinter 1s downinter 2s rise 3 fall 3 on-marked-down shutdown-sessions slowstart 30s maxconn 3000 maxqueue 128 weight 100
+                server pg-x-1 10.0.0.1:15432 check port 18008 weight 100
+                server pg-x-2 10.0.0.2:5432 check port 8008 weight 100
+            """.ReplaceLineEndings("\n"), Section(config, "pg-x-sql").TrimEnd('\n'));
+    }
 }
