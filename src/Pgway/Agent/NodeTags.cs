@@ -70,7 +70,16 @@ public sealed class NodeTags
         _ => value.ToString(Newtonsoft.Json.Formatting.None),
     };
 
-    // Patroni's parse_bool: on/true/yes/1 in any case.
-    private bool IsTrue(string key) =>
-        comparable.GetValueOrDefault(key)?.ToLowerInvariant() is "on" or "true" or "yes" or "1";
+    // Patroni reads these flags with Python's bool(): false, 0, "" and null are off; anything else,
+    // even the string "false", is on. YAML booleans, as inventories write them, mean what they say.
+    private bool IsTrue(string key) => Values.GetValueOrDefault(key) switch
+    {
+        null => false,
+        { Type: JTokenType.Boolean } flag => (bool)flag,
+        { Type: JTokenType.Integer } number => (long)number != 0,
+        { Type: JTokenType.Float } number => (double)number != 0,
+        { Type: JTokenType.String } text => ((string)text!).Length > 0,
+        { Type: JTokenType.Array or JTokenType.Object } items => items.HasValues,
+        _ => true,
+    };
 }

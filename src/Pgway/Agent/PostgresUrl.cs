@@ -20,7 +20,8 @@ public static class PostgresUrl
             }
             catch (ArgumentException e)
             {
-                throw new FormatException($"'{text}' is neither a postgres:// URL nor a key=value connection string: {e.Message}", e);
+                // The text may hold a password: name the problem, not the text.
+                throw new FormatException($"the connection string is neither a postgres:// URL nor a valid key=value string: {e.Message}", e);
             }
         }
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri))
@@ -87,9 +88,15 @@ public static class PostgresUrl
     /// <summary>The URL with its password replaced, for messages.</summary>
     public static string Redact(string text)
     {
-        var at = text.IndexOf('@', StringComparison.Ordinal);
         var scheme = text.IndexOf("://", StringComparison.Ordinal);
-        if (scheme < 0 || at < scheme)
+        if (scheme < 0)
+        {
+            return text;
+        }
+        // User info ends at the first '@' before the path or query, never one inside them.
+        var authorityEnd = text.IndexOfAny(['/', '?'], scheme + 3);
+        var at = text.LastIndexOf('@', authorityEnd < 0 ? text.Length - 1 : authorityEnd - 1);
+        if (at < scheme)
         {
             return text;
         }

@@ -61,14 +61,19 @@ public class NodeTagsTests
         { "\"on\"", true },
         { "\"1\"", true },
         { "1", true },
+        { "2", true },
         { "false", false },
         { "0", false },
         { "null", false },
+        // Patroni reads the flags with Python's bool(): any non-empty string is on, even "false".
+        { "\"false\"", true },
+        { "\"no\"", true },
+        { "\"\"", false },
     };
 
     [Theory]
     [MemberData(nameof(Flags))]
-    public void NoLoadBalance_TagValue_ParsedAsBoolean(string value, bool expected)
+    public void NoLoadBalance_TagValue_ReadAsPythonBool(string value, bool expected)
     {
         var tags = NodeTags.From(JObject.Parse($$"""{ "noloadbalance": {{value}} }"""));
 
@@ -78,7 +83,7 @@ public class NodeTagsTests
 
     [Theory]
     [MemberData(nameof(Flags))]
-    public void NoFailover_TagValue_ParsedAsBoolean(string value, bool expected)
+    public void NoFailover_TagValue_ReadAsPythonBool(string value, bool expected)
     {
         var tags = NodeTags.From(JObject.Parse($$"""{ "nofailover": {{value}} }"""));
 

@@ -94,9 +94,10 @@ public class PostgresUrlTests
     [Fact]
     public void Parse_BadKeyValueString_FormatException()
     {
-        var error = Assert.Throws<FormatException>(() => PostgresUrl.Parse("Host=db.example;Bogus=1"));
+        var error = Assert.Throws<FormatException>(() => PostgresUrl.Parse("Host=db.example;Password=hunter2;Bogus=1"));
 
-        Assert.Contains("neither a postgres:// URL nor a key=value connection string", error.Message, StringComparison.Ordinal);
+        Assert.Contains("neither a postgres:// URL nor a valid key=value string", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -105,6 +106,8 @@ public class PostgresUrlTests
     [InlineData("postgres://app:@db.example/meta", "postgres://app:***@db.example/meta")]
     [InlineData("postgres://app@db.example:5432/meta", "postgres://app@db.example:5432/meta")]
     [InlineData("postgres://db.example:5432/meta", "postgres://db.example:5432/meta")]
+    [InlineData("postgres://h:5432/db?application_name=a@b", "postgres://h:5432/db?application_name=a@b")]
+    [InlineData("postgres://u:p@h/db?application_name=a@b", "postgres://u:***@h/db?application_name=a@b")]
     public void Redact_Url_PasswordHidden(string url, string expected)
     {
         Assert.Equal(expected, PostgresUrl.Redact(url));
