@@ -51,9 +51,17 @@ internal static class AgentCommand
         {
             server = await AgentServer.StartAsync(agents, cancellationToken);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or ArgumentException)
         {
-            context.Error.WriteLine($"cannot listen: {e.Message} (is Patroni or another agent already on that port?)");
+            context.Error.WriteLine(e switch
+            {
+                System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressNotAvailable } =>
+                    $"cannot listen: {e.Message} (the address is not one of this host's; is --node or --listen the right one?)",
+                System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AccessDenied } =>
+                    $"cannot listen: {e.Message} (ports below 1024 need privileges)",
+                ArgumentException => $"cannot listen: {e.Message}",
+                _ => $"cannot listen: {e.Message} (is Patroni or another agent already on that port?)",
+            });
             foreach (var agent in agents)
             {
                 await agent.DisposeAsync();
@@ -130,7 +138,7 @@ internal static class AgentCommand
             return null;
         }
         var agents = new List<AgentOptions>();
-        foreach (var node in nodes)
+        foreach (var node in nodes.Distinct(StringComparer.Ordinal))
         {
             var instances = topology.Clusters.SelectMany(c => c.Instances).Where(i => i.Address == node).ToList();
             if (instances.Count == 0)

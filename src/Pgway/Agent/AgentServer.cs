@@ -24,6 +24,10 @@ public sealed class AgentServer : IAsyncDisposable
     public static async Task<AgentServer> StartAsync(IReadOnlyList<PatroniAgent> agents, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(agents);
+        if (agents.GroupBy(a => a.Options.Listen).FirstOrDefault(g => g.Count() > 1) is { } clash)
+        {
+            throw new ArgumentException($"{string.Join(" and ", clash.Select(a => a.Options.Name))} would both answer on {clash.Key}", nameof(agents));
+        }
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
@@ -36,7 +40,15 @@ public sealed class AgentServer : IAsyncDisposable
         var app = builder.Build();
         var byEndpoint = agents.ToDictionary(a => a.Options.Listen);
         app.Run(context => AnswerAsync(context, Find(byEndpoint, context.Connection)));
-        await app.StartAsync(cancellationToken);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
         return new AgentServer(app, agents);
     }
 

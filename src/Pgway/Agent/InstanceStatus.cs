@@ -12,6 +12,8 @@ namespace Pgway.Agent;
 /// <param name="UpstreamLocation">The upstream's current position, asked of the upstream itself; null when it could not be asked.</param>
 /// <param name="ReplicationState"><c>streaming</c> while the WAL receiver streams, else <c>in archive recovery</c>; null on a primary.</param>
 /// <param name="Error">Why the status could not be read, for logs and the GET body.</param>
+/// <param name="LastKnownLeaderLocation">The highest leader position this reader has seen, kept across rounds.</param>
+/// <param name="Failure">Where reading failed, for checks that report timeouts and refusals apart.</param>
 public sealed record InstanceStatus(
     PostgresState State,
     NodeRole Role,
@@ -30,18 +32,22 @@ public sealed record InstanceStatus(
     string? ReplicationState = null,
     SyncRole SyncRole = SyncRole.None,
     ImmutableArray<ReplicationConnection> Replication = default,
-    string? Error = null)
+    string? Error = null,
+    long? LastKnownLeaderLocation = null,
+    StatusFailure Failure = StatusFailure.None)
 {
     /// <summary>A status for an instance that could not be asked.</summary>
-    public static InstanceStatus NotRunning(PostgresState state, DateTimeOffset checkedAt, string error) =>
-        new(state, NodeRole.Unknown, checkedAt, Error: error);
+    public static InstanceStatus NotRunning(PostgresState state, DateTimeOffset checkedAt, string error, StatusFailure failure = StatusFailure.Other) =>
+        new(state, NodeRole.Unknown, checkedAt, Error: error, Failure: failure);
 
     /// <summary>
     /// The leader's position a replica's lag is measured against: the newest of what the upstream
-    /// says now and what the WAL receiver last heard (Patroni takes the DCS's value and latest_end_lsn).
-    /// Zero when neither is known, which Patroni treats as "not lagging".
+    /// says now, what the WAL receiver last heard, and the highest of these the reader has ever seen
+    /// (Patroni takes the DCS's last value and latest_end_lsn; the memory stands in for the DCS when
+    /// the primary is gone and the WAL receiver with it). Zero when none is known, which Patroni
+    /// treats as "not lagging".
     /// </summary>
-    public long LeaderLocation => Math.Max(UpstreamLocation ?? 0, LatestEndLocation ?? 0);
+    public long LeaderLocation => Math.Max(Math.Max(UpstreamLocation ?? 0, LatestEndLocation ?? 0), LastKnownLeaderLocation ?? 0);
 
     public ImmutableArray<ReplicationConnection> ReplicationOrEmpty => Replication.IsDefault ? [] : Replication;
 }

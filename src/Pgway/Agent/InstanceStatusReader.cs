@@ -37,7 +37,7 @@ public sealed partial class InstanceStatusReader : IAsyncDisposable
         """;
 
     private const string ReplicationQuery = """
-        SELECT usename::text, application_name, client_addr::text, state, sync_state, sync_priority
+        SELECT usename::text, application_name, pg_catalog.host(client_addr), state, sync_state, sync_priority
         FROM pg_catalog.pg_stat_replication ORDER BY application_name, pid
         """;
 
@@ -45,13 +45,17 @@ public sealed partial class InstanceStatusReader : IAsyncDisposable
         SELECT CASE WHEN pg_catalog.pg_is_in_recovery()
                     THEN pg_catalog.pg_wal_lsn_diff(COALESCE(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn()), '0/0')
                     ELSE pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), '0/0') END::bigint,
-               (SELECT sync_state FROM pg_catalog.pg_stat_replication WHERE application_name = $1 ORDER BY sync_state = 'sync' DESC LIMIT 1)
+               (SELECT sync_state FROM pg_catalog.pg_stat_replication WHERE application_name = $1 LIMIT 1),
+               (SELECT count(*) FROM pg_catalog.pg_stat_replication WHERE application_name = $1)
         """;
 
     private readonly InstanceStatusReaderOptions options;
     private readonly TimeProvider time;
     private readonly NpgsqlDataSource local;
     private readonly ConcurrentDictionary<(string Host, int Port), NpgsqlDataSource> upstreams = new();
+    private readonly Lock memoryGate = new();
+    private long highestLeaderLocation;
+    private SyncRole lastSyncRole;
 
     public InstanceStatusReader(InstanceStatusReaderOptions options, TimeProvider time)
     {
@@ -61,30 +65,89 @@ public sealed partial class InstanceStatusReader : IAsyncDisposable
     }
 
     /// <summary>One round of queries; a status (never an exception) for any server-side failure.</summary>
-    public Task<InstanceStatus> ReadAsync(CancellationToken cancellationToken) => ReadAsync(options.Timeout, cancellationToken);
+    public Task<InstanceStatus> ReadAsync(CancellationToken cancellationToken) => ReadAsync(options.Timeout, options.Timeout, cancellationToken);
 
-    /// <summary>One round of queries bounded by <paramref name="timeout"/> instead of the configured one.</summary>
-    public async Task<InstanceStatus> ReadAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>One round of queries: connecting bounded by <paramref name="connectTimeout"/>, the whole round by <paramref name="timeout"/>.</summary>
+    public async Task<InstanceStatus> ReadAsync(TimeSpan connectTimeout, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
+        using var expiry = new CancellationTokenSource(timeout, time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expiry.Token);
+        var progress = new ReadProgress();
+        var reading = ReadLocalAsync(progress, connectTimeout, deadline.Token);
         try
         {
             // WaitAsync is the last line of defence: whatever a frozen server does to the driver,
-            // the answer comes within the timeout (an abandoned read finishes or fails on its own).
-            return await ReadLocalAsync(deadline.Token).WaitAsync(timeout, time, deadline.Token);
+            // the answer comes within the timeout.
+            var status = await reading.WaitAsync(timeout, time, deadline.Token);
+            return Remember(status);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsServerFailure(e))
         {
             // A pooled connection may have died with a restart; the next round starts fresh.
             local.Clear();
-            return InstanceStatus.NotRunning(Classify(e), time.GetUtcNow(), Describe(e, timeout));
+            var timedOut = e is OperationCanceledException or TimeoutException || Find<TimeoutException>(e) is not null;
+            var failure = timedOut
+                ? progress.Connected ? StatusFailure.Timeout : StatusFailure.ConnectTimeout
+                : Classify(e) == PostgresState.Stopped ? StatusFailure.Refused : StatusFailure.Other;
+            return InstanceStatus.NotRunning(Classify(e), time.GetUtcNow(), Describe(e, progress.Connected ? timeout : connectTimeout), failure);
+        }
+        finally
+        {
+            // An abandoned read must stop holding its connection, and its failure must not go unobserved.
+            await expiry.CancelAsync();
+            _ = reading.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
     }
 
-    private async Task<InstanceStatus> ReadLocalAsync(CancellationToken cancellationToken)
+    // The reader's memory across rounds: the highest leader position seen, and the last sync role
+    // the upstream reported, for rounds where the upstream cannot be asked.
+    private InstanceStatus Remember(InstanceStatus status)
     {
-        await using var connection = await local.OpenConnectionAsync(cancellationToken);
+        lock (memoryGate)
+        {
+            highestLeaderLocation = Math.Max(highestLeaderLocation, status.LeaderLocation);
+            if (status.Role == NodeRole.Primary)
+            {
+                lastSyncRole = SyncRole.None;
+                return status;
+            }
+            return status with { LastKnownLeaderLocation = highestLeaderLocation };
+        }
+    }
+
+    private SyncRole LastSyncRole
+    {
+        get
+        {
+            lock (memoryGate)
+            {
+                return lastSyncRole;
+            }
+        }
+        set
+        {
+            lock (memoryGate)
+            {
+                lastSyncRole = value;
+            }
+        }
+    }
+
+    private sealed class ReadProgress
+    {
+        public volatile bool Connected;
+    }
+
+    private async Task<InstanceStatus> ReadLocalAsync(ReadProgress progress, TimeSpan connectTimeout, CancellationToken cancellationToken)
+    {
+        NpgsqlConnection connection;
+        using (var connectExpiry = new CancellationTokenSource(connectTimeout, time))
+        using (var connecting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, connectExpiry.Token))
+        {
+            connection = await local.OpenConnectionAsync(connecting.Token);
+        }
+        progress.Connected = true;
+        await using var _ = connection;
         await using var batch = new NpgsqlBatch(connection)
         {
             BatchCommands = { new(LocalQuery), new(WalReceiverQuery), new(ReplicationQuery) },
@@ -109,8 +172,11 @@ public sealed partial class InstanceStatusReader : IAsyncDisposable
         string? receiverStatus = null, senderHost = null, conninfo = null;
         int? receivedTimeline = null, senderPort = null;
         long? latestEnd = null;
+        string? error = null;
         if (await reader.ReadAsync(cancellationToken))
         {
+            // Without pg_read_all_stats the row is there but every column is NULL.
+            error = reader.IsDBNull(0) ? "the monitoring user cannot read pg_stat_wal_receiver: grant it pg_monitor (pg_read_all_stats)" : null;
             receiverStatus = reader.IsDBNull(0) ? null : reader.GetString(0);
             receivedTimeline = reader.IsDBNull(1) ? null : reader.GetInt32(1);
             latestEnd = reader.IsDBNull(2) ? null : reader.GetInt64(2);
@@ -147,13 +213,19 @@ public sealed partial class InstanceStatusReader : IAsyncDisposable
             ReplayPaused: paused,
             LatestEndLocation: latestEnd,
             ReplicationState: !inRecovery ? null : receiverStatus == "streaming" ? "streaming" : "in archive recovery",
-            Replication: replication.ToImmutable());
-        if (!inRecovery || senderHost is null || senderPort is null)
+            Replication: replication.ToImmutable(),
+            Error: error);
+        if (inRecovery && senderHost is not null && senderPort is not null)
         {
-            return status;
+            var applicationName = ApplicationName(conninfo) ?? (clusterName.Length > 0 ? clusterName : "walreceiver");
+            status = await WithUpstreamAsync(status, senderHost, senderPort.Value, applicationName, cancellationToken);
         }
-        var applicationName = ApplicationName(conninfo) ?? (clusterName.Length > 0 ? clusterName : "walreceiver");
-        return await WithUpstreamAsync(status, senderHost, senderPort.Value, applicationName, cancellationToken);
+        else if (inRecovery)
+        {
+            status = status with { SyncRole = LastSyncRole };
+        }
+        // Stamped when complete, so the cache's age counts from when the answer was known.
+        return status with { CheckedAt = time.GetUtcNow() };
     }
 
     // The upstream says how far the leader is now and whether it waits for this replica's commits.
@@ -169,16 +241,18 @@ public sealed partial class InstanceStatusReader : IAsyncDisposable
         });
         // Half the round's time at most: a frozen upstream must not make this replica look unknown.
         var bound = options.Timeout / 2;
-        using var upstreamDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        upstreamDeadline.CancelAfter(bound);
+        using var upstreamExpiry = new CancellationTokenSource(bound, time);
+        using var upstreamDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, upstreamExpiry.Token);
         try
         {
-            return await AskUpstreamAsync(source, status, applicationName, upstreamDeadline.Token).WaitAsync(bound, time, cancellationToken);
+            var asked = await AskUpstreamAsync(source, status, applicationName, upstreamDeadline.Token).WaitAsync(bound, time, cancellationToken);
+            LastSyncRole = asked.SyncRole;
+            return asked;
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsServerFailure(e))
         {
             source.Clear();
-            return status with { Error = $"upstream {host}:{port} not asked: {Describe(e, bound)}" };
+            return status with { SyncRole = LastSyncRole, Error = $"upstream {host}:{port} not asked: {Describe(e, bound)}" };
         }
     }
 
@@ -195,6 +269,15 @@ public sealed partial class InstanceStatusReader : IAsyncDisposable
             "quorum" => SyncRole.Quorum,
             _ => SyncRole.None,
         };
+        if (reader.GetInt64(2) > 1)
+        {
+            // Every standby reporting the same name (say, a shared cluster_name) makes the answer a guess.
+            return status with
+            {
+                UpstreamLocation = location,
+                Error = $"several standbys connect to the upstream as '{applicationName}': set a distinct application_name in primary_conninfo to tell sync from async",
+            };
+        }
         return status with { UpstreamLocation = location, SyncRole = syncRole };
     }
 

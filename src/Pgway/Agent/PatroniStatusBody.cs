@@ -16,7 +16,8 @@ public static class PatroniStatusBody
 
     public static void Write(IBufferWriter<byte> output, InstanceStatus status, NodeTags tags, Identity identity)
     {
-        using var json = new Utf8JsonWriter(output);
+        // Relaxed escaping writes "+00:00" as Patroni does, not "\u002B00:00".
+        using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         json.WriteStartObject();
         json.WriteString("state", StateName(status.State));
         if (status.PostmasterStartTime is { } started)

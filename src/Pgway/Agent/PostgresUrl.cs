@@ -62,12 +62,12 @@ public static class PostgresUrl
         switch (key)
         {
             case "host": builder.Host = value; break;
-            case "port": builder.Port = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+            case "port": builder.Port = Number(key, value, text); break;
             case "user": builder.Username = value; break;
             case "password": builder.Password = value; break;
             case "dbname": builder.Database = value; break;
             case "application_name": builder.ApplicationName = value; break;
-            case "connect_timeout": builder.Timeout = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+            case "connect_timeout": builder.Timeout = Number(key, value, text); break;
             case "sslmode":
                 builder.SslMode = value switch
                 {
@@ -84,6 +84,11 @@ public static class PostgresUrl
                 throw new FormatException($"parameter '{key}' in '{Redact(text)}' is not supported (known: host, port, user, password, dbname, application_name, connect_timeout, sslmode)");
         }
     }
+
+    private static int Number(string key, string value, string text) =>
+        int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) && number is > 0 and <= 65535
+            ? number
+            : throw new FormatException($"{key} '{value}' in '{Redact(text)}' is not a number from 1 to 65535");
 
     /// <summary>The URL with its password replaced, for messages.</summary>
     public static string Redact(string text)

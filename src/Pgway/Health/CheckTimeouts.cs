@@ -2,21 +2,21 @@ namespace Pgway.Health;
 
 /// <summary>
 /// HAProxy's timeouts for a check: with <c>timeout check</c> set, connecting may take
-/// <c>min(timeout connect, inter)</c> and the answer <c>timeout check</c> more; without it, the
-/// interval bounds the whole check. Pigsty sets both to 3 s.
+/// <c>min(timeout connect, inter)</c> and the answer <c>timeout check</c> once the request is sent;
+/// without it, the interval bounds the whole check. Pigsty sets both to 3 s.
 /// </summary>
 public sealed record CheckTimeouts(TimeSpan Connect, TimeSpan? Check)
 {
     public static readonly CheckTimeouts Pigsty = new(TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(3));
 
-    /// <summary>The time to connect and the time for the whole check, for a check run at this interval.</summary>
-    public (TimeSpan Connect, TimeSpan Total) For(TimeSpan interval)
+    /// <summary>The deadlines of a check run at this interval.</summary>
+    public CheckDeadlines For(TimeSpan interval)
     {
         if (Check is not { } check)
         {
-            return (interval, interval);
+            return new CheckDeadlines(interval, interval, interval);
         }
         var connect = Connect < interval ? Connect : interval;
-        return (connect, connect + check);
+        return new CheckDeadlines(connect, check, connect + check);
     }
 }

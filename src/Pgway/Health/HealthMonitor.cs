@@ -20,6 +20,7 @@ public sealed partial class HealthMonitor : IAsyncDisposable
     private readonly Queue<HealthEvent> recentEvents = new();
     private readonly CancellationTokenSource stopping = new();
     private Task running = Task.CompletedTask;
+    private int started;
 
     public HealthMonitor(IEnumerable<Service> services, HealthMonitorOptions options, IHealthProbeFactory probes, TimeProvider time, ILogger<HealthMonitor> logger)
     {
@@ -72,6 +73,10 @@ public sealed partial class HealthMonitor : IAsyncDisposable
     /// <summary>Starts every prober; each checks its members at once, then on their own schedule.</summary>
     public void Start()
     {
+        if (Interlocked.Exchange(ref started, 1) == 1)
+        {
+            throw new InvalidOperationException("the health monitor is already started");
+        }
         LogStarting(logger, Members.Length, probers.Length);
         running = Task.WhenAll(probers.Select(p => Task.Run(() => p.RunAsync(stopping.Token), CancellationToken.None)));
     }
@@ -136,6 +141,14 @@ public sealed partial class HealthMonitor : IAsyncDisposable
     {
         await stopping.CancelAsync();
         await running;
+        if (Interlocked.Exchange(ref started, 1) == 0)
+        {
+            // Never started: the probers never ran, so their probes are still ours to close.
+            foreach (var prober in probers)
+            {
+                await prober.DisposeProbeAsync();
+            }
+        }
         stopping.Dispose();
     }
 }

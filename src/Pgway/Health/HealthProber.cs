@@ -34,8 +34,7 @@ internal sealed class HealthProber(
                 }
                 var started = time.GetUtcNow();
                 var interval = Members.Where(m => m.NextCheck <= started).Select(m => m.CurrentInterval).DefaultIfEmpty(TimeSpan.MaxValue).Min();
-                var (connect, total) = timeouts.For(interval);
-                var result = await ProbeOnceAsync(connect, total, cancellationToken);
+                var result = await ProbeOnceAsync(timeouts.For(interval), cancellationToken);
                 var now = time.GetUtcNow();
                 foreach (var member in Members)
                 {
@@ -57,12 +56,15 @@ internal sealed class HealthProber(
         }
     }
 
-    private async Task<CheckResult> ProbeOnceAsync(TimeSpan connect, TimeSpan total, CancellationToken cancellationToken)
+    /// <summary>Closes the probe of a prober that never ran (running closes it when it stops).</summary>
+    public ValueTask DisposeProbeAsync() => probe.DisposeAsync();
+
+    private async Task<CheckResult> ProbeOnceAsync(CheckDeadlines deadlines, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         try
         {
-            return await probe.ProbeAsync(connect, total, cancellationToken);
+            return await probe.ProbeAsync(deadlines, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

@@ -19,41 +19,53 @@ public sealed class HttpHealthProbe(CheckTarget target, TimeProvider time) : IHe
 
     private readonly byte[] request = Encoding.ASCII.GetBytes($"{target.Method} {target.Path} HTTP/1.0\r\n\r\n");
 
-    public async Task<CheckResult> ProbeAsync(TimeSpan connectTimeout, TimeSpan totalTimeout, CancellationToken cancellationToken)
+    public async Task<CheckResult> ProbeAsync(CheckDeadlines deadlines, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
-        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        using var total = new CancellationTokenSource(totalTimeout, time);
+        using var total = new CancellationTokenSource(deadlines.Total, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, total.Token);
-        using (var connect = new CancellationTokenSource(connectTimeout, time))
-        using (var connectLinked = CancellationTokenSource.CreateLinkedTokenSource(linked.Token, connect.Token))
-        {
-            try
-            {
-                EndPoint endpoint = IPAddress.TryParse(target.Address, out var ip) ? new IPEndPoint(ip, target.Port) : new DnsEndPoint(target.Address, target.Port);
-                await socket.ConnectAsync(endpoint, connectLinked.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                return Result(CheckStatus.L4Timeout, null, started, $"no connection within {Ms(connectTimeout)}");
-            }
-            catch (SocketException e)
-            {
-                return Result(CheckStatus.L4Connection, null, started, Describe(e));
-            }
-        }
+        Socket? socket = null;
         try
         {
-            await socket.SendAsync(request, SocketFlags.None, linked.Token);
-            return await ReadStatusLineAsync(socket, started, linked.Token);
+            EndPoint endpoint = IPAddress.TryParse(target.Address, out var ip) ? new IPEndPoint(ip, target.Port) : new DnsEndPoint(target.Address, target.Port);
+            socket = new Socket(endpoint.AddressFamily == AddressFamily.Unspecified ? AddressFamily.InterNetwork : endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
+            {
+                NoDelay = true,
+            };
+            using (var connect = new CancellationTokenSource(deadlines.Connect, time))
+            using (var connecting = CancellationTokenSource.CreateLinkedTokenSource(linked.Token, connect.Token))
+            {
+                await socket.ConnectAsync(endpoint, connecting.Token);
+            }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return Result(CheckStatus.L7Timeout, null, started, $"no status line within {Ms(totalTimeout)}");
+            socket?.Dispose();
+            return Result(CheckStatus.L4Timeout, null, started, $"no connection within {Ms(deadlines.Connect)}");
         }
         catch (SocketException e)
         {
-            return Result(CheckStatus.L7Response, null, started, Describe(e));
+            socket?.Dispose();
+            return Result(CheckStatus.L4Connection, null, started, Describe(e));
+        }
+        using (socket)
+        {
+            try
+            {
+                await socket.SendAsync(request, SocketFlags.None, linked.Token);
+                // HAProxy's timeout check runs from the moment the request is out.
+                using var response = new CancellationTokenSource(deadlines.Response, time);
+                using var answering = CancellationTokenSource.CreateLinkedTokenSource(linked.Token, response.Token);
+                return await ReadStatusLineAsync(socket, started, answering.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return Result(CheckStatus.L7Timeout, null, started, $"no status line within {Ms(deadlines.Response)}");
+            }
+            catch (SocketException e)
+            {
+                return Result(CheckStatus.L7Response, null, started, Describe(e));
+            }
         }
     }
 

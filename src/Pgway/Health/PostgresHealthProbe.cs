@@ -12,6 +12,7 @@ public sealed class PostgresHealthProbe : IHealthProbe
     private readonly InstanceStatusReader reader;
     private readonly HealthEndpoint endpoint;
     private readonly HealthQuery query;
+    private readonly long? maxLag;
     private readonly NodeTags tags;
     private readonly TimeProvider time;
 
@@ -21,23 +22,27 @@ public sealed class PostgresHealthProbe : IHealthProbe
         var question = target.Path.Split('?', 2);
         endpoint = PatroniHealthRules.Route("OPTIONS", question[0]);
         query = HealthQuery.Parse(question.Length > 1 ? question[1] : null);
+        maxLag = query.MaxLag;
         reader = new InstanceStatusReader(instance, time);
         this.tags = tags;
         this.time = time;
     }
 
-    public async Task<CheckResult> ProbeAsync(TimeSpan connectTimeout, TimeSpan totalTimeout, CancellationToken cancellationToken)
+    public async Task<CheckResult> ProbeAsync(CheckDeadlines deadlines, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
-        var status = await reader.ReadAsync(totalTimeout, cancellationToken);
+        var status = await reader.ReadAsync(deadlines.Connect, deadlines.Total, cancellationToken);
         var elapsed = time.GetElapsedTime(started);
-        if (status.State is PostgresState.Stopped)
+        var failed = status.Failure switch
         {
-            return new CheckResult(CheckStatus.L4Connection, null, elapsed, time.GetUtcNow(), status.Error ?? "not running");
-        }
-        if (status.State is PostgresState.Unknown && elapsed >= totalTimeout)
+            StatusFailure.Refused => CheckStatus.L4Connection,
+            StatusFailure.ConnectTimeout => CheckStatus.L4Timeout,
+            StatusFailure.Timeout => CheckStatus.L7Timeout,
+            _ => (CheckStatus?)null,
+        };
+        if (failed is { } failure)
         {
-            return new CheckResult(CheckStatus.L7Timeout, null, elapsed, time.GetUtcNow(), status.Error ?? "no answer");
+            return new CheckResult(failure, null, elapsed, time.GetUtcNow(), status.Error ?? "no answer");
         }
         var passed = PatroniHealthRules.Decide(endpoint, query, status, tags);
         return new CheckResult(passed ? CheckStatus.L7Ok : CheckStatus.L7Status, passed ? 200 : 503, elapsed, time.GetUtcNow(), Describe(status));
@@ -55,7 +60,7 @@ public sealed class PostgresHealthProbe : IHealthProbe
             return role;
         }
         var behind = status.LeaderLocation - (status.ReplayedLocation ?? 0);
-        var lag = PatroniHealthRules.IsLagging(status, query.MaxLag) ? $", lagging {behind} bytes" : "";
+        var lag = PatroniHealthRules.IsLagging(status, maxLag) ? $", lagging {behind} bytes" : "";
         var sync = status.SyncRole == SyncRole.None ? "" : $", {status.SyncRole.ToString().ToLowerInvariant()}";
         return $"{role} {status.ReplicationState}{sync}{lag}{(tags.NoLoadBalance ? ", noloadbalance" : "")}";
     }

@@ -43,6 +43,28 @@ public sealed class AgentFailureTests() : FreshPgTestClusterPerTest(PgTestCluste
     }
 
     [Fact]
+    public async Task Answer_PrimaryGoneWhileReplicaBehind_ReplicaStaysLaggingUntilReplayed()
+    {
+        var (primary, replica) = (Cluster.Primary, Cluster.Instance(2));
+        await using var server = await TestAgents.StartAsync([TestAgents.Options(Cluster, replica)]);
+        await Cluster.PauseReplayAsync(replica);
+        await Cluster.ExecuteNonQueryAsync(primary, "CREATE TABLE behind AS SELECT generate_series(1, 1000) AS id");
+        Assert.Equal(503, await TestAgents.WaitForStatusAsync(replica, "/replica?lag=0", 503));
+
+        // With the primary gone, the WAL receiver and its report go too; the agent remembers the position.
+        await Cluster.KillAsync(primary);
+
+        Assert.Equal(503, await TestAgents.WaitForStatusAsync(replica, "/replica?lag=0", 503));
+        var (_, body) = await TestAgents.GetAsync(replica, "/replica?lag=0");
+        Assert.Equal("in archive recovery", body.GetProperty("replication_state").GetString());
+        Assert.Equal(200, (await TestAgents.CheckAsync(replica, "/replica")).Code);
+
+        await Cluster.ResumeReplayAsync(replica);
+
+        Assert.Equal(200, await TestAgents.WaitForStatusAsync(replica, "/replica?lag=0", 200));
+    }
+
+    [Fact]
     public async Task Answer_ReplicaPromoted_PrimaryTurnsAvailable()
     {
         var replica = Cluster.Instance(2);

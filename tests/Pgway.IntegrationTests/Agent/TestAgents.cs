@@ -39,7 +39,7 @@ internal static class TestAgents
     public static async Task<CheckResult> CheckAsync(PgInstance instance, string pathAndQuery, string method = "OPTIONS", int port = Port)
     {
         await using var probe = new HttpHealthProbe(new CheckTarget(HealthCheckKind.Http, instance.Address.ToString(), port, method, pathAndQuery), TimeProvider.System);
-        return await probe.ProbeAsync(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), CancellationToken.None);
+        return await probe.ProbeAsync(new CheckDeadlines(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(15)), CancellationToken.None);
     }
 
     /// <summary>Asks until the answer is the expected one (state changes reach the agent within its cache interval).</summary>

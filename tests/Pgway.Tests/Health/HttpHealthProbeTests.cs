@@ -10,7 +10,7 @@ namespace Pgway.Tests.Health;
 /// <summary>The HTTP check against a scripted server on loopback: what is sent, and how every kind of answer is read.</summary>
 public sealed class HttpHealthProbeTests : IDisposable
 {
-    private static readonly TimeSpan Long = TimeSpan.FromSeconds(30);
+    private static readonly CheckDeadlines Long = new(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60));
 
     private readonly TcpListener listener = new(IPAddress.Loopback, 0);
 
@@ -34,7 +34,7 @@ public sealed class HttpHealthProbeTests : IDisposable
         var server = AnswerOnceAsync(answer);
         await using var probe = new HttpHealthProbe(Target(), TimeProvider.System);
 
-        var result = await probe.ProbeAsync(Long, Long, CancellationToken.None);
+        var result = await probe.ProbeAsync(Long, CancellationToken.None);
 
         Assert.Equal(expected, result.Status);
         Assert.Equal(code, result.Code);
@@ -57,7 +57,7 @@ public sealed class HttpHealthProbeTests : IDisposable
         });
         await using var probe = new HttpHealthProbe(Target(), TimeProvider.System);
 
-        var result = await probe.ProbeAsync(Long, Long, CancellationToken.None);
+        var result = await probe.ProbeAsync(Long, CancellationToken.None);
         await server;
 
         Assert.Equal(503, result.Code);
@@ -70,7 +70,7 @@ public sealed class HttpHealthProbeTests : IDisposable
         var server = AnswerOnceAsync("HTTP/1.0 200 OK\r\n\r\n");
         await using var probe = new HttpHealthProbe(Target("/replica?lag=1MB&tag_dc=a", "GET"), TimeProvider.System);
 
-        await probe.ProbeAsync(Long, Long, CancellationToken.None);
+        await probe.ProbeAsync(Long, CancellationToken.None);
 
         Assert.Equal("GET /replica?lag=1MB&tag_dc=a HTTP/1.0\r\n\r\n", await server);
     }
@@ -82,7 +82,7 @@ public sealed class HttpHealthProbeTests : IDisposable
         listener.Stop();
         await using var probe = new HttpHealthProbe(new CheckTarget(HealthCheckKind.Http, "127.0.0.1", port, "OPTIONS", "/"), TimeProvider.System);
 
-        var result = await probe.ProbeAsync(Long, Long, CancellationToken.None);
+        var result = await probe.ProbeAsync(Long, CancellationToken.None);
 
         Assert.Equal(CheckStatus.L4Connection, result.Status);
         Assert.Equal("connection refused", result.Detail);
@@ -107,15 +107,17 @@ public sealed class HttpHealthProbeTests : IDisposable
         });
         await using var probe = new HttpHealthProbe(Target(), time);
 
-        var probing = probe.ProbeAsync(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), CancellationToken.None);
+        var probing = probe.ProbeAsync(new CheckDeadlines(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(4)), CancellationToken.None);
         await accepted.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.False(probing.IsCompleted);
-        time.Advance(TimeSpan.FromSeconds(4));
+        // The answer's deadline counts from the request: 3 s after it, not 4 s after the start.
+        time.Advance(TimeSpan.FromSeconds(3));
         var result = await probing.WaitAsync(TimeSpan.FromSeconds(10));
         await server.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(CheckStatus.L7Timeout, result.Status);
         Assert.Equal("L7TOUT", result.Reason);
+        Assert.Equal("no status line within 3000 ms", result.Detail);
     }
 
     private Task<string> AnswerOnceAsync(string answer) => Task.Run(async () =>

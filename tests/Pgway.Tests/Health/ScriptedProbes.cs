@@ -46,22 +46,22 @@ internal sealed class ScriptedProbe(CheckTarget target, TimeProvider time) : IHe
         }
     }
 
-    public async Task<CheckResult> ProbeAsync(TimeSpan connectTimeout, TimeSpan totalTimeout, CancellationToken cancellationToken)
+    public async Task<CheckResult> ProbeAsync(CheckDeadlines deadlines, CancellationToken cancellationToken)
     {
         bool pass;
         lock (gate)
         {
             calls.Add(time.GetUtcNow());
             MaxConcurrent = Math.Max(MaxConcurrent, ++running);
-            LastTotalTimeout = totalTimeout;
+            LastTotalTimeout = deadlines.Total;
             pass = Script.Count > 0 ? Script.Dequeue() : Otherwise;
         }
         try
         {
             if (Hang)
             {
-                await Task.Delay(totalTimeout, time, cancellationToken);
-                return new CheckResult(CheckStatus.L7Timeout, null, totalTimeout, time.GetUtcNow(), "no status line");
+                await Task.Delay(deadlines.Total, time, cancellationToken);
+                return new CheckResult(CheckStatus.L7Timeout, null, deadlines.Total, time.GetUtcNow(), "no status line");
             }
             return pass
                 ? new CheckResult(CheckStatus.L7Ok, 200, TimeSpan.Zero, time.GetUtcNow(), "HTTP/1.0 200 OK")

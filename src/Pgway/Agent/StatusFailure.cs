@@ -1,0 +1,20 @@
+namespace Pgway.Agent;
+
+/// <summary>Why a status could not be read, in the terms a check reports (HAProxy's L4CON, L4TOUT, L7TOUT).</summary>
+public enum StatusFailure
+{
+    /// <summary>The status was read.</summary>
+    None,
+
+    /// <summary>Nothing listens: connection refused or no socket.</summary>
+    Refused,
+
+    /// <summary>Connecting took longer than allowed.</summary>
+    ConnectTimeout,
+
+    /// <summary>Connected, but the queries took longer than allowed.</summary>
+    Timeout,
+
+    /// <summary>Anything else: authentication, permissions, a server error.</summary>
+    Other,
+}
