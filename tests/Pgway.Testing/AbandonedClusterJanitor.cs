@@ -3,19 +3,22 @@ namespace Pgway.Testing;
 /// <summary>
 /// Cleans up after test processes that died without any chance to clean up (SIGKILL, a CI hang timeout).
 /// Every cluster directory holds an exclusively locked <c>owner.lock</c> for its lifetime; the kernel drops
-/// that lock when the owner dies, so a lock that can be taken marks an abandoned cluster, whose postmasters
-/// (checked against their data directory, never by name) are killed and whose directory is removed.
+/// that lock when the owner dies, so a lock that can be taken marks an abandoned cluster, whose daemons and
+/// postmasters (checked against their PID files' command lines, never by name) are killed and whose directory is removed.
 /// </summary>
 internal static class AbandonedClusterJanitor
 {
     public const string DirectoryPrefix = "pgway-";
     public const string OwnerLockFileName = "owner.lock";
 
+    /// <summary>The PID files of <see cref="DaemonProcess"/>es, directly in a member's directory (postgres keeps its own inside <c>data/</c>).</summary>
+    public const string DaemonPidFilePattern = "*.pid";
+
     // A lock file is created a moment before it is locked; an owner that young may simply not have locked it yet.
     private static readonly TimeSpan s_minimumAge = TimeSpan.FromSeconds(10);
     private static int s_swept;
 
-    /// <summary>Sweeps the temp directory, once per process, and returns once the killed postmasters are gone.</summary>
+    /// <summary>Sweeps the temp directory, once per process, and returns once the killed processes are gone.</summary>
     public static async Task SweepOnceAsync(CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref s_swept, 1) != 0)
@@ -35,7 +38,7 @@ internal static class AbandonedClusterJanitor
             await Wait.UntilAsync(
                 _ => Task.FromResult(!killed.Any(PostmasterProcess.IsAlive)),
                 TimeSpan.FromSeconds(10),
-                () => $"abandoned postmasters {string.Join(", ", killed.Where(PostmasterProcess.IsAlive))} survived SIGKILL.",
+                () => $"abandoned processes {string.Join(", ", killed.Where(PostmasterProcess.IsAlive))} survived SIGKILL.",
                 cancellationToken);
         }
         catch (TimeoutException)
@@ -62,7 +65,18 @@ internal static class AbandonedClusterJanitor
                 }
 
                 using var abandoned = new FileStream(lockPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
-                foreach (var instanceDirectory in Directory.EnumerateDirectories(clusterDirectory))
+                var memberDirectories = Directory.EnumerateDirectories(clusterDirectory).ToList();
+
+                // Daemons first (Patroni, etcd): a Patroni left alive would start its postgres again.
+                foreach (var pidFile in memberDirectories.SelectMany(directory => Directory.EnumerateFiles(directory, DaemonPidFilePattern)))
+                {
+                    if (DaemonProcess.KillFromPidFile(pidFile) is { } pid)
+                    {
+                        killed.Add(pid);
+                    }
+                }
+
+                foreach (var instanceDirectory in memberDirectories)
                 {
                     var dataDirectory = Path.Combine(instanceDirectory, "data");
                     if (PostmasterProcess.ReadPidFile(Path.Combine(dataDirectory, "postmaster.pid")) is { } pid

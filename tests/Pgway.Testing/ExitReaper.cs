@@ -5,28 +5,35 @@ namespace Pgway.Testing;
 
 /// <summary>
 /// Process-wide last resort: if the test process ends without disposing a cluster (an aborted run, a
-/// crashed fixture, a SIGTERM from CI), kill the postmasters it started and remove its directories.
+/// crashed fixture, a SIGTERM from CI), kill the processes it started and remove its directories.
 /// Static by necessity: process exit and signals are process-wide, and this is test infrastructure only.
 /// </summary>
 /// <remarks>
 /// Both hooks are needed: on SIGTERM the runtime exits without raising ProcessExit (seen with .NET 10),
 /// and a signal handler that does not cancel lets the default termination go on afterwards.
 /// A SIGKILLed process runs neither; <see cref="AbandonedClusterJanitor"/> covers that on the next run.
+/// Every reaper kills by PID and only after checking the PID's command line, so running it twice is harmless.
 /// </remarks>
 internal static class ExitReaper
 {
-    private static readonly ConcurrentDictionary<int, string> s_postmasters = new();
+    private static readonly ConcurrentDictionary<string, Action> s_reapers = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<string, byte> s_directories = new(StringComparer.Ordinal);
     private static readonly Lock s_hookGate = new();
     private static List<PosixSignalRegistration>? s_signalRegistrations;
 
-    public static void TrackPostmaster(int pid, string dataDirectory)
+    public static void TrackPostmaster(int pid, string dataDirectory) =>
+        Track(PostmasterKey(pid), () => PostmasterProcess.KillTree(pid, dataDirectory));
+
+    public static void ForgetPostmaster(int pid) => Forget(PostmasterKey(pid));
+
+    /// <summary>Runs <paramref name="reap"/> at exit unless <see cref="Forget"/> is called with the same key first.</summary>
+    public static void Track(string key, Action reap)
     {
         Hook();
-        s_postmasters[pid] = dataDirectory;
+        s_reapers[key] = reap;
     }
 
-    public static void ForgetPostmaster(int pid) => s_postmasters.TryRemove(pid, out _);
+    public static void Forget(string key) => s_reapers.TryRemove(key, out _);
 
     public static void TrackDirectory(string path)
     {
@@ -35,6 +42,8 @@ internal static class ExitReaper
     }
 
     public static void ForgetDirectory(string path) => s_directories.TryRemove(path, out _);
+
+    private static string PostmasterKey(int pid) => $"postmaster {pid}";
 
     private static void Hook()
     {
@@ -58,10 +67,18 @@ internal static class ExitReaper
 
     private static void ReapAll()
     {
-        foreach (var (pid, dataDirectory) in s_postmasters)
+        foreach (var (key, reap) in s_reapers)
         {
-            PostmasterProcess.KillTree(pid, dataDirectory);
-            s_postmasters.TryRemove(pid, out _);
+            try
+            {
+                reap();
+            }
+            catch (Exception exception) when (exception is IOException or InvalidOperationException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
+            {
+                // Best effort at exit: one process that cannot be killed must not keep the others alive.
+            }
+
+            s_reapers.TryRemove(key, out _);
         }
 
         foreach (var path in s_directories.Keys)

@@ -29,6 +29,9 @@ internal static class LogTail
     }
 
     /// <summary>Formats a failure with the log tail appended, so CI output alone explains it.</summary>
-    public static string Describe(string what, string path, int lines = 40) =>
-        $"{what}\n--- last lines of {path} ---\n{Read(path, lines)}\n--- end of log ---";
+    public static string Describe(string what, string path, int lines = 40) => Describe(what, [path], lines);
+
+    /// <summary>Formats a failure with the tail of every one of <paramref name="paths"/> appended, in order.</summary>
+    public static string Describe(string what, IEnumerable<string> paths, int lines) =>
+        what + string.Concat(paths.Select(path => $"\n--- last lines of {path} ---\n{Read(path, lines)}\n--- end of log ---"));
 }

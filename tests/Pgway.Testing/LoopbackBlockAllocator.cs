@@ -34,10 +34,15 @@ public sealed class LoopbackBlockAllocator
     public static LoopbackBlockAllocator Shared { get; } =
         new(Path.Combine(Path.GetTempPath(), $"pgway-testing-{Environment.UserName}", "address-locks"));
 
-    /// <summary>Reserves the first free block of <paramref name="size"/> addresses.</summary>
+    /// <summary>Reserves the first free block of <paramref name="size"/> addresses with port 5432 free on each.</summary>
     /// <exception cref="InvalidOperationException">Every block is taken.</exception>
-    public LoopbackBlock Reserve(int size)
+    public LoopbackBlock Reserve(int size) => Reserve(size, [PgTestCluster.Port]);
+
+    /// <summary>Reserves the first free block of <paramref name="size"/> addresses with every one of <paramref name="ports"/> free on each.</summary>
+    /// <exception cref="InvalidOperationException">Every block is taken.</exception>
+    public LoopbackBlock Reserve(int size, IReadOnlyCollection<int> ports)
     {
+        ArgumentNullException.ThrowIfNull(ports);
         ValidateSize(size, FirstHost);
         Directory.CreateDirectory(_lockDirectory);
         lock (_gate)
@@ -58,7 +63,7 @@ public sealed class LoopbackBlockAllocator
                     continue;
                 }
 
-                if (addresses.Any(IsInUse))
+                if (addresses.Any(address => ports.Any(port => IsInUse(address, port))))
                 {
                     crossProcessLock.Dispose();
                     continue;
@@ -70,7 +75,7 @@ public sealed class LoopbackBlockAllocator
         }
 
         throw new InvalidOperationException(
-            $"No free block of {size} loopback addresses 127.{SecondOctet}.k.{FirstHost}+ with port {PgTestCluster.Port} free: " +
+            $"No free block of {size} loopback addresses 127.{SecondOctet}.k.{FirstHost}+ with ports {string.Join(", ", ports)} free: " +
             "stop leftover test servers (pgrep -a postgres) or pass an explicit base address.");
     }
 
@@ -91,7 +96,7 @@ public sealed class LoopbackBlockAllocator
         var addresses = Enumerable.Range(0, size)
             .Select(offset => new IPAddress(new byte[] { bytes[0], bytes[1], bytes[2], (byte)(bytes[3] + offset) }))
             .ToList();
-        var busy = addresses.Where(IsInUse).ToList();
+        var busy = addresses.Where(address => IsInUse(address, PgTestCluster.Port)).ToList();
         if (busy.Count > 0)
         {
             throw new InvalidOperationException(
@@ -110,15 +115,15 @@ public sealed class LoopbackBlockAllocator
     }
 
     /// <summary>
-    /// Whether something listens on address:5432. Binding is the test: a listener on that address or on
+    /// Whether something listens on address:port. Binding is the test: a listener on that address or on
     /// 0.0.0.0 makes it fail, and the probe is released at once. SO_REUSEADDR, as postgres itself sets it,
     /// keeps connections of a cluster just stopped (TIME_WAIT for a minute) from marking the block busy.
     /// </summary>
-    private static bool IsInUse(IPAddress address)
+    private static bool IsInUse(IPAddress address, int port)
     {
         try
         {
-            var probe = new TcpListener(address, PgTestCluster.Port);
+            var probe = new TcpListener(address, port);
             probe.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             probe.Start();
             probe.Stop();

@@ -73,22 +73,7 @@ public sealed class PgCommandRunner
             startInfo.ArgumentList.Add(argument);
         }
 
-        // The developer's PGHOST, PGSSLMODE, PGDATA… must not leak into a hermetic cluster.
-        foreach (var key in startInfo.Environment.Keys.Where(key => key.StartsWith("PG", StringComparison.Ordinal)).ToList())
-        {
-            startInfo.Environment.Remove(key);
-        }
-
-        // Messages in failure reports should read the same on every machine, whatever the developer's locale.
-        startInfo.Environment["LC_ALL"] = "C";
-        if (environment is not null)
-        {
-            foreach (var (key, value) in environment)
-            {
-                startInfo.Environment[key] = value;
-            }
-        }
-
+        PrepareEnvironment(startInfo, environment);
         var commandLine = string.Join(' ', [fileName, .. arguments]);
         using var process = Process.Start(startInfo)
             ?? throw new InvalidOperationException($"Could not start '{commandLine}'.");
@@ -115,6 +100,27 @@ public sealed class PgCommandRunner
             }
 
             throw new TimeoutException($"'{commandLine}' did not finish within {timeout.TotalSeconds:0} s and was killed.");
+        }
+    }
+
+    /// <summary>
+    /// Makes a child's environment hermetic: the developer's PGHOST, PGSSLMODE, PGDATA… must not leak into a
+    /// test cluster, and messages in failure reports should read the same whatever the developer's locale.
+    /// </summary>
+    internal static void PrepareEnvironment(ProcessStartInfo startInfo, IReadOnlyDictionary<string, string>? environment)
+    {
+        foreach (var key in startInfo.Environment.Keys.Where(key => key.StartsWith("PG", StringComparison.Ordinal)).ToList())
+        {
+            startInfo.Environment.Remove(key);
+        }
+
+        startInfo.Environment["LC_ALL"] = "C";
+        if (environment is not null)
+        {
+            foreach (var (key, value) in environment)
+            {
+                startInfo.Environment[key] = value;
+            }
         }
     }
 }

@@ -1,43 +1,24 @@
 using System.Globalization;
 using System.Text;
-using Npgsql;
 
 namespace Pgway.Testing;
 
 // Building the cluster: initdb, configuration, users, standbys.
 public sealed partial class PgTestCluster
 {
-    // The UNIX socket path limit is 107 bytes; a long TMPDIR would make postgres fail obscurely.
-    private const int MaxSocketPathLength = 100;
-
-    private static readonly string s_sharedSettings = """
+    private static readonly string s_sharedSettings = $"""
 
         # --- pgway test harness: shared by every instance (pg_basebackup copies this file) ---
         wal_level = replica
         max_wal_senders = 10
         max_replication_slots = 10
-        wal_keep_size = '128MB'
         hot_standby = on
-        # A standby whose upstream restarts retries after 5 s by default; tests should not wait that long.
-        wal_retrieve_retry_interval = '200ms'
-        # Durability is worthless for throw-away test data and fsync costs seconds per cluster.
-        fsync = off
-        shared_buffers = '16MB'
         max_connections = 100
-        password_encryption = 'scram-sha-256'
+        {PgTestServerSettings.TuningConf()}
         # pg_ctl -l sends stderr to the instance's own postgres.log, outside the data directory.
         logging_collector = off
-        log_line_prefix = '%m [%p] %q%u@%d '
         # Per-instance settings (addresses, socket directory, upstream) live in instance.conf, last so they win.
         include_if_exists = 'instance.conf'
-
-        """;
-
-    private static readonly string s_hba = """
-        # pgway test harness: trust over the instance's own socket, SCRAM over TCP on loopback.
-        local   all           all                     trust
-        host    all           all        127.0.0.0/8  scram-sha-256
-        host    replication   all        127.0.0.0/8  scram-sha-256
 
         """;
 
@@ -83,35 +64,17 @@ public sealed partial class PgTestCluster
         }
 
         await File.AppendAllTextAsync(Path.Combine(Primary.DataDirectory, "postgresql.conf"), s_sharedSettings, cancellationToken);
-        await File.WriteAllTextAsync(Path.Combine(Primary.DataDirectory, "pg_hba.conf"), s_hba, cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(Primary.DataDirectory, "pg_hba.conf"), PgTestServerSettings.HbaFile(), cancellationToken);
         await WriteInstanceConfAsync(Primary, cancellationToken);
         await _runner.HandOverAsync(Primary.Directory, cancellationToken);
     }
 
     private async Task CreateUsersAsync(CancellationToken cancellationToken)
     {
-        var sql = new StringBuilder();
-        AppendRole(sql, PgTestUsers.Replicator, "LOGIN REPLICATION");
-        AppendRole(sql, PgTestUsers.Dba, "LOGIN SUPERUSER");
-        AppendRole(sql, PgTestUsers.Monitor, "LOGIN");
-        AppendRole(sql, PgTestUsers.Meta, "LOGIN");
-        AppendRole(sql, PgTestUsers.View, "LOGIN");
-        sql.Append(CultureInfo.InvariantCulture, $"GRANT pg_monitor TO {PgTestUsers.Monitor}, {PgTestUsers.Replicator};");
-
         // Over TCP with the SCRAM password: bootstrapping doubles as the first proof that authentication works.
         await using var connection = await OpenConnectionAsync(Primary, cancellationToken: cancellationToken);
-        await using (var roles = new NpgsqlCommand(sql.ToString(), connection))
-        {
-            await roles.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        // CREATE DATABASE refuses to run inside the implicit transaction of a multi-statement batch.
-        await using var database = new NpgsqlCommand($"CREATE DATABASE {PgTestUsers.TestDatabase} OWNER {PgTestUsers.Meta}", connection);
-        await database.ExecuteNonQueryAsync(cancellationToken);
+        await PgTestUsers.CreateAsync(connection, Credentials, replicatorExists: false, cancellationToken);
     }
-
-    private void AppendRole(StringBuilder sql, string user, string attributes) =>
-        sql.Append(CultureInfo.InvariantCulture, $"CREATE ROLE {user} {attributes} PASSWORD '{Credentials.PasswordFor(user)}';");
 
     private async Task CloneAndStartAsync(PgInstance replica, CancellationToken cancellationToken)
     {
@@ -176,13 +139,7 @@ public sealed partial class PgTestCluster
     private static void PrepareInstanceDirectory(PgInstance instance)
     {
         Directory.CreateDirectory(instance.Directory);
-        Directory.CreateDirectory(instance.SocketDirectory);
-        var socketPath = Path.Combine(instance.SocketDirectory, $".s.PGSQL.{Port}");
-        if (Encoding.UTF8.GetByteCount(socketPath) > MaxSocketPathLength)
-        {
-            throw new InvalidOperationException(
-                $"The socket path {socketPath} is too long for a UNIX socket; point TMPDIR at a shorter directory.");
-        }
+        PgTestServerSettings.CreateSocketDirectory(instance.SocketDirectory, Port);
     }
 
     /// <summary>

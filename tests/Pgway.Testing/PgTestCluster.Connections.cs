@@ -13,19 +13,7 @@ public sealed partial class PgTestCluster
     public NpgsqlConnectionStringBuilder ConnectionStringBuilder(PgInstance instance, string user = PgTestUsers.Postgres, string database = DefaultDatabase)
     {
         ArgumentNullException.ThrowIfNull(instance);
-        return new NpgsqlConnectionStringBuilder
-        {
-            Host = instance.Address.ToString(),
-            Port = Port,
-            Username = user,
-            Password = Credentials.PasswordFor(user),
-            Database = database,
-            Pooling = false,
-            Timeout = 5,
-            CommandTimeout = 30,
-            SslMode = SslMode.Disable,
-            ApplicationName = "pgway-testing",
-        };
+        return PgConnections.Builder(instance.Address, Port, Credentials, user, database);
     }
 
     /// <summary>The connection string of <see cref="ConnectionStringBuilder"/>.</summary>
@@ -33,24 +21,12 @@ public sealed partial class PgTestCluster
         ConnectionStringBuilder(instance, user, database).ConnectionString;
 
     /// <summary>Opens a new (unpooled) connection to <paramref name="instance"/>; the caller disposes it.</summary>
-    public async Task<NpgsqlConnection> OpenConnectionAsync(
+    public Task<NpgsqlConnection> OpenConnectionAsync(
         PgInstance instance,
         string user = PgTestUsers.Postgres,
         string database = DefaultDatabase,
-        CancellationToken cancellationToken = default)
-    {
-        var connection = new NpgsqlConnection(ConnectionString(instance, user, database));
-        try
-        {
-            await connection.OpenAsync(cancellationToken);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-    }
+        CancellationToken cancellationToken = default) =>
+        PgConnections.OpenAsync(ConnectionString(instance, user, database), cancellationToken);
 
     /// <summary>Runs <paramref name="sql"/> on a fresh connection and returns the first column of the first row (default for NULL or no row).</summary>
     public Task<T?> ExecuteScalarAsync<T>(
@@ -59,37 +35,17 @@ public sealed partial class PgTestCluster
         string user = PgTestUsers.Postgres,
         string database = DefaultDatabase,
         CancellationToken cancellationToken = default) =>
-        QueryScalarAsync<T>(instance, sql, [], cancellationToken, user, database);
+        PgConnections.ScalarAsync<T>(ConnectionString(instance, user, database), sql, [], cancellationToken);
 
     /// <summary>Runs <paramref name="sql"/> on a fresh connection and returns the number of rows affected.</summary>
-    public async Task<int> ExecuteNonQueryAsync(
+    public Task<int> ExecuteNonQueryAsync(
         PgInstance instance,
         string sql,
         string user = PgTestUsers.Postgres,
         string database = DefaultDatabase,
-        CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenConnectionAsync(instance, user, database, cancellationToken);
-        await using var command = new NpgsqlCommand(sql, connection);
-        return await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+        CancellationToken cancellationToken = default) =>
+        PgConnections.NonQueryAsync(ConnectionString(instance, user, database), sql, cancellationToken);
 
-    private async Task<T?> QueryScalarAsync<T>(
-        PgInstance instance,
-        string sql,
-        IReadOnlyList<object> parameters,
-        CancellationToken cancellationToken,
-        string user = PgTestUsers.Postgres,
-        string database = DefaultDatabase)
-    {
-        await using var connection = await OpenConnectionAsync(instance, user, database, cancellationToken);
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
-        }
-
-        var result = await command.ExecuteScalarAsync(cancellationToken);
-        return result is null or DBNull ? default : (T)result;
-    }
+    private Task<T?> QueryScalarAsync<T>(PgInstance instance, string sql, IReadOnlyList<object> parameters, CancellationToken cancellationToken) =>
+        PgConnections.ScalarAsync<T>(ConnectionString(instance), sql, parameters, cancellationToken);
 }

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net.Sockets;
-using NpgsqlTypes;
 
 namespace Pgway.Testing;
 
@@ -19,7 +17,7 @@ public sealed partial class PgTestCluster
             return;
         }
 
-        RemoveStaleLockFiles(instance);
+        PostmasterProcess.RemoveStaleLockFiles(instance.DataDirectory, instance.SocketDirectory, Port);
         var result = await PgCtlAsync(instance, ["-l", instance.LogPath, "start"], OperationTimeout, cancellationToken);
         if (!result.Succeeded)
         {
@@ -32,7 +30,7 @@ public sealed partial class PgTestCluster
         instance.Pid = pid;
     }
 
-    /// <summary>Stops <paramref name="instance"/> with <c>pg_ctl stop -m fast -w</c>. A no-op if it is not running.</summary>
+    /// <summary>Stops <paramref name="instance"/> with <c>pg_ctl stop -m fast -w</c> and returns once its PID is gone. A no-op if it is not running.</summary>
     public async Task StopAsync(PgInstance instance, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(instance);
@@ -47,6 +45,12 @@ public sealed partial class PgTestCluster
             throw new InvalidOperationException(LogTail.Describe($"Stopping {instance} failed: {result.Describe()}", instance.LogPath));
         }
 
+        // pg_ctl returns once postmaster.pid is gone, which the postmaster removes a moment before it exits.
+        await Wait.UntilAsync(
+            _ => Task.FromResult(!PostmasterProcess.IsAlive(pid)),
+            OperationTimeout,
+            () => LogTail.Describe($"{instance} (PID {pid}) still runs after pg_ctl stop.", instance.LogPath),
+            cancellationToken);
         Forget(instance, pid);
     }
 
@@ -116,39 +120,20 @@ public sealed partial class PgTestCluster
         var upstream = replica.Upstream
             ?? throw new InvalidOperationException($"{replica} is not a standby (it has no upstream), so there is nothing to catch up with.");
 
-        // A cascading upstream is itself in recovery, where pg_current_wal_lsn() is not allowed.
-        var target = await QueryScalarAsync<NpgsqlLogSequenceNumber?>(
-            upstream,
-            "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END",
-            [],
-            cancellationToken)
-            ?? throw new InvalidOperationException($"{upstream} reports no WAL position yet, so there is nothing to catch up with.");
-        NpgsqlLogSequenceNumber? replayed = null;
-        await Wait.UntilAsync(
-            async token =>
-            {
-                replayed = await QueryScalarAsync<NpgsqlLogSequenceNumber?>(replica, "SELECT pg_last_wal_replay_lsn()", [], token);
-                return replayed >= target;
-            },
+        await PgConnections.WaitForCatchUpAsync(
+            ConnectionString(upstream),
+            upstream.ToString(),
+            ConnectionString(replica),
             OperationTimeout,
-            () => LogTail.Describe($"{replica} replayed up to {replayed?.ToString() ?? "nothing"}, short of {upstream}'s {target} (is replay paused?).", replica.LogPath),
+            (replayed, target) => LogTail.Describe($"{replica} replayed up to {replayed?.ToString() ?? "nothing"}, short of {upstream}'s {target} (is replay paused?).", replica.LogPath),
             cancellationToken);
     }
 
     /// <summary>Whether <paramref name="instance"/>'s address accepts TCP connections on port 5432 now.</summary>
-    public static async Task<bool> IsListeningAsync(PgInstance instance, CancellationToken cancellationToken = default)
+    public static Task<bool> IsListeningAsync(PgInstance instance, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(instance);
-        using var client = new TcpClient();
-        try
-        {
-            await client.ConnectAsync(instance.Address, Port, cancellationToken);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
+        return TcpProbe.IsListeningAsync(instance.Address, Port, cancellationToken);
     }
 
     private async Task WaitForReplayStateAsync(PgInstance instance, string expected, CancellationToken cancellationToken)
@@ -221,23 +206,6 @@ public sealed partial class PgTestCluster
             null,
             timeout + TimeSpan.FromSeconds(5),
             cancellationToken);
-
-    /// <summary>
-    /// Removes the lock files of a postmaster that is gone. After a SIGKILL its PID can linger as a zombie
-    /// (a container's init may reap late or never), and postgres, seeing that PID answer kill -0, would
-    /// refuse to start on the data directory and the socket; a reused PID would fool it the same way.
-    /// </summary>
-    private static void RemoveStaleLockFiles(PgInstance instance)
-    {
-        string[] lockFiles = [instance.PidFilePath, Path.Combine(instance.SocketDirectory, $".s.PGSQL.{Port}.lock")];
-        foreach (var lockFile in lockFiles)
-        {
-            if (PostmasterProcess.ReadPidFile(lockFile) is { } pid && !PostmasterProcess.IsPostmasterOf(pid, instance.DataDirectory))
-            {
-                File.Delete(lockFile);
-            }
-        }
-    }
 
     private static void EnsureRunning(PgInstance instance)
     {

@@ -26,18 +26,17 @@ public sealed partial class PgTestCluster : IAsyncDisposable
     private readonly LoopbackBlock _addresses;
     private readonly List<PgInstance> _instances;
 
-    // Held open (and so locked) for the cluster's lifetime; see AbandonedClusterJanitor.
-    private readonly FileStream _ownerLock;
+    private readonly ClusterDirectory _directory;
     private int _disposed;
 
-    private PgTestCluster(PgTestClusterOptions options, PgCommandRunner runner, LoopbackBlock addresses, string rootDirectory, FileStream ownerLock)
+    private PgTestCluster(PgTestClusterOptions options, PgCommandRunner runner, LoopbackBlock addresses, ClusterDirectory directory)
     {
         _runner = runner;
         _addresses = addresses;
-        _ownerLock = ownerLock;
+        _directory = directory;
         Name = options.ClusterName;
         OperationTimeout = options.OperationTimeout;
-        RootDirectory = rootDirectory;
+        var rootDirectory = directory.FullPath;
         Credentials = PgTestCredentials.Generate();
         _instances = options.Roles
             .Select((role, index) => new PgInstance(
@@ -57,7 +56,7 @@ public sealed partial class PgTestCluster : IAsyncDisposable
     public string Name { get; }
 
     /// <summary>The temp directory holding every instance; deleted on dispose.</summary>
-    public string RootDirectory { get; }
+    public string RootDirectory => _directory.FullPath;
 
     /// <summary>The PostgreSQL binaries in use.</summary>
     public PgBinaries Binaries => _runner.Binaries;
@@ -107,9 +106,7 @@ public sealed partial class PgTestCluster : IAsyncDisposable
         PgTestCluster? cluster = null;
         try
         {
-            var root = Directory.CreateTempSubdirectory($"{AbandonedClusterJanitor.DirectoryPrefix}{options.ClusterName}-").FullName;
-            ExitReaper.TrackDirectory(root);
-            cluster = new PgTestCluster(options, runner, addresses, root, AbandonedClusterJanitor.ClaimOwnership(root));
+            cluster = new PgTestCluster(options, runner, addresses, ClusterDirectory.Create(options.ClusterName));
             await cluster.BootstrapAsync(cancellationToken);
             return cluster;
         }
@@ -146,32 +143,11 @@ public sealed partial class PgTestCluster : IAsyncDisposable
         finally
         {
             _addresses.Dispose();
-            DeleteRoot();
-            await _ownerLock.DisposeAsync();
+            await _directory.DisposeAsync();
         }
     }
 
     /// <inheritdoc/>
     public override string ToString() =>
         $"{Name}: {string.Join(", ", _instances.Select(instance => $"{instance.Name}@{instance.Address}"))} in {RootDirectory}";
-
-    private void DeleteRoot()
-    {
-        try
-        {
-            Directory.Delete(RootDirectory, recursive: true);
-            ExitReaper.ForgetDirectory(RootDirectory);
-        }
-        catch (DirectoryNotFoundException)
-        {
-            ExitReaper.ForgetDirectory(RootDirectory);
-        }
-        catch (IOException)
-        {
-            // Left to the process-exit reaper: a stray temp directory must not fail the test that disposed it.
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
 }

@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Text;
+using Npgsql;
+
 namespace Pgway.Testing;
 
 /// <summary>The users and database every test cluster has, named as in Pigsty's defaults.</summary>
@@ -26,4 +30,35 @@ public static class PgTestUsers
 
     /// <summary>Every user, postgres first.</summary>
     public static IReadOnlyList<string> All { get; } = [Postgres, Replicator, Dba, Monitor, Meta, View];
+
+    /// <summary>
+    /// Creates every user but postgres (and but the replicator when <paramref name="replicatorExists"/>, as
+    /// Patroni makes it itself) with its password, and <see cref="TestDatabase"/>, over
+    /// <paramref name="connection"/>, a superuser's connection to the primary.
+    /// </summary>
+    internal static async Task CreateAsync(NpgsqlConnection connection, PgTestCredentials credentials, bool replicatorExists, CancellationToken cancellationToken)
+    {
+        var sql = new StringBuilder();
+        void AppendRole(string user, string attributes) =>
+            sql.Append(CultureInfo.InvariantCulture, $"CREATE ROLE {user} {attributes} PASSWORD '{credentials.PasswordFor(user)}';");
+
+        if (!replicatorExists)
+        {
+            AppendRole(Replicator, "LOGIN REPLICATION");
+        }
+
+        AppendRole(Dba, "LOGIN SUPERUSER");
+        AppendRole(Monitor, "LOGIN");
+        AppendRole(Meta, "LOGIN");
+        AppendRole(View, "LOGIN");
+        sql.Append(CultureInfo.InvariantCulture, $"GRANT pg_monitor TO {Monitor}, {Replicator};");
+        await using (var roles = new NpgsqlCommand(sql.ToString(), connection))
+        {
+            await roles.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        // CREATE DATABASE refuses to run inside the implicit transaction of a multi-statement batch.
+        await using var database = new NpgsqlCommand($"CREATE DATABASE {TestDatabase} OWNER {Meta}", connection);
+        await database.ExecuteNonQueryAsync(cancellationToken);
+    }
 }

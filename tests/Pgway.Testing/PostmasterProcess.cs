@@ -47,18 +47,11 @@ public static class PostmasterProcess
             return false;
         }
 
-        try
-        {
-            // pg_ctl execs "postgres -D <dir>" with the directory exactly as given, and the postmaster keeps that command line.
-            var arguments = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
-            return arguments.Length > 0
-                && Path.GetFileName(arguments[0]) is "postgres" or "postmaster"
-                && arguments.Contains(dataDirectory, StringComparer.Ordinal);
-        }
-        catch (IOException)
-        {
-            return false;
-        }
+        // pg_ctl and Patroni exec "postgres -D <dir>" with the directory exactly as given, and the postmaster keeps that command line.
+        var arguments = ProcessCommandLine.Read(pid);
+        return arguments is not null
+            && Path.GetFileName(arguments[0]) is "postgres" or "postmaster"
+            && arguments.Contains(dataDirectory, StringComparer.Ordinal);
     }
 
     /// <summary>The PID in the first line of a postgres lock file (<c>postmaster.pid</c>, a socket's <c>.lock</c>), or null if there is no such file.</summary>
@@ -100,6 +93,23 @@ public static class PostmasterProcess
         catch (InvalidOperationException)
         {
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Removes the lock files of a postmaster that is gone. After a SIGKILL its PID can linger as a zombie
+    /// (a container's init may reap late or never), and postgres, seeing that PID answer kill -0, would
+    /// refuse to start on the data directory and the socket; a reused PID would fool it the same way.
+    /// </summary>
+    internal static void RemoveStaleLockFiles(string dataDirectory, string socketDirectory, int port)
+    {
+        string[] lockFiles = [Path.Combine(dataDirectory, "postmaster.pid"), Path.Combine(socketDirectory, $".s.PGSQL.{port}.lock")];
+        foreach (var lockFile in lockFiles)
+        {
+            if (ReadPidFile(lockFile) is { } pid && !IsPostmasterOf(pid, dataDirectory))
+            {
+                File.Delete(lockFile);
+            }
         }
     }
 }
