@@ -16,6 +16,8 @@ public sealed class AgentFailureTests() : FreshPgTestClusterPerTest(PgTestCluste
         Assert.Equal(200, (await TestAgents.CheckAsync(replica, "/replica")).Code);
 
         await Cluster.StopAsync(replica);
+        // The status read just before the stop may answer for up to the cache interval.
+        Assert.Equal(503, await TestAgents.WaitForStatusAsync(replica, "/replica", 503));
         var watch = Stopwatch.StartNew();
         var (status, body) = await TestAgents.GetAsync(replica, "/replica");
 

@@ -27,9 +27,12 @@ internal static class TestAgents
         AgentServer.StartAsync([.. options.Select(o => new PatroniAgent(o, TimeProvider.System))], CancellationToken.None);
 
     /// <summary>GET, as a person or a dashboard asks: the status code and the JSON body.</summary>
-    public static async Task<(int Status, JsonElement Body)> GetAsync(PgInstance instance, string pathAndQuery, int port = Port)
+    public static Task<(int Status, JsonElement Body)> GetAsync(PgInstance instance, string pathAndQuery, int port = Port) =>
+        GetAsync(instance.Address, pathAndQuery, port);
+
+    public static async Task<(int Status, JsonElement Body)> GetAsync(IPAddress address, string pathAndQuery, int port = Port)
     {
-        using var response = await Http.GetAsync(new Uri($"http://{instance.Address}:{port}{pathAndQuery}"));
+        using var response = await Http.GetAsync(new Uri($"http://{address}:{port}{pathAndQuery}"));
         var text = await response.Content.ReadAsStringAsync();
         var body = text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
         return ((int)response.StatusCode, body);
