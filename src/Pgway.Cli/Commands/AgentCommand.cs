@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.Logging;
 using System.Net;
 using Pgway.Agent;
 using Pgway.Configuration;
@@ -35,9 +36,19 @@ internal static class AgentCommand
             {
                 return 2;
             }
-            var agents = parse.GetValue(config) is { } file
-                ? FromInventory(context, file, parse.GetValue(node) ?? [], cacheAge, queryTimeout)
-                : FromArguments(context, parse.GetValue(pg), parse.GetValue(listen), parse.GetValue(tags) ?? [], parse.GetValue(name), parse.GetValue(scope), parse.GetValue(standbyLeader), cacheAge, queryTimeout);
+            if (parse.GetValue(config) is { } file)
+            {
+                var nodes = parse.GetValue(node) ?? [];
+                if (nodes.Length == 0)
+                {
+                    context.Error.WriteLine("--config needs --node ADDRESS: the node whose instances the agent answers for");
+                    return 2;
+                }
+                // Like every command that reads an inventory: its errors exit 1.
+                var fromInventory = FromInventory(context, file, nodes, cacheAge, queryTimeout);
+                return fromInventory is null ? 1 : await RunAsync(context, fromInventory, cancellationToken);
+            }
+            var agents = FromArguments(context, parse.GetValue(pg), parse.GetValue(listen), parse.GetValue(tags) ?? [], parse.GetValue(name), parse.GetValue(scope), parse.GetValue(standbyLeader), cacheAge, queryTimeout);
             return agents is null ? 2 : await RunAsync(context, agents, cancellationToken);
         });
         return command;
@@ -45,7 +56,12 @@ internal static class AgentCommand
 
     private static async Task<int> RunAsync(CliContext context, IReadOnlyList<AgentOptions> options, CancellationToken cancellationToken)
     {
-        var agents = options.Select(o => new PatroniAgent(o, TimeProvider.System)).ToList();
+        using var logging = LoggerFactory.Create(builder => builder.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss.fff ";
+        }));
+        var agents = options.Select(o => new PatroniAgent(o, TimeProvider.System, logging.CreateLogger<PatroniAgent>())).ToList();
         AgentServer server;
         try
         {
@@ -128,11 +144,6 @@ internal static class AgentCommand
 
     private static List<AgentOptions>? FromInventory(CliContext context, FileInfo file, string[] nodes, TimeSpan cache, TimeSpan timeout)
     {
-        if (nodes.Length == 0)
-        {
-            context.Error.WriteLine("--config needs --node ADDRESS: the node whose instances the agent answers for");
-            return null;
-        }
         if (InventoryInput.Load(context, file) is not { } topology)
         {
             return null;

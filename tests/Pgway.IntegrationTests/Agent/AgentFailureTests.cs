@@ -12,7 +12,8 @@ public sealed class AgentFailureTests() : FreshPgTestClusterPerTest(PgTestCluste
     public async Task Answer_InstanceStoppedOrKilled_UnavailableQuicklyWithStateNotRunning()
     {
         var (primary, replica) = (Cluster.Primary, Cluster.Instance(2));
-        await using var server = await TestAgents.StartAsync(Cluster.Instances.Select(i => TestAgents.Options(Cluster, i)));
+        var log = new ListLogger<Pgway.Agent.PatroniAgent>();
+        await using var server = await TestAgents.StartAsync(Cluster.Instances.Select(i => TestAgents.Options(Cluster, i)), log);
         Assert.Equal(200, (await TestAgents.CheckAsync(replica, "/replica")).Code);
 
         await Cluster.StopAsync(replica);
@@ -30,6 +31,9 @@ public sealed class AgentFailureTests() : FreshPgTestClusterPerTest(PgTestCluste
         Assert.Equal(503, (await TestAgents.CheckAsync(replica, "/read-only")).Code);
         Assert.Equal(503, (await TestAgents.GetAsync(replica, "/readiness")).Status);
         Assert.Equal(200, (await TestAgents.GetAsync(replica, "/liveness")).Status);
+        // Checks see only 503; the log says why, once.
+        Assert.Single(log.Lines, l => l.Level == Microsoft.Extensions.Logging.LogLevel.Warning && l.Message.StartsWith("pg-test-2: PostgreSQL stopped", StringComparison.Ordinal));
+        Assert.Contains(log.Lines, l => l.Message == "pg-test-2: PostgreSQL running as replica");
 
         await Cluster.KillAsync(primary);
 

@@ -23,8 +23,8 @@ internal static class TestAgents
             tags ?? NodeTags.None, cluster.Name, instance.Name, InstanceStatusCache.DefaultMaxAge);
     }
 
-    public static Task<AgentServer> StartAsync(IEnumerable<AgentOptions> options) =>
-        AgentServer.StartAsync([.. options.Select(o => new PatroniAgent(o, TimeProvider.System))], CancellationToken.None);
+    public static Task<AgentServer> StartAsync(IEnumerable<AgentOptions> options, Microsoft.Extensions.Logging.ILogger<PatroniAgent>? logger = null) =>
+        AgentServer.StartAsync([.. options.Select(o => new PatroniAgent(o, TimeProvider.System, logger))], CancellationToken.None);
 
     /// <summary>GET, as a person or a dashboard asks: the status code and the JSON body.</summary>
     public static Task<(int Status, JsonElement Body)> GetAsync(PgInstance instance, string pathAndQuery, int port = Port) =>
