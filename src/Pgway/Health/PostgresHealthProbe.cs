@@ -10,23 +10,30 @@ namespace Pgway.Health;
 public sealed class PostgresHealthProbe : IHealthProbe
 {
     private readonly InstanceStatusReader reader;
+    private readonly IAsyncDisposable readerLease;
     private readonly HealthEndpoint endpoint;
     private readonly HealthQuery query;
     private readonly long? maxLag;
     private readonly NodeTags tags;
     private readonly TimeProvider time;
 
-    public PostgresHealthProbe(CheckTarget target, InstanceStatusReaderOptions instance, NodeTags tags, TimeProvider time)
+    /// <param name="reader">The instance's status reader, possibly shared with other probes of the same instance.</param>
+    /// <param name="readerLease">Released when this probe is disposed (the last release closes a shared reader).</param>
+    public PostgresHealthProbe(CheckTarget target, InstanceStatusReader reader, IAsyncDisposable readerLease, NodeTags tags, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(target);
         var question = target.Path.Split('?', 2);
         endpoint = PatroniHealthRules.Route("OPTIONS", question[0]);
         query = HealthQuery.Parse(question.Length > 1 ? question[1] : null);
         maxLag = query.MaxLag;
-        reader = new InstanceStatusReader(instance, time);
+        this.reader = reader;
+        this.readerLease = readerLease;
         this.tags = tags;
         this.time = time;
     }
+
+    /// <summary>The status reader this probe asks (shared by the probes of one instance).</summary>
+    internal InstanceStatusReader Reader => reader;
 
     public async Task<CheckResult> ProbeAsync(CheckDeadlines deadlines, CancellationToken cancellationToken)
     {
@@ -65,5 +72,5 @@ public sealed class PostgresHealthProbe : IHealthProbe
         return $"{role} {status.ReplicationState}{sync}{lag}{(tags.NoLoadBalance ? ", noloadbalance" : "")}";
     }
 
-    public ValueTask DisposeAsync() => reader.DisposeAsync();
+    public ValueTask DisposeAsync() => readerLease.DisposeAsync();
 }
