@@ -116,6 +116,10 @@ internal sealed class ServiceReader(DiagnosticBag diagnostics)
         var port = reader.Int("src_port", 1, 65535);
         var selector = reader.String("selector");
         var method = ReadCheckMethod(reader);
+        if (method.Value == "postgres" && reader.String("check_port") is { } checkPort && checkPort != "none")
+        {
+            diagnostics.Warning(reader.LocationOf("check_port"), $"check_port '{checkPort}' of service '{name}' is not used: check_method postgres connects to each member's pg_port (a rendered haproxy.cfg checks patroni_port)");
+        }
         var haproxy = reader.Mapping("haproxy") is { } h
             ? new MappingReader(h, file, diagnostics, $"the haproxy options of service '{name}'", V1HaproxyKeys)
             : null;

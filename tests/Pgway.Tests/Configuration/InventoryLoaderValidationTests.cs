@@ -382,6 +382,23 @@ public class InventoryLoaderValidationTests
         Assert.EndsWith(expected, error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Load_PostgresCheckWithCheckPort_WarnsThatThePortIsUnused()
+    {
+        var result = LoadCluster("""
+                    pg_services_extra:
+                      - name: x
+                        src_port: 5500
+                        selector: "[]"
+                        check_method: postgres
+                        check_port: 8008
+            """);
+
+        Assert.False(result.HasErrors, string.Join('\n', result.Errors));
+        var warning = result.Single("check_port '8008' of service 'x' is not used");
+        AssertAt(warning, 14, DiagnosticSeverity.Warning);
+    }
+
     [Theory]
     [InlineData("[noloadbalance]")]
     [InlineData("noloadbalance")]
