@@ -59,8 +59,9 @@ public sealed class AgentFailureTests() : FreshPgTestClusterPerTest(PgTestCluste
 
         // With the primary gone, the WAL receiver and its report go too; the agent remembers the position.
         await Cluster.KillAsync(primary);
+        Assert.Equal(503, await TestAgents.WaitForStatusAsync(replica, "/replica?replication_state=streaming", 503));
 
-        Assert.Equal(503, await TestAgents.WaitForStatusAsync(replica, "/replica?lag=0", 503));
+        Assert.Equal(503, (await TestAgents.CheckAsync(replica, "/replica?lag=0")).Code);
         var (_, body) = await TestAgents.GetAsync(replica, "/replica?lag=0");
         Assert.Equal("in archive recovery", body.GetProperty("replication_state").GetString());
         Assert.Equal(200, (await TestAgents.CheckAsync(replica, "/replica")).Code);

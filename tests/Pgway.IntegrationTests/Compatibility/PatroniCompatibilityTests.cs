@@ -36,6 +36,17 @@ public sealed class PatroniCompatibilityTests(PatroniTestClusterFixture fixture)
     public async Task InitializeAsync()
     {
         await Cluster.WaitUntilHealthyAsync();
+        // In synchronous mode Patroni records its sync standby in the DCS a loop after PostgreSQL
+        // has one; compare only once Patroni itself answers /sync.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await AnySyncStandbyAsync())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("Patroni named no synchronous standby within 60 s");
+            }
+            await Task.Delay(100);
+        }
         agents = await TestAgents.StartAsync(Cluster.Nodes.Select(node =>
         {
             var connection = Cluster.ConnectionStringBuilder(node, PgTestUsers.Monitor);
@@ -128,6 +139,18 @@ public sealed class PatroniCompatibilityTests(PatroniTestClusterFixture fixture)
             Assert.Equal(!isLeader, monitor.Find($"{Cluster.Name}-standby", node.Name)!.Snapshot.IsUp);
         }
         Assert.Equal(PatroniTestCluster.RestApiPort, monitor.Members[0].Target!.Port);
+    }
+
+    private async Task<bool> AnySyncStandbyAsync()
+    {
+        foreach (var node in Cluster.Nodes)
+        {
+            if ((await Cluster.QueryRestApiAsync(node, "/sync")).StatusCode == HttpStatusCode.OK)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private async Task<PatroniNode> LeaderOrThrowAsync() =>
