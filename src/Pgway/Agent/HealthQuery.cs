@@ -1,5 +1,3 @@
-using System.Collections.Frozen;
-
 namespace Pgway.Agent;
 
 /// <summary>
@@ -8,16 +6,21 @@ namespace Pgway.Agent;
 /// </summary>
 public sealed class HealthQuery
 {
-    public static readonly HealthQuery Empty = new(FrozenDictionary<string, string>.Empty);
+    public static readonly HealthQuery Empty = new(new Dictionary<string, string>(StringComparer.Ordinal));
 
     private const string TagPrefix = "tag_";
 
-    private HealthQuery(FrozenDictionary<string, string> values) => Values = values;
+    // A plain dictionary: one is built per agent request, and a frozen one costs more to build than it saves.
+    private HealthQuery(Dictionary<string, string> values)
+    {
+        Values = values;
+        MaxLag = values.TryGetValue("lag", out var lag) ? PatroniByteSize.Parse(lag) : null;
+    }
 
-    public FrozenDictionary<string, string> Values { get; }
+    public IReadOnlyDictionary<string, string> Values { get; }
 
     /// <summary>The largest tolerated replay lag in bytes; null means no limit (absent or unparseable, as in Patroni).</summary>
-    public long? MaxLag => Values.TryGetValue("lag", out var lag) ? PatroniByteSize.Parse(lag) : null;
+    public long? MaxLag { get; }
 
     /// <summary>The <c>replication_state</c> asked for, e.g. <c>streaming</c>.</summary>
     public string? ReplicationState => Values.GetValueOrDefault("replication_state");
@@ -49,7 +52,7 @@ public sealed class HealthQuery
                 values.TryAdd(key, value);
             }
         }
-        return new HealthQuery(values.ToFrozenDictionary(StringComparer.Ordinal));
+        return new HealthQuery(values);
     }
 
     private static string Decode(string text) => Uri.UnescapeDataString(text.Replace('+', ' '));
