@@ -1,0 +1,42 @@
+namespace Pgway.Routing;
+
+/// <summary>
+/// Which members may take a new connection, by HAProxy's rules: only members that are up; the
+/// active (non-backup) ones when any is up; otherwise the first backup that is up, in order, or
+/// every backup that is up when the service balances over all of them (<c>option allbackups</c>).
+/// Weight 0 members take no balanced traffic.
+/// </summary>
+public static class MemberChoice
+{
+    /// <summary>The eligible members, in service order; empty when no member is up.</summary>
+    /// <param name="allBackups">HAProxy's <c>option allbackups</c>: balance over every backup that is up.</param>
+    public static List<Candidate> Eligible(IReadOnlyList<Candidate> members, bool allBackups = false)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        var active = new List<Candidate>();
+        foreach (var member in members)
+        {
+            if (member.IsUp && !member.IsBackup && member.Weight > 0)
+            {
+                active.Add(member);
+            }
+        }
+        if (active.Count > 0)
+        {
+            return active;
+        }
+        var backups = new List<Candidate>();
+        foreach (var member in members)
+        {
+            if (member.IsUp && member.IsBackup && member.Weight > 0)
+            {
+                backups.Add(member);
+                if (!allBackups)
+                {
+                    break;
+                }
+            }
+        }
+        return backups;
+    }
+}
