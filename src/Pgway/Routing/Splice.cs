@@ -1,0 +1,71 @@
+using System.Buffers;
+using System.Net.Sockets;
+
+namespace Pgway.Routing;
+
+/// <summary>
+/// Moves bytes both ways between a client and a server socket with no per-message work: the L4 path
+/// of a service. Each direction waits for data with a zero-byte receive before renting a buffer, so
+/// an idle session holds no buffer; it writes before reading again, so a slow reader slows its
+/// writer (backpressure through the kernel's socket buffers); an end of stream from one side is
+/// passed on as a half-close, and the splice ends when both directions have ended.
+/// </summary>
+public static class Splice
+{
+    /// <summary>Large enough for bulk results, small enough that thousands of busy sessions stay cheap.</summary>
+    public const int BufferSize = 16 * 1024;
+
+    public static async Task<SpliceEnd> RunAsync(Socket client, Socket server, SpliceCounters counters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(server);
+        ArgumentNullException.ThrowIfNull(counters);
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var up = PumpAsync(client, server, counters.AddFromClient, failed);
+        var down = PumpAsync(server, client, counters.AddToClient, failed);
+        var ends = await Task.WhenAll(up, down);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return SpliceEnd.Stopped;
+        }
+        return ends[0] && ends[1] ? SpliceEnd.Closed : SpliceEnd.Failed;
+    }
+
+    // True when the direction ended in order (end of stream passed on), false when it failed.
+    private static async Task<bool> PumpAsync(Socket from, Socket to, Action<int> count, CancellationTokenSource failed)
+    {
+        var token = failed.Token;
+        try
+        {
+            while (true)
+            {
+                await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, token);
+                var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+                try
+                {
+                    var read = await from.ReceiveAsync(buffer, SocketFlags.None, token);
+                    if (read == 0)
+                    {
+                        to.Shutdown(SocketShutdown.Send);
+                        return true;
+                    }
+                    for (var sent = 0; sent < read;)
+                    {
+                        sent += await to.SendAsync(buffer.AsMemory(sent, read - sent), SocketFlags.None, token);
+                    }
+                    count(read);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // A reset on one side, or a stop: the other direction has nothing left to do either.
+            await failed.CancelAsync();
+            return false;
+        }
+    }
+}
