@@ -1,0 +1,60 @@
+using Pgway.Health;
+using Pgway.Model;
+
+namespace Pgway.Routing;
+
+/// <summary>
+/// A member's live routing state: its sessions against its limit, its counters, and when it last
+/// came back up (for slowstart). The health monitor says whether it is up; this says how busy it is.
+/// </summary>
+public sealed class MemberRoute
+{
+    private int sessions;
+    private long totalSessions;
+    private long connectFailures;
+    private long upSinceTicks = long.MinValue;
+
+    internal MemberRoute(int index, ServiceMember member, MemberHealth? health)
+    {
+        Index = index;
+        Member = member;
+        Health = health;
+    }
+
+    public int Index { get; }
+
+    public ServiceMember Member { get; }
+
+    /// <summary>The member's health; null when its service has no check (always up).</summary>
+    public MemberHealth? Health { get; }
+
+    public bool IsUp => Health?.Snapshot.IsUp ?? true;
+
+    public int Sessions => Volatile.Read(ref sessions);
+
+    public long TotalSessions => Interlocked.Read(ref totalSessions);
+
+    public long ConnectFailures => Interlocked.Read(ref connectFailures);
+
+    /// <summary>When the member last came back up after being down; null when up since start-up.</summary>
+    public DateTimeOffset? UpSince
+    {
+        get
+        {
+            var ticks = Interlocked.Read(ref upSinceTicks);
+            return ticks == long.MinValue ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+        }
+    }
+
+    internal void MarkedUp(DateTimeOffset at) => Interlocked.Exchange(ref upSinceTicks, at.UtcTicks);
+
+    internal void SessionStarted()
+    {
+        Interlocked.Increment(ref sessions);
+        Interlocked.Increment(ref totalSessions);
+    }
+
+    internal void SessionEnded() => Interlocked.Decrement(ref sessions);
+
+    internal void ConnectFailed() => Interlocked.Increment(ref connectFailures);
+}

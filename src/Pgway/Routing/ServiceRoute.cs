@@ -1,0 +1,188 @@
+using System.Collections.Immutable;
+using Pgway.Health;
+using Pgway.Model;
+
+namespace Pgway.Routing;
+
+/// <summary>
+/// Chooses the member for each new connection to one service, by HAProxy's rules: usable members
+/// (see <see cref="MemberChoice"/>), the service's balance algorithm, per-member <c>maxconn</c> scaled by
+/// slowstart; when every usable member is full the client waits, first come first served, in a
+/// queue bounded by <c>maxqueue</c> per member and by <c>timeout queue</c>.
+/// </summary>
+public sealed class ServiceRoute
+{
+    private readonly ILoadBalancingPolicy policy;
+    private readonly TimeProvider time;
+    private readonly TimeSpan queueTimeout;
+    private readonly Lock gate = new();
+    private readonly LinkedList<Waiter> queue = new();
+
+    public ServiceRoute(Service service, Func<ServiceMember, MemberHealth?> healthOf, TimeSpan queueTimeout, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(healthOf);
+        Service = service;
+        this.queueTimeout = queueTimeout;
+        this.time = time;
+        policy = LoadBalancingPolicies.Create(service.Balance);
+        Members = [.. service.Members.Select((m, i) => new MemberRoute(i, m, healthOf(m)))];
+    }
+
+    public Service Service { get; }
+
+    public ImmutableArray<MemberRoute> Members { get; }
+
+    /// <summary>Clients waiting for a slot now.</summary>
+    public int QueueLength
+    {
+        get
+        {
+            lock (gate)
+            {
+                return queue.Count;
+            }
+        }
+    }
+
+    /// <summary>Records a member's return to up, which starts its slowstart ramp.</summary>
+    public void OnHealthChanged(HealthEvent change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        if (change.To == MemberHealthState.Up && change.From is MemberHealthState.Down or MemberHealthState.GoingUp)
+        {
+            foreach (var member in Members.Where(m => m.Member.Name == change.Member))
+            {
+                member.MarkedUp(change.Time);
+            }
+        }
+        // A member that came up may take waiting clients.
+        ServeQueue();
+    }
+
+    /// <summary>
+    /// A member for a new connection, waiting in the queue if all are full. The caller must call
+    /// <see cref="Release"/> when the session ends (or the connection to the member fails).
+    /// </summary>
+    /// <param name="exclude">Members already tried for this client (redispatch after a refused connection).</param>
+    public async Task<(MemberRoute? Member, RouteFailure Failure)> AcquireAsync(uint clientKey, IReadOnlySet<int>? exclude, CancellationToken cancellationToken)
+    {
+        Waiter waiter;
+        lock (gate)
+        {
+            var (member, anyUsable) = TryPick(clientKey, exclude);
+            if (member is not null)
+            {
+                return (member, RouteFailure.None);
+            }
+            if (!anyUsable)
+            {
+                return (null, RouteFailure.NoServer);
+            }
+            var limit = QueueLimit();
+            if (limit > 0 && queue.Count >= limit)
+            {
+                return (null, RouteFailure.QueueFull);
+            }
+            waiter = new Waiter(clientKey, exclude);
+            waiter.Node = queue.AddLast(waiter);
+        }
+        using var timeout = new CancellationTokenSource(queueTimeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            var member = await waiter.Slot.Task.WaitAsync(linked.Token);
+            return member is null ? (null, RouteFailure.NoServer) : (member, RouteFailure.None);
+        }
+        catch (OperationCanceledException)
+        {
+            lock (gate)
+            {
+                if (waiter.Node!.List is not null)
+                {
+                    queue.Remove(waiter.Node);
+                }
+            }
+            // A slot granted at the very moment of the timeout is not lost: hand it back.
+            if (waiter.Slot.Task.IsCompletedSuccessfully && waiter.Slot.Task.Result is { } granted)
+            {
+                Release(granted);
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            return (null, RouteFailure.QueueTimeout);
+        }
+    }
+
+    /// <summary>Ends a session on a member and gives its slot to the first client waiting.</summary>
+    public void Release(MemberRoute member)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        member.SessionEnded();
+        ServeQueue();
+    }
+
+    private void ServeQueue()
+    {
+        lock (gate)
+        {
+            while (queue.First is { } first)
+            {
+                var (member, anyUsable) = TryPick(first.Value.ClientKey, first.Value.Exclude);
+                if (member is null && anyUsable)
+                {
+                    return;
+                }
+                // With no usable member left, waiting is pointless: HAProxy fails queued connections.
+                queue.RemoveFirst();
+                if (!first.Value.Slot.TrySetResult(member) && member is not null)
+                {
+                    member.SessionEnded();
+                }
+            }
+        }
+    }
+
+    // Under the gate: choose and count in one step, so two clients never take the same last slot.
+    private (MemberRoute? Member, bool AnyUsable) TryPick(uint clientKey, IReadOnlySet<int>? exclude)
+    {
+        var now = time.GetUtcNow();
+        var candidates = new List<Candidate>(Members.Length);
+        foreach (var member in Members)
+        {
+            if (exclude?.Contains(member.Index) == true)
+            {
+                continue;
+            }
+            var share = SlowStart.Share(member.UpSince, now, Service.Options.SlowStart);
+            candidates.Add(new Candidate(member.Index, member.IsUp, member.Member.IsBackup,
+                SlowStart.Weight(member.Member.Weight, share), member.Sessions, SlowStart.MaxConn(Service.Options.MaxConn, share)));
+        }
+        var eligible = MemberChoice.Eligible(candidates);
+        if (eligible.Count == 0)
+        {
+            return (null, false);
+        }
+        if (policy.Pick(eligible, clientKey) is not { } index)
+        {
+            return (null, true);
+        }
+        var chosen = Members[index];
+        chosen.SessionStarted();
+        return (chosen, true);
+    }
+
+    // HAProxy bounds each server's queue by maxqueue; the service's queue holds that many per usable member.
+    private int QueueLimit() => Service.Options.MaxQueue == 0 ? 0 : Service.Options.MaxQueue * Math.Max(1, Members.Count(m => m.IsUp));
+
+    private sealed class Waiter(uint clientKey, IReadOnlySet<int>? exclude)
+    {
+        public uint ClientKey { get; } = clientKey;
+
+        public IReadOnlySet<int>? Exclude { get; } = exclude;
+
+        /// <summary>The member granted, or null when no member is usable any more.</summary>
+        public TaskCompletionSource<MemberRoute?> Slot { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public LinkedListNode<Waiter>? Node { get; set; }
+    }
+}
