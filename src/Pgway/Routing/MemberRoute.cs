@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Pgway.Health;
 using Pgway.Model;
 
@@ -13,6 +14,8 @@ public sealed class MemberRoute
     private long totalSessions;
     private long connectFailures;
     private long upSinceTicks = long.MinValue;
+    private long nextSessionId;
+    private readonly ConcurrentDictionary<long, CancellationTokenSource> open = new();
 
     internal MemberRoute(int index, ServiceMember member, MemberHealth? health)
     {
@@ -36,6 +39,9 @@ public sealed class MemberRoute
 
     public long ConnectFailures => Interlocked.Read(ref connectFailures);
 
+    /// <summary>Bytes moved through the member's sessions, both ways.</summary>
+    public SpliceCounters Traffic { get; } = new();
+
     /// <summary>When the member last came back up after being down; null when up since start-up.</summary>
     public DateTimeOffset? UpSince
     {
@@ -57,4 +63,29 @@ public sealed class MemberRoute
     internal void SessionEnded() => Interlocked.Decrement(ref sessions);
 
     internal void ConnectFailed() => Interlocked.Increment(ref connectFailures);
+
+    /// <summary>Tracks an established session so that <see cref="ShutdownSessions"/> can end it.</summary>
+    internal long Track(CancellationTokenSource session)
+    {
+        var id = Interlocked.Increment(ref nextSessionId);
+        open[id] = session;
+        return id;
+    }
+
+    internal void Untrack(long id) => open.TryRemove(id, out _);
+
+    /// <summary>Ends every established session at once (HAProxy's <c>shutdown-sessions</c>).</summary>
+    internal int ShutdownSessions()
+    {
+        var ended = 0;
+        foreach (var (id, session) in open)
+        {
+            if (open.TryRemove(id, out _))
+            {
+                session.Cancel();
+                ended++;
+            }
+        }
+        return ended;
+    }
 }

@@ -49,11 +49,29 @@ public sealed class ServiceRoute
     public void OnHealthChanged(HealthEvent change)
     {
         ArgumentNullException.ThrowIfNull(change);
-        if (change.To == MemberHealthState.Up && change.From is MemberHealthState.Down or MemberHealthState.GoingUp)
+        if (change.Service != Service.FullName)
         {
-            foreach (var member in Members.Where(m => m.Member.Name == change.Member))
+            return;
+        }
+        var cameUp = change.To == MemberHealthState.Up && change.From is MemberHealthState.Down or MemberHealthState.GoingUp;
+        foreach (var member in Members.Where(m => m.Member.Name == change.Member))
+        {
+            if (cameUp)
             {
                 member.MarkedUp(change.Time);
+                // An active member back: clients on backups go back to it (on-marked-up shutdown-backup-sessions).
+                if (!member.Member.IsBackup && Service.Options.OnMarkedUp == MarkedUpAction.ShutdownBackupSessions)
+                {
+                    foreach (var backup in Members.Where(m => m.Member.IsBackup))
+                    {
+                        backup.ShutdownSessions();
+                    }
+                }
+            }
+            // What stops writes to a demoted primary: its sessions end the moment it is marked down.
+            if (change.To == MemberHealthState.Down && Service.Options.OnMarkedDown == MarkedDownAction.ShutdownSessions)
+            {
+                member.ShutdownSessions();
             }
         }
         // A member that came up may take waiting clients.

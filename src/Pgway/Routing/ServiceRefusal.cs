@@ -1,0 +1,61 @@
+using System.Buffers;
+using System.Net.Sockets;
+using Pgway.Protocol;
+
+namespace Pgway.Routing;
+
+/// <summary>
+/// Turns a client away the way PostgreSQL would: read its start-up packet (declining TLS with 'N'
+/// so the client sends a plain one) and answer with an ErrorResponse naming the service and the
+/// limit, instead of a bare reset the client can only report as "server closed the connection".
+/// A client that sends nothing usable within the wait just gets closed.
+/// </summary>
+public static class ServiceRefusal
+{
+    public static async Task RefuseAsync(Socket client, string sqlState, string message, TimeSpan wait, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        using var deadline = new CancellationTokenSource(wait, time);
+        var received = new ArrayBufferWriter<byte>(512);
+        try
+        {
+            while (true)
+            {
+                var memory = received.GetMemory(512);
+                var read = await client.ReceiveAsync(memory, SocketFlags.None, deadline.Token);
+                if (read == 0)
+                {
+                    return;
+                }
+                received.Advance(read);
+                var buffer = new ReadOnlySequence<byte>(received.WrittenMemory);
+                var status = StartupPacketReader.TryRead(ref buffer, out var packet, out _);
+                if (status == StartupReadStatus.Invalid)
+                {
+                    return;
+                }
+                if (status == StartupReadStatus.Incomplete)
+                {
+                    continue;
+                }
+                if (packet!.Kind is StartupPacketKind.SslRequest or StartupPacketKind.GssEncRequest)
+                {
+                    await client.SendAsync("N"u8.ToArray(), SocketFlags.None, deadline.Token);
+                    received.Clear();
+                    continue;
+                }
+                if (packet.Kind == StartupPacketKind.Startup)
+                {
+                    var error = new ArrayBufferWriter<byte>(256);
+                    ErrorResponseWriter.Write(error, ErrorSeverity.Fatal, sqlState, message);
+                    await client.SendAsync(error.WrittenMemory, SocketFlags.None, deadline.Token);
+                }
+                return;
+            }
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            // The client went away or sent nothing in time: nothing more to say to it.
+        }
+    }
+}
