@@ -13,6 +13,7 @@ internal static class PgwayCommand
         root.Subcommands.Add(ServicesCommand.Create(context));
         root.Subcommands.Add(UrlsCommand.Create(context));
         root.Subcommands.Add(RenderCommand.Create(context));
+        root.Subcommands.Add(ServeCommand.Create(context));
         root.Subcommands.Add(AgentCommand.Create(context));
         root.Subcommands.Add(HealthCommand.Create(context));
         return root;

@@ -1,0 +1,78 @@
+using System.CommandLine;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Pgway.Health;
+using Pgway.Hosting;
+using Pgway.Routing;
+
+namespace Pgway.Cli.Commands;
+
+/// <summary>
+/// <c>pgway serve</c>: runs, for the nodes this process hosts, the health agents of their instances
+/// and every service of their clusters, until Ctrl-C.
+/// </summary>
+internal static class ServeCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var config = CommonOptions.Config();
+        var node = new Option<string[]>("--node") { Description = "A node address this process hosts (repeatable: one process can host a whole test cluster)", Required = true };
+        var noAgent = new Option<bool>("--no-agent") { Description = "Do not run pgway's health agent: Patroni answers the checks on patroni_port" };
+        var command = new Command("serve", "Run the services (and health agents) of the nodes this process hosts")
+        {
+            config, node, noAgent,
+        };
+        command.SetAction((parse, cancellationToken) =>
+            RunAsync(context, parse.GetValue(config)!, parse.GetValue(node) ?? [], !parse.GetValue(noAgent), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliContext context, FileInfo file, string[] nodes, bool runAgents, CancellationToken cancellationToken)
+    {
+        if (InventoryInput.Load(context, file) is not { } topology)
+        {
+            return 1;
+        }
+        using var logging = LoggerFactory.Create(builder => builder.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss.fff ";
+        }));
+        var options = new GatewayOptions([.. nodes.Distinct(StringComparer.Ordinal)], runAgents, HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty);
+        GatewayHost host;
+        try
+        {
+            host = await GatewayHost.StartAsync(topology, options, TimeProvider.System, logging, cancellationToken);
+        }
+        catch (ArgumentException e)
+        {
+            context.Error.WriteLine(e.Message);
+            return 2;
+        }
+        catch (Exception e) when (e is SocketException or IOException)
+        {
+            context.Error.WriteLine($"cannot listen: {e.Message} (another process on that port, or an address not on this host?)");
+            return 1;
+        }
+        await using (host)
+        {
+            foreach (var listener in host.Listeners)
+            {
+                var service = listener.Route.Service;
+                var members = string.Join(", ", service.Members.Select(m => m.IsBackup ? $"{m.Name} (backup)" : m.Name));
+                context.Output.WriteLine($"{service.FullName,-24} {listener.LocalEndPoint,-22} → {service.Destination,-10} {members}");
+            }
+            context.Output.WriteLine($"serving {host.Listeners.Count} services of {string.Join(", ", host.Clusters.Select(c => c.Name))}{(runAgents ? " with health agents" : "")}; Ctrl-C to stop");
+            await context.Output.FlushAsync(cancellationToken);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl-C: stop listening, end the sessions, stop the checks.
+            }
+        }
+        return 0;
+    }
+}

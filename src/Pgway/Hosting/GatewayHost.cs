@@ -1,0 +1,111 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Pgway.Agent;
+using Pgway.Health;
+using Pgway.Model;
+using Pgway.Routing;
+
+namespace Pgway.Hosting;
+
+/// <summary>
+/// Everything one pgway process runs for the nodes it hosts: the health agents of their instances,
+/// the health monitor, and a listener for every service of their clusters. Services bound to
+/// <c>*</c> listen once, on every address, and serve as each hosted node's entry point.
+/// </summary>
+public sealed partial class GatewayHost : IAsyncDisposable
+{
+    private readonly List<ServiceListener> listeners;
+    private readonly HealthMonitor monitor;
+    private readonly AgentServer? agents;
+
+    private GatewayHost(IReadOnlyList<Cluster> clusters, List<ServiceListener> listeners, HealthMonitor monitor, AgentServer? agents)
+    {
+        Clusters = clusters;
+        this.listeners = listeners;
+        this.monitor = monitor;
+        this.agents = agents;
+    }
+
+    public IReadOnlyList<Cluster> Clusters { get; }
+
+    public IReadOnlyList<ServiceListener> Listeners => listeners;
+
+    public HealthMonitor Monitor => monitor;
+
+    /// <summary>The clusters with an instance on one of the nodes, or an error naming the node that has none.</summary>
+    public static IReadOnlyList<Cluster> HostedClusters(Topology topology, IReadOnlyList<string> nodes)
+    {
+        ArgumentNullException.ThrowIfNull(topology);
+        ArgumentNullException.ThrowIfNull(nodes);
+        foreach (var node in nodes)
+        {
+            if (!topology.Clusters.Any(c => c.Instances.Any(i => i.Address == node)))
+            {
+                throw new ArgumentException($"no instance on node '{node}' in {topology.SourceFile}", nameof(nodes));
+            }
+        }
+        return [.. topology.Clusters.Where(c => c.Instances.Any(i => nodes.Contains(i.Address)))];
+    }
+
+    /// <summary>Starts the agents, the listeners and the monitor; on any failure, stops what it started and throws.</summary>
+    public static async Task<GatewayHost> StartAsync(Topology topology, GatewayOptions options, TimeProvider time, ILoggerFactory logging, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logging);
+        var clusters = HostedClusters(topology, options.Nodes);
+        var logger = logging.CreateLogger<GatewayHost>();
+        AgentServer? agents = null;
+        var listeners = new List<ServiceListener>();
+        var services = clusters.SelectMany(c => c.Services).ToList();
+        var monitor = new HealthMonitor(services, options.Health, new HealthProbeFactory(time), time, logging.CreateLogger<HealthMonitor>());
+        try
+        {
+            if (options.RunAgents)
+            {
+                var hosted = clusters.SelectMany(c => c.Instances).Where(i => options.Nodes.Contains(i.Address));
+                agents = await AgentServer.StartAsync(
+                    [.. hosted.Select(i => new PatroniAgent(InstanceSettings.Agent(i, options.AgentCacheMaxAge, options.AgentTimeout), time, logging.CreateLogger<PatroniAgent>()))],
+                    cancellationToken);
+            }
+            foreach (var service in services)
+            {
+                var route = new ServiceRoute(service, m => monitor.Find(service.FullName, m.Name), options.Listeners.QueueTimeout, time);
+                monitor.StateChanged += route.OnHealthChanged;
+                var bind = service.Bind == Service.AnyAddress ? IPAddress.Any : IPAddress.Parse(service.Bind);
+                listeners.Add(ServiceListener.Start(route, new IPEndPoint(bind, service.Port), options.Listeners, time, logging.CreateLogger<ServiceListener>()));
+                LogListening(logger, service.FullName, service.Bind, service.Port, service.Destination);
+            }
+            monitor.Start();
+            return new GatewayHost(clusters, listeners, monitor, agents);
+        }
+        catch
+        {
+            foreach (var listener in listeners)
+            {
+                await listener.DisposeAsync();
+            }
+            await monitor.DisposeAsync();
+            if (agents is not null)
+            {
+                await agents.DisposeAsync();
+            }
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var listener in listeners)
+        {
+            await listener.DisposeAsync();
+        }
+        await monitor.DisposeAsync();
+        if (agents is not null)
+        {
+            await agents.DisposeAsync();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Service} listening on {Bind}:{Port} → {Destination}")]
+    private static partial void LogListening(ILogger logger, string service, string bind, int port, PortReference destination);
+}

@@ -1,0 +1,18 @@
+using Pgway.Health;
+using Pgway.Routing;
+
+namespace Pgway.Hosting;
+
+/// <summary>What `pgway serve` runs for the nodes it hosts.</summary>
+/// <param name="Nodes">The node addresses this process hosts (each must be an instance's address in the inventory).</param>
+/// <param name="RunAgents">Run pgway's health agent for each hosted instance; off when Patroni answers on its port.</param>
+public sealed record GatewayOptions(
+    IReadOnlyList<string> Nodes,
+    bool RunAgents,
+    HealthMonitorOptions Health,
+    ServiceListenerOptions Listeners)
+{
+    public TimeSpan AgentCacheMaxAge { get; init; } = Agent.InstanceStatusCache.DefaultMaxAge;
+
+    public TimeSpan AgentTimeout { get; init; } = Agent.InstanceStatusReaderOptions.DefaultTimeout;
+}
