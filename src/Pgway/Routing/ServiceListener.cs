@@ -159,9 +159,9 @@ public sealed partial class ServiceListener : IAsyncDisposable
         var (sqlState, message) = failure switch
         {
             RouteFailure.QueueFull => (SqlState.TooManyConnections,
-                $"pgway: service {service.FullName} is full: every member is at maxconn {service.Options.MaxConn} and the queue at maxqueue {service.Options.MaxQueue} per member"),
+                $"pgway: service {service.FullName} is full: every member is at maxconn {service.Options.MaxConn} (service maxconn {service.MaxConn}) and the queue at maxqueue {service.Options.MaxQueue} per member"),
             RouteFailure.QueueTimeout => (SqlState.TooManyConnections,
-                $"pgway: service {service.FullName} is full: no member had a free slot (maxconn {service.Options.MaxConn}) within timeout queue {options.QueueTimeout.TotalSeconds:0.#}s"),
+                $"pgway: service {service.FullName} is full: no free slot (member maxconn {service.Options.MaxConn}, service maxconn {service.MaxConn}) within timeout queue {options.QueueTimeout.TotalSeconds:0.#}s"),
             _ when retried => (SqlState.ConnectionFailure,
                 $"pgway: service {service.FullName}: no member accepted a connection ({options.Retries + 1} tries)"),
             _ => (SqlState.ConnectionFailure, $"pgway: service {service.FullName} has no member up"),

@@ -33,6 +33,20 @@ public sealed class ServiceRoute
 
     public ImmutableArray<MemberRoute> Members { get; }
 
+    /// <summary>Sessions on all members now.</summary>
+    public int Sessions
+    {
+        get
+        {
+            var total = 0;
+            foreach (var member in Members)
+            {
+                total += member.Sessions;
+            }
+            return total;
+        }
+    }
+
     /// <summary>Clients waiting for a slot now.</summary>
     public int QueueLength
     {
@@ -179,6 +193,11 @@ public sealed class ServiceRoute
         if (eligible.Count == 0)
         {
             return (null, false);
+        }
+        // The service's own maxconn (HAProxy's listen maxconn) holds clients back like full members do.
+        if (Service.MaxConn > 0 && Sessions >= Service.MaxConn)
+        {
+            return (null, true);
         }
         if (policy.Pick(eligible, clientKey) is not { } index)
         {

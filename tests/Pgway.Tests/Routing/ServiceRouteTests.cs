@@ -14,7 +14,7 @@ public class ServiceRouteTests
     private readonly Dictionary<string, MemberHealth> health = [];
 
     // Three replicas behind one service; every member's health is driven by the test.
-    private static Service Replicas(string options) => TestInventories.LoadValid($$"""
+    private static Service Replicas(string options, int serviceMaxConn = 5000) => TestInventories.LoadValid($$"""
         all:
           children:
             pg-test:
@@ -26,7 +26,7 @@ public class ServiceRouteTests
                 pg_cluster: pg-test
                 pg_default_services: []
                 pg_services:
-                  - { name: ro, port: 5434, selector: "[]", check: /replica, options: "{{options}}" }
+                  - { name: ro, port: 5434, selector: "[]", check: /replica, maxconn: {{serviceMaxConn}}, options: "{{options}}" }
         """).Service("pg-test-ro");
 
     private ServiceRoute Route(Service service) => new(service, member =>
@@ -111,6 +111,23 @@ public class ServiceRouteTests
         Assert.Null(member);
         Assert.Equal(RouteFailure.QueueTimeout, failure);
         Assert.Equal(0, route.QueueLength);
+    }
+
+    [Fact]
+    public async Task Acquire_ServiceMaxConnReached_WaitsThoughMembersHaveRoom()
+    {
+        var route = Route(Replicas("maxconn 10 maxqueue 5", serviceMaxConn: 2));
+        var first = (await route.AcquireAsync(0, null, CancellationToken.None)).Member!;
+        _ = await route.AcquireAsync(0, null, CancellationToken.None);
+
+        var waiting = route.AcquireAsync(0, null, CancellationToken.None);
+        Assert.False(waiting.IsCompleted);
+        route.Release(first);
+        var (member, failure) = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(RouteFailure.None, failure);
+        Assert.NotNull(member);
+        Assert.Equal(2, route.Sessions);
     }
 
     [Fact]
