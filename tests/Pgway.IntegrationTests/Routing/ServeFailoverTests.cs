@@ -12,17 +12,19 @@ public sealed class ServeFailoverTests(ITestOutputHelper output) : FreshPgTestCl
 {
     private readonly string file = Path.Combine(Path.GetTempPath(), $"pgway-serve-{Guid.NewGuid():N}.yml");
 
-    [Fact]
-    public async Task Serve_PromoteReplicaStopPrimary_WritesThroughPrimaryServiceAgain()
+    // Pigsty's RTO plans (see docs/configuration.md): the check timings of the primary service.
+    [Theory]
+    [InlineData("fast", "inter 1s fastinter 500ms downinter 1s rise 3 fall 3 on-marked-down shutdown-sessions")]
+    [InlineData("norm", "inter 2s fastinter 1s downinter 2s rise 3 fall 3 on-marked-down shutdown-sessions")]
+    public async Task Serve_PromoteReplicaStopPrimary_WritesThroughPrimaryServiceAgain(string plan, string options)
     {
         var (primary, replica) = (Cluster.Primary, Cluster.Instance(2));
-        // Entry through the replica's address (it survives); Pigsty's fast plan timings.
-        const string Fast = "inter 1s fastinter 500ms downinter 1s rise 3 fall 3 on-marked-down shutdown-sessions";
+        // Entry through the replica's address (it survives).
         await File.WriteAllTextAsync(file, Cluster.ToInventoryYaml([
             new("pg_monitor_password", $"'{Cluster.Credentials.PasswordFor(PgTestUsers.Monitor)}'"),
             new("pg_default_services",
-                $"[{{name: primary, port: 5433, ip: '{replica.Address}', dest: postgres, selector: '[]', check: /primary, options: '{Fast}'}}, " +
-                $"{{name: replica, port: 5434, ip: '{replica.Address}', dest: postgres, selector: '[]', backup: '[? pg_role == `primary` ]', check: /read-only, options: '{Fast}'}}]"),
+                $"[{{name: primary, port: 5433, ip: '{replica.Address}', dest: postgres, selector: '[]', check: /primary, options: '{options}'}}, " +
+                $"{{name: replica, port: 5434, ip: '{replica.Address}', dest: postgres, selector: '[]', backup: '[? pg_role == `primary` ]', check: /read-only, options: '{options}'}}]"),
         ]));
         using var stop = new CancellationTokenSource();
         var printed = new StringWriter();
@@ -39,7 +41,7 @@ public sealed class ServeFailoverTests(ITestOutputHelper output) : FreshPgTestCl
             await Cluster.PromoteAsync(replica);
             var promoted = Stopwatch.StartNew();
             await WaitForAsync(async () => await WriteAsync(5433) == replica.Address.ToString(), TimeSpan.FromSeconds(30), () => printed.ToString());
-            output.WriteLine($"first successful write through :5433 {promoted.ElapsedMilliseconds} ms after the promotion (fast plan: rise 3 x fastinter 500ms)");
+            output.WriteLine($"{plan} plan: first successful write through :5433 {promoted.ElapsedMilliseconds} ms after the promotion ({options})");
 
             await using var command = new NpgsqlCommand("SELECT 1", held);
             await Assert.ThrowsAnyAsync<NpgsqlException>(() => command.ExecuteScalarAsync());
