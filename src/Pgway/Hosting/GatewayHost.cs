@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Pgway.Agent;
 using Pgway.Health;
@@ -71,7 +72,7 @@ public sealed partial class GatewayHost : IAsyncDisposable
             {
                 var route = new ServiceRoute(service, m => monitor.Find(service.FullName, m.Name), options.Listeners.QueueTimeout, time);
                 monitor.StateChanged += route.OnHealthChanged;
-                var bind = service.Bind == Service.AnyAddress ? IPAddress.Any : IPAddress.Parse(service.Bind);
+                var bind = service.Bind == Service.AnyAddress ? (Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any) : IPAddress.Parse(service.Bind);
                 listeners.Add(ServiceListener.Start(route, new IPEndPoint(bind, service.Port), options.Listeners, time, logging.CreateLogger<ServiceListener>()));
                 LogListening(logger, service.FullName, service.Bind, service.Port, service.Destination);
             }
@@ -80,29 +81,40 @@ public sealed partial class GatewayHost : IAsyncDisposable
         }
         catch
         {
-            foreach (var listener in listeners)
-            {
-                await listener.DisposeAsync();
-            }
-            await monitor.DisposeAsync();
-            if (agents is not null)
-            {
-                await agents.DisposeAsync();
-            }
+            await StopAsync(listeners, monitor, agents);
             throw;
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => StopAsync(listeners, monitor, agents);
+
+    // Each part stops even if another failed to: a stuck listener must not leave the agents running.
+    private static async ValueTask StopAsync(List<ServiceListener> listeners, HealthMonitor monitor, AgentServer? agents)
     {
+        var failures = new List<Exception>();
+        async Task Try(Func<ValueTask> stop)
+        {
+            try
+            {
+                await stop();
+            }
+            catch (Exception e)
+            {
+                failures.Add(e);
+            }
+        }
         foreach (var listener in listeners)
         {
-            await listener.DisposeAsync();
+            await Try(listener.DisposeAsync);
         }
-        await monitor.DisposeAsync();
+        await Try(monitor.DisposeAsync);
         if (agents is not null)
         {
-            await agents.DisposeAsync();
+            await Try(agents.DisposeAsync);
+        }
+        if (failures.Count > 0)
+        {
+            throw new AggregateException("pgway did not stop cleanly", failures);
         }
     }
 

@@ -82,8 +82,15 @@ public sealed class MemberRoute
         {
             if (open.TryRemove(id, out _))
             {
-                session.Cancel();
-                ended++;
+                try
+                {
+                    session.Cancel();
+                    ended++;
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The session ended on its own meanwhile.
+                }
             }
         }
         return ended;

@@ -44,7 +44,11 @@ public sealed partial class ServiceListener : IAsyncDisposable
         var socket = new Socket(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            if (bind.Address.Equals(IPAddress.IPv6Any))
+            {
+                // "*": every IPv4 and IPv6 address of the host.
+                socket.DualMode = true;
+            }
             socket.Bind(bind);
             socket.Listen(512);
         }
@@ -73,12 +77,12 @@ public sealed partial class ServiceListener : IAsyncDisposable
             }
             catch (SocketException e)
             {
-                // A client that reset before being accepted, or a descriptor limit: keep serving the others.
+                // Out of descriptors or buffers: keep serving the others, without spinning.
                 LogAcceptFailed(logger, route.Service.FullName, e.SocketErrorCode);
+                await Task.Delay(TimeSpan.FromMilliseconds(50), time, CancellationToken.None);
                 continue;
             }
-            client.NoDelay = true;
-            var session = Task.Run(() => ServeAsync(client));
+            var session = ServeAsync(client);
             lock (sessionsGate)
             {
                 sessions.Add(session);
@@ -93,64 +97,107 @@ public sealed partial class ServiceListener : IAsyncDisposable
         }
     }
 
+    // Never throws: every client's end is logged, and its socket closed.
     private async Task ServeAsync(Socket client)
     {
-        using (client)
+        await Task.Yield();
+        try
         {
-            var remote = (IPEndPoint)client.RemoteEndPoint!;
-            var clientKey = SourcePolicy.KeyOf(remote.Address);
-            HashSet<int>? tried = null;
-            for (var attempt = 0; attempt <= options.Retries; attempt++)
+            KeepAlive(client);
+            await ServeClientAsync(client);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException && stopping.IsCancellationRequested)
+        {
+            // pgway is stopping.
+        }
+        catch (Exception e)
+        {
+            LogSessionFailed(logger, route.Service.FullName, e);
+        }
+        finally
+        {
+            client.Dispose();
+        }
+    }
+
+    private async Task ServeClientAsync(Socket client)
+    {
+        var remote = (IPEndPoint)client.RemoteEndPoint!;
+        var clientKey = SourcePolicy.KeyOf(remote.Address);
+        HashSet<int>? tried = null;
+        for (var attempt = 0; attempt <= options.Retries; attempt++)
+        {
+            var (member, failure) = await route.AcquireAsync(clientKey, tried, stopping.Token);
+            if (member is null)
             {
-                var (member, failure) = await route.AcquireAsync(clientKey, tried, stopping.Token).ConfigureAwait(false);
-                if (member is null)
-                {
-                    await RefuseAsync(client, remote, failure, tried is not null);
-                    return;
-                }
-                using var server = await ConnectAsync(member);
-                if (server is null)
-                {
-                    member.ConnectFailed();
-                    route.Release(member);
-                    (tried ??= []).Add(member.Index);
-                    continue;
-                }
+                await RefuseAsync(client, remote, failure, tried is not null);
+                return;
+            }
+            try
+            {
+                // Tracked before connecting, so a member marked down meanwhile cancels this session too.
                 using var session = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
                 var id = member.Track(session);
                 try
                 {
+                    using var server = await ConnectAsync(member, session.Token);
+                    if (server is null)
+                    {
+                        (tried ??= []).Add(member.Index);
+                        continue;
+                    }
                     var end = await Splice.RunAsync(client, server, member.Traffic, session.Token);
                     LogSessionEnded(logger, route.Service.FullName, remote, member.Member.Name, end);
+                    return;
                 }
                 finally
                 {
                     member.Untrack(id);
-                    route.Release(member);
                 }
-                return;
             }
-            await RefuseAsync(client, remote, RouteFailure.NoServer, retried: true);
+            finally
+            {
+                route.Release(member);
+            }
         }
+        await RefuseAsync(client, remote, RouteFailure.NoServer, retried: true);
     }
 
-    private async Task<Socket?> ConnectAsync(MemberRoute member)
+    private async Task<Socket?> ConnectAsync(MemberRoute member, CancellationToken session)
     {
-        var address = IPAddress.Parse(member.Member.Instance.Address);
-        var server = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Socket? server = null;
         using var timeout = new CancellationTokenSource(options.ConnectTimeout, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token, timeout.Token);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(session, timeout.Token);
         try
         {
+            var address = IPAddress.Parse(member.Member.Instance.Address);
+            server = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            KeepAlive(server);
             await server.ConnectAsync(new IPEndPoint(address, member.Member.Port), linked.Token);
             return server;
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException)
         {
-            server.Dispose();
-            LogConnectFailed(logger, route.Service.FullName, member.Member.Name, e is SocketException s ? s.SocketErrorCode.ToString() : "timeout");
+            server?.Dispose();
+            if (stopping.IsCancellationRequested)
+            {
+                return null;
+            }
+            member.ConnectFailed();
+            LogConnectFailed(logger, route.Service.FullName, member.Member.Name,
+                e is SocketException s ? s.SocketErrorCode.ToString() : timeout.IsCancellationRequested ? "timeout" : "member marked down");
             return null;
         }
+    }
+
+    // A peer that vanishes without a FIN or RST would hold its slot for ever; keepalive finds it.
+    private static void KeepAlive(Socket socket)
+    {
+        socket.NoDelay = true;
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 60);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 10);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 6);
     }
 
     private Task RefuseAsync(Socket client, IPEndPoint remote, RouteFailure failure, bool retried)
@@ -167,7 +214,7 @@ public sealed partial class ServiceListener : IAsyncDisposable
             _ => (SqlState.ConnectionFailure, $"pgway: service {service.FullName} has no member up"),
         };
         LogRefused(logger, service.FullName, remote, failure);
-        return ServiceRefusal.RefuseAsync(client, sqlState, message, options.RefusalWait, time);
+        return ServiceRefusal.RefuseAsync(client, sqlState, message, options.RefusalWait, time, stopping.Token);
     }
 
     public async ValueTask DisposeAsync()
@@ -183,16 +230,4 @@ public sealed partial class ServiceListener : IAsyncDisposable
         await Task.WhenAll(running);
         stopping.Dispose();
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Service}: accept failed: {Error}")]
-    private static partial void LogAcceptFailed(ILogger logger, string service, SocketError error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Service}: connecting to {Member} failed ({Error}); trying another member")]
-    private static partial void LogConnectFailed(ILogger logger, string service, string member, string error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Service}: refused {Client}: {Reason}")]
-    private static partial void LogRefused(ILogger logger, string service, IPEndPoint client, RouteFailure reason);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Service}: {Client} via {Member} ended: {End}")]
-    private static partial void LogSessionEnded(ILogger logger, string service, IPEndPoint client, string member, SpliceEnd end);
 }

@@ -12,10 +12,13 @@ namespace Pgway.Routing;
 /// </summary>
 public static class ServiceRefusal
 {
-    public static async Task RefuseAsync(Socket client, string sqlState, string message, TimeSpan wait, TimeProvider time)
+    private static readonly ReadOnlyMemory<byte> NoEncryption = "N"u8.ToArray();
+
+    public static async Task RefuseAsync(Socket client, string sqlState, string message, TimeSpan wait, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
-        using var deadline = new CancellationTokenSource(wait, time);
+        using var expiry = new CancellationTokenSource(wait, time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expiry.Token);
         var received = new ArrayBufferWriter<byte>(512);
         try
         {
@@ -40,7 +43,7 @@ public static class ServiceRefusal
                 }
                 if (packet!.Kind is StartupPacketKind.SslRequest or StartupPacketKind.GssEncRequest)
                 {
-                    await client.SendAsync("N"u8.ToArray(), SocketFlags.None, deadline.Token);
+                    await client.SendAsync(NoEncryption, SocketFlags.None, deadline.Token);
                     received.Clear();
                     continue;
                 }

@@ -102,7 +102,8 @@ public sealed class ServiceRoute
         Waiter waiter;
         lock (gate)
         {
-            var (member, anyUsable) = TryPick(clientKey, exclude);
+            // First come, first served: while anyone waits, a newcomer queues behind them (as HAProxy).
+            var (member, anyUsable) = TryPick(clientKey, exclude, pick: queue.Count == 0);
             if (member is not null)
             {
                 return (member, RouteFailure.None);
@@ -149,50 +150,63 @@ public sealed class ServiceRoute
     public void Release(MemberRoute member)
     {
         ArgumentNullException.ThrowIfNull(member);
-        member.SessionEnded();
-        ServeQueue();
+        lock (gate)
+        {
+            // Under the gate, so the freed slot goes to the queue before any newcomer sees it.
+            member.SessionEnded();
+            ServeQueue();
+        }
     }
 
     private void ServeQueue()
     {
         lock (gate)
         {
-            while (queue.First is { } first)
+            // Every waiter in order: one that cannot use the free member (it already failed there)
+            // must not hold back those behind it.
+            for (var node = queue.First; node is not null;)
             {
-                var (member, anyUsable) = TryPick(first.Value.ClientKey, first.Value.Exclude);
-                if (member is null && anyUsable)
+                var next = node.Next;
+                var (member, anyUsable) = TryPick(node.Value.ClientKey, node.Value.Exclude, pick: true);
+                if (member is not null || !anyUsable)
                 {
-                    return;
+                    // With no usable member left, waiting is pointless: HAProxy fails queued connections.
+                    queue.Remove(node);
+                    if (!node.Value.Slot.TrySetResult(member) && member is not null)
+                    {
+                        member.SessionEnded();
+                    }
                 }
-                // With no usable member left, waiting is pointless: HAProxy fails queued connections.
-                queue.RemoveFirst();
-                if (!first.Value.Slot.TrySetResult(member) && member is not null)
-                {
-                    member.SessionEnded();
-                }
+                node = next;
             }
         }
     }
 
     // Under the gate: choose and count in one step, so two clients never take the same last slot.
-    private (MemberRoute? Member, bool AnyUsable) TryPick(uint clientKey, IReadOnlySet<int>? exclude)
+    private (MemberRoute? Member, bool AnyUsable) TryPick(uint clientKey, IReadOnlySet<int>? exclude, bool pick)
     {
         var now = time.GetUtcNow();
         var candidates = new List<Candidate>(Members.Length);
         foreach (var member in Members)
         {
-            if (exclude?.Contains(member.Index) == true)
-            {
-                continue;
-            }
             var share = SlowStart.Share(member.UpSince, now, Service.Options.SlowStart);
             candidates.Add(new Candidate(member.Index, member.IsUp, member.Member.IsBackup,
                 SlowStart.Weight(member.Member.Weight, share), member.Sessions, SlowStart.MaxConn(Service.Options.MaxConn, share)));
         }
         var eligible = MemberChoice.Eligible(candidates);
+        // Members this client already failed on are left out after the choice of actives or backups:
+        // one refusal from an active member must not send the client to a backup.
+        if (exclude is not null)
+        {
+            eligible.RemoveAll(c => exclude.Contains(c.Index));
+        }
         if (eligible.Count == 0)
         {
             return (null, false);
+        }
+        if (!pick)
+        {
+            return (null, true);
         }
         // The service's own maxconn (HAProxy's listen maxconn) holds clients back like full members do.
         if (Service.MaxConn > 0 && Sessions >= Service.MaxConn)
