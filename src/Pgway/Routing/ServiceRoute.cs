@@ -119,6 +119,9 @@ public sealed class ServiceRoute
             }
             waiter = new Waiter(clientKey, exclude);
             waiter.Node = queue.AddLast(waiter);
+            // Queued behind others while a slot may be free that they cannot use (members they
+            // already failed on): serve the queue in order now rather than at the next release.
+            ServeQueue();
         }
         using var timeout = new CancellationTokenSource(queueTimeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);

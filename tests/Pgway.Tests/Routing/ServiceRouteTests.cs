@@ -80,6 +80,29 @@ public class ServiceRouteTests
     }
 
     [Fact]
+    public async Task Acquire_ClientsWaiting_NewcomerQueuesBehindButTakesASlotTheyCannotUse()
+    {
+        var route = Route(Replicas("maxconn 1 maxqueue 10"));
+        var held = new List<MemberRoute>();
+        for (var i = 0; i < 3; i++)
+        {
+            held.Add((await route.AcquireAsync(0, null, CancellationToken.None)).Member!);
+        }
+        // A client that already failed on pg-test-1 waits; then pg-test-1 frees a slot it cannot use.
+        var picky = route.AcquireAsync(0, new HashSet<int> { 0 }, CancellationToken.None);
+        route.Release(held[0]);
+        Assert.False(picky.IsCompleted);
+
+        var (member, failure) = await route.AcquireAsync(0, null, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(RouteFailure.None, failure);
+        Assert.Equal("pg-test-1", member!.Member.Name);
+        Assert.False(picky.IsCompleted);
+        route.Release(held[2]);
+        Assert.Equal("pg-test-3", (await picky.WaitAsync(TimeSpan.FromSeconds(10))).Member!.Member.Name);
+    }
+
+    [Fact]
     public async Task Acquire_QueueFull_FailsAtOnce()
     {
         var route = Route(Replicas("maxconn 1 maxqueue 1"));
