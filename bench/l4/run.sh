@@ -1,0 +1,364 @@
+#!/usr/bin/env bash
+# pgway's L4 service routing beside HAProxy and direct PostgreSQL, interleaved, with medians and
+# ratios. One command: builds pgway, starts a real PostgreSQL primary, pgway serve and HAProxy
+# (from the haproxy.cfg pgway renders for the same inventory), runs pgbench against each in turn,
+# prints a table, and removes everything it made. See bench/l4/README.md.
+set -euo pipefail
+
+ROUNDS=${ROUNDS:-3}                 # interleaved rounds; the table shows medians over them
+DURATION=${DURATION:-10}            # seconds per select-only run
+CONNECT_DURATION=${CONNECT_DURATION:-$DURATION}   # seconds per -C run
+WARMUP=${WARMUP:-5}                 # seconds per target and mode before round 1, not counted
+CLIENTS=${CLIENTS:-20}
+CONNECT_CLIENTS=${CONNECT_CLIENTS:-8}
+THREADS=${THREADS:-2}
+SCALE=${SCALE:-10}
+ADDR=${BENCH_ADDR:-127.0.0.71}      # a loopback address of its own; every port below is on it
+PG_PORT=5432 PGWAY_PORT=5433 HAPROXY_PORT=6433 AGENT_PORT=8008 STATS_PORT=9101
+OUT=${OUT:-}                        # when set, the raw results and logs are copied there
+BUILD=${BUILD:-1}                   # BUILD=0 uses the Release build as it is
+
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+pgway_bin=$repo/src/Pgway.Cli/bin/Release/net10.0/pgway
+
+say() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# --- prerequisites -----------------------------------------------------------------------------
+
+pg_bin=${PGWAY_PG_BIN:-}
+if [ -z "$pg_bin" ]; then
+  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k5 -n -r); do
+    [ -x "$d/initdb" ] && { pg_bin=$d; break; }
+  done
+fi
+[ -n "$pg_bin" ] || { command -v pg_config >/dev/null && pg_bin=$(pg_config --bindir); }
+[ -n "$pg_bin" ] && [ -x "$pg_bin/initdb" ] || die "PostgreSQL server binaries not found (apt-get install postgresql, or set PGWAY_PG_BIN)"
+for tool in pgbench psql haproxy; do
+  command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || die "$tool not found (apt-get install postgresql-client haproxy)"
+done
+haproxy_bin=$(command -v haproxy || echo /usr/sbin/haproxy)
+[ "$BUILD" = 0 ] || command -v dotnet >/dev/null || die "the .NET 10 SDK is required to build pgway (dotnet not found)"
+
+as_pg=()
+if [ "$(id -u)" -eq 0 ]; then
+  id postgres >/dev/null 2>&1 || die "running as root needs a 'postgres' OS user for PostgreSQL (initdb refuses root)"
+  as_pg=(runuser -u postgres --)
+fi
+
+port_taken() { (exec 3<>"/dev/tcp/$ADDR/$1") 2>/dev/null; }
+for port in $PG_PORT $PGWAY_PORT $HAPROXY_PORT $AGENT_PORT $STATS_PORT; do
+  port_taken "$port" && die "$ADDR:$port is already in use (choose another address with BENCH_ADDR=127.0.0.N)"
+done
+
+# --- clean-up: every process this script starts is stopped by its PID -------------------------
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/pgway-bench-l4.XXXXXX")
+chmod 755 "$work"
+pgdata=$work/pg/data
+pgway_pid='' haproxy_pid='' postmaster_pid=''
+
+stop_pid() {   # PID, signal: ask, wait up to 10 s, then SIGKILL
+  local pid=$1 signal=$2
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+  kill "-$signal" "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  stop_pid "$haproxy_pid" TERM
+  stop_pid "$pgway_pid" TERM   # background jobs of a script ignore SIGINT
+  if [ -n "$postmaster_pid" ]; then
+    "${as_pg[@]}" "$pg_bin/pg_ctl" stop -D "$pgdata" -m fast -w -t 20 >/dev/null 2>&1 || true
+    # Only if pg_ctl could not: the PID is still the postmaster of this data directory.
+    if kill -0 "$postmaster_pid" 2>/dev/null && tr '\0' ' ' <"/proc/$postmaster_pid/cmdline" 2>/dev/null | grep -qF -- "$pgdata"; then
+      kill -KILL "$postmaster_pid" 2>/dev/null || true
+    fi
+  fi
+  if [ -n "$OUT" ] && [ -d "$work" ]; then
+    mkdir -p "$OUT"
+    cp -f "$work"/results.tsv "$work"/pgway.log "$work"/haproxy.log "$work"/haproxy.cfg "$work"/inventory.yml \
+      "$work"/pg/postgres.log "$OUT"/ 2>/dev/null || true
+    cp -rf "$work"/runs "$OUT"/ 2>/dev/null || true
+  fi
+  rm -rf "$work"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- pgway ------------------------------------------------------------------------------------
+
+if [ "$BUILD" != 0 ]; then
+  say "building pgway (Release)"
+  dotnet build "$repo/src/Pgway.Cli" -c Release -v quiet -nologo >"$work/build.log" 2>&1 \
+    || { tail -n 30 "$work/build.log" >&2; die "dotnet build failed"; }
+fi
+[ -x "$pgway_bin" ] || die "$pgway_bin not found (build it: dotnet build src/Pgway.Cli -c Release)"
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+secret() { head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+bench_password=$(secret)
+monitor_password=$(secret)
+pg_version=$("$pg_bin/postgres" --version | awk '{print $3}')
+
+say "PostgreSQL $pg_version primary on $ADDR:$PG_PORT (initdb, pgbench -i -s $SCALE)"
+mkdir -p "$work/pg/socket" "$pgdata"
+[ ${#as_pg[@]} -eq 0 ] || chown -R postgres "$work/pg"
+"${as_pg[@]}" "$pg_bin/initdb" -D "$pgdata" -U postgres -E UTF8 --locale=C -N -A trust >"$work/pg/initdb.log" 2>&1 \
+  || { tail -n 20 "$work/pg/initdb.log" >&2; die "initdb failed"; }
+cat >>"$pgdata/postgresql.conf" <<EOF
+listen_addresses = '$ADDR'
+port = $PG_PORT
+unix_socket_directories = '$work/pg/socket'
+max_connections = 300
+shared_buffers = 256MB
+fsync = off
+synchronous_commit = off
+password_encryption = 'scram-sha-256'
+EOF
+cat >"$pgdata/pg_hba.conf" <<EOF
+local all all trust
+host  all all 127.0.0.0/8 scram-sha-256
+EOF
+"${as_pg[@]}" "$pg_bin/pg_ctl" start -D "$pgdata" -l "$work/pg/postgres.log" -w -t 60 >/dev/null \
+  || { tail -n 20 "$work/pg/postgres.log" >&2; die "PostgreSQL did not start"; }
+postmaster_pid=$(head -n 1 "$pgdata/postmaster.pid")
+
+psql_local() { psql -X -q -v ON_ERROR_STOP=1 -h "$work/pg/socket" -p "$PG_PORT" -U postgres "$@"; }
+psql_local -d postgres <<EOF
+CREATE ROLE bench LOGIN PASSWORD '$bench_password';
+CREATE DATABASE bench OWNER bench;
+CREATE ROLE bench_monitor LOGIN PASSWORD '$monitor_password' IN ROLE pg_monitor;
+EOF
+export PGPASSWORD=$bench_password PGUSER=bench PGDATABASE=bench PGCONNECT_TIMEOUT=5
+pgbench -i -q -s "$SCALE" -h "$ADDR" -p "$PG_PORT" >"$work/pg/pgbench-init.log" 2>&1 \
+  || { tail -n 20 "$work/pg/pgbench-init.log" >&2; die "pgbench -i failed"; }
+
+wait_for_port() {   # name, port, pid: until a query through it answers
+  local name=$1 port=$2 pid=$3 log=$4
+  for _ in $(seq 600); do
+    kill -0 "$pid" 2>/dev/null || { tail -n 20 "$log" >&2; die "$name exited"; }
+    psql -X -q -h "$ADDR" -p "$port" -tAc 'SELECT 1' >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  tail -n 20 "$log" >&2
+  die "no connection through $name ($ADDR:$port) within 60 s"
+}
+
+# --- pgway serve ------------------------------------------------------------------------------
+
+cat >"$work/inventory.yml" <<EOF
+all:
+  children:
+    pg-bench:
+      hosts:
+        $ADDR: { pg_seq: 1, pg_role: primary }
+      vars:
+        pg_cluster: pg-bench
+        pg_port: $PG_PORT
+        patroni_port: $AGENT_PORT
+        haproxy_exporter_port: $STATS_PORT
+        pg_monitor_username: bench_monitor
+        pg_monitor_password: $monitor_password
+        pg_default_services:
+          - { name: primary, port: $PGWAY_PORT, ip: $ADDR, dest: postgres, selector: "[]", check: /primary }
+EOF
+chmod 600 "$work/inventory.yml"
+
+say "pgway serve: agent on $ADDR:$AGENT_PORT, service on $ADDR:$PGWAY_PORT"
+"$pgway_bin" serve -c "$work/inventory.yml" --node "$ADDR" >"$work/pgway.log" 2>&1 &
+pgway_pid=$!
+wait_for_port "pgway" "$PGWAY_PORT" "$pgway_pid" "$work/pgway.log"
+
+# --- HAProxy ----------------------------------------------------------------------------------
+
+# The rendered config as it is, but: on another port, in the foreground, with maxconn within the
+# descriptor limit (two per connection), and its stats page on this address only.
+nofile=$(ulimit -n)
+[ "$nofile" = unlimited ] && nofile=1048576
+global_maxconn=$(( (nofile - 100) / 2 ))
+[ "$global_maxconn" -gt 65535 ] && global_maxconn=65535
+"$pgway_bin" render haproxy -c "$work/inventory.yml" >"$work/haproxy.rendered.cfg"
+sed -e '/^[[:space:]]*daemon[[:space:]]*$/d' \
+    -e "s/^\([[:space:]]*\)maxconn 65535[[:space:]]*\$/\1maxconn $global_maxconn/" \
+    -e "s/bind \*:$STATS_PORT\$/bind $ADDR:$STATS_PORT/" \
+    -e "s/bind $ADDR:$PGWAY_PORT\$/bind $ADDR:$HAPROXY_PORT/" \
+    "$work/haproxy.rendered.cfg" >"$work/haproxy.cfg"
+grep -q "bind $ADDR:$HAPROXY_PORT\$" "$work/haproxy.cfg" || die "the rendered haproxy.cfg has no 'bind $ADDR:$PGWAY_PORT' to move"
+"$haproxy_bin" -c -q -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 || { cat "$work/haproxy.log" >&2; die "haproxy -c rejected the config"; }
+haproxy_version=$("$haproxy_bin" -v | awk 'NR == 1 {print $3}')
+
+say "HAProxy $haproxy_version on $ADDR:$HAPROXY_PORT, checking pgway's agent on :$AGENT_PORT"
+"$haproxy_bin" -db -f "$work/haproxy.cfg" >>"$work/haproxy.log" 2>&1 &
+haproxy_pid=$!
+wait_for_port "HAProxy" "$HAPROXY_PORT" "$haproxy_pid" "$work/haproxy.log"
+
+rss_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+clk_tck=$(getconf CLK_TCK)
+pgway_rss_idle=$(rss_kb "$pgway_pid" VmRSS)
+haproxy_rss_idle=$(rss_kb "$haproxy_pid" VmRSS)
+
+# --- pgbench ----------------------------------------------------------------------------------
+
+targets=(direct pgway haproxy)
+declare -A port_of=([direct]=$PG_PORT [pgway]=$PGWAY_PORT [haproxy]=$HAPROXY_PORT)
+declare -A pid_of=([direct]='' [pgway]=$pgway_pid [haproxy]=$haproxy_pid)
+mkdir -p "$work/runs"
+printf 'mode\ttarget\tround\ttps\tavg_ms\tp99_ms\tproxy_cpu_us_per_tx\tstatus\n' >"$work/results.tsv"
+
+mode_args() {   # select: many long sessions; connect: a new connection per transaction
+  case $1 in
+    select) echo "-c $CLIENTS -j $THREADS" ;;
+    connect) echo "-C -c $CONNECT_CLIENTS -j $THREADS" ;;
+  esac
+}
+
+# p99 by nearest rank over every transaction in pgbench's per-thread logs. Select: the logged
+# latency (column 3, µs). Connect: pgbench logs the latency without the connection, so the time
+# between one transaction's end and the next of the same client (columns 5-6) is used instead:
+# disconnect, connect, start-up and the query, what a client of a new connection waits for.
+p99_ms() {
+  local prefix=$1 mode=$2
+  cat "$prefix".* 2>/dev/null |
+    awk -v mode="$mode" '
+      mode == "select" {print $3; next}
+      {t = $5 * 1000000 + $6; if ($1 in last) print t - last[$1]; last[$1] = t}' |
+    sort -n |
+    awk '{v[NR] = $1} END {if (NR == 0) {print "nan"; exit} r = int(NR * 0.99); if (r < NR * 0.99) r++; printf "%.3f", v[r] / 1000}'
+}
+
+run_pgbench() {   # mode, target, round (0 = warm-up, not logged), seconds
+  local mode=$1 target=$2 round=$3 seconds=$4 port=${port_of[$2]} pid=${pid_of[$2]}
+  local name=$mode-$target-$round prefix=$work/runs/$mode-$target-$round
+  local log_args=() status=ok before=0 after=0 pgway0 haproxy0
+  [ "$round" -gt 0 ] && log_args=(-l "--log-prefix=$prefix")
+  [ -n "$pid" ] && before=$(cpu_ticks "$pid")
+  pgway0=$(cpu_ticks "$pgway_pid") haproxy0=$(cpu_ticks "$haproxy_pid")
+  # shellcheck disable=SC2046
+  pgbench -n -S $(mode_args "$mode") -T "$seconds" "${log_args[@]}" -h "$ADDR" -p "$port" \
+    >"$work/runs/$name.out" 2>&1 || status="exit $?"
+  [ -n "$pid" ] && after=$(cpu_ticks "$pid")
+  [ "$round" -gt 0 ] || return 0
+  if [ "$target" = direct ]; then   # what each proxy spends with no traffic: health checks, the agent
+    idle_ticks_pgway=$(( idle_ticks_pgway + $(cpu_ticks "$pgway_pid") - pgway0 ))
+    idle_ticks_haproxy=$(( idle_ticks_haproxy + $(cpu_ticks "$haproxy_pid") - haproxy0 ))
+    idle_seconds=$(( idle_seconds + seconds ))
+  fi
+  local out=$work/runs/$name.out
+  local tps avg failed aborted p99 cpu=-
+  tps=$(awk '/^tps = / {print $3; exit}' "$out")
+  avg=$(awk '/^latency average = / {print $4; exit}' "$out")
+  failed=$(awk '/^number of failed transactions: / {print $5; exit}' "$out")
+  aborted=$(grep -c 'aborted' "$out" || true)
+  [ "${failed:-0}" = 0 ] || status="$status, $failed failed"
+  [ "$aborted" = 0 ] || status="$status, aborted clients"
+  p99=$(p99_ms "$prefix" "$mode")
+  if [ -n "$pid" ] && [ -n "$tps" ]; then
+    cpu=$(awk -v t=$((after - before)) -v hz="$clk_tck" -v tps="$tps" -v s="$seconds" \
+      'BEGIN {if (tps > 0) printf "%.1f", t / hz * 1e6 / (tps * s); else print "-"}')
+  fi
+  rm -f "$prefix".*
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$target" "$round" "${tps:-nan}" "${avg:-nan}" "$p99" "$cpu" "$status" \
+    >>"$work/results.tsv"
+  say "  round $round $(printf '%-7s %-7s' "$mode" "$target") tps ${tps:-?}  avg ${avg:-?} ms  p99 $p99 ms  [$status]"
+}
+
+idle_ticks_pgway=0 idle_ticks_haproxy=0 idle_seconds=0
+total=$(( 3 * ROUNDS * (DURATION + CONNECT_DURATION) + 6 * WARMUP ))
+say "pgbench -S: $ROUNDS rounds × 3 targets × (select ${DURATION}s, connect ${CONNECT_DURATION}s) ≈ $((total / 60)) min $((total % 60)) s"
+if [ "$WARMUP" -gt 0 ]; then
+  for target in "${targets[@]}"; do
+    run_pgbench select "$target" 0 "$WARMUP"
+    run_pgbench connect "$target" 0 "$WARMUP"
+  done
+fi
+for round in $(seq "$ROUNDS"); do
+  # The order turns each round, so no target always runs first, or right after another.
+  order=()
+  for i in 0 1 2; do order+=("${targets[$(( (i + round - 1) % 3 ))]}"); done
+  for target in "${order[@]}"; do run_pgbench select "$target" "$round" "$DURATION"; done
+  for target in "${order[@]}"; do run_pgbench connect "$target" "$round" "$CONNECT_DURATION"; done
+done
+
+pgway_rss=$(rss_kb "$pgway_pid" VmRSS) pgway_hwm=$(rss_kb "$pgway_pid" VmHWM)
+haproxy_rss=$(rss_kb "$haproxy_pid" VmRSS) haproxy_hwm=$(rss_kb "$haproxy_pid" VmHWM)
+kill -0 "$pgway_pid" 2>/dev/null || say "warning: pgway serve exited during the runs (see its log)"
+kill -0 "$haproxy_pid" 2>/dev/null || say "warning: HAProxy exited during the runs"
+
+# --- the table --------------------------------------------------------------------------------
+
+echo
+revision=$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)
+echo "pgway ($revision) L4 service routing — PostgreSQL $pg_version, HAProxy $haproxy_version, $(nproc) CPUs, $ADDR"
+echo "pgbench -S, $ROUNDS interleaved rounds; medians over rounds (per-round range of a ratio in parentheses)"
+echo "  select:  -c $CLIENTS -j $THREADS -T $DURATION (long sessions)"
+echo "  connect: -C -c $CONNECT_CLIENTS -j $THREADS -T $CONNECT_DURATION (a new connection per transaction)"
+echo
+awk -F'\t' -v pgway_rss="$pgway_rss" -v pgway_hwm="$pgway_hwm" -v pgway_idle="$pgway_rss_idle" \
+    -v haproxy_rss="$haproxy_rss" -v haproxy_hwm="$haproxy_hwm" -v haproxy_idle="$haproxy_rss_idle" \
+    -v idle_pgway="$idle_ticks_pgway" -v idle_haproxy="$idle_ticks_haproxy" -v idle_seconds="$idle_seconds" -v hz="$clk_tck" '
+function median(list,    a, n, i, j, t) {
+  n = split(list, a, " ")
+  for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+  if (n == 0) return "nan"
+  return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+function range(list,    a, n, i, lo, hi) {
+  n = split(list, a, " "); lo = hi = a[1]
+  for (i = 2; i <= n; i++) { if (a[i] + 0 < lo + 0) lo = a[i]; if (a[i] + 0 > hi + 0) hi = a[i] }
+  return n ? sprintf("%.2f–%.2f", lo, hi) : "-"
+}
+function add(key, value) { v[key] = (key in v) ? v[key] " " value : value }
+NR == 1 { next }
+{
+  add($1 SUBSEP $2 SUBSEP "tps", $4); add($1 SUBSEP $2 SUBSEP "avg", $5); add($1 SUBSEP $2 SUBSEP "p99", $6)
+  if ($7 != "-") add($1 SUBSEP $2 SUBSEP "cpu", $7)
+  tps[$1, $2, $3] = $4; p99[$1, $2, $3] = $6
+  if ($8 != "ok") problems = problems sprintf("  round %s %s %s: %s\n", $3, $1, $2, $8)
+  rounds[$3] = 1
+}
+END {
+  split("select connect", modes, " "); split("direct pgway haproxy", targets, " ")
+  printf "%-8s %-8s %12s %10s %10s %14s\n", "mode", "target", "TPS", "avg ms", "p99 ms", "proxy CPU/tx"
+  for (m = 1; m <= 2; m++) for (t = 1; t <= 3; t++) {
+    k = modes[m] SUBSEP targets[t]
+    cpu = (k SUBSEP "cpu") in v ? sprintf("%.0f µs", median(v[k, "cpu"])) : "-"
+    printf "%-8s %-8s %12.1f %10.3f %10.3f %14s\n", modes[m], targets[t], median(v[k, "tps"]), median(v[k, "avg"]), median(v[k, "p99"]), cpu
+  }
+  print ""
+  printf "%-8s %-16s %-22s %-22s\n", "mode", "ratio", "TPS", "p99"
+  for (m = 1; m <= 2; m++) {
+    mode = modes[m]
+    split("haproxy direct", others, " ")
+    for (o = 1; o <= 2; o++) {
+      other = others[o]; rt = rp = ""
+      for (r in rounds) {
+        if (tps[mode, other, r] > 0) rt = rt " " tps[mode, "pgway", r] / tps[mode, other, r]
+        if (p99[mode, other, r] > 0) rp = rp " " p99[mode, "pgway", r] / p99[mode, other, r]
+      }
+      mt = median(v[mode, other, "tps"]); mp = median(v[mode, other, "p99"])
+      printf "%-8s %-16s %-22s %-22s\n", mode, "pgway/" other,
+        sprintf("%.2f (%s)", mt > 0 ? median(v[mode, "pgway", "tps"]) / mt : 0, range(rt)),
+        sprintf("%.2f (%s)", mp > 0 ? median(v[mode, "pgway", "p99"]) / mp : 0, range(rp))
+    }
+  }
+  print ""
+  printf "RSS after the runs: pgway %.1f MiB (peak %.1f, idle %.1f), HAProxy %.1f MiB (peak %.1f, idle %.1f)\n",
+    pgway_rss / 1024, pgway_hwm / 1024, pgway_idle / 1024, haproxy_rss / 1024, haproxy_hwm / 1024, haproxy_idle / 1024
+  if (idle_seconds > 0)
+    printf "CPU with no traffic (during the direct runs; included in proxy CPU/tx): pgway %.0f ms/s, HAProxy %.0f ms/s\n",
+      idle_pgway / hz * 1000 / idle_seconds, idle_haproxy / hz * 1000 / idle_seconds
+  if (problems != "") printf "\nruns with problems:\n%s", problems
+}' "$work/results.tsv"
+
+# What pgway logged at warning level or above: refusals, failed connects, members marked down.
+problems=$(grep -Ec '^[0-9:. ]*(warn|fail|crit):' "$work/pgway.log" || true)
+echo "pgway serve logged $problems warnings or errors"
+grep -E '^[0-9:. ]*(warn|fail|crit):' "$work/pgway.log" | sed -n '1,10p' | sed 's/^/  /' || true
