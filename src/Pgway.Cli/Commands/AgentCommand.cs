@@ -56,11 +56,7 @@ internal static class AgentCommand
 
     private static async Task<int> RunAsync(CliContext context, IReadOnlyList<AgentOptions> options, CancellationToken cancellationToken)
     {
-        using var logging = LoggerFactory.Create(builder => builder.AddSimpleConsole(console =>
-        {
-            console.SingleLine = true;
-            console.TimestampFormat = "HH:mm:ss.fff ";
-        }));
+        using var logging = ConsoleLogging.Create();
         var agents = options.Select(o => new PatroniAgent(o, TimeProvider.System, logging.CreateLogger<PatroniAgent>())).ToList();
         AgentServer server;
         try

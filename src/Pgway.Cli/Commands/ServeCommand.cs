@@ -33,11 +33,7 @@ internal static class ServeCommand
         {
             return 1;
         }
-        using var logging = LoggerFactory.Create(builder => builder.AddSimpleConsole(console =>
-        {
-            console.SingleLine = true;
-            console.TimestampFormat = "HH:mm:ss.fff ";
-        }));
+        using var logging = ConsoleLogging.Create();
         var options = new GatewayOptions([.. nodes.Distinct(StringComparer.Ordinal)], runAgents, HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty);
         GatewayHost host;
         try
