@@ -36,7 +36,7 @@ public sealed class HealthMonitorLiveTests(PgTestClusterFixture fixture)
         await using var monitor = new HealthMonitor(topology.Clusters.SelectMany(c => c.Services), HealthMonitorOptions.Default,
             new HealthProbeFactory(TimeProvider.System), TimeProvider.System, NullLogger<HealthMonitor>.Instance);
         monitor.Start();
-        await WaitForAsync(() => monitor.Members.All(m => m.Target is null || m.Snapshot.LastResult is not null));
+        await Eventually.HoldsAsync(() => monitor.Members.All(m => m.Target is null || m.Snapshot.LastResult is not null), TimeSpan.FromSeconds(30));
 
         bool Up(string service, int seq) => monitor.Find($"pg-test-{service}", $"pg-test-{seq}")!.Snapshot.IsUp;
         // Through the agents: the primary service has the primary only; the replica service has everyone
@@ -73,21 +73,11 @@ public sealed class HealthMonitorLiveTests(PgTestClusterFixture fixture)
         var changes = new List<HealthEvent>();
         monitor.StateChanged += changes.Add;
         monitor.Start();
-        await WaitForAsync(() => changes.Count > 0);
+        await Eventually.HoldsAsync(() => changes.Count > 0, TimeSpan.FromSeconds(30));
 
         var change = Assert.Single(changes);
         Assert.Equal((MemberHealthState.Up, MemberHealthState.Down), (change.From, change.To));
         Assert.Equal("L4CON", change.Result.Reason);
         Assert.Contains("connection refused", change.ToString(), StringComparison.Ordinal);
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met within 30 s");
-            await Task.Delay(20);
-        }
     }
 }

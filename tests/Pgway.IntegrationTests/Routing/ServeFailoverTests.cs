@@ -34,13 +34,13 @@ public sealed class ServeFailoverTests(ITestOutputHelper output) : FreshPgTestCl
             CliContext.ForWriters(writer, writer), stop.Token));
         try
         {
-            await WaitForAsync(async () => await WriteAsync(5433) == primary.Address.ToString(), TimeSpan.FromSeconds(30), () => printed.ToString());
+            await Eventually.HoldsAsync(async () => await WriteAsync(5433) == primary.Address.ToString(), TimeSpan.FromSeconds(30), () => printed.ToString());
             await using var held = await OpenAsync(5433);
 
             await Cluster.StopAsync(primary);
             await Cluster.PromoteAsync(replica);
             var promoted = Stopwatch.StartNew();
-            await WaitForAsync(async () => await WriteAsync(5433) == replica.Address.ToString(), TimeSpan.FromSeconds(30), () => printed.ToString());
+            await Eventually.HoldsAsync(async () => await WriteAsync(5433) == replica.Address.ToString(), TimeSpan.FromSeconds(30), () => printed.ToString());
             output.WriteLine($"{plan} plan: first successful write through :5433 {promoted.ElapsedMilliseconds} ms after the promotion ({options})");
 
             await using var command = new NpgsqlCommand("SELECT 1", held);
@@ -79,16 +79,6 @@ public sealed class ServeFailoverTests(ITestOutputHelper output) : FreshPgTestCl
         catch (NpgsqlException)
         {
             return null;
-        }
-    }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> context)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(watch.Elapsed < timeout, $"not reached within {timeout}:\n{context()}");
-            await Task.Delay(50);
         }
     }
 

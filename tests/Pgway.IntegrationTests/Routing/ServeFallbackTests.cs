@@ -11,6 +11,8 @@ namespace Pgway.IntegrationTests.Routing;
 /// </summary>
 public sealed class ServeFallbackTests() : FreshPgTestClusterPerTest(new PgTestClusterOptions()), IDisposable
 {
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
     private readonly string file = Path.Combine(Path.GetTempPath(), $"pgway-serve-{Guid.NewGuid():N}.yml");
 
     [Fact]
@@ -47,8 +49,8 @@ public sealed class ServeFallbackTests() : FreshPgTestClusterPerTest(new PgTestC
             await WaitForServerAsync(5434, primary);
             // The offline service has nobody left: a clear refusal, never a hang. Until the checks mark
             // the stopped member down (fall 3 x fastinter), the refusal says its connections failed.
-            await WaitForAsync(async () => await ServerAsync(5438) is PostgresException { SqlState: "08006" } e
-                && e.MessageText.Contains("pg-test-offline has no member up", StringComparison.Ordinal));
+            await Eventually.HoldsAsync(async () => await ServerAsync(5438) is PostgresException { SqlState: "08006" } e
+                && e.MessageText.Contains("pg-test-offline has no member up", StringComparison.Ordinal), Timeout);
         }
         finally
         {
@@ -76,17 +78,7 @@ public sealed class ServeFallbackTests() : FreshPgTestClusterPerTest(new PgTestC
     }
 
     private async Task WaitForServerAsync(int port, PgInstance expected) =>
-        await WaitForAsync(async () => await ServerAsync(port) is string address && address == expected.Address.ToString());
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "not reached within 30 s");
-            await Task.Delay(50);
-        }
-    }
+        await Eventually.HoldsAsync(async () => await ServerAsync(port) is string address && address == expected.Address.ToString(), Timeout);
 
     public void Dispose() => File.Delete(file);
 }

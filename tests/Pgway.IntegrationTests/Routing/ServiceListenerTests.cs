@@ -18,6 +18,8 @@ public sealed class ServiceListenerTests(PgTestClusterFixture fixture) : IAsyncL
 {
     private static readonly ServiceListenerOptions Options = ServiceListenerOptions.Pigsty with { QueueTimeout = TimeSpan.FromMilliseconds(500) };
 
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
     private readonly List<ServiceListener> listeners = [];
     private Pgway.Agent.AgentServer? agents;
     private HealthMonitor? monitor;
@@ -96,7 +98,7 @@ public sealed class ServiceListenerTests(PgTestClusterFixture fixture) : IAsyncL
         var tiny = listeners.Single(l => l.Route.Service.Name == "tiny").Route;
         await using var holder = await OpenAsync(15439);
         var queued = OpenAsync(15439);
-        await WaitForAsync(() => tiny.QueueLength == 1);
+        await Eventually.HoldsAsync(() => tiny.QueueLength == 1, Timeout);
 
         var full = await Assert.ThrowsAsync<PostgresException>(() => OpenAsync(15439));
         var timedOut = await Assert.ThrowsAsync<PostgresException>(() => queued);
@@ -134,7 +136,7 @@ public sealed class ServiceListenerTests(PgTestClusterFixture fixture) : IAsyncL
             vanishing.LingerState = new LingerOption(true, 0);
         }
 
-        await WaitForAsync(() => primary.Sessions == before);
+        await Eventually.HoldsAsync(() => primary.Sessions == before, Timeout);
         Assert.Equal((Cluster.Primary.Address, false), await WhereAsync(5433));
         Assert.True(primary.TotalSessions >= 4);
     }
@@ -154,7 +156,7 @@ public sealed class ServiceListenerTests(PgTestClusterFixture fixture) : IAsyncL
         {
             // The replica falls behind and fails /replica?lag=0: marked down, its sessions end.
             await Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"CREATE TABLE {table} AS SELECT 1 AS id");
-            await WaitForAsync(() => !monitor!.Find("pg-test-fresh", replica.Name)!.Snapshot.IsUp);
+            await Eventually.HoldsAsync(() => !monitor!.Find("pg-test-fresh", replica.Name)!.Snapshot.IsUp, Timeout);
 
             await using var after = new NpgsqlCommand("SELECT 1", session);
             await Assert.ThrowsAnyAsync<NpgsqlException>(() => after.ExecuteScalarAsync());
@@ -168,7 +170,7 @@ public sealed class ServiceListenerTests(PgTestClusterFixture fixture) : IAsyncL
             await Cluster.ResumeReplayAsync(replica);
             await Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"DROP TABLE IF EXISTS {table}");
         }
-        await WaitForAsync(() => monitor!.Find("pg-test-fresh", replica.Name)!.Snapshot.IsUp);
+        await Eventually.HoldsAsync(() => monitor!.Find("pg-test-fresh", replica.Name)!.Snapshot.IsUp, Timeout);
         Assert.Equal((replica.Address, true), await WhereAsync(15440));
     }
 
@@ -204,15 +206,5 @@ public sealed class ServiceListenerTests(PgTestClusterFixture fixture) : IAsyncL
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(new IPEndPoint(Entry, port));
         return socket;
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met within 20 s");
-            await Task.Delay(20);
-        }
     }
 }
