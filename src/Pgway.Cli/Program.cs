@@ -1,3 +1,4 @@
 using Pgway.Cli;
 
+RuntimeTuning.Apply();
 return await PgwayCommand.RunAsync(args, CliContext.ForConsole());

@@ -58,7 +58,10 @@ internal sealed class ServiceBuilder(DiagnosticBag diagnostics)
             return null;
         }
         return new Service(cluster, name, bind, spec.Port.Value, destination!, check!, spec.Selector.Value, spec.Backup?.Value,
-            spec.MaxConn, balance, options, members.Value, spec.Schema, spec.Location);
+            spec.MaxConn, balance, options, members.Value, spec.Schema, spec.Location)
+        {
+            AllBackups = spec.AllBackups,
+        };
     }
 
     private HealthCheck? BuildCheck(ServiceSpec spec, string what)

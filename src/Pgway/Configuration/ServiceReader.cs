@@ -13,10 +13,10 @@ internal sealed class ServiceReader(DiagnosticBag diagnostics)
     private static readonly string[] V1Keys =
         ["name", "src_ip", "src_port", "dst_port", "check_method", "check_port", "check_url", "check_code", "selector", "selector_backup", "haproxy"];
 
-    private static readonly string[] V1HaproxyKeys = ["maxconn", "balance", "default_server_options"];
+    private static readonly string[] V1HaproxyKeys = ["maxconn", "balance", "default_server_options", "allbackups"];
 
     private static readonly string[] V2Keys =
-        ["name", "port", "ip", "selector", "backup", "dest", "check", "check_method", "maxconn", "balance", "options"];
+        ["name", "port", "ip", "selector", "backup", "dest", "check", "check_method", "maxconn", "balance", "allbackups", "options"];
 
     /// <summary>Pigsty's <c>http</c>, and pgway's <c>postgres</c> (the same decisions by SQL, no agent needed).</summary>
     private static readonly string[] CheckMethods = ["http", "postgres"];
@@ -143,7 +143,10 @@ internal sealed class ServiceReader(DiagnosticBag diagnostics)
             haproxy?.Int("maxconn", 1, 10_000_000) ?? DefaultServices.V1MaxConn,
             new(haproxy?.String("balance") ?? "roundrobin", haproxy?.LocationOf("balance") ?? reader.Location),
             new(haproxy?.String("default_server_options") ?? DefaultServices.V1ServerOptions,
-                haproxy?.LocationOf("default_server_options") ?? reader.Location));
+                haproxy?.LocationOf("default_server_options") ?? reader.Location))
+        {
+            AllBackups = haproxy?.Bool("allbackups") ?? false,
+        };
     }
 
     private ServiceSpec? ReadV2(YamlMappingNode node, string file, ClusterSource cluster)
@@ -184,7 +187,10 @@ internal sealed class ServiceReader(DiagnosticBag diagnostics)
             reader.String("backup") is { } backup ? new(backup, reader.LocationOf("backup")) : null,
             reader.Int("maxconn", 1, 10_000_000) ?? DefaultServices.V2MaxConn,
             new(reader.String("balance") ?? "roundrobin", reader.LocationOf("balance")),
-            new(options ?? DefaultServices.V2ServerOptions, reader.LocationOf("options")));
+            new(options ?? DefaultServices.V2ServerOptions, reader.LocationOf("options")))
+        {
+            AllBackups = reader.Bool("allbackups") ?? false,
+        };
     }
 
     private Located<string> ReadCheckMethod(MappingReader reader)

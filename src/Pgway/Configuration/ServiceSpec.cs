@@ -22,4 +22,8 @@ internal sealed record ServiceSpec(
     Located<string>? Backup,
     int MaxConn,
     Located<string> Balance,
-    Located<string> Options);
+    Located<string> Options)
+{
+    /// <summary>pgway's <c>allbackups</c> key (HAProxy's <c>option allbackups</c>).</summary>
+    public bool AllBackups { get; init; }
+}

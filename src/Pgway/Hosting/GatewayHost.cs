@@ -33,6 +33,9 @@ public sealed partial class GatewayHost : IAsyncDisposable
 
     public HealthMonitor Monitor => monitor;
 
+    /// <summary>Every service's counters and members now, for the stats page and metrics.</summary>
+    public IReadOnlyList<ServiceRouteSnapshot> Snapshot() => [.. listeners.Select(l => l.Route.Snapshot())];
+
     /// <summary>The clusters with an instance on one of the nodes, or an error naming the node that has none.</summary>
     public static IReadOnlyList<Cluster> HostedClusters(Topology topology, IReadOnlyList<string> nodes)
     {

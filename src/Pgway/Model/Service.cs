@@ -27,6 +27,12 @@ public sealed record Service(
 {
     public const string AnyAddress = "*";
 
+    /// <summary>
+    /// HAProxy's <c>option allbackups</c> (a pgway key, <c>allbackups: true</c>): when no active
+    /// member is up, balance over every backup that is up instead of sending all to the first.
+    /// </summary>
+    public bool AllBackups { get; init; }
+
     /// <summary>Pigsty's service name, <c>&lt;cluster&gt;-&lt;name&gt;</c>.</summary>
     public string FullName => $"{Cluster}-{Name}";
 

@@ -67,6 +67,10 @@ public static class HaproxyConfigRenderer
         text.AppendLine("    mode tcp");
         text.AppendLine($"    maxconn {service.MaxConn}");
         text.AppendLine($"    balance {service.Balance.Name()}");
+        if (service.AllBackups)
+        {
+            text.AppendLine("    option allbackups");
+        }
         var checks = service.Check.Kind != HealthCheckKind.None;
         var bySql = service.Check.Kind == HealthCheckKind.Postgres;
         if (checks)

@@ -12,31 +12,38 @@ public static class MemberChoice
     /// <param name="allBackups">HAProxy's <c>option allbackups</c>: balance over every backup that is up.</param>
     public static List<Candidate> Eligible(IReadOnlyList<Candidate> members, bool allBackups = false)
     {
+        var eligible = new List<Candidate>();
+        Eligible(members, allBackups, eligible);
+        return eligible;
+    }
+
+    /// <summary>Fills <paramref name="eligible"/> (cleared first) with the eligible members: no allocation on the routing path.</summary>
+    public static void Eligible(IReadOnlyList<Candidate> members, bool allBackups, List<Candidate> eligible)
+    {
         ArgumentNullException.ThrowIfNull(members);
-        var active = new List<Candidate>();
+        ArgumentNullException.ThrowIfNull(eligible);
+        eligible.Clear();
         foreach (var member in members)
         {
             if (member.IsUp && !member.IsBackup && member.Weight > 0)
             {
-                active.Add(member);
+                eligible.Add(member);
             }
         }
-        if (active.Count > 0)
+        if (eligible.Count > 0)
         {
-            return active;
+            return;
         }
-        var backups = new List<Candidate>();
         foreach (var member in members)
         {
             if (member.IsUp && member.IsBackup && member.Weight > 0)
             {
-                backups.Add(member);
+                eligible.Add(member);
                 if (!allBackups)
                 {
-                    break;
+                    return;
                 }
             }
         }
-        return backups;
     }
 }

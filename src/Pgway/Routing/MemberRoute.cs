@@ -11,8 +11,10 @@ namespace Pgway.Routing;
 public sealed class MemberRoute
 {
     private int sessions;
+    private int maxSessions;
     private long totalSessions;
     private long connectFailures;
+    private long sessionsShutdown;
     private long upSinceTicks = long.MinValue;
     private long nextSessionId;
     private readonly ConcurrentDictionary<long, CancellationTokenSource> open = new();
@@ -35,7 +37,13 @@ public sealed class MemberRoute
 
     public int Sessions => Volatile.Read(ref sessions);
 
+    /// <summary>The most sessions the member has had at once.</summary>
+    public int MaxSessions => Volatile.Read(ref maxSessions);
+
     public long TotalSessions => Interlocked.Read(ref totalSessions);
+
+    /// <summary>Sessions ended by <see cref="ShutdownSessions"/>.</summary>
+    public long SessionsShutdown => Interlocked.Read(ref sessionsShutdown);
 
     public long ConnectFailures => Interlocked.Read(ref connectFailures);
 
@@ -56,8 +64,9 @@ public sealed class MemberRoute
 
     internal void SessionStarted()
     {
-        Interlocked.Increment(ref sessions);
+        var now = Interlocked.Increment(ref sessions);
         Interlocked.Increment(ref totalSessions);
+        Peak.Raise(ref maxSessions, now);
     }
 
     internal void SessionEnded() => Interlocked.Decrement(ref sessions);
@@ -86,6 +95,7 @@ public sealed class MemberRoute
                 {
                     session.Cancel();
                     ended++;
+                    Interlocked.Increment(ref sessionsShutdown);
                 }
                 catch (ObjectDisposedException)
                 {

@@ -144,6 +144,10 @@ public sealed partial class ServiceListener : IAsyncDisposable
                     if (server is null)
                     {
                         (tried ??= []).Add(member.Index);
+                        if (attempt < options.Retries)
+                        {
+                            route.CountRedispatch();
+                        }
                         continue;
                     }
                     var end = await Splice.RunAsync(client, server, member.Traffic, session.Token);
@@ -173,7 +177,7 @@ public sealed partial class ServiceListener : IAsyncDisposable
             var address = IPAddress.Parse(member.Member.Instance.Address);
             server = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             KeepAlive(server);
-            await server.ConnectAsync(new IPEndPoint(address, member.Member.Port), linked.Token);
+            await Splice.ConnectAsync(server, new IPEndPoint(address, member.Member.Port), linked.Token);
             return server;
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException)
@@ -213,6 +217,7 @@ public sealed partial class ServiceListener : IAsyncDisposable
                 $"pgway: service {service.FullName}: no member accepted a connection ({options.Retries + 1} tries)"),
             _ => (SqlState.ConnectionFailure, $"pgway: service {service.FullName} has no member up"),
         };
+        route.CountRefusal(failure);
         LogRefused(logger, service.FullName, remote, failure);
         return ServiceRefusal.RefuseAsync(client, sqlState, message, options.RefusalWait, time, stopping.Token);
     }

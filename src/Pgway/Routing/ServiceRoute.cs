@@ -17,6 +17,19 @@ public sealed class ServiceRoute
     private readonly TimeSpan queueTimeout;
     private readonly Lock gate = new();
     private readonly LinkedList<Waiter> queue = new();
+    // Reused under the gate, so choosing a member allocates nothing.
+    private readonly List<Candidate> candidates;
+    private readonly List<Candidate> eligible;
+    private readonly DateTimeOffset created;
+    private int maxSessions;
+    private int maxQueue;
+    private long redispatches;
+    private long refusedNoServer;
+    private long refusedQueueFull;
+    private long refusedQueueTimeout;
+    private bool wasUp;
+    private DateTimeOffset lastChange;
+    private ITimer? ramp;
 
     public ServiceRoute(Service service, Func<ServiceMember, MemberHealth?> healthOf, TimeSpan queueTimeout, TimeProvider time)
     {
@@ -27,6 +40,10 @@ public sealed class ServiceRoute
         this.time = time;
         policy = LoadBalancingPolicies.Create(service.Balance);
         Members = [.. service.Members.Select((m, i) => new MemberRoute(i, m, healthOf(m)))];
+        candidates = new(Members.Length);
+        eligible = new(Members.Length);
+        created = lastChange = time.GetUtcNow();
+        wasUp = Members.Any(m => m.IsUp);
     }
 
     public Service Service { get; }
@@ -73,6 +90,7 @@ public sealed class ServiceRoute
             if (cameUp)
             {
                 member.MarkedUp(change.Time);
+                StartRamp();
                 // An active member back: clients on backups go back to it (on-marked-up shutdown-backup-sessions).
                 if (!member.Member.IsBackup && Service.Options.OnMarkedUp == MarkedUpAction.ShutdownBackupSessions)
                 {
@@ -88,8 +106,94 @@ public sealed class ServiceRoute
                 member.ShutdownSessions();
             }
         }
+        lock (gate)
+        {
+            var up = Members.Any(m => m.IsUp);
+            if (up != wasUp)
+            {
+                wasUp = up;
+                lastChange = change.Time;
+            }
+        }
         // A member that came up may take waiting clients.
         ServeQueue();
+    }
+
+    /// <summary>The service's counters and each member's, for the stats page and metrics.</summary>
+    public ServiceRouteSnapshot Snapshot()
+    {
+        var now = time.GetUtcNow();
+        var slowStart = Service.Options.SlowStart;
+        var members = Members.Select(m =>
+        {
+            var share = SlowStart.Share(m.UpSince, now, slowStart);
+            var health = m.Health?.Snapshot;
+            return new MemberRouteSnapshot(m.Member.Name, m.Member.Instance.Address, m.Member.Port, m.Member.IsBackup,
+                health?.IsUp ?? true, health, m.Member.Weight, SlowStart.Weight(m.Member.Weight, share),
+                m.Sessions, m.MaxSessions, SlowStart.MaxConn(Service.Options.MaxConn, share), m.TotalSessions,
+                m.ConnectFailures, m.SessionsShutdown, m.Traffic.FromClient, m.Traffic.ToClient, health?.LastChange ?? created);
+        }).ToImmutableArray();
+        lock (gate)
+        {
+            return new ServiceRouteSnapshot(Service.FullName, members.Any(m => m.IsUp),
+                members.Sum(m => m.Sessions), Volatile.Read(ref maxSessions), Service.MaxConn, members.Sum(m => m.TotalSessions),
+                queue.Count, maxQueue, QueueLimit(), Interlocked.Read(ref redispatches),
+                Interlocked.Read(ref refusedNoServer), Interlocked.Read(ref refusedQueueFull), Interlocked.Read(ref refusedQueueTimeout),
+                lastChange, members);
+        }
+    }
+
+    /// <summary>Counts a client turned away, by reason.</summary>
+    internal void CountRefusal(RouteFailure failure)
+    {
+        switch (failure)
+        {
+            case RouteFailure.QueueFull:
+                Interlocked.Increment(ref refusedQueueFull);
+                break;
+            case RouteFailure.QueueTimeout:
+                Interlocked.Increment(ref refusedQueueTimeout);
+                break;
+            default:
+                Interlocked.Increment(ref refusedNoServer);
+                break;
+        }
+    }
+
+    /// <summary>Counts a connection sent to another member after one refused it.</summary>
+    internal void CountRedispatch() => Interlocked.Increment(ref redispatches);
+
+    // While a member ramps up, its maxconn grows with time, not with releases: serve the queue as it does.
+    private void StartRamp()
+    {
+        var slowStart = Service.Options.SlowStart;
+        if (slowStart <= TimeSpan.Zero)
+        {
+            return;
+        }
+        lock (gate)
+        {
+            if (ramp is not null)
+            {
+                return;
+            }
+            var period = TimeSpan.FromTicks(Math.Max(slowStart.Ticks / 32, TimeSpan.FromMilliseconds(100).Ticks));
+            ramp = time.CreateTimer(_ => RampTick(), null, period, period);
+        }
+    }
+
+    private void RampTick()
+    {
+        ServeQueue();
+        var now = time.GetUtcNow();
+        if (Members.All(m => SlowStart.Share(m.UpSince, now, Service.Options.SlowStart) >= 1))
+        {
+            lock (gate)
+            {
+                ramp?.Dispose();
+                ramp = null;
+            }
+        }
     }
 
     /// <summary>
@@ -119,6 +223,7 @@ public sealed class ServiceRoute
             }
             waiter = new Waiter(clientKey, exclude);
             waiter.Node = queue.AddLast(waiter);
+            Peak.Raise(ref maxQueue, queue.Count);
             // Queued behind others while a slot may be free that they cannot use (members they
             // already failed on): serve the queue in order now rather than at the next release.
             ServeQueue();
@@ -189,14 +294,14 @@ public sealed class ServiceRoute
     private (MemberRoute? Member, bool AnyUsable) TryPick(uint clientKey, IReadOnlySet<int>? exclude, bool pick)
     {
         var now = time.GetUtcNow();
-        var candidates = new List<Candidate>(Members.Length);
+        candidates.Clear();
         foreach (var member in Members)
         {
             var share = SlowStart.Share(member.UpSince, now, Service.Options.SlowStart);
             candidates.Add(new Candidate(member.Index, member.IsUp, member.Member.IsBackup,
                 SlowStart.Weight(member.Member.Weight, share), member.Sessions, SlowStart.MaxConn(Service.Options.MaxConn, share)));
         }
-        var eligible = MemberChoice.Eligible(candidates);
+        MemberChoice.Eligible(candidates, Service.AllBackups, eligible);
         // Members this client already failed on are left out after the choice of actives or backups:
         // one refusal from an active member must not send the client to a backup.
         if (exclude is not null)
@@ -222,11 +327,24 @@ public sealed class ServiceRoute
         }
         var chosen = Members[index];
         chosen.SessionStarted();
+        Peak.Raise(ref maxSessions, Sessions);
         return (chosen, true);
     }
 
     // HAProxy bounds each server's queue by maxqueue; the service's queue holds that many per usable member.
-    private int QueueLimit() => Service.Options.MaxQueue == 0 ? 0 : Service.Options.MaxQueue * Math.Max(1, Members.Count(m => m.IsUp));
+    private int QueueLimit()
+    {
+        if (Service.Options.MaxQueue == 0)
+        {
+            return 0;
+        }
+        var up = 0;
+        foreach (var member in Members)
+        {
+            up += member.IsUp ? 1 : 0;
+        }
+        return Service.Options.MaxQueue * Math.Max(1, up);
+    }
 
     private sealed class Waiter(uint clientKey, IReadOnlySet<int>? exclude)
     {

@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Net;
 using System.Net.Sockets;
+using Pgway.Routing.Epoll;
 
 namespace Pgway.Routing;
 
@@ -15,11 +17,28 @@ public static class Splice
     /// <summary>Large enough for bulk results, small enough that thousands of busy sessions stay cheap.</summary>
     public const int BufferSize = 16 * 1024;
 
-    public static async Task<SpliceEnd> RunAsync(Socket client, Socket server, SpliceCounters counters, CancellationToken cancellationToken)
+    /// <summary>On Linux the splice runs on pgway's own epoll loops (see <see cref="EpollSplice"/>); elsewhere on .NET's socket engine.</summary>
+    public static bool UsesEpoll { get; } = EpollInterop.IsSupported;
+
+    /// <summary>Splices until both directions have ended, one side fails, or the token is cancelled.</summary>
+    /// <remarks>The sockets must be connected and have no operation under way; the caller disposes them after.</remarks>
+    public static Task<SpliceEnd> RunAsync(Socket client, Socket server, SpliceCounters counters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(counters);
+        return UsesEpoll
+            ? EpollSplice.RunAsync(client, server, counters, cancellationToken)
+            : RunOnSocketsAsync(client, server, counters, cancellationToken);
+    }
+
+    /// <summary>Connects a socket that will be spliced, on the engine the splice uses.</summary>
+    public static Task ConnectAsync(Socket socket, EndPoint endPoint, CancellationToken cancellationToken) =>
+        UsesEpoll ? EpollConnect.ConnectAsync(socket, endPoint, cancellationToken) : socket.ConnectAsync(endPoint, cancellationToken).AsTask();
+
+    /// <summary>The splice on .NET's socket engine: zero-byte receives, pooled buffers, half-close.</summary>
+    internal static async Task<SpliceEnd> RunOnSocketsAsync(Socket client, Socket server, SpliceCounters counters, CancellationToken cancellationToken)
+    {
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var up = PumpAsync(client, server, counters.AddFromClient, failed);
         var down = PumpAsync(server, client, counters.AddToClient, failed);

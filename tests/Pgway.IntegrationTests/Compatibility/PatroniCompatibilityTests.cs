@@ -2,9 +2,12 @@ using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pgway.Agent;
 using Pgway.Configuration;
+using Npgsql;
 using Pgway.Health;
+using Pgway.Hosting;
 using Pgway.IntegrationTests.Agent;
 using Pgway.IntegrationTests.Testing;
+using Pgway.Routing;
 using Pgway.Testing;
 
 namespace Pgway.IntegrationTests.Compatibility;
@@ -139,6 +142,56 @@ public sealed class PatroniCompatibilityTests(PatroniTestClusterFixture fixture)
             Assert.Equal(!isLeader, monitor.Find($"{Cluster.Name}-standby", node.Name)!.Snapshot.IsUp);
         }
         Assert.Equal(PatroniTestCluster.RestApiPort, monitor.Members[0].Target!.Port);
+    }
+
+    [Fact]
+    public async Task Serve_StandbyServiceOnPatroni_ReachesTheSyncStandbyOnly()
+    {
+        // Pigsty's custom standby service: the synchronous standby, with the primary as backup.
+        var leader = await LeaderOrThrowAsync();
+        var sync = await SyncStandbyAsync();
+        var inventory = InventoryLoader.LoadText(Cluster.ToInventoryYaml([
+            new("pg_default_services", "[]"),
+            new("pg_services", $"[{{name: standby, port: 5435, ip: '{sync.Address}', dest: postgres, selector: '[]', " +
+                "backup: '[? pg_role == `primary` ]', check: /sync, options: 'inter 500ms fastinter 200ms rise 1 fall 1'}]"),
+        ]), "standby.yml");
+        Assert.False(inventory.HasErrors, string.Join('\n', inventory.Errors));
+        var options = new GatewayOptions([.. Cluster.Nodes.Select(n => n.Address.ToString())], RunAgents: false,
+            HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty);
+        await using var gateway = await GatewayHost.StartAsync(inventory.Topology!, options, TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None);
+
+        // Patroni's /sync answers the checks: the standby is up, the primary (a backup here) is not.
+        await Eventually.HoldsAsync(() => gateway.Snapshot().Single().Members.All(m => m.Health?.LastResult is not null), TimeSpan.FromSeconds(30));
+        var service = gateway.Snapshot().Single();
+        Assert.True(service.Members.Single(m => m.Address == sync.Address.ToString()).IsUp);
+        Assert.False(service.Members.Single(m => m.Address == leader.Address.ToString()).IsUp);
+
+        for (var i = 0; i < 3; i++)
+        {
+            var builder = Cluster.ConnectionStringBuilder(sync);
+            builder.Port = 5435;
+            builder.Pooling = false;
+            await using var connection = new NpgsqlConnection(builder.ConnectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT host(inet_server_addr()), pg_is_in_recovery()", connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal(sync.Address.ToString(), reader.GetString(0));
+            Assert.True(reader.GetBoolean(1));
+        }
+        Assert.Equal(3, gateway.Snapshot().Single().TotalSessions);
+    }
+
+    private async Task<PatroniNode> SyncStandbyAsync()
+    {
+        foreach (var node in Cluster.Nodes)
+        {
+            if ((await Cluster.QueryRestApiAsync(node, "/sync")).StatusCode == HttpStatusCode.OK)
+            {
+                return node;
+            }
+        }
+        throw new InvalidOperationException("Patroni names no synchronous standby");
     }
 
     private async Task<bool> AnySyncStandbyAsync()

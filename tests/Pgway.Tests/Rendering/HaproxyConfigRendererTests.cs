@@ -125,4 +125,28 @@ public class HaproxyConfigRendererTests
                 server pg-x-2 10.0.0.2:5432 check port 8008 weight 100
             """.ReplaceLineEndings("\n"), Section(config, "pg-x-sql").TrimEnd('\n'));
     }
+
+    [Fact]
+    public void Render_AllBackups_AddsTheOption()
+    {
+        var topology = TestInventories.LoadValid("""
+            all:
+              children:
+                pg-test:
+                  hosts:
+                    10.10.10.11: { pg_seq: 1, pg_role: primary }
+                    10.10.10.12: { pg_seq: 2, pg_role: replica }
+                  vars:
+                    pg_cluster: pg-test
+                    pg_default_services: []
+                    pg_services:
+                      - { name: ro, port: 5434, selector: "[?pg_role == `replica`]", backup: "[?pg_role == `primary`]", allbackups: true, check: /replica }
+                      - { name: rw, port: 5433, selector: "[?pg_role == `primary`]", check: /primary }
+            """);
+
+        var config = HaproxyConfigRenderer.Render([topology.FindCluster("pg-test")!], topology.SourceFile, "pg-test");
+
+        Assert.Contains("    option allbackups", Section(config, "pg-test-ro"), StringComparison.Ordinal);
+        Assert.DoesNotContain("allbackups", Section(config, "pg-test-rw"), StringComparison.Ordinal);
+    }
 }

@@ -233,4 +233,117 @@ public class ServiceRouteTests
         Assert.Equal(50, route.Members[0].Sessions);
         Assert.Equal(1, route.QueueLength);
     }
+
+    [Fact]
+    public async Task Acquire_SlowstartRampOpens_ServesTheQueueWithoutARelease()
+    {
+        var route = Route(Replicas("maxconn 100 maxqueue 10 slowstart 30s"));
+        Check("pg-test-2", false);
+        Check("pg-test-3", false);
+        Check("pg-test-1", false);
+        for (var i = 0; i < 3; i++)
+        {
+            Check("pg-test-1", true);
+        }
+        MarkedUp(route, "pg-test-1");
+        var (first, _) = await route.AcquireAsync(0, null, CancellationToken.None);
+        var second = route.AcquireAsync(0, null, CancellationToken.None);
+        Assert.False(second.IsCompleted);
+
+        // Nobody leaves; the ramp alone makes room for the waiting client.
+        time.Advance(TimeSpan.FromSeconds(2));
+
+        var (member, failure) = await second.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(RouteFailure.None, failure);
+        Assert.Same(first, member);
+        Assert.Equal(2, route.Members[0].Sessions);
+    }
+
+    [Fact]
+    public async Task Snapshot_AfterTraffic_CountsSessionsQueueAndPeaks()
+    {
+        var route = Route(Replicas("maxconn 1 maxqueue 5"));
+        var held = new List<MemberRoute>();
+        for (var i = 0; i < 3; i++)
+        {
+            held.Add((await route.AcquireAsync(0, null, CancellationToken.None)).Member!);
+        }
+        var waiting = new[] { route.AcquireAsync(0, null, CancellationToken.None), route.AcquireAsync(0, null, CancellationToken.None) };
+        route.Release(held[0]);
+        await waiting[0].WaitAsync(TimeSpan.FromSeconds(10));
+        route.CountRefusal(RouteFailure.QueueTimeout);
+        route.CountRedispatch();
+
+        var snapshot = route.Snapshot();
+
+        Assert.Equal("pg-test-ro", snapshot.Service);
+        Assert.True(snapshot.IsUp);
+        Assert.Equal(3, snapshot.Sessions);
+        Assert.Equal(3, snapshot.MaxSessions);
+        Assert.Equal(4, snapshot.TotalSessions);
+        Assert.Equal(1, snapshot.Queue);
+        Assert.Equal(2, snapshot.MaxQueue);
+        Assert.Equal(15, snapshot.QueueLimit);
+        Assert.Equal(1, snapshot.RefusedQueueTimeout);
+        Assert.Equal(1, snapshot.Refused);
+        Assert.Equal(1, snapshot.Redispatches);
+        Assert.Equal(["pg-test-1", "pg-test-2", "pg-test-3"], snapshot.Members.Select(m => m.Name));
+        Assert.All(snapshot.Members, m => Assert.Equal((1, 1, 1), (m.Sessions, m.MaxSessions, m.SessionLimit)));
+        Assert.Equal([2L, 1L, 1L], snapshot.Members.Select(m => m.TotalSessions));
+        Assert.All(snapshot.Members, m => Assert.Equal("UP", m.Status));
+    }
+
+    [Fact]
+    public void Snapshot_ServiceLosesEveryMember_RecordsWhenItWentDown()
+    {
+        var route = Route(Replicas("rise 1 fall 1"));
+        Assert.Equal(Start, route.Snapshot().LastChange);
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        foreach (var name in new[] { "pg-test-1", "pg-test-2", "pg-test-3" })
+        {
+            Check(name, false);
+            route.OnHealthChanged(new HealthEvent(time.GetUtcNow(), "pg-test-ro", name, MemberHealthState.Up, MemberHealthState.Down,
+                health[name].Snapshot.Counter, health[name].Snapshot.LastResult!));
+        }
+        var snapshot = route.Snapshot();
+
+        Assert.False(snapshot.IsUp);
+        Assert.Equal(Start.AddMinutes(1), snapshot.LastChange);
+        Assert.All(snapshot.Members, m => Assert.StartsWith("DOWN", m.Status));
+    }
+
+    [Fact]
+    public async Task Acquire_AllBackups_BalancesOverEveryBackupUp()
+    {
+        var service = TestInventories.LoadValid("""
+            all:
+              children:
+                pg-test:
+                  hosts:
+                    10.10.10.11: { pg_seq: 1, pg_role: primary }
+                    10.10.10.12: { pg_seq: 2, pg_role: replica }
+                    10.10.10.13: { pg_seq: 3, pg_role: replica }
+                  vars:
+                    pg_cluster: pg-test
+                    pg_default_services: []
+                    pg_services:
+                      - { name: ro, port: 5434, selector: "[?pg_role == `primary`]", backup: "[?pg_role == `replica`]", allbackups: true, check: /replica }
+            """).Service("pg-test-ro");
+        Assert.True(service.AllBackups);
+        var route = Route(service);
+        Check("pg-test-1", false);
+
+        var picks = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            picks.Add((await route.AcquireAsync(0, null, CancellationToken.None)).Member!.Member.Name);
+        }
+
+        Assert.Equal(["pg-test-2", "pg-test-3", "pg-test-2", "pg-test-3"], picks);
+    }
+
+    private void MarkedUp(ServiceRoute route, string member) =>
+        route.OnHealthChanged(new HealthEvent(time.GetUtcNow(), "pg-test-ro", member, MemberHealthState.GoingUp, MemberHealthState.Up,
+            health[member].Snapshot.Counter, health[member].Snapshot.LastResult!));
 }

@@ -2,13 +2,14 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Pgway.Routing;
+using Pgway.Routing.Epoll;
 
 namespace Pgway.Tests.Routing;
 
-/// <summary>The L4 splice between real loopback sockets: client ⇄ [splice] ⇄ backend.</summary>
-public sealed class SpliceTests : IAsyncLifetime, IDisposable
+/// <summary>The L4 splice between real loopback sockets: client ⇄ [splice] ⇄ backend, for each engine.</summary>
+public abstract class SpliceTests : IAsyncLifetime, IDisposable
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
+    protected static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
 
     private readonly SpliceCounters counters = new();
     private readonly CancellationTokenSource stop = new();
@@ -28,10 +29,14 @@ public sealed class SpliceTests : IAsyncLifetime, IDisposable
         await client.ConnectAsync((IPEndPoint)frontListener.LocalEndpoint);
         front = await frontListener.AcceptSocketAsync();
         back = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await back.ConnectAsync((IPEndPoint)backListener.LocalEndpoint);
+        await ConnectAsync(back, (IPEndPoint)backListener.LocalEndpoint);
         backend = await backListener.AcceptSocketAsync();
-        splice = Splice.RunAsync(front, back, counters, stop.Token);
+        splice = RunAsync(front, back, counters, stop.Token);
     }
+
+    protected abstract Task ConnectAsync(Socket socket, IPEndPoint endPoint);
+
+    protected abstract Task<SpliceEnd> RunAsync(Socket client, Socket server, SpliceCounters counters, CancellationToken cancellationToken);
 
     public Task DisposeAsync()
     {
@@ -41,6 +46,7 @@ public sealed class SpliceTests : IAsyncLifetime, IDisposable
 
     public void Dispose()
     {
+        GC.SuppressFinalize(this);
         foreach (var socket in new[] { client, backend, front, back })
         {
             socket?.Dispose();
@@ -112,6 +118,35 @@ public sealed class SpliceTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Run_ClientVanishesWhileServerStreams_SpliceFails()
+    {
+        var streaming = Task.Run(async () =>
+        {
+            var chunk = new byte[64 * 1024];
+            try
+            {
+                for (var i = 0; i < 1000; i++)
+                {
+                    await backend.SendAsync(chunk);
+                }
+            }
+            catch (SocketException)
+            {
+                // The splice ended and closed its side: the backend sees a reset.
+            }
+        });
+        var first = new byte[1];
+        await client.ReceiveAsync(first).WaitAsync(Bound);
+
+        client.LingerState = new LingerOption(true, 0);
+        client.Close();   // RST
+
+        Assert.Equal(SpliceEnd.Failed, await splice.WaitAsync(Bound));
+        back.Dispose();
+        await streaming.WaitAsync(Bound);
+    }
+
+    [Fact]
     public async Task Run_Stopped_EndsBothDirectionsAtOnce()
     {
         await stop.CancelAsync();
@@ -137,4 +172,68 @@ public sealed class SpliceTests : IAsyncLifetime, IDisposable
         }
         return all.ToArray();
     }
+}
+
+public sealed class EpollSpliceTests : SpliceTests
+{
+    protected override Task ConnectAsync(Socket socket, IPEndPoint endPoint) => EpollConnect.ConnectAsync(socket, endPoint, CancellationToken.None);
+
+    protected override Task<SpliceEnd> RunAsync(Socket client, Socket server, SpliceCounters counters, CancellationToken cancellationToken) =>
+        EpollSplice.RunAsync(client, server, counters, cancellationToken);
+
+    [Fact]
+    public async Task Connect_NobodyListening_Refused()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var closed = (IPEndPoint)probe.LocalEndpoint;
+        probe.Stop();
+
+        var e = await Assert.ThrowsAsync<SocketException>(() => EpollConnect.ConnectAsync(socket, closed, CancellationToken.None));
+        Assert.Equal(SocketError.ConnectionRefused, e.SocketErrorCode);
+    }
+
+    [Fact]
+    public async Task Connect_Cancelled_StopsWaiting()
+    {
+        // A listener whose accept queue is full drops further SYNs: that handshake does not complete.
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(0);
+        var sockets = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 16; i++)
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                sockets.Add(socket);
+                using var cancel = new CancellationTokenSource();
+                var connecting = EpollConnect.ConnectAsync(socket, listener.LocalEndPoint!, cancel.Token);
+                if (await Task.WhenAny(connecting, Task.Delay(TimeSpan.FromMilliseconds(500))) == connecting)
+                {
+                    await connecting;
+                    continue;
+                }
+
+                await cancel.CancelAsync();
+
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => connecting.WaitAsync(Bound));
+                return;
+            }
+            Assert.Fail("every connection was accepted into a queue of backlog 0");
+        }
+        finally
+        {
+            sockets.ForEach(s => s.Dispose());
+        }
+    }
+}
+
+public sealed class SocketSpliceTests : SpliceTests
+{
+    protected override Task ConnectAsync(Socket socket, IPEndPoint endPoint) => socket.ConnectAsync(endPoint);
+
+    protected override Task<SpliceEnd> RunAsync(Socket client, Socket server, SpliceCounters counters, CancellationToken cancellationToken) =>
+        Splice.RunOnSocketsAsync(client, server, counters, cancellationToken);
 }

@@ -1,0 +1,133 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using static Pgway.Routing.Epoll.EpollInterop;
+
+namespace Pgway.Routing.Epoll;
+
+/// <summary>
+/// One thread waiting on one epoll set, as HAProxy runs a thread: the descriptors it watches are
+/// served on it alone, so a session's two sockets never hand work to another thread. Work from
+/// other threads (a new session, a cancellation) is posted and the loop woken through an eventfd.
+/// Registration and the target table are touched on the loop's thread only.
+/// </summary>
+internal sealed unsafe class EpollLoop
+{
+    private const int MaxEvents = 256;
+    private const ulong WakeToken = 0;
+
+    private readonly int epoll;
+    private readonly int wake;
+    private readonly ConcurrentQueue<Action> posted = new();
+    private readonly Dictionary<ulong, IEpollTarget> targets = [];
+    private ulong lastToken;
+    private int wakePending;
+
+    public EpollLoop(string name)
+    {
+        epoll = epoll_create1(CloseOnExec);
+        if (epoll < 0)
+        {
+            throw new InvalidOperationException($"epoll_create1 failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+        wake = eventfd(0, CloseOnExec | EventFdNonBlocking);
+        if (wake < 0 || Control(epoll, CtlAdd, wake, In, WakeToken) < 0)
+        {
+            throw new InvalidOperationException($"eventfd for the epoll loop failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+        var thread = new Thread(Run) { IsBackground = true, Name = name };
+        thread.Start();
+    }
+
+    /// <summary>Runs <paramref name="action"/> on the loop's thread, soon.</summary>
+    public void Post(Action action)
+    {
+        posted.Enqueue(action);
+        // One wake-up per batch of posts: the loop clears the flag before it drains the queue.
+        if (Interlocked.Exchange(ref wakePending, 1) == 0)
+        {
+            ulong one = 1;
+            write(wake, &one, sizeof(ulong));
+        }
+    }
+
+    /// <summary>On the loop's thread: watches <paramref name="fd"/>; 0 when the kernel refused (errno in <see cref="Marshal.GetLastPInvokeError"/>).</summary>
+    public ulong Register(int fd, uint events, IEpollTarget target)
+    {
+        var token = ++lastToken;
+        if (Control(epoll, CtlAdd, fd, events, token) < 0)
+        {
+            return 0;
+        }
+        targets[token] = target;
+        return token;
+    }
+
+    /// <summary>On the loop's thread: changes what <paramref name="fd"/> is watched for.</summary>
+    public bool Modify(int fd, uint events, ulong token) => Control(epoll, CtlModify, fd, events, token) == 0;
+
+    /// <summary>On the loop's thread: stops watching; events already fetched for it are dropped.</summary>
+    public void Unregister(int fd, ulong token)
+    {
+        Control(epoll, CtlDelete, fd, 0, token);
+        targets.Remove(token);
+    }
+
+    private void Run()
+    {
+        var events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * EventSize));
+        while (true)
+        {
+            var count = epoll_wait(epoll, events, MaxEvents, -1);
+            if (count < 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                Debug.Assert(errno == Interrupted, $"epoll_wait failed: errno {errno}");
+                continue;
+            }
+            for (var i = 0; i < count; i++)
+            {
+                var token = DataAt(events, i);
+                if (token == WakeToken)
+                {
+                    ulong value;
+                    read(wake, &value, sizeof(ulong));
+                    Volatile.Write(ref wakePending, 0);
+                    RunPosted();
+                }
+                else if (targets.TryGetValue(token, out var target))
+                {
+                    Dispatch(target, EventsAt(events, i));
+                }
+            }
+        }
+    }
+
+    private void RunPosted()
+    {
+        while (posted.TryDequeue(out var action))
+        {
+            try
+            {
+                action();
+            }
+            catch (Exception e)
+            {
+                // A fault in one session must not stop the others this thread serves.
+                Trace.TraceError($"pgway epoll loop: {e}");
+            }
+        }
+    }
+
+    private static void Dispatch(IEpollTarget target, uint events)
+    {
+        try
+        {
+            target.OnEvents(events);
+        }
+        catch (Exception e)
+        {
+            Trace.TraceError($"pgway epoll loop: {e}");
+        }
+    }
+}
