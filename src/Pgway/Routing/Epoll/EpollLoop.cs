@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using static Pgway.Routing.Epoll.EpollInterop;
 
@@ -73,6 +74,8 @@ internal sealed unsafe class EpollLoop
         targets.Remove(token);
     }
 
+    // Entered once and never left: compiled optimized at once rather than through on-stack replacement.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Run()
     {
         var events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * EventSize));
