@@ -1,0 +1,13 @@
+namespace Pgway.Pooling.Authentication;
+
+/// <summary>How a client's SCRAM proof fared.</summary>
+public enum ScramOutcome
+{
+    Authenticated,
+
+    /// <summary>Well formed, but not made with the password (28P01).</summary>
+    WrongPassword,
+
+    /// <summary>Breaks the exchange (08P01).</summary>
+    Malformed,
+}
