@@ -128,4 +128,17 @@ public class MessageTests
     [Fact]
     public void SaslInitialResponse_LengthDisagrees_False() =>
         Assert.False(AuthenticationMessages.TryReadSaslInitialResponse([.. "SCRAM-SHA-256\0"u8, 0, 0, 0, 9, .. "ab"u8], out _, out _));
+
+    [Fact]
+    public void ErrorResponse_WrittenThenRead_Fields()
+    {
+        var bytes = Write(o => ErrorResponseWriter.Write(o, ErrorSeverity.Fatal, SqlState.InvalidPassword, "password authentication failed"));
+
+        Assert.True(ErrorResponseReader.TryRead(bytes.AsSpan(5), out var fields));
+        Assert.Equal("FATAL", fields['S']);
+        Assert.Equal("28P01", fields['C']);
+        Assert.Equal("password authentication failed", fields['M']);
+        Assert.False(ErrorResponseReader.TryRead("Cunterminated"u8, out _));
+        Assert.False(ErrorResponseReader.TryRead("C28P01\0"u8, out _));
+    }
 }

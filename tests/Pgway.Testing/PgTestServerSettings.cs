@@ -12,10 +12,15 @@ internal static class PgTestServerSettings
     // The UNIX socket path limit is 107 bytes; a long TMPDIR would make postgres fail obscurely.
     private const int MaxSocketPathLength = 100;
 
-    /// <summary>pg_hba.conf: trust over the server's own socket, SCRAM over TCP on loopback, replication included.</summary>
+    /// <summary>
+    /// pg_hba.conf: trust over the server's own socket, SCRAM over TCP on loopback, replication
+    /// included; two role names keep the older methods so pgway's server log-in is tested with each.
+    /// </summary>
     public static IReadOnlyList<string> HbaRules { get; } =
     [
         "local   all           all                     trust",
+        $"host    all           {PgTestUsers.Md5Login}  127.0.0.0/8  md5",
+        $"host    all           {PgTestUsers.CleartextLogin} 127.0.0.0/8 password",
         "host    all           all        127.0.0.0/8  scram-sha-256",
         "host    replication   all        127.0.0.0/8  scram-sha-256",
     ];

@@ -10,6 +10,15 @@ public static class PgTestUsers
     /// <summary>The bootstrap superuser.</summary>
     public const string Postgres = "postgres";
 
+    /// <summary>
+    /// A role name pg_hba.conf logs in with MD5 over TCP; not created by the harness (a test creates it,
+    /// with its password stored as an MD5 hash).
+    /// </summary>
+    public const string Md5Login = "md5_login";
+
+    /// <summary>A role name pg_hba.conf logs in with a cleartext password over TCP; not created by the harness.</summary>
+    public const string CleartextLogin = "cleartext_login";
+
     /// <summary>The streaming-replication user (REPLICATION).</summary>
     public const string Replicator = "replicator";
 
