@@ -99,7 +99,10 @@ public static class InventoryLoader
 
         return new Cluster(source.Name, vip, instances, [.. services],
             Names(source.Variables.Value("pg_users")), Names(source.Variables.Value("pg_databases")),
-            source.Variables.Value("pg_admin_username")?.ToString() ?? "dbuser_dba", source.Location);
+            source.Variables.Value("pg_admin_username")?.ToString() ?? "dbuser_dba", source.Location)
+        {
+            Pooler = new PoolerSettingsReader(diagnostics).Read(source),
+        };
     }
 
     /// <summary>v2: pg_vip_address (CIDR) when pg_vip_enabled; v1: vip_address unless vip_mode is none.</summary>

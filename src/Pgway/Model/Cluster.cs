@@ -18,4 +18,7 @@ public sealed record Cluster(
     SourceLocation Location)
 {
     public Instance? Primary => Instances.FirstOrDefault(i => i.Role == InstanceRole.Primary);
+
+    /// <summary>The pooler each node of the cluster runs (Pigsty's pgbouncer.ini).</summary>
+    public required PoolerSettings Pooler { get; init; }
 }

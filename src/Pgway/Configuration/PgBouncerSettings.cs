@@ -1,0 +1,93 @@
+using System.Collections.Frozen;
+
+namespace Pgway.Configuration;
+
+/// <summary>
+/// The PgBouncer settings pgway's pooler reads, with the values Pigsty renders into pgbouncer.ini
+/// (PgBouncer's own default where Pigsty sets none), and the PgBouncer settings pgway knows but
+/// does not act on yet. The inventory overrides any of them as <c>pgbouncer_&lt;name&gt;</c>.
+/// </summary>
+internal static class PgBouncerSettings
+{
+    public enum Kind
+    {
+        /// <summary>A whole number from 0.</summary>
+        Count,
+
+        /// <summary>Seconds, from 0, fractions allowed; 0 usually means "no limit".</summary>
+        Seconds,
+
+        /// <summary>Free text (a query, a path, a name).</summary>
+        Text,
+
+        /// <summary>Names separated by commas.</summary>
+        List,
+
+        /// <summary>0 or 1 (PgBouncer's booleans).</summary>
+        Flag,
+    }
+
+    public static readonly FrozenDictionary<string, (Kind Kind, string Default)> Read = new Dictionary<string, (Kind, string)>
+    {
+        ["max_client_conn"] = (Kind.Count, "20000"),
+        ["default_pool_size"] = (Kind.Count, "50"),
+        ["min_pool_size"] = (Kind.Count, "0"),
+        ["reserve_pool_size"] = (Kind.Count, "30"),
+        ["reserve_pool_timeout"] = (Kind.Seconds, "1"),
+        ["max_db_connections"] = (Kind.Count, "100"),
+        ["max_user_connections"] = (Kind.Count, "100"),
+        ["server_lifetime"] = (Kind.Seconds, "600"),
+        ["server_idle_timeout"] = (Kind.Seconds, "600"),
+        ["server_connect_timeout"] = (Kind.Seconds, "15"),
+        ["server_login_retry"] = (Kind.Seconds, "15"),
+        ["query_timeout"] = (Kind.Seconds, "0"),
+        ["query_wait_timeout"] = (Kind.Seconds, "120"),
+        ["client_idle_timeout"] = (Kind.Seconds, "0"),
+        ["client_login_timeout"] = (Kind.Seconds, "60"),
+        ["idle_transaction_timeout"] = (Kind.Seconds, "0"),
+        ["server_reset_query"] = (Kind.Text, "DISCARD ALL"),
+        ["server_reset_query_always"] = (Kind.Flag, "0"),
+        ["max_prepared_statements"] = (Kind.Count, "256"),
+        ["ignore_startup_parameters"] = (Kind.List, "extra_float_digits"),
+        ["admin_users"] = (Kind.List, "postgres,dbuser_dba"),
+        ["stats_users"] = (Kind.List, "postgres,dbuser_monitor"),
+        ["auth_type"] = (Kind.Text, "hba"),
+        ["auth_file"] = (Kind.Text, ""),
+        ["auth_hba_file"] = (Kind.Text, ""),
+        ["auth_user"] = (Kind.Text, ""),
+        ["auth_query"] = (Kind.Text, "SELECT username, password FROM monitor.pgbouncer_auth($1)"),
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>PgBouncer's <c>auth_type</c> values.</summary>
+    public static readonly string[] AuthTypes = ["hba", "scram-sha-256", "md5", "plain", "trust", "any", "cert"];
+
+    /// <summary>Real PgBouncer settings pgway does not act on (yet): accepted with a warning.</summary>
+    public static readonly FrozenSet<string> NotActedOn = new[]
+    {
+        "log_connections", "log_disconnections", "log_pooler_errors", "log_stats", "stats_period", "verbose",
+        "tcp_keepalive", "tcp_keepidle", "tcp_keepintvl", "tcp_keepcnt", "tcp_user_timeout", "tcp_defer_accept",
+        "tcp_socket_buffer", "server_check_query", "server_check_delay", "server_round_robin", "server_fast_close",
+        "application_name_add_host", "so_reuseport", "pkt_buf", "max_packet_size", "sbuf_loopcnt", "listen_backlog",
+        "dns_max_ttl", "dns_nxdomain_ttl", "dns_zone_check_period", "disable_pqexec", "track_extra_parameters",
+        "client_tls_sslmode", "client_tls_key_file", "client_tls_cert_file", "client_tls_ca_file", "client_tls_protocols",
+        "client_tls_ciphers", "client_tls_ecdhcurve", "client_tls_dheparams", "server_tls_sslmode", "server_tls_key_file",
+        "server_tls_cert_file", "server_tls_ca_file", "server_tls_protocols", "server_tls_ciphers", "auth_dbname",
+        "max_db_client_connections", "max_user_client_connections", "peer_id", "unix_socket_dir", "unix_socket_mode",
+        "unix_socket_group", "logfile", "pidfile", "syslog", "syslog_ident", "syslog_facility", "user",
+    }.ToFrozenSet(StringComparer.Ordinal);
+
+    /// <summary>Pigsty's own <c>pgbouncer_*</c> variables, which are not PgBouncer settings.</summary>
+    public static readonly FrozenSet<string> PigstyVariables = new[]
+    {
+        "pgbouncer_enabled", "pgbouncer_port", "pgbouncer_log_dir", "pgbouncer_auth_query", "pgbouncer_poolmode",
+        "pgbouncer_sslmode", "pgbouncer_exporter_enabled", "pgbouncer_exporter_url", "pgbouncer_exporter_options",
+    }.ToFrozenSet(StringComparer.Ordinal);
+
+    /// <summary>PgBouncer settings that Pigsty sets through its own variable instead.</summary>
+    public static readonly FrozenDictionary<string, string> SetThrough = new Dictionary<string, string>
+    {
+        ["pool_mode"] = "pgbouncer_poolmode",
+        ["listen_port"] = "pgbouncer_port",
+        ["listen_addr"] = "the node's address (pgway listens on each hosted node)",
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+}

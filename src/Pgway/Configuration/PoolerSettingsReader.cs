@@ -1,0 +1,229 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Newtonsoft.Json.Linq;
+using Pgway.Model;
+using YamlDotNet.RepresentationModel;
+
+namespace Pgway.Configuration;
+
+/// <summary>
+/// Reads a cluster's pooler settings as Pigsty renders pgbouncer.ini: its <c>pgbouncer_*</c>
+/// variables, <c>pg_databases</c> (pool settings per database, <c>pgbouncer: false</c> to leave one
+/// out) and <c>pg_users</c> (those with <c>pgbouncer: true</c>). Every bad value is an error at its line.
+/// </summary>
+internal sealed class PoolerSettingsReader(DiagnosticBag diagnostics)
+{
+    private const string Prefix = "pgbouncer_";
+
+    private static readonly string[] SslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
+
+    private static readonly Dictionary<string, PoolMode> Modes = new(StringComparer.Ordinal)
+    {
+        ["session"] = PoolMode.Session,
+        ["transaction"] = PoolMode.Transaction,
+        ["statement"] = PoolMode.Statement,
+    };
+
+    public PoolerSettings Read(ClusterSource cluster)
+    {
+        var variables = cluster.Variables;
+        var mode = variables["pgbouncer_poolmode"] is { } poolMode ? Mode(poolMode.Value, poolMode.Location, poolMode.Name) : null;
+        var useAuthQuery = false;
+        if (variables["pgbouncer_auth_query"] is { } authQuery)
+        {
+            if (authQuery.Value.Type == JTokenType.Boolean)
+            {
+                useAuthQuery = authQuery.Value.Value<bool>();
+            }
+            else
+            {
+                diagnostics.Error(authQuery.Location, $"pgbouncer_auth_query must be true or false, got '{authQuery.Value}'");
+            }
+        }
+        var sslMode = "disable";
+        if (variables["pgbouncer_sslmode"] is { } ssl)
+        {
+            sslMode = ssl.Value.ToString();
+            if (!SslModes.Contains(sslMode))
+            {
+                diagnostics.Error(ssl.Location, $"pgbouncer_sslmode '{sslMode}' is not one of {string.Join(", ", SslModes)}{Suggestions.DidYouMean(sslMode, SslModes)}");
+            }
+        }
+
+        var settings = PgBouncerSettings.Read.ToDictionary(s => s.Key, s => s.Value.Default, StringComparer.Ordinal);
+        foreach (var variable in variables.All.Where(v => v.Name.StartsWith(Prefix, StringComparison.Ordinal) && !PgBouncerSettings.PigstyVariables.Contains(v.Name)))
+        {
+            var name = variable.Name[Prefix.Length..];
+            if (PgBouncerSettings.SetThrough.TryGetValue(name, out var instead))
+            {
+                if (name == "pool_mode" && mode is null)
+                {
+                    mode = Mode(variable.Value, variable.Location, variable.Name);
+                }
+                diagnostics.Warning(variable.Location, $"{variable.Name}: pgway sets PgBouncer's {name} from {instead}");
+            }
+            else if (PgBouncerSettings.Read.TryGetValue(name, out var known))
+            {
+                if (Value(variable, known.Kind) is { } value)
+                {
+                    settings[name] = value;
+                }
+            }
+            else if (PgBouncerSettings.NotActedOn.Contains(name))
+            {
+                diagnostics.Warning(variable.Location, $"{variable.Name}: pgway accepts PgBouncer's {name} but does not act on it yet");
+            }
+            else
+            {
+                var names = PgBouncerSettings.Read.Keys.Concat(PgBouncerSettings.NotActedOn).Select(n => Prefix + n);
+                diagnostics.Warning(variable.Location, $"{variable.Name} is not a PgBouncer setting pgway knows{Suggestions.DidYouMean(variable.Name, names)}");
+            }
+        }
+        if (!PgBouncerSettings.AuthTypes.Contains(settings["auth_type"]))
+        {
+            diagnostics.Error(variables["pgbouncer_auth_type"]!.Location,
+                $"pgbouncer_auth_type '{settings["auth_type"]}' is not one of {string.Join(", ", PgBouncerSettings.AuthTypes)}{Suggestions.DidYouMean(settings["auth_type"], PgBouncerSettings.AuthTypes)}");
+        }
+
+        return new PoolerSettings(mode ?? PoolMode.Transaction, useAuthQuery, sslMode,
+            settings.ToImmutableSortedDictionary(StringComparer.Ordinal),
+            ReadDatabases(variables["pg_databases"]), ReadUsers(variables["pg_users"]));
+    }
+
+    private ImmutableArray<PoolDatabase> ReadDatabases(Variable? list)
+    {
+        var databases = ImmutableArray.CreateBuilder<PoolDatabase>();
+        foreach (var (entry, location) in Entries(list, "pg_databases"))
+        {
+            if (Name(entry, location, "pg_databases") is not { } name || Flag(entry, "pgbouncer", list!.File) == false)
+            {
+                continue;
+            }
+            databases.Add(new PoolDatabase(name, PoolModeOf(entry, list.File),
+                Count(entry, "pool_size", list.File), Count(entry, "pool_size_min", list.File),
+                Count(entry, "pool_reserve", list.File), Count(entry, "pool_connlimit", list.File, allowUnlimited: true)));
+        }
+        return databases.ToImmutable();
+    }
+
+    private ImmutableArray<PoolUser> ReadUsers(Variable? list)
+    {
+        var users = ImmutableArray.CreateBuilder<PoolUser>();
+        foreach (var (entry, location) in Entries(list, "pg_users"))
+        {
+            if (Name(entry, location, "pg_users") is not { } name || Flag(entry, "pgbouncer", list!.File) != true)
+            {
+                continue;
+            }
+            var password = entry.TryGetValue("password", out var node) && node is YamlScalarNode { Value: { } text } ? text : null;
+            users.Add(new PoolUser(name, password, PoolModeOf(entry, list.File), Count(entry, "pool_connlimit", list.File, allowUnlimited: true)));
+        }
+        return users.ToImmutable();
+    }
+
+    private IEnumerable<(Dictionary<string, YamlNode> Entry, SourceLocation Location)> Entries(Variable? list, string what)
+    {
+        if (list is null || YamlValues.IsNull(list.Node))
+        {
+            yield break;
+        }
+        if (list.Node is not YamlSequenceNode sequence)
+        {
+            diagnostics.Error(list.Location, $"{what} must be a list of mappings");
+            yield break;
+        }
+        foreach (var item in sequence.Children)
+        {
+            if (item is not YamlMappingNode mapping)
+            {
+                diagnostics.Error(YamlSource.Locate(list.File, item), $"each entry of {what} must be a mapping with a name");
+                continue;
+            }
+            yield return (YamlValues.Entries(mapping).ToDictionary(e => e.Key.Value ?? "", e => e.Value, StringComparer.Ordinal), YamlSource.Locate(list.File, item));
+        }
+    }
+
+    private string? Name(Dictionary<string, YamlNode> entry, SourceLocation location, string what)
+    {
+        if (entry.TryGetValue("name", out var node) && node is YamlScalarNode { Value: { Length: > 0 } name })
+        {
+            return name;
+        }
+        diagnostics.Error(location, $"an entry of {what} has no name");
+        return null;
+    }
+
+    private bool? Flag(Dictionary<string, YamlNode> entry, string key, string file)
+    {
+        if (!entry.TryGetValue(key, out var node) || YamlValues.IsNull(node))
+        {
+            return null;
+        }
+        if (YamlValues.ToJson(node) is { Type: JTokenType.Boolean } value)
+        {
+            return value.Value<bool>();
+        }
+        diagnostics.Error(YamlSource.Locate(file, node), $"'{key}' must be true or false, got '{MappingReader.Text(node)}'");
+        return null;
+    }
+
+    private PoolMode? PoolModeOf(Dictionary<string, YamlNode> entry, string file) =>
+        entry.TryGetValue("pool_mode", out var node) && !YamlValues.IsNull(node)
+            ? Mode(YamlValues.ToJson(node), YamlSource.Locate(file, node), "pool_mode")
+            : null;
+
+    private int? Count(Dictionary<string, YamlNode> entry, string key, string file, bool allowUnlimited = false)
+    {
+        if (!entry.TryGetValue(key, out var node) || YamlValues.IsNull(node))
+        {
+            return null;
+        }
+        // Pigsty writes -1 for "no limit" in pool_connlimit; PgBouncer's 0 means the same.
+        if (MappingReader.TryInt(YamlValues.ToJson(node), out var value) && (value >= 0 || (allowUnlimited && value == -1)))
+        {
+            return Math.Max(value, 0);
+        }
+        diagnostics.Error(YamlSource.Locate(file, node), $"'{key}' must be a whole number from 0{(allowUnlimited ? " (or -1, no limit)" : "")}, got '{MappingReader.Text(node)}'");
+        return null;
+    }
+
+    private PoolMode? Mode(JToken value, SourceLocation location, string name)
+    {
+        var text = value.ToString();
+        if (Modes.TryGetValue(text, out var mode))
+        {
+            return mode;
+        }
+        diagnostics.Error(location, $"{name} '{text}' is not one of session, transaction, statement{Suggestions.DidYouMean(text, Modes.Keys)}");
+        return null;
+    }
+
+    private string? Value(Variable variable, PgBouncerSettings.Kind kind)
+    {
+        var value = variable.Value;
+        var text = value.Type == JTokenType.Array ? string.Join(',', value.Values<string>()) : value.ToString();
+        var ok = kind switch
+        {
+            PgBouncerSettings.Kind.Count => MappingReader.TryInt(value, out var count) && count >= 0,
+            PgBouncerSettings.Kind.Seconds => value.Type is JTokenType.Integer or JTokenType.Float or JTokenType.String
+                && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0 && double.IsFinite(seconds),
+            PgBouncerSettings.Kind.Flag => value.Type == JTokenType.Boolean || text is "0" or "1",
+            PgBouncerSettings.Kind.List => value.Type is JTokenType.String or JTokenType.Array,
+            _ => value.Type is JTokenType.String or JTokenType.Integer or JTokenType.Float,
+        };
+        if (!ok)
+        {
+            var expected = kind switch
+            {
+                PgBouncerSettings.Kind.Count => "a whole number from 0",
+                PgBouncerSettings.Kind.Seconds => "a number of seconds from 0",
+                PgBouncerSettings.Kind.Flag => "0 or 1 (or true or false)",
+                PgBouncerSettings.Kind.List => "names separated by commas, or a list",
+                _ => "a single value",
+            };
+            diagnostics.Error(variable.Location, $"{variable.Name} must be {expected}, got '{MappingReader.Text(variable.Node)}'");
+            return null;
+        }
+        return kind == PgBouncerSettings.Kind.Flag && value.Type == JTokenType.Boolean ? (value.Value<bool>() ? "1" : "0") : text;
+    }
+}

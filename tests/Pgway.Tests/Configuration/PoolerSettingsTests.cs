@@ -1,0 +1,127 @@
+using Pgway.Configuration;
+using Pgway.Model;
+
+namespace Pgway.Tests.Configuration;
+
+/// <summary>The pooler settings a cluster's inventory gives, as Pigsty renders pgbouncer.ini.</summary>
+public class PoolerSettingsTests
+{
+    private static string Inventory(string vars) => $$"""
+        all:
+          children:
+            pg-test:
+              hosts:
+                10.10.10.11: { pg_seq: 1, pg_role: primary }
+              vars:
+                pg_cluster: pg-test
+        {{vars}}
+        """;
+
+    private static PoolerSettings Pooler(string vars) => TestInventories.LoadValid(Inventory(vars)).Clusters.Single().Pooler;
+
+    [Fact]
+    public void Defaults_AsPigstyRendersPgBouncer()
+    {
+        var pooler = Pooler("");
+
+        Assert.Equal(PoolMode.Transaction, pooler.PoolMode);
+        Assert.Equal(20000, pooler.MaxClientConnections);
+        Assert.Equal(50, pooler.DefaultPoolSize);
+        Assert.Equal(30, pooler.ReservePoolSize);
+        Assert.Equal(TimeSpan.FromSeconds(1), pooler.ReservePoolTimeout);
+        Assert.Equal(100, pooler.MaxDbConnections);
+        Assert.Equal(TimeSpan.FromSeconds(600), pooler.ServerLifetime);
+        Assert.Equal(TimeSpan.FromSeconds(120), pooler.QueryWaitTimeout);
+        Assert.Equal(TimeSpan.Zero, pooler.QueryTimeout);
+        Assert.Equal("DISCARD ALL", pooler.ServerResetQuery);
+        Assert.Equal(256, pooler.MaxPreparedStatements);
+        Assert.Equal(["postgres", "dbuser_dba"], pooler.AdminUsers.ToArray());
+        Assert.Equal(["postgres", "dbuser_monitor"], pooler.StatsUsers.ToArray());
+        Assert.Equal(["extra_float_digits"], pooler.IgnoreStartupParameters.ToArray());
+        Assert.Equal("hba", pooler.Settings["auth_type"]);
+        Assert.False(pooler.UseAuthQuery);
+        Assert.Equal("disable", pooler.SslMode);
+    }
+
+    [Fact]
+    public void Overrides_PigstyVariablesAndPgBouncerNames()
+    {
+        var pooler = Pooler("""
+                    pgbouncer_poolmode: session
+                    pgbouncer_auth_query: true
+                    pgbouncer_sslmode: require
+                    pgbouncer_max_client_conn: 500
+                    pgbouncer_query_wait_timeout: 2.5
+                    pgbouncer_server_reset_query_always: true
+                    pgbouncer_ignore_startup_parameters: [extra_float_digits, geqo]
+                    pgbouncer_auth_user: dbuser_monitor
+            """);
+
+        Assert.Equal(PoolMode.Session, pooler.PoolMode);
+        Assert.True(pooler.UseAuthQuery);
+        Assert.Equal("require", pooler.SslMode);
+        Assert.Equal(500, pooler.MaxClientConnections);
+        Assert.Equal(TimeSpan.FromSeconds(2.5), pooler.QueryWaitTimeout);
+        Assert.Equal("1", pooler.Settings["server_reset_query_always"]);
+        Assert.Equal(["extra_float_digits", "geqo"], pooler.IgnoreStartupParameters.ToArray());
+        Assert.Equal("dbuser_monitor", pooler.Settings["auth_user"]);
+    }
+
+    [Fact]
+    public void DatabasesAndUsers_PigstyPoolFields()
+    {
+        var pooler = Pooler("""
+                    pg_databases:
+                      - { name: meta, pool_mode: session, pool_size: 10, pool_size_min: 2, pool_reserve: 5, pool_connlimit: -1 }
+                      - { name: etl, pgbouncer: false }
+                      - { name: test, owner: dbuser_meta, comment: not a pool field }
+                    pg_users:
+                      - { name: dbuser_meta, password: DBUser.Meta, pgbouncer: true, pool_mode: transaction, pool_connlimit: 20 }
+                      - { name: dbuser_etl, password: x }
+            """);
+
+        Assert.Equal([new PoolDatabase("meta", PoolMode.Session, 10, 2, 5, 0), new PoolDatabase("test", null, null, null, null, null)], pooler.Databases.ToArray());
+        var user = Assert.Single(pooler.Users);
+        Assert.Equal(("dbuser_meta", "DBUser.Meta", PoolMode.Transaction, 20), (user.Name, user.Password, user.PoolMode, user.ConnectionLimit));
+        Assert.DoesNotContain("DBUser.Meta", user.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("pgbouncer_poolmode: sesion", "pgbouncer_poolmode 'sesion' is not one of session, transaction, statement (did you mean 'session'?)")]
+    [InlineData("pgbouncer_sslmode: strict", "pgbouncer_sslmode 'strict' is not one of")]
+    [InlineData("pgbouncer_auth_query: yes please", "pgbouncer_auth_query must be true or false")]
+    [InlineData("pgbouncer_max_client_conn: lots", "pgbouncer_max_client_conn must be a whole number from 0, got 'lots'")]
+    [InlineData("pgbouncer_query_timeout: -1", "pgbouncer_query_timeout must be a number of seconds from 0")]
+    [InlineData("pgbouncer_server_reset_query_always: 2", "must be 0 or 1")]
+    [InlineData("pgbouncer_auth_type: password", "pgbouncer_auth_type 'password' is not one of")]
+    [InlineData("pg_databases: [{ name: meta, pool_size: ten }]", "'pool_size' must be a whole number from 0, got 'ten'")]
+    [InlineData("pg_databases: [{ name: meta, pgbouncer: maybe }]", "'pgbouncer' must be true or false")]
+    [InlineData("pg_databases: [{ name: meta, pool_mode: tx }]", "pool_mode 'tx' is not one of")]
+    [InlineData("pg_users: [{ password: x, pgbouncer: true }]", "an entry of pg_users has no name")]
+    public void BadValue_ErrorAtItsLine(string vars, string expected)
+    {
+        var result = TestInventories.Load(Inventory($"        {vars}"));
+
+        var error = result.Single(expected);
+        Assert.True(error.IsError);
+        Assert.Equal(8, error.Location.Line);
+    }
+
+    [Theory]
+    [InlineData("pgbouncer_max_client_con: 10", "pgbouncer_max_client_con is not a PgBouncer setting pgway knows (did you mean 'pgbouncer_max_client_conn'?)")]
+    [InlineData("pgbouncer_stats_period: 60", "pgway accepts PgBouncer's stats_period but does not act on it yet")]
+    [InlineData("pgbouncer_pool_mode: session", "pgway sets PgBouncer's pool_mode from pgbouncer_poolmode")]
+    public void Questionable_WarningAtItsLine(string vars, string expected)
+    {
+        var result = TestInventories.Load(Inventory($"        {vars}"));
+
+        var warning = result.Single(expected);
+        Assert.False(warning.IsError);
+        Assert.Equal(8, warning.Location.Line);
+        Assert.False(result.HasErrors);
+    }
+
+    [Fact]
+    public void PoolModeThroughPgBouncerName_UsedWhenPigstysIsAbsent() =>
+        Assert.Equal(PoolMode.Session, Pooler("        pgbouncer_pool_mode: session").PoolMode);
+}
