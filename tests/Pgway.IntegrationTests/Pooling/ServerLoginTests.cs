@@ -32,7 +32,9 @@ public sealed class ServerLoginTests(PgTestClusterFixture fixture) : IAsyncLifet
             """);
     }
 
-    public Task DisposeAsync() => Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"DROP ROLE IF EXISTS {scramUser}");
+    // The shared cluster's other tests expect every login role to have a SCRAM password.
+    public Task DisposeAsync() => Cluster.ExecuteNonQueryAsync(Cluster.Primary,
+        $"DROP ROLE IF EXISTS {scramUser}, {PgTestUsers.Md5Login}, {PgTestUsers.CleartextLogin}");
 
     [Fact]
     public async Task Login_ScramWithPassword_ReadyWithParametersAndKey()
