@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Pgway.IntegrationTests.Testing;
 using Pgway.Pooling;
 using Pgway.Pooling.Authentication;
+using Pgway.Routing.Epoll;
 using Pgway.Testing;
 
 namespace Pgway.IntegrationTests.Pooling;
@@ -109,6 +110,25 @@ public sealed class ServerLoginTests(PgTestClusterFixture fixture) : IAsyncLifet
         var e = await Assert.ThrowsAsync<ServerLoginException>(() => LoginAsync(new ServerCredentials(scramUser, Password), "no_such_database"));
 
         Assert.Equal("3D000", e.SqlState);
+    }
+
+    [Fact]
+    public async Task Login_OnAnEpollLoop_EveryAwaitStaysOnTheLoopThread()
+    {
+        var loop = EpollLoops.Next();
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await EpollConnect.ConnectAsync(socket, new System.Net.IPEndPoint(Cluster.Primary.Address, PgTestCluster.Port), CancellationToken.None);
+
+        var (result, onLoop) = await loop.RunAsync(async () =>
+        {
+            using var attached = LoopSocket.Attach(loop, socket);
+            await using var stream = new LoopStream(attached);
+            var result = await ServerLogin.LoginAsync(stream, new ServerCredentials(scramUser, Password), [new("database", "postgres")], CancellationToken.None);
+            return (result, loop.IsCurrent);
+        }).WaitAsync(Bound);
+
+        Assert.Equal(Protocol.TransactionStatus.Idle, result.Status);
+        Assert.True(onLoop);
     }
 
     private async Task<ServerLoginResult> LoginAsync(ServerCredentials credentials, string database = "postgres")

@@ -34,6 +34,21 @@ internal static unsafe partial class EpollInterop
     public static bool IsSupported =>
         OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
 
+    /// <summary>A Linux errno of a socket call as .NET's <see cref="System.Net.Sockets.SocketError"/>.</summary>
+    public static System.Net.Sockets.SocketError ToSocketError(int errno) => errno switch
+    {
+        104 => System.Net.Sockets.SocketError.ConnectionReset,
+        32 => System.Net.Sockets.SocketError.Shutdown,
+        111 => System.Net.Sockets.SocketError.ConnectionRefused,
+        110 => System.Net.Sockets.SocketError.TimedOut,
+        103 => System.Net.Sockets.SocketError.ConnectionAborted,
+        107 => System.Net.Sockets.SocketError.NotConnected,
+        113 => System.Net.Sockets.SocketError.HostUnreachable,
+        101 => System.Net.Sockets.SocketError.NetworkUnreachable,
+        9 => System.Net.Sockets.SocketError.OperationAborted,
+        _ => System.Net.Sockets.SocketError.SocketError,
+    };
+
     public static uint EventsAt(byte* events, int index) => Unsafe.ReadUnaligned<uint>(events + (index * EventSize));
 
     public static ulong DataAt(byte* events, int index) => Unsafe.ReadUnaligned<ulong>(events + (index * EventSize) + DataOffset);

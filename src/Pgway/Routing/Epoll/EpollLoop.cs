@@ -23,6 +23,7 @@ internal sealed unsafe class EpollLoop
     private readonly Dictionary<ulong, IEpollTarget> targets = [];
     private ulong lastToken;
     private int wakePending;
+    private readonly int threadId;
 
     public EpollLoop(string name)
     {
@@ -38,6 +39,7 @@ internal sealed unsafe class EpollLoop
         }
         var thread = new Thread(Run) { IsBackground = true, Name = name };
         thread.Start();
+        threadId = thread.ManagedThreadId;
     }
 
     /// <summary>Runs <paramref name="action"/> on the loop's thread, soon.</summary>
@@ -51,6 +53,35 @@ internal sealed unsafe class EpollLoop
             write(wake, &one, sizeof(ulong));
         }
     }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on the loop's thread as a coroutine: its awaits of loop sockets
+    /// resume on that thread. The task completes (on the thread pool) when the work has.
+    /// </summary>
+    public Task<T> RunAsync<T>(Func<Task<T>> work)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(() => work().ContinueWith(static (finished, state) =>
+        {
+            var done = (TaskCompletionSource<T>)state!;
+            if (finished.IsFaulted)
+            {
+                done.TrySetException(finished.Exception!.InnerExceptions);
+            }
+            else if (finished.IsCanceled)
+            {
+                done.TrySetCanceled();
+            }
+            else
+            {
+                done.TrySetResult(finished.Result);
+            }
+        }, done, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
+        return done.Task;
+    }
+
+    /// <summary>Whether the calling thread is this loop's.</summary>
+    public bool IsCurrent => Environment.CurrentManagedThreadId == threadId;
 
     /// <summary>On the loop's thread: watches <paramref name="fd"/>; 0 when the kernel refused (errno in <see cref="Marshal.GetLastPInvokeError"/>).</summary>
     public ulong Register(int fd, uint events, IEpollTarget target)

@@ -1,0 +1,230 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Threading.Tasks.Sources;
+using static Pgway.Routing.Epoll.EpollInterop;
+
+namespace Pgway.Routing.Epoll;
+
+/// <summary>
+/// A socket served by one <see cref="EpollLoop"/>, for code written with <c>async</c>/<c>await</c>
+/// that runs on the loop's thread like a coroutine: waiting for readability or writability
+/// completes inline on that thread when the kernel reports it, so a session's awaits never hop
+/// threads and never cost a speculative system call. Every member must be used on the loop's thread.
+/// </summary>
+internal sealed class LoopSocket : IEpollTarget, IDisposable
+{
+    private readonly EpollLoop loop;
+    private readonly Socket socket;
+    private readonly Waiter readable = new();
+    private readonly Waiter writable = new();
+    private bool referenced;
+    private ulong token;
+    private uint interest;
+
+    private LoopSocket(EpollLoop loop, Socket socket)
+    {
+        this.loop = loop;
+        this.socket = socket;
+    }
+
+    public EpollLoop Loop => loop;
+
+    public Socket Socket => socket;
+
+    private int Fd { get; set; } = -1;
+
+    /// <summary>On the loop's thread: takes over a connected socket (made non-blocking; registered with no interest yet).</summary>
+    public static LoopSocket Attach(EpollLoop loop, Socket socket)
+    {
+        socket.Blocking = false;
+        var attached = new LoopSocket(loop, socket);
+        socket.SafeHandle.DangerousAddRef(ref attached.referenced);
+        attached.Fd = (int)socket.SafeHandle.DangerousGetHandle();
+        attached.token = loop.Register(attached.Fd, 0, attached);
+        if (attached.token == 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            attached.Dispose();
+            throw new SocketException((int)ToSocketError(errno));
+        }
+        return attached;
+    }
+
+    /// <summary>Completes when bytes (or an end of stream, or an error) can be read.</summary>
+    public ValueTask WaitReadableAsync() => Wait(readable, In);
+
+    /// <summary>Completes when bytes can be written (or the socket failed).</summary>
+    public ValueTask WaitWritableAsync() => Wait(writable, Out);
+
+    /// <summary>Reads what is there without waiting: the count, 0 at end of stream, or -1 when nothing is there yet.</summary>
+    /// <exception cref="SocketException">The connection failed (reset, …).</exception>
+    public unsafe int TryReceive(Span<byte> buffer)
+    {
+        fixed (byte* data = buffer)
+        {
+            while (true)
+            {
+                var read = recv(Fd, data, buffer.Length, 0);
+                if (read >= 0)
+                {
+                    return (int)read;
+                }
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == Interrupted)
+                {
+                    continue;
+                }
+                if (errno == TryAgain)
+                {
+                    return -1;
+                }
+                throw new SocketException((int)ToSocketError(errno));
+            }
+        }
+    }
+
+    /// <summary>Writes all of <paramref name="data"/>, waiting for room when the kernel's buffer is full.</summary>
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> data)
+    {
+        while (!data.IsEmpty)
+        {
+            var sent = TrySend(data.Span);
+            if (sent < 0)
+            {
+                await WaitWritableAsync();
+                continue;
+            }
+            data = data[sent..];
+        }
+    }
+
+    /// <summary>Half-closes: the peer reads an end of stream.</summary>
+    public void ShutdownSend() => shutdown(Fd, 1);
+
+    public void OnEvents(uint events)
+    {
+        // Errors and hang-ups wake both sides: the next receive or send reports what happened.
+        if ((events & (In | Error | HangUp)) != 0)
+        {
+            readable.Complete();
+        }
+        if ((events & (Out | Error | HangUp)) != 0)
+        {
+            writable.Complete();
+        }
+        Watch();
+    }
+
+    public void Dispose()
+    {
+        if (token != 0)
+        {
+            loop.Unregister(Fd, token);
+            token = 0;
+        }
+        if (referenced)
+        {
+            socket.SafeHandle.DangerousRelease();
+            referenced = false;
+        }
+        readable.Fail(new ObjectDisposedException(nameof(LoopSocket)));
+        writable.Fail(new ObjectDisposedException(nameof(LoopSocket)));
+        socket.Dispose();
+    }
+
+    private unsafe int TrySend(ReadOnlySpan<byte> data)
+    {
+        fixed (byte* bytes = data)
+        {
+            while (true)
+            {
+                var sent = send(Fd, bytes, data.Length, NoSignal);
+                if (sent >= 0)
+                {
+                    return (int)sent;
+                }
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == Interrupted)
+                {
+                    continue;
+                }
+                if (errno == TryAgain)
+                {
+                    return -1;
+                }
+                throw new SocketException((int)ToSocketError(errno));
+            }
+        }
+    }
+
+    private ValueTask Wait(Waiter waiter, uint events)
+    {
+        if (token == 0)
+        {
+            return ValueTask.FromException(new ObjectDisposedException(nameof(LoopSocket)));
+        }
+        var wait = waiter.Start();
+        Watch();
+        return wait;
+    }
+
+    // Interest follows what someone is waiting for: an idle socket with nobody waiting is not watched for input.
+    private void Watch()
+    {
+        if (token == 0)
+        {
+            return;
+        }
+        var wanted = (readable.Waiting ? In : 0) | (writable.Waiting ? Out : 0);
+        if (wanted != interest)
+        {
+            interest = wanted;
+            loop.Modify(Fd, wanted, token);
+        }
+    }
+
+    /// <summary>One awaitable, reused: completes inline, on the thread that completes it (the loop's).</summary>
+    private sealed class Waiter : IValueTaskSource
+    {
+        private ManualResetValueTaskSourceCore<bool> core;
+
+        public bool Waiting { get; private set; }
+
+        public ValueTask Start()
+        {
+            if (Waiting)
+            {
+                throw new InvalidOperationException("a wait is already under way on this socket and direction");
+            }
+            core.Reset();
+            Waiting = true;
+            return new ValueTask(this, core.Version);
+        }
+
+        public void Complete()
+        {
+            if (Waiting)
+            {
+                Waiting = false;
+                core.SetResult(true);
+            }
+        }
+
+        public void Fail(Exception e)
+        {
+            if (Waiting)
+            {
+                Waiting = false;
+                core.SetException(e);
+            }
+        }
+
+        public void GetResult(short version) => core.GetResult(version);
+
+        public ValueTaskSourceStatus GetStatus(short version) => core.GetStatus(version);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short version, ValueTaskSourceOnCompletedFlags flags) =>
+            // Neither the synchronization context nor the execution context: the loop's thread runs it now.
+            core.OnCompleted(continuation, state, version, flags & ~(ValueTaskSourceOnCompletedFlags.UseSchedulingContext | ValueTaskSourceOnCompletedFlags.FlowExecutionContext));
+    }
+}

@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Sockets;
+using Pgway.Routing.Epoll;
+
+namespace Pgway.Tests.Routing;
+
+/// <summary>Coroutines on an epoll loop: awaits of loop sockets resume on the loop's own thread.</summary>
+public sealed class LoopSocketTests : IDisposable
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
+
+    private readonly EpollLoop loop = EpollLoops.Next();
+    private readonly TcpListener listener = new(IPAddress.Loopback, 0);
+
+    public LoopSocketTests() => listener.Start();
+
+    public void Dispose() => listener.Dispose();
+
+    [Fact]
+    public async Task Echo_BulkBothWays_EveryByteBackAndNoThreadHop()
+    {
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync((IPEndPoint)listener.LocalEndpoint);
+        var accepted = await listener.AcceptSocketAsync();
+        var payload = new byte[2 * 1024 * 1024];
+        new Random(7).NextBytes(payload);
+
+        var echo = loop.RunAsync(async () =>
+        {
+            using var socket = LoopSocket.Attach(loop, accepted);
+            var threads = new HashSet<int>();
+            var buffer = new byte[16 * 1024];
+            var total = 0;
+            while (true)
+            {
+                threads.Add(Environment.CurrentManagedThreadId);
+                var read = socket.TryReceive(buffer);
+                if (read < 0)
+                {
+                    await socket.WaitReadableAsync();
+                    continue;
+                }
+                if (read == 0)
+                {
+                    socket.ShutdownSend();
+                    return (total, threads.Count, loop.IsCurrent);
+                }
+                total += read;
+                await socket.SendAsync(buffer.AsMemory(0, read));
+            }
+        });
+        var sending = Task.Run(async () =>
+        {
+            await client.SendAsync(payload);
+            client.Shutdown(SocketShutdown.Send);
+        });
+        using var received = new MemoryStream();
+        var chunk = new byte[64 * 1024];
+        int n;
+        while ((n = await client.ReceiveAsync(chunk, SocketFlags.None).WaitAsync(Bound)) > 0)
+        {
+            received.Write(chunk, 0, n);
+        }
+        await sending.WaitAsync(Bound);
+        var (echoed, threadCount, onLoop) = await echo.WaitAsync(Bound);
+
+        Assert.Equal(payload, received.ToArray());
+        Assert.Equal(payload.Length, echoed);
+        Assert.Equal(1, threadCount);
+        Assert.True(onLoop);
+    }
+
+    [Fact]
+    public async Task Receive_PeerResets_Throws()
+    {
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync((IPEndPoint)listener.LocalEndpoint);
+        var accepted = await listener.AcceptSocketAsync();
+
+        var reading = loop.RunAsync(async () =>
+        {
+            using var socket = LoopSocket.Attach(loop, accepted);
+            var buffer = new byte[16];
+            while (true)
+            {
+                try
+                {
+                    if (socket.TryReceive(buffer) >= 0)
+                    {
+                        return SocketError.Success;
+                    }
+                }
+                catch (SocketException e)
+                {
+                    return e.SocketErrorCode;
+                }
+                await socket.WaitReadableAsync();
+            }
+        });
+        client.LingerState = new LingerOption(true, 0);
+        client.Close();
+
+        Assert.Equal(SocketError.ConnectionReset, await reading.WaitAsync(Bound));
+    }
+}
