@@ -1,0 +1,68 @@
+using System.Buffers;
+using Pgway.Protocol;
+
+namespace Pgway.Protocol.Tests;
+
+public class MessageScannerTests
+{
+    private sealed class Recorder : IMessageObserver
+    {
+        public List<string> Seen { get; } = [];
+
+        public void OnMessage(byte type, int bodyLength) => Seen.Add($"{(char)type}{bodyLength}");
+
+        public void OnReadyForQuery(byte status) => Seen.Add($"status {(char)status}");
+    }
+
+    private static byte[] Stream()
+    {
+        var output = new ArrayBufferWriter<byte>();
+        BackendMessages.ParameterStatus(output, "TimeZone", "UTC");
+        BackendMessages.ReadyForQuery(output, TransactionStatus.InTransaction);
+        ErrorResponseWriter.Write(output, ErrorSeverity.Error, SqlState.ProtocolViolation, "x");
+        BackendMessages.ReadyForQuery(output, TransactionStatus.Idle);
+        return output.WrittenSpan.ToArray();
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(5)]
+    [InlineData(7)]
+    [InlineData(1000)]
+    public void Scan_SplitAnywhere_SameMessagesAndStatuses(int chunk)
+    {
+        var bytes = Stream();
+        var scanner = new MessageScanner();
+        var recorder = new Recorder();
+
+        for (var at = 0; at < bytes.Length; at += chunk)
+        {
+            Assert.Null(scanner.Scan(bytes.AsSpan(at, Math.Min(chunk, bytes.Length - at)), MessageHeader.LargeMessageLimit, recorder));
+        }
+
+        Assert.Equal(["S13", "Z1", "status T", "E25", "Z1", "status I"], recorder.Seen);
+        Assert.True(scanner.AtBoundary);
+    }
+
+    [Fact]
+    public void Scan_LengthOverTheBound_Error()
+    {
+        var scanner = new MessageScanner();
+
+        var error = scanner.Scan([(byte)'Q', 0, 1, 0, 0], 100, new Recorder());
+
+        Assert.Equal("invalid length 65536 of message type 0x51 (must be 4 to 104)", error);
+    }
+
+    [Fact]
+    public void Scan_MidMessage_NotAtBoundary()
+    {
+        var scanner = new MessageScanner();
+
+        scanner.Scan([(byte)'Q', 0, 0, 0, 9, (byte)'S'], 100, new Recorder());
+
+        Assert.False(scanner.AtBoundary);
+    }
+}
