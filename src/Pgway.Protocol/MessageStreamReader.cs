@@ -13,14 +13,14 @@ public sealed class MessageStreamReader(Stream stream) : IDisposable
     private int end;
 
     /// <summary>The next message; its body is valid until the next read.</summary>
-    /// <exception cref="ProtocolViolationException">A header with a length over <paramref name="maxBodyLength"/>.</exception>
+    /// <exception cref="PostgresProtocolException">A header with a length over <paramref name="maxBodyLength"/>.</exception>
     /// <exception cref="EndOfStreamException">The stream ended first.</exception>
     public async ValueTask<(byte Type, ReadOnlyMemory<byte> Body)> ReadAsync(int maxBodyLength, CancellationToken cancellationToken)
     {
         await FillAsync(MessageHeader.Size, cancellationToken).ConfigureAwait(false);
         if (MessageHeader.TryRead(buffer.AsSpan(start, end - start), maxBodyLength, out var header, out var error) == MessageReadStatus.Invalid)
         {
-            throw new ProtocolViolationException(error!);
+            throw new PostgresProtocolException(error!);
         }
         await FillAsync(header.TotalLength, cancellationToken).ConfigureAwait(false);
         var body = buffer.AsMemory(start + MessageHeader.Size, header.BodyLength);

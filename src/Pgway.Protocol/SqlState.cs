@@ -8,6 +8,9 @@ public static class SqlState
     public const string InvalidAuthorizationSpecification = "28000";
     public const string InvalidPassword = "28P01";
     public const string TooManyConnections = "53300";
+    public const string QueryCanceled = "57014";
+    public const string FeatureNotSupported = "0A000";
+    public const string InvalidCatalogName = "3D000";
     public const string AdminShutdown = "57P01";
     public const string CannotConnectNow = "57P03";
 }

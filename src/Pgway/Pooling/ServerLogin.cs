@@ -35,7 +35,7 @@ public static class ServerLogin
                 case BackendMessageCode.Authentication:
                     if (!AuthenticationMessages.TryReadRequest(body.Span, out var code, out var data))
                     {
-                        throw new ProtocolViolationException("the server sent a malformed authentication request");
+                        throw new PostgresProtocolException("the server sent a malformed authentication request");
                     }
                     if (code == AuthenticationCode.Sasl)
                     {
@@ -53,7 +53,7 @@ public static class ServerLogin
                     var valueEnd = nameEnd < 0 ? -1 : Array.IndexOf(fields, (byte)0, nameEnd + 1);
                     if (valueEnd < 0)
                     {
-                        throw new ProtocolViolationException("the server sent a malformed ParameterStatus");
+                        throw new PostgresProtocolException("the server sent a malformed ParameterStatus");
                     }
                     parameters[System.Text.Encoding.UTF8.GetString(fields, 0, nameEnd)] =
                         System.Text.Encoding.UTF8.GetString(fields, nameEnd + 1, valueEnd - nameEnd - 1);
@@ -71,7 +71,7 @@ public static class ServerLogin
                 case BackendMessageCode.NoticeResponse or BackendMessageCode.NegotiateProtocolVersion:
                     break;
                 default:
-                    throw new ProtocolViolationException($"unexpected message '{(char)type}' from the server during log-in");
+                    throw new PostgresProtocolException($"unexpected message '{(char)type}' from the server during log-in");
             }
         }
     }
@@ -112,7 +112,7 @@ public static class ServerLogin
     {
         if (!AuthenticationMessages.TryReadSaslMechanisms(data, out var mechanisms))
         {
-            throw new ProtocolViolationException("the server sent a malformed SASL mechanism list");
+            throw new PostgresProtocolException("the server sent a malformed SASL mechanism list");
         }
         if (!mechanisms.Contains(Scram.Mechanism))
         {

@@ -80,6 +80,9 @@ internal sealed unsafe class EpollLoop
         return done.Task;
     }
 
+    /// <summary><c>await loop.SwitchTo()</c>: continue on the loop's thread (after awaiting something of another thread).</summary>
+    public LoopSwitch SwitchTo() => new(this);
+
     /// <summary>Whether the calling thread is this loop's.</summary>
     public bool IsCurrent => Environment.CurrentManagedThreadId == threadId;
 

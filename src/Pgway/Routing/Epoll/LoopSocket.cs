@@ -115,6 +115,59 @@ internal sealed class LoopSocket : IEpollTarget, IDisposable
         Watch();
     }
 
+    /// <summary>Ends waits under way with <see cref="OperationCanceledException"/> (the socket stays usable).</summary>
+    public void CancelWaits()
+    {
+        readable.Fail(new OperationCanceledException("the wait on this socket was cancelled"));
+        writable.Fail(new OperationCanceledException("the wait on this socket was cancelled"));
+        Watch();
+    }
+
+    /// <summary>
+    /// Whether an idle connection is still good: nothing to read (a closed or killed server has its
+    /// end of stream or error message waiting), without taking any byte. Any thread; the socket must
+    /// not be in use.
+    /// </summary>
+    public static unsafe bool IsQuiet(Socket socket)
+    {
+        var referenced = false;
+        try
+        {
+            socket.SafeHandle.DangerousAddRef(ref referenced);
+            byte probe;
+            var read = recv((int)socket.SafeHandle.DangerousGetHandle(), &probe, 1, 0x2 /* MSG_PEEK */ | 0x40 /* MSG_DONTWAIT */);
+            return read < 0 && Marshal.GetLastPInvokeError() == TryAgain;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+        finally
+        {
+            if (referenced)
+            {
+                socket.SafeHandle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>Stops serving the socket on this loop and gives it back, open, for another loop to attach.</summary>
+    public Socket Detach()
+    {
+        CancelWaits();
+        if (token != 0)
+        {
+            loop.Unregister(Fd, token);
+            token = 0;
+        }
+        if (referenced)
+        {
+            socket.SafeHandle.DangerousRelease();
+            referenced = false;
+        }
+        return socket;
+    }
+
     public void Dispose()
     {
         if (token != 0)

@@ -1,0 +1,318 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net;
+using System.Security.Cryptography;
+using Pgway.Model;
+using Pgway.Pooling.Authentication;
+using Pgway.Protocol;
+
+namespace Pgway.Pooling;
+
+// Logging a client in: its start-up packet, its password, its first server, the greeting.
+internal sealed partial class ClientSession
+{
+    // What has arrived from the client during log-in and not been used yet.
+    private byte[]? inbox = new byte[StartupPacketReader.MaxLength + MessageHeader.SmallMessageLimit];
+    private int inboxStart;
+    private int inboxEnd;
+
+    private string user = "";
+    private string database = "";
+
+    private async Task<StartupPacket?> ReadStartupAsync()
+    {
+        while (true)
+        {
+            var buffered = new ReadOnlySequence<byte>(inbox!, inboxStart, inboxEnd - inboxStart);
+            var status = StartupPacketReader.TryRead(ref buffered, out var packet, out var error);
+            if (status == StartupReadStatus.Invalid)
+            {
+                throw new PostgresProtocolException(error!);
+            }
+            if (status == StartupReadStatus.Incomplete)
+            {
+                await ReceiveIntoInboxAsync();
+                continue;
+            }
+            inboxStart = inboxEnd - (int)buffered.Length;
+            switch (packet!.Kind)
+            {
+                case StartupPacketKind.SslRequest or StartupPacketKind.GssEncRequest:
+                    if (inboxStart != inboxEnd)
+                    {
+                        // Bytes after an encryption request, before the answer: an injection attempt (CVE-2021-23222).
+                        throw new PostgresProtocolException("unexpected data after an encryption request");
+                    }
+                    await client.SendAsync("N"u8.ToArray());
+                    continue;
+                case StartupPacketKind.CancelRequest:
+                    if (packet.CancelKey.Length == 4
+                        && pooler.SessionByCancelKey(packet.CancelProcessId, BinaryPrimitives.ReadInt32BigEndian(packet.CancelKey)) is { } target)
+                    {
+                        target.ForwardCancel();
+                    }
+                    return null;
+                default:
+                    return packet;
+            }
+        }
+    }
+
+    private async Task<bool> LogInAsync(StartupPacket startup)
+    {
+        user = startup.Parameters.FirstOrDefault(p => p.Key == "user").Value ?? "";
+        database = startup.Parameters.FirstOrDefault(p => p.Key == "database").Value is { Length: > 0 } db ? db : user;
+        if (database is "pgbouncer" or "pgway")
+        {
+            await RefuseAsync(SqlState.FeatureNotSupported, "pgway's admin console is not available yet");
+            return false;
+        }
+        var listed = Settings.Databases.FirstOrDefault(d => d.Name == database);
+        if (Settings.Databases.Length > 0 && listed is null)
+        {
+            await RefuseAsync(SqlState.InvalidCatalogName, $"no such database: {database}");
+            return false;
+        }
+        var listedUser = Settings.Users.FirstOrDefault(u => u.Name == user);
+        mode = listedUser?.PoolMode ?? listed?.PoolMode ?? Settings.PoolMode;
+        if (await AuthenticateAsync() is not { } credentials)
+        {
+            return false;
+        }
+        pool = pooler.PoolFor(database, user, listed?.PoolSize ?? Settings.DefaultPoolSize);
+        pool.Credentials ??= credentials;
+        await BorrowServerAsync();
+
+        // The greeting: the server's parameters, a cancel key of pgway's own, ready.
+        var output = new ArrayBufferWriter<byte>();
+        BackendMessages.AuthenticationOk(output);
+        foreach (var (name, value) in held!.Login.Parameters)
+        {
+            BackendMessages.ParameterStatus(output, name, value);
+        }
+        cancelKey = pooler.NewCancelKey(this);
+        var key = new byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(key, cancelKey.Value.Key);
+        BackendMessages.BackendKeyData(output, cancelKey.Value.ProcessId, key);
+        BackendMessages.ReadyForQuery(output, TransactionStatus.Idle);
+        await client.SendAsync(output.WrittenMemory);
+        ReleaseIfIdle();
+        return true;
+    }
+
+    // The credentials pgway logs in to servers with for this client; null when the client was refused.
+    private async Task<ServerCredentials?> AuthenticateAsync()
+    {
+        var secret = pooler.Options.Secrets.GetValueOrDefault(user);
+        var method = Method();
+        switch (method)
+        {
+            case HbaMethod.Trust:
+                return Credentials(secret, null);
+            case HbaMethod.Reject or HbaMethod.Cert or HbaMethod.Peer:
+                var host = RemoteOf(rawClient)?.Address.ToString() ?? "local";
+                await RefuseAsync(SqlState.InvalidAuthorizationSpecification,
+                    method == HbaMethod.Reject
+                        ? $"pg_hba.conf rejects connection for host \"{host}\", user \"{user}\", database \"{database}\""
+                        : $"authentication method {method.ToString().ToLowerInvariant()} is not supported by pgway yet");
+                return null;
+        }
+        if (secret is null)
+        {
+            // Unknown users fail like a wrong password: nothing tells who exists.
+            await WrongPasswordAsync();
+            return null;
+        }
+        var verifier = ScramVerifier.TryParse(secret, out var parsed) ? parsed : null;
+        var md5 = Md5Password.IsHash(secret);
+        if (method == HbaMethod.Password)
+        {
+            return await CleartextAsync(secret, verifier, md5);
+        }
+        // MD5 asked for but only a SCRAM verifier known: SCRAM instead, as PgBouncer does; SCRAM asked
+        // for but only an MD5 hash known: MD5, the only way left.
+        if ((method == HbaMethod.Md5 && verifier is null) || (method == HbaMethod.ScramSha256 && md5))
+        {
+            return await Md5Async(secret);
+        }
+        return await ScramAsync(secret, verifier ?? ScramVerifier.FromPassword(secret));
+    }
+
+    private HbaMethod Method()
+    {
+        switch (Settings.Settings["auth_type"])
+        {
+            case "trust" or "any":
+                return HbaMethod.Trust;
+            case "plain":
+                return HbaMethod.Password;
+            case "md5":
+                return HbaMethod.Md5;
+            case "scram-sha-256":
+                return HbaMethod.ScramSha256;
+            case "cert":
+                return HbaMethod.Cert;
+        }
+        if (pooler.Options.Hba is not { } hba)
+        {
+            return HbaMethod.ScramSha256;
+        }
+        var remote = RemoteOf(rawClient)?.Address;
+        return hba.Find(new HbaConnection(remote, Tls: false, database, user))?.Method ?? HbaMethod.Reject;
+    }
+
+    private async Task<ServerCredentials?> CleartextAsync(string secret, ScramVerifier? verifier, bool md5)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        BackendMessages.AuthenticationCleartextPassword(output);
+        await client.SendAsync(output.WrittenMemory);
+        var body = await ReadPasswordMessageAsync();
+        if (!AuthenticationMessages.TryReadPassword(body.Span, out var password))
+        {
+            throw new PostgresProtocolException("malformed password message");
+        }
+        var right = verifier is not null
+            ? ScramVerifier.FromPassword(password, verifier.Salt, verifier.Iterations).Equals(verifier)
+            : md5 ? Md5Password.Hash(password, user) == secret : CryptographicOperations.FixedTimeEquals(
+                System.Text.Encoding.UTF8.GetBytes(password), System.Text.Encoding.UTF8.GetBytes(secret));
+        if (!right)
+        {
+            await WrongPasswordAsync();
+            return null;
+        }
+        return new ServerCredentials(user, password);
+    }
+
+    private async Task<ServerCredentials?> Md5Async(string secret)
+    {
+        var salt = RandomNumberGenerator.GetBytes(4);
+        var output = new ArrayBufferWriter<byte>();
+        BackendMessages.AuthenticationMd5Password(output, salt);
+        await client.SendAsync(output.WrittenMemory);
+        var body = await ReadPasswordMessageAsync();
+        if (!AuthenticationMessages.TryReadPassword(body.Span, out var answer))
+        {
+            throw new PostgresProtocolException("malformed password message");
+        }
+        if (!Md5Password.Verify(answer, secret, user, salt))
+        {
+            await WrongPasswordAsync();
+            return null;
+        }
+        return new ServerCredentials(user, secret);
+    }
+
+    private async Task<ServerCredentials?> ScramAsync(string secret, ScramVerifier verifier)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        BackendMessages.AuthenticationSasl(output, ["SCRAM-SHA-256"]);
+        await client.SendAsync(output.WrittenMemory);
+        var initial = await ReadPasswordMessageAsync();
+        if (!AuthenticationMessages.TryReadSaslInitialResponse(initial.Span, out var mechanism, out var clientFirst) || mechanism != "SCRAM-SHA-256")
+        {
+            throw new PostgresProtocolException($"expected a SASLInitialResponse for SCRAM-SHA-256{(mechanism is { Length: > 0 } ? $", got mechanism {mechanism}" : "")}");
+        }
+        var exchange = new ScramServerExchange(verifier);
+        if (!exchange.TryStart(clientFirst, out var serverFirst, out var error))
+        {
+            throw new PostgresProtocolException(error!);
+        }
+        output.ResetWrittenCount();
+        BackendMessages.AuthenticationSaslContinue(output, serverFirst);
+        await client.SendAsync(output.WrittenMemory);
+        var clientFinal = (await ReadPasswordMessageAsync()).ToArray();
+        switch (exchange.Finish(clientFinal, out var serverFinal, out error))
+        {
+            case ScramOutcome.WrongPassword:
+                await WrongPasswordAsync();
+                return null;
+            case ScramOutcome.Malformed:
+                throw new PostgresProtocolException(error!);
+        }
+        output.ResetWrittenCount();
+        BackendMessages.AuthenticationSaslFinal(output, serverFinal);
+        await client.SendAsync(output.WrittenMemory);
+        return ScramVerifier.TryParse(secret, out _)
+            ? new ServerCredentials(user, Verifier: verifier, ClientKey: exchange.ClientKey)
+            : new ServerCredentials(user, secret);
+    }
+
+    private Task WrongPasswordAsync() => RefuseAsync(SqlState.InvalidPassword, $"password authentication failed for user \"{user}\"");
+
+    // With trust, pgway still needs the user's secret to log in to the server (unless it trusts too).
+    private ServerCredentials Credentials(string? secret, byte[]? clientKey) =>
+        secret is null ? new ServerCredentials(user)
+        : ScramVerifier.TryParse(secret, out var verifier) ? new ServerCredentials(user, Verifier: verifier, ClientKey: clientKey)
+        : new ServerCredentials(user, secret);
+
+    // The body of the client's next message, which must be a password message ('p'), bounded.
+    private async Task<ReadOnlyMemory<byte>> ReadPasswordMessageAsync()
+    {
+        while (true)
+        {
+            var buffered = inbox.AsSpan(inboxStart, inboxEnd - inboxStart);
+            var status = MessageHeader.TryRead(buffered, MessageHeader.SmallMessageLimit, out var header, out var error);
+            if (status == MessageReadStatus.Invalid)
+            {
+                throw new PostgresProtocolException(error!);
+            }
+            if (status == MessageReadStatus.Complete && buffered.Length >= header.TotalLength)
+            {
+                if (header.Type != (byte)FrontendMessageCode.Password)
+                {
+                    throw new PostgresProtocolException($"expected a password message, got message type '{(char)header.Type}'");
+                }
+                var body = inbox.AsMemory(inboxStart + MessageHeader.Size, header.BodyLength).ToArray();
+                inboxStart += header.TotalLength;
+                return body;
+            }
+            await ReceiveIntoInboxAsync();
+        }
+    }
+
+    private async Task ReceiveIntoInboxAsync()
+    {
+        if (inboxStart > 0)
+        {
+            inbox.AsSpan(inboxStart, inboxEnd - inboxStart).CopyTo(inbox);
+            inboxEnd -= inboxStart;
+            inboxStart = 0;
+        }
+        if (inboxEnd == inbox!.Length)
+        {
+            throw new PostgresProtocolException("too much data from the client before log-in completed");
+        }
+        while (true)
+        {
+            var read = client.TryReceive(inbox.AsSpan(inboxEnd));
+            if (read > 0)
+            {
+                inboxEnd += read;
+                return;
+            }
+            if (read == 0)
+            {
+                throw new EndOfStreamException("the client left during log-in");
+            }
+            await client.WaitReadableAsync();
+        }
+    }
+
+    // Bytes the client sent right after logging in (pipelined), handed to the forwarding once.
+    private int TakeLeftover(byte[] buffer)
+    {
+        if (inbox is null)
+        {
+            return 0;
+        }
+        var count = Math.Min(inboxEnd - inboxStart, buffer.Length);
+        inbox.AsSpan(inboxStart, count).CopyTo(buffer);
+        inboxStart += count;
+        if (inboxStart == inboxEnd)
+        {
+            // Logged in: the session holds no buffer of its own from now on.
+            inbox = null;
+        }
+        return count;
+    }
+}

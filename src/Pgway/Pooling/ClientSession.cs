@@ -1,0 +1,458 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Pgway.Model;
+using Pgway.Protocol;
+using Pgway.Routing.Epoll;
+
+namespace Pgway.Pooling;
+
+/// <summary>
+/// One client of the pooler, as a coroutine on one epoll loop: it logs the client in, then forwards
+/// its messages to a server connection borrowed from the pool, and the server's answers back. In
+/// transaction mode the server goes back to the pool when a ReadyForQuery says idle and nothing the
+/// client sent is still unanswered; in session mode when the client leaves (after
+/// <c>server_reset_query</c>). Everything here runs on the loop's thread, so it needs no locks.
+/// </summary>
+internal sealed partial class ClientSession
+{
+    private readonly Pooler pooler;
+    private readonly EpollLoop loop;
+    private readonly Socket rawClient;
+    private readonly ClientTraffic fromClient;
+    private readonly ServerTraffic fromServer;
+    private LoopSocket client = null!;
+    private ServerPool? pool;
+    private PooledServer? held;
+    private LoopSocket? server;
+    private Task serverPump = Task.CompletedTask;
+    private PoolMode mode;
+    private bool sendingToServer;
+    private bool ended;
+    private (int ProcessId, int Key)? cancelKey;
+
+    public ClientSession(Pooler pooler, long id, EpollLoop loop, Socket client)
+    {
+        this.pooler = pooler;
+        Id = id;
+        this.loop = loop;
+        rawClient = client;
+        fromClient = new ClientTraffic();
+        fromServer = new ServerTraffic(fromClient);
+    }
+
+    public long Id { get; }
+
+    private PoolerSettings Settings => pooler.Options.Settings;
+
+    public async Task RunAsync()
+    {
+        var counted = false;
+        try
+        {
+            client = LoopSocket.Attach(loop, rawClient);
+            counted = pooler.TryAddClient();
+            var startup = await ReadStartupAsync();
+            if (startup is null)
+            {
+                return;
+            }
+            if (!counted)
+            {
+                await RefuseAsync(SqlState.TooManyConnections, $"no more connections allowed (max_client_conn {Settings.MaxClientConnections})");
+                return;
+            }
+            if (!await LogInAsync(startup))
+            {
+                return;
+            }
+            await ServeAsync();
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException or EndOfStreamException)
+        {
+            // The client went away, or pgway is stopping.
+        }
+        catch (PostgresProtocolException e)
+        {
+            await TryRefuseAsync(SqlState.ProtocolViolation, e.Message);
+        }
+        catch (ServerLoginException e)
+        {
+            await TryRefuseAsync(e.SqlState, e.Message);
+        }
+        catch (Exception e)
+        {
+            LogSessionFailed(pooler.Logger, Id, e);
+        }
+        finally
+        {
+            await EndAsync(counted);
+        }
+    }
+
+    /// <summary>Ends the session from another thread (pgway stopping).</summary>
+    public void Stop() => loop.Post(() =>
+    {
+        ended = true;
+        client?.CancelWaits();
+        server?.CancelWaits();
+    });
+
+    // The client's messages, forwarded as they come; a server is borrowed when one is needed.
+    private async Task ServeAsync()
+    {
+        while (!ended)
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(Routing.Splice.BufferSize);
+            try
+            {
+                int read;
+                if (TakeLeftover(buffer) is var leftover and > 0)
+                {
+                    read = leftover;
+                }
+                else
+                {
+                    read = client.TryReceive(buffer);
+                    if (read < 0)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = null;
+                        // Zero-byte wait: an idle client holds no buffer.
+                        await client.WaitReadableAsync();
+                        continue;
+                    }
+                }
+                if (read == 0)
+                {
+                    return;
+                }
+                var chunk = buffer.AsMemory(0, read);
+                if (fromClient.Scan(chunk.Span) is { } error)
+                {
+                    throw new PostgresProtocolException(error);
+                }
+                if (fromClient.Terminated)
+                {
+                    return;
+                }
+                if (server is null)
+                {
+                    await BorrowServerAsync();
+                }
+                sendingToServer = true;
+                try
+                {
+                    await server!.SendAsync(chunk);
+                }
+                finally
+                {
+                    sendingToServer = false;
+                }
+                ReleaseIfIdle();
+            }
+            finally
+            {
+                if (buffer is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+        }
+    }
+
+    // The server's answers to the client; gives the server back when the transaction is over.
+    private async Task PumpServerAsync(LoopSocket from)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Routing.Splice.BufferSize);
+        try
+        {
+            while (server == from)
+            {
+                var read = from.TryReceive(buffer);
+                if (read < 0)
+                {
+                    await from.WaitReadableAsync();
+                    continue;
+                }
+                if (read == 0)
+                {
+                    throw new SocketException((int)SocketError.ConnectionReset);
+                }
+                if (fromServer.Scan(buffer.AsSpan(0, read)) is { } error)
+                {
+                    throw new PostgresProtocolException($"the server: {error}");
+                }
+                await client.SendAsync(buffer.AsMemory(0, read));
+                ReleaseIfIdle();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Released, or the session is ending.
+        }
+        catch (Exception e) when (e is SocketException or PostgresProtocolException or ObjectDisposedException)
+        {
+            if (server == from && !ended)
+            {
+                // The server died under the client: the client learns it and the session ends.
+                LogServerLost(pooler.Logger, Id, e.Message);
+                ended = true;
+                await TryRefuseAsync(SqlState.ConnectionFailure, "pgway: the server connection was lost (server closed the connection unexpectedly)");
+                DropServer();
+                client.CancelWaits();
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task BorrowServerAsync()
+    {
+        var lifetime = Settings.ServerLifetime;
+        var now = pooler.Time.GetUtcNow();
+        PooledServer? borrowed;
+        try
+        {
+            borrowed = await pool!.AcquireAsync(s => (lifetime <= TimeSpan.Zero || now - s.Created < lifetime) && LoopSocket.IsQuiet(s.Socket),
+                Settings.QueryWaitTimeout, pooler.Stopping);
+        }
+        catch (TimeoutException)
+        {
+            await loop.SwitchTo();
+            throw new ServerLoginException(SqlState.QueryCanceled, $"pgway: no server connection within query_wait_timeout {Settings.QueryWaitTimeout.TotalSeconds:0.#}s (pool {pool!.Database}/{pool.User} of size {pool.Size})");
+        }
+        await loop.SwitchTo();
+        if (borrowed is null)
+        {
+            try
+            {
+                (borrowed, server) = await ConnectServerAsync();
+            }
+            catch
+            {
+                pool.Discard(null);
+                throw;
+            }
+        }
+        else
+        {
+            server = LoopSocket.Attach(loop, borrowed.Socket);
+        }
+        held = borrowed;
+        fromServer.Reset();
+        serverPump = PumpServerAsync(server);
+    }
+
+    private async Task<(PooledServer, LoopSocket)> ConnectServerAsync()
+    {
+        var backend = pooler.Options.Backend;
+        var socket = new Socket(backend.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using var timeout = new CancellationTokenSource(Settings.ServerConnectTimeout, pooler.Time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, pooler.Stopping);
+            try
+            {
+                await EpollConnect.ConnectAsync(socket, backend, linked.Token);
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException && timeout.IsCancellationRequested)
+            {
+                throw new ServerLoginException(SqlState.ConnectionFailure,
+                    $"pgway: cannot connect to the server {backend}: {(e is SocketException s ? s.SocketErrorCode.ToString() : $"no answer within server_connect_timeout {Settings.ServerConnectTimeout.TotalSeconds:0.#}s")}");
+            }
+            await loop.SwitchTo();
+            var attached = LoopSocket.Attach(loop, socket);
+            try
+            {
+                var login = await ServerLogin.LoginAsync(new LoopStream(attached), pool!.Credentials!, [new("database", pool.Database)], pooler.Stopping);
+                return (new PooledServer(socket, login, pooler.Time.GetUtcNow()), attached);
+            }
+            catch
+            {
+                attached.Dispose();
+                throw;
+            }
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    // Transaction mode: the server goes back once every request is answered and the last answer said idle.
+    private void ReleaseIfIdle()
+    {
+        if (mode == PoolMode.Session || server is null || sendingToServer
+            || !fromClient.Idle || !fromServer.Idle || fromServer.Status != TransactionStatus.Idle)
+        {
+            return;
+        }
+        server.Detach();
+        server = null;
+        var released = held!;
+        held = null;
+        pool!.Release(released);
+    }
+
+    private void DropServer()
+    {
+        if (server is not null)
+        {
+            server.Dispose();
+            server = null;
+        }
+        if (held is not null)
+        {
+            pool!.Discard(held);
+            held = null;
+        }
+    }
+
+    private async Task EndAsync(bool counted)
+    {
+        ended = true;
+        if (server is not null)
+        {
+            var attached = server;
+            server = null;
+            attached.CancelWaits();
+            client?.CancelWaits();
+            await serverPump;
+            server = attached;
+            if (mode == PoolMode.Session && await ResetAsync(attached))
+            {
+                attached.Detach();
+                server = null;
+                pool!.Release(held!);
+                held = null;
+            }
+            else
+            {
+                DropServer();
+            }
+        }
+        if (cancelKey is { } key)
+        {
+            pooler.ForgetCancelKey(key);
+        }
+        if (counted)
+        {
+            pooler.RemoveClient();
+        }
+        client?.Dispose();
+    }
+
+    // Session mode: a server is clean for the next client after server_reset_query, if it was idle.
+    private async Task<bool> ResetAsync(LoopSocket attached)
+    {
+        if (!fromClient.Idle || !fromServer.Idle || fromServer.Status != TransactionStatus.Idle)
+        {
+            return false;
+        }
+        if (string.IsNullOrWhiteSpace(Settings.ServerResetQuery))
+        {
+            return true;
+        }
+        try
+        {
+            var output = new ArrayBufferWriter<byte>();
+            FrontendMessages.Query(output, Settings.ServerResetQuery);
+            await attached.SendAsync(output.WrittenMemory);
+            using var reader = new MessageStreamReader(new LoopStream(attached));
+            while (true)
+            {
+                var (type, body) = await reader.ReadAsync(MessageHeader.LargeMessageLimit, CancellationToken.None);
+                if (type == (byte)BackendMessageCode.ErrorResponse)
+                {
+                    return false;
+                }
+                if (type == (byte)BackendMessageCode.ReadyForQuery)
+                {
+                    return body.Length == 1 && body.Span[0] == (byte)TransactionStatus.Idle;
+                }
+            }
+        }
+        catch (Exception e) when (e is SocketException or EndOfStreamException or PostgresProtocolException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task RefuseAsync(string sqlState, string message)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        ErrorResponseWriter.Write(output, ErrorSeverity.Fatal, sqlState, message);
+        await client.SendAsync(output.WrittenMemory);
+        LogRefused(pooler.Logger, Id, sqlState, message);
+    }
+
+    private async Task TryRefuseAsync(string sqlState, string message)
+    {
+        try
+        {
+            await RefuseAsync(sqlState, message);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The client is gone already.
+        }
+    }
+
+    /// <summary>Forwards a client's cancel request to the server it holds now, with that server's key.</summary>
+    public void ForwardCancel() => loop.Post(() =>
+    {
+        if (held is not { } current)
+        {
+            return;
+        }
+        var backend = pooler.Options.Backend;
+        var (processId, key) = (current.Login.ProcessId, current.Login.SecretKey);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                using var socket = new Socket(backend.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await socket.ConnectAsync(backend, timeout.Token);
+                var output = new ArrayBufferWriter<byte>();
+                FrontendMessages.CancelRequest(output, processId, key);
+                await socket.SendAsync(output.WrittenMemory, SocketFlags.None, timeout.Token);
+                // The server closes once it has read the request.
+                await socket.ReceiveAsync(new byte[1], SocketFlags.None, timeout.Token);
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException)
+            {
+                LogCancelFailed(pooler.Logger, Id, e.Message);
+            }
+        });
+    });
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "pooler: session {Session} failed")]
+    private static partial void LogSessionFailed(ILogger logger, long session, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: session {Session} lost its server: {Error}")]
+    private static partial void LogServerLost(ILogger logger, long session, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "pooler: session {Session} refused: {SqlState} {Message}")]
+    private static partial void LogRefused(ILogger logger, long session, string sqlState, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: session {Session}: forwarding a cancel request failed: {Error}")]
+    private static partial void LogCancelFailed(ILogger logger, long session, string error);
+
+    private static IPEndPoint? RemoteOf(Socket socket)
+    {
+        try
+        {
+            return socket.RemoteEndPoint as IPEndPoint;
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
+    }
+}

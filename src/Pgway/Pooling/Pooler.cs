@@ -1,0 +1,169 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Pgway.Routing.Epoll;
+
+namespace Pgway.Pooling;
+
+/// <summary>
+/// PgBouncer's job for one server: accepts clients, logs them in, and lends them server connections
+/// from pools per (database, user) shared by every epoll loop. Each client session is a coroutine on
+/// one loop (see <see cref="ClientSession"/>).
+/// </summary>
+public sealed partial class Pooler : IAsyncDisposable
+{
+    private readonly Socket listener;
+    private readonly CancellationTokenSource stopping = new();
+    private readonly ConcurrentDictionary<(string Database, string User), ServerPool> pools = new();
+    private readonly ConcurrentDictionary<long, ClientSession> sessions = new();
+    private readonly ConcurrentDictionary<(int ProcessId, int Key), ClientSession> cancelKeys = new();
+    private Task accepting = Task.CompletedTask;
+    private long nextSessionId;
+    private int clients;
+
+    private Pooler(PoolerOptions options, Socket listener, TimeProvider time, ILogger logger)
+    {
+        Options = options;
+        this.listener = listener;
+        Time = time;
+        Logger = logger;
+    }
+
+    public PoolerOptions Options { get; }
+
+    public IPEndPoint LocalEndPoint => (IPEndPoint)listener.LocalEndPoint!;
+
+    /// <summary>Clients connected now (logging in or logged in).</summary>
+    public int Clients => Volatile.Read(ref clients);
+
+    internal TimeProvider Time { get; }
+
+    internal ILogger Logger { get; }
+
+    internal CancellationToken Stopping => stopping.Token;
+
+    /// <summary>Server connections of one pool now: (total, idle); (0, 0) when the pool does not exist yet.</summary>
+    public (int Total, int Idle) ServerCounts(string database, string user) =>
+        pools.TryGetValue((database, user), out var pool) ? (pool.Total, pool.Idle) : (0, 0);
+
+    public static Pooler Start(PoolerOptions options, TimeProvider time, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var socket = new Socket(options.Listen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (options.Listen.Address.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = true;
+            }
+            socket.Bind(options.Listen);
+            socket.Listen(1024);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        var pooler = new Pooler(options, socket, time, logger);
+        pooler.accepting = pooler.AcceptLoopAsync();
+        return pooler;
+    }
+
+    internal ServerPool PoolFor(string database, string user, int size) =>
+        pools.GetOrAdd((database, user), key => new ServerPool(key.Database, key.User, size));
+
+    /// <summary>Counts a new client; false when <c>max_client_conn</c> is reached.</summary>
+    internal bool TryAddClient()
+    {
+        if (Interlocked.Increment(ref clients) <= Options.Settings.MaxClientConnections)
+        {
+            return true;
+        }
+        Interlocked.Decrement(ref clients);
+        return false;
+    }
+
+    internal void RemoveClient() => Interlocked.Decrement(ref clients);
+
+    /// <summary>A cancel key of pgway's own for a client: random, never a server's.</summary>
+    internal (int ProcessId, int Key) NewCancelKey(ClientSession session)
+    {
+        while (true)
+        {
+            var key = (RandomNumberGenerator.GetInt32(1, int.MaxValue), RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue));
+            if (cancelKeys.TryAdd(key, session))
+            {
+                return key;
+            }
+        }
+    }
+
+    internal void ForgetCancelKey((int ProcessId, int Key) key) => cancelKeys.TryRemove(key, out _);
+
+    internal ClientSession? SessionByCancelKey(int processId, int key) => cancelKeys.GetValueOrDefault((processId, key));
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await listener.AcceptAsync(stopping.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                LogAcceptFailed(Logger, e.SocketErrorCode);
+                await Task.Delay(TimeSpan.FromMilliseconds(50), Time, CancellationToken.None);
+                continue;
+            }
+            client.NoDelay = true;
+            var id = Interlocked.Increment(ref nextSessionId);
+            var loop = EpollLoops.Next();
+            var session = new ClientSession(this, id, loop, client);
+            sessions[id] = session;
+            _ = loop.RunAsync(async () =>
+            {
+                try
+                {
+                    await session.RunAsync();
+                }
+                finally
+                {
+                    sessions.TryRemove(id, out _);
+                }
+                return 0;
+            });
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stopping.CancelAsync();
+        listener.Dispose();
+        await accepting;
+        foreach (var session in sessions.Values)
+        {
+            session.Stop();
+        }
+        var deadline = Time.GetUtcNow() + TimeSpan.FromSeconds(5);
+        while (!sessions.IsEmpty && Time.GetUtcNow() < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), Time, CancellationToken.None);
+        }
+        foreach (var pool in pools.Values)
+        {
+            pool.CloseIdle();
+        }
+        stopping.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: accept failed: {Error}")]
+    private static partial void LogAcceptFailed(ILogger logger, SocketError error);
+}

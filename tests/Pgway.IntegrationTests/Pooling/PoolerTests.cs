@@ -1,0 +1,213 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Pgway.Configuration;
+using Pgway.IntegrationTests.Testing;
+using Pgway.Model;
+using Pgway.Pooling;
+using Pgway.Testing;
+
+namespace Pgway.IntegrationTests.Pooling;
+
+/// <summary>The pooler in front of a real PostgreSQL, with Npgsql as the client.</summary>
+[Collection(SharedPgTestCluster.Name)]
+public sealed class PoolerTests(PgTestClusterFixture fixture) : IAsyncLifetime
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    private const string User = PgTestUsers.Meta;
+    private const string Database = PgTestUsers.TestDatabase;
+
+    private Pooler? pooler;
+
+    private PgTestCluster Cluster => fixture.Cluster;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (pooler is not null)
+        {
+            await pooler.DisposeAsync();
+        }
+    }
+
+    private Pooler Start(string mode, int poolSize = 2, string? secret = null, KeyValuePair<string, string>? extra = null)
+    {
+        var inventory = InventoryLoader.LoadText(Cluster.ToInventoryYaml([
+            new("pgbouncer_poolmode", mode),
+            new("pgbouncer_default_pool_size", poolSize.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("pgbouncer_query_wait_timeout", "10"),
+            .. extra is { } more ? [more] : Array.Empty<KeyValuePair<string, string>>(),
+        ]), "pooler.yml");
+        Assert.False(inventory.HasErrors, string.Join('\n', inventory.Errors));
+        var settings = inventory.Topology!.Clusters.Single().Pooler;
+        var secrets = new Dictionary<string, string> { [User] = secret ?? Cluster.Credentials.PasswordFor(User) };
+        pooler = Pooler.Start(new PoolerOptions(new IPEndPoint(Cluster.Primary.Address, 0), new IPEndPoint(Cluster.Primary.Address, PgTestCluster.Port),
+            settings, secrets, Hba: null), TimeProvider.System, NullLogger.Instance);
+        return pooler;
+    }
+
+    private NpgsqlConnection Connect(string? password = null, string database = Database)
+    {
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = pooler!.LocalEndPoint.Address.ToString(),
+            Port = pooler.LocalEndPoint.Port,
+            Username = User,
+            Password = password ?? Cluster.Credentials.PasswordFor(User),
+            Database = database,
+            Pooling = false,
+            Timeout = 15,
+            CommandTimeout = 20,
+        };
+        return new NpgsqlConnection(builder.ConnectionString);
+    }
+
+    [Fact]
+    public async Task Transaction_ManyClientsFewServers_EveryTransactionAnswered()
+    {
+        Start("transaction", poolSize: 2);
+
+        var clients = Enumerable.Range(0, 20).Select(async c =>
+        {
+            await using var connection = Connect();
+            await connection.OpenAsync();
+            for (var i = 0; i < 10; i++)
+            {
+                await using var transaction = await connection.BeginTransactionAsync();
+                await using var command = new NpgsqlCommand("SELECT $1::int + 1", connection, transaction) { Parameters = { new() { Value = i } } };
+                Assert.Equal(i + 1, (int)(await command.ExecuteScalarAsync())!);
+                await transaction.CommitAsync();
+            }
+        });
+        await Task.WhenAll(clients).WaitAsync(Bound);
+
+        var (total, idle) = pooler!.ServerCounts(Database, User);
+        Assert.InRange(total, 1, 2);
+        Assert.Equal(total, idle);
+    }
+
+    [Fact]
+    public async Task Session_SettingsLastForTheSession()
+    {
+        Start("session", poolSize: 1);
+        await using var connection = Connect();
+        await connection.OpenAsync();
+        await using (var set = new NpgsqlCommand("SET application_name = 'pgway-session-test'", connection))
+        {
+            await set.ExecuteNonQueryAsync();
+        }
+        await using var show = new NpgsqlCommand("SHOW application_name", connection);
+
+        Assert.Equal("pgway-session-test", await show.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task Session_NextClient_GetsAResetServer()
+    {
+        Start("session", poolSize: 1);
+        await using (var first = Connect())
+        {
+            await first.OpenAsync();
+            await using var set = new NpgsqlCommand("SET application_name = 'left-behind'", first);
+            await set.ExecuteNonQueryAsync();
+        }
+        await using var second = Connect();
+        await second.OpenAsync();
+        await using var show = new NpgsqlCommand("SHOW application_name", second);
+
+        Assert.NotEqual("left-behind", await show.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task Login_WrongPassword_28P01AndNoServerConnection()
+    {
+        Start("transaction");
+        await using var connection = Connect(password: "wrong");
+
+        var e = await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync());
+
+        Assert.Equal("28P01", e.SqlState);
+        Assert.Equal((0, 0), pooler!.ServerCounts(Database, User));
+    }
+
+    [Fact]
+    public async Task Login_VerifierOnly_ClientKeyLogsInToTheServer()
+    {
+        var verifier = await Cluster.ExecuteScalarAsync<string>(Cluster.Primary, $"SELECT rolpassword FROM pg_authid WHERE rolname = '{User}'");
+        Start("transaction", secret: verifier);
+        await using var connection = Connect();
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT current_user", connection);
+
+        Assert.Equal(User, await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task Login_UnlistedDatabase_3D000()
+    {
+        Start("transaction", extra: new("pg_databases", "[{name: test}]"));
+        await using var connection = Connect(database: "postgres");
+
+        var e = await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync());
+
+        Assert.Equal("3D000", e.SqlState);
+    }
+
+    [Fact]
+    public async Task Transaction_ServerKilledBetweenTransactions_ClientNeverSeesIt()
+    {
+        Start("transaction", poolSize: 1);
+        await using var connection = Connect();
+        await connection.OpenAsync();
+        await using var pid = new NpgsqlCommand("SELECT pg_backend_pid()", connection);
+        var serverPid = (int)(await pid.ExecuteScalarAsync())!;
+
+        await Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"SELECT pg_terminate_backend({serverPid})");
+        await Eventually.HoldsAsync(async () => await Cluster.ExecuteScalarAsync<bool>(Cluster.Primary,
+            $"SELECT NOT EXISTS (SELECT FROM pg_stat_activity WHERE pid = {serverPid})"), Bound);
+
+        Assert.NotEqual(serverPid, (int)(await pid.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
+    public async Task Cancel_RunningQuery_CancelledOnTheServer()
+    {
+        Start("transaction", poolSize: 1);
+        await using var connection = Connect();
+        await connection.OpenAsync();
+        await using var sleep = new NpgsqlCommand("SELECT pg_sleep(60)", connection);
+        var running = sleep.ExecuteScalarAsync();
+        await Eventually.HoldsAsync(async () => await Cluster.ExecuteScalarAsync<bool>(Cluster.Primary,
+            "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active')"), Bound);
+        var watch = Stopwatch.StartNew();
+
+        sleep.Cancel();
+
+        var e = await Assert.ThrowsAsync<OperationCanceledException>(() => running.WaitAsync(Bound));
+        Assert.Equal("57014", Assert.IsType<PostgresException>(e.InnerException).SqlState);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30));
+        await using var after = new NpgsqlCommand("SELECT 1", connection);
+        Assert.Equal(1, await after.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task Garbage_Refused_OthersServed()
+    {
+        Start("transaction");
+        using (var raw = new System.Net.Sockets.TcpClient())
+        {
+            await raw.ConnectAsync(pooler!.LocalEndPoint);
+            var stream = raw.GetStream();
+            await stream.WriteAsync(new byte[] { 0, 0, 0, 8, 1, 2, 3, 4 });
+            var answer = new byte[1];
+            Assert.Equal((byte)'E', (await stream.ReadAsync(answer)) == 1 ? answer[0] : 0);
+        }
+        await using var connection = Connect();
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT 1", connection);
+
+        Assert.Equal(1, await command.ExecuteScalarAsync());
+    }
+}
