@@ -18,23 +18,27 @@ internal static class ServeCommand
         var config = CommonOptions.Config();
         var node = new Option<string[]>("--node") { Description = "A node address this process hosts (repeatable: one process can host a whole test cluster)", Required = true };
         var noAgent = new Option<bool>("--no-agent") { Description = "Do not run pgway's health agent: Patroni answers the checks on patroni_port" };
-        var command = new Command("serve", "Run the services (and health agents) of the nodes this process hosts")
+        var noPooler = new Option<bool>("--no-pooler") { Description = "Do not run pgway's pooler: PgBouncer serves pgbouncer_port" };
+        var command = new Command("serve", "Run the services, poolers and health agents of the nodes this process hosts")
         {
-            config, node, noAgent,
+            config, node, noAgent, noPooler,
         };
         command.SetAction((parse, cancellationToken) =>
-            RunAsync(context, parse.GetValue(config)!, parse.GetValue(node) ?? [], !parse.GetValue(noAgent), cancellationToken));
+            RunAsync(context, parse.GetValue(config)!, parse.GetValue(node) ?? [], !parse.GetValue(noAgent), !parse.GetValue(noPooler), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, FileInfo file, string[] nodes, bool runAgents, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, FileInfo file, string[] nodes, bool runAgents, bool runPoolers, CancellationToken cancellationToken)
     {
         if (InventoryInput.Load(context, file) is not { } topology)
         {
             return 1;
         }
         using var logging = ConsoleLogging.Create();
-        var options = new GatewayOptions([.. nodes.Distinct(StringComparer.Ordinal)], runAgents, HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty);
+        var options = new GatewayOptions([.. nodes.Distinct(StringComparer.Ordinal)], runAgents, HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty)
+        {
+            RunPoolers = runPoolers,
+        };
         GatewayHost host;
         try
         {
@@ -44,6 +48,12 @@ internal static class ServeCommand
         {
             context.Error.WriteLine(e.Message);
             return 2;
+        }
+        catch (InvalidOperationException e)
+        {
+            // A pooler's auth file or hba file is missing or wrong.
+            context.Error.WriteLine(e.Message);
+            return 1;
         }
         catch (Exception e) when (e is SocketException or IOException)
         {
@@ -58,7 +68,11 @@ internal static class ServeCommand
                 var members = string.Join(", ", service.Members.Select(m => m.IsBackup ? $"{m.Name} (backup)" : m.Name));
                 context.Output.WriteLine($"{service.FullName,-24} {listener.LocalEndPoint,-22} → {service.Destination,-10} {members}");
             }
-            context.Output.WriteLine($"serving {host.Listeners.Count} services of {string.Join(", ", host.Clusters.Select(c => c.Name))}{(runAgents ? " with health agents" : "")}; Ctrl-C to stop");
+            foreach (var pooler in host.Poolers)
+            {
+                context.Output.WriteLine($"{"pooler",-24} {pooler.LocalEndPoint,-22} → {pooler.Options.Backend,-10} {pooler.Options.Settings.PoolMode.ToString().ToLowerInvariant()} mode");
+            }
+            context.Output.WriteLine($"serving {host.Listeners.Count} services and {host.Poolers.Count} poolers of {string.Join(", ", host.Clusters.Select(c => c.Name))}{(runAgents ? " with health agents" : "")}; Ctrl-C to stop");
             await context.Output.FlushAsync(cancellationToken);
             try
             {

@@ -4,13 +4,14 @@ using Microsoft.Extensions.Logging;
 using Pgway.Agent;
 using Pgway.Health;
 using Pgway.Model;
+using Pgway.Pooling;
 using Pgway.Routing;
 
 namespace Pgway.Hosting;
 
 /// <summary>
-/// Everything one pgway process runs for the nodes it hosts: the health agents of their instances,
-/// the health monitor, and a listener for every service of their clusters. Services bound to
+/// Everything one pgway process runs for the nodes it hosts: the health agents and poolers of their
+/// instances, the health monitor, and a listener for every service of their clusters. Services bound to
 /// <c>*</c> listen once, on every address, and serve as each hosted node's entry point.
 /// </summary>
 public sealed partial class GatewayHost : IAsyncDisposable
@@ -18,14 +19,18 @@ public sealed partial class GatewayHost : IAsyncDisposable
     private readonly List<ServiceListener> listeners;
     private readonly HealthMonitor monitor;
     private readonly AgentServer? agents;
+    private readonly List<Pooler> poolers;
 
-    private GatewayHost(IReadOnlyList<Cluster> clusters, List<ServiceListener> listeners, HealthMonitor monitor, AgentServer? agents)
+    private GatewayHost(IReadOnlyList<Cluster> clusters, List<ServiceListener> listeners, HealthMonitor monitor, AgentServer? agents, List<Pooler> poolers)
     {
         Clusters = clusters;
         this.listeners = listeners;
         this.monitor = monitor;
         this.agents = agents;
+        this.poolers = poolers;
     }
+
+    public IReadOnlyList<Pooler> Poolers => poolers;
 
     public IReadOnlyList<Cluster> Clusters { get; }
 
@@ -60,6 +65,7 @@ public sealed partial class GatewayHost : IAsyncDisposable
         var logger = logging.CreateLogger<GatewayHost>();
         AgentServer? agents = null;
         var listeners = new List<ServiceListener>();
+        var poolers = new List<Pooler>();
         var services = clusters.SelectMany(c => c.Services).ToList();
         var monitor = new HealthMonitor(services, options.Health, new HealthProbeFactory(time), time, logging.CreateLogger<HealthMonitor>());
         try
@@ -71,6 +77,18 @@ public sealed partial class GatewayHost : IAsyncDisposable
                     [.. hosted.Select(i => new PatroniAgent(InstanceSettings.Agent(i, options.AgentCacheMaxAge, options.AgentTimeout), time, logging.CreateLogger<PatroniAgent>()))],
                     cancellationToken);
             }
+            if (options.RunPoolers)
+            {
+                foreach (var cluster in clusters)
+                {
+                    foreach (var instance in cluster.Instances.Where(i => options.Nodes.Contains(i.Address) && PoolerSetup.IsEnabled(i)))
+                    {
+                        var pooler = Pooler.Start(PoolerSetup.For(cluster, instance, topology.SourceFile), time, logging.CreateLogger<Pooler>());
+                        poolers.Add(pooler);
+                        LogPooling(logger, instance.Name, pooler.LocalEndPoint, pooler.Options.Backend, cluster.Pooler.PoolMode);
+                    }
+                }
+            }
             foreach (var service in services)
             {
                 var route = new ServiceRoute(service, m => monitor.Find(service.FullName, m.Name), options.Listeners.QueueTimeout, time);
@@ -80,19 +98,19 @@ public sealed partial class GatewayHost : IAsyncDisposable
                 LogListening(logger, service.FullName, service.Bind, service.Port, service.Destination);
             }
             monitor.Start();
-            return new GatewayHost(clusters, listeners, monitor, agents);
+            return new GatewayHost(clusters, listeners, monitor, agents, poolers);
         }
         catch
         {
-            await StopAsync(listeners, monitor, agents);
+            await StopAsync(listeners, monitor, agents, poolers);
             throw;
         }
     }
 
-    public ValueTask DisposeAsync() => StopAsync(listeners, monitor, agents);
+    public ValueTask DisposeAsync() => StopAsync(listeners, monitor, agents, poolers);
 
     // Each part stops even if another failed to: a stuck listener must not leave the agents running.
-    private static async ValueTask StopAsync(List<ServiceListener> listeners, HealthMonitor monitor, AgentServer? agents)
+    private static async ValueTask StopAsync(List<ServiceListener> listeners, HealthMonitor monitor, AgentServer? agents, List<Pooler> poolers)
     {
         var failures = new List<Exception>();
         async Task Try(Func<ValueTask> stop)
@@ -110,6 +128,10 @@ public sealed partial class GatewayHost : IAsyncDisposable
         {
             await Try(listener.DisposeAsync);
         }
+        foreach (var pooler in poolers)
+        {
+            await Try(pooler.DisposeAsync);
+        }
         await Try(monitor.DisposeAsync);
         if (agents is not null)
         {
@@ -120,6 +142,9 @@ public sealed partial class GatewayHost : IAsyncDisposable
             throw new AggregateException("pgway did not stop cleanly", failures);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Instance} pooler listening on {Listen} → {Backend} ({Mode} mode)")]
+    private static partial void LogPooling(ILogger logger, string instance, IPEndPoint listen, IPEndPoint backend, PoolMode mode);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Service} listening on {Bind}:{Port} → {Destination}")]
     private static partial void LogListening(ILogger logger, string service, string bind, int port, PortReference destination);

@@ -12,6 +12,9 @@ public sealed record GatewayOptions(
     HealthMonitorOptions Health,
     ServiceListenerOptions Listeners)
 {
+    /// <summary>Run the pooler of each hosted instance (off when PgBouncer serves <c>pgbouncer_port</c>).</summary>
+    public bool RunPoolers { get; init; } = true;
+
     public TimeSpan AgentCacheMaxAge { get; init; } = Agent.InstanceStatusCache.DefaultMaxAge;
 
     public TimeSpan AgentTimeout { get; init; } = Agent.InstanceStatusReaderOptions.DefaultTimeout;

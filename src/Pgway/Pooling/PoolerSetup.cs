@@ -1,0 +1,69 @@
+using System.Net;
+using Pgway.Model;
+using Pgway.Pooling.Authentication;
+
+namespace Pgway.Pooling;
+
+/// <summary>What a node's pooler needs from the inventory: its addresses, settings, secrets and hba rules.</summary>
+public static class PoolerSetup
+{
+    /// <summary>Whether the instance's node runs a pooler (Pigsty's <c>pgbouncer_enabled</c>, default true).</summary>
+    public static bool IsEnabled(Instance instance) =>
+        instance.Variables["pgbouncer_enabled"] is not { Type: Newtonsoft.Json.Linq.JTokenType.Boolean } enabled || (bool)enabled;
+
+    /// <summary>
+    /// The pooler on the instance's address and <c>pgbouncer_port</c>, in front of its <c>pg_port</c>.
+    /// Secrets are the inventory's <c>pg_users</c> with <c>pgbouncer: true</c>, then <c>auth_file</c>'s;
+    /// <c>auth_file</c> and <c>auth_hba_file</c> are read relative to the inventory's folder.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">An auth file or hba file is missing or has errors (each with file and line).</exception>
+    public static PoolerOptions For(Cluster cluster, Instance instance, string inventoryFile)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(instance);
+        var settings = cluster.Pooler;
+        var folder = Path.GetDirectoryName(Path.GetFullPath(inventoryFile)) ?? ".";
+        var secrets = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var user in settings.Users.Where(u => u.Password is not null))
+        {
+            secrets[user.Name] = user.Password!;
+        }
+        if (settings.Settings["auth_file"] is { Length: > 0 } authFile)
+        {
+            var path = Path.Combine(folder, authFile);
+            var parsed = UserList.Parse(Read(path, "auth_file"), path);
+            if (parsed.Errors.Count > 0)
+            {
+                throw new InvalidOperationException(string.Join('\n', parsed.Errors));
+            }
+            foreach (var (user, secret) in parsed.Users)
+            {
+                secrets.TryAdd(user, secret);
+            }
+        }
+        HbaFile? hba = null;
+        if (settings.Settings["auth_hba_file"] is { Length: > 0 } hbaFile)
+        {
+            var path = Path.Combine(folder, hbaFile);
+            hba = HbaFile.Parse(Read(path, "auth_hba_file"), path);
+            if (hba.HasErrors)
+            {
+                throw new InvalidOperationException(string.Join('\n', hba.Diagnostics.Where(d => d.IsError)));
+            }
+        }
+        var address = IPAddress.Parse(instance.Address);
+        return new PoolerOptions(new IPEndPoint(address, instance.PgbouncerPort), new IPEndPoint(address, instance.PgPort), settings, secrets, hba);
+    }
+
+    private static string Read(string path, string setting)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"pgbouncer_{setting} '{path}' cannot be read: {e.Message}", e);
+        }
+    }
+}
