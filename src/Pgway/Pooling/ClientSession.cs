@@ -173,6 +173,7 @@ internal sealed partial class ClientSession
                 var read = from.TryReceive(buffer);
                 if (read < 0)
                 {
+                    // Woken also when the server is given back (detached): the loop condition ends the pump then.
                     await from.WaitReadableAsync();
                     continue;
                 }
@@ -212,13 +213,10 @@ internal sealed partial class ClientSession
 
     private async Task BorrowServerAsync()
     {
-        var lifetime = Settings.ServerLifetime;
-        var now = pooler.Time.GetUtcNow();
         PooledServer? borrowed;
         try
         {
-            borrowed = await pool!.AcquireAsync(s => (lifetime <= TimeSpan.Zero || now - s.Created < lifetime) && LoopSocket.IsQuiet(s.Socket),
-                Settings.QueryWaitTimeout, pooler.Stopping);
+            borrowed = await pool!.AcquireAsync(loop, pooler.Time.GetUtcNow(), Settings.ServerLifetime, Settings.QueryWaitTimeout, pooler.Stopping);
         }
         catch (TimeoutException)
         {
@@ -230,7 +228,7 @@ internal sealed partial class ClientSession
         {
             try
             {
-                (borrowed, server) = await ConnectServerAsync();
+                borrowed = await ConnectServerAsync();
             }
             catch
             {
@@ -238,16 +236,15 @@ internal sealed partial class ClientSession
                 throw;
             }
         }
-        else
-        {
-            server = LoopSocket.Attach(loop, borrowed.Socket);
-        }
+        // Idle on this loop it is attached already; from another loop it comes detached.
+        borrowed.Attached ??= LoopSocket.Attach(loop, borrowed.Socket);
+        server = borrowed.Attached;
         held = borrowed;
         fromServer.Reset();
         serverPump = PumpServerAsync(server);
     }
 
-    private async Task<(PooledServer, LoopSocket)> ConnectServerAsync()
+    private async Task<PooledServer> ConnectServerAsync()
     {
         var backend = pooler.Options.Backend;
         var socket = new Socket(backend.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -269,7 +266,7 @@ internal sealed partial class ClientSession
             try
             {
                 var login = await ServerLogin.LoginAsync(new LoopStream(attached), pool!.Credentials!, [new("database", pool.Database)], pooler.Stopping);
-                return (new PooledServer(socket, login, pooler.Time.GetUtcNow()), attached);
+                return new PooledServer(socket, login, pooler.Time.GetUtcNow()) { Attached = attached };
             }
             catch
             {
@@ -292,22 +289,22 @@ internal sealed partial class ClientSession
         {
             return;
         }
-        server.Detach();
+        // Not ours any more before the pump wakes up to look; it stays attached to this loop, idle.
+        var attached = server;
         server = null;
+        attached.WakeWaits();
+        attached.ForgetConsumedReadable();
         var released = held!;
         held = null;
-        pool!.Release(released);
+        pool!.Release(released, loop);
     }
 
     private void DropServer()
     {
-        if (server is not null)
-        {
-            server.Dispose();
-            server = null;
-        }
+        server = null;
         if (held is not null)
         {
+            // Closing it ends any wait on it.
             pool!.Discard(held);
             held = null;
         }
@@ -326,9 +323,8 @@ internal sealed partial class ClientSession
             server = attached;
             if (mode == PoolMode.Session && await ResetAsync(attached))
             {
-                attached.Detach();
                 server = null;
-                pool!.Release(held!);
+                pool!.Release(held!, loop);
                 held = null;
             }
             else

@@ -1,8 +1,13 @@
 using System.Net.Sockets;
+using Pgway.Routing.Epoll;
 
 namespace Pgway.Pooling;
 
-/// <summary>A logged-in server connection, idle in its pool or held by one client.</summary>
+/// <summary>
+/// A logged-in server connection, idle in its pool or held by one client. It stays attached to the
+/// epoll loop of its last client while idle, so the next client on that loop takes it with no system
+/// call; it moves to another loop only when a client there needs it.
+/// </summary>
 internal sealed class PooledServer(Socket socket, ServerLoginResult login, DateTimeOffset created)
 {
     public Socket Socket { get; } = socket;
@@ -11,8 +16,29 @@ internal sealed class PooledServer(Socket socket, ServerLoginResult login, DateT
 
     public DateTimeOffset Created { get; } = created;
 
+    /// <summary>The loop socket while attached to a loop; null while moving between loops.</summary>
+    public LoopSocket? Attached { get; set; }
+
+    /// <summary>On the loop it is attached to: whether it can serve a client (nothing came from it while idle, not too old).</summary>
+    public bool IsUsable(DateTimeOffset now, TimeSpan lifetime) =>
+        (lifetime <= TimeSpan.Zero || now - Created < lifetime)
+        && (Attached is { } attached ? !attached.ReadableReported : LoopSocket.IsQuiet(Socket));
+
+    /// <summary>On the loop it is attached to (if any): leaves that loop, for a client on another.</summary>
+    public void Detach()
+    {
+        Attached?.Detach();
+        Attached = null;
+    }
+
     public void Close()
     {
+        if (Attached is { } attached)
+        {
+            Attached = null;
+            attached.Dispose();
+            return;
+        }
         try
         {
             Socket.Dispose();

@@ -159,7 +159,15 @@ public sealed partial class Pooler : IAsyncDisposable
         }
         foreach (var pool in pools.Values)
         {
-            pool.CloseIdle();
+            // Each idle server is closed on the loop it is attached to.
+            foreach (var loop in pool.LoopsWithIdle())
+            {
+                await loop.RunAsync(() =>
+                {
+                    pool.CloseIdle(loop);
+                    return Task.FromResult(0);
+                });
+            }
         }
         stopping.Dispose();
     }

@@ -1,15 +1,21 @@
+using Pgway.Routing.Epoll;
+
 namespace Pgway.Pooling;
 
 /// <summary>
-/// The server connections of one (database, user), shared by every loop: at most
-/// <see cref="Size"/> of them; a client that finds none idle and no room waits first come first served.
+/// The server connections of one (database, user), shared by every loop: at most <see cref="Size"/>
+/// of them. Idle servers wait on the loop of their last client, and a client takes one of its own
+/// loop's first (no system call); failing that, one idle on another loop is handed over. A client
+/// that finds none and no room waits, first come first served.
 /// </summary>
+/// <remarks>Every method that touches a server is called on the loop that server is attached to.</remarks>
 internal sealed class ServerPool(string database, string user, int size)
 {
     private readonly Lock gate = new();
-    private readonly Stack<PooledServer> idle = new();
-    private readonly LinkedList<TaskCompletionSource<PooledServer?>> waiters = new();
+    private readonly Dictionary<EpollLoop, Stack<PooledServer>> idle = [];
+    private readonly LinkedList<Waiter> waiters = new();
     private int total;
+    private int idleCount;
 
     public string Database { get; } = database;
 
@@ -37,95 +43,117 @@ internal sealed class ServerPool(string database, string user, int size)
         {
             lock (gate)
             {
-                return idle.Count;
-            }
-        }
-    }
-
-    public int Waiting
-    {
-        get
-        {
-            lock (gate)
-            {
-                return waiters.Count;
+                return idleCount;
             }
         }
     }
 
     /// <summary>
-    /// An idle server (checked by <paramref name="usable"/>), or null with a slot reserved for the
-    /// caller to connect a new one; waits while the pool is full. The caller must give the slot back
-    /// (<see cref="Release"/> or <see cref="Discard"/>) in every case.
+    /// On <paramref name="loop"/>: an idle server (attached to this loop, or detached for it to
+    /// attach), or null with a slot reserved for the caller to connect a new one; waits while the pool
+    /// is full. The caller gives the slot back in every case (<see cref="Release"/> or <see cref="Discard"/>).
     /// </summary>
-    public async Task<PooledServer?> AcquireAsync(Func<PooledServer, bool> usable, TimeSpan wait, CancellationToken cancellationToken)
+    public async Task<PooledServer?> AcquireAsync(EpollLoop loop, DateTimeOffset now, TimeSpan lifetime, TimeSpan wait, CancellationToken cancellationToken)
     {
-        TaskCompletionSource<PooledServer?> waiter;
-        LinkedListNode<TaskCompletionSource<PooledServer?>> node;
+        Waiter waiter;
+        EpollLoop? donor = null;
         lock (gate)
         {
-            while (idle.TryPop(out var server))
+            if (idle.TryGetValue(loop, out var mine))
             {
-                if (usable(server))
+                while (mine.TryPop(out var server))
                 {
-                    return server;
+                    idleCount--;
+                    if (server.IsUsable(now, lifetime))
+                    {
+                        return server;
+                    }
+                    server.Close();
+                    total--;
                 }
-                server.Close();
-                total--;
             }
             if (total < Size)
             {
                 total++;
                 return null;
             }
-            waiter = new TaskCompletionSource<PooledServer?>(TaskCreationOptions.RunContinuationsAsynchronously);
-            node = waiters.AddLast(waiter);
+            waiter = new Waiter(loop);
+            waiter.Node = waiters.AddLast(waiter);
+            // Idle on another loop while this one waits: that loop hands one over.
+            donor = idle.FirstOrDefault(l => l.Value.Count > 0).Key;
+        }
+        if (donor is not null)
+        {
+            donor.Post(() => HandOver(donor));
         }
         try
         {
             return wait > TimeSpan.Zero
-                ? await waiter.Task.WaitAsync(wait, cancellationToken)
-                : await waiter.Task.WaitAsync(cancellationToken);
+                ? await waiter.Slot.Task.WaitAsync(wait, cancellationToken)
+                : await waiter.Slot.Task.WaitAsync(cancellationToken);
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
             lock (gate)
             {
-                if (node.List is not null)
+                if (waiter.Node!.List is not null)
                 {
-                    waiters.Remove(node);
+                    waiters.Remove(waiter.Node);
                 }
             }
-            // Granted at the very moment of the timeout: not lost, handed on.
-            if (waiter.Task.IsCompletedSuccessfully)
+            // Granted at the very moment of the timeout: not lost, passed on.
+            if (waiter.Slot.Task.IsCompletedSuccessfully)
             {
-                if (waiter.Task.Result is { } granted)
+                var granted = waiter.Slot.Task.Result;
+                loop.Post(() =>
                 {
-                    Release(granted);
-                }
-                else
-                {
-                    Discard(null);
-                }
+                    if (granted is null)
+                    {
+                        Discard(null);
+                    }
+                    else
+                    {
+                        granted.Attached ??= LoopSocket.Attach(loop, granted.Socket);
+                        Release(granted, loop);
+                    }
+                });
             }
             throw;
         }
     }
 
-    /// <summary>A server back from its client, clean: to the first waiter, else idle.</summary>
-    public void Release(PooledServer server)
+    /// <summary>On <paramref name="loop"/>: a server back from its client, clean. A waiter on the same loop takes it as it is; one on another loop gets it detached; else it waits here, attached.</summary>
+    public void Release(PooledServer server, EpollLoop loop)
     {
         lock (gate)
         {
-            while (waiters.First is { } first)
+            for (var node = waiters.First; node is not null; node = node.Next)
+            {
+                if (node.Value.Loop == loop)
+                {
+                    waiters.Remove(node);
+                    if (node.Value.Slot.TrySetResult(server))
+                    {
+                        return;
+                    }
+                }
+            }
+            if (waiters.First is { } other)
             {
                 waiters.RemoveFirst();
-                if (first.Value.TrySetResult(server))
+                server.Detach();
+                if (other.Value.Slot.TrySetResult(server))
                 {
                     return;
                 }
+                server.Attached = LoopSocket.Attach(loop, server.Socket);
             }
-            idle.Push(server);
+            if (!idle.TryGetValue(loop, out var stack))
+            {
+                idle[loop] = stack = new Stack<PooledServer>();
+            }
+            stack.Push(server);
+            idleCount++;
         }
     }
 
@@ -139,7 +167,7 @@ internal sealed class ServerPool(string database, string user, int size)
             {
                 waiters.RemoveFirst();
                 // The slot passes to the waiter, who connects a server of its own.
-                if (first.Value.TrySetResult(null))
+                if (first.Value.Slot.TrySetResult(null))
                 {
                     return;
                 }
@@ -148,16 +176,60 @@ internal sealed class ServerPool(string database, string user, int size)
         }
     }
 
-    /// <summary>Closes the idle servers (at stop).</summary>
-    public void CloseIdle()
+    /// <summary>Closes the idle servers attached to <paramref name="loop"/> (at stop, on that loop).</summary>
+    public void CloseIdle(EpollLoop loop)
     {
         lock (gate)
         {
-            while (idle.TryPop(out var server))
+            if (idle.TryGetValue(loop, out var stack))
             {
-                server.Close();
-                total--;
+                while (stack.TryPop(out var server))
+                {
+                    server.Close();
+                    idleCount--;
+                    total--;
+                }
             }
         }
+    }
+
+    /// <summary>The loops that hold idle servers now.</summary>
+    public EpollLoop[] LoopsWithIdle()
+    {
+        lock (gate)
+        {
+            return [.. idle.Where(l => l.Value.Count > 0).Select(l => l.Key)];
+        }
+    }
+
+    // On the donor loop: one of its idle servers, detached, to the first waiter.
+    private void HandOver(EpollLoop donor)
+    {
+        lock (gate)
+        {
+            if (waiters.First is not { } first || !idle.TryGetValue(donor, out var stack) || !stack.TryPop(out var server))
+            {
+                return;
+            }
+            idleCount--;
+            waiters.RemoveFirst();
+            server.Detach();
+            if (!first.Value.Slot.TrySetResult(server))
+            {
+                server.Attached = LoopSocket.Attach(donor, server.Socket);
+                stack.Push(server);
+                idleCount++;
+            }
+        }
+    }
+
+    private sealed class Waiter(EpollLoop loop)
+    {
+        public EpollLoop Loop { get; } = loop;
+
+        /// <summary>The server granted (attached to the waiter's loop, or detached for it), or null: a slot to connect one.</summary>
+        public TaskCompletionSource<PooledServer?> Slot { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public LinkedListNode<Waiter>? Node { get; set; }
     }
 }

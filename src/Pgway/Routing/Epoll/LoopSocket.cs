@@ -11,6 +11,12 @@ namespace Pgway.Routing.Epoll;
 /// completes inline on that thread when the kernel reports it, so a session's awaits never hop
 /// threads and never cost a speculative system call. Every member must be used on the loop's thread.
 /// </summary>
+/// <remarks>
+/// Registered once, edge-triggered, for input and output: the kernel reports each new arrival (or
+/// room to write) once, and no system call changes the interest as waits come and go. A report
+/// with nobody waiting is remembered, so the next wait completes at once; callers always try the
+/// receive or send first and wait only when it would block, which is what edge-triggering needs.
+/// </remarks>
 internal sealed class LoopSocket : IEpollTarget, IDisposable
 {
     private readonly EpollLoop loop;
@@ -19,7 +25,8 @@ internal sealed class LoopSocket : IEpollTarget, IDisposable
     private readonly Waiter writable = new();
     private bool referenced;
     private ulong token;
-    private uint interest;
+    private bool readableReported;
+    private bool writableReported = true;
 
     private LoopSocket(EpollLoop loop, Socket socket)
     {
@@ -33,14 +40,14 @@ internal sealed class LoopSocket : IEpollTarget, IDisposable
 
     private int Fd { get; set; } = -1;
 
-    /// <summary>On the loop's thread: takes over a connected socket (made non-blocking; registered with no interest yet).</summary>
+    /// <summary>On the loop's thread: takes over a connected socket (made non-blocking, registered edge-triggered).</summary>
     public static LoopSocket Attach(EpollLoop loop, Socket socket)
     {
         socket.Blocking = false;
         var attached = new LoopSocket(loop, socket);
         socket.SafeHandle.DangerousAddRef(ref attached.referenced);
         attached.Fd = (int)socket.SafeHandle.DangerousGetHandle();
-        attached.token = loop.Register(attached.Fd, 0, attached);
+        attached.token = loop.Register(attached.Fd, In | Out | EdgeTriggered, attached);
         if (attached.token == 0)
         {
             var errno = Marshal.GetLastPInvokeError();
@@ -51,10 +58,13 @@ internal sealed class LoopSocket : IEpollTarget, IDisposable
     }
 
     /// <summary>Completes when bytes (or an end of stream, or an error) can be read.</summary>
-    public ValueTask WaitReadableAsync() => Wait(readable, In);
+    public ValueTask WaitReadableAsync() => Wait(readable, ref readableReported);
 
     /// <summary>Completes when bytes can be written (or the socket failed).</summary>
-    public ValueTask WaitWritableAsync() => Wait(writable, Out);
+    public ValueTask WaitWritableAsync() => Wait(writable, ref writableReported);
+
+    /// <summary>Something arrived (or the peer closed or failed) since the last wait: for an idle server, a sign it is no longer usable.</summary>
+    public bool ReadableReported => readableReported;
 
     /// <summary>Reads what is there without waiting: the count, 0 at end of stream, or -1 when nothing is there yet.</summary>
     /// <exception cref="SocketException">The connection failed (reset, …).</exception>
@@ -104,15 +114,33 @@ internal sealed class LoopSocket : IEpollTarget, IDisposable
     public void OnEvents(uint events)
     {
         // Errors and hang-ups wake both sides: the next receive or send reports what happened.
-        if ((events & (In | Error | HangUp)) != 0)
+        if ((events & (In | Error | HangUp)) != 0 && !readable.Complete())
         {
-            readable.Complete();
+            readableReported = true;
         }
-        if ((events & (Out | Error | HangUp)) != 0)
+        if ((events & (Out | Error | HangUp)) != 0 && !writable.Complete())
         {
-            writable.Complete();
+            writableReported = true;
         }
-        Watch();
+    }
+
+    /// <summary>
+    /// Forgets a readability report that a receive since has used up (checked with a peek, only when
+    /// there is a report): an idle server must not look suspicious for bytes already forwarded.
+    /// </summary>
+    public void ForgetConsumedReadable()
+    {
+        if (readableReported && IsQuiet(socket))
+        {
+            readableReported = false;
+        }
+    }
+
+    /// <summary>Completes waits under way normally (the waiter must see for itself why): cheaper than an exception.</summary>
+    public void WakeWaits()
+    {
+        readable.Complete();
+        writable.Complete();
     }
 
     /// <summary>Ends waits under way with <see cref="OperationCanceledException"/> (the socket stays usable).</summary>
@@ -120,7 +148,6 @@ internal sealed class LoopSocket : IEpollTarget, IDisposable
     {
         readable.Fail(new OperationCanceledException("the wait on this socket was cancelled"));
         writable.Fail(new OperationCanceledException("the wait on this socket was cancelled"));
-        Watch();
     }
 
     /// <summary>
@@ -151,10 +178,14 @@ internal sealed class LoopSocket : IEpollTarget, IDisposable
         }
     }
 
-    /// <summary>Stops serving the socket on this loop and gives it back, open, for another loop to attach.</summary>
+    /// <summary>
+    /// Stops serving the socket on this loop and gives it back, open, for another loop to attach.
+    /// A wait under way completes normally (no exception: this happens once per pooled transaction);
+    /// the waiter must see for itself that the socket is no longer its own.
+    /// </summary>
     public Socket Detach()
     {
-        CancelWaits();
+        WakeWaits();
         if (token != 0)
         {
             loop.Unregister(Fd, token);
@@ -210,30 +241,19 @@ internal sealed class LoopSocket : IEpollTarget, IDisposable
         }
     }
 
-    private ValueTask Wait(Waiter waiter, uint events)
+    private ValueTask Wait(Waiter waiter, ref bool reported)
     {
         if (token == 0)
         {
             return ValueTask.FromException(new ObjectDisposedException(nameof(LoopSocket)));
         }
-        var wait = waiter.Start();
-        Watch();
-        return wait;
-    }
-
-    // Interest follows what someone is waiting for: an idle socket with nobody waiting is not watched for input.
-    private void Watch()
-    {
-        if (token == 0)
+        if (reported)
         {
-            return;
+            // Reported while nobody waited: maybe already used up by a receive since, which then says so.
+            reported = false;
+            return ValueTask.CompletedTask;
         }
-        var wanted = (readable.Waiting ? In : 0) | (writable.Waiting ? Out : 0);
-        if (wanted != interest)
-        {
-            interest = wanted;
-            loop.Modify(Fd, wanted, token);
-        }
+        return waiter.Start();
     }
 
     /// <summary>One awaitable, reused: completes inline, on the thread that completes it (the loop's).</summary>
@@ -254,13 +274,16 @@ internal sealed class LoopSocket : IEpollTarget, IDisposable
             return new ValueTask(this, core.Version);
         }
 
-        public void Complete()
+        /// <summary>Completes the wait under way; false when nobody was waiting.</summary>
+        public bool Complete()
         {
-            if (Waiting)
+            if (!Waiting)
             {
-                Waiting = false;
-                core.SetResult(true);
+                return false;
             }
+            Waiting = false;
+            core.SetResult(true);
+            return true;
         }
 
         public void Fail(Exception e)
