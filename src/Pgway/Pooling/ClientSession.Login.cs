@@ -81,12 +81,17 @@ internal sealed partial class ClientSession
         }
         pool = pooler.PoolFor(database, user, listed?.PoolSize ?? Settings.DefaultPoolSize);
         pool.Credentials ??= credentials;
-        await BorrowServerAsync();
+        if (pool.Welcome is null)
+        {
+            // The first client of a pool waits for a server to learn what to greet clients with.
+            await BorrowServerAsync();
+            pool.Welcome ??= held!.Login.Parameters;
+        }
 
         // The greeting: the server's parameters, a cancel key of pgway's own, ready.
         var output = new ArrayBufferWriter<byte>();
         BackendMessages.AuthenticationOk(output);
-        foreach (var (name, value) in held!.Login.Parameters)
+        foreach (var (name, value) in pool.Welcome)
         {
             BackendMessages.ParameterStatus(output, name, value);
         }

@@ -19,6 +19,7 @@ public sealed partial class Pooler : IAsyncDisposable
     private readonly ConcurrentDictionary<(string Database, string User), ServerPool> pools = new();
     private readonly ConcurrentDictionary<long, ClientSession> sessions = new();
     private readonly ConcurrentDictionary<(int ProcessId, int Key), ClientSession> cancelKeys = new();
+    private readonly ITimer expiring;
     private Task accepting = Task.CompletedTask;
     private long nextSessionId;
     private int clients;
@@ -29,6 +30,15 @@ public sealed partial class Pooler : IAsyncDisposable
         this.listener = listener;
         Time = time;
         Logger = logger;
+        // query_wait_timeout is enforced by this sweep, to a tenth of a second, rather than a timer per waiting client.
+        expiring = time.CreateTimer(_ =>
+        {
+            var now = Time.GetUtcNow();
+            foreach (var pool in pools.Values)
+            {
+                pool.ExpireWaiters(now);
+            }
+        }, null, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100));
     }
 
     public PoolerOptions Options { get; }
@@ -146,6 +156,7 @@ public sealed partial class Pooler : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await stopping.CancelAsync();
+        await expiring.DisposeAsync();
         listener.Dispose();
         await accepting;
         foreach (var session in sessions.Values)

@@ -1,3 +1,4 @@
+using System.Threading.Tasks.Sources;
 using Pgway.Routing.Epoll;
 
 namespace Pgway.Pooling;
@@ -25,6 +26,12 @@ internal sealed class ServerPool(string database, string user, int size)
 
     /// <summary>How pgway logs in to this pool's servers; set by the first client that authenticates.</summary>
     public ServerCredentials? Credentials { get; set; }
+
+    /// <summary>
+    /// The parameters a server reported at log-in, kept from the first: later clients are greeted
+    /// with them without waiting for a server (as PgBouncer does).
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Welcome { get; set; }
 
     public int Total
     {
@@ -77,7 +84,7 @@ internal sealed class ServerPool(string database, string user, int size)
                 total++;
                 return null;
             }
-            waiter = new Waiter(loop);
+            waiter = new Waiter(loop, wait > TimeSpan.Zero ? now + wait : DateTimeOffset.MaxValue);
             waiter.Node = waiters.AddLast(waiter);
             // Idle on another loop while this one waits: that loop hands one over.
             donor = idle.FirstOrDefault(l => l.Value.Count > 0).Key;
@@ -86,45 +93,35 @@ internal sealed class ServerPool(string database, string user, int size)
         {
             donor.Post(() => HandOver(donor));
         }
-        try
+        using var cancel = cancellationToken.UnsafeRegister(static state => ((Waiter)state!).Fail(new OperationCanceledException()), waiter);
+        // Completes on this loop's thread, inline or posted (see Waiter).
+        return await waiter.Task;
+    }
+
+    /// <summary>Fails the waiters whose <c>query_wait_timeout</c> has passed; the pooler calls it a few times a second.</summary>
+    public void ExpireWaiters(DateTimeOffset now)
+    {
+        List<Waiter>? expired = null;
+        lock (gate)
         {
-            return wait > TimeSpan.Zero
-                ? await waiter.Slot.Task.WaitAsync(wait, cancellationToken)
-                : await waiter.Slot.Task.WaitAsync(cancellationToken);
-        }
-        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
-        {
-            lock (gate)
+            for (var node = waiters.First; node is not null;)
             {
-                if (waiter.Node!.List is not null)
+                var next = node.Next;
+                if (node.Value.Deadline <= now)
                 {
-                    waiters.Remove(waiter.Node);
+                    waiters.Remove(node);
+                    (expired ??= []).Add(node.Value);
                 }
+                node = next;
             }
-            // Granted at the very moment of the timeout: not lost, passed on.
-            if (waiter.Slot.Task.IsCompletedSuccessfully)
-            {
-                var granted = waiter.Slot.Task.Result;
-                loop.Post(() =>
-                {
-                    if (granted is null)
-                    {
-                        Discard(null);
-                    }
-                    else
-                    {
-                        granted.Attached ??= LoopSocket.Attach(loop, granted.Socket);
-                        Release(granted, loop);
-                    }
-                });
-            }
-            throw;
         }
+        expired?.ForEach(w => w.Fail(new TimeoutException()));
     }
 
     /// <summary>On <paramref name="loop"/>: a server back from its client, clean. A waiter on the same loop takes it as it is; one on another loop gets it detached; else it waits here, attached.</summary>
     public void Release(PooledServer server, EpollLoop loop)
     {
+        Waiter? taker = null;
         lock (gate)
         {
             for (var node = waiters.First; node is not null; node = node.Next)
@@ -132,28 +129,32 @@ internal sealed class ServerPool(string database, string user, int size)
                 if (node.Value.Loop == loop)
                 {
                     waiters.Remove(node);
-                    if (node.Value.Slot.TrySetResult(server))
-                    {
-                        return;
-                    }
+                    taker = node.Value;
+                    break;
                 }
             }
-            if (waiters.First is { } other)
+            if (taker is null && waiters.First is { } other)
             {
                 waiters.RemoveFirst();
                 server.Detach();
-                if (other.Value.Slot.TrySetResult(server))
-                {
-                    return;
-                }
-                server.Attached = LoopSocket.Attach(loop, server.Socket);
+                taker = other.Value;
             }
-            if (!idle.TryGetValue(loop, out var stack))
+            if (taker is null)
             {
-                idle[loop] = stack = new Stack<PooledServer>();
+                if (!idle.TryGetValue(loop, out var stack))
+                {
+                    idle[loop] = stack = new Stack<PooledServer>();
+                }
+                stack.Push(server);
+                idleCount++;
+                return;
             }
-            stack.Push(server);
-            idleCount++;
+        }
+        if (!taker.Grant(server))
+        {
+            // The waiter gave up at that very moment: the server goes back, attached here.
+            server.Attached ??= LoopSocket.Attach(loop, server.Socket);
+            Release(server, loop);
         }
     }
 
@@ -161,18 +162,24 @@ internal sealed class ServerPool(string database, string user, int size)
     public void Discard(PooledServer? server)
     {
         server?.Close();
-        lock (gate)
+        while (true)
         {
-            while (waiters.First is { } first)
+            Waiter? taker;
+            lock (gate)
             {
-                waiters.RemoveFirst();
-                // The slot passes to the waiter, who connects a server of its own.
-                if (first.Value.Slot.TrySetResult(null))
+                if (waiters.First is not { } first)
                 {
+                    total--;
                     return;
                 }
+                waiters.RemoveFirst();
+                taker = first.Value;
             }
-            total--;
+            // The slot passes to the waiter, who connects a server of its own.
+            if (taker.Grant(null))
+            {
+                return;
+            }
         }
     }
 
@@ -205,31 +212,75 @@ internal sealed class ServerPool(string database, string user, int size)
     // On the donor loop: one of its idle servers, detached, to the first waiter.
     private void HandOver(EpollLoop donor)
     {
+        Waiter taker;
+        PooledServer server;
         lock (gate)
         {
-            if (waiters.First is not { } first || !idle.TryGetValue(donor, out var stack) || !stack.TryPop(out var server))
+            if (waiters.First is not { } first || !idle.TryGetValue(donor, out var stack) || !stack.TryPop(out server!))
             {
                 return;
             }
             idleCount--;
             waiters.RemoveFirst();
-            server.Detach();
-            if (!first.Value.Slot.TrySetResult(server))
-            {
-                server.Attached = LoopSocket.Attach(donor, server.Socket);
-                stack.Push(server);
-                idleCount++;
-            }
+            taker = first.Value;
+        }
+        server.Detach();
+        if (!taker.Grant(server))
+        {
+            server.Attached = LoopSocket.Attach(donor, server.Socket);
+            Release(server, donor);
         }
     }
 
-    private sealed class Waiter(EpollLoop loop)
+    /// <summary>
+    /// A client waiting for a server, resumed on its own loop: inline when the server is granted on
+    /// that loop, posted to it otherwise; no thread-pool hop, no timer of its own (the pooler expires
+    /// waiters by their deadline).
+    /// </summary>
+    private sealed class Waiter(EpollLoop loop, DateTimeOffset deadline) : IValueTaskSource<PooledServer?>
     {
+        private ManualResetValueTaskSourceCore<PooledServer?> core;
+        private int settled;
+
         public EpollLoop Loop { get; } = loop;
 
-        /// <summary>The server granted (attached to the waiter's loop, or detached for it), or null: a slot to connect one.</summary>
-        public TaskCompletionSource<PooledServer?> Slot { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public DateTimeOffset Deadline { get; } = deadline;
 
         public LinkedListNode<Waiter>? Node { get; set; }
+
+        public ValueTask<PooledServer?> Task => new(this, core.Version);
+
+        /// <summary>The server (or null: a slot to connect one); false when the waiter is gone already.</summary>
+        public bool Grant(PooledServer? server)
+        {
+            if (Interlocked.Exchange(ref settled, 1) != 0)
+            {
+                return false;
+            }
+            if (Loop.IsCurrent)
+            {
+                core.SetResult(server);
+            }
+            else
+            {
+                Loop.Post(() => core.SetResult(server));
+            }
+            return true;
+        }
+
+        public void Fail(Exception error)
+        {
+            if (Interlocked.Exchange(ref settled, 1) == 0)
+            {
+                Loop.Post(() => core.SetException(error));
+            }
+        }
+
+        public PooledServer? GetResult(short token) => core.GetResult(token);
+
+        public ValueTaskSourceStatus GetStatus(short token) => core.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            core.OnCompleted(continuation, state, token, flags & ~(ValueTaskSourceOnCompletedFlags.UseSchedulingContext | ValueTaskSourceOnCompletedFlags.FlowExecutionContext));
     }
 }

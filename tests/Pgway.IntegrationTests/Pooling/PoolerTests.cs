@@ -32,12 +32,12 @@ public sealed class PoolerTests(PgTestClusterFixture fixture) : IAsyncLifetime
         }
     }
 
-    private Pooler Start(string mode, int poolSize = 2, string? secret = null, KeyValuePair<string, string>? extra = null)
+    private Pooler Start(string mode, int poolSize = 2, string? secret = null, KeyValuePair<string, string>? extra = null, string waitTimeout = "10")
     {
         var inventory = InventoryLoader.LoadText(Cluster.ToInventoryYaml([
             new("pgbouncer_poolmode", mode),
             new("pgbouncer_default_pool_size", poolSize.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            new("pgbouncer_query_wait_timeout", "10"),
+            new("pgbouncer_query_wait_timeout", waitTimeout),
             .. extra is { } more ? [more] : Array.Empty<KeyValuePair<string, string>>(),
         ]), "pooler.yml");
         Assert.False(inventory.HasErrors, string.Join('\n', inventory.Errors));
@@ -209,5 +209,29 @@ public sealed class PoolerTests(PgTestClusterFixture fixture) : IAsyncLifetime
         await using var command = new NpgsqlCommand("SELECT 1", connection);
 
         Assert.Equal(1, await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task Transaction_PoolBusyLongerThanQueryWaitTimeout_ClientGetsAnErrorOthersGoOn()
+    {
+        Start("transaction", poolSize: 1, waitTimeout: "1");
+        await using var holder = Connect();
+        await holder.OpenAsync();
+        await using var transaction = await holder.BeginTransactionAsync();
+        await using (var busy = new NpgsqlCommand("SELECT 1", holder, transaction))
+        {
+            await busy.ExecuteScalarAsync();
+        }
+        await using var waiter = Connect();
+        await waiter.OpenAsync();
+        await using var query = new NpgsqlCommand("SELECT 2", waiter);
+
+        var e = await Assert.ThrowsAsync<PostgresException>(() => query.ExecuteScalarAsync().WaitAsync(Bound));
+
+        Assert.Equal("57014", e.SqlState);
+        Assert.Contains("query_wait_timeout 1s", e.MessageText, StringComparison.Ordinal);
+        await transaction.CommitAsync();
+        await using var after = new NpgsqlCommand("SELECT 3", holder);
+        Assert.Equal(3, await after.ExecuteScalarAsync());
     }
 }
