@@ -3,8 +3,9 @@ namespace Pgway.Protocol;
 /// <summary>Told by a <see cref="MessageScanner"/> what passes.</summary>
 public interface IMessageObserver
 {
-    void OnMessage(byte type, int bodyLength);
+    /// <summary>A message starts; return true to be given its body (keep such bodies small: they are copied).</summary>
+    bool OnMessage(byte type, int bodyLength);
 
-    /// <summary>The status byte of a ReadyForQuery ('I', 'T' or 'E').</summary>
-    void OnReadyForQuery(byte status);
+    /// <summary>A piece of a body asked for; <paramref name="last"/> on its final piece (an empty body gives one empty last piece).</summary>
+    void OnBody(ReadOnlySpan<byte> part, bool last);
 }

@@ -11,11 +11,11 @@ public struct MessageScanner
     private int bodyRemaining;
     private int headerHave;
     private long header;   // up to 5 header bytes, big-endian, accumulated across reads
-    private bool wantStatus;
+    private bool capturing;
 
     /// <summary>
     /// Scans <paramref name="data"/>: tells <paramref name="observer"/> of each message whose header
-    /// completes in it, and of each ReadyForQuery's status byte.
+    /// completes in it, and hands it the bodies it asks for.
     /// </summary>
     /// <returns>Null, or the error when a header breaks the bound (a protocol violation).</returns>
     public string? Scan<TObserver>(ReadOnlySpan<byte> data, int maxBodyLength, TObserver observer)
@@ -23,17 +23,16 @@ public struct MessageScanner
     {
         while (!data.IsEmpty)
         {
-            if (wantStatus)
-            {
-                // The status byte of a ReadyForQuery whose body starts here.
-                observer.OnReadyForQuery(data[0]);
-                wantStatus = false;
-            }
             if (bodyRemaining > 0)
             {
-                var skip = Math.Min(bodyRemaining, data.Length);
-                bodyRemaining -= skip;
-                data = data[skip..];
+                var take = Math.Min(bodyRemaining, data.Length);
+                bodyRemaining -= take;
+                if (capturing)
+                {
+                    observer.OnBody(data[..take], last: bodyRemaining == 0);
+                    capturing = bodyRemaining > 0;
+                }
+                data = data[take..];
                 continue;
             }
             header = (header << 8) | data[0];
@@ -52,15 +51,21 @@ public struct MessageScanner
                 return $"invalid length {length} of message type 0x{type:X2} (must be 4 to {(long)maxBodyLength + 4})";
             }
             bodyRemaining = length - 4;
-            observer.OnMessage(type, bodyRemaining);
-            if (type == (byte)BackendMessageCode.ReadyForQuery && bodyRemaining == 1)
+            if (observer.OnMessage(type, bodyRemaining))
             {
-                wantStatus = true;
+                if (bodyRemaining == 0)
+                {
+                    observer.OnBody([], last: true);
+                }
+                else
+                {
+                    capturing = true;
+                }
             }
         }
         return null;
     }
 
     /// <summary>Between messages: no header or body is half read.</summary>
-    public readonly bool AtBoundary => bodyRemaining == 0 && headerHave == 0 && !wantStatus;
+    public readonly bool AtBoundary => bodyRemaining == 0 && headerHave == 0;
 }

@@ -5,13 +5,28 @@ namespace Pgway.Protocol.Tests;
 
 public class MessageScannerTests
 {
+    // Asks for the bodies of ReadyForQuery and ParameterStatus, as the pooler does.
     private sealed class Recorder : IMessageObserver
     {
+        private readonly List<byte> body = [];
+
         public List<string> Seen { get; } = [];
 
-        public void OnMessage(byte type, int bodyLength) => Seen.Add($"{(char)type}{bodyLength}");
+        public bool OnMessage(byte type, int bodyLength)
+        {
+            Seen.Add($"{(char)type}{bodyLength}");
+            return type is (byte)'Z' or (byte)'S';
+        }
 
-        public void OnReadyForQuery(byte status) => Seen.Add($"status {(char)status}");
+        public void OnBody(ReadOnlySpan<byte> part, bool last)
+        {
+            body.AddRange(part);
+            if (last)
+            {
+                Seen.Add($"body {System.Text.Encoding.ASCII.GetString([.. body]).Replace('\0', '|')}");
+                body.Clear();
+            }
+        }
     }
 
     private static byte[] Stream()
@@ -42,7 +57,7 @@ public class MessageScannerTests
             Assert.Null(scanner.Scan(bytes.AsSpan(at, Math.Min(chunk, bytes.Length - at)), MessageHeader.LargeMessageLimit, recorder));
         }
 
-        Assert.Equal(["S13", "Z1", "status T", "E25", "Z1", "status I"], recorder.Seen);
+        Assert.Equal(["S13", "body TimeZone|UTC|", "Z1", "body T", "E25", "Z1", "body I"], recorder.Seen);
         Assert.True(scanner.AtBoundary);
     }
 

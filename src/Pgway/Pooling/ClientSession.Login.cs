@@ -67,6 +67,21 @@ internal sealed partial class ClientSession
             await RefuseAsync(SqlState.FeatureNotSupported, "pgway's admin console is not available yet");
             return false;
         }
+        if (startup.Parameters.Any(p => p.Key == "replication"))
+        {
+            await RefuseAsync(SqlState.FeatureNotSupported, "replication connections are not supported by pgway's pooler: connect to PostgreSQL directly");
+            return false;
+        }
+        // Start-up parameters become the client's session parameters, set on whichever server it
+        // gets; those listed in ignore_startup_parameters are dropped. (options is not passed yet.)
+        var ignored = Settings.IgnoreStartupParameters;
+        foreach (var (name, value) in startup.Parameters)
+        {
+            if (name is not ("user" or "database" or "options") && !ignored.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                parameters[name] = value;
+            }
+        }
         var listed = Settings.Databases.FirstOrDefault(d => d.Name == database);
         if (Settings.Databases.Length > 0 && listed is null)
         {
@@ -93,7 +108,7 @@ internal sealed partial class ClientSession
         BackendMessages.AuthenticationOk(output);
         foreach (var (name, value) in pool.Welcome)
         {
-            BackendMessages.ParameterStatus(output, name, value);
+            BackendMessages.ParameterStatus(output, name, parameters.GetValueOrDefault(name, value));
         }
         cancelKey = pooler.NewCancelKey(this);
         var key = new byte[4];

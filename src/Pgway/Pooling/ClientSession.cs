@@ -22,6 +22,9 @@ internal sealed partial class ClientSession
     private readonly Socket rawClient;
     private readonly ClientTraffic fromClient;
     private readonly ServerTraffic fromServer;
+
+    // The client's session parameters: from its start-up packet, then as its SETs are reported.
+    private readonly Dictionary<string, string> parameters = new(StringComparer.OrdinalIgnoreCase);
     private LoopSocket client = null!;
     private ServerPool? pool;
     private PooledServer? held;
@@ -39,7 +42,7 @@ internal sealed partial class ClientSession
         this.loop = loop;
         rawClient = client;
         fromClient = new ClientTraffic();
-        fromServer = new ServerTraffic(fromClient);
+        fromServer = new ServerTraffic(fromClient, parameters);
     }
 
     public long Id { get; }
@@ -241,8 +244,66 @@ internal sealed partial class ClientSession
         server = borrowed.Attached;
         held = borrowed;
         fromServer.Reset();
+        fromServer.ServerParameters = borrowed.Parameters;
+        await ApplyParametersAsync(server, borrowed);
         serverPump = PumpServerAsync(server);
     }
+
+    // The client's parameters that differ on this server are set first, in one round trip; the
+    // client sees nothing of it (it has those values already).
+    private async Task ApplyParametersAsync(LoopSocket attached, PooledServer borrowed)
+    {
+        List<KeyValuePair<string, string>>? differing = null;
+        foreach (var (name, value) in parameters)
+        {
+            if (!borrowed.Parameters.TryGetValue(name, out var current) || current != value)
+            {
+                (differing ??= []).Add(new(name, value));
+            }
+        }
+        if (differing is null)
+        {
+            return;
+        }
+        var sql = string.Join("; ", differing.Select(p => $"SET {QuoteIdentifier(p.Key)} TO {QuoteLiteral(p.Value)}"));
+        var output = new ArrayBufferWriter<byte>();
+        FrontendMessages.Query(output, sql);
+        await attached.SendAsync(output.WrittenMemory);
+        using var reader = new MessageStreamReader(new LoopStream(attached));
+        var failed = false;
+        while (true)
+        {
+            var (type, body) = await reader.ReadAsync(MessageHeader.LargeMessageLimit, pooler.Stopping);
+            if (type == (byte)BackendMessageCode.ParameterStatus && ServerTraffic.TryParameter(body.Span, out var name, out var value))
+            {
+                borrowed.Parameters[name] = value;
+            }
+            else if (type == (byte)BackendMessageCode.ErrorResponse)
+            {
+                failed = true;
+                ErrorResponseReader.TryRead(body.Span, out var error);
+                LogParameterRefused(pooler.Logger, Id, sql, error.GetValueOrDefault('M', "?"));
+            }
+            else if (type == (byte)BackendMessageCode.ReadyForQuery)
+            {
+                break;
+            }
+        }
+        if (!failed)
+        {
+            // Parameters the server does not report (custom ones) are remembered as set.
+            foreach (var (name, value) in differing)
+            {
+                borrowed.Parameters[name] = value;
+            }
+        }
+    }
+
+    private static string QuoteIdentifier(string name) => $"\"{name.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+
+    // E'' reads the same whatever standard_conforming_strings says.
+    private static string QuoteLiteral(string value) =>
+        $"E'{value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal)}'";
 
     private async Task<PooledServer> ConnectServerAsync()
     {
@@ -436,6 +497,9 @@ internal sealed partial class ClientSession
 
     [LoggerMessage(Level = LogLevel.Information, Message = "pooler: session {Session} refused: {SqlState} {Message}")]
     private static partial void LogRefused(ILogger logger, long session, string sqlState, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: session {Session}: the server refused the client's parameters ({Sql}): {Error}")]
+    private static partial void LogParameterRefused(ILogger logger, long session, string sql, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: session {Session}: forwarding a cancel request failed: {Error}")]
     private static partial void LogCancelFailed(ILogger logger, long session, string error);

@@ -24,7 +24,7 @@ internal sealed class ClientTraffic : IMessageObserver
 
     public string? Scan(ReadOnlySpan<byte> data) => scanner.Scan(data, MessageHeader.LargeMessageLimit, this);
 
-    public void OnMessage(byte type, int bodyLength)
+    public bool OnMessage(byte type, int bodyLength)
     {
         switch ((FrontendMessageCode)type)
         {
@@ -39,9 +39,10 @@ internal sealed class ClientTraffic : IMessageObserver
                 BatchOpen = true;
                 break;
         }
+        return false;
     }
 
-    public void OnReadyForQuery(byte status)
+    public void OnBody(ReadOnlySpan<byte> part, bool last)
     {
     }
 }

@@ -16,6 +16,9 @@ internal sealed class PooledServer(Socket socket, ServerLoginResult login, DateT
 
     public DateTimeOffset Created { get; } = created;
 
+    /// <summary>The server's session parameters now: what it reported, and what pgway set on it for clients.</summary>
+    public Dictionary<string, string> Parameters { get; } = new(login.Parameters, StringComparer.OrdinalIgnoreCase);
+
     /// <summary>The loop socket while attached to a loop; null while moving between loops.</summary>
     public LoopSocket? Attached { get; set; }
 

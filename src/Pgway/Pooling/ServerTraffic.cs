@@ -1,11 +1,22 @@
+using System.Text;
 using Pgway.Protocol;
 
 namespace Pgway.Pooling;
 
-/// <summary>What the server has answered: each ReadyForQuery settles one of the client's requests and tells the transaction status.</summary>
-internal sealed class ServerTraffic(ClientTraffic client) : IMessageObserver
+/// <summary>
+/// What the server has answered: each ReadyForQuery settles one of the client's requests and tells
+/// the transaction status; each ParameterStatus (a SET the client made) is the server's value now,
+/// and the client's, since the client sees it too.
+/// </summary>
+internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, string> clientParameters) : IMessageObserver
 {
+    // ParameterStatus bodies are a name and a value; anything longer is forwarded but not followed.
+    private const int MaxParameterStatus = 4096;
+
+    private readonly byte[] body = new byte[MaxParameterStatus];
     private MessageScanner scanner;
+    private byte capturing;
+    private int bodyLength;
 
     /// <summary>The status of the last ReadyForQuery.</summary>
     public TransactionStatus Status { get; private set; } = TransactionStatus.Idle;
@@ -13,18 +24,60 @@ internal sealed class ServerTraffic(ClientTraffic client) : IMessageObserver
     /// <summary>No message from the server is half forwarded.</summary>
     public bool Idle => scanner.AtBoundary;
 
+    /// <summary>The parameters of the server the client holds now.</summary>
+    public Dictionary<string, string>? ServerParameters { get; set; }
+
     public string? Scan(ReadOnlySpan<byte> data) => scanner.Scan(data, MessageHeader.LargeMessageLimit, this);
 
     /// <summary>A fresh server for the client: nothing half read from it.</summary>
     public void Reset() => scanner = default;
 
-    public void OnMessage(byte type, int bodyLength)
+    public bool OnMessage(byte type, int length)
     {
+        var wanted = type == (byte)BackendMessageCode.ReadyForQuery && length == 1
+            || type == (byte)BackendMessageCode.ParameterStatus && length <= MaxParameterStatus;
+        capturing = wanted ? type : (byte)0;
+        bodyLength = 0;
+        return wanted;
     }
 
-    public void OnReadyForQuery(byte status)
+    public void OnBody(ReadOnlySpan<byte> part, bool last)
     {
-        Status = (TransactionStatus)status;
-        client.Outstanding = Math.Max(0, client.Outstanding - 1);
+        part.CopyTo(body.AsSpan(bodyLength));
+        bodyLength += part.Length;
+        if (!last)
+        {
+            return;
+        }
+        if (capturing == (byte)BackendMessageCode.ReadyForQuery)
+        {
+            Status = (TransactionStatus)body[0];
+            client.Outstanding = Math.Max(0, client.Outstanding - 1);
+        }
+        else if (TryParameter(body.AsSpan(0, bodyLength), out var name, out var value))
+        {
+            ServerParameters?[name] = value;
+            clientParameters[name] = value;
+        }
+    }
+
+    /// <summary>A ParameterStatus body: name and value, each ended by a zero byte.</summary>
+    public static bool TryParameter(ReadOnlySpan<byte> body, out string name, out string value)
+    {
+        name = value = "";
+        var nameEnd = body.IndexOf((byte)0);
+        if (nameEnd < 0)
+        {
+            return false;
+        }
+        var rest = body[(nameEnd + 1)..];
+        var valueEnd = rest.IndexOf((byte)0);
+        if (valueEnd < 0)
+        {
+            return false;
+        }
+        name = Encoding.UTF8.GetString(body[..nameEnd]);
+        value = Encoding.UTF8.GetString(rest[..valueEnd]);
+        return true;
     }
 }

@@ -48,7 +48,7 @@ public sealed class PoolerTests(PgTestClusterFixture fixture) : IAsyncLifetime
         return pooler;
     }
 
-    private NpgsqlConnection Connect(string? password = null, string database = Database)
+    private NpgsqlConnection Connect(string? password = null, string database = Database, string? applicationName = null, string? timezone = null)
     {
         var builder = new NpgsqlConnectionStringBuilder
         {
@@ -60,6 +60,8 @@ public sealed class PoolerTests(PgTestClusterFixture fixture) : IAsyncLifetime
             Pooling = false,
             Timeout = 15,
             CommandTimeout = 20,
+            ApplicationName = applicationName,
+            Timezone = timezone,
         };
         return new NpgsqlConnection(builder.ConnectionString);
     }
@@ -233,5 +235,32 @@ public sealed class PoolerTests(PgTestClusterFixture fixture) : IAsyncLifetime
         await transaction.CommitAsync();
         await using var after = new NpgsqlCommand("SELECT 3", holder);
         Assert.Equal(3, await after.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task Transaction_ClientsWithOwnParameters_EachSeesItsOwnOnTheSharedServer()
+    {
+        Start("transaction", poolSize: 1);
+        await using var alpha = Connect(applicationName: "alpha", timezone: "Asia/Tokyo");
+        await using var beta = Connect(applicationName: "beta", timezone: "America/New_York");
+        await alpha.OpenAsync();
+        await beta.OpenAsync();
+        Assert.Equal("Asia/Tokyo", alpha.Timezone);
+
+        Assert.Equal("alpha|Asia/Tokyo", await ShowAsync(alpha));
+        Assert.Equal("beta|America/New_York", await ShowAsync(beta));
+        await using (var set = new NpgsqlCommand("SET TimeZone = 'UTC'", alpha))
+        {
+            await set.ExecuteNonQueryAsync();
+        }
+        Assert.Equal("beta|America/New_York", await ShowAsync(beta));
+        Assert.Equal("alpha|UTC", await ShowAsync(alpha));
+        Assert.Equal(1, pooler!.ServerCounts(Database, User).Total);
+
+        static async Task<string?> ShowAsync(NpgsqlConnection connection)
+        {
+            await using var show = new NpgsqlCommand("SELECT current_setting('application_name') || '|' || current_setting('TimeZone')", connection);
+            return (string?)await show.ExecuteScalarAsync();
+        }
     }
 }
