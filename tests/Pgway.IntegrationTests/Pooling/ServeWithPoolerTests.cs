@@ -25,10 +25,11 @@ public sealed class ServeWithPoolerTests(PgTestClusterFixture fixture)
             new("pg_users", $"[{{name: {PgTestUsers.Meta}, password: '{password}', pgbouncer: true}}]"),
             new("pgbouncer_default_pool_size", "2"),
             new("pg_default_services", $"[{{name: primary, port: 5433, ip: '{primary.Address}', dest: pgbouncer, selector: '[]', check: /primary, " +
-                "options: 'inter 500ms fastinter 200ms rise 1 fall 1'}]"),
+                "check_method: postgres, options: 'inter 500ms fastinter 200ms rise 1 fall 1'}]"),
         ]), "serve-pooler.yml");
         Assert.False(inventory.HasErrors, string.Join('\n', inventory.Errors));
-        var options = new GatewayOptions([.. Cluster.Instances.Select(i => i.Address.ToString())], RunAgents: true,
+        // SQL checks, no agents: the agent tests of this collection own port 8008 on these addresses.
+        var options = new GatewayOptions([.. Cluster.Instances.Select(i => i.Address.ToString())], RunAgents: false,
             HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty);
         await using var host = await GatewayHost.StartAsync(inventory.Topology!, options, TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None);
         Assert.Equal(Cluster.Instances.Count, host.Poolers.Count);
