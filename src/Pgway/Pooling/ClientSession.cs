@@ -55,6 +55,7 @@ internal sealed partial class ClientSession
         try
         {
             client = LoopSocket.Attach(loop, rawClient);
+            MarkStarted(pooler.Time.GetUtcNow());
             counted = pooler.TryAddClient();
             var startup = await ReadStartupAsync();
             if (startup is null)
@@ -70,6 +71,8 @@ internal sealed partial class ClientSession
             {
                 return;
             }
+            loggedIn = true;
+            MarkClientActivity();
             await ServeAsync();
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException or EndOfStreamException)
@@ -136,6 +139,7 @@ internal sealed partial class ClientSession
                 {
                     throw new PostgresProtocolException(error);
                 }
+                MarkClientActivity();
                 if (fromClient.Terminated)
                 {
                     return;
@@ -190,6 +194,7 @@ internal sealed partial class ClientSession
                 }
                 await client.SendAsync(buffer.AsMemory(0, read));
                 ReleaseIfIdle();
+                UpdateTimeoutState();
             }
         }
         catch (OperationCanceledException)
@@ -463,10 +468,15 @@ internal sealed partial class ClientSession
     /// <summary>Forwards a client's cancel request to the server it holds now, with that server's key.</summary>
     public void ForwardCancel() => loop.Post(() =>
     {
-        if (held is not { } current)
+        if (held is { } current)
         {
-            return;
+            SendCancel(current);
         }
+    });
+
+    // On a new connection, as PostgreSQL wants cancel requests; off the loop, it is rare and short.
+    private void SendCancel(PooledServer current)
+    {
         var backend = pooler.Options.Backend;
         var (processId, key) = (current.Login.ProcessId, current.Login.SecretKey);
         _ = Task.Run(async () =>
@@ -487,7 +497,7 @@ internal sealed partial class ClientSession
                 LogCancelFailed(pooler.Logger, Id, e.Message);
             }
         });
-    });
+    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "pooler: session {Session} failed")]
     private static partial void LogSessionFailed(ILogger logger, long session, Exception error);

@@ -30,13 +30,18 @@ public sealed partial class Pooler : IAsyncDisposable
         this.listener = listener;
         Time = time;
         Logger = logger;
-        // query_wait_timeout is enforced by this sweep, to a tenth of a second, rather than a timer per waiting client.
+        // query_wait_timeout and the client timeouts are enforced by this sweep, to a tenth of a
+        // second, rather than by a timer per client.
         expiring = time.CreateTimer(_ =>
         {
             var now = Time.GetUtcNow();
             foreach (var pool in pools.Values)
             {
                 pool.ExpireWaiters(now);
+            }
+            foreach (var session in sessions.Values)
+            {
+                session.CheckTimeouts(now);
             }
         }, null, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100));
     }

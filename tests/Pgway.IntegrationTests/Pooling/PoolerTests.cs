@@ -263,4 +263,53 @@ public sealed class PoolerTests(PgTestClusterFixture fixture) : IAsyncLifetime
             return (string?)await show.ExecuteScalarAsync();
         }
     }
+
+    [Fact]
+    public async Task Timeout_ClientSendsNothing_ClosedAfterClientLoginTimeout()
+    {
+        Start("transaction", extra: new("pgbouncer_client_login_timeout", "1"));
+        using var raw = new System.Net.Sockets.TcpClient();
+        await raw.ConnectAsync(pooler!.LocalEndPoint);
+        var stream = raw.GetStream();
+
+        using var answer = new MemoryStream();
+        await stream.CopyToAsync(answer).WaitAsync(Bound);
+
+        Assert.Contains("client_login_timeout", System.Text.Encoding.UTF8.GetString(answer.ToArray()), StringComparison.Ordinal);
+        Assert.Equal(0, pooler.Clients);
+    }
+
+    [Fact]
+    public async Task Timeout_IdleInTransaction_ClientEndedServerFreed()
+    {
+        Start("transaction", poolSize: 1, extra: new("pgbouncer_idle_transaction_timeout", "1"));
+        await using var idle = Connect();
+        await idle.OpenAsync();
+        await using (var begin = new NpgsqlCommand("BEGIN", idle))
+        {
+            await begin.ExecuteNonQueryAsync();
+        }
+
+        await Eventually.HoldsAsync(() => pooler!.Clients == 0, Bound);
+
+        await using var other = Connect();
+        await other.OpenAsync();
+        await using var query = new NpgsqlCommand("SELECT 1", other);
+        Assert.Equal(1, await query.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task Timeout_QueryRunsTooLong_CancelledOnTheServerAndClientEnded()
+    {
+        Start("transaction", poolSize: 1, extra: new("pgbouncer_query_timeout", "1"));
+        await using var connection = Connect();
+        await connection.OpenAsync();
+        await using var sleep = new NpgsqlCommand("SELECT pg_sleep(60)", connection);
+
+        var e = await Assert.ThrowsAnyAsync<NpgsqlException>(() => sleep.ExecuteScalarAsync().WaitAsync(Bound));
+
+        Assert.Contains("query_timeout", e.Message + e.InnerException?.Message, StringComparison.Ordinal);
+        await Eventually.HoldsAsync(async () => await Cluster.ExecuteScalarAsync<bool>(Cluster.Primary,
+            "SELECT NOT EXISTS (SELECT FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active')"), Bound);
+    }
 }

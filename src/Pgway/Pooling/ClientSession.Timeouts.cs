@@ -1,0 +1,104 @@
+using Pgway.Protocol;
+
+namespace Pgway.Pooling;
+
+// PgBouncer's client timeouts, checked by the pooler's sweep (a tenth of a second) from its timer
+// thread: the session records when things happened, the sweep compares, and an expiry is posted
+// to the session's loop.
+internal sealed partial class ClientSession
+{
+    private long startedTicks;
+    private long lastClientTicks;
+    private long queryStartTicks;
+    private volatile bool loggedIn;
+    private volatile bool holdsServer;
+    private volatile bool inTransaction;
+    private volatile bool awaitingAnswer;
+    private int expired;
+
+    private void MarkStarted(DateTimeOffset now) => Volatile.Write(ref startedTicks, now.UtcTicks);
+
+    // Called on the loop as the client's bytes arrive and are forwarded.
+    private void MarkClientActivity()
+    {
+        var now = pooler.Time.GetUtcNow().UtcTicks;
+        Volatile.Write(ref lastClientTicks, now);
+        if (!awaitingAnswer && fromClient.Outstanding > 0)
+        {
+            Volatile.Write(ref queryStartTicks, now);
+        }
+        UpdateTimeoutState();
+    }
+
+    private void UpdateTimeoutState()
+    {
+        holdsServer = server is not null;
+        inTransaction = server is not null && fromServer.Status != TransactionStatus.Idle;
+        awaitingAnswer = fromClient.Outstanding > 0;
+    }
+
+    /// <summary>From the sweep: ends the session when one of its timeouts has passed.</summary>
+    public void CheckTimeouts(DateTimeOffset now)
+    {
+        var settings = Settings;
+        var reason = Expiry(now, settings);
+        if (reason is { } why && Interlocked.Exchange(ref expired, 1) == 0)
+        {
+            loop.Post(() => _ = ExpireAsync(why.SqlState, why.Message));
+        }
+    }
+
+    private (string SqlState, string Message)? Expiry(DateTimeOffset now, Model.PoolerSettings settings)
+    {
+        var ticks = now.UtcTicks;
+        if (!loggedIn)
+        {
+            var login = settings.ClientLoginTimeout;
+            return login > TimeSpan.Zero && ticks - Volatile.Read(ref startedTicks) > login.Ticks
+                ? (SqlState.ProtocolViolation, $"client_login_timeout ({login.TotalSeconds:0.#}s): the client did not log in in time")
+                : null;
+        }
+        var idleFor = ticks - Volatile.Read(ref lastClientTicks);
+        if (awaitingAnswer)
+        {
+            var query = settings.QueryTimeout;
+            return query > TimeSpan.Zero && ticks - Volatile.Read(ref queryStartTicks) > query.Ticks
+                ? (SqlState.QueryCanceled, $"query_timeout ({query.TotalSeconds:0.#}s): the query ran too long")
+                : null;
+        }
+        if (inTransaction)
+        {
+            var transaction = settings.IdleTransactionTimeout;
+            return transaction > TimeSpan.Zero && idleFor > transaction.Ticks
+                ? (SqlState.ProtocolViolation, $"idle_transaction_timeout ({transaction.TotalSeconds:0.#}s): the client stayed idle inside a transaction")
+                : null;
+        }
+        var idle = settings.ClientIdleTimeout;
+        return !holdsServer || mode == Model.PoolMode.Session
+            ? idle > TimeSpan.Zero && idleFor > idle.Ticks
+                ? (SqlState.ProtocolViolation, $"client_idle_timeout ({idle.TotalSeconds:0.#}s): the client was idle too long")
+                : null
+            : null;
+    }
+
+    private async Task ExpireAsync(string sqlState, string message)
+    {
+        if (ended)
+        {
+            return;
+        }
+        ended = true;
+        LogExpired(pooler.Logger, Id, message);
+        if (awaitingAnswer && held is { } running)
+        {
+            // A query past query_timeout is cancelled on the server, not left to run to its end.
+            SendCancel(running);
+        }
+        await TryRefuseAsync(sqlState, $"pgway: {message}");
+        client.CancelWaits();
+        server?.CancelWaits();
+    }
+
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information, Message = "pooler: session {Session} ended: {Reason}")]
+    private static partial void LogExpired(Microsoft.Extensions.Logging.ILogger logger, long session, string reason);
+}
