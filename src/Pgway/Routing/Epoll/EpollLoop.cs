@@ -101,6 +101,16 @@ internal sealed unsafe class EpollLoop
     /// <summary>On the loop's thread: changes what <paramref name="fd"/> is watched for.</summary>
     public bool Modify(int fd, uint events, ulong token) => Control(epoll, CtlModify, fd, events, token) == 0;
 
+    /// <summary>
+    /// On the loop's thread: takes <paramref name="fd"/> out of the epoll set for a while (a hang-up
+    /// is reported whatever the interest, so a socket that cannot be served yet must leave the set);
+    /// <see cref="Resume"/> puts it back. Its token stays valid.
+    /// </summary>
+    public void Suspend(int fd) => Control(epoll, CtlDelete, fd, 0, 0);
+
+    /// <summary>On the loop's thread: puts a suspended descriptor back, with the interest given.</summary>
+    public bool Resume(int fd, uint events, ulong token) => Control(epoll, CtlAdd, fd, events, token) == 0;
+
     /// <summary>On the loop's thread: stops watching; events already fetched for it are dropped.</summary>
     public void Unregister(int fd, ulong token)
     {

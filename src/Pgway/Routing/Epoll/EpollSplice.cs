@@ -78,11 +78,21 @@ internal sealed class EpollSplice
             Forward(side);
             acted = true;
         }
-        // A reset or hang-up on a socket with nothing left to do for it: nothing more can pass.
-        if (!finished && !acted && (events & (Error | HangUp)) != 0)
+        if (finished || acted || (events & (Error | HangUp)) == 0)
         {
-            Finish(client.Ended && server.Ended ? SpliceEnd.Closed : SpliceEnd.Failed);
+            return;
         }
+        if ((events & Error) == 0 && side.Pending is not null)
+        {
+            // Hung up (its end of stream is in, after data we have not read yet) while its bytes
+            // wait for the peer to take them: leave the set until they are written, or the hang-up
+            // would be reported without end.
+            loop.Suspend(side.Fd);
+            side.Suspended = true;
+            return;
+        }
+        // A reset, or a hang-up with nothing left to do for the socket: nothing more can pass.
+        Finish(client.Ended && server.Ended && client.Pending is null && server.Pending is null ? SpliceEnd.Closed : SpliceEnd.Failed);
     }
 
     // Reads what `from` has and writes it to its peer; what the peer cannot take yet stays pending.
@@ -161,8 +171,23 @@ internal sealed class EpollSplice
         }
         ArrayPool<byte>.Shared.Return(from.Pending!);
         from.Pending = null;
+        if (from.Suspended)
+        {
+            // Back in the set: what it still holds (and its end of stream) is reported at once.
+            from.Suspended = false;
+            from.Interest = In;
+            if (!loop.Resume(from.Fd, In, from.Token))
+            {
+                Finish(SpliceEnd.Failed);
+                return;
+            }
+        }
         Watch(from);
         Watch(to);
+        if (from.Ended && to.Ended && to.Pending is null)
+        {
+            Finish(SpliceEnd.Closed);
+        }
     }
 
     // Bytes written (maybe fewer than asked when the receiver is full), or -1 when the socket failed.
@@ -207,7 +232,8 @@ internal sealed class EpollSplice
     private void Watch(Side side)
     {
         var wanted = (side.WantsInput ? In : 0) | (side.Peer.Pending is not null ? Out : 0);
-        if (wanted != side.Interest)
+        // A suspended socket gets its interest back when it is resumed.
+        if (wanted != side.Interest && !side.Suspended)
         {
             side.Interest = wanted;
             if (!loop.Modify(side.Fd, wanted, side.Token))
@@ -253,6 +279,9 @@ internal sealed class EpollSplice
         public int PendingCount { get; set; }
 
         public bool WantsInput => !Ended && Pending is null;
+
+        /// <summary>Out of the epoll set after a hang-up, until its pending bytes are written.</summary>
+        public bool Suspended { get; set; }
 
         // Holds the descriptor open for as long as the loop uses it, whoever disposes the socket.
         public bool Open()
