@@ -72,24 +72,11 @@ internal sealed class LoopSocket : IEpollTarget, IDisposable
     {
         fixed (byte* data = buffer)
         {
-            while (true)
+            int result;
+            while ((result = Outcome(recv(Fd, data, buffer.Length, 0))) == Retry)
             {
-                var read = recv(Fd, data, buffer.Length, 0);
-                if (read >= 0)
-                {
-                    return (int)read;
-                }
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno == Interrupted)
-                {
-                    continue;
-                }
-                if (errno == TryAgain)
-                {
-                    return -1;
-                }
-                throw new SocketException((int)ToSocketError(errno));
             }
+            return result;
         }
     }
 
@@ -220,26 +207,32 @@ internal sealed class LoopSocket : IEpollTarget, IDisposable
     {
         fixed (byte* bytes = data)
         {
-            while (true)
+            int result;
+            while ((result = Outcome(send(Fd, bytes, data.Length, NoSignal))) == Retry)
             {
-                var sent = send(Fd, bytes, data.Length, NoSignal);
-                if (sent >= 0)
-                {
-                    return (int)sent;
-                }
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno == Interrupted)
-                {
-                    continue;
-                }
-                if (errno == TryAgain)
-                {
-                    return -1;
-                }
-                throw new SocketException((int)ToSocketError(errno));
             }
+            return result;
         }
     }
+
+    // What a recv or send returned: the byte count; -1 when it would block; Retry when a signal cut
+    // it short and it should be repeated; otherwise the error, thrown.
+    private static int Outcome(nint result)
+    {
+        if (result >= 0)
+        {
+            return (int)result;
+        }
+        var errno = Marshal.GetLastPInvokeError();
+        return errno switch
+        {
+            TryAgain => -1,
+            Interrupted => Retry,
+            _ => throw new SocketException((int)ToSocketError(errno)),
+        };
+    }
+
+    private const int Retry = -2;
 
     private ValueTask Wait(Waiter waiter, ref bool reported)
     {
