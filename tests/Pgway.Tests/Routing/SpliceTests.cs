@@ -103,6 +103,27 @@ public abstract class SpliceTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Run_ServerAnswersAndHangsUpWhileClientIsNotReading_EveryByteStillArrives()
+    {
+        // The client has said all it will; the server answers with more than the client's socket
+        // holds and closes at once. The splice is left with bytes the client has not taken and a
+        // hung-up server: the rest must still arrive, then the end.
+        client.Shutdown(SocketShutdown.Send);
+        Assert.Empty(await ReadToEndAsync(backend));
+        var answer = new byte[1024 * 1024];
+        new Random(3).NextBytes(answer);
+        var answering = Task.Run(async () =>
+        {
+            await backend.SendAsync(answer);
+            backend.Shutdown(SocketShutdown.Send);
+        });
+        await answering.WaitAsync(Bound);
+
+        Assert.Equal(answer, await ReadToEndAsync(client));
+        Assert.Equal(SpliceEnd.Closed, await splice.WaitAsync(Bound));
+    }
+
+    [Fact]
     public async Task Run_ServerResets_ClientSeesTheEndAndSpliceFails()
     {
         await client.SendAsync(Encoding.ASCII.GetBytes("query"));
