@@ -34,10 +34,6 @@ internal sealed class LoopSocket : IEpollTarget, IDisposable
         this.socket = socket;
     }
 
-    public EpollLoop Loop => loop;
-
-    public Socket Socket => socket;
-
     private int Fd { get; set; } = -1;
 
     /// <summary>On the loop's thread: takes over a connected socket (made non-blocking, registered edge-triggered).</summary>
