@@ -322,7 +322,8 @@ internal sealed partial class ClientSession
             {
                 await EpollConnect.ConnectAsync(socket, backend, linked.Token);
             }
-            catch (Exception e) when (e is SocketException or OperationCanceledException && timeout.IsCancellationRequested)
+            // Refused at once, or no answer in time; not pgway stopping.
+            catch (Exception e) when (e is SocketException || (e is OperationCanceledException && timeout.IsCancellationRequested))
             {
                 throw new ServerLoginException(SqlState.ConnectionFailure,
                     $"pgway: cannot connect to the server {backend}: {(e is SocketException s ? s.SocketErrorCode.ToString() : $"no answer within server_connect_timeout {Settings.ServerConnectTimeout.TotalSeconds:0.#}s")}");

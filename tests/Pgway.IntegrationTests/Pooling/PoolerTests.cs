@@ -32,7 +32,7 @@ public sealed class PoolerTests(PgTestClusterFixture fixture) : IAsyncLifetime
         }
     }
 
-    private Pooler Start(string mode, int poolSize = 2, string? secret = null, KeyValuePair<string, string>? extra = null, string waitTimeout = "10")
+    private Pooler Start(string mode, int poolSize = 2, string? secret = null, KeyValuePair<string, string>? extra = null, string waitTimeout = "10", int backendPort = PgTestCluster.Port)
     {
         var inventory = InventoryLoader.LoadText(Cluster.ToInventoryYaml([
             new("pgbouncer_poolmode", mode),
@@ -43,7 +43,7 @@ public sealed class PoolerTests(PgTestClusterFixture fixture) : IAsyncLifetime
         Assert.False(inventory.HasErrors, string.Join('\n', inventory.Errors));
         var settings = inventory.Topology!.Clusters.Single().Pooler;
         var secrets = new Dictionary<string, string> { [User] = secret ?? Cluster.Credentials.PasswordFor(User) };
-        pooler = Pooler.Start(new PoolerOptions(new IPEndPoint(Cluster.Primary.Address, 0), new IPEndPoint(Cluster.Primary.Address, PgTestCluster.Port),
+        pooler = Pooler.Start(new PoolerOptions(new IPEndPoint(Cluster.Primary.Address, 0), new IPEndPoint(Cluster.Primary.Address, backendPort),
             settings, secrets, Hba: null), TimeProvider.System, NullLogger.Instance);
         return pooler;
     }
@@ -311,5 +311,18 @@ public sealed class PoolerTests(PgTestClusterFixture fixture) : IAsyncLifetime
         Assert.Contains("query_timeout", e.Message + e.InnerException?.Message, StringComparison.Ordinal);
         await Eventually.HoldsAsync(async () => await Cluster.ExecuteScalarAsync<bool>(Cluster.Primary,
             "SELECT NOT EXISTS (SELECT FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active')"), Bound);
+    }
+
+    [Fact]
+    public async Task Login_ServerRefusesConnections_ClientToldWhy()
+    {
+        // Nothing listens on port 1 of the primary's address.
+        Start("transaction", backendPort: 1);
+        await using var connection = Connect();
+
+        var e = await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync());
+
+        Assert.Equal("08006", e.SqlState);
+        Assert.Contains("cannot connect to the server", e.MessageText, StringComparison.Ordinal);
     }
 }
