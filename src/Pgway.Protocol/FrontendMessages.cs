@@ -77,6 +77,56 @@ public static class FrontendMessages
         output.Advance(writer.Position);
     }
 
+    /// <summary>Parse of an unnamed statement, parameter types left to the server.</summary>
+    public static void Parse(IBufferWriter<byte> output, string statement, string sql)
+    {
+        var bodyLength = SpanWriter.CStringLength(statement) + SpanWriter.CStringLength(sql) + 2;
+        var writer = new SpanWriter(output.GetSpan(5 + bodyLength));
+        writer.Header((byte)FrontendMessageCode.Parse, bodyLength);
+        writer.CString(statement);
+        writer.CString(sql);
+        writer.Int16(0);
+        output.Advance(writer.Position);
+    }
+
+    /// <summary>Bind of the unnamed portal with text parameters (null for SQL NULL) and text results.</summary>
+    public static void Bind(IBufferWriter<byte> output, string statement, IReadOnlyList<string?> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var values = parameters.Select(p => p is null ? null : System.Text.Encoding.UTF8.GetBytes(p)).ToArray();
+        var bodyLength = 1 + SpanWriter.CStringLength(statement) + 2 + 2 + values.Sum(v => 4 + (v?.Length ?? 0)) + 2;
+        var writer = new SpanWriter(output.GetSpan(5 + bodyLength));
+        writer.Header((byte)FrontendMessageCode.Bind, bodyLength);
+        writer.Byte(0);
+        writer.CString(statement);
+        writer.Int16(0);
+        writer.Int16(checked((short)values.Length));
+        foreach (var value in values)
+        {
+            writer.Int32(value?.Length ?? -1);
+            writer.Bytes(value);
+        }
+        writer.Int16(0);
+        output.Advance(writer.Position);
+    }
+
+    /// <summary>Execute of the unnamed portal, every row.</summary>
+    public static void Execute(IBufferWriter<byte> output)
+    {
+        var writer = new SpanWriter(output.GetSpan(10));
+        writer.Header((byte)FrontendMessageCode.Execute, 5);
+        writer.Byte(0);
+        writer.Int32(0);
+        output.Advance(writer.Position);
+    }
+
+    public static void Sync(IBufferWriter<byte> output)
+    {
+        var writer = new SpanWriter(output.GetSpan(5));
+        writer.Header((byte)FrontendMessageCode.Sync, 0);
+        output.Advance(writer.Position);
+    }
+
     public static void Terminate(IBufferWriter<byte> output)
     {
         var writer = new SpanWriter(output.GetSpan(5));

@@ -55,6 +55,7 @@ internal static class PgBouncerSettings
         ["auth_file"] = (Kind.Text, ""),
         ["auth_hba_file"] = (Kind.Text, ""),
         ["auth_user"] = (Kind.Text, ""),
+        ["auth_dbname"] = (Kind.Text, ""),
         ["auth_query"] = (Kind.Text, "SELECT username, password FROM monitor.pgbouncer_auth($1)"),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
@@ -71,7 +72,7 @@ internal static class PgBouncerSettings
         "dns_max_ttl", "dns_nxdomain_ttl", "dns_zone_check_period", "disable_pqexec", "track_extra_parameters",
         "client_tls_sslmode", "client_tls_key_file", "client_tls_cert_file", "client_tls_ca_file", "client_tls_protocols",
         "client_tls_ciphers", "client_tls_ecdhcurve", "client_tls_dheparams", "server_tls_sslmode", "server_tls_key_file",
-        "server_tls_cert_file", "server_tls_ca_file", "server_tls_protocols", "server_tls_ciphers", "auth_dbname",
+        "server_tls_cert_file", "server_tls_ca_file", "server_tls_protocols", "server_tls_ciphers",
         "max_db_client_connections", "max_user_client_connections", "peer_id", "unix_socket_dir", "unix_socket_mode",
         "unix_socket_group", "logfile", "pidfile", "syslog", "syslog_ident", "syslog_facility", "user",
     }.ToFrozenSet(StringComparer.Ordinal);

@@ -29,15 +29,22 @@ internal sealed class PoolerSettingsReader(DiagnosticBag diagnostics)
         var variables = cluster.Variables;
         var mode = variables["pgbouncer_poolmode"] is { } poolMode ? Mode(poolMode.Value, poolMode.Location, poolMode.Name) : null;
         var useAuthQuery = false;
+        // Pigsty's flag; or, as text, PgBouncer's own auth_query (which the flag's name shadows).
+        string? authQueryText = null;
         if (variables["pgbouncer_auth_query"] is { } authQuery)
         {
             if (authQuery.Value.Type == JTokenType.Boolean)
             {
                 useAuthQuery = authQuery.Value.Value<bool>();
             }
+            else if (authQuery.Value.Type == JTokenType.String && authQuery.Value.Value<string>() is { Length: > 0 } text && text.Contains("$1", StringComparison.Ordinal))
+            {
+                useAuthQuery = true;
+                authQueryText = text;
+            }
             else
             {
-                diagnostics.Error(authQuery.Location, $"pgbouncer_auth_query must be true or false, got '{authQuery.Value}'");
+                diagnostics.Error(authQuery.Location, $"pgbouncer_auth_query must be true or false (Pigsty's flag), or a query taking the user name as $1 (PgBouncer's auth_query), got '{authQuery.Value}'");
             }
         }
         var sslMode = "disable";
@@ -78,6 +85,10 @@ internal sealed class PoolerSettingsReader(DiagnosticBag diagnostics)
                 var names = PgBouncerSettings.Read.Keys.Concat(PgBouncerSettings.NotActedOn).Select(n => Prefix + n);
                 diagnostics.Warning(variable.Location, $"{variable.Name} is not a PgBouncer setting pgway knows{Suggestions.DidYouMean(variable.Name, names)}");
             }
+        }
+        if (authQueryText is not null)
+        {
+            settings["auth_query"] = authQueryText;
         }
         if (!PgBouncerSettings.AuthTypes.Contains(settings["auth_type"]))
         {

@@ -64,28 +64,22 @@ internal sealed partial class ClientSession
         database = startup.Parameters.FirstOrDefault(p => p.Key == "database").Value is { Length: > 0 } db ? db : user;
         if (database is "pgbouncer" or "pgway")
         {
-            await RefuseAsync(SqlState.FeatureNotSupported, "pgway's admin console is not available yet");
+            await RefuseAsync(DisconnectReason.LoginRefused, SqlState.FeatureNotSupported, "pgway's admin console is not available yet");
             return false;
         }
         if (startup.Parameters.Any(p => p.Key == "replication"))
         {
-            await RefuseAsync(SqlState.FeatureNotSupported, "replication connections are not supported by pgway's pooler: connect to PostgreSQL directly");
+            await RefuseAsync(DisconnectReason.LoginRefused, SqlState.FeatureNotSupported, "replication connections are not supported by pgway's pooler: connect to PostgreSQL directly");
             return false;
         }
-        // Start-up parameters become the client's session parameters, set on whichever server it
-        // gets; those listed in ignore_startup_parameters are dropped. (options is not passed yet.)
-        var ignored = Settings.IgnoreStartupParameters;
-        foreach (var (name, value) in startup.Parameters)
+        if (!await TakeParametersAsync(startup))
         {
-            if (name is not ("user" or "database" or "options") && !ignored.Contains(name, StringComparer.OrdinalIgnoreCase))
-            {
-                parameters[name] = value;
-            }
+            return false;
         }
         var listed = Settings.Databases.FirstOrDefault(d => d.Name == database);
         if (Settings.Databases.Length > 0 && listed is null)
         {
-            await RefuseAsync(SqlState.InvalidCatalogName, $"no such database: {database}");
+            await RefuseAsync(DisconnectReason.LoginRefused, SqlState.InvalidCatalogName, $"no such database: {database}");
             return false;
         }
         var listedUser = Settings.Users.FirstOrDefault(u => u.Name == user);
@@ -94,7 +88,7 @@ internal sealed partial class ClientSession
         {
             return false;
         }
-        pool = pooler.PoolFor(database, user, listed?.PoolSize ?? Settings.DefaultPoolSize);
+        pool = pooler.PoolFor(database, user, listed, listedUser);
         pool.Credentials ??= credentials;
         if (pool.Welcome is null)
         {
@@ -120,18 +114,67 @@ internal sealed partial class ClientSession
         return true;
     }
 
+    // Start-up parameters become the client's session parameters, set on whichever server it gets:
+    // those listed in ignore_startup_parameters are dropped, the settings in options are taken
+    // apart. A client asking for a newer protocol or for protocol options (_pq_.*) is told it gets
+    // 3.0 without them, before anything else.
+    private async Task<bool> TakeParametersAsync(StartupPacket startup)
+    {
+        var ignored = Settings.IgnoreStartupParameters;
+        List<string>? protocolOptions = null;
+        foreach (var (name, value) in startup.Parameters)
+        {
+            if (name.StartsWith("_pq_.", StringComparison.Ordinal))
+            {
+                (protocolOptions ??= []).Add(name);
+            }
+            else if (name is "user" or "database" || ignored.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+            else if (name == "options")
+            {
+                if (!StartupOptions.TryParse(value, out var settings, out var error))
+                {
+                    await RefuseAsync(DisconnectReason.LoginRefused, SqlState.FeatureNotSupported, $"unsupported options start-up parameter: {error}");
+                    return false;
+                }
+                foreach (var (setting, settingValue) in settings)
+                {
+                    parameters[setting] = settingValue;
+                }
+            }
+            else
+            {
+                parameters[name] = value;
+            }
+        }
+        if (startup.MinorVersion > 0 || protocolOptions is not null)
+        {
+            var output = new ArrayBufferWriter<byte>();
+            BackendMessages.NegotiateProtocolVersion(output, 0, protocolOptions ?? []);
+            await client.SendAsync(output.WrittenMemory);
+        }
+        return true;
+    }
+
     // The credentials pgway logs in to servers with for this client; null when the client was refused.
     private async Task<ServerCredentials?> AuthenticateAsync()
     {
         var secret = pooler.Options.Secrets.GetValueOrDefault(user);
         var method = Method();
+        if (secret is null && method != HbaMethod.Reject && AuthQueryUser() is { } authUser)
+        {
+            var authDatabase = Settings.Settings["auth_dbname"] is { Length: > 0 } named ? named : database;
+            secret = await AuthQuery.LookUpAsync(pooler, loop, authUser, authDatabase, Settings.Settings["auth_query"], user);
+        }
         switch (method)
         {
             case HbaMethod.Trust:
                 return Credentials(secret, null);
             case HbaMethod.Reject or HbaMethod.Cert or HbaMethod.Peer:
                 var host = RemoteOf(rawClient)?.Address.ToString() ?? "local";
-                await RefuseAsync(SqlState.InvalidAuthorizationSpecification,
+                await RefuseAsync(DisconnectReason.LoginRefused, SqlState.InvalidAuthorizationSpecification,
                     method == HbaMethod.Reject
                         ? $"pg_hba.conf rejects connection for host \"{host}\", user \"{user}\", database \"{database}\""
                         : $"authentication method {method.ToString().ToLowerInvariant()} is not supported by pgway yet");
@@ -156,6 +199,20 @@ internal sealed partial class ClientSession
             return await Md5Async(secret);
         }
         return await ScramAsync(secret, verifier ?? ScramVerifier.FromPassword(secret));
+    }
+
+    // Who runs auth_query: auth_user, or with Pigsty's pgbouncer_auth_query the database superuser
+    // postgres (Pigsty's pg_dbsu), as Pigsty renders it; null when auth_query is not in use.
+    private ServerCredentials? AuthQueryUser()
+    {
+        var name = Settings.Settings["auth_user"] is { Length: > 0 } named ? named : Settings.UseAuthQuery ? "postgres" : null;
+        if (name is null)
+        {
+            return null;
+        }
+        return pooler.Options.Secrets.GetValueOrDefault(name) is { } secret && !ScramVerifier.TryParse(secret, out _)
+            ? new ServerCredentials(name, secret)
+            : new ServerCredentials(name);
     }
 
     private HbaMethod Method()
@@ -257,7 +314,7 @@ internal sealed partial class ClientSession
             : new ServerCredentials(user, secret);
     }
 
-    private Task WrongPasswordAsync() => RefuseAsync(SqlState.InvalidPassword, $"password authentication failed for user \"{user}\"");
+    private Task WrongPasswordAsync() => RefuseAsync(DisconnectReason.AuthenticationFailed, SqlState.InvalidPassword, $"password authentication failed for user \"{user}\"");
 
     // With trust, pgway still needs the user's secret to log in to the server (unless it trusts too).
     private ServerCredentials Credentials(string? secret, byte[]? clientKey) =>

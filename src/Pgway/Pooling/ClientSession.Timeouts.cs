@@ -41,21 +41,20 @@ internal sealed partial class ClientSession
     public void CheckTimeouts(DateTimeOffset now)
     {
         var settings = Settings;
-        var reason = Expiry(now, settings);
-        if (reason is { } why && Interlocked.Exchange(ref expired, 1) == 0)
+        if (Expiry(now, settings) is { } why && Interlocked.Exchange(ref expired, 1) == 0)
         {
-            loop.Post(() => _ = ExpireAsync(why.SqlState, why.Message));
+            loop.Post(() => _ = ExpireAsync(why.Reason, why.SqlState, why.Message));
         }
     }
 
-    private (string SqlState, string Message)? Expiry(DateTimeOffset now, Model.PoolerSettings settings)
+    private (DisconnectReason Reason, string SqlState, string Message)? Expiry(DateTimeOffset now, Model.PoolerSettings settings)
     {
         var ticks = now.UtcTicks;
         if (!loggedIn)
         {
             var login = settings.ClientLoginTimeout;
             return login > TimeSpan.Zero && ticks - Volatile.Read(ref startedTicks) > login.Ticks
-                ? (SqlState.ProtocolViolation, $"client_login_timeout ({login.TotalSeconds:0.#}s): the client did not log in in time")
+                ? (DisconnectReason.ClientLoginTimeout, SqlState.ProtocolViolation, $"client_login_timeout ({login.TotalSeconds:0.#}s): the client did not log in in time")
                 : null;
         }
         var idleFor = ticks - Volatile.Read(ref lastClientTicks);
@@ -63,25 +62,25 @@ internal sealed partial class ClientSession
         {
             var query = settings.QueryTimeout;
             return query > TimeSpan.Zero && ticks - Volatile.Read(ref queryStartTicks) > query.Ticks
-                ? (SqlState.QueryCanceled, $"query_timeout ({query.TotalSeconds:0.#}s): the query ran too long")
+                ? (DisconnectReason.QueryTimeout, SqlState.QueryCanceled, $"query_timeout ({query.TotalSeconds:0.#}s): the query ran too long")
                 : null;
         }
         if (inTransaction)
         {
             var transaction = settings.IdleTransactionTimeout;
             return transaction > TimeSpan.Zero && idleFor > transaction.Ticks
-                ? (SqlState.ProtocolViolation, $"idle_transaction_timeout ({transaction.TotalSeconds:0.#}s): the client stayed idle inside a transaction")
+                ? (DisconnectReason.IdleTransactionTimeout, SqlState.ProtocolViolation, $"idle_transaction_timeout ({transaction.TotalSeconds:0.#}s): the client stayed idle inside a transaction")
                 : null;
         }
         var idle = settings.ClientIdleTimeout;
         return !holdsServer || mode == Model.PoolMode.Session
             ? idle > TimeSpan.Zero && idleFor > idle.Ticks
-                ? (SqlState.ProtocolViolation, $"client_idle_timeout ({idle.TotalSeconds:0.#}s): the client was idle too long")
+                ? (DisconnectReason.ClientIdleTimeout, SqlState.ProtocolViolation, $"client_idle_timeout ({idle.TotalSeconds:0.#}s): the client was idle too long")
                 : null
             : null;
     }
 
-    private async Task ExpireAsync(string sqlState, string message)
+    private async Task ExpireAsync(DisconnectReason why, string sqlState, string message)
     {
         if (ended)
         {
@@ -94,7 +93,7 @@ internal sealed partial class ClientSession
             // A query past query_timeout is cancelled on the server, not left to run to its end.
             SendCancel(running);
         }
-        await TryRefuseAsync(sqlState, $"pgway: {message}");
+        await TryRefuseAsync(why, sqlState, $"pgway: {message}");
         client.CancelWaits();
         server?.CancelWaits();
     }

@@ -33,6 +33,7 @@ internal sealed partial class ClientSession
     private PoolMode mode;
     private bool sendingToServer;
     private bool ended;
+    private DisconnectReason? reason;
     private (int ProcessId, int Key)? cancelKey;
 
     public ClientSession(Pooler pooler, long id, EpollLoop loop, Socket client)
@@ -43,6 +44,9 @@ internal sealed partial class ClientSession
         rawClient = client;
         fromClient = new ClientTraffic();
         fromServer = new ServerTraffic(fromClient, parameters);
+        // Set before the session is visible to the timeout sweep, which would otherwise see a
+        // client connected since the epoch and expire its log-in at once.
+        MarkStarted(pooler.Time.GetUtcNow());
     }
 
     public long Id { get; }
@@ -55,16 +59,16 @@ internal sealed partial class ClientSession
         try
         {
             client = LoopSocket.Attach(loop, rawClient);
-            MarkStarted(pooler.Time.GetUtcNow());
             counted = pooler.TryAddClient();
             var startup = await ReadStartupAsync();
             if (startup is null)
             {
+                reason ??= DisconnectReason.CancelRequest;
                 return;
             }
             if (!counted)
             {
-                await RefuseAsync(SqlState.TooManyConnections, $"no more connections allowed (max_client_conn {Settings.MaxClientConnections})");
+                await RefuseAsync(DisconnectReason.MaxClientConnections, SqlState.TooManyConnections, $"no more connections allowed (max_client_conn {Settings.MaxClientConnections})");
                 return;
             }
             if (!await LogInAsync(startup))
@@ -81,14 +85,15 @@ internal sealed partial class ClientSession
         }
         catch (PostgresProtocolException e)
         {
-            await TryRefuseAsync(SqlState.ProtocolViolation, e.Message);
+            await TryRefuseAsync(DisconnectReason.ProtocolViolation, SqlState.ProtocolViolation, e.Message);
         }
         catch (ServerLoginException e)
         {
-            await TryRefuseAsync(e.SqlState, e.Message);
+            await TryRefuseAsync(e.Reason, e.SqlState, e.Message);
         }
         catch (Exception e)
         {
+            reason ??= DisconnectReason.InternalError;
             LogSessionFailed(pooler.Logger, Id, e);
         }
         finally
@@ -100,6 +105,7 @@ internal sealed partial class ClientSession
     /// <summary>Ends the session from another thread (pgway stopping).</summary>
     public void Stop() => loop.Post(() =>
     {
+        reason ??= DisconnectReason.Shutdown;
         ended = true;
         client?.CancelWaits();
         server?.CancelWaits();
@@ -192,6 +198,17 @@ internal sealed partial class ClientSession
                 {
                     throw new PostgresProtocolException($"the server: {error}");
                 }
+                if (mode == PoolMode.Statement && fromServer.Status != TransactionStatus.Idle)
+                {
+                    // What the client began cannot be kept on one server: it is told, and the server,
+                    // inside the transaction, is closed rather than reused.
+                    ended = true;
+                    await TryRefuseAsync(DisconnectReason.TransactionInStatementMode, SqlState.FeatureNotSupported,
+                        "pgway: transaction blocks not allowed in statement pooling mode");
+                    DropServer();
+                    client.CancelWaits();
+                    return;
+                }
                 await client.SendAsync(buffer.AsMemory(0, read));
                 ReleaseIfIdle();
                 UpdateTimeoutState();
@@ -208,7 +225,7 @@ internal sealed partial class ClientSession
                 // The server died under the client: the client learns it and the session ends.
                 LogServerLost(pooler.Logger, Id, e.Message);
                 ended = true;
-                await TryRefuseAsync(SqlState.ConnectionFailure, "pgway: the server connection was lost (server closed the connection unexpectedly)");
+                await TryRefuseAsync(DisconnectReason.ServerLost, SqlState.ConnectionFailure, "pgway: the server connection was lost (server closed the connection unexpectedly)");
                 DropServer();
                 client.CancelWaits();
             }
@@ -224,19 +241,20 @@ internal sealed partial class ClientSession
         PooledServer? borrowed;
         try
         {
-            borrowed = await pool!.AcquireAsync(loop, pooler.Time.GetUtcNow(), Settings.ServerLifetime, Settings.QueryWaitTimeout, pooler.Stopping);
+            borrowed = await pool!.AcquireAsync(loop, Settings.QueryWaitTimeout, pooler.Stopping);
         }
         catch (TimeoutException)
         {
             await loop.SwitchTo();
-            throw new ServerLoginException(SqlState.QueryCanceled, $"pgway: no server connection within query_wait_timeout {Settings.QueryWaitTimeout.TotalSeconds:0.#}s (pool {pool!.Database}/{pool.User} of size {pool.Size})");
+            throw new ServerLoginException(SqlState.QueryCanceled,
+                $"pgway: no server connection within query_wait_timeout {Settings.QueryWaitTimeout.TotalSeconds:0.#}s ({pool!.Describe()})", DisconnectReason.QueryWaitTimeout);
         }
         await loop.SwitchTo();
         if (borrowed is null)
         {
             try
             {
-                borrowed = await ConnectServerAsync();
+                borrowed = await ServerConnector.ConnectAsync(pooler, pool, loop);
             }
             catch
             {
@@ -254,23 +272,44 @@ internal sealed partial class ClientSession
         serverPump = PumpServerAsync(server);
     }
 
-    // The client's parameters that differ on this server are set first, in one round trip; the
-    // client sees nothing of it (it has those values already).
+    // The server is brought to the client's session parameters first, in one round trip the client
+    // does not see: each of the client's that differs is SET; one a previous client set and this
+    // client did not goes back to the server's log-in value, or is RESET when the server reported
+    // none (a setting from options).
     private async Task ApplyParametersAsync(LoopSocket attached, PooledServer borrowed)
     {
-        List<KeyValuePair<string, string>>? differing = null;
+        List<string>? statements = null;
+        List<KeyValuePair<string, string?>>? changes = null;
         foreach (var (name, value) in parameters)
         {
             if (!borrowed.Parameters.TryGetValue(name, out var current) || current != value)
             {
-                (differing ??= []).Add(new(name, value));
+                (statements ??= []).Add($"SET {QuoteIdentifier(name)} TO {QuoteLiteral(value)}");
+                (changes ??= []).Add(new(name, value));
             }
         }
-        if (differing is null)
+        foreach (var (name, current) in borrowed.Parameters)
+        {
+            if (parameters.ContainsKey(name))
+            {
+                continue;
+            }
+            if (!borrowed.Login.Parameters.TryGetValue(name, out var original))
+            {
+                (statements ??= []).Add($"RESET {QuoteIdentifier(name)}");
+                (changes ??= []).Add(new(name, null));
+            }
+            else if (original != current)
+            {
+                (statements ??= []).Add($"SET {QuoteIdentifier(name)} TO {QuoteLiteral(original)}");
+                (changes ??= []).Add(new(name, original));
+            }
+        }
+        if (statements is null)
         {
             return;
         }
-        var sql = string.Join("; ", differing.Select(p => $"SET {QuoteIdentifier(p.Key)} TO {QuoteLiteral(p.Value)}"));
+        var sql = string.Join("; ", statements);
         var output = new ArrayBufferWriter<byte>();
         FrontendMessages.Query(output, sql);
         await attached.SendAsync(output.WrittenMemory);
@@ -297,9 +336,16 @@ internal sealed partial class ClientSession
         if (!failed)
         {
             // Parameters the server does not report (custom ones) are remembered as set.
-            foreach (var (name, value) in differing)
+            foreach (var (name, value) in changes!)
             {
-                borrowed.Parameters[name] = value;
+                if (value is null)
+                {
+                    borrowed.Parameters.Remove(name);
+                }
+                else
+                {
+                    borrowed.Parameters[name] = value;
+                }
             }
         }
     }
@@ -309,44 +355,6 @@ internal sealed partial class ClientSession
     // E'' reads the same whatever standard_conforming_strings says.
     private static string QuoteLiteral(string value) =>
         $"E'{value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal)}'";
-
-    private async Task<PooledServer> ConnectServerAsync()
-    {
-        var backend = pooler.Options.Backend;
-        var socket = new Socket(backend.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            using var timeout = new CancellationTokenSource(Settings.ServerConnectTimeout, pooler.Time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, pooler.Stopping);
-            try
-            {
-                await EpollConnect.ConnectAsync(socket, backend, linked.Token);
-            }
-            // Refused at once, or no answer in time; not pgway stopping.
-            catch (Exception e) when (e is SocketException || (e is OperationCanceledException && timeout.IsCancellationRequested))
-            {
-                throw new ServerLoginException(SqlState.ConnectionFailure,
-                    $"pgway: cannot connect to the server {backend}: {(e is SocketException s ? s.SocketErrorCode.ToString() : $"no answer within server_connect_timeout {Settings.ServerConnectTimeout.TotalSeconds:0.#}s")}");
-            }
-            await loop.SwitchTo();
-            var attached = LoopSocket.Attach(loop, socket);
-            try
-            {
-                var login = await ServerLogin.LoginAsync(new LoopStream(attached), pool!.Credentials!, [new("database", pool.Database)], pooler.Stopping);
-                return new PooledServer(socket, login, pooler.Time.GetUtcNow()) { Attached = attached };
-            }
-            catch
-            {
-                attached.Dispose();
-                throw;
-            }
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
 
     // Transaction mode: the server goes back once every request is answered and the last answer said idle.
     private void ReleaseIfIdle()
@@ -407,6 +415,15 @@ internal sealed partial class ClientSession
         {
             pooler.RemoveClient();
         }
+        var why = reason ?? DisconnectReason.ClientClose;
+        pooler.CountDisconnect(why);
+        if (why != DisconnectReason.CancelRequest && pooler.Logger.IsEnabled(LogLevel.Information))
+        {
+            var remote = RemoteOf(rawClient)?.ToString() ?? "?";
+            var label = DisconnectReasons.Label(why);
+            var seconds = (pooler.Time.GetUtcNow().UtcTicks - Volatile.Read(ref startedTicks)) / (double)TimeSpan.TicksPerSecond;
+            LogDisconnected(pooler.Logger, Id, user, database, remote, label, seconds);
+        }
         client?.Dispose();
     }
 
@@ -436,7 +453,13 @@ internal sealed partial class ClientSession
                 }
                 if (type == (byte)BackendMessageCode.ReadyForQuery)
                 {
-                    return body.Length == 1 && body.Span[0] == (byte)TransactionStatus.Idle;
+                    if (body.Length != 1 || body.Span[0] != (byte)TransactionStatus.Idle)
+                    {
+                        return false;
+                    }
+                    // server_reset_query (DISCARD ALL, RESET ALL) puts every setting back to its log-in value.
+                    held!.ForgetParameters();
+                    return true;
                 }
             }
         }
@@ -446,19 +469,20 @@ internal sealed partial class ClientSession
         }
     }
 
-    private async Task RefuseAsync(string sqlState, string message)
+    private async Task RefuseAsync(DisconnectReason why, string sqlState, string message)
     {
+        reason ??= why;
         var output = new ArrayBufferWriter<byte>();
         ErrorResponseWriter.Write(output, ErrorSeverity.Fatal, sqlState, message);
         await client.SendAsync(output.WrittenMemory);
         LogRefused(pooler.Logger, Id, sqlState, message);
     }
 
-    private async Task TryRefuseAsync(string sqlState, string message)
+    private async Task TryRefuseAsync(DisconnectReason why, string sqlState, string message)
     {
         try
         {
-            await RefuseAsync(sqlState, message);
+            await RefuseAsync(why, sqlState, message);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
         {
@@ -502,6 +526,9 @@ internal sealed partial class ClientSession
 
     [LoggerMessage(Level = LogLevel.Error, Message = "pooler: session {Session} failed")]
     private static partial void LogSessionFailed(ILogger logger, long session, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "pooler: client {Session} {User}@{Database} from {Remote} disconnected: {Reason} after {Seconds:0.###}s")]
+    private static partial void LogDisconnected(ILogger logger, long session, string user, string database, string remote, string reason, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: session {Session} lost its server: {Error}")]
     private static partial void LogServerLost(ILogger logger, long session, string error);

@@ -35,6 +35,10 @@ internal sealed class ClientTraffic : IMessageObserver
             case FrontendMessageCode.Terminate:
                 Terminated = true;
                 break;
+            case FrontendMessageCode.CopyData or FrontendMessageCode.CopyDone or FrontendMessageCode.CopyFail:
+                // Part of the COPY its Query (or Execute) began, answered by that request's
+                // ReadyForQuery: no batch of its own.
+                break;
             default:
                 BatchOpen = true;
                 break;

@@ -16,8 +16,21 @@ internal sealed class PooledServer(Socket socket, ServerLoginResult login, DateT
 
     public DateTimeOffset Created { get; } = created;
 
+    /// <summary>When it last went back to its pool, for <c>server_idle_timeout</c>.</summary>
+    public DateTimeOffset IdleSince { get; set; } = created;
+
     /// <summary>The server's session parameters now: what it reported, and what pgway set on it for clients.</summary>
     public Dictionary<string, string> Parameters { get; } = new(login.Parameters, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>After a reset query: the parameters are the log-in's again.</summary>
+    public void ForgetParameters()
+    {
+        Parameters.Clear();
+        foreach (var (name, value) in Login.Parameters)
+        {
+            Parameters[name] = value;
+        }
+    }
 
     /// <summary>The loop socket while attached to a loop; null while moving between loops.</summary>
     public LoopSocket? Attached { get; set; }

@@ -19,7 +19,11 @@ public sealed partial class Pooler : IAsyncDisposable
     private readonly ConcurrentDictionary<(string Database, string User), ServerPool> pools = new();
     private readonly ConcurrentDictionary<long, ClientSession> sessions = new();
     private readonly ConcurrentDictionary<(int ProcessId, int Key), ClientSession> cancelKeys = new();
+    private readonly ConcurrentDictionary<string, ConnectionBudget> databaseBudgets = new();
+    private readonly ConcurrentDictionary<string, ConnectionBudget> userBudgets = new();
     private readonly ITimer expiring;
+    private readonly long[] disconnects = new long[Enum.GetValues<DisconnectReason>().Length];
+    private int sweeps;
     private Task accepting = Task.CompletedTask;
     private long nextSessionId;
     private int clients;
@@ -30,20 +34,9 @@ public sealed partial class Pooler : IAsyncDisposable
         this.listener = listener;
         Time = time;
         Logger = logger;
-        // query_wait_timeout and the client timeouts are enforced by this sweep, to a tenth of a
-        // second, rather than by a timer per client.
-        expiring = time.CreateTimer(_ =>
-        {
-            var now = Time.GetUtcNow();
-            foreach (var pool in pools.Values)
-            {
-                pool.ExpireWaiters(now);
-            }
-            foreach (var session in sessions.Values)
-            {
-                session.CheckTimeouts(now);
-            }
-        }, null, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100));
+        // query_wait_timeout, the reserve pool and the client timeouts are enforced by this sweep, to
+        // a tenth of a second, rather than by a timer per client; the servers are looked after every second.
+        expiring = time.CreateTimer(_ => Sweep(), null, SweepInterval, SweepInterval);
     }
 
     public PoolerOptions Options { get; }
@@ -86,8 +79,90 @@ public sealed partial class Pooler : IAsyncDisposable
         return pooler;
     }
 
-    internal ServerPool PoolFor(string database, string user, int size) =>
-        pools.GetOrAdd((database, user), key => new ServerPool(key.Database, key.User, size));
+    private static TimeSpan SweepInterval => TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The pool of (database, user), made on first use with the database's and user's own settings over the pooler's.</summary>
+    internal ServerPool PoolFor(string database, string user, Model.PoolDatabase? listedDatabase, Model.PoolUser? listedUser) =>
+        pools.GetOrAdd((database, user), key =>
+        {
+            var settings = Options.Settings;
+            var limits = new PoolLimits(
+                Size: listedDatabase?.PoolSize ?? settings.DefaultPoolSize,
+                MinSize: listedDatabase?.PoolSizeMin ?? settings.MinPoolSize,
+                ReserveSize: listedDatabase?.PoolReserve ?? settings.ReservePoolSize,
+                ReserveTimeout: settings.ReservePoolTimeout,
+                Lifetime: settings.ServerLifetime,
+                IdleTimeout: settings.ServerIdleTimeout,
+                LoginRetry: settings.ServerLoginRetry);
+            var databaseBudget = databaseBudgets.GetOrAdd(key.Database,
+                _ => new ConnectionBudget("max_db_connections", listedDatabase?.ConnectionLimit ?? settings.MaxDbConnections));
+            var userBudget = userBudgets.GetOrAdd(key.User,
+                _ => new ConnectionBudget("max_user_connections", listedUser?.ConnectionLimit ?? settings.MaxUserConnections));
+            return new ServerPool(key.Database, key.User, limits, databaseBudget, userBudget, Time);
+        });
+
+    private void Sweep()
+    {
+        var now = Time.GetUtcNow();
+        var maintain = ++sweeps % 10 == 0;
+        foreach (var pool in pools.Values)
+        {
+            pool.ExpireWaiters(now);
+            if (pool.ServeWaiters(now) is { } blocked)
+            {
+                EvictIdleUnder(blocked, pool);
+            }
+            if (maintain)
+            {
+                Maintain(pool, now);
+            }
+        }
+        foreach (var session in sessions.Values)
+        {
+            session.CheckTimeouts(now);
+        }
+    }
+
+    // A pool waits for a budget other pools hold: one of their idle servers is closed (as PgBouncer evicts).
+    private void EvictIdleUnder(ConnectionBudget budget, ServerPool waiting)
+    {
+        foreach (var other in pools.Values)
+        {
+            if (other != waiting && (other.DatabaseBudget == budget || other.UserBudget == budget)
+                && other.LoopsWithIdle() is [var loop, ..])
+            {
+                loop.Post(() => other.CloseOneIdle(loop));
+                return;
+            }
+        }
+    }
+
+    // Idle servers too old, idle too long or dead are closed on their loops; min_pool_size is made up.
+    private void Maintain(ServerPool pool, DateTimeOffset now)
+    {
+        foreach (var loop in pool.LoopsWithIdle())
+        {
+            loop.Post(() => pool.CloseExpiredIdle(loop, now));
+        }
+        for (var missing = pool.TakeSlotsForMinimum(now); missing > 0; missing--)
+        {
+            var loop = EpollLoops.Next();
+            _ = loop.RunAsync(async () =>
+            {
+                try
+                {
+                    var server = await ServerConnector.ConnectAsync(this, pool, loop);
+                    pool.Release(server, loop);
+                }
+                catch (Exception e) when (e is ServerLoginException or System.Net.Sockets.SocketException or OperationCanceledException or ObjectDisposedException or EndOfStreamException or Protocol.PostgresProtocolException)
+                {
+                    pool.Discard(null);
+                    LogMinimumFailed(Logger, pool.Database, pool.User, e.Message);
+                }
+                return 0;
+            });
+        }
+    }
 
     /// <summary>Counts a new client; false when <c>max_client_conn</c> is reached.</summary>
     internal bool TryAddClient()
@@ -101,6 +176,13 @@ public sealed partial class Pooler : IAsyncDisposable
     }
 
     internal void RemoveClient() => Interlocked.Decrement(ref clients);
+
+    internal void CountDisconnect(DisconnectReason reason) => Interlocked.Increment(ref disconnects[(int)reason]);
+
+    /// <summary>Clients disconnected so far, by reason (reasons never seen are left out).</summary>
+    public IReadOnlyDictionary<DisconnectReason, long> Disconnects() =>
+        Enum.GetValues<DisconnectReason>().Where(r => Volatile.Read(ref disconnects[(int)r]) > 0)
+            .ToDictionary(r => r, r => Volatile.Read(ref disconnects[(int)r]));
 
     /// <summary>A cancel key of pgway's own for a client: random, never a server's.</summary>
     internal (int ProcessId, int Key) NewCancelKey(ClientSession session)
@@ -187,6 +269,9 @@ public sealed partial class Pooler : IAsyncDisposable
         }
         stopping.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: opening a server for min_pool_size of {Database}/{User} failed: {Error}")]
+    private static partial void LogMinimumFailed(ILogger logger, string database, string user, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: accept failed: {Error}")]
     private static partial void LogAcceptFailed(ILogger logger, SocketError error);

@@ -1,28 +1,38 @@
 using System.Threading.Tasks.Sources;
+using Pgway.Protocol;
 using Pgway.Routing.Epoll;
 
 namespace Pgway.Pooling;
 
 /// <summary>
-/// The server connections of one (database, user), shared by every loop: at most <see cref="Size"/>
-/// of them. Idle servers wait on the loop of their last client, and a client takes one of its own
-/// loop's first (no system call); failing that, one idle on another loop is handed over. A client
-/// that finds none and no room waits, first come first served.
+/// The server connections of one (database, user), shared by every loop. Idle servers wait on the
+/// loop of their last client, and a client takes one of its own loop's first (no system call);
+/// failing that, one idle on another loop is handed over. A client that finds none and no room
+/// waits, first come first served; after <c>reserve_pool_timeout</c> it may open one of the
+/// reserve. Every server also counts against its database's and its user's budget
+/// (<c>max_db_connections</c>, <c>max_user_connections</c>), shared with other pools.
 /// </summary>
 /// <remarks>Every method that touches a server is called on the loop that server is attached to.</remarks>
-internal sealed class ServerPool(string database, string user, int size)
+internal sealed class ServerPool(string database, string user, PoolLimits limits, ConnectionBudget databaseBudget, ConnectionBudget userBudget, TimeProvider time)
 {
     private readonly Lock gate = new();
-    private readonly Dictionary<EpollLoop, Stack<PooledServer>> idle = [];
+    // Per loop, oldest first: the most recently used is taken first, the oldest ages out.
+    private readonly Dictionary<EpollLoop, List<PooledServer>> idle = [];
     private readonly LinkedList<Waiter> waiters = new();
     private int total;
     private int idleCount;
+    private DateTimeOffset loginFailedAt;
+    private string? loginError;
 
     public string Database { get; } = database;
 
     public string User { get; } = user;
 
-    public int Size { get; } = size;
+    public PoolLimits Limits { get; } = limits;
+
+    public ConnectionBudget DatabaseBudget { get; } = databaseBudget;
+
+    public ConnectionBudget UserBudget { get; } = userBudget;
 
     /// <summary>How pgway logs in to this pool's servers; set by the first client that authenticates.</summary>
     public ServerCredentials? Credentials { get; set; }
@@ -55,37 +65,74 @@ internal sealed class ServerPool(string database, string user, int size)
         }
     }
 
+    public int Waiting
+    {
+        get
+        {
+            lock (gate)
+            {
+                return waiters.Count;
+            }
+        }
+    }
+
+    /// <summary>The limits a waiting client may be held by, for its error message.</summary>
+    public string Describe()
+    {
+        var text = $"pool {Database}/{User} of pool_size {Limits.Size}";
+        if (Limits.ReserveSize > 0)
+        {
+            text += $" and reserve_pool_size {Limits.ReserveSize}";
+        }
+        foreach (var budget in (ReadOnlySpan<ConnectionBudget>)[DatabaseBudget, UserBudget])
+        {
+            if (budget.Exhausted)
+            {
+                text += $", {budget.Description} reached";
+            }
+        }
+        return text;
+    }
+
     /// <summary>
     /// On <paramref name="loop"/>: an idle server (attached to this loop, or detached for it to
     /// attach), or null with a slot reserved for the caller to connect a new one; waits while the pool
     /// is full. The caller gives the slot back in every case (<see cref="Release"/> or <see cref="Discard"/>).
     /// </summary>
-    public async Task<PooledServer?> AcquireAsync(EpollLoop loop, DateTimeOffset now, TimeSpan lifetime, TimeSpan wait, CancellationToken cancellationToken)
+    /// <exception cref="ServerLoginException">Logging in to the server has been failing (<c>server_login_retry</c>) and the pool has no server to wait for.</exception>
+    public async Task<PooledServer?> AcquireAsync(EpollLoop loop, TimeSpan wait, CancellationToken cancellationToken)
     {
+        var now = time.GetUtcNow();
         Waiter waiter;
-        EpollLoop? donor = null;
+        EpollLoop? donor;
         lock (gate)
         {
             if (idle.TryGetValue(loop, out var mine))
             {
-                while (mine.TryPop(out var server))
+                while (mine.Count > 0)
                 {
+                    var server = mine[^1];
+                    mine.RemoveAt(mine.Count - 1);
                     idleCount--;
-                    if (server.IsUsable(now, lifetime))
+                    if (server.IsUsable(now, Limits.Lifetime))
                     {
                         return server;
                     }
                     server.Close();
-                    total--;
+                    ReturnSlot();
                 }
             }
-            if (total < Size)
+            var failing = LoginFailure(now);
+            if (failing is not null && total == 0)
             {
-                total++;
+                throw LoginFailingError(failing);
+            }
+            if (failing is null && waiters.Count == 0 && TryTakeSlot(reserve: false))
+            {
                 return null;
             }
-            waiter = new Waiter(loop, wait > TimeSpan.Zero ? now + wait : DateTimeOffset.MaxValue);
-            waiter.Node = waiters.AddLast(waiter);
+            waiter = new Waiter(loop, now, wait > TimeSpan.Zero ? now + wait : DateTimeOffset.MaxValue);
+            waiters.AddLast(waiter);
             // Idle on another loop while this one waits: that loop hands one over.
             donor = idle.FirstOrDefault(l => l.Value.Count > 0).Key;
         }
@@ -118,9 +165,58 @@ internal sealed class ServerPool(string database, string user, int size)
         expired?.ForEach(w => w.Fail(new TimeoutException()));
     }
 
-    /// <summary>On <paramref name="loop"/>: a server back from its client, clean. A waiter on the same loop takes it as it is; one on another loop gets it detached; else it waits here, attached.</summary>
+    /// <summary>
+    /// Gives waiting clients the slots that have opened: a budget shared with another pool freed, the
+    /// reserve now open to those that waited <c>reserve_pool_timeout</c>, or <c>server_login_retry</c>
+    /// over. Returns the shared budget that still holds a waiter back, if any, so the pooler can close
+    /// an idle server of another pool under it.
+    /// </summary>
+    public ConnectionBudget? ServeWaiters(DateTimeOffset now)
+    {
+        List<Waiter>? granted = null;
+        ConnectionBudget? blocked = null;
+        lock (gate)
+        {
+            if (LoginFailure(now) is null)
+            {
+                while (waiters.First is { } first)
+                {
+                    var reserve = Limits.ReserveSize > 0 && now - first.Value.Since >= Limits.ReserveTimeout;
+                    if (!TryTakeSlot(reserve))
+                    {
+                        blocked = total < Limits.Size + (reserve ? Limits.ReserveSize : 0)
+                            ? DatabaseBudget.Exhausted ? DatabaseBudget : UserBudget.Exhausted ? UserBudget : null
+                            : null;
+                        break;
+                    }
+                    waiters.RemoveFirst();
+                    (granted ??= []).Add(first.Value);
+                }
+            }
+        }
+        foreach (var waiter in granted ?? [])
+        {
+            if (!waiter.Grant(null))
+            {
+                Discard(null);
+            }
+        }
+        return blocked;
+    }
+
+    /// <summary>
+    /// On <paramref name="loop"/>: a server back from its client, clean. A waiter on the same loop
+    /// takes it as it is; one on another loop gets it detached; else it waits here, attached. A
+    /// server past <c>server_lifetime</c> is closed instead.
+    /// </summary>
     public void Release(PooledServer server, EpollLoop loop)
     {
+        var now = time.GetUtcNow();
+        if (Limits.Lifetime > TimeSpan.Zero && now - server.Created >= Limits.Lifetime)
+        {
+            Discard(server);
+            return;
+        }
         Waiter? taker = null;
         lock (gate)
         {
@@ -141,11 +237,12 @@ internal sealed class ServerPool(string database, string user, int size)
             }
             if (taker is null)
             {
-                if (!idle.TryGetValue(loop, out var stack))
+                if (!idle.TryGetValue(loop, out var list))
                 {
-                    idle[loop] = stack = new Stack<PooledServer>();
+                    idle[loop] = list = [];
                 }
-                stack.Push(server);
+                server.IdleSince = now;
+                list.Add(server);
                 idleCount++;
                 return;
             }
@@ -158,7 +255,7 @@ internal sealed class ServerPool(string database, string user, int size)
         }
     }
 
-    /// <summary>A server that cannot be reused (or a reserved slot not used): closed, and its slot offered to a waiter.</summary>
+    /// <summary>A server that cannot be reused (or a reserved slot not used): closed, and its slot offered to a waiter unless log-ins are failing.</summary>
     public void Discard(PooledServer? server)
     {
         server?.Close();
@@ -167,9 +264,9 @@ internal sealed class ServerPool(string database, string user, int size)
             Waiter? taker;
             lock (gate)
             {
-                if (waiters.First is not { } first)
+                if (waiters.First is not { } first || LoginFailure(time.GetUtcNow()) is not null)
                 {
-                    total--;
+                    ReturnSlot();
                     return;
                 }
                 waiters.RemoveFirst();
@@ -183,19 +280,105 @@ internal sealed class ServerPool(string database, string user, int size)
         }
     }
 
+    /// <summary>A server connection or log-in failed: no new one for <c>server_login_retry</c>; with no server left to wait for, the waiting clients are told now.</summary>
+    public void NoteLoginFailure(string error)
+    {
+        List<Waiter>? told = null;
+        lock (gate)
+        {
+            loginFailedAt = time.GetUtcNow();
+            loginError = error;
+            if (total == 0 && Limits.LoginRetry > TimeSpan.Zero)
+            {
+                told = [.. waiters];
+                waiters.Clear();
+            }
+        }
+        told?.ForEach(w => w.Fail(LoginFailingError(error)));
+    }
+
+    public void NoteLoginSuccess()
+    {
+        lock (gate)
+        {
+            loginError = null;
+        }
+    }
+
+    /// <summary>
+    /// On <paramref name="loop"/>: closes its idle servers that are past <c>server_lifetime</c>, idle
+    /// longer than <c>server_idle_timeout</c> (keeping <c>min_pool_size</c>), or closed by the server.
+    /// </summary>
+    public void CloseExpiredIdle(EpollLoop loop, DateTimeOffset now)
+    {
+        lock (gate)
+        {
+            if (!idle.TryGetValue(loop, out var list))
+            {
+                return;
+            }
+            for (var i = 0; i < list.Count;)
+            {
+                var server = list[i];
+                var idleTooLong = Limits.IdleTimeout > TimeSpan.Zero && now - server.IdleSince >= Limits.IdleTimeout && total > Limits.MinSize;
+                if (idleTooLong || !server.IsUsable(now, Limits.Lifetime))
+                {
+                    list.RemoveAt(i);
+                    idleCount--;
+                    server.Close();
+                    ReturnSlot();
+                    continue;
+                }
+                i++;
+            }
+        }
+    }
+
+    /// <summary>On <paramref name="loop"/>: closes one of its idle servers, to free a budget another pool waits for.</summary>
+    public void CloseOneIdle(EpollLoop loop)
+    {
+        lock (gate)
+        {
+            if (idle.TryGetValue(loop, out var list) && list.Count > 0)
+            {
+                // The oldest: the one least likely to be wanted soon.
+                var server = list[0];
+                list.RemoveAt(0);
+                idleCount--;
+                server.Close();
+                ReturnSlot();
+            }
+        }
+    }
+
+    /// <summary>Slots for the servers missing to <c>min_pool_size</c>: the caller connects that many (once a client has logged in, and while log-ins work).</summary>
+    public int TakeSlotsForMinimum(DateTimeOffset now)
+    {
+        lock (gate)
+        {
+            var taken = 0;
+            while (Credentials is not null && LoginFailure(now) is null && total < Limits.MinSize && TryTakeSlot(reserve: false))
+            {
+                taken++;
+            }
+            return taken;
+        }
+    }
+
     /// <summary>Closes the idle servers attached to <paramref name="loop"/> (at stop, on that loop).</summary>
     public void CloseIdle(EpollLoop loop)
     {
         lock (gate)
         {
-            if (idle.TryGetValue(loop, out var stack))
+            if (idle.TryGetValue(loop, out var list))
             {
-                while (stack.TryPop(out var server))
+                foreach (var server in list)
                 {
                     server.Close();
-                    idleCount--;
-                    total--;
+                    ReturnSlot();
                 }
+                idleCount -= list.Count;
+                list.Clear();
             }
         }
     }
@@ -209,6 +392,35 @@ internal sealed class ServerPool(string database, string user, int size)
         }
     }
 
+    private static ServerLoginException LoginFailingError(string error) =>
+        new(SqlState.ConnectionFailure, $"pgway: server login has been failing, try again later (server_login_retry): {error}");
+
+    private string? LoginFailure(DateTimeOffset now) =>
+        loginError is not null && now - loginFailedAt < Limits.LoginRetry ? loginError : null;
+
+    // Under the gate: room in the pool (with the reserve, for a client that waited long enough) and in both budgets.
+    private bool TryTakeSlot(bool reserve)
+    {
+        if (total >= Limits.Size + (reserve ? Limits.ReserveSize : 0) || !DatabaseBudget.TryTake())
+        {
+            return false;
+        }
+        if (!UserBudget.TryTake())
+        {
+            DatabaseBudget.Return();
+            return false;
+        }
+        total++;
+        return true;
+    }
+
+    private void ReturnSlot()
+    {
+        total--;
+        DatabaseBudget.Return();
+        UserBudget.Return();
+    }
+
     // On the donor loop: one of its idle servers, detached, to the first waiter.
     private void HandOver(EpollLoop donor)
     {
@@ -216,10 +428,12 @@ internal sealed class ServerPool(string database, string user, int size)
         PooledServer server;
         lock (gate)
         {
-            if (waiters.First is not { } first || !idle.TryGetValue(donor, out var stack) || !stack.TryPop(out server!))
+            if (waiters.First is not { } first || !idle.TryGetValue(donor, out var list) || list.Count == 0)
             {
                 return;
             }
+            server = list[^1];
+            list.RemoveAt(list.Count - 1);
             idleCount--;
             waiters.RemoveFirst();
             taker = first.Value;
@@ -237,16 +451,16 @@ internal sealed class ServerPool(string database, string user, int size)
     /// that loop, posted to it otherwise; no thread-pool hop, no timer of its own (the pooler expires
     /// waiters by their deadline).
     /// </summary>
-    private sealed class Waiter(EpollLoop loop, DateTimeOffset deadline) : IValueTaskSource<PooledServer?>
+    private sealed class Waiter(EpollLoop loop, DateTimeOffset since, DateTimeOffset deadline) : IValueTaskSource<PooledServer?>
     {
         private ManualResetValueTaskSourceCore<PooledServer?> core;
         private int settled;
 
         public EpollLoop Loop { get; } = loop;
 
-        public DateTimeOffset Deadline { get; } = deadline;
+        public DateTimeOffset Since { get; } = since;
 
-        public LinkedListNode<Waiter>? Node { get; set; }
+        public DateTimeOffset Deadline { get; } = deadline;
 
         public ValueTask<PooledServer?> Task => new(this, core.Version);
 

@@ -1,0 +1,101 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Text;
+using Pgway.Protocol;
+using Pgway.Routing.Epoll;
+
+namespace Pgway.Pooling.Authentication;
+
+/// <summary>
+/// PgBouncer's <c>auth_query</c>: the secret of a user pgway does not know is asked of the server,
+/// logged in as <c>auth_user</c>, with the user's name as <c>$1</c> (Pigsty's
+/// <c>SELECT username, password FROM monitor.pgbouncer_auth($1)</c>, a SECURITY DEFINER function
+/// over pg_shadow). Each look-up is one short connection; the answer is not cached, so a changed
+/// password takes effect at the next log-in.
+/// </summary>
+internal static class AuthQuery
+{
+    /// <summary>On <paramref name="loop"/>: the user's secret (password, MD5 hash or SCRAM verifier); null when the query finds no such user or no password.</summary>
+    /// <exception cref="ServerLoginException">The auth user could not log in, or the query failed.</exception>
+    public static async Task<string?> LookUpAsync(Pooler pooler, EpollLoop loop, ServerCredentials authUser, string database, string query, string user)
+    {
+        var server = await ServerConnector.ConnectAsync(pooler, loop, authUser, database);
+        try
+        {
+            var output = new ArrayBufferWriter<byte>();
+            FrontendMessages.Parse(output, "", query);
+            FrontendMessages.Bind(output, "", [user]);
+            FrontendMessages.Execute(output);
+            FrontendMessages.Sync(output);
+            await server.Attached!.SendAsync(output.WrittenMemory);
+            using var reader = new MessageStreamReader(new LoopStream(server.Attached));
+            string? secret = null;
+            string? error = null;
+            while (true)
+            {
+                var (type, body) = await reader.ReadAsync(MessageHeader.SmallMessageLimit, pooler.Stopping);
+                switch ((BackendMessageCode)type)
+                {
+                    case BackendMessageCode.DataRow when secret is null:
+                        secret = SecondColumn(body.Span);
+                        break;
+                    case BackendMessageCode.ErrorResponse:
+                        ErrorResponseReader.TryRead(body.Span, out var fields);
+                        error = fields.GetValueOrDefault('M', "unknown error");
+                        break;
+                    case BackendMessageCode.ReadyForQuery:
+                        await loop.SwitchTo();
+                        return error is null
+                            ? secret is { Length: > 0 } ? secret : null
+                            : throw new ServerLoginException(SqlState.InvalidAuthorizationSpecification, $"pgway: auth_query as \"{authUser.User}\" failed: {error}");
+                }
+            }
+        }
+        catch (Exception e) when (e is SocketException or EndOfStreamException or PostgresProtocolException)
+        {
+            throw new ServerLoginException(SqlState.ConnectionFailure, $"pgway: auth_query as \"{authUser.User}\" failed: {e.Message}");
+        }
+        finally
+        {
+            server.Close();
+        }
+    }
+
+    // A DataRow's second column (password) as text; null for SQL NULL or a malformed row.
+    private static string? SecondColumn(ReadOnlySpan<byte> row)
+    {
+        if (row.Length < 2 || BinaryPrimitives.ReadInt16BigEndian(row) < 2)
+        {
+            return null;
+        }
+        var rest = row[2..];
+        for (var column = 0; column < 2; column++)
+        {
+            if (rest.Length < 4)
+            {
+                return null;
+            }
+            var length = BinaryPrimitives.ReadInt32BigEndian(rest);
+            rest = rest[4..];
+            if (length < 0)
+            {
+                if (column == 1)
+                {
+                    return null;
+                }
+                continue;
+            }
+            if (length > rest.Length)
+            {
+                return null;
+            }
+            if (column == 1)
+            {
+                return Encoding.UTF8.GetString(rest[..length]);
+            }
+            rest = rest[length..];
+        }
+        return null;
+    }
+}

@@ -1,0 +1,53 @@
+namespace Pgway.Pooling;
+
+/// <summary>Why a pooler client's connection ended: each is logged with the client and counted.</summary>
+public enum DisconnectReason
+{
+    /// <summary>The client said goodbye (Terminate) or closed its connection.</summary>
+    ClientClose,
+
+    /// <summary>A cancel request: its connection ends once forwarded.</summary>
+    CancelRequest,
+
+    /// <summary>Over <c>max_client_conn</c>.</summary>
+    MaxClientConnections,
+
+    /// <summary>A wrong password or an unknown user.</summary>
+    AuthenticationFailed,
+
+    /// <summary>Refused at log-in: an hba rule, an unknown database, an unsupported request.</summary>
+    LoginRefused,
+
+    /// <summary>Bytes that are not the PostgreSQL protocol, or a message over its size limit.</summary>
+    ProtocolViolation,
+
+    /// <summary>No server could be connected or logged in to.</summary>
+    ServerLoginFailed,
+
+    /// <summary>The server the client held closed or failed mid-transaction.</summary>
+    ServerLost,
+
+    /// <summary>No server within <c>query_wait_timeout</c>.</summary>
+    QueryWaitTimeout,
+
+    /// <summary><c>client_login_timeout</c>.</summary>
+    ClientLoginTimeout,
+
+    /// <summary><c>query_timeout</c>.</summary>
+    QueryTimeout,
+
+    /// <summary><c>idle_transaction_timeout</c>.</summary>
+    IdleTransactionTimeout,
+
+    /// <summary><c>client_idle_timeout</c>.</summary>
+    ClientIdleTimeout,
+
+    /// <summary>A transaction block opened in statement pooling mode.</summary>
+    TransactionInStatementMode,
+
+    /// <summary>The pooler is stopping.</summary>
+    Shutdown,
+
+    /// <summary>An unexpected failure inside pgway (logged with its exception).</summary>
+    InternalError,
+}

@@ -1,0 +1,68 @@
+using System.Net.Sockets;
+using Pgway.Protocol;
+using Pgway.Routing.Epoll;
+
+namespace Pgway.Pooling;
+
+/// <summary>Opens a pool's new server connection on an epoll loop: connect within <c>server_connect_timeout</c>, then log in.</summary>
+internal static class ServerConnector
+{
+    /// <summary>On <paramref name="loop"/>: a logged-in server attached to it. A failure is noted on the pool (<c>server_login_retry</c>).</summary>
+    /// <exception cref="ServerLoginException">The server could not be reached in time, or refused the log-in.</exception>
+    public static async Task<PooledServer> ConnectAsync(Pooler pooler, ServerPool pool, EpollLoop loop)
+    {
+        try
+        {
+            var server = await ConnectAsync(pooler, loop, pool.Credentials!, pool.Database);
+            pool.NoteLoginSuccess();
+            return server;
+        }
+        catch (ServerLoginException e)
+        {
+            pool.NoteLoginFailure(e.Message);
+            throw;
+        }
+    }
+
+    /// <summary>On <paramref name="loop"/>: a server of <paramref name="database"/> logged in to with <paramref name="credentials"/>, attached to the loop.</summary>
+    /// <exception cref="ServerLoginException">The server could not be reached in time, or refused the log-in.</exception>
+    public static async Task<PooledServer> ConnectAsync(Pooler pooler, EpollLoop loop, ServerCredentials credentials, string database)
+    {
+        var backend = pooler.Options.Backend;
+        var settings = pooler.Options.Settings;
+        var socket = new Socket(backend.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using var timeout = new CancellationTokenSource(settings.ServerConnectTimeout, pooler.Time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, pooler.Stopping);
+            try
+            {
+                await EpollConnect.ConnectAsync(socket, backend, linked.Token);
+            }
+            // Refused at once, or no answer in time; not pgway stopping.
+            catch (Exception e) when (e is SocketException || (e is OperationCanceledException && timeout.IsCancellationRequested))
+            {
+                throw new ServerLoginException(SqlState.ConnectionFailure,
+                    $"pgway: cannot connect to the server {backend}: {(e is SocketException s ? s.SocketErrorCode.ToString() : $"no answer within server_connect_timeout {settings.ServerConnectTimeout.TotalSeconds:0.#}s")}");
+            }
+            await loop.SwitchTo();
+            var attached = LoopSocket.Attach(loop, socket);
+            try
+            {
+                var login = await ServerLogin.LoginAsync(new LoopStream(attached), credentials, [new("database", database)], pooler.Stopping);
+                await loop.SwitchTo();
+                return new PooledServer(socket, login, pooler.Time.GetUtcNow()) { Attached = attached };
+            }
+            catch
+            {
+                attached.Dispose();
+                throw;
+            }
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}

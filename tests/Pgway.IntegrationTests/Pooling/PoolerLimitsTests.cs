@@ -1,0 +1,357 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Pgway.Configuration;
+using Pgway.IntegrationTests.Testing;
+using Pgway.Pooling;
+using Pgway.Testing;
+
+namespace Pgway.IntegrationTests.Pooling;
+
+/// <summary>The pooler's limits, server upkeep, statement mode, start-up options and auth_query, against a real PostgreSQL.</summary>
+[Collection(SharedPgTestCluster.Name)]
+public sealed class PoolerLimitsTests(PgTestClusterFixture fixture) : IAsyncLifetime
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    private const string Meta = PgTestUsers.Meta;
+    private const string Dba = PgTestUsers.Dba;
+    private const string Database = PgTestUsers.TestDatabase;
+
+    private Pooler? pooler;
+
+    private PgTestCluster Cluster => fixture.Cluster;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (pooler is not null)
+        {
+            await pooler.DisposeAsync();
+        }
+    }
+
+    private Pooler Start(string[] users, int backendPort = PgTestCluster.Port, params (string Name, string Value)[] settings)
+    {
+        // No reserve unless a test asks: it would hide the limits under test.
+        var variables = new Dictionary<string, string> { ["pgbouncer_reserve_pool_size"] = "0" };
+        foreach (var (name, value) in settings)
+        {
+            variables[name.StartsWith("pg", StringComparison.Ordinal) ? name : $"pgbouncer_{name}"] = value;
+        }
+        var inventory = InventoryLoader.LoadText(Cluster.ToInventoryYaml(variables), "pooler.yml");
+        Assert.False(inventory.HasErrors, string.Join('\n', inventory.Errors));
+        var secrets = users.ToDictionary(u => u, u => Cluster.Credentials.PasswordFor(u));
+        pooler = Pooler.Start(new PoolerOptions(new IPEndPoint(Cluster.Primary.Address, 0), new IPEndPoint(Cluster.Primary.Address, backendPort),
+            inventory.Topology!.Clusters.Single().Pooler, secrets, Hba: null), TimeProvider.System, NullLogger.Instance);
+        return pooler;
+    }
+
+    private Pooler Start(params (string Name, string Value)[] settings) => Start([Meta], PgTestCluster.Port, settings);
+
+    private NpgsqlConnection Connect(string user = Meta, string? password = null, string? options = null) =>
+        new(new NpgsqlConnectionStringBuilder
+        {
+            Host = pooler!.LocalEndPoint.Address.ToString(),
+            Port = pooler.LocalEndPoint.Port,
+            Username = user,
+            Password = password ?? Cluster.Credentials.PasswordFor(user),
+            Database = Database,
+            Pooling = false,
+            Timeout = 15,
+            CommandTimeout = 20,
+            Options = options,
+            SslMode = SslMode.Disable,
+            GssEncryptionMode = GssEncryptionMode.Disable,
+        }.ConnectionString);
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql, NpgsqlTransaction? transaction = null)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    private async Task<NpgsqlConnection> OpenAsync(string user = Meta, string? options = null)
+    {
+        var connection = Connect(user, options: options);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    [Fact]
+    public async Task Statement_SingleStatements_ShareOneServer()
+    {
+        Start(("poolmode", "statement"), ("default_pool_size", "1"));
+        await using var first = await OpenAsync();
+        await using var second = await OpenAsync();
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(i, await ScalarAsync<int>(first, $"SELECT {i}"));
+            Assert.Equal(i, await ScalarAsync<int>(second, $"SELECT {i}"));
+        }
+
+        Assert.Equal(1, pooler!.ServerCounts(Database, Meta).Total);
+    }
+
+    [Fact]
+    public async Task Statement_TransactionBlock_Refused0A000AndCounted()
+    {
+        Start(("poolmode", "statement"), ("default_pool_size", "1"));
+        await using var client = await OpenAsync();
+
+        var e = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync<object>(client, "BEGIN"));
+
+        Assert.Equal("0A000", e.SqlState);
+        Assert.Contains("statement pooling mode", e.MessageText, StringComparison.Ordinal);
+        await Eventually.HoldsAsync(() => pooler!.Disconnects().GetValueOrDefault(DisconnectReason.TransactionInStatementMode) == 1, Bound);
+        await using var other = await OpenAsync();
+        Assert.Equal(1, await ScalarAsync<int>(other, "SELECT 1"));
+    }
+
+    [Fact]
+    public async Task Options_SettingsFollowTheClientAcrossServers()
+    {
+        Start(("default_pool_size", "1"));
+        await using var withOptions = await OpenAsync(options: "-c statement_timeout=4321 --lock-timeout=1234");
+        await using var without = await OpenAsync();
+
+        Assert.Equal("4321ms|1234ms", await ScalarAsync<string>(withOptions, "SELECT current_setting('statement_timeout') || '|' || current_setting('lock_timeout')"));
+        Assert.Equal("0|0", await ScalarAsync<string>(without, "SELECT current_setting('statement_timeout') || '|' || current_setting('lock_timeout')"));
+        Assert.Equal("4321ms", await ScalarAsync<string>(withOptions, "SHOW statement_timeout"));
+        Assert.Equal(1, pooler!.ServerCounts(Database, Meta).Total);
+    }
+
+    [Fact]
+    public async Task Options_OtherSwitch_Refused0A000()
+    {
+        Start();
+        await using var client = Connect(options: "-B 100");
+
+        var e = await Assert.ThrowsAsync<PostgresException>(() => client.OpenAsync());
+
+        Assert.Equal("0A000", e.SqlState);
+        Assert.Contains("-c name=value", e.MessageText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Startup_NewerMinorVersionAndProtocolOption_NegotiatedDownTo30()
+    {
+        Start(("auth_type", "trust"));
+        using var raw = new TcpClient();
+        await raw.ConnectAsync(pooler!.LocalEndPoint);
+        var stream = raw.GetStream();
+        await stream.WriteAsync(StartupMessage((3 << 16) | 2, ("user", Meta), ("database", Database), ("_pq_.pgway_test", "on")));
+
+        var (type, body) = await ReadMessageAsync(stream);
+        Assert.Equal((byte)'v', type);
+        Assert.Equal(3 << 16, BinaryPrimitives.ReadInt32BigEndian(body));
+        Assert.Equal(1, BinaryPrimitives.ReadInt32BigEndian(body.AsSpan(4)));
+        Assert.Equal("_pq_.pgway_test\0", Encoding.UTF8.GetString(body, 8, body.Length - 8));
+        var seen = new List<byte>();
+        while (type != (byte)'Z')
+        {
+            (type, _) = await ReadMessageAsync(stream);
+            seen.Add(type);
+        }
+        Assert.Equal((byte)'R', seen[0]);
+    }
+
+    [Fact]
+    public async Task MinPoolSize_ServersOpenedAndKept()
+    {
+        Start(("min_pool_size", "3"), ("default_pool_size", "5"), ("server_idle_timeout", "1"));
+        await using (var client = await OpenAsync())
+        {
+            Assert.Equal(1, await ScalarAsync<int>(client, "SELECT 1"));
+        }
+
+        await Eventually.HoldsAsync(() => pooler!.ServerCounts(Database, Meta) == (3, 3), Bound);
+        // Past server_idle_timeout the minimum still stands: only time passing can show that nothing is closed.
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        Assert.Equal((3, 3), pooler!.ServerCounts(Database, Meta));
+    }
+
+    [Fact]
+    public async Task ReservePool_ClientThatWaitedGetsAnExtraServer()
+    {
+        Start(("default_pool_size", "1"), ("reserve_pool_size", "1"), ("reserve_pool_timeout", "1"), ("query_wait_timeout", "20"));
+        await using var holder = await OpenAsync();
+        await using var transaction = await holder.BeginTransactionAsync();
+        Assert.Equal(1, await ScalarAsync<int>(holder, "SELECT 1", transaction));
+        await using var waiter = await OpenAsync();
+
+        Assert.Equal(2, await ScalarAsync<int>(waiter, "SELECT 2").WaitAsync(Bound));
+
+        Assert.Equal(2, pooler!.ServerCounts(Database, Meta).Total);
+        await transaction.CommitAsync();
+    }
+
+    [Fact]
+    public async Task MaxDbConnections_WaiterTimesOutNamingTheLimit()
+    {
+        Start(("default_pool_size", "5"), ("max_db_connections", "1"), ("query_wait_timeout", "1"));
+        await using var holder = await OpenAsync();
+        await using var transaction = await holder.BeginTransactionAsync();
+        Assert.Equal(1, await ScalarAsync<int>(holder, "SELECT 1", transaction));
+        await using var waiter = await OpenAsync();
+
+        var e = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync<int>(waiter, "SELECT 2").WaitAsync(Bound));
+
+        Assert.Equal("57014", e.SqlState);
+        Assert.Contains("max_db_connections 1 reached", e.MessageText, StringComparison.Ordinal);
+        Assert.Equal(1, pooler!.ServerCounts(Database, Meta).Total);
+        await transaction.CommitAsync();
+    }
+
+    [Fact]
+    public async Task MaxDbConnections_IdleServerOfAnotherUserClosedForAWaiter()
+    {
+        Start([Meta, Dba], PgTestCluster.Port, ("default_pool_size", "5"), ("max_db_connections", "1"), ("query_wait_timeout", "20"));
+        await using var meta = await OpenAsync();
+        Assert.Equal(1, await ScalarAsync<int>(meta, "SELECT 1"));
+        Assert.Equal((1, 1), pooler!.ServerCounts(Database, Meta));
+        await using var dba = await OpenAsync(Dba);
+
+        Assert.Equal(Dba, await ScalarAsync<string>(dba, "SELECT current_user").WaitAsync(Bound));
+
+        Assert.Equal(0, pooler.ServerCounts(Database, Meta).Total);
+    }
+
+    [Fact]
+    public async Task MaxUserConnections_WaiterTimesOutNamingTheLimit()
+    {
+        Start(("default_pool_size", "5"), ("max_user_connections", "1"), ("query_wait_timeout", "1"));
+        await using var holder = await OpenAsync();
+        await using var transaction = await holder.BeginTransactionAsync();
+        Assert.Equal(1, await ScalarAsync<int>(holder, "SELECT 1", transaction));
+        await using var waiter = await OpenAsync();
+
+        var e = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync<int>(waiter, "SELECT 2").WaitAsync(Bound));
+
+        Assert.Contains("max_user_connections 1 reached", e.MessageText, StringComparison.Ordinal);
+        await transaction.CommitAsync();
+    }
+
+    [Theory]
+    [InlineData("server_lifetime")]
+    [InlineData("server_idle_timeout")]
+    public async Task IdleServer_ClosedWhenTooOldOrIdleTooLong(string setting)
+    {
+        Start((setting, "1"), ("default_pool_size", "1"));
+        await using var client = await OpenAsync();
+        var first = await ScalarAsync<int>(client, "SELECT pg_backend_pid()");
+
+        await Eventually.HoldsAsync(() => pooler!.ServerCounts(Database, Meta).Total == 0, Bound);
+        await Eventually.HoldsAsync(async () => await Cluster.ExecuteScalarAsync<bool>(Cluster.Primary,
+            $"SELECT NOT EXISTS (SELECT FROM pg_stat_activity WHERE pid = {first})"), Bound);
+
+        Assert.NotEqual(first, await ScalarAsync<int>(client, "SELECT pg_backend_pid()"));
+    }
+
+    [Fact]
+    public async Task ServerLoginRetry_AfterAFailureNewClientsToldAtOnce()
+    {
+        // Nothing listens on port 1 of the primary's address.
+        Start([Meta], backendPort: 1, ("server_login_retry", "30"));
+        await using var first = Connect();
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => first.OpenAsync());
+        Assert.Contains("cannot connect to the server", refused.MessageText, StringComparison.Ordinal);
+        await using var second = Connect();
+
+        var e = await Assert.ThrowsAsync<PostgresException>(() => second.OpenAsync());
+
+        Assert.Equal("08006", e.SqlState);
+        Assert.Contains("server_login_retry", e.MessageText, StringComparison.Ordinal);
+        Assert.Contains("cannot connect to the server", e.MessageText, StringComparison.Ordinal);
+        Assert.Equal(2, pooler!.Disconnects()[DisconnectReason.ServerLoginFailed]);
+    }
+
+    [Fact]
+    public async Task AuthQuery_PigstyFunction_UnlistedUserLookedUp()
+    {
+        // Pigsty's SECURITY DEFINER function over pg_shadow, run as postgres (pgbouncer_auth_query: true).
+        await Cluster.ExecuteNonQueryAsync(Cluster.Primary, """
+            CREATE SCHEMA monitor;
+            CREATE FUNCTION monitor.pgbouncer_auth(p_username TEXT) RETURNS TABLE(username TEXT, password TEXT)
+                LANGUAGE sql SECURITY DEFINER AS $$ SELECT usename::TEXT, passwd::TEXT FROM pg_catalog.pg_shadow WHERE usename = p_username $$;
+            """, database: Database);
+        try
+        {
+            Start([PgTestUsers.Postgres], PgTestCluster.Port, ("pgbouncer_auth_query", "true"));
+            await using (var right = await OpenAsync())
+            {
+                Assert.Equal(Meta, await ScalarAsync<string>(right, "SELECT current_user"));
+            }
+            await using var wrong = Connect(password: "wrong");
+
+            var e = await Assert.ThrowsAsync<PostgresException>(() => wrong.OpenAsync());
+
+            Assert.True(e.SqlState == "28P01", e.SqlState + " " + e.MessageText);
+            await using var unknown = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Connect().ConnectionString) { Username = "no_such_user" }.ConnectionString);
+            Assert.Equal("28P01", (await Assert.ThrowsAsync<PostgresException>(() => unknown.OpenAsync())).SqlState);
+        }
+        finally
+        {
+            await Cluster.ExecuteNonQueryAsync(Cluster.Primary, "DROP SCHEMA monitor CASCADE", database: Database);
+        }
+    }
+
+    [Fact]
+    public async Task AuthQuery_OwnQueryThroughAuthUser()
+    {
+        // pgbouncer_auth_query as text is PgBouncer's auth_query; auth_dbname is where it runs.
+        Start([Dba], PgTestCluster.Port, ("auth_user", Dba), ("auth_dbname", "postgres"),
+            ("pgbouncer_auth_query", "'SELECT usename, passwd FROM pg_shadow WHERE usename = $1'"));
+        await using var client = await OpenAsync();
+
+        Assert.Equal(Meta, await ScalarAsync<string>(client, "SELECT current_user"));
+    }
+
+    [Fact]
+    public async Task Disconnects_CountedByReason()
+    {
+        Start();
+        await using (var wrong = Connect(password: "wrong"))
+        {
+            await Assert.ThrowsAsync<PostgresException>(() => wrong.OpenAsync());
+        }
+        await using (var good = await OpenAsync())
+        {
+            Assert.Equal(1, await ScalarAsync<int>(good, "SELECT 1"));
+        }
+
+        await Eventually.HoldsAsync(() => pooler!.Disconnects().GetValueOrDefault(DisconnectReason.ClientClose) == 1, Bound);
+        Assert.Equal(1, pooler!.Disconnects()[DisconnectReason.AuthenticationFailed]);
+    }
+
+    private static byte[] StartupMessage(int version, params (string Name, string Value)[] parameters)
+    {
+        var body = new List<byte>();
+        foreach (var (name, value) in parameters)
+        {
+            body.AddRange(Encoding.UTF8.GetBytes(name));
+            body.Add(0);
+            body.AddRange(Encoding.UTF8.GetBytes(value));
+            body.Add(0);
+        }
+        body.Add(0);
+        var packet = new byte[8 + body.Count];
+        BinaryPrimitives.WriteInt32BigEndian(packet, packet.Length);
+        BinaryPrimitives.WriteInt32BigEndian(packet.AsSpan(4), version);
+        body.CopyTo(packet, 8);
+        return packet;
+    }
+
+    private static async Task<(byte Type, byte[] Body)> ReadMessageAsync(Stream stream)
+    {
+        var header = new byte[5];
+        await stream.ReadExactlyAsync(header).AsTask().WaitAsync(Bound);
+        var body = new byte[BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(1)) - 4];
+        await stream.ReadExactlyAsync(body).AsTask().WaitAsync(Bound);
+        return (header[0], body);
+    }
+}
