@@ -1,8 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using Pgway.Configuration;
 using Pgway.IntegrationTests.Testing;
 using Pgway.Model;
 using Pgway.Pooling;
@@ -15,8 +12,8 @@ namespace Pgway.IntegrationTests.Pooling;
 public sealed class PoolerTests(PgTestClusterFixture fixture) : IAsyncLifetime
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-    private const string User = PgTestUsers.Meta;
-    private const string Database = PgTestUsers.TestDatabase;
+    private const string User = PoolerHarness.User;
+    private const string Database = PoolerHarness.Database;
 
     private Pooler? pooler;
 
@@ -32,39 +29,11 @@ public sealed class PoolerTests(PgTestClusterFixture fixture) : IAsyncLifetime
         }
     }
 
-    private Pooler Start(string mode, int poolSize = 2, string? secret = null, KeyValuePair<string, string>? extra = null, string waitTimeout = "10", int backendPort = PgTestCluster.Port)
-    {
-        var inventory = InventoryLoader.LoadText(Cluster.ToInventoryYaml([
-            new("pgbouncer_poolmode", mode),
-            new("pgbouncer_default_pool_size", poolSize.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            new("pgbouncer_query_wait_timeout", waitTimeout),
-            .. extra is { } more ? [more] : Array.Empty<KeyValuePair<string, string>>(),
-        ]), "pooler.yml");
-        Assert.False(inventory.HasErrors, string.Join('\n', inventory.Errors));
-        var settings = inventory.Topology!.Clusters.Single().Pooler;
-        var secrets = new Dictionary<string, string> { [User] = secret ?? Cluster.Credentials.PasswordFor(User) };
-        pooler = Pooler.Start(new PoolerOptions(new IPEndPoint(Cluster.Primary.Address, 0), new IPEndPoint(Cluster.Primary.Address, backendPort),
-            settings, secrets, Hba: null), TimeProvider.System, NullLogger.Instance);
-        return pooler;
-    }
+    private Pooler Start(string mode, int poolSize = 2, string? secret = null, KeyValuePair<string, string>? extra = null, string waitTimeout = "10", int backendPort = PgTestCluster.Port) =>
+        pooler = PoolerHarness.Start(Cluster, mode, poolSize, secret, extra is { } more ? [more] : null, waitTimeout, backendPort);
 
-    private NpgsqlConnection Connect(string? password = null, string database = Database, string? applicationName = null, string? timezone = null)
-    {
-        var builder = new NpgsqlConnectionStringBuilder
-        {
-            Host = pooler!.LocalEndPoint.Address.ToString(),
-            Port = pooler.LocalEndPoint.Port,
-            Username = User,
-            Password = password ?? Cluster.Credentials.PasswordFor(User),
-            Database = database,
-            Pooling = false,
-            Timeout = 15,
-            CommandTimeout = 20,
-            ApplicationName = applicationName,
-            Timezone = timezone,
-        };
-        return new NpgsqlConnection(builder.ConnectionString);
-    }
+    private NpgsqlConnection Connect(string? password = null, string database = Database, string? applicationName = null, string? timezone = null) =>
+        PoolerHarness.Connect(pooler!, Cluster, password, database, applicationName, timezone);
 
     [Fact]
     public async Task Transaction_ManyClientsFewServers_EveryTransactionAnswered()

@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Pgway.Configuration;
+using Pgway.Pooling;
+using Pgway.Testing;
+
+namespace Pgway.IntegrationTests.Pooling;
+
+/// <summary>
+/// Starts a <see cref="Pooler"/> in front of a test cluster's primary, configured as the cluster's
+/// Pigsty inventory says plus the pooler variables a test gives, and connects Npgsql clients to it.
+/// The caller disposes what it gets.
+/// </summary>
+internal static class PoolerHarness
+{
+    /// <summary>The user every pooler test logs in as; its secret is the only one the pooler knows.</summary>
+    public const string User = PgTestUsers.Meta;
+
+    /// <summary>The database the test clients ask for.</summary>
+    public const string Database = PgTestUsers.TestDatabase;
+
+    /// <summary>
+    /// A pooler on an ephemeral port of the primary's address, forwarding to <paramref name="backendPort"/>
+    /// there, with <c>pgbouncer_poolmode</c> <paramref name="mode"/>, <paramref name="poolSize"/> servers per
+    /// pool and the inventory variables in <paramref name="extra"/>.
+    /// </summary>
+    public static Pooler Start(
+        PgTestCluster cluster,
+        string mode,
+        int poolSize = 2,
+        string? secret = null,
+        IReadOnlyList<KeyValuePair<string, string>>? extra = null,
+        string waitTimeout = "10",
+        int backendPort = PgTestCluster.Port)
+    {
+        var inventory = InventoryLoader.LoadText(cluster.ToInventoryYaml([
+            new("pgbouncer_poolmode", mode),
+            new("pgbouncer_default_pool_size", poolSize.ToString(CultureInfo.InvariantCulture)),
+            new("pgbouncer_query_wait_timeout", waitTimeout),
+            .. extra ?? [],
+        ]), "pooler.yml");
+        Assert.False(inventory.HasErrors, string.Join('\n', inventory.Errors));
+        var settings = inventory.Topology!.Clusters.Single().Pooler;
+        var secrets = new Dictionary<string, string> { [User] = secret ?? cluster.Credentials.PasswordFor(User) };
+        return Pooler.Start(new PoolerOptions(new IPEndPoint(cluster.Primary.Address, 0), new IPEndPoint(cluster.Primary.Address, backendPort),
+            settings, secrets, Hba: null), TimeProvider.System, NullLogger.Instance);
+    }
+
+    /// <summary>
+    /// Settings for an unpooled Npgsql connection to <paramref name="pooler"/> as <see cref="User"/>, with
+    /// timeouts short enough that a hung pooler fails a test instead of hanging it.
+    /// </summary>
+    public static NpgsqlConnectionStringBuilder ConnectionStringBuilder(
+        Pooler pooler,
+        PgTestCluster cluster,
+        string? password = null,
+        string database = Database,
+        string? applicationName = null,
+        string? timezone = null) =>
+        new()
+        {
+            Host = pooler.LocalEndPoint.Address.ToString(),
+            Port = pooler.LocalEndPoint.Port,
+            Username = User,
+            Password = password ?? cluster.Credentials.PasswordFor(User),
+            Database = database,
+            Pooling = false,
+            Timeout = 15,
+            CommandTimeout = 20,
+            ApplicationName = applicationName,
+            Timezone = timezone,
+        };
+
+    /// <summary>A new, not yet opened, connection with the settings of <see cref="ConnectionStringBuilder"/>.</summary>
+    public static NpgsqlConnection Connect(
+        Pooler pooler,
+        PgTestCluster cluster,
+        string? password = null,
+        string database = Database,
+        string? applicationName = null,
+        string? timezone = null) =>
+        new(ConnectionStringBuilder(pooler, cluster, password, database, applicationName, timezone).ConnectionString);
+}

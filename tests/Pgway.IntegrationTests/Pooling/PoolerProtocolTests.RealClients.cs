@@ -1,0 +1,77 @@
+using System.Globalization;
+using Pgway.Testing;
+
+namespace Pgway.IntegrationTests.Pooling;
+
+// psql and pgbench, the clients people point at a pooler first, run as processes.
+public sealed partial class PoolerProtocolTests
+{
+    [Fact]
+    public async Task Psql_StatementsAndCopyOut_RightOutputAndFile()
+    {
+        Start("transaction", poolSize: 1);
+        var directory = Directory.CreateTempSubdirectory("pgway-psql-");
+        cleanups.Add(() =>
+        {
+            directory.Delete(recursive: true);
+            return Task.CompletedTask;
+        });
+        var csv = Path.Combine(directory.FullName, "out.csv");
+        var script = Path.Combine(directory.FullName, "script.sql");
+        await File.WriteAllTextAsync(script, $"""
+            SELECT 40 + 2 AS answer;
+            BEGIN;
+            SET LOCAL application_name = 'psql-through-pgway';
+            SELECT current_setting('application_name');
+            COMMIT;
+            SELECT current_user || '@' || current_database();
+            \copy (SELECT g, 'line ' || g FROM generate_series(1, 20000) AS g) TO '{csv}' WITH (FORMAT csv)
+            SELECT 'done';
+            """);
+
+        var result = await RunClientAsync("psql",
+            ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", Host, "-p", Port, "-U", User, "-d", Database, "-f", script]);
+
+        Assert.True(result.Succeeded, result.Describe());
+        Assert.Equal(["42", "psql-through-pgway", $"{User}@{Database}", "done"], result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var lines = await File.ReadAllLinesAsync(csv);
+        Assert.Equal(Enumerable.Range(1, 20000).Select(g => $"{g},line {g}"), lines);
+        await EveryServerIdleAsync();
+    }
+
+    [Theory]
+    [InlineData("simple")]
+    [InlineData("extended")]
+    public async Task Pgbench_SelectOnlyThroughThePooler_EveryTransactionProcessedNoneFailed(string protocol)
+    {
+        const int Clients = 8;
+        const int TransactionsPerClient = 200;
+        var database = $"pooler_pgbench_{Guid.NewGuid():N}";
+        cleanups.Add(() => Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)"));
+        await Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"CREATE DATABASE {database} OWNER {User}");
+        var init = await RunClientAsync("pgbench",
+            ["-i", "-q", "-s", "1", "-h", Cluster.Primary.Address.ToString(), "-p", PgTestCluster.Port.ToString(CultureInfo.InvariantCulture), "-U", User, database]);
+        Assert.True(init.Succeeded, init.Describe());
+        Start("transaction", poolSize: 4);
+
+        var result = await RunClientAsync("pgbench",
+            ["-n", "-S", "-c", $"{Clients}", "-j", "2", "-t", $"{TransactionsPerClient}", "-M", protocol, "-h", Host, "-p", Port, "-U", User, database]);
+
+        Assert.True(result.Succeeded, result.Describe());
+        var processed = Clients * TransactionsPerClient;
+        Assert.Contains($"number of transactions actually processed: {processed}/{processed}\n", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("number of failed transactions: 0 (0.000%)", result.StandardOutput, StringComparison.Ordinal);
+        Assert.InRange(pooler!.ServerCounts(database, User).Total, 1, 4);
+        await EveryServerIdleAsync(database);
+    }
+
+    private string Host => pooler!.LocalEndPoint.Address.ToString();
+
+    private string Port => pooler!.LocalEndPoint.Port.ToString(CultureInfo.InvariantCulture);
+
+    // A client program of the cluster's PostgreSQL, with the test user's password, bounded in time.
+    private Task<CommandResult> RunClientAsync(string program, IReadOnlyList<string> arguments) =>
+        PgCommandRunner.RunAsync(Cluster.Binaries.PathOf(program), arguments, Path.GetTempPath(),
+            new Dictionary<string, string> { ["PGPASSWORD"] = Cluster.Credentials.PasswordFor(User), ["PGCONNECT_TIMEOUT"] = "15" },
+            TimeSpan.FromSeconds(120), CancellationToken.None);
+}
