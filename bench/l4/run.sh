@@ -20,33 +20,20 @@ BUILD=${BUILD:-1}                   # BUILD=0 uses the Release build as it is
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 pgway_bin=$repo/src/Pgway.Cli/bin/Release/net10.0/pgway
-
-say() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { say "error: $*"; exit 1; }
+# shellcheck source=../lib.sh
+. "$repo/bench/lib.sh"
 
 # --- prerequisites -----------------------------------------------------------------------------
 
-pg_bin=${PGWAY_PG_BIN:-}
-if [ -z "$pg_bin" ]; then
-  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k5 -n -r); do
-    [ -x "$d/initdb" ] && { pg_bin=$d; break; }
-  done
-fi
-[ -n "$pg_bin" ] || { command -v pg_config >/dev/null && pg_bin=$(pg_config --bindir); }
-[ -n "$pg_bin" ] && [ -x "$pg_bin/initdb" ] || die "PostgreSQL server binaries not found (apt-get install postgresql, or set PGWAY_PG_BIN)"
+find_pg_bin
 for tool in pgbench psql haproxy; do
   command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || die "$tool not found (apt-get install postgresql-client haproxy)"
 done
 haproxy_bin=$(command -v haproxy || echo /usr/sbin/haproxy)
 [ "$BUILD" = 0 ] || command -v dotnet >/dev/null || die "the .NET 10 SDK is required to build pgway (dotnet not found)"
 
-as_pg=()
-if [ "$(id -u)" -eq 0 ]; then
-  id postgres >/dev/null 2>&1 || die "running as root needs a 'postgres' OS user for PostgreSQL (initdb refuses root)"
-  as_pg=(runuser -u postgres --)
-fi
+need_pg_user
 
-port_taken() { (exec 3<>"/dev/tcp/$ADDR/$1") 2>/dev/null; }
 for port in $PG_PORT $PGWAY_PORT $HAPROXY_PORT $AGENT_PORT $STATS_PORT; do
   port_taken "$port" && die "$ADDR:$port is already in use (choose another address with BENCH_ADDR=127.0.0.N)"
 done
@@ -55,29 +42,14 @@ done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pgway-bench-l4.XXXXXX")
 chmod 755 "$work"
-pgdata=$work/pg/data
-pgway_pid='' haproxy_pid='' postmaster_pid=''
-
-stop_pid() {   # PID, signal: ask, wait up to 10 s, then SIGKILL
-  local pid=$1 signal=$2
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-  kill "-$signal" "$pid" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-}
+pgway_pid='' haproxy_pid=''
 
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
   stop_pid "$haproxy_pid" TERM
   stop_pid "$pgway_pid" TERM   # background jobs of a script ignore SIGINT
-  if [ -n "$postmaster_pid" ]; then
-    "${as_pg[@]}" "$pg_bin/pg_ctl" stop -D "$pgdata" -m fast -w -t 20 >/dev/null 2>&1 || true
-    # Only if pg_ctl could not: the PID is still the postmaster of this data directory.
-    if kill -0 "$postmaster_pid" 2>/dev/null && tr '\0' ' ' <"/proc/$postmaster_pid/cmdline" 2>/dev/null | grep -qF -- "$pgdata"; then
-      kill -KILL "$postmaster_pid" 2>/dev/null || true
-    fi
-  fi
+  pg_stop
   if [ -n "$OUT" ] && [ -d "$work" ]; then
     mkdir -p "$OUT"
     cp -f "$work"/results.tsv "$work"/pgway.log "$work"/haproxy.log "$work"/haproxy.cfg "$work"/inventory.yml \
@@ -102,35 +74,10 @@ fi
 
 # --- PostgreSQL -------------------------------------------------------------------------------
 
-secret() { head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 bench_password=$(secret)
 monitor_password=$(secret)
-pg_version=$("$pg_bin/postgres" --version | awk '{print $3}')
-
 say "PostgreSQL $pg_version primary on $ADDR:$PG_PORT (initdb, pgbench -i -s $SCALE)"
-mkdir -p "$work/pg/socket" "$pgdata"
-[ ${#as_pg[@]} -eq 0 ] || chown -R postgres "$work/pg"
-"${as_pg[@]}" "$pg_bin/initdb" -D "$pgdata" -U postgres -E UTF8 --locale=C -N -A trust >"$work/pg/initdb.log" 2>&1 \
-  || { tail -n 20 "$work/pg/initdb.log" >&2; die "initdb failed"; }
-cat >>"$pgdata/postgresql.conf" <<EOF
-listen_addresses = '$ADDR'
-port = $PG_PORT
-unix_socket_directories = '$work/pg/socket'
-max_connections = 300
-shared_buffers = 256MB
-fsync = off
-synchronous_commit = off
-password_encryption = 'scram-sha-256'
-EOF
-cat >"$pgdata/pg_hba.conf" <<EOF
-local all all trust
-host  all all 127.0.0.0/8 scram-sha-256
-EOF
-"${as_pg[@]}" "$pg_bin/pg_ctl" start -D "$pgdata" -l "$work/pg/postgres.log" -w -t 60 >/dev/null \
-  || { tail -n 20 "$work/pg/postgres.log" >&2; die "PostgreSQL did not start"; }
-postmaster_pid=$(head -n 1 "$pgdata/postmaster.pid")
-
-psql_local() { psql -X -q -v ON_ERROR_STOP=1 -h "$work/pg/socket" -p "$PG_PORT" -U postgres "$@"; }
+pg_start "$PG_PORT" </dev/null
 psql_local -d postgres <<EOF
 CREATE ROLE bench LOGIN PASSWORD '$bench_password';
 CREATE DATABASE bench OWNER bench;
@@ -139,17 +86,6 @@ EOF
 export PGPASSWORD=$bench_password PGUSER=bench PGDATABASE=bench PGCONNECT_TIMEOUT=5
 pgbench -i -q -s "$SCALE" -h "$ADDR" -p "$PG_PORT" >"$work/pg/pgbench-init.log" 2>&1 \
   || { tail -n 20 "$work/pg/pgbench-init.log" >&2; die "pgbench -i failed"; }
-
-wait_for_port() {   # name, port, pid: until a query through it answers
-  local name=$1 port=$2 pid=$3 log=$4
-  for _ in $(seq 600); do
-    kill -0 "$pid" 2>/dev/null || { tail -n 20 "$log" >&2; die "$name exited"; }
-    psql -X -q -h "$ADDR" -p "$port" -tAc 'SELECT 1' >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  tail -n 20 "$log" >&2
-  die "no connection through $name ($ADDR:$port) within 60 s"
-}
 
 # --- pgway serve ------------------------------------------------------------------------------
 
@@ -199,9 +135,6 @@ say "HAProxy $haproxy_version on $ADDR:$HAPROXY_PORT, checking pgway's agent on 
 haproxy_pid=$!
 wait_for_port "HAProxy" "$HAPROXY_PORT" "$haproxy_pid" "$work/haproxy.log"
 
-rss_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-clk_tck=$(getconf CLK_TCK)
 pgway_rss_idle=$(rss_kb "$pgway_pid" VmRSS)
 haproxy_rss_idle=$(rss_kb "$haproxy_pid" VmRSS)
 
@@ -220,23 +153,9 @@ mode_args() {   # select: many long sessions; connect: a new connection per tran
   esac
 }
 
-# p99 by nearest rank over every transaction in pgbench's per-thread logs. Select: the logged
-# latency (column 3, µs). Connect: pgbench logs the latency without the connection, so the time
-# between one transaction's end and the next of the same client (columns 5-6) is used instead:
-# disconnect, connect, start-up and the query, what a client of a new connection waits for.
-p99_ms() {
-  local prefix=$1 mode=$2
-  cat "$prefix".* 2>/dev/null |
-    awk -v mode="$mode" '
-      mode == "select" {print $3; next}
-      {t = $5 * 1000000 + $6; if ($1 in last) print t - last[$1]; last[$1] = t}' |
-    sort -n |
-    awk '{v[NR] = $1} END {if (NR == 0) {print "nan"; exit} r = int(NR * 0.99); if (r < NR * 0.99) r++; printf "%.3f", v[r] / 1000}'
-}
-
 run_pgbench() {   # mode, target, round (0 = warm-up, not logged), seconds
   local mode=$1 target=$2 round=$3 seconds=$4 port=${port_of[$2]} pid=${pid_of[$2]}
-  local name=$mode-$target-$round prefix=$work/runs/$mode-$target-$round
+  local name=$mode-$target-$round prefix=$work/runs/$mode-$target-$round.log   # pgbench adds .PID(.THREAD)
   local log_args=() status=ok before=0 after=0 pgway0 haproxy0
   [ "$round" -gt 0 ] && log_args=(-l "--log-prefix=$prefix")
   [ -n "$pid" ] && before=$(cpu_ticks "$pid")
@@ -303,18 +222,7 @@ echo "  connect: -C -c $CONNECT_CLIENTS -j $THREADS -T $CONNECT_DURATION (a new 
 echo
 awk -F'\t' -v pgway_rss="$pgway_rss" -v pgway_hwm="$pgway_hwm" -v pgway_idle="$pgway_rss_idle" \
     -v haproxy_rss="$haproxy_rss" -v haproxy_hwm="$haproxy_hwm" -v haproxy_idle="$haproxy_rss_idle" \
-    -v idle_pgway="$idle_ticks_pgway" -v idle_haproxy="$idle_ticks_haproxy" -v idle_seconds="$idle_seconds" -v hz="$clk_tck" '
-function median(list,    a, n, i, j, t) {
-  n = split(list, a, " ")
-  for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
-  if (n == 0) return "nan"
-  return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
-function range(list,    a, n, i, lo, hi) {
-  n = split(list, a, " "); lo = hi = a[1]
-  for (i = 2; i <= n; i++) { if (a[i] + 0 < lo + 0) lo = a[i]; if (a[i] + 0 > hi + 0) hi = a[i] }
-  return n ? sprintf("%.2f–%.2f", lo, hi) : "-"
-}
+    -v idle_pgway="$idle_ticks_pgway" -v idle_haproxy="$idle_ticks_haproxy" -v idle_seconds="$idle_seconds" -v hz="$clk_tck" "$AWK_STATS"'
 function add(key, value) { v[key] = (key in v) ? v[key] " " value : value }
 NR == 1 { next }
 {
