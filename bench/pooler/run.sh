@@ -135,6 +135,8 @@ pool_settings=(
   "client_login_timeout=60"
   "server_reset_query=DISCARD ALL"
   "ignore_startup_parameters=extra_float_digits"
+  "log_connections=0"
+  "log_disconnections=0"
 )
 
 # --- pgway serve ------------------------------------------------------------------------------
@@ -189,9 +191,6 @@ logfile = $work/pgbouncer/pgbouncer.log
 pidfile = $work/pgbouncer/pgbouncer.pid
 auth_file = $work/pgbouncer/userlist.txt
 pool_mode = transaction
-; pgway's pooler does not log each connection either
-log_connections = 0
-log_disconnections = 0
 EOF
   for setting in "${pool_settings[@]}"; do
     printf '%s = %s\n' "${setting%%=*}" "${setting#*=}"

@@ -57,6 +57,16 @@ public class MessageTests
     }
 
     [Fact]
+    public void Frontend_ExtendedQuery_GoldenBytes()
+    {
+        Assert.Equal([(byte)'P', 0, 0, 0, 17, 0, .. "SELECT $1\0"u8, 0, 0], Write(o => FrontendMessages.Parse(o, "", "SELECT $1")));
+        Assert.Equal([(byte)'B', 0, 0, 0, 22, 0, 0, 0, 0, 0, 2, 0, 0, 0, 2, .. "ab"u8, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0],
+            Write(o => FrontendMessages.Bind(o, "", ["ab", null])));
+        Assert.Equal([(byte)'E', 0, 0, 0, 9, 0, 0, 0, 0, 0], Write(FrontendMessages.Execute));
+        Assert.Equal([(byte)'S', 0, 0, 0, 4], Write(FrontendMessages.Sync));
+    }
+
+    [Fact]
     public void Frontend_StartupOverTheLimit_Refused()
     {
         var output = new ArrayBufferWriter<byte>();

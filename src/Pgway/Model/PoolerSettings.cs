@@ -54,6 +54,12 @@ public sealed record PoolerSettings(
 
     public int MaxPreparedStatements => Int("max_prepared_statements");
 
+    /// <summary>A log line for each client that logs in.</summary>
+    public bool LogConnections => Settings["log_connections"] == "1";
+
+    /// <summary>A log line, with its reason, for each client that leaves (counted either way).</summary>
+    public bool LogDisconnections => Settings["log_disconnections"] == "1";
+
     public ImmutableArray<string> IgnoreStartupParameters => List("ignore_startup_parameters");
 
     public ImmutableArray<string> AdminUsers => List("admin_users");

@@ -76,6 +76,12 @@ internal sealed partial class ClientSession
                 return;
             }
             loggedIn = true;
+            if (Settings.LogConnections && pooler.Logger.IsEnabled(LogLevel.Information))
+            {
+                var remote = RemoteOf(rawClient)?.ToString() ?? "?";
+                var modeName = mode.ToString().ToLowerInvariant();
+                LogConnected(pooler.Logger, Id, user, database, remote, modeName);
+            }
             MarkClientActivity();
             await ServeAsync();
         }
@@ -417,7 +423,7 @@ internal sealed partial class ClientSession
         }
         var why = reason ?? DisconnectReason.ClientClose;
         pooler.CountDisconnect(why);
-        if (why != DisconnectReason.CancelRequest && pooler.Logger.IsEnabled(LogLevel.Information))
+        if (why != DisconnectReason.CancelRequest && Settings.LogDisconnections && pooler.Logger.IsEnabled(LogLevel.Information))
         {
             var remote = RemoteOf(rawClient)?.ToString() ?? "?";
             var label = DisconnectReasons.Label(why);
@@ -526,6 +532,9 @@ internal sealed partial class ClientSession
 
     [LoggerMessage(Level = LogLevel.Error, Message = "pooler: session {Session} failed")]
     private static partial void LogSessionFailed(ILogger logger, long session, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "pooler: client {Session} {User}@{Database} from {Remote} logged in ({Mode} pooling)")]
+    private static partial void LogConnected(ILogger logger, long session, string user, string database, string remote, string mode);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "pooler: client {Session} {User}@{Database} from {Remote} disconnected: {Reason} after {Seconds:0.###}s")]
     private static partial void LogDisconnected(ILogger logger, long session, string user, string database, string remote, string reason, double seconds);

@@ -13,7 +13,9 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
     // ParameterStatus bodies are a name and a value; anything longer is forwarded but not followed.
     private const int MaxParameterStatus = 4096;
 
-    private readonly byte[] body = new byte[MaxParameterStatus];
+    // Grown to the largest captured body so far: most are a byte or a few dozen, and an idle client
+    // should not carry a buffer sized for the rare long one.
+    private byte[] body = [];
     private MessageScanner scanner;
     private byte capturing;
     private int bodyLength;
@@ -38,6 +40,10 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
             || type == (byte)BackendMessageCode.ParameterStatus && length <= MaxParameterStatus;
         capturing = wanted ? type : (byte)0;
         bodyLength = 0;
+        if (wanted && length > body.Length)
+        {
+            body = new byte[Math.Max(length, 16)];
+        }
         return wanted;
     }
 

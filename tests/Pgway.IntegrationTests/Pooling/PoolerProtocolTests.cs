@@ -117,7 +117,7 @@ public sealed partial class PoolerProtocolTests(PgTestClusterFixture fixture) : 
         Assert.Equal(1, pooler!.ServerCounts(Database, User).Total);
     }
 
-    [Fact(Skip = "pgway bug: ClientTraffic counts CopyData/CopyDone as an open extended-protocol batch, so after COPY FROM STDIN the server stays with the idle client until its next Query or Sync")]
+    [Fact]
     public async Task Copy_FromStdinFinished_ServerBackInThePoolWhileTheClientIdles()
     {
         Start("transaction", poolSize: 1);
@@ -131,7 +131,7 @@ public sealed partial class PoolerProtocolTests(PgTestClusterFixture fixture) : 
         Assert.Equal(CopyRows, await ScalarAsync<long>(other, $"SELECT count(*) FROM {table}"));
     }
 
-    [Fact(Skip = "pgway bug: ClientTraffic counts CopyData/CopyFail as an open extended-protocol batch, so after an abandoned COPY FROM STDIN the server stays with the idle client until its next Query or Sync")]
+    [Fact]
     public async Task Copy_ImportAbandonedByTheClient_NothingStoredAndTheServerBackInThePool()
     {
         Start("transaction", poolSize: 1);

@@ -68,6 +68,20 @@ public class PoolerSettingsTests
     }
 
     [Fact]
+    public void AuthQueryAsText_PgBouncersAuthQuery()
+    {
+        var pooler = Pooler("""
+                    pgbouncer_auth_query: "SELECT usename, passwd FROM pg_shadow WHERE usename = $1"
+                    pgbouncer_log_disconnections: 0
+            """);
+
+        Assert.True(pooler.UseAuthQuery);
+        Assert.Equal("SELECT usename, passwd FROM pg_shadow WHERE usename = $1", pooler.Settings["auth_query"]);
+        Assert.True(pooler.LogConnections);
+        Assert.False(pooler.LogDisconnections);
+    }
+
+    [Fact]
     public void DatabasesAndUsers_PigstyPoolFields()
     {
         var pooler = Pooler("""
@@ -89,7 +103,7 @@ public class PoolerSettingsTests
     [Theory]
     [InlineData("pgbouncer_poolmode: sesion", "pgbouncer_poolmode 'sesion' is not one of session, transaction, statement (did you mean 'session'?)")]
     [InlineData("pgbouncer_sslmode: strict", "pgbouncer_sslmode 'strict' is not one of")]
-    [InlineData("pgbouncer_auth_query: yes please", "pgbouncer_auth_query must be true or false")]
+    [InlineData("pgbouncer_auth_query: yes please", "pgbouncer_auth_query must be true or false (Pigsty's flag), or a query taking the user name as $1")]
     [InlineData("pgbouncer_max_client_conn: lots", "pgbouncer_max_client_conn must be a whole number from 0, got 'lots'")]
     [InlineData("pgbouncer_query_timeout: -1", "pgbouncer_query_timeout must be a number of seconds from 0")]
     [InlineData("pgbouncer_server_reset_query_always: 2", "must be 0 or 1")]
