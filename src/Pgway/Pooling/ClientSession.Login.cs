@@ -92,7 +92,8 @@ internal sealed partial class ClientSession
         pool.Credentials ??= credentials;
         if (pool.Welcome is null)
         {
-            // The first client of a pool waits for a server to learn what to greet clients with.
+            // The first client of a pool waits for a server to learn what to greet clients with (it
+            // has no cancel key yet, so nothing can cancel this wait).
             await BorrowServerAsync();
             pool.Welcome ??= held!.Login.Parameters;
         }

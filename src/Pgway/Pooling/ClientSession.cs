@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -15,7 +16,7 @@ namespace Pgway.Pooling;
 /// client sent is still unanswered; in session mode when the client leaves (after
 /// <c>server_reset_query</c>). Everything here runs on the loop's thread, so it needs no locks.
 /// </summary>
-internal sealed partial class ClientSession
+internal sealed partial class ClientSession : IWaitingClient
 {
     private readonly Pooler pooler;
     private readonly EpollLoop loop;
@@ -35,6 +36,7 @@ internal sealed partial class ClientSession
     private bool ended;
     private DisconnectReason? reason;
     private (int ProcessId, int Key)? cancelKey;
+    private ServerPool.Waiter? waiting;
 
     public ClientSession(Pooler pooler, long id, EpollLoop loop, Socket client)
     {
@@ -43,7 +45,7 @@ internal sealed partial class ClientSession
         this.loop = loop;
         rawClient = client;
         fromClient = new ClientTraffic();
-        fromServer = new ServerTraffic(fromClient, parameters);
+        fromServer = new ServerTraffic(fromClient, parameters) { ReadyForQuery = CountAnswered };
         // Set before the session is visible to the timeout sweep, which would otherwise see a
         // client connected since the epoch and expire its log-in at once.
         MarkStarted(pooler.Time.GetUtcNow());
@@ -76,6 +78,7 @@ internal sealed partial class ClientSession
                 return;
             }
             loggedIn = true;
+            pool!.AddClient();
             if (Settings.LogConnections && pooler.Logger.IsEnabled(LogLevel.Information))
             {
                 var remote = RemoteOf(rawClient)?.ToString() ?? "?";
@@ -156,9 +159,12 @@ internal sealed partial class ClientSession
                 {
                     return;
                 }
-                if (server is null)
+                CountSent(read);
+                if (server is null && !await BorrowServerAsync())
                 {
-                    await BorrowServerAsync();
+                    // Cancelled while waiting: what the client sent is never run.
+                    await AnswerCancelledAsync();
+                    continue;
                 }
                 sendingToServer = true;
                 try
@@ -216,6 +222,7 @@ internal sealed partial class ClientSession
                     return;
                 }
                 await client.SendAsync(buffer.AsMemory(0, read));
+                pool!.Statistics.AddSent(read);
                 ReleaseIfIdle();
                 UpdateTimeoutState();
             }
@@ -242,20 +249,33 @@ internal sealed partial class ClientSession
         }
     }
 
-    private async Task BorrowServerAsync()
+    /// <summary>On the loop, by the pool, when this client has to wait for a server.</summary>
+    void IWaitingClient.Waiting(ServerPool.Waiter waiter) => waiting = waiter;
+
+    // False when the client cancelled its request while it waited.
+    private async Task<bool> BorrowServerAsync()
     {
         PooledServer? borrowed;
+        var waitStart = Stopwatch.GetTimestamp();
         try
         {
-            borrowed = await pool!.AcquireAsync(loop, Settings.QueryWaitTimeout, pooler.Stopping);
+            borrowed = await pool!.AcquireAsync(loop, Settings.QueryWaitTimeout, this, pooler.Stopping);
+            pool.Statistics.AddWait(Stopwatch.GetTimestamp() - waitStart);
+        }
+        catch (WaitCancelledException)
+        {
+            await loop.SwitchTo();
+            return false;
         }
         catch (TimeoutException)
         {
             await loop.SwitchTo();
+            waiting = null;
             throw new ServerLoginException(SqlState.QueryCanceled,
                 $"pgway: no server connection within query_wait_timeout {Settings.QueryWaitTimeout.TotalSeconds:0.#}s ({pool!.Describe()})", DisconnectReason.QueryWaitTimeout);
         }
         await loop.SwitchTo();
+        waiting = null;
         if (borrowed is null)
         {
             try
@@ -276,6 +296,30 @@ internal sealed partial class ClientSession
         fromServer.ServerParameters = borrowed.Parameters;
         await ApplyParametersAsync(server, borrowed);
         serverPump = PumpServerAsync(server);
+        return true;
+    }
+
+    // Each request the client sent while it waited gets PostgreSQL's answer to a cancelled query. A
+    // request cut in the middle, or an extended-protocol batch without its Sync, cannot be answered
+    // in step: the session ends instead, with the same error.
+    private async Task AnswerCancelledAsync()
+    {
+        waiting = null;
+        const string message = "canceling statement due to user request";
+        if (!fromClient.AtMessageBoundary || fromClient.BatchOpen || fromClient.Outstanding == 0)
+        {
+            throw new ServerLoginException(SqlState.QueryCanceled, message, DisconnectReason.CancelledWhileWaiting);
+        }
+        var output = new ArrayBufferWriter<byte>();
+        for (var i = 0; i < fromClient.Outstanding; i++)
+        {
+            ErrorResponseWriter.Write(output, ErrorSeverity.Error, SqlState.QueryCanceled, message);
+            BackendMessages.ReadyForQuery(output, TransactionStatus.Idle);
+        }
+        fromClient.Outstanding = 0;
+        requestStart = transactionStart = 0;
+        UpdateTimeoutState();
+        await client.SendAsync(output.WrittenMemory);
     }
 
     // The server is brought to the client's session parameters first, in one round trip the client
@@ -421,6 +465,10 @@ internal sealed partial class ClientSession
         {
             pooler.RemoveClient();
         }
+        if (loggedIn)
+        {
+            pool!.RemoveClient();
+        }
         var why = reason ?? DisconnectReason.ClientClose;
         pooler.CountDisconnect(why);
         if (why != DisconnectReason.CancelRequest && Settings.LogDisconnections && pooler.Logger.IsEnabled(LogLevel.Information))
@@ -502,6 +550,14 @@ internal sealed partial class ClientSession
         if (held is { } current)
         {
             SendCancel(current);
+        }
+        else
+        {
+            // Waiting for a server: the wait ends, and the request is answered as cancelled.
+            if (waiting is { } place)
+            {
+                pool!.CancelWait(place);
+            }
         }
     });
 

@@ -19,6 +19,9 @@ internal sealed class ClientTraffic : IMessageObserver
 
     public bool Terminated { get; private set; }
 
+    /// <summary>No message is half read.</summary>
+    public bool AtMessageBoundary => scanner.AtBoundary;
+
     /// <summary>Nothing sent is unanswered, no batch is open, and no message is half sent.</summary>
     public bool Idle => Outstanding == 0 && !BatchOpen && scanner.AtBoundary;
 

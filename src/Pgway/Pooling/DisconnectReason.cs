@@ -45,6 +45,9 @@ public enum DisconnectReason
     /// <summary>A transaction block opened in statement pooling mode.</summary>
     TransactionInStatementMode,
 
+    /// <summary>A cancel request came while the client waited for a server with a request it cannot be answered for in step.</summary>
+    CancelledWhileWaiting,
+
     /// <summary>The pooler is stopping.</summary>
     Shutdown,
 

@@ -52,6 +52,9 @@ public sealed partial class Pooler : IAsyncDisposable
 
     internal CancellationToken Stopping => stopping.Token;
 
+    /// <summary>Every pool now, with its totals.</summary>
+    public IReadOnlyList<PoolSnapshot> Pools() => [.. pools.Values.Select(p => p.Snapshot()).OrderBy(p => p.Database, StringComparer.Ordinal).ThenBy(p => p.User, StringComparer.Ordinal)];
+
     /// <summary>Server connections of one pool now: (total, idle); (0, 0) when the pool does not exist yet.</summary>
     public (int Total, int Idle) ServerCounts(string database, string user) =>
         pools.TryGetValue((database, user), out var pool) ? (pool.Total, pool.Idle) : (0, 0);

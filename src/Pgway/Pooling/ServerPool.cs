@@ -23,6 +23,7 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
     private int idleCount;
     private DateTimeOffset loginFailedAt;
     private string? loginError;
+    private int clients;
 
     public string Database { get; } = database;
 
@@ -33,6 +34,25 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
     public ConnectionBudget DatabaseBudget { get; } = databaseBudget;
 
     public ConnectionBudget UserBudget { get; } = userBudget;
+
+    public PoolStatistics Statistics { get; } = new();
+
+    /// <summary>Logged-in clients of this pool (counted by their sessions).</summary>
+    public int Clients => Volatile.Read(ref clients);
+
+    public void AddClient() => Interlocked.Increment(ref clients);
+
+    public void RemoveClient() => Interlocked.Decrement(ref clients);
+
+    public PoolSnapshot Snapshot()
+    {
+        int all, idleNow, waiting;
+        lock (gate)
+        {
+            (all, idleNow, waiting) = (total, idleCount, waiters.Count);
+        }
+        return new PoolSnapshot(Database, User, Math.Max(0, Clients - waiting), waiting, all - idleNow, idleNow, Limits.Size, Statistics.Snapshot());
+    }
 
     /// <summary>How pgway logs in to this pool's servers; set by the first client that authenticates.</summary>
     public ServerCredentials? Credentials { get; set; }
@@ -100,7 +120,8 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
     /// is full. The caller gives the slot back in every case (<see cref="Release"/> or <see cref="Discard"/>).
     /// </summary>
     /// <exception cref="ServerLoginException">Logging in to the server has been failing (<c>server_login_retry</c>) and the pool has no server to wait for.</exception>
-    public async Task<PooledServer?> AcquireAsync(EpollLoop loop, TimeSpan wait, CancellationToken cancellationToken)
+    /// <param name="client">Told of its wait, if it has to wait, so that a cancel request can end it.</param>
+    public async Task<PooledServer?> AcquireAsync(EpollLoop loop, TimeSpan wait, IWaitingClient? client, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         Waiter waiter;
@@ -140,9 +161,20 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
         {
             donor.Post(() => HandOver(donor));
         }
+        client?.Waiting(waiter);
         using var cancel = cancellationToken.UnsafeRegister(static state => ((Waiter)state!).Fail(new OperationCanceledException()), waiter);
         // Completes on this loop's thread, inline or posted (see Waiter).
         return await waiter.Task;
+    }
+
+    /// <summary>The client cancelled its request while waiting (a cancel request with its key): it leaves the queue.</summary>
+    public void CancelWait(Waiter waiter)
+    {
+        lock (gate)
+        {
+            waiters.Remove(waiter);
+        }
+        waiter.Fail(new WaitCancelledException());
     }
 
     /// <summary>Fails the waiters whose <c>query_wait_timeout</c> has passed; the pooler calls it a few times a second.</summary>
@@ -451,7 +483,7 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
     /// that loop, posted to it otherwise; no thread-pool hop, no timer of its own (the pooler expires
     /// waiters by their deadline).
     /// </summary>
-    private sealed class Waiter(EpollLoop loop, DateTimeOffset since, DateTimeOffset deadline) : IValueTaskSource<PooledServer?>
+    internal sealed class Waiter(EpollLoop loop, DateTimeOffset since, DateTimeOffset deadline) : IValueTaskSource<PooledServer?>
     {
         private ManualResetValueTaskSourceCore<PooledServer?> core;
         private int settled;

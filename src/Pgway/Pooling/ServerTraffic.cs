@@ -26,6 +26,9 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
     /// <summary>No message from the server is half forwarded.</summary>
     public bool Idle => scanner.AtBoundary;
 
+    /// <summary>Called with each ReadyForQuery's status, once the request it answers is settled.</summary>
+    public Action<TransactionStatus>? ReadyForQuery { get; set; }
+
     /// <summary>The parameters of the server the client holds now.</summary>
     public Dictionary<string, string>? ServerParameters { get; set; }
 
@@ -59,6 +62,7 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
         {
             Status = (TransactionStatus)body[0];
             client.Outstanding = Math.Max(0, client.Outstanding - 1);
+            ReadyForQuery?.Invoke(Status);
         }
         else if (TryParameter(body.AsSpan(0, bodyLength), out var name, out var value))
         {

@@ -35,17 +35,35 @@ internal static class PoolerHarness
         string waitTimeout = "10",
         int backendPort = PgTestCluster.Port)
     {
-        var inventory = InventoryLoader.LoadText(cluster.ToInventoryYaml([
-            new("pgbouncer_poolmode", mode),
-            new("pgbouncer_default_pool_size", poolSize.ToString(CultureInfo.InvariantCulture)),
-            new("pgbouncer_query_wait_timeout", waitTimeout),
-            .. extra ?? [],
-        ]), "pooler.yml");
+        var variables = new Dictionary<string, string>
+        {
+            ["pgbouncer_poolmode"] = mode,
+            ["pgbouncer_default_pool_size"] = poolSize.ToString(CultureInfo.InvariantCulture),
+            ["pgbouncer_query_wait_timeout"] = waitTimeout,
+        };
+        foreach (var (name, value) in extra ?? [])
+        {
+            variables[name] = value;
+        }
+        return Start(cluster, variables, new Dictionary<string, string> { [User] = secret ?? cluster.Credentials.PasswordFor(User) }, backendPort: backendPort);
+    }
+
+    /// <summary>
+    /// A pooler on an ephemeral port of the primary's address with the inventory <paramref name="variables"/>,
+    /// knowing <paramref name="secrets"/> by user, with <paramref name="hba"/> rules if given.
+    /// </summary>
+    public static Pooler Start(
+        PgTestCluster cluster,
+        IReadOnlyDictionary<string, string> variables,
+        IReadOnlyDictionary<string, string> secrets,
+        Pgway.Pooling.Authentication.HbaFile? hba = null,
+        int backendPort = PgTestCluster.Port)
+    {
+        var inventory = InventoryLoader.LoadText(cluster.ToInventoryYaml(variables), "pooler.yml");
         Assert.False(inventory.HasErrors, string.Join('\n', inventory.Errors));
         var settings = inventory.Topology!.Clusters.Single().Pooler;
-        var secrets = new Dictionary<string, string> { [User] = secret ?? cluster.Credentials.PasswordFor(User) };
         return Pooler.Start(new PoolerOptions(new IPEndPoint(cluster.Primary.Address, 0), new IPEndPoint(cluster.Primary.Address, backendPort),
-            settings, secrets, Hba: null), TimeProvider.System, NullLogger.Instance);
+            settings, secrets, hba), TimeProvider.System, NullLogger.Instance);
     }
 
     /// <summary>

@@ -2,9 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using Pgway.Configuration;
 using Pgway.IntegrationTests.Testing;
 using Pgway.Pooling;
 using Pgway.Testing;
@@ -13,26 +11,12 @@ namespace Pgway.IntegrationTests.Pooling;
 
 /// <summary>The pooler's limits, server upkeep, statement mode, start-up options and auth_query, against a real PostgreSQL.</summary>
 [Collection(SharedPgTestCluster.Name)]
-public sealed class PoolerLimitsTests(PgTestClusterFixture fixture) : IAsyncLifetime
+public sealed class PoolerLimitsTests(PgTestClusterFixture fixture) : PoolerTestClass(fixture)
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private const string Meta = PgTestUsers.Meta;
     private const string Dba = PgTestUsers.Dba;
     private const string Database = PgTestUsers.TestDatabase;
-
-    private Pooler? pooler;
-
-    private PgTestCluster Cluster => fixture.Cluster;
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        if (pooler is not null)
-        {
-            await pooler.DisposeAsync();
-        }
-    }
 
     private Pooler Start(string[] users, int backendPort = PgTestCluster.Port, params (string Name, string Value)[] settings)
     {
@@ -42,12 +26,8 @@ public sealed class PoolerLimitsTests(PgTestClusterFixture fixture) : IAsyncLife
         {
             variables[name.StartsWith("pg", StringComparison.Ordinal) ? name : $"pgbouncer_{name}"] = value;
         }
-        var inventory = InventoryLoader.LoadText(Cluster.ToInventoryYaml(variables), "pooler.yml");
-        Assert.False(inventory.HasErrors, string.Join('\n', inventory.Errors));
-        var secrets = users.ToDictionary(u => u, u => Cluster.Credentials.PasswordFor(u));
-        pooler = Pooler.Start(new PoolerOptions(new IPEndPoint(Cluster.Primary.Address, 0), new IPEndPoint(Cluster.Primary.Address, backendPort),
-            inventory.Topology!.Clusters.Single().Pooler, secrets, Hba: null), TimeProvider.System, NullLogger.Instance);
-        return pooler;
+        Running = PoolerHarness.Start(Cluster, variables, users.ToDictionary(u => u, u => Cluster.Credentials.PasswordFor(u)), backendPort: backendPort);
+        return Running;
     }
 
     private Pooler Start(params (string Name, string Value)[] settings) => Start([Meta], PgTestCluster.Port, settings);
@@ -55,8 +35,8 @@ public sealed class PoolerLimitsTests(PgTestClusterFixture fixture) : IAsyncLife
     private NpgsqlConnection Connect(string user = Meta, string? password = null, string? options = null) =>
         new(new NpgsqlConnectionStringBuilder
         {
-            Host = pooler!.LocalEndPoint.Address.ToString(),
-            Port = pooler.LocalEndPoint.Port,
+            Host = Running!.LocalEndPoint.Address.ToString(),
+            Port = Running.LocalEndPoint.Port,
             Username = user,
             Password = password ?? Cluster.Credentials.PasswordFor(user),
             Database = Database,
@@ -94,7 +74,7 @@ public sealed class PoolerLimitsTests(PgTestClusterFixture fixture) : IAsyncLife
             Assert.Equal(i, await ScalarAsync<int>(second, $"SELECT {i}"));
         }
 
-        Assert.Equal(1, pooler!.ServerCounts(Database, Meta).Total);
+        Assert.Equal(1, Running!.ServerCounts(Database, Meta).Total);
     }
 
     [Fact]
@@ -107,7 +87,7 @@ public sealed class PoolerLimitsTests(PgTestClusterFixture fixture) : IAsyncLife
 
         Assert.Equal("0A000", e.SqlState);
         Assert.Contains("statement pooling mode", e.MessageText, StringComparison.Ordinal);
-        await Eventually.HoldsAsync(() => pooler!.Disconnects().GetValueOrDefault(DisconnectReason.TransactionInStatementMode) == 1, Bound);
+        await Eventually.HoldsAsync(() => Running!.Disconnects().GetValueOrDefault(DisconnectReason.TransactionInStatementMode) == 1, Bound);
         await using var other = await OpenAsync();
         Assert.Equal(1, await ScalarAsync<int>(other, "SELECT 1"));
     }
@@ -122,7 +102,7 @@ public sealed class PoolerLimitsTests(PgTestClusterFixture fixture) : IAsyncLife
         Assert.Equal("4321ms|1234ms", await ScalarAsync<string>(withOptions, "SELECT current_setting('statement_timeout') || '|' || current_setting('lock_timeout')"));
         Assert.Equal("0|0", await ScalarAsync<string>(without, "SELECT current_setting('statement_timeout') || '|' || current_setting('lock_timeout')"));
         Assert.Equal("4321ms", await ScalarAsync<string>(withOptions, "SHOW statement_timeout"));
-        Assert.Equal(1, pooler!.ServerCounts(Database, Meta).Total);
+        Assert.Equal(1, Running!.ServerCounts(Database, Meta).Total);
     }
 
     [Fact]
@@ -142,7 +122,7 @@ public sealed class PoolerLimitsTests(PgTestClusterFixture fixture) : IAsyncLife
     {
         Start(("auth_type", "trust"));
         using var raw = new TcpClient();
-        await raw.ConnectAsync(pooler!.LocalEndPoint);
+        await raw.ConnectAsync(Running!.LocalEndPoint);
         var stream = raw.GetStream();
         await stream.WriteAsync(StartupMessage((3 << 16) | 2, ("user", Meta), ("database", Database), ("_pq_.pgway_test", "on")));
 
@@ -169,10 +149,10 @@ public sealed class PoolerLimitsTests(PgTestClusterFixture fixture) : IAsyncLife
             Assert.Equal(1, await ScalarAsync<int>(client, "SELECT 1"));
         }
 
-        await Eventually.HoldsAsync(() => pooler!.ServerCounts(Database, Meta) == (3, 3), Bound);
+        await Eventually.HoldsAsync(() => Running!.ServerCounts(Database, Meta) == (3, 3), Bound);
         // Past server_idle_timeout the minimum still stands: only time passing can show that nothing is closed.
         await Task.Delay(TimeSpan.FromSeconds(2.5));
-        Assert.Equal((3, 3), pooler!.ServerCounts(Database, Meta));
+        Assert.Equal((3, 3), Running!.ServerCounts(Database, Meta));
     }
 
     [Fact]
@@ -186,7 +166,7 @@ public sealed class PoolerLimitsTests(PgTestClusterFixture fixture) : IAsyncLife
 
         Assert.Equal(2, await ScalarAsync<int>(waiter, "SELECT 2").WaitAsync(Bound));
 
-        Assert.Equal(2, pooler!.ServerCounts(Database, Meta).Total);
+        Assert.Equal(2, Running!.ServerCounts(Database, Meta).Total);
         await transaction.CommitAsync();
     }
 
@@ -203,7 +183,7 @@ public sealed class PoolerLimitsTests(PgTestClusterFixture fixture) : IAsyncLife
 
         Assert.Equal("57014", e.SqlState);
         Assert.Contains("max_db_connections 1 reached", e.MessageText, StringComparison.Ordinal);
-        Assert.Equal(1, pooler!.ServerCounts(Database, Meta).Total);
+        Assert.Equal(1, Running!.ServerCounts(Database, Meta).Total);
         await transaction.CommitAsync();
     }
 
@@ -213,12 +193,13 @@ public sealed class PoolerLimitsTests(PgTestClusterFixture fixture) : IAsyncLife
         Start([Meta, Dba], PgTestCluster.Port, ("default_pool_size", "5"), ("max_db_connections", "1"), ("query_wait_timeout", "20"));
         await using var meta = await OpenAsync();
         Assert.Equal(1, await ScalarAsync<int>(meta, "SELECT 1"));
-        Assert.Equal((1, 1), pooler!.ServerCounts(Database, Meta));
+        // The server goes back to the pool just after the answer is forwarded.
+        await Eventually.HoldsAsync(() => Running!.ServerCounts(Database, Meta) == (1, 1), Bound);
         await using var dba = await OpenAsync(Dba);
 
         Assert.Equal(Dba, await ScalarAsync<string>(dba, "SELECT current_user").WaitAsync(Bound));
 
-        Assert.Equal(0, pooler.ServerCounts(Database, Meta).Total);
+        Assert.Equal(0, Running!.ServerCounts(Database, Meta).Total);
     }
 
     [Fact]
@@ -245,7 +226,7 @@ public sealed class PoolerLimitsTests(PgTestClusterFixture fixture) : IAsyncLife
         await using var client = await OpenAsync();
         var first = await ScalarAsync<int>(client, "SELECT pg_backend_pid()");
 
-        await Eventually.HoldsAsync(() => pooler!.ServerCounts(Database, Meta).Total == 0, Bound);
+        await Eventually.HoldsAsync(() => Running!.ServerCounts(Database, Meta).Total == 0, Bound);
         await Eventually.HoldsAsync(async () => await Cluster.ExecuteScalarAsync<bool>(Cluster.Primary,
             $"SELECT NOT EXISTS (SELECT FROM pg_stat_activity WHERE pid = {first})"), Bound);
 
@@ -267,7 +248,7 @@ public sealed class PoolerLimitsTests(PgTestClusterFixture fixture) : IAsyncLife
         Assert.Equal("08006", e.SqlState);
         Assert.Contains("server_login_retry", e.MessageText, StringComparison.Ordinal);
         Assert.Contains("cannot connect to the server", e.MessageText, StringComparison.Ordinal);
-        Assert.Equal(2, pooler!.Disconnects()[DisconnectReason.ServerLoginFailed]);
+        Assert.Equal(2, Running!.Disconnects()[DisconnectReason.ServerLoginFailed]);
     }
 
     [Fact]
@@ -324,8 +305,59 @@ public sealed class PoolerLimitsTests(PgTestClusterFixture fixture) : IAsyncLife
             Assert.Equal(1, await ScalarAsync<int>(good, "SELECT 1"));
         }
 
-        await Eventually.HoldsAsync(() => pooler!.Disconnects().GetValueOrDefault(DisconnectReason.ClientClose) == 1, Bound);
-        Assert.Equal(1, pooler!.Disconnects()[DisconnectReason.AuthenticationFailed]);
+        await Eventually.HoldsAsync(() => Running!.Disconnects().GetValueOrDefault(DisconnectReason.ClientClose) == 1, Bound);
+        Assert.Equal(1, Running!.Disconnects()[DisconnectReason.AuthenticationFailed]);
+    }
+
+    [Fact]
+    public async Task Cancel_WhileWaitingForAServer_RequestCancelledSessionGoesOn()
+    {
+        Start(("default_pool_size", "1"), ("query_wait_timeout", "60"));
+        await using var holder = await OpenAsync();
+        await using var transaction = await holder.BeginTransactionAsync();
+        Assert.Equal(1, await ScalarAsync<int>(holder, "SELECT 1", transaction));
+        await using var waiter = await OpenAsync();
+        await using var waiting = new NpgsqlCommand("SELECT 2", waiter);
+        var running = waiting.ExecuteScalarAsync();
+        await Eventually.HoldsAsync(() => Running!.Pools().Single().ClientsWaiting == 1, Bound);
+
+        waiting.Cancel();
+
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => running.WaitAsync(Bound));
+        Assert.Equal("57014", Assert.IsType<PostgresException>(e is OperationCanceledException ? e.InnerException : e).SqlState);
+        Assert.Equal(0, Running!.Pools().Single().ClientsWaiting);
+        await transaction.CommitAsync();
+        Assert.Equal(3, await ScalarAsync<int>(waiter, "SELECT 3"));
+    }
+
+    [Fact]
+    public async Task Statistics_TransactionsQueriesBytesAndClientsCounted()
+    {
+        Start(("default_pool_size", "1"));
+        await using var client = await OpenAsync();
+        await using var other = await OpenAsync();
+        Assert.Equal(1, await ScalarAsync<int>(client, "SELECT 1"));
+        var before = Running!.Pools().Single().Statistics;
+
+        for (var i = 0; i < 4; i++)
+        {
+            await ScalarAsync<object>(client, "BEGIN");
+            await ScalarAsync<int>(client, "SELECT 1");
+            await ScalarAsync<object>(client, "COMMIT");
+        }
+        await ScalarAsync<int>(client, "SELECT 2");
+        await ScalarAsync<int>(client, "SELECT 3");
+
+        await Eventually.HoldsAsync(() => Running.Pools().Single().ServersIdle == 1, Bound);
+        var pool = Running.Pools().Single();
+        Assert.Equal((Database, Meta, 2, 0, 0, 1, 1), (pool.Database, pool.User, pool.ClientsActive, pool.ClientsWaiting, pool.ServersActive, pool.ServersIdle, pool.PoolSize));
+        var after = pool.Statistics;
+        Assert.Equal(4 + 2, after.TotalTransactionCount - before.TotalTransactionCount);
+        Assert.Equal(4 * 3 + 2, after.TotalQueryCount - before.TotalQueryCount);
+        Assert.True(after.TotalReceived > before.TotalReceived && after.TotalSent > before.TotalSent);
+        Assert.True(after.TotalTransactionTime > before.TotalTransactionTime && after.TotalQueryTime > before.TotalQueryTime);
+        Assert.True(after.TotalTransactionTime - before.TotalTransactionTime >= after.TotalQueryTime - before.TotalQueryTime - 1000,
+            "a transaction spans its queries");
     }
 
     private static byte[] StartupMessage(int version, params (string Name, string Value)[] parameters)

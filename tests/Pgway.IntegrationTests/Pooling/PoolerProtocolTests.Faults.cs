@@ -39,7 +39,7 @@ public sealed partial class PoolerProtocolTests
         }
         await using var again = await OpenAsync();
         Assert.NotEqual(serverPid, await ScalarAsync<int>(again, "SELECT pg_backend_pid()"));
-        await Eventually.HoldsAsync(() => pooler!.Clients == 2, Bound, () => $"clients: {pooler!.Clients}");
+        await Eventually.HoldsAsync(() => Running!.Clients == 2, Bound, () => $"clients: {Running!.Clients}");
         await EveryServerIdleAsync();
     }
 
@@ -52,7 +52,7 @@ public sealed partial class PoolerProtocolTests
     {
         Start("transaction");
         await using var bystander = await OpenAsync();
-        using var raw = await RawWireClient.ConnectAsync(pooler!.LocalEndPoint, Bound);
+        using var raw = await RawWireClient.ConnectAsync(Running!.LocalEndPoint, Bound);
         var startup = new byte[8];
         BinaryPrimitives.WriteInt32BigEndian(startup, length);
         BinaryPrimitives.WriteInt32BigEndian(startup.AsSpan(4), 3 << 16);
@@ -71,7 +71,7 @@ public sealed partial class PoolerProtocolTests
     {
         Start("transaction");
         await using var bystander = await OpenAsync();
-        using var raw = await RawWireClient.ConnectAsync(pooler!.LocalEndPoint, Bound);
+        using var raw = await RawWireClient.ConnectAsync(Running!.LocalEndPoint, Bound);
         await raw.SendAsync(RawWireClient.StartupMessage(("user", User), ("database", Database)));
         var request = await raw.ReadUntilAsync('R');
         Assert.Equal(10, BinaryPrimitives.ReadInt32BigEndian(request)); // AuthenticationSASL
@@ -92,7 +92,7 @@ public sealed partial class PoolerProtocolTests
     {
         Start("transaction", poolSize: 2, new KeyValuePair<string, string>("pgbouncer_auth_type", "trust"));
         await using var bystander = await OpenAsync();
-        using var raw = await RawWireClient.ConnectAsync(pooler!.LocalEndPoint, Bound);
+        using var raw = await RawWireClient.ConnectAsync(Running!.LocalEndPoint, Bound);
         await raw.SendAsync(RawWireClient.StartupMessage(("user", User), ("database", Database), ("application_name", "raw")));
         Assert.Equal((byte)'I', (await raw.ReadUntilAsync('Z'))[0]);
         if (inTransaction)
@@ -105,7 +105,7 @@ public sealed partial class PoolerProtocolTests
 
         await ExpectProtocolViolationThenEndAsync(raw);
         await BystanderServedAsync(bystander);
-        await Eventually.HoldsAsync(() => pooler.Clients == 1, Bound, () => $"clients: {pooler.Clients}");
+        await Eventually.HoldsAsync(() => Running.Clients == 1, Bound, () => $"clients: {Running.Clients}");
         await EveryServerIdleAsync();
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Pgway.IntegrationTests.Testing;
 using Pgway.Testing;
 
 namespace Pgway.IntegrationTests.Pooling;
@@ -61,13 +62,55 @@ public sealed partial class PoolerProtocolTests
         var processed = Clients * TransactionsPerClient;
         Assert.Contains($"number of transactions actually processed: {processed}/{processed}\n", result.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("number of failed transactions: 0 (0.000%)", result.StandardOutput, StringComparison.Ordinal);
-        Assert.InRange(pooler!.ServerCounts(database, User).Total, 1, 4);
+        Assert.InRange(Running!.ServerCounts(database, User).Total, 1, 4);
         await EveryServerIdleAsync(database);
     }
 
-    private string Host => pooler!.LocalEndPoint.Address.ToString();
+    [Fact]
+    public async Task Psql_CtrlCDuringPgSleep_CancelledThroughThePooler()
+    {
+        Start("transaction", poolSize: 1);
+        var start = new System.Diagnostics.ProcessStartInfo(Cluster.Binaries.PathOf("psql"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            Environment = { ["PGPASSWORD"] = Cluster.Credentials.PasswordFor(User), ["PGCONNECT_TIMEOUT"] = "15" },
+        };
+        foreach (var argument in (string[])["-X", "-h", Host, "-p", Port, "-U", User, "-d", Database, "-c", "SELECT pg_sleep(60)"])
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using var psql = System.Diagnostics.Process.Start(start)!;
+        try
+        {
+            var errors = psql.StandardError.ReadToEndAsync();
+            await Eventually.HoldsAsync(async () => await Cluster.ExecuteScalarAsync<bool>(Cluster.Primary,
+                "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active')"), TimeSpan.FromSeconds(30));
 
-    private string Port => pooler!.LocalEndPoint.Port.ToString(CultureInfo.InvariantCulture);
+            // What Ctrl-C does: psql sends a CancelRequest with the key pgway gave it.
+            using (var interrupt = System.Diagnostics.Process.Start("kill", ["-INT", psql.Id.ToString(CultureInfo.InvariantCulture)]))
+            {
+                await interrupt.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            }
+            await psql.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+            Assert.NotEqual(0, psql.ExitCode);
+            Assert.Contains("canceling statement due to user request", await errors, StringComparison.Ordinal);
+            await EveryServerIdleAsync();
+        }
+        finally
+        {
+            if (!psql.HasExited)
+            {
+                psql.Kill();
+            }
+        }
+    }
+
+    private string Host => Running!.LocalEndPoint.Address.ToString();
+
+    private string Port => Running!.LocalEndPoint.Port.ToString(CultureInfo.InvariantCulture);
 
     // A client program of the cluster's PostgreSQL, with the test user's password, bounded in time.
     private Task<CommandResult> RunClientAsync(string program, IReadOnlyList<string> arguments) =>

@@ -12,7 +12,7 @@ namespace Pgway.IntegrationTests.Pooling;
 /// pgbench), and holding up when a server dies under a client or a client sends nonsense.
 /// </summary>
 [Collection(SharedPgTestCluster.Name)]
-public sealed partial class PoolerProtocolTests(PgTestClusterFixture fixture) : IAsyncLifetime
+public sealed partial class PoolerProtocolTests(PgTestClusterFixture fixture) : PoolerTestClass(fixture)
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
     private const string User = PoolerHarness.User;
@@ -22,18 +22,9 @@ public sealed partial class PoolerProtocolTests(PgTestClusterFixture fixture) : 
     private const int CopyRows = 50_000;
 
     private readonly List<Func<Task>> cleanups = [];
-    private Pooler? pooler;
-
-    private PgTestCluster Cluster => fixture.Cluster;
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        if (pooler is not null)
-        {
-            await pooler.DisposeAsync();
-        }
+        await base.DisposeAsync();
         // Every cleanup runs, even after one fails.
         var failures = new List<Exception>();
         foreach (var cleanup in Enumerable.Reverse(cleanups))
@@ -54,9 +45,9 @@ public sealed partial class PoolerProtocolTests(PgTestClusterFixture fixture) : 
     }
 
     private Pooler Start(string mode, int poolSize = 2, params KeyValuePair<string, string>[] extra) =>
-        pooler = PoolerHarness.Start(Cluster, mode, poolSize, extra: extra);
+        Running = PoolerHarness.Start(Cluster, mode, poolSize, extra: extra);
 
-    private NpgsqlConnection Connect() => PoolerHarness.Connect(pooler!, Cluster);
+    private NpgsqlConnection Connect() => PoolerHarness.Connect(Running!, Cluster);
 
     private async Task<NpgsqlConnection> OpenAsync()
     {
@@ -88,9 +79,9 @@ public sealed partial class PoolerProtocolTests(PgTestClusterFixture fixture) : 
     // connected every server is idle again.
     private Task EveryServerIdleAsync(string database = Database) => Eventually.HoldsAsync(() =>
     {
-        var (total, idle) = pooler!.ServerCounts(database, User);
+        var (total, idle) = Running!.ServerCounts(database, User);
         return total > 0 && total == idle;
-    }, Bound, () => $"servers (total, idle): {pooler!.ServerCounts(database, User)}");
+    }, Bound, () => $"servers (total, idle): {Running!.ServerCounts(database, User)}");
 
     private static string CopyLabel(int id) => $"row {id} {new string((char)('a' + id % 26), id % 97)}";
 
@@ -114,7 +105,7 @@ public sealed partial class PoolerProtocolTests(PgTestClusterFixture fixture) : 
         Assert.Equal(CopyRows, await ExportAsync(other, table));
         await EveryServerIdleAsync();
         Assert.Equal(2, await ScalarAsync<int>(copier, "SELECT 2"));
-        Assert.Equal(1, pooler!.ServerCounts(Database, User).Total);
+        Assert.Equal(1, Running!.ServerCounts(Database, User).Total);
     }
 
     [Fact]
@@ -344,7 +335,7 @@ public sealed partial class PoolerProtocolTests(PgTestClusterFixture fixture) : 
         });
         await Task.WhenAll(clients).WaitAsync(Bound);
 
-        Assert.InRange(pooler!.ServerCounts(Database, User).Total, 1, 2);
+        Assert.InRange(Running!.ServerCounts(Database, User).Total, 1, 2);
         await EveryServerIdleAsync();
     }
 

@@ -9,31 +9,17 @@ namespace Pgway.IntegrationTests.Pooling;
 
 /// <summary>The pooler in front of a real PostgreSQL, with Npgsql as the client.</summary>
 [Collection(SharedPgTestCluster.Name)]
-public sealed class PoolerTests(PgTestClusterFixture fixture) : IAsyncLifetime
+public sealed class PoolerTests(PgTestClusterFixture fixture) : PoolerTestClass(fixture)
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private const string User = PoolerHarness.User;
     private const string Database = PoolerHarness.Database;
 
-    private Pooler? pooler;
-
-    private PgTestCluster Cluster => fixture.Cluster;
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        if (pooler is not null)
-        {
-            await pooler.DisposeAsync();
-        }
-    }
-
     private Pooler Start(string mode, int poolSize = 2, string? secret = null, KeyValuePair<string, string>? extra = null, string waitTimeout = "10", int backendPort = PgTestCluster.Port) =>
-        pooler = PoolerHarness.Start(Cluster, mode, poolSize, secret, extra is { } more ? [more] : null, waitTimeout, backendPort);
+        Running = PoolerHarness.Start(Cluster, mode, poolSize, secret, extra is { } more ? [more] : null, waitTimeout, backendPort);
 
     private NpgsqlConnection Connect(string? password = null, string database = Database, string? applicationName = null, string? timezone = null) =>
-        PoolerHarness.Connect(pooler!, Cluster, password, database, applicationName, timezone);
+        PoolerHarness.Connect(Running!, Cluster, password, database, applicationName, timezone);
 
     [Fact]
     public async Task Transaction_ManyClientsFewServers_EveryTransactionAnswered()
@@ -54,7 +40,7 @@ public sealed class PoolerTests(PgTestClusterFixture fixture) : IAsyncLifetime
         });
         await Task.WhenAll(clients).WaitAsync(Bound);
 
-        var (total, idle) = pooler!.ServerCounts(Database, User);
+        var (total, idle) = Running!.ServerCounts(Database, User);
         Assert.InRange(total, 1, 2);
         Assert.Equal(total, idle);
     }
@@ -100,7 +86,7 @@ public sealed class PoolerTests(PgTestClusterFixture fixture) : IAsyncLifetime
         var e = await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync());
 
         Assert.Equal("28P01", e.SqlState);
-        Assert.Equal((0, 0), pooler!.ServerCounts(Database, User));
+        Assert.Equal((0, 0), Running!.ServerCounts(Database, User));
     }
 
     [Fact]
@@ -169,7 +155,7 @@ public sealed class PoolerTests(PgTestClusterFixture fixture) : IAsyncLifetime
         Start("transaction");
         using (var raw = new System.Net.Sockets.TcpClient())
         {
-            await raw.ConnectAsync(pooler!.LocalEndPoint);
+            await raw.ConnectAsync(Running!.LocalEndPoint);
             var stream = raw.GetStream();
             await stream.WriteAsync(new byte[] { 0, 0, 0, 8, 1, 2, 3, 4 });
             var answer = new byte[1];
@@ -224,7 +210,7 @@ public sealed class PoolerTests(PgTestClusterFixture fixture) : IAsyncLifetime
         }
         Assert.Equal("beta|America/New_York", await ShowAsync(beta));
         Assert.Equal("alpha|UTC", await ShowAsync(alpha));
-        Assert.Equal(1, pooler!.ServerCounts(Database, User).Total);
+        Assert.Equal(1, Running!.ServerCounts(Database, User).Total);
 
         static async Task<string?> ShowAsync(NpgsqlConnection connection)
         {
@@ -238,14 +224,14 @@ public sealed class PoolerTests(PgTestClusterFixture fixture) : IAsyncLifetime
     {
         Start("transaction", extra: new("pgbouncer_client_login_timeout", "1"));
         using var raw = new System.Net.Sockets.TcpClient();
-        await raw.ConnectAsync(pooler!.LocalEndPoint);
+        await raw.ConnectAsync(Running!.LocalEndPoint);
         var stream = raw.GetStream();
 
         using var answer = new MemoryStream();
         await stream.CopyToAsync(answer).WaitAsync(Bound);
 
         Assert.Contains("client_login_timeout", System.Text.Encoding.UTF8.GetString(answer.ToArray()), StringComparison.Ordinal);
-        Assert.Equal(0, pooler.Clients);
+        Assert.Equal(0, Running.Clients);
     }
 
     [Fact]
@@ -259,7 +245,7 @@ public sealed class PoolerTests(PgTestClusterFixture fixture) : IAsyncLifetime
             await begin.ExecuteNonQueryAsync();
         }
 
-        await Eventually.HoldsAsync(() => pooler!.Clients == 0, Bound);
+        await Eventually.HoldsAsync(() => Running!.Clients == 0, Bound);
 
         await using var other = Connect();
         await other.OpenAsync();

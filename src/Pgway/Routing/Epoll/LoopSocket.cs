@@ -27,6 +27,9 @@ internal sealed class LoopSocket : IEpollTarget, IDisposable
     private ulong token;
     private bool readableReported;
     private bool writableReported = true;
+    // A receive found the kernel's buffer empty (or emptied it): with edge-triggered events, bytes
+    // arriving after it are reported, so until then another receive would only say "nothing yet".
+    private bool drained;
 
     private LoopSocket(EpollLoop loop, Socket socket)
     {
@@ -66,12 +69,18 @@ internal sealed class LoopSocket : IEpollTarget, IDisposable
     /// <exception cref="SocketException">The connection failed (reset, …).</exception>
     public unsafe int TryReceive(Span<byte> buffer)
     {
+        if (drained)
+        {
+            // Saves the system call that would answer EAGAIN: one per message on a request/response protocol.
+            return -1;
+        }
         fixed (byte* data = buffer)
         {
             int result;
             while ((result = Outcome(recv(Fd, data, buffer.Length, 0))) == Retry)
             {
             }
+            drained = result < 0 || (result > 0 && result < buffer.Length);
             return result;
         }
     }
@@ -97,9 +106,13 @@ internal sealed class LoopSocket : IEpollTarget, IDisposable
     public void OnEvents(uint events)
     {
         // Errors and hang-ups wake both sides: the next receive or send reports what happened.
-        if ((events & (In | Error | HangUp)) != 0 && !readable.Complete())
+        if ((events & (In | Error | HangUp)) != 0)
         {
-            readableReported = true;
+            drained = false;
+            if (!readable.Complete())
+            {
+                readableReported = true;
+            }
         }
         if ((events & (Out | Error | HangUp)) != 0 && !writable.Complete())
         {

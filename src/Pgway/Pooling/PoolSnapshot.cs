@@ -1,0 +1,16 @@
+namespace Pgway.Pooling;
+
+/// <summary>One pool now, as PgBouncer's SHOW POOLS and SHOW STATS tell it.</summary>
+/// <param name="ClientsActive">Logged-in clients not waiting for a server (cl_active).</param>
+/// <param name="ClientsWaiting">Clients waiting for a server (cl_waiting).</param>
+/// <param name="ServersActive">Servers lent to a client (sv_active).</param>
+/// <param name="ServersIdle">Servers idle in the pool (sv_idle).</param>
+public sealed record PoolSnapshot(
+    string Database,
+    string User,
+    int ClientsActive,
+    int ClientsWaiting,
+    int ServersActive,
+    int ServersIdle,
+    int PoolSize,
+    PoolStatisticsSnapshot Statistics);
