@@ -88,6 +88,11 @@ internal sealed partial class ClientSession
         }
         ended = true;
         LogExpired(pooler.Logger, Id, message);
+        if (waiting is { } place)
+        {
+            // Queued for a server: it leaves the queue, and is never granted one.
+            pool!.CancelWait(place, new OperationCanceledException(message));
+        }
         if (awaitingAnswer && held is { } running)
         {
             // A query past query_timeout is cancelled on the server, not left to run to its end.

@@ -276,25 +276,25 @@ internal sealed partial class ClientSession : IWaitingClient
         }
         await loop.SwitchTo();
         waiting = null;
-        if (borrowed is null)
-        {
-            try
-            {
-                borrowed = await ServerConnector.ConnectAsync(pooler, pool, loop);
-            }
-            catch
-            {
-                pool.Discard(null);
-                throw;
-            }
-        }
+        // The connector gives the slot back if it fails.
+        borrowed ??= await ServerConnector.ConnectAsync(pooler, pool, loop);
+        // Held before attaching: if that fails, the session's end discards it.
+        held = borrowed;
         // Idle on this loop it is attached already; from another loop it comes detached.
         borrowed.Attached ??= LoopSocket.Attach(loop, borrowed.Socket);
         server = borrowed.Attached;
-        held = borrowed;
         fromServer.Reset();
         fromServer.ServerParameters = borrowed.Parameters;
-        await ApplyParametersAsync(server, borrowed);
+        try
+        {
+            await ApplyParametersAsync(server, borrowed);
+        }
+        catch (Exception e) when (e is SocketException or EndOfStreamException or PostgresProtocolException)
+        {
+            // Died between its last check and now: the client is told, as for a server lost mid-transaction.
+            DropServer();
+            throw new ServerLoginException(SqlState.ConnectionFailure, $"pgway: the server connection was lost ({e.Message})", DisconnectReason.ServerLost);
+        }
         serverPump = PumpServerAsync(server);
         return true;
     }
@@ -323,18 +323,17 @@ internal sealed partial class ClientSession : IWaitingClient
     }
 
     // The server is brought to the client's session parameters first, in one round trip the client
-    // does not see: each of the client's that differs is SET; one a previous client set and this
+    // does not see: each of the client's that differs is set; one a previous client set and this
     // client did not goes back to the server's log-in value, or is RESET when the server reported
-    // none (a setting from options).
+    // none (a setting from options). set_config parses a value as the start-up packet would (a list
+    // such as search_path stays a list); each is its own Query, so one refused leaves the rest applied.
     private async Task ApplyParametersAsync(LoopSocket attached, PooledServer borrowed)
     {
-        List<string>? statements = null;
         List<KeyValuePair<string, string?>>? changes = null;
         foreach (var (name, value) in parameters)
         {
             if (!borrowed.Parameters.TryGetValue(name, out var current) || current != value)
             {
-                (statements ??= []).Add($"SET {QuoteIdentifier(name)} TO {QuoteLiteral(value)}");
                 (changes ??= []).Add(new(name, value));
             }
         }
@@ -346,26 +345,28 @@ internal sealed partial class ClientSession : IWaitingClient
             }
             if (!borrowed.Login.Parameters.TryGetValue(name, out var original))
             {
-                (statements ??= []).Add($"RESET {QuoteIdentifier(name)}");
                 (changes ??= []).Add(new(name, null));
             }
-            else if (original != current)
+            else if (original != current && TrackedParameters.Reported.Contains(name))
             {
-                (statements ??= []).Add($"SET {QuoteIdentifier(name)} TO {QuoteLiteral(original)}");
                 (changes ??= []).Add(new(name, original));
             }
         }
-        if (statements is null)
+        if (changes is null)
         {
             return;
         }
-        var sql = string.Join("; ", statements);
         var output = new ArrayBufferWriter<byte>();
-        FrontendMessages.Query(output, sql);
+        foreach (var (name, value) in changes)
+        {
+            FrontendMessages.Query(output, value is null
+                ? $"RESET {QuoteIdentifier(name)}"
+                : $"SELECT pg_catalog.set_config({QuoteLiteral(name)}, {QuoteLiteral(value)}, false)");
+        }
         await attached.SendAsync(output.WrittenMemory);
         using var reader = new MessageStreamReader(new LoopStream(attached));
         var failed = false;
-        while (true)
+        for (var answered = 0; answered < changes.Count;)
         {
             var (type, body) = await reader.ReadAsync(MessageHeader.LargeMessageLimit, pooler.Stopping);
             if (type == (byte)BackendMessageCode.ParameterStatus && ServerTraffic.TryParameter(body.Span, out var name, out var value))
@@ -376,26 +377,25 @@ internal sealed partial class ClientSession : IWaitingClient
             {
                 failed = true;
                 ErrorResponseReader.TryRead(body.Span, out var error);
-                LogParameterRefused(pooler.Logger, Id, sql, error.GetValueOrDefault('M', "?"));
+                LogParameterRefused(pooler.Logger, Id, changes[answered].Key, error.GetValueOrDefault('M', "?"));
             }
             else if (type == (byte)BackendMessageCode.ReadyForQuery)
             {
-                break;
-            }
-        }
-        if (!failed)
-        {
-            // Parameters the server does not report (custom ones) are remembered as set.
-            foreach (var (name, value) in changes!)
-            {
-                if (value is null)
+                if (!failed)
                 {
-                    borrowed.Parameters.Remove(name);
+                    // Parameters the server does not report (custom ones) are remembered as set.
+                    var (changed, setTo) = changes[answered];
+                    if (setTo is null)
+                    {
+                        borrowed.Parameters.Remove(changed);
+                    }
+                    else
+                    {
+                        borrowed.Parameters[changed] = setTo;
+                    }
                 }
-                else
-                {
-                    borrowed.Parameters[name] = value;
-                }
+                failed = false;
+                answered++;
             }
         }
     }
@@ -601,8 +601,8 @@ internal sealed partial class ClientSession : IWaitingClient
     [LoggerMessage(Level = LogLevel.Information, Message = "pooler: session {Session} refused: {SqlState} {Message}")]
     private static partial void LogRefused(ILogger logger, long session, string sqlState, string message);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: session {Session}: the server refused the client's parameters ({Sql}): {Error}")]
-    private static partial void LogParameterRefused(ILogger logger, long session, string sql, string error);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: session {Session}: the server refused the client's parameter {Name}: {Error}")]
+    private static partial void LogParameterRefused(ILogger logger, long session, string name, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: session {Session}: forwarding a cancel request failed: {Error}")]
     private static partial void LogCancelFailed(ILogger logger, long session, string error);

@@ -19,6 +19,12 @@ internal sealed class ClientTraffic : IMessageObserver
 
     public bool Terminated { get; private set; }
 
+    /// <summary>
+    /// The server is in COPY FROM STDIN (it sent CopyInResponse, not yet its end): PostgreSQL
+    /// ignores a Sync then, and libpq sends one before the data and one after CopyDone.
+    /// </summary>
+    public bool ServerCopyingIn { get; set; }
+
     /// <summary>No message is half read.</summary>
     public bool AtMessageBoundary => scanner.AtBoundary;
 
@@ -31,6 +37,8 @@ internal sealed class ClientTraffic : IMessageObserver
     {
         switch ((FrontendMessageCode)type)
         {
+            case FrontendMessageCode.Sync when ServerCopyingIn:
+                break;
             case FrontendMessageCode.Query or FrontendMessageCode.Sync:
                 Outstanding++;
                 BatchOpen = false;

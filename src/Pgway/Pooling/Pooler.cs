@@ -52,6 +52,9 @@ public sealed partial class Pooler : IAsyncDisposable
 
     internal CancellationToken Stopping => stopping.Token;
 
+    /// <summary>auth_query look-ups under way at once, at most (PgBouncer runs them on one auth pool).</summary>
+    internal SemaphoreSlim AuthQueryGate { get; } = new(4);
+
     /// <summary>Every pool now, with its totals.</summary>
     public IReadOnlyList<PoolSnapshot> Pools() => [.. pools.Values.Select(p => p.Snapshot()).OrderBy(p => p.Database, StringComparer.Ordinal).ThenBy(p => p.User, StringComparer.Ordinal)];
 
@@ -157,9 +160,9 @@ public sealed partial class Pooler : IAsyncDisposable
                     var server = await ServerConnector.ConnectAsync(this, pool, loop);
                     pool.Release(server, loop);
                 }
-                catch (Exception e) when (e is ServerLoginException or System.Net.Sockets.SocketException or OperationCanceledException or ObjectDisposedException or EndOfStreamException or Protocol.PostgresProtocolException)
+                catch (Exception e)
                 {
-                    pool.Discard(null);
+                    // The connector gave the slot back.
                     LogMinimumFailed(Logger, pool.Database, pool.User, e.Message);
                 }
                 return 0;
@@ -271,6 +274,7 @@ public sealed partial class Pooler : IAsyncDisposable
             }
         }
         stopping.Dispose();
+        AuthQueryGate.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: opening a server for min_pool_size of {Database}/{User} failed: {Error}")]

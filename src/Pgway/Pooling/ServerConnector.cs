@@ -7,7 +7,11 @@ namespace Pgway.Pooling;
 /// <summary>Opens a pool's new server connection on an epoll loop: connect within <c>server_connect_timeout</c>, then log in.</summary>
 internal static class ServerConnector
 {
-    /// <summary>On <paramref name="loop"/>: a logged-in server attached to it. A failure is noted on the pool (<c>server_login_retry</c>).</summary>
+    /// <summary>
+    /// On <paramref name="loop"/>: a logged-in server for the slot the caller reserved in
+    /// <paramref name="pool"/>, attached to the loop. On failure the slot is given back (and a
+    /// connect or log-in failure starts <c>server_login_retry</c>).
+    /// </summary>
     /// <exception cref="ServerLoginException">The server could not be reached in time, or refused the log-in.</exception>
     public static async Task<PooledServer> ConnectAsync(Pooler pooler, ServerPool pool, EpollLoop loop)
     {
@@ -19,7 +23,12 @@ internal static class ServerConnector
         }
         catch (ServerLoginException e)
         {
-            pool.NoteLoginFailure(e.Message);
+            pool.ConnectFailed(e.Message);
+            throw;
+        }
+        catch
+        {
+            pool.Discard(null);
             throw;
         }
     }
@@ -47,11 +56,19 @@ internal static class ServerConnector
             }
             await loop.SwitchTo();
             var attached = LoopSocket.Attach(loop, socket);
+            // As PgBouncer's: connect and log-in together within server_connect_timeout.
+            using var stuck = linked.Token.UnsafeRegister(_ => loop.Post(attached.CancelWaits), null);
             try
             {
-                var login = await ServerLogin.LoginAsync(new LoopStream(attached), credentials, [new("database", database)], pooler.Stopping);
+                var login = await ServerLogin.LoginAsync(new LoopStream(attached), credentials, [new("database", database)], linked.Token);
                 await loop.SwitchTo();
                 return new PooledServer(socket, login, pooler.Time.GetUtcNow()) { Attached = attached };
+            }
+            catch (Exception e) when (e is OperationCanceledException && timeout.IsCancellationRequested)
+            {
+                attached.Dispose();
+                throw new ServerLoginException(SqlState.ConnectionFailure,
+                    $"pgway: the server {backend} did not complete the log-in within server_connect_timeout {settings.ServerConnectTimeout.TotalSeconds:0.#}s");
             }
             catch
             {

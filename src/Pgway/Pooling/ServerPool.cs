@@ -168,13 +168,13 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
     }
 
     /// <summary>The client cancelled its request while waiting (a cancel request with its key): it leaves the queue.</summary>
-    public void CancelWait(Waiter waiter)
+    public void CancelWait(Waiter waiter, Exception? error = null)
     {
         lock (gate)
         {
             waiters.Remove(waiter);
         }
-        waiter.Fail(new WaitCancelledException());
+        waiter.Fail(error ?? new WaitCancelledException());
     }
 
     /// <summary>Fails the waiters whose <c>query_wait_timeout</c> has passed; the pooler calls it a few times a second.</summary>
@@ -312,15 +312,20 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
         }
     }
 
-    /// <summary>A server connection or log-in failed: no new one for <c>server_login_retry</c>; with no server left to wait for, the waiting clients are told now.</summary>
-    public void NoteLoginFailure(string error)
+    /// <summary>
+    /// A reserved slot whose server could not be connected or logged in to: the slot is given back,
+    /// no new server is tried for <c>server_login_retry</c>, and when the pool is left with no server
+    /// to wait for, the waiting clients are told now.
+    /// </summary>
+    public void ConnectFailed(string error)
     {
         List<Waiter>? told = null;
         lock (gate)
         {
             loginFailedAt = time.GetUtcNow();
             loginError = error;
-            if (total == 0 && Limits.LoginRetry > TimeSpan.Zero)
+            ReturnSlot();
+            if (total == 0)
             {
                 told = [.. waiters];
                 waiters.Clear();
@@ -456,7 +461,7 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
     // On the donor loop: one of its idle servers, detached, to the first waiter.
     private void HandOver(EpollLoop donor)
     {
-        Waiter taker;
+        Waiter? taker;
         PooledServer server;
         lock (gate)
         {
@@ -467,8 +472,21 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
             server = list[^1];
             list.RemoveAt(list.Count - 1);
             idleCount--;
-            waiters.RemoveFirst();
-            taker = first.Value;
+            if (!server.IsUsable(time.GetUtcNow(), Limits.Lifetime))
+            {
+                taker = null;
+            }
+            else
+            {
+                waiters.RemoveFirst();
+                taker = first.Value;
+            }
+        }
+        if (taker is null)
+        {
+            // Closed by the database while idle, or too old: its slot goes to the waiter instead.
+            Discard(server);
+            return;
         }
         server.Detach();
         if (!taker.Grant(server))

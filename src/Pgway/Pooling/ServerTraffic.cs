@@ -35,10 +35,23 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
     public string? Scan(ReadOnlySpan<byte> data) => scanner.Scan(data, MessageHeader.LargeMessageLimit, this);
 
     /// <summary>A fresh server for the client: nothing half read from it.</summary>
-    public void Reset() => scanner = default;
+    public void Reset()
+    {
+        scanner = default;
+        client.ServerCopyingIn = false;
+    }
 
     public bool OnMessage(byte type, int length)
     {
+        switch ((BackendMessageCode)type)
+        {
+            case BackendMessageCode.CopyInResponse:
+                client.ServerCopyingIn = true;
+                break;
+            case BackendMessageCode.CommandComplete or BackendMessageCode.ErrorResponse or BackendMessageCode.ReadyForQuery:
+                client.ServerCopyingIn = false;
+                break;
+        }
         var wanted = type == (byte)BackendMessageCode.ReadyForQuery && length == 1
             || type == (byte)BackendMessageCode.ParameterStatus && length <= MaxParameterStatus;
         capturing = wanted ? type : (byte)0;
@@ -67,7 +80,10 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
         else if (TryParameter(body.AsSpan(0, bodyLength), out var name, out var value))
         {
             ServerParameters?[name] = value;
-            clientParameters[name] = value;
+            if (TrackedParameters.Reported.Contains(name) || clientParameters.ContainsKey(name))
+            {
+                clientParameters[name] = value;
+            }
         }
     }
 

@@ -96,13 +96,61 @@ public sealed class PoolerLimitsTests(PgTestClusterFixture fixture) : PoolerTest
     public async Task Options_SettingsFollowTheClientAcrossServers()
     {
         Start(("default_pool_size", "1"));
-        await using var withOptions = await OpenAsync(options: "-c statement_timeout=4321 --lock-timeout=1234");
+        await using var withOptions = await OpenAsync(options: "-c statement_timeout=4321 --lock-timeout=1234 -c search_path=app,public");
         await using var without = await OpenAsync();
 
         Assert.Equal("4321ms|1234ms", await ScalarAsync<string>(withOptions, "SELECT current_setting('statement_timeout') || '|' || current_setting('lock_timeout')"));
         Assert.Equal("0|0", await ScalarAsync<string>(without, "SELECT current_setting('statement_timeout') || '|' || current_setting('lock_timeout')"));
         Assert.Equal("4321ms", await ScalarAsync<string>(withOptions, "SHOW statement_timeout"));
+        // A list stays a list, as the start-up packet would set it (SET … TO 'app,public' would name one schema "app,public").
+        Assert.Equal("app,public", await ScalarAsync<string>(withOptions, "SHOW search_path"));
         Assert.Equal(1, Running!.ServerCounts(Database, Meta).Total);
+    }
+
+    [Fact]
+    public async Task Parameters_ReadOnlyOnesAServerReports_NeverSetAndTheRestApplied()
+    {
+        Start([Dba], PgTestCluster.Port, ("default_pool_size", "1"));
+        await using var switcher = await OpenAsync(Dba);
+        // Reported: is_superuser off, session_authorization unchanged; the server keeps it (as with PgBouncer).
+        await ScalarAsync<object>(switcher, $"SET ROLE {Meta}");
+        await using var named = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Connect(Dba).ConnectionString) { ApplicationName = "bee" }.ConnectionString);
+        await named.OpenAsync();
+
+        Assert.Equal("bee", await ScalarAsync<string>(named, "SELECT current_setting('application_name')"));
+        Assert.Equal(1, Running!.ServerCounts(Database, Dba).Total);
+    }
+
+    [Fact]
+    public async Task Copy_ExtendedProtocolWithSyncBeforeAndAfter_ServerBackInThePool()
+    {
+        var table = $"pgway_copy_{Guid.NewGuid():N}";
+        await Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"CREATE TABLE {table} (n int); GRANT ALL ON {table} TO {Meta}", database: Database);
+        try
+        {
+            Start(("auth_type", "trust"), ("default_pool_size", "1"));
+            using var raw = await RawWireClient.ConnectAsync(Running!.LocalEndPoint, Bound);
+            await raw.SendAsync(RawWireClient.StartupMessage(("user", Meta), ("database", Database)));
+            await raw.ReadUntilAsync('Z');
+            // As libpq does it: Parse/Bind/Execute/Sync, the data, CopyDone and another Sync (PostgreSQL ignores the first).
+            var output = new System.Buffers.ArrayBufferWriter<byte>();
+            Protocol.FrontendMessages.Parse(output, "", $"COPY {table} FROM STDIN");
+            Protocol.FrontendMessages.Bind(output, "", []);
+            Protocol.FrontendMessages.Execute(output);
+            Protocol.FrontendMessages.Sync(output);
+            await raw.SendAsync(output.WrittenSpan.ToArray());
+            await raw.ReadUntilAsync('G');
+            await raw.SendAsync([(byte)'d', 0, 0, 0, 7, .. "42\n"u8]);
+            await raw.SendAsync([(byte)'c', 0, 0, 0, 4, (byte)'S', 0, 0, 0, 4]);
+            await raw.ReadUntilAsync('Z');
+
+            await Eventually.HoldsAsync(() => Running.ServerCounts(Database, Meta) == (1, 1), Bound);
+            Assert.Equal(42, await Cluster.ExecuteScalarAsync<int>(Cluster.Primary, $"SELECT n FROM {table}", database: Database));
+        }
+        finally
+        {
+            await Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"DROP TABLE {table}", database: Database);
+        }
     }
 
     [Fact]
@@ -231,6 +279,33 @@ public sealed class PoolerLimitsTests(PgTestClusterFixture fixture) : PoolerTest
             $"SELECT NOT EXISTS (SELECT FROM pg_stat_activity WHERE pid = {first})"), Bound);
 
         Assert.NotEqual(first, await ScalarAsync<int>(client, "SELECT pg_backend_pid()"));
+    }
+
+    [Fact]
+    public async Task ServerConnectTimeout_ServerThatNeverAnswers_ClientToldAfterTheTimeout()
+    {
+        // A listener that never accepts, its accept queue filled: the kernel drops further SYNs,
+        // so a connect to it gets no answer at all, like a host that is gone.
+        using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        silent.Bind(new IPEndPoint(Cluster.Primary.Address, 0));
+        silent.Listen(0);
+        var fillers = Enumerable.Range(0, 4).Select(_ => new TcpClient()).ToList();
+        try
+        {
+            var filling = fillers.Select(f => f.ConnectAsync((IPEndPoint)silent.LocalEndPoint!)).ToList();
+            Start([Meta], ((IPEndPoint)silent.LocalEndPoint!).Port, ("server_connect_timeout", "1"), ("server_login_retry", "0"));
+            await using var client = Connect();
+
+            var e = await Assert.ThrowsAsync<PostgresException>(() => client.OpenAsync());
+
+            Assert.Equal("08006", e.SqlState);
+            Assert.Contains("no answer within server_connect_timeout 1s", e.MessageText, StringComparison.Ordinal);
+            GC.KeepAlive(filling);
+        }
+        finally
+        {
+            fillers.ForEach(f => f.Dispose());
+        }
     }
 
     [Fact]

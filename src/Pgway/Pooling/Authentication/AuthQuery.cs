@@ -20,7 +20,26 @@ internal static class AuthQuery
     /// <exception cref="ServerLoginException">The auth user could not log in, or the query failed.</exception>
     public static async Task<string?> LookUpAsync(Pooler pooler, EpollLoop loop, ServerCredentials authUser, string database, string query, string user)
     {
+        // A few look-ups at a time: clients not yet authenticated must not be able to open a server
+        // connection each.
+        await pooler.AuthQueryGate.WaitAsync(pooler.Stopping);
+        try
+        {
+            await loop.SwitchTo();
+            return await RunAsync(pooler, loop, authUser, database, query, user);
+        }
+        finally
+        {
+            pooler.AuthQueryGate.Release();
+        }
+    }
+
+    private static async Task<string?> RunAsync(Pooler pooler, EpollLoop loop, ServerCredentials authUser, string database, string query, string user)
+    {
         var server = await ServerConnector.ConnectAsync(pooler, loop, authUser, database);
+        var timeout = pooler.Options.Settings.ServerConnectTimeout;
+        using var deadline = new CancellationTokenSource(timeout, pooler.Time);
+        using var stuck = deadline.Token.UnsafeRegister(_ => loop.Post(() => server.Attached?.CancelWaits()), null);
         try
         {
             var output = new ArrayBufferWriter<byte>();
@@ -46,15 +65,20 @@ internal static class AuthQuery
                         break;
                     case BackendMessageCode.ReadyForQuery:
                         await loop.SwitchTo();
+                        output.ResetWrittenCount();
+                        FrontendMessages.Terminate(output);
+                        await server.Attached.SendAsync(output.WrittenMemory);
                         return error is null
                             ? secret is { Length: > 0 } ? secret : null
                             : throw new ServerLoginException(SqlState.InvalidAuthorizationSpecification, $"pgway: auth_query as \"{authUser.User}\" failed: {error}");
                 }
             }
         }
-        catch (Exception e) when (e is SocketException or EndOfStreamException or PostgresProtocolException)
+        catch (Exception e) when (e is SocketException or EndOfStreamException or PostgresProtocolException
+            || (e is OperationCanceledException && deadline.IsCancellationRequested))
         {
-            throw new ServerLoginException(SqlState.ConnectionFailure, $"pgway: auth_query as \"{authUser.User}\" failed: {e.Message}");
+            var why = e is OperationCanceledException ? $"no answer within server_connect_timeout {timeout.TotalSeconds:0.#}s" : e.Message;
+            throw new ServerLoginException(SqlState.ConnectionFailure, $"pgway: auth_query as \"{authUser.User}\" failed: {why}");
         }
         finally
         {

@@ -10,6 +10,7 @@ internal static unsafe partial class EpollInterop
     public const uint Out = 0x004;
     public const uint Error = 0x008;
     public const uint HangUp = 0x010;
+    public const uint PeerHangUp = 0x2000;
     public const uint EdgeTriggered = 0x8000_0000;
 
     public const int CtlAdd = 1;

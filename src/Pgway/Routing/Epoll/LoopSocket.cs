@@ -29,7 +29,10 @@ internal sealed class LoopSocket : IEpollTarget, IDisposable
     private bool writableReported = true;
     // A receive found the kernel's buffer empty (or emptied it): with edge-triggered events, bytes
     // arriving after it are reported, so until then another receive would only say "nothing yet".
+    // Not once the peer has closed or failed: recv stops short at the end of stream, which the
+    // next recv reports, and no further event would come to say so.
     private bool drained;
+    private bool peerClosed;
 
     private LoopSocket(EpollLoop loop, Socket socket)
     {
@@ -46,7 +49,7 @@ internal sealed class LoopSocket : IEpollTarget, IDisposable
         var attached = new LoopSocket(loop, socket);
         socket.SafeHandle.DangerousAddRef(ref attached.referenced);
         attached.Fd = (int)socket.SafeHandle.DangerousGetHandle();
-        attached.token = loop.Register(attached.Fd, In | Out | EdgeTriggered, attached);
+        attached.token = loop.Register(attached.Fd, In | Out | PeerHangUp | EdgeTriggered, attached);
         if (attached.token == 0)
         {
             var errno = Marshal.GetLastPInvokeError();
@@ -80,7 +83,7 @@ internal sealed class LoopSocket : IEpollTarget, IDisposable
             while ((result = Outcome(recv(Fd, data, buffer.Length, 0))) == Retry)
             {
             }
-            drained = result < 0 || (result > 0 && result < buffer.Length);
+            drained = !peerClosed && (result < 0 || (result > 0 && result < buffer.Length));
             return result;
         }
     }
@@ -106,7 +109,11 @@ internal sealed class LoopSocket : IEpollTarget, IDisposable
     public void OnEvents(uint events)
     {
         // Errors and hang-ups wake both sides: the next receive or send reports what happened.
-        if ((events & (In | Error | HangUp)) != 0)
+        if ((events & (PeerHangUp | Error | HangUp)) != 0)
+        {
+            peerClosed = true;
+        }
+        if ((events & (In | PeerHangUp | Error | HangUp)) != 0)
         {
             drained = false;
             if (!readable.Complete())
