@@ -89,6 +89,7 @@ internal sealed partial class ClientSession
             return false;
         }
         pool = pooler.PoolFor(database, user, listed, listedUser);
+        counts = pool.Statistics.For(loop);
         pool.Credentials ??= credentials;
         if (pool.Welcome is null)
         {

@@ -11,10 +11,13 @@ internal sealed partial class ClientSession
     private long requestStart;
     private long transactionStart;
 
+    // This loop's shard of the pool's totals, fetched when the client logs in.
+    private PoolStatistics.Shard counts = null!;
+
     // Bytes from the client, forwarded to the server; a request that starts now is timed from here.
     private void CountSent(int bytes)
     {
-        pool!.Statistics.AddReceived(bytes);
+        counts.AddReceived(bytes);
         if (fromClient.Outstanding > 0 && requestStart == 0)
         {
             requestStart = Stopwatch.GetTimestamp();
@@ -32,12 +35,12 @@ internal sealed partial class ClientSession
             return;
         }
         var now = Stopwatch.GetTimestamp();
-        pool.Statistics.AddQuery(requestStart, now);
+        counts.AddQuery(requestStart, now);
         var more = fromClient.Outstanding > 0;
         requestStart = more ? now : 0;
         if (status == TransactionStatus.Idle)
         {
-            pool.Statistics.AddTransaction(transactionStart, now);
+            counts.AddTransaction(transactionStart, now);
             transactionStart = more ? now : 0;
         }
     }

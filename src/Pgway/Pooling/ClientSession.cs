@@ -37,6 +37,8 @@ internal sealed partial class ClientSession : IWaitingClient
     private DisconnectReason? reason;
     private (int ProcessId, int Key)? cancelKey;
     private ServerPool.Waiter? waiting;
+    // The pooler's number for this client's parameter set; 0 until computed, or after it changed.
+    private int parameterSet;
 
     public ClientSession(Pooler pooler, long id, EpollLoop loop, Socket client)
     {
@@ -222,7 +224,7 @@ internal sealed partial class ClientSession : IWaitingClient
                     return;
                 }
                 await client.SendAsync(buffer.AsMemory(0, read));
-                pool!.Statistics.AddSent(read);
+                counts.AddSent(read);
                 ReleaseIfIdle();
                 UpdateTimeoutState();
             }
@@ -260,7 +262,7 @@ internal sealed partial class ClientSession : IWaitingClient
         try
         {
             borrowed = await pool!.AcquireAsync(loop, Settings.QueryWaitTimeout, this, pooler.Stopping);
-            pool.Statistics.AddWait(Stopwatch.GetTimestamp() - waitStart);
+            counts.AddWait(Stopwatch.GetTimestamp() - waitStart);
         }
         catch (WaitCancelledException)
         {
@@ -287,7 +289,15 @@ internal sealed partial class ClientSession : IWaitingClient
         fromServer.ServerParameters = borrowed.Parameters;
         try
         {
-            await ApplyParametersAsync(server, borrowed);
+            if (parameterSet == 0)
+            {
+                parameterSet = pooler.ParameterSetId(parameters);
+            }
+            // A server last brought to this very set of parameters, unchanged since, needs nothing.
+            if (parameterSet == 0 || borrowed.AppliedSet != parameterSet)
+            {
+                borrowed.AppliedSet = await ApplyParametersAsync(server, borrowed) ? parameterSet : 0;
+            }
         }
         catch (Exception e) when (e is SocketException or EndOfStreamException or PostgresProtocolException)
         {
@@ -327,7 +337,8 @@ internal sealed partial class ClientSession : IWaitingClient
     // client did not goes back to the server's log-in value, or is RESET when the server reported
     // none (a setting from options). set_config parses a value as the start-up packet would (a list
     // such as search_path stays a list); each is its own Query, so one refused leaves the rest applied.
-    private async Task ApplyParametersAsync(LoopSocket attached, PooledServer borrowed)
+    // True when the server now has every one of the client's parameters.
+    private async Task<bool> ApplyParametersAsync(LoopSocket attached, PooledServer borrowed)
     {
         List<KeyValuePair<string, string?>>? changes = null;
         foreach (var (name, value) in parameters)
@@ -354,7 +365,7 @@ internal sealed partial class ClientSession : IWaitingClient
         }
         if (changes is null)
         {
-            return;
+            return true;
         }
         var output = new ArrayBufferWriter<byte>();
         foreach (var (name, value) in changes)
@@ -366,6 +377,7 @@ internal sealed partial class ClientSession : IWaitingClient
         await attached.SendAsync(output.WrittenMemory);
         using var reader = new MessageStreamReader(new LoopStream(attached));
         var failed = false;
+        var allApplied = true;
         for (var answered = 0; answered < changes.Count;)
         {
             var (type, body) = await reader.ReadAsync(MessageHeader.LargeMessageLimit, pooler.Stopping);
@@ -376,6 +388,7 @@ internal sealed partial class ClientSession : IWaitingClient
             else if (type == (byte)BackendMessageCode.ErrorResponse)
             {
                 failed = true;
+                allApplied = false;
                 ErrorResponseReader.TryRead(body.Span, out var error);
                 LogParameterRefused(pooler.Logger, Id, changes[answered].Key, error.GetValueOrDefault('M', "?"));
             }
@@ -398,6 +411,7 @@ internal sealed partial class ClientSession : IWaitingClient
                 answered++;
             }
         }
+        return allApplied;
     }
 
     private static string QuoteIdentifier(string name) => $"\"{name.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
@@ -417,11 +431,24 @@ internal sealed partial class ClientSession : IWaitingClient
         // Not ours any more before the pump wakes up to look; it stays attached to this loop, idle.
         var attached = server;
         server = null;
+        NoteParameterChanges(held!);
         attached.WakeWaits();
         attached.ForgetConsumedReadable();
         var released = held!;
         held = null;
         pool!.Release(released, loop);
+    }
+
+    // A SET the client made while it held the server: neither the server nor the client is at a
+    // known set any more.
+    private void NoteParameterChanges(PooledServer released)
+    {
+        if (fromServer.ParametersChanged)
+        {
+            fromServer.ParametersChanged = false;
+            released.AppliedSet = 0;
+            parameterSet = 0;
+        }
     }
 
     private void DropServer()
@@ -446,6 +473,7 @@ internal sealed partial class ClientSession : IWaitingClient
             client?.CancelWaits();
             await serverPump;
             server = attached;
+            NoteParameterChanges(held!);
             if (mode == PoolMode.Session && await ResetAsync(attached))
             {
                 server = null;

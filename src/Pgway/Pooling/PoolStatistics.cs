@@ -1,50 +1,80 @@
 using System.Diagnostics;
+using Pgway.Routing.Epoll;
 
 namespace Pgway.Pooling;
 
 /// <summary>
 /// One pool's running totals, PgBouncer's SHOW STATS columns: transactions and queries with their
-/// time, bytes each way, and time clients waited for a server. Updated by every loop's sessions
-/// without locks; read as a <see cref="PoolStatisticsSnapshot"/>.
+/// time, bytes each way, and time clients waited for a server. Each epoll loop counts in a shard of
+/// its own (plain writes, one writer, no cache line shared between loops on the hot path); a
+/// <see cref="PoolStatisticsSnapshot"/> adds the shards up.
 /// </summary>
 internal sealed class PoolStatistics
 {
-    private long transactions;
-    private long queries;
-    private long received;
-    private long sent;
-    private long transactionTicks;
-    private long queryTicks;
-    private long waitTicks;
+    private readonly Lock gate = new();
+    private readonly Dictionary<EpollLoop, Shard> shards = [];
 
-    public void AddReceived(int bytes) => Interlocked.Add(ref received, bytes);
-
-    public void AddSent(int bytes) => Interlocked.Add(ref sent, bytes);
-
-    /// <summary>A request answered (its ReadyForQuery), begun at <paramref name="startedAt"/> (Stopwatch ticks).</summary>
-    public void AddQuery(long startedAt, long now)
+    /// <summary>The shard a session on <paramref name="loop"/> counts in (fetched once per session).</summary>
+    public Shard For(EpollLoop loop)
     {
-        Interlocked.Increment(ref queries);
-        Interlocked.Add(ref queryTicks, now - startedAt);
+        lock (gate)
+        {
+            if (!shards.TryGetValue(loop, out var shard))
+            {
+                shards[loop] = shard = new Shard();
+            }
+            return shard;
+        }
     }
 
-    /// <summary>A transaction ended (ReadyForQuery idle), begun with its first request at <paramref name="startedAt"/>.</summary>
-    public void AddTransaction(long startedAt, long now)
+    public PoolStatisticsSnapshot Snapshot()
     {
-        Interlocked.Increment(ref transactions);
-        Interlocked.Add(ref transactionTicks, now - startedAt);
+        Shard[] all;
+        lock (gate)
+        {
+            all = [.. shards.Values];
+        }
+        return new PoolStatisticsSnapshot(
+            all.Sum(s => Volatile.Read(ref s.Transactions)),
+            all.Sum(s => Volatile.Read(ref s.Queries)),
+            all.Sum(s => Volatile.Read(ref s.Received)),
+            all.Sum(s => Volatile.Read(ref s.Sent)),
+            Microseconds(all.Sum(s => Volatile.Read(ref s.TransactionTicks))),
+            Microseconds(all.Sum(s => Volatile.Read(ref s.QueryTicks))),
+            Microseconds(all.Sum(s => Volatile.Read(ref s.WaitTicks))));
     }
-
-    public void AddWait(long ticks) => Interlocked.Add(ref waitTicks, ticks);
-
-    public PoolStatisticsSnapshot Snapshot() => new(
-        Volatile.Read(ref transactions),
-        Volatile.Read(ref queries),
-        Volatile.Read(ref received),
-        Volatile.Read(ref sent),
-        Microseconds(Volatile.Read(ref transactionTicks)),
-        Microseconds(Volatile.Read(ref queryTicks)),
-        Microseconds(Volatile.Read(ref waitTicks)));
 
     private static long Microseconds(long ticks) => (long)(ticks * (1_000_000.0 / Stopwatch.Frequency));
+
+    /// <summary>One loop's counts: written only on that loop's thread, read by anyone.</summary>
+    internal sealed class Shard
+    {
+        public long Transactions;
+        public long Queries;
+        public long Received;
+        public long Sent;
+        public long TransactionTicks;
+        public long QueryTicks;
+        public long WaitTicks;
+
+        public void AddReceived(int bytes) => Volatile.Write(ref Received, Received + bytes);
+
+        public void AddSent(int bytes) => Volatile.Write(ref Sent, Sent + bytes);
+
+        /// <summary>A request answered (its ReadyForQuery), begun at <paramref name="startedAt"/> (Stopwatch ticks).</summary>
+        public void AddQuery(long startedAt, long now)
+        {
+            Volatile.Write(ref Queries, Queries + 1);
+            Volatile.Write(ref QueryTicks, QueryTicks + (now - startedAt));
+        }
+
+        /// <summary>A transaction ended (ReadyForQuery idle), begun with its first request at <paramref name="startedAt"/>.</summary>
+        public void AddTransaction(long startedAt, long now)
+        {
+            Volatile.Write(ref Transactions, Transactions + 1);
+            Volatile.Write(ref TransactionTicks, TransactionTicks + (now - startedAt));
+        }
+
+        public void AddWait(long ticks) => Volatile.Write(ref WaitTicks, WaitTicks + ticks);
+    }
 }

@@ -22,9 +22,16 @@ internal sealed class PooledServer(Socket socket, ServerLoginResult login, DateT
     /// <summary>The server's session parameters now: what it reported, and what pgway set on it for clients.</summary>
     public Dictionary<string, string> Parameters { get; } = new(login.Parameters, StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// The client parameter set (<see cref="Pooler.ParameterSetId"/>) this server was last brought
+    /// to, and has not changed from since: a client with the same set needs no SET at all. 0: none known.
+    /// </summary>
+    public int AppliedSet { get; set; }
+
     /// <summary>After a reset query: the parameters are the log-in's again.</summary>
     public void ForgetParameters()
     {
+        AppliedSet = 0;
         Parameters.Clear();
         foreach (var (name, value) in Login.Parameters)
         {

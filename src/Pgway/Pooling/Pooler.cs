@@ -23,6 +23,8 @@ public sealed partial class Pooler : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ConnectionBudget> userBudgets = new();
     private readonly ITimer expiring;
     private readonly long[] disconnects = new long[Enum.GetValues<DisconnectReason>().Length];
+    private readonly ConcurrentDictionary<string, int> parameterSets = new(StringComparer.Ordinal);
+    private int nextParameterSet;
     private int sweeps;
     private Task accepting = Task.CompletedTask;
     private long nextSessionId;
@@ -168,6 +170,23 @@ public sealed partial class Pooler : IAsyncDisposable
                 return 0;
             });
         }
+    }
+
+    /// <summary>
+    /// A small number naming a client's set of session parameters: clients with the same set get the
+    /// same number, so a server already brought to that set is known to need nothing. 0 when too
+    /// many distinct sets have been seen (each client then compares parameter by parameter).
+    /// </summary>
+    internal int ParameterSetId(Dictionary<string, string> parameters)
+    {
+        var key = string.Join('\0', parameters.OrderBy(p => p.Key, StringComparer.OrdinalIgnoreCase)
+            .Select(p => $"{p.Key.ToLowerInvariant()}={p.Value}"));
+        if (parameterSets.TryGetValue(key, out var id))
+        {
+            return id;
+        }
+        // Bounded: unique application names, say, must not grow this without end.
+        return parameterSets.Count >= 10_000 ? 0 : parameterSets.GetOrAdd(key, _ => Interlocked.Increment(ref nextParameterSet));
     }
 
     /// <summary>Counts a new client; false when <c>max_client_conn</c> is reached.</summary>

@@ -121,7 +121,8 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
     /// </summary>
     /// <exception cref="ServerLoginException">Logging in to the server has been failing (<c>server_login_retry</c>) and the pool has no server to wait for.</exception>
     /// <param name="client">Told of its wait, if it has to wait, so that a cancel request can end it.</param>
-    public async Task<PooledServer?> AcquireAsync(EpollLoop loop, TimeSpan wait, IWaitingClient? client, CancellationToken cancellationToken)
+    /// <remarks>Completes at once, with no allocation, when there is an idle server on the loop or room for a new one.</remarks>
+    public ValueTask<PooledServer?> AcquireAsync(EpollLoop loop, TimeSpan wait, IWaitingClient? client, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         Waiter waiter;
@@ -137,7 +138,7 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
                     idleCount--;
                     if (server.IsUsable(now, Limits.Lifetime))
                     {
-                        return server;
+                        return new(server);
                     }
                     server.Close();
                     ReturnSlot();
@@ -150,7 +151,7 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
             }
             if (failing is null && waiters.Count == 0 && TryTakeSlot(reserve: false))
             {
-                return null;
+                return new((PooledServer?)null);
             }
             waiter = new Waiter(loop, now, wait > TimeSpan.Zero ? now + wait : DateTimeOffset.MaxValue);
             waiters.AddLast(waiter);
@@ -162,6 +163,11 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
             donor.Post(() => HandOver(donor));
         }
         client?.Waiting(waiter);
+        return WaitAsync(waiter, cancellationToken);
+    }
+
+    private static async ValueTask<PooledServer?> WaitAsync(Waiter waiter, CancellationToken cancellationToken)
+    {
         using var cancel = cancellationToken.UnsafeRegister(static state => ((Waiter)state!).Fail(new OperationCanceledException()), waiter);
         // Completes on this loop's thread, inline or posted (see Waiter).
         return await waiter.Task;

@@ -29,6 +29,9 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
     /// <summary>Called with each ReadyForQuery's status, once the request it answers is settled.</summary>
     public Action<TransactionStatus>? ReadyForQuery { get; set; }
 
+    /// <summary>A ParameterStatus came since the server was lent: its parameters (and the client's) changed.</summary>
+    public bool ParametersChanged { get; set; }
+
     /// <summary>The parameters of the server the client holds now.</summary>
     public Dictionary<string, string>? ServerParameters { get; set; }
 
@@ -38,6 +41,7 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
     public void Reset()
     {
         scanner = default;
+        ParametersChanged = false;
         client.ServerCopyingIn = false;
     }
 
@@ -80,6 +84,7 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
         else if (TryParameter(body.AsSpan(0, bodyLength), out var name, out var value))
         {
             ServerParameters?[name] = value;
+            ParametersChanged = true;
             if (TrackedParameters.Reported.Contains(name) || clientParameters.ContainsKey(name))
             {
                 clientParameters[name] = value;
