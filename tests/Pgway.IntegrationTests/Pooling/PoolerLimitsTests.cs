@@ -169,23 +169,16 @@ public sealed class PoolerLimitsTests(PgTestClusterFixture fixture) : PoolerTest
     public async Task Startup_NewerMinorVersionAndProtocolOption_NegotiatedDownTo30()
     {
         Start(("auth_type", "trust"));
-        using var raw = new TcpClient();
-        await raw.ConnectAsync(Running!.LocalEndPoint);
-        var stream = raw.GetStream();
-        await stream.WriteAsync(StartupMessage((3 << 16) | 2, ("user", Meta), ("database", Database), ("_pq_.pgway_test", "on")));
+        using var raw = await RawWireClient.ConnectAsync(Running!.LocalEndPoint, Bound);
+        await raw.SendAsync(RawWireClient.StartupMessage((3 << 16) | 2, ("user", Meta), ("database", Database), ("_pq_.pgway_test", "on")));
 
-        var (type, body) = await ReadMessageAsync(stream);
-        Assert.Equal((byte)'v', type);
+        var (type, body) = (await raw.ReadMessageAsync())!.Value;
+        Assert.Equal('v', type);
         Assert.Equal(3 << 16, BinaryPrimitives.ReadInt32BigEndian(body));
         Assert.Equal(1, BinaryPrimitives.ReadInt32BigEndian(body.AsSpan(4)));
         Assert.Equal("_pq_.pgway_test\0", Encoding.UTF8.GetString(body, 8, body.Length - 8));
-        var seen = new List<byte>();
-        while (type != (byte)'Z')
-        {
-            (type, _) = await ReadMessageAsync(stream);
-            seen.Add(type);
-        }
-        Assert.Equal((byte)'R', seen[0]);
+        Assert.Equal('R', (await raw.ReadMessageAsync())!.Value.Type);
+        await raw.ReadUntilAsync('Z');
     }
 
     [Fact]
@@ -433,32 +426,5 @@ public sealed class PoolerLimitsTests(PgTestClusterFixture fixture) : PoolerTest
         Assert.True(after.TotalTransactionTime > before.TotalTransactionTime && after.TotalQueryTime > before.TotalQueryTime);
         Assert.True(after.TotalTransactionTime - before.TotalTransactionTime >= after.TotalQueryTime - before.TotalQueryTime - 1000,
             "a transaction spans its queries");
-    }
-
-    private static byte[] StartupMessage(int version, params (string Name, string Value)[] parameters)
-    {
-        var body = new List<byte>();
-        foreach (var (name, value) in parameters)
-        {
-            body.AddRange(Encoding.UTF8.GetBytes(name));
-            body.Add(0);
-            body.AddRange(Encoding.UTF8.GetBytes(value));
-            body.Add(0);
-        }
-        body.Add(0);
-        var packet = new byte[8 + body.Count];
-        BinaryPrimitives.WriteInt32BigEndian(packet, packet.Length);
-        BinaryPrimitives.WriteInt32BigEndian(packet.AsSpan(4), version);
-        body.CopyTo(packet, 8);
-        return packet;
-    }
-
-    private static async Task<(byte Type, byte[] Body)> ReadMessageAsync(Stream stream)
-    {
-        var header = new byte[5];
-        await stream.ReadExactlyAsync(header).AsTask().WaitAsync(Bound);
-        var body = new byte[BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(1)) - 4];
-        await stream.ReadExactlyAsync(body).AsTask().WaitAsync(Bound);
-        return (header[0], body);
     }
 }

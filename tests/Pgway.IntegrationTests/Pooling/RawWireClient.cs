@@ -43,7 +43,10 @@ internal sealed class RawWireClient : IDisposable
     }
 
     /// <summary>A protocol 3.0 StartupMessage with <paramref name="parameters"/>.</summary>
-    public static byte[] StartupMessage(params (string Name, string Value)[] parameters)
+    public static byte[] StartupMessage(params (string Name, string Value)[] parameters) => StartupMessage(ProtocolVersion3, parameters);
+
+    /// <summary>A StartupMessage asking for <paramref name="version"/> (major in the high 16 bits) with <paramref name="parameters"/>.</summary>
+    public static byte[] StartupMessage(int version, params (string Name, string Value)[] parameters)
     {
         var body = new MemoryStream();
         foreach (var (name, value) in parameters)
@@ -56,7 +59,7 @@ internal sealed class RawWireClient : IDisposable
         body.WriteByte(0);
         var message = new byte[8 + body.Length];
         BinaryPrimitives.WriteInt32BigEndian(message, message.Length);
-        BinaryPrimitives.WriteInt32BigEndian(message.AsSpan(4), ProtocolVersion3);
+        BinaryPrimitives.WriteInt32BigEndian(message.AsSpan(4), version);
         body.ToArray().CopyTo(message, 8);
         return message;
     }
