@@ -262,6 +262,7 @@ internal sealed partial class ClientSession : IWaitingClient
         try
         {
             borrowed = await pool!.AcquireAsync(loop, Settings.QueryWaitTimeout, this, pooler.Stopping);
+            await loop.SwitchTo();
             counts.AddWait(Stopwatch.GetTimestamp() - waitStart);
         }
         catch (WaitCancelledException)
@@ -272,12 +273,14 @@ internal sealed partial class ClientSession : IWaitingClient
         catch (TimeoutException)
         {
             await loop.SwitchTo();
-            waiting = null;
             throw new ServerLoginException(SqlState.QueryCanceled,
                 $"pgway: no server connection within query_wait_timeout {Settings.QueryWaitTimeout.TotalSeconds:0.#}s ({pool!.Describe()})", DisconnectReason.QueryWaitTimeout);
         }
-        await loop.SwitchTo();
-        waiting = null;
+        finally
+        {
+            // Served, cancelled, expired or failed: no longer in the queue for a cancel request to end.
+            waiting = null;
+        }
         // The connector gives the slot back if it fails.
         borrowed ??= await ServerConnector.ConnectAsync(pooler, pool, loop);
         // Held before attaching: if that fails, the session's end discards it.
@@ -314,7 +317,6 @@ internal sealed partial class ClientSession : IWaitingClient
     // in step: the session ends instead, with the same error.
     private async Task AnswerCancelledAsync()
     {
-        waiting = null;
         const string message = "canceling statement due to user request";
         if (!fromClient.AtMessageBoundary || fromClient.BatchOpen || fromClient.Outstanding == 0)
         {

@@ -21,15 +21,7 @@ public sealed class PoolerAuthTests(PgTestClusterFixture fixture) : PoolerTestCl
                 : new Dictionary<string, string> { [Meta] = secret, [otherUser] = Cluster.Credentials.PasswordFor(otherUser) },
             hba);
 
-    private NpgsqlConnection Connect(string? password = null, string user = Meta) =>
-        new(new NpgsqlConnectionStringBuilder(PoolerHarness.ConnectionStringBuilder(Running!, Cluster, password).ConnectionString)
-        {
-            Username = user,
-            Password = password ?? Cluster.Credentials.PasswordFor(user),
-            // One connection attempt per open: Npgsql would retry a refused log-in without TLS/GSS.
-            SslMode = SslMode.Disable,
-            GssEncryptionMode = GssEncryptionMode.Disable,
-        }.ConnectionString);
+    private NpgsqlConnection Connect(string? password = null, string user = Meta) => PoolerHarness.ConnectOnce(Running!, Cluster, user, password);
 
     private async Task<string> SecretAsync(string kind) => kind switch
     {

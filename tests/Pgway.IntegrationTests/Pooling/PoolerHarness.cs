@@ -91,6 +91,21 @@ internal static class PoolerHarness
             Timezone = timezone,
         };
 
+    /// <summary>
+    /// A new connection as <paramref name="user"/> that tries once per open: with SSL and GSS
+    /// encryption off, Npgsql does not retry a refused log-in without them, so each refusal the
+    /// pooler counts is one open.
+    /// </summary>
+    public static NpgsqlConnection ConnectOnce(Pooler pooler, PgTestCluster cluster, string user, string? password = null, string? options = null) =>
+        new(new NpgsqlConnectionStringBuilder(ConnectionStringBuilder(pooler, cluster, password).ConnectionString)
+        {
+            Username = user,
+            Password = password ?? cluster.Credentials.PasswordFor(user),
+            Options = options,
+            SslMode = SslMode.Disable,
+            GssEncryptionMode = GssEncryptionMode.Disable,
+        }.ConnectionString);
+
     /// <summary>A new, not yet opened, connection with the settings of <see cref="ConnectionStringBuilder"/>.</summary>
     public static NpgsqlConnection Connect(
         Pooler pooler,

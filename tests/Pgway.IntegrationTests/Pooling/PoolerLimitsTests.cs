@@ -33,20 +33,7 @@ public sealed class PoolerLimitsTests(PgTestClusterFixture fixture) : PoolerTest
     private Pooler Start(params (string Name, string Value)[] settings) => Start([Meta], PgTestCluster.Port, settings);
 
     private NpgsqlConnection Connect(string user = Meta, string? password = null, string? options = null) =>
-        new(new NpgsqlConnectionStringBuilder
-        {
-            Host = Running!.LocalEndPoint.Address.ToString(),
-            Port = Running.LocalEndPoint.Port,
-            Username = user,
-            Password = password ?? Cluster.Credentials.PasswordFor(user),
-            Database = Database,
-            Pooling = false,
-            Timeout = 15,
-            CommandTimeout = 20,
-            Options = options,
-            SslMode = SslMode.Disable,
-            GssEncryptionMode = GssEncryptionMode.Disable,
-        }.ConnectionString);
+        PoolerHarness.ConnectOnce(Running!, Cluster, user, password, options);
 
     private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql, NpgsqlTransaction? transaction = null)
     {
