@@ -226,43 +226,28 @@ public sealed partial class Pooler : IAsyncDisposable
 
     internal ClientSession? SessionByCancelKey(int processId, int key) => cancelKeys.GetValueOrDefault((processId, key));
 
-    private async Task AcceptLoopAsync()
+    private Task AcceptLoopAsync() => Routing.AcceptLoop.RunAsync(listener, Time, Accept, error => LogAcceptFailed(Logger, error), stopping.Token);
+
+    // A client's session runs on one epoll loop, in turn.
+    private void Accept(Socket client)
     {
-        while (!stopping.IsCancellationRequested)
+        client.NoDelay = true;
+        var id = Interlocked.Increment(ref nextSessionId);
+        var loop = EpollLoops.Next();
+        var session = new ClientSession(this, id, loop, client);
+        sessions[id] = session;
+        _ = loop.RunAsync(async () =>
         {
-            Socket client;
             try
             {
-                client = await listener.AcceptAsync(stopping.Token);
+                await session.RunAsync();
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            finally
             {
-                return;
+                sessions.TryRemove(id, out _);
             }
-            catch (SocketException e)
-            {
-                LogAcceptFailed(Logger, e.SocketErrorCode);
-                await Task.Delay(TimeSpan.FromMilliseconds(50), Time, CancellationToken.None);
-                continue;
-            }
-            client.NoDelay = true;
-            var id = Interlocked.Increment(ref nextSessionId);
-            var loop = EpollLoops.Next();
-            var session = new ClientSession(this, id, loop, client);
-            sessions[id] = session;
-            _ = loop.RunAsync(async () =>
-            {
-                try
-                {
-                    await session.RunAsync();
-                }
-                finally
-                {
-                    sessions.TryRemove(id, out _);
-                }
-                return 0;
-            });
-        }
+            return 0;
+        });
     }
 
     public async ValueTask DisposeAsync()

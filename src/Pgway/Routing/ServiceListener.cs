@@ -62,39 +62,23 @@ public sealed partial class ServiceListener : IAsyncDisposable
         return listener;
     }
 
-    private async Task AcceptLoopAsync()
+    private Task AcceptLoopAsync() => AcceptLoop.RunAsync(socket, time, Track, error => LogAcceptFailed(logger, route.Service.FullName, error), stopping.Token);
+
+    // Each session is kept until it ends, so that stopping can wait for them.
+    private void Track(Socket client)
     {
-        while (!stopping.IsCancellationRequested)
+        var session = ServeAsync(client);
+        lock (sessionsGate)
         {
-            Socket client;
-            try
-            {
-                client = await socket.AcceptAsync(stopping.Token);
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException e)
-            {
-                // Out of descriptors or buffers: keep serving the others, without spinning.
-                LogAcceptFailed(logger, route.Service.FullName, e.SocketErrorCode);
-                await Task.Delay(TimeSpan.FromMilliseconds(50), time, CancellationToken.None);
-                continue;
-            }
-            var session = ServeAsync(client);
+            sessions.Add(session);
+        }
+        _ = session.ContinueWith(done =>
+        {
             lock (sessionsGate)
             {
-                sessions.Add(session);
+                sessions.Remove(done);
             }
-            _ = session.ContinueWith(done =>
-            {
-                lock (sessionsGate)
-                {
-                    sessions.Remove(done);
-                }
-            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     // Never throws: every client's end is logged, and its socket closed.

@@ -1,0 +1,35 @@
+using System.Net.Sockets;
+
+namespace Pgway.Routing;
+
+/// <summary>The accept loop every listener of pgway runs: a service port, a pooler.</summary>
+internal static class AcceptLoop
+{
+    /// <summary>
+    /// Accepts connections until <paramref name="stopping"/> or the listener is closed, handing each
+    /// to <paramref name="accepted"/>. A failed accept (out of descriptors or buffers) is reported and
+    /// retried after a pause: the others keep being served, without spinning.
+    /// </summary>
+    public static async Task RunAsync(Socket listener, TimeProvider time, Action<Socket> accepted, Action<SocketError> failed, CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await listener.AcceptAsync(stopping);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                failed(e.SocketErrorCode);
+                await Task.Delay(TimeSpan.FromMilliseconds(50), time, CancellationToken.None);
+                continue;
+            }
+            accepted(client);
+        }
+    }
+}
