@@ -18,58 +18,60 @@ public sealed record PoolerSettings(
     ImmutableArray<PoolDatabase> Databases,
     ImmutableArray<PoolUser> Users)
 {
-    public int MaxClientConnections => Int("max_client_conn");
+    // Each value is parsed once, here: the pooler reads them on every transaction and every sweep.
 
-    public int DefaultPoolSize => Int("default_pool_size");
+    public int MaxClientConnections { get; } = Int(Settings, "max_client_conn");
 
-    public int MinPoolSize => Int("min_pool_size");
+    public int DefaultPoolSize { get; } = Int(Settings, "default_pool_size");
 
-    public int ReservePoolSize => Int("reserve_pool_size");
+    public int MinPoolSize { get; } = Int(Settings, "min_pool_size");
 
-    public TimeSpan ReservePoolTimeout => Seconds("reserve_pool_timeout");
+    public int ReservePoolSize { get; } = Int(Settings, "reserve_pool_size");
 
-    public int MaxDbConnections => Int("max_db_connections");
+    public TimeSpan ReservePoolTimeout { get; } = Seconds(Settings, "reserve_pool_timeout");
 
-    public int MaxUserConnections => Int("max_user_connections");
+    public int MaxDbConnections { get; } = Int(Settings, "max_db_connections");
 
-    public TimeSpan ServerLifetime => Seconds("server_lifetime");
+    public int MaxUserConnections { get; } = Int(Settings, "max_user_connections");
 
-    public TimeSpan ServerIdleTimeout => Seconds("server_idle_timeout");
+    public TimeSpan ServerLifetime { get; } = Seconds(Settings, "server_lifetime");
 
-    public TimeSpan ServerConnectTimeout => Seconds("server_connect_timeout");
+    public TimeSpan ServerIdleTimeout { get; } = Seconds(Settings, "server_idle_timeout");
 
-    public TimeSpan ServerLoginRetry => Seconds("server_login_retry");
+    public TimeSpan ServerConnectTimeout { get; } = Seconds(Settings, "server_connect_timeout");
 
-    public TimeSpan QueryTimeout => Seconds("query_timeout");
+    public TimeSpan ServerLoginRetry { get; } = Seconds(Settings, "server_login_retry");
 
-    public TimeSpan QueryWaitTimeout => Seconds("query_wait_timeout");
+    public TimeSpan QueryTimeout { get; } = Seconds(Settings, "query_timeout");
 
-    public TimeSpan ClientIdleTimeout => Seconds("client_idle_timeout");
+    public TimeSpan QueryWaitTimeout { get; } = Seconds(Settings, "query_wait_timeout");
 
-    public TimeSpan ClientLoginTimeout => Seconds("client_login_timeout");
+    public TimeSpan ClientIdleTimeout { get; } = Seconds(Settings, "client_idle_timeout");
 
-    public TimeSpan IdleTransactionTimeout => Seconds("idle_transaction_timeout");
+    public TimeSpan ClientLoginTimeout { get; } = Seconds(Settings, "client_login_timeout");
 
-    public string ServerResetQuery => Settings["server_reset_query"];
+    public TimeSpan IdleTransactionTimeout { get; } = Seconds(Settings, "idle_transaction_timeout");
 
-    public int MaxPreparedStatements => Int("max_prepared_statements");
+    public string ServerResetQuery { get; } = Settings["server_reset_query"];
+
+    public int MaxPreparedStatements { get; } = Int(Settings, "max_prepared_statements");
 
     /// <summary>A log line for each client that logs in.</summary>
-    public bool LogConnections => Settings["log_connections"] == "1";
+    public bool LogConnections { get; } = Settings["log_connections"] == "1";
 
     /// <summary>A log line, with its reason, for each client that leaves (counted either way).</summary>
-    public bool LogDisconnections => Settings["log_disconnections"] == "1";
+    public bool LogDisconnections { get; } = Settings["log_disconnections"] == "1";
 
-    public ImmutableArray<string> IgnoreStartupParameters => List("ignore_startup_parameters");
+    public ImmutableArray<string> IgnoreStartupParameters { get; } = List(Settings, "ignore_startup_parameters");
 
-    public ImmutableArray<string> AdminUsers => List("admin_users");
+    public ImmutableArray<string> AdminUsers { get; } = List(Settings, "admin_users");
 
-    public ImmutableArray<string> StatsUsers => List("stats_users");
+    public ImmutableArray<string> StatsUsers { get; } = List(Settings, "stats_users");
 
-    private int Int(string name) => int.Parse(Settings[name], System.Globalization.CultureInfo.InvariantCulture);
+    private static int Int(ImmutableSortedDictionary<string, string> settings, string name) => int.Parse(settings[name], System.Globalization.CultureInfo.InvariantCulture);
 
-    private TimeSpan Seconds(string name) => TimeSpan.FromSeconds(double.Parse(Settings[name], System.Globalization.CultureInfo.InvariantCulture));
+    private static TimeSpan Seconds(ImmutableSortedDictionary<string, string> settings, string name) => TimeSpan.FromSeconds(double.Parse(settings[name], System.Globalization.CultureInfo.InvariantCulture));
 
-    private ImmutableArray<string> List(string name) =>
-        [.. Settings[name].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+    private static ImmutableArray<string> List(ImmutableSortedDictionary<string, string> settings, string name) =>
+        [.. settings[name].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
 }

@@ -30,7 +30,9 @@ internal sealed partial class ClientSession : IWaitingClient
     private ServerPool? pool;
     private PooledServer? held;
     private LoopSocket? server;
-    private Task serverPump = Task.CompletedTask;
+    private Task? serverPump;
+    // Completed when a server is lent to the client, for the pump waiting between transactions.
+    private readonly LoopWaiter serverLent = new();
     private PoolMode mode;
     private bool sendingToServer;
     private bool ended;
@@ -118,6 +120,10 @@ internal sealed partial class ClientSession : IWaitingClient
     {
         reason ??= DisconnectReason.Shutdown;
         ended = true;
+        if (waiting is { } place)
+        {
+            pool!.CancelWait(place, new OperationCanceledException("pgway is stopping"));
+        }
         client?.CancelWaits();
         server?.CancelWaits();
     });
@@ -189,65 +195,93 @@ internal sealed partial class ClientSession : IWaitingClient
         }
     }
 
-    // The server's answers to the client; gives the server back when the transaction is over.
-    private async Task PumpServerAsync(LoopSocket from)
+    // The server's answers to the client, from whichever server the client holds; gives the server
+    // back when the transaction is over. One pump for the whole session: between transactions it
+    // waits for the next server lent (no task, and no buffer, per transaction).
+    private async Task PumpServerAsync()
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(Routing.Splice.BufferSize);
+        byte[]? buffer = null;
         try
         {
-            while (server == from)
+            while (!ended)
             {
-                var read = from.TryReceive(buffer);
-                if (read < 0)
+                if (server is not { } from)
                 {
-                    // Woken also when the server is given back (detached): the loop condition ends the pump then.
-                    await from.WaitReadableAsync();
+                    ReturnBuffer(ref buffer);
+                    await serverLent.Start();
                     continue;
                 }
-                if (read == 0)
+                buffer ??= ArrayPool<byte>.Shared.Rent(Routing.Splice.BufferSize);
+                try
                 {
-                    throw new SocketException((int)SocketError.ConnectionReset);
+                    var read = from.TryReceive(buffer);
+                    if (read < 0)
+                    {
+                        // Woken also when the server is given back (detached): the pump looks again then.
+                        await from.WaitReadableAsync();
+                        continue;
+                    }
+                    if (read == 0)
+                    {
+                        throw new SocketException((int)SocketError.ConnectionReset);
+                    }
+                    if (fromServer.Scan(buffer.AsSpan(0, read)) is { } error)
+                    {
+                        throw new PostgresProtocolException($"the server: {error}");
+                    }
+                    if (mode == PoolMode.Statement && fromServer.Status != TransactionStatus.Idle)
+                    {
+                        // What the client began cannot be kept on one server: it is told, and the server,
+                        // inside the transaction, is closed rather than reused.
+                        ended = true;
+                        await TryRefuseAsync(DisconnectReason.TransactionInStatementMode, SqlState.FeatureNotSupported,
+                            "pgway: transaction blocks not allowed in statement pooling mode");
+                        DropServer();
+                        client.CancelWaits();
+                        return;
+                    }
+                    await client.SendAsync(buffer.AsMemory(0, read));
+                    counts.AddSent(read);
+                    ReleaseIfIdle();
+                    UpdateTimeoutState();
                 }
-                if (fromServer.Scan(buffer.AsSpan(0, read)) is { } error)
+                catch (Exception e) when (e is SocketException or PostgresProtocolException or ObjectDisposedException or OperationCanceledException)
                 {
-                    throw new PostgresProtocolException($"the server: {error}");
-                }
-                if (mode == PoolMode.Statement && fromServer.Status != TransactionStatus.Idle)
-                {
-                    // What the client began cannot be kept on one server: it is told, and the server,
-                    // inside the transaction, is closed rather than reused.
+                    if (server != from || ended)
+                    {
+                        // About a server no longer the client's, or the session is ending anyway.
+                        continue;
+                    }
+                    if (e is OperationCanceledException)
+                    {
+                        throw;
+                    }
+                    // The server died under the client: the client learns it and the session ends.
+                    LogServerLost(pooler.Logger, Id, e.Message);
                     ended = true;
-                    await TryRefuseAsync(DisconnectReason.TransactionInStatementMode, SqlState.FeatureNotSupported,
-                        "pgway: transaction blocks not allowed in statement pooling mode");
+                    await TryRefuseAsync(DisconnectReason.ServerLost, SqlState.ConnectionFailure, "pgway: the server connection was lost (server closed the connection unexpectedly)");
                     DropServer();
                     client.CancelWaits();
                     return;
                 }
-                await client.SendAsync(buffer.AsMemory(0, read));
-                counts.AddSent(read);
-                ReleaseIfIdle();
-                UpdateTimeoutState();
             }
         }
         catch (OperationCanceledException)
         {
-            // Released, or the session is ending.
-        }
-        catch (Exception e) when (e is SocketException or PostgresProtocolException or ObjectDisposedException)
-        {
-            if (server == from && !ended)
-            {
-                // The server died under the client: the client learns it and the session ends.
-                LogServerLost(pooler.Logger, Id, e.Message);
-                ended = true;
-                await TryRefuseAsync(DisconnectReason.ServerLost, SqlState.ConnectionFailure, "pgway: the server connection was lost (server closed the connection unexpectedly)");
-                DropServer();
-                client.CancelWaits();
-            }
+            // The session is ending.
         }
         finally
         {
+            ReturnBuffer(ref buffer);
+        }
+    }
+
+    private static void ReturnBuffer(ref byte[]? buffer)
+    {
+        if (buffer is not null)
+        {
             ArrayPool<byte>.Shared.Return(buffer);
+            buffer = null;
         }
     }
 
@@ -255,13 +289,14 @@ internal sealed partial class ClientSession : IWaitingClient
     void IWaitingClient.Waiting(ServerPool.Waiter waiter) => waiting = waiter;
 
     // False when the client cancelled its request while it waited.
-    private async Task<bool> BorrowServerAsync()
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> BorrowServerAsync()
     {
         PooledServer? borrowed;
         var waitStart = Stopwatch.GetTimestamp();
         try
         {
-            borrowed = await pool!.AcquireAsync(loop, Settings.QueryWaitTimeout, this, pooler.Stopping);
+            borrowed = await pool!.AcquireAsync(loop, Settings.QueryWaitTimeout, this);
             await loop.SwitchTo();
             counts.AddWait(Stopwatch.GetTimestamp() - waitStart);
         }
@@ -308,7 +343,14 @@ internal sealed partial class ClientSession : IWaitingClient
             DropServer();
             throw new ServerLoginException(SqlState.ConnectionFailure, $"pgway: the server connection was lost ({e.Message})", DisconnectReason.ServerLost);
         }
-        serverPump = PumpServerAsync(server);
+        if (serverPump is null)
+        {
+            serverPump = PumpServerAsync();
+        }
+        else
+        {
+            serverLent.Complete();
+        }
         return true;
     }
 
@@ -467,13 +509,18 @@ internal sealed partial class ClientSession : IWaitingClient
     private async Task EndAsync(bool counted)
     {
         ended = true;
-        if (server is not null)
+        var attached = server;
+        server = null;
+        attached?.CancelWaits();
+        // The pump ends: whatever it waits for (the server, the client, a server lent) is cancelled.
+        client?.CancelWaits();
+        serverLent.Fail(new OperationCanceledException("the session is ending"));
+        if (serverPump is not null)
         {
-            var attached = server;
-            server = null;
-            attached.CancelWaits();
-            client?.CancelWaits();
             await serverPump;
+        }
+        if (attached is not null)
+        {
             server = attached;
             NoteParameterChanges(held!);
             if (mode == PoolMode.Session && await ResetAsync(attached))

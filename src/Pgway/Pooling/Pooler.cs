@@ -21,7 +21,7 @@ public sealed partial class Pooler : IAsyncDisposable
     private readonly ConcurrentDictionary<(int ProcessId, int Key), ClientSession> cancelKeys = new();
     private readonly ConcurrentDictionary<string, ConnectionBudget> databaseBudgets = new();
     private readonly ConcurrentDictionary<string, ConnectionBudget> userBudgets = new();
-    private readonly ITimer expiring;
+    private readonly IDisposable expiring;
     private readonly long[] disconnects = new long[Enum.GetValues<DisconnectReason>().Length];
     private readonly ConcurrentDictionary<string, int> parameterSets = new(StringComparer.Ordinal);
     private int nextParameterSet;
@@ -37,8 +37,9 @@ public sealed partial class Pooler : IAsyncDisposable
         Time = time;
         Logger = logger;
         // query_wait_timeout, the reserve pool and the client timeouts are enforced by this sweep, to
-        // a tenth of a second, rather than by a timer per client; the servers are looked after every second.
-        expiring = time.CreateTimer(_ => Sweep(), null, SweepInterval, SweepInterval);
+        // a tenth of a second, rather than by a timer per client; the servers are looked after every
+        // second. It runs on an epoll loop, which wakes up for it only when it has nothing else to do.
+        expiring = EpollLoops.Next().Every(SweepInterval, Sweep);
     }
 
     public PoolerOptions Options { get; }
@@ -253,7 +254,7 @@ public sealed partial class Pooler : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await stopping.CancelAsync();
-        await expiring.DisposeAsync();
+        expiring.Dispose();
         listener.Dispose();
         await accepting;
         foreach (var session in sessions.Values)

@@ -120,9 +120,9 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
     /// is full. The caller gives the slot back in every case (<see cref="Release"/> or <see cref="Discard"/>).
     /// </summary>
     /// <exception cref="ServerLoginException">Logging in to the server has been failing (<c>server_login_retry</c>) and the pool has no server to wait for.</exception>
-    /// <param name="client">Told of its wait, if it has to wait, so that a cancel request can end it.</param>
+    /// <param name="client">Told of its wait, if it has to wait, so that a cancel request (or pgway stopping) can end it with <see cref="CancelWait"/>.</param>
     /// <remarks>Completes at once, with no allocation, when there is an idle server on the loop or room for a new one.</remarks>
-    public ValueTask<PooledServer?> AcquireAsync(EpollLoop loop, TimeSpan wait, IWaitingClient? client, CancellationToken cancellationToken)
+    public ValueTask<PooledServer?> AcquireAsync(EpollLoop loop, TimeSpan wait, IWaitingClient? client)
     {
         var now = time.GetUtcNow();
         Waiter waiter;
@@ -163,14 +163,8 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
             donor.Post(() => HandOver(donor));
         }
         client?.Waiting(waiter);
-        return WaitAsync(waiter, cancellationToken);
-    }
-
-    private static async ValueTask<PooledServer?> WaitAsync(Waiter waiter, CancellationToken cancellationToken)
-    {
-        using var cancel = cancellationToken.UnsafeRegister(static state => ((Waiter)state!).Fail(new OperationCanceledException()), waiter);
         // Completes on this loop's thread, inline or posted (see Waiter).
-        return await waiter.Task;
+        return waiter.Task;
     }
 
     /// <summary>The client cancelled its request while waiting (a cancel request with its key): it leaves the queue.</summary>

@@ -21,6 +21,7 @@ internal sealed unsafe class EpollLoop
     private readonly int wake;
     private readonly ConcurrentQueue<Action> posted = new();
     private readonly Dictionary<ulong, IEpollTarget> targets = [];
+    private readonly List<LoopTick> ticks = [];
     private ulong lastToken;
     private int wakePending;
     private readonly int threadId;
@@ -80,6 +81,22 @@ internal sealed unsafe class EpollLoop
         return done.Task;
     }
 
+    /// <summary>
+    /// Runs <paramref name="tick"/> on the loop's thread about every <paramref name="period"/>, from
+    /// the loop's own wait: no timer thread and no thread-pool worker wake up for it, and a busy loop
+    /// runs it between events. Disposing stops it (a tick under way finishes).
+    /// </summary>
+    public IDisposable Every(TimeSpan period, Action tick)
+    {
+        var entry = new LoopTick(this, Math.Max(1, (long)period.TotalMilliseconds), tick);
+        Post(() =>
+        {
+            entry.Due = Environment.TickCount64 + entry.Period;
+            ticks.Add(entry);
+        });
+        return entry;
+    }
+
     /// <summary><c>await loop.SwitchTo()</c>: continue on the loop's thread (after awaiting something of another thread).</summary>
     public LoopSwitch SwitchTo() => new(this);
 
@@ -125,7 +142,11 @@ internal sealed unsafe class EpollLoop
         var events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * EventSize));
         while (true)
         {
-            var count = epoll_wait(epoll, events, MaxEvents, -1);
+            var count = epoll_wait(epoll, events, MaxEvents, ticks.Count == 0 ? -1 : MillisecondsToNextTick());
+            if (ticks.Count > 0)
+            {
+                RunDueTicks();
+            }
             if (count < 0)
             {
                 var errno = Marshal.GetLastPInvokeError();
@@ -147,6 +168,63 @@ internal sealed unsafe class EpollLoop
                     Dispatch(target, EventsAt(events, i));
                 }
             }
+        }
+    }
+
+    private int MillisecondsToNextTick()
+    {
+        var next = long.MaxValue;
+        foreach (var tick in ticks)
+        {
+            next = Math.Min(next, tick.Due);
+        }
+        return (int)Math.Clamp(next - Environment.TickCount64, 0, int.MaxValue);
+    }
+
+    private void RunDueTicks()
+    {
+        var now = Environment.TickCount64;
+        for (var i = 0; i < ticks.Count; i++)
+        {
+            var tick = ticks[i];
+            if (tick.Stopped)
+            {
+                ticks.RemoveAt(i--);
+                continue;
+            }
+            if (tick.Due <= now)
+            {
+                // Late ticks are not caught up: the next is a period from now.
+                tick.Due = now + tick.Period;
+                try
+                {
+                    tick.Action();
+                }
+                catch (Exception e)
+                {
+                    Trace.TraceError($"pgway epoll loop tick: {e}");
+                }
+            }
+        }
+    }
+
+    private sealed class LoopTick(EpollLoop loop, long period, Action action) : IDisposable
+    {
+        private bool stopped;
+
+        public long Period { get; } = period;
+
+        public Action Action { get; } = action;
+
+        public long Due { get; set; }
+
+        public bool Stopped => Volatile.Read(ref stopped);
+
+        // Taken out of the loop's list at its next tick; wakes the loop so that happens soon.
+        public void Dispose()
+        {
+            Volatile.Write(ref stopped, true);
+            loop.Post(static () => { });
         }
     }
 

@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using System.Threading.Tasks.Sources;
 using static Pgway.Routing.Epoll.EpollInterop;
 
 namespace Pgway.Routing.Epoll;
@@ -21,8 +20,8 @@ internal sealed class LoopSocket : IEpollTarget, IDisposable
 {
     private readonly EpollLoop loop;
     private readonly Socket socket;
-    private readonly Waiter readable = new();
-    private readonly Waiter writable = new();
+    private readonly LoopWaiter readable = new();
+    private readonly LoopWaiter writable = new();
     private bool referenced;
     private ulong token;
     private bool readableReported;
@@ -250,7 +249,7 @@ internal sealed class LoopSocket : IEpollTarget, IDisposable
 
     private const int Retry = -2;
 
-    private ValueTask Wait(Waiter waiter, ref bool reported)
+    private ValueTask Wait(LoopWaiter waiter, ref bool reported)
     {
         if (token == 0)
         {
@@ -263,53 +262,5 @@ internal sealed class LoopSocket : IEpollTarget, IDisposable
             return ValueTask.CompletedTask;
         }
         return waiter.Start();
-    }
-
-    /// <summary>One awaitable, reused: completes inline, on the thread that completes it (the loop's).</summary>
-    private sealed class Waiter : IValueTaskSource
-    {
-        private ManualResetValueTaskSourceCore<bool> core;
-
-        public bool Waiting { get; private set; }
-
-        public ValueTask Start()
-        {
-            if (Waiting)
-            {
-                throw new InvalidOperationException("a wait is already under way on this socket and direction");
-            }
-            core.Reset();
-            Waiting = true;
-            return new ValueTask(this, core.Version);
-        }
-
-        /// <summary>Completes the wait under way; false when nobody was waiting.</summary>
-        public bool Complete()
-        {
-            if (!Waiting)
-            {
-                return false;
-            }
-            Waiting = false;
-            core.SetResult(true);
-            return true;
-        }
-
-        public void Fail(Exception e)
-        {
-            if (Waiting)
-            {
-                Waiting = false;
-                core.SetException(e);
-            }
-        }
-
-        public void GetResult(short version) => core.GetResult(version);
-
-        public ValueTaskSourceStatus GetStatus(short version) => core.GetStatus(version);
-
-        public void OnCompleted(Action<object?> continuation, object? state, short version, ValueTaskSourceOnCompletedFlags flags) =>
-            // Neither the synchronization context nor the execution context: the loop's thread runs it now.
-            core.OnCompleted(continuation, state, version, flags & ~(ValueTaskSourceOnCompletedFlags.UseSchedulingContext | ValueTaskSourceOnCompletedFlags.FlowExecutionContext));
     }
 }
