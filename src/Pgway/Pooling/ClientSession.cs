@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Pgway.Model;
+using Pgway.Pooling.PreparedStatements;
 using Pgway.Protocol;
 using Pgway.Routing.Epoll;
 
@@ -41,6 +42,12 @@ internal sealed partial class ClientSession : IWaitingClient
     private ServerPool.Waiter? waiting;
     // The pooler's number for this client's parameter set; 0 until computed, or after it changed.
     private int parameterSet;
+    // Transaction and statement modes with max_prepared_statements: the client's statement names
+    // mapped on whichever server it holds; made at its first transaction (an idle client has none).
+    private RequestRewriter? rewriter;
+    private ResponseTracker? tracker;
+    private RentedBuffer? toServer;
+    private RentedBuffer? toClient;
 
     public ClientSession(Pooler pooler, long id, EpollLoop loop, Socket client)
     {
@@ -177,7 +184,7 @@ internal sealed partial class ClientSession : IWaitingClient
                 sendingToServer = true;
                 try
                 {
-                    await server!.SendAsync(chunk);
+                    await SendToServerAsync(chunk);
                 }
                 finally
                 {
@@ -214,7 +221,14 @@ internal sealed partial class ClientSession : IWaitingClient
                 buffer ??= ArrayPool<byte>.Shared.Rent(Routing.Splice.BufferSize);
                 try
                 {
-                    var read = from.TryReceive(buffer);
+                    if (tracker is { FakesReady: true })
+                    {
+                        // Completions pgway answers itself, with nothing of the server's before them.
+                        await SendFakesAsync();
+                        continue;
+                    }
+                    var carried = tracker?.CarryLength ?? 0;
+                    var read = from.TryReceive(buffer.AsSpan(carried));
                     if (read < 0)
                     {
                         // Woken also when the server is given back (detached): the pump looks again then.
@@ -225,7 +239,7 @@ internal sealed partial class ClientSession : IWaitingClient
                     {
                         throw new SocketException((int)SocketError.ConnectionReset);
                     }
-                    if (fromServer.Scan(buffer.AsSpan(0, read)) is { } error)
+                    if (fromServer.Scan(buffer.AsSpan(carried, read)) is { } error)
                     {
                         throw new PostgresProtocolException($"the server: {error}");
                     }
@@ -240,7 +254,15 @@ internal sealed partial class ClientSession : IWaitingClient
                         client.CancelWaits();
                         return;
                     }
-                    await client.SendAsync(buffer.AsMemory(0, read));
+                    if (tracker is null)
+                    {
+                        await client.SendAsync(buffer.AsMemory(0, read));
+                    }
+                    else
+                    {
+                        tracker.TakeCarry(buffer);
+                        await SendFilteredAsync(buffer, carried + read);
+                    }
                     counts.AddSent(read);
                     ReleaseIfIdle();
                     UpdateTimeoutState();
@@ -325,6 +347,7 @@ internal sealed partial class ClientSession : IWaitingClient
         server = borrowed.Attached;
         fromServer.Reset();
         fromServer.ServerParameters = borrowed.Parameters;
+        TrackStatementsOn(borrowed);
         try
         {
             if (parameterSet == 0)
@@ -534,6 +557,7 @@ internal sealed partial class ClientSession : IWaitingClient
                 DropServer();
             }
         }
+        rewriter?.Dispose();
         if (cancelKey is { } key)
         {
             pooler.ForgetCancelKey(key);

@@ -28,6 +28,9 @@ internal sealed class PooledServer(Socket socket, ServerLoginResult login, DateT
     /// </summary>
     public int AppliedSet { get; set; }
 
+    /// <summary>The prepared statements pgway made on it for transaction-mode clients; null until the first.</summary>
+    public PreparedStatements.ServerStatements? Statements { get; set; }
+
     /// <summary>After a reset query: the parameters are the log-in's again.</summary>
     public void ForgetParameters()
     {
@@ -56,6 +59,7 @@ internal sealed class PooledServer(Socket socket, ServerLoginResult login, DateT
 
     public void Close()
     {
+        Statements?.Clear();
         if (Attached is { } attached)
         {
             Attached = null;

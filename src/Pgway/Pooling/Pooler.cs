@@ -55,6 +55,9 @@ public sealed partial class Pooler : IAsyncDisposable
 
     internal CancellationToken Stopping => stopping.Token;
 
+    /// <summary>Prepared statements of transaction-mode clients, by definition, with their server-side names.</summary>
+    internal PreparedStatements.StatementRegistry Statements { get; } = new();
+
     /// <summary>auth_query look-ups under way at once, at most (PgBouncer runs them on one auth pool).</summary>
     internal SemaphoreSlim AuthQueryGate { get; } = new(4);
 

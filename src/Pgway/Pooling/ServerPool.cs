@@ -15,6 +15,9 @@ namespace Pgway.Pooling;
 /// <remarks>Every method that touches a server is called on the loop that server is attached to.</remarks>
 internal sealed class ServerPool(string database, string user, PoolLimits limits, ConnectionBudget databaseBudget, ConnectionBudget userBudget, TimeProvider time)
 {
+    // How long the first waiter may be passed over for one on the loop a server is released on.
+    private static readonly TimeSpan OwnLoopPreference = TimeSpan.FromMilliseconds(2);
+
     private readonly Lock gate = new();
     // Per loop, oldest first: the most recently used is taken first, the oldest ages out.
     private readonly Dictionary<EpollLoop, List<PooledServer>> idle = [];
@@ -252,20 +255,32 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
         Waiter? taker = null;
         lock (gate)
         {
-            for (var node = waiters.First; node is not null; node = node.Next)
+            // A waiter on this loop takes it with no hand-over, unless the first in the queue has
+            // waited long enough: first come, first served wins then, or a loop whose clients keep
+            // coming back would starve the other loops' clients.
+            if (waiters.First is { } head)
             {
-                if (node.Value.Loop == loop)
+                if (head.Value.Loop != loop && now - head.Value.Since < OwnLoopPreference)
                 {
-                    waiters.Remove(node);
-                    taker = node.Value;
-                    break;
+                    for (var node = head.Next; node is not null; node = node.Next)
+                    {
+                        if (node.Value.Loop == loop)
+                        {
+                            waiters.Remove(node);
+                            taker = node.Value;
+                            break;
+                        }
+                    }
                 }
-            }
-            if (taker is null && waiters.First is { } other)
-            {
-                waiters.RemoveFirst();
-                server.Detach();
-                taker = other.Value;
+                if (taker is null)
+                {
+                    waiters.RemoveFirst();
+                    taker = head.Value;
+                    if (taker.Loop != loop)
+                    {
+                        server.Detach();
+                    }
+                }
             }
             if (taker is null)
             {

@@ -13,6 +13,10 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
     // ParameterStatus bodies are a name and a value; anything longer is forwarded but not followed.
     private const int MaxParameterStatus = 4096;
 
+    private static ReadOnlySpan<byte> DiscardAll => "DISCARD ALL\0"u8;
+
+    private static ReadOnlySpan<byte> DeallocateAll => "DEALLOCATE ALL\0"u8;
+
     // Grown to the largest captured body so far: most are a byte or a few dozen, and an idle client
     // should not carry a buffer sized for the rare long one.
     private byte[] body = [];
@@ -31,6 +35,9 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
 
     /// <summary>A ParameterStatus came since the server was lent: its parameters (and the client's) changed.</summary>
     public bool ParametersChanged { get; set; }
+
+    /// <summary>Called when a <c>DISCARD ALL</c> or <c>DEALLOCATE ALL</c> completed: the server's prepared statements are gone.</summary>
+    public Action? StatementsDiscarded { get; set; }
 
     /// <summary>The parameters of the server the client holds now.</summary>
     public Dictionary<string, string>? ServerParameters { get; set; }
@@ -57,7 +64,9 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
                 break;
         }
         var wanted = type == (byte)BackendMessageCode.ReadyForQuery && length == 1
-            || type == (byte)BackendMessageCode.ParameterStatus && length <= MaxParameterStatus;
+            || type == (byte)BackendMessageCode.ParameterStatus && length <= MaxParameterStatus
+            || type == (byte)BackendMessageCode.CommandComplete && StatementsDiscarded is not null
+                && (length == DiscardAll.Length || length == DeallocateAll.Length);
         capturing = wanted ? type : (byte)0;
         bodyLength = 0;
         if (wanted && length > body.Length)
@@ -80,6 +89,14 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
             Status = (TransactionStatus)body[0];
             client.Outstanding = Math.Max(0, client.Outstanding - 1);
             ReadyForQuery?.Invoke(Status);
+        }
+        else if (capturing == (byte)BackendMessageCode.CommandComplete)
+        {
+            var tag = body.AsSpan(0, bodyLength);
+            if (tag.SequenceEqual(DiscardAll) || tag.SequenceEqual(DeallocateAll))
+            {
+                StatementsDiscarded?.Invoke();
+            }
         }
         else if (TryParameter(body.AsSpan(0, bodyLength), out var name, out var value))
         {

@@ -1,0 +1,8 @@
+namespace Pgway.Pooling.PreparedStatements;
+
+/// <summary>A request sent to the server (or answered by pgway) whose completion has not come back yet.</summary>
+/// <param name="Kind">What completes it: the message type of its completion (<c>'1'</c> ParseComplete, …).</param>
+/// <param name="Handling">Whether the client sees the completion, never sees it, or gets one pgway makes.</param>
+/// <param name="Statement">For a Parse: the statement it prepares, forgotten on the server if the Parse fails; for a Bind or Describe: the statement it uses.</param>
+/// <param name="ClientName">For a client's own Parse: the name it gave, which it does not get if the Parse fails or is skipped.</param>
+internal readonly record struct PendingRequest(RequestKind Kind, CompletionHandling Handling, SharedStatement? Statement = null, string? ClientName = null);

@@ -1,0 +1,62 @@
+using System.Buffers;
+
+namespace Pgway.Pooling.PreparedStatements;
+
+/// <summary>
+/// Bytes put together for one send (a rewritten batch), in an array from the shared pool that goes
+/// back at <see cref="Reset"/>: an idle session holds none.
+/// </summary>
+internal sealed class RentedBuffer : IBufferWriter<byte>
+{
+    private byte[]? array;
+
+    public int Length { get; private set; }
+
+    public ReadOnlyMemory<byte> Written => array is null ? ReadOnlyMemory<byte>.Empty : array.AsMemory(0, Length);
+
+    public void Append(ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(GetSpan(bytes.Length));
+        Advance(bytes.Length);
+    }
+
+    public void Advance(int count) => Length += count;
+
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        Ensure(sizeHint);
+        return array.AsMemory(Length);
+    }
+
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        Ensure(sizeHint);
+        return array.AsSpan(Length);
+    }
+
+    public void Reset()
+    {
+        if (array is not null)
+        {
+            ArrayPool<byte>.Shared.Return(array);
+            array = null;
+        }
+        Length = 0;
+    }
+
+    private void Ensure(int sizeHint)
+    {
+        var needed = Length + Math.Max(sizeHint, 1);
+        if (array is not null && needed <= array.Length)
+        {
+            return;
+        }
+        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, array is null ? 4096 : array.Length * 2));
+        if (array is not null)
+        {
+            array.AsSpan(0, Length).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(array);
+        }
+        array = larger;
+    }
+}

@@ -1,0 +1,269 @@
+using System.Buffers.Binary;
+using Pgway.Protocol;
+
+namespace Pgway.Pooling.PreparedStatements;
+
+/// <summary>
+/// The requests a server has to answer, in order, for a client whose prepared statements pgway
+/// maps: its answers are followed message by message so that the completions of what pgway sent on
+/// its own (a Parse before a Bind, a Close of an evicted statement) are taken out, and completions
+/// pgway answers itself (a Parse the server has already, a client's Close) are put in, each in its
+/// place. An error in an extended-protocol batch ends every request up to the next Sync, as
+/// PostgreSQL skips them. Used on the session's loop only.
+/// </summary>
+internal sealed class ResponseTracker
+{
+    private const string PlanChangedMessage = "cached plan must not change result type";
+    private static readonly byte[] ParseComplete = [(byte)BackendMessageCode.ParseComplete, 0, 0, 0, 4];
+    private static readonly byte[] CloseComplete = [(byte)BackendMessageCode.CloseComplete, 0, 0, 0, 4];
+
+    private PendingRequest[] queue = new PendingRequest[16];
+    private int head;
+    private int count;
+    // The server's stream: what is left of the message being forwarded, and bytes of a header (or
+    // of a whole ErrorResponse) held back until the rest arrives.
+    private byte[] carry = new byte[MessageHeader.Size];
+    private int carryLength;
+    private int bodyRemaining;
+    private bool fakesAfterBody;
+
+    /// <summary>The server skips the client's messages until its next Sync (an error came): they expect no answer.</summary>
+    public bool IgnoringUntilSync { get; private set; }
+
+    /// <summary>The cache of the server the client holds, for Parses that fail.</summary>
+    public ServerStatements? Server { get; set; }
+
+    /// <summary>Called with a client's Parse that failed or was skipped after an error: the client does not have that name.</summary>
+    public Action<string, SharedStatement>? ParseFailed { get; set; }
+
+    /// <summary>Everything sent has been answered.</summary>
+    public bool Empty => count == 0;
+
+    /// <summary>Completions pgway answers itself are next, with nothing of the server's before them: the pump can send them now.</summary>
+    public bool FakesReady => count > 0 && queue[head].Handling == CompletionHandling.Fake && bodyRemaining == 0 && carryLength == 0;
+
+    /// <summary>A server lent anew: nothing is outstanding on it.</summary>
+    public void Reset(ServerStatements? server)
+    {
+        head = count = carryLength = bodyRemaining = 0;
+        fakesAfterBody = IgnoringUntilSync = false;
+        Server = server;
+    }
+
+    /// <summary>A request just written for the server (or answered by pgway), in order.</summary>
+
+    public void Expect(PendingRequest request)
+    {
+        if (request.Kind == RequestKind.Sync)
+        {
+            IgnoringUntilSync = false;
+        }
+        if (count == queue.Length)
+        {
+            var larger = new PendingRequest[queue.Length * 2];
+            for (var i = 0; i < count; i++)
+            {
+                larger[i] = queue[(head + i) % queue.Length];
+            }
+            queue = larger;
+            head = 0;
+        }
+        queue[(head + count) % queue.Length] = request;
+        count++;
+    }
+
+    /// <summary>Bytes held back from the last read: a read goes after them in the buffer.</summary>
+    public int CarryLength => carryLength;
+
+    /// <summary>After a read: puts the bytes held back at the start of <paramref name="buffer"/>.</summary>
+    public void TakeCarry(byte[] buffer)
+    {
+        carry.AsSpan(0, carryLength).CopyTo(buffer);
+        carryLength = 0;
+    }
+
+    /// <summary>The completions pgway answers itself that are next.</summary>
+    public void WriteFakes(RentedBuffer output)
+    {
+        while (count > 0 && queue[head].Handling == CompletionHandling.Fake)
+        {
+            output.Append(queue[head].Kind == RequestKind.Parse ? ParseComplete : CloseComplete);
+            Pop();
+        }
+    }
+
+    /// <summary>
+    /// One read of the server's stream, <paramref name="buffer"/>[0..<paramref name="length"/>)
+    /// (carried bytes first): what the client gets — the same bytes when nothing changes, else
+    /// <paramref name="output"/>'s. An incomplete header (or ErrorResponse) at the end is held back.
+    /// </summary>
+    public ReadOnlyMemory<byte> Filter(byte[] buffer, int length, RentedBuffer output)
+    {
+        var position = 0;
+        var segmentStart = 0;
+        var changed = false;
+        var end = length;
+        while (position < length)
+        {
+            if (bodyRemaining > 0)
+            {
+                var take = Math.Min(bodyRemaining, length - position);
+                position += take;
+                bodyRemaining -= take;
+                if (bodyRemaining == 0)
+                {
+                    FakesAfter(position);
+                }
+                continue;
+            }
+            if (length - position < MessageHeader.Size)
+            {
+                end = HoldBack(buffer, position, length);
+                break;
+            }
+            var type = buffer[position];
+            var bodyLength = BinaryPrimitives.ReadInt32BigEndian(buffer.AsSpan(position + 1)) - 4;
+            if (type == (byte)BackendMessageCode.ErrorResponse && length - position < MessageHeader.Size + bodyLength
+                && bodyLength <= MessageHeader.SmallMessageLimit)
+            {
+                // Read whole: a plan-changed error drops the statement it names.
+                end = HoldBack(buffer, position, length);
+                break;
+            }
+            var skip = OnMessage(type, bodyLength, buffer.AsSpan(position + MessageHeader.Size, Math.Min(bodyLength, length - position - MessageHeader.Size)));
+            if (skip && bodyLength == 0)
+            {
+                output.Append(buffer.AsSpan(segmentStart, position - segmentStart));
+                position += MessageHeader.Size;
+                segmentStart = position;
+                changed = true;
+                FakesAfter(position);
+                continue;
+            }
+            position += MessageHeader.Size;
+            bodyRemaining = bodyLength;
+            if (bodyRemaining == 0)
+            {
+                FakesAfter(position);
+            }
+        }
+        if (!changed)
+        {
+            return buffer.AsMemory(0, end);
+        }
+        output.Append(buffer.AsSpan(segmentStart, end - segmentStart));
+        return output.Written;
+
+        void FakesAfter(int at)
+        {
+            if (!fakesAfterBody)
+            {
+                return;
+            }
+            fakesAfterBody = false;
+            if (count > 0 && queue[head].Handling == CompletionHandling.Fake)
+            {
+                output.Append(buffer.AsSpan(segmentStart, at - segmentStart));
+                segmentStart = at;
+                changed = true;
+                WriteFakes(output);
+            }
+        }
+    }
+
+    private int HoldBack(byte[] buffer, int position, int length)
+    {
+        carryLength = length - position;
+        if (carry.Length < carryLength)
+        {
+            carry = new byte[Math.Max(carryLength, 64)];
+        }
+        buffer.AsSpan(position, carryLength).CopyTo(carry);
+        return position;
+    }
+
+    // A message starts: whether pgway takes it out (the completion of its own request).
+    private bool OnMessage(byte type, int bodyLength, ReadOnlySpan<byte> body)
+    {
+        if (count == 0)
+        {
+            return false;
+        }
+        var request = queue[head];
+        switch ((BackendMessageCode)type)
+        {
+            case BackendMessageCode.ReadyForQuery:
+                if (request.Kind is RequestKind.Sync or RequestKind.UntilReady)
+                {
+                    Pop();
+                    fakesAfterBody = true;
+                }
+                return false;
+            case BackendMessageCode.ErrorResponse:
+                if (request.Kind != RequestKind.UntilReady)
+                {
+                    if (request.Statement is { } statement && request.Kind is RequestKind.Bind or RequestKind.Describe
+                        && bodyLength == body.Length && IsPlanChanged(body))
+                    {
+                        // The statement's result type changed under it: it is closed on the server
+                        // and prepared afresh at its next use, so the client's retry works.
+                        Server?.Drop(statement);
+                    }
+                    EndBatch();
+                }
+                return false;
+        }
+        if (!Completes(request.Kind, type))
+        {
+            return false;
+        }
+        Pop();
+        fakesAfterBody = true;
+        return request.Handling == CompletionHandling.Skip && bodyLength == 0;
+    }
+
+    private static bool Completes(RequestKind kind, byte type) => kind switch
+    {
+        RequestKind.Parse => type == (byte)BackendMessageCode.ParseComplete,
+        RequestKind.Bind => type == (byte)BackendMessageCode.BindComplete,
+        RequestKind.Close => type == (byte)BackendMessageCode.CloseComplete,
+        RequestKind.Describe => type is (byte)BackendMessageCode.RowDescription or (byte)BackendMessageCode.NoData,
+        RequestKind.Execute => type is (byte)BackendMessageCode.CommandComplete or (byte)BackendMessageCode.EmptyQueryResponse
+            or (byte)BackendMessageCode.PortalSuspended,
+        _ => false,
+    };
+
+    // PostgreSQL skips the batch's messages up to its Sync after an error: so do the expectations.
+    // A Parse that never ran leaves its statement unprepared on the server.
+    private void EndBatch()
+    {
+        while (count > 0 && queue[head].Kind != RequestKind.Sync)
+        {
+            if (queue[head] is { Kind: RequestKind.Parse, Statement: { } unprepared } parse)
+            {
+                if (parse.Handling != CompletionHandling.Fake)
+                {
+                    Server?.Remove(unprepared);
+                }
+                if (parse.ClientName is { } name)
+                {
+                    ParseFailed?.Invoke(name, unprepared);
+                }
+            }
+            Pop();
+        }
+        IgnoringUntilSync = count == 0;
+    }
+
+    private static bool IsPlanChanged(ReadOnlySpan<byte> body) =>
+        ErrorResponseReader.TryRead(body, out var fields)
+        && fields.GetValueOrDefault('C') == SqlState.FeatureNotSupported
+        && fields.GetValueOrDefault('M') == PlanChangedMessage;
+
+    private void Pop()
+    {
+        queue[head] = default;
+        head = (head + 1) % queue.Length;
+        count--;
+    }
+}

@@ -1,0 +1,23 @@
+using System.Text;
+
+namespace Pgway.Pooling.PreparedStatements;
+
+/// <summary>
+/// One distinct prepared statement (query text and parameter types) under the one name pgway gives
+/// it on every server, whatever each client calls it. Counted while a client's name or a server's
+/// cache refers to it (under the registry's lock).
+/// </summary>
+internal sealed class SharedStatement(long number, byte[] definition)
+{
+    /// <summary>The name on servers, e.g. <c>pgway_17</c>.</summary>
+    public string ServerName { get; } = $"pgway_{number}";
+
+    /// <summary>The name on servers as a C string (UTF-8 and a zero byte), for the messages that carry it.</summary>
+    public byte[] ServerNameBytes { get; } = Encoding.UTF8.GetBytes($"pgway_{number}\0");
+
+    /// <summary>The Parse body after the statement's name: query text, parameter count and types.</summary>
+    public byte[] Definition { get; } = definition;
+
+    /// <summary>Client names and server caches referring to it; the registry forgets it at 0.</summary>
+    public int References { get; set; }
+}

@@ -1,0 +1,409 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
+using Npgsql;
+using Pgway.IntegrationTests.Testing;
+using Pgway.Pooling;
+using Pgway.Protocol;
+using Pgway.Testing;
+
+namespace Pgway.IntegrationTests.Pooling;
+
+/// <summary>
+/// Protocol-level prepared statements in transaction mode: clients prepare under their own names,
+/// run on whichever server they get, and never see what pgway does to make that work.
+/// </summary>
+[Collection(SharedPgTestCluster.Name)]
+public sealed class PoolerPreparedStatementTests(PgTestClusterFixture fixture) : PoolerTestClass(fixture)
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+    private const string User = PoolerHarness.User;
+    private const string Database = PoolerHarness.Database;
+
+    private readonly List<Func<Task>> cleanups = [];
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        foreach (var cleanup in Enumerable.Reverse(cleanups))
+        {
+            await cleanup();
+        }
+    }
+
+    private Pooler Start(int poolSize, params KeyValuePair<string, string>[] extra) =>
+        Running = PoolerHarness.Start(Cluster, "transaction", poolSize, extra: [new("pgbouncer_auth_type", "trust"), .. extra]);
+
+    [Fact]
+    public async Task Pgbench_PreparedInTransactionMode_EveryTransactionProcessedNoneFailed()
+    {
+        const int Clients = 8;
+        const int TransactionsPerClient = 200;
+        var database = $"pooler_prepared_{Guid.NewGuid():N}";
+        cleanups.Add(() => Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)"));
+        await Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"CREATE DATABASE {database} OWNER {User}");
+        var init = await RunClientAsync("pgbench",
+            ["-i", "-q", "-s", "1", "-h", Cluster.Primary.Address.ToString(), "-p", PgTestCluster.Port.ToString(CultureInfo.InvariantCulture), "-U", User, database]);
+        Assert.True(init.Succeeded, init.Describe());
+        Start(poolSize: 3, new KeyValuePair<string, string>("pgbouncer_reserve_pool_size", "0"));
+
+        // TPC-B's seven statements and -S's one, each prepared once per client and run on any of 3
+        // servers. pgbench prepares a statement synchronously, blocking its thread: with clients
+        // sharing a thread, one waiting for a server would stall the others holding servers inside
+        // their transactions, so the multi-statement script runs a thread per client.
+        var readWrite = await RunClientAsync("pgbench", ["-n", "-M", "prepared", "-c", $"{Clients}", "-j", $"{Clients}", "-t", $"{TransactionsPerClient}", .. Target(database)]);
+        var selectOnly = await RunClientAsync("pgbench", ["-n", "-S", "-M", "prepared", "-c", $"{Clients}", "-j", "2", "-t", $"{TransactionsPerClient}", .. Target(database)]);
+
+        foreach (var result in (CommandResult[])[readWrite, selectOnly])
+        {
+            Assert.True(result.Succeeded, result.Describe());
+            var processed = Clients * TransactionsPerClient;
+            Assert.Contains($"number of transactions actually processed: {processed}/{processed}\n", result.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains("number of failed transactions: 0 (0.000%)", result.StandardOutput, StringComparison.Ordinal);
+        }
+        Assert.InRange(Running!.ServerCounts(database, User).Total, 1, 3);
+    }
+
+    [Fact]
+    public async Task NpgsqlAutoPrepare_ManyClientsSharingTwoServers_RightAnswersAndStatementsShared()
+    {
+        Start(poolSize: 2);
+        var builder = PoolerHarness.ConnectionStringBuilder(Running!, Cluster);
+        builder.MaxAutoPrepare = 10;
+        builder.AutoPrepareMinUsages = 2;
+
+        await Task.WhenAll(Enumerable.Range(0, 12).Select(async client =>
+        {
+            await using var connection = new NpgsqlConnection(builder.ConnectionString);
+            await connection.OpenAsync();
+            for (var i = 0; i < 40; i++)
+            {
+                await using var transaction = i % 3 == 0 ? await connection.BeginTransactionAsync() : null;
+                Assert.Equal(client * 1000 + i, await ScalarAsync<int>(connection, "SELECT $1::int", client * 1000 + i));
+                Assert.Equal($"c{client}-{i}", await ScalarAsync<string>(connection, "SELECT 'c' || $1::text || '-' || $2::text", client, i));
+                Assert.Equal(i * 2L, await ScalarAsync<long>(connection, "SELECT $1::bigint * 2", (long)i));
+                if (transaction is not null)
+                {
+                    await transaction.CommitAsync();
+                }
+            }
+        }));
+
+        // Three distinct statements, whatever the twelve clients called them, each prepared at most once per server.
+        Assert.Equal(3, Running!.Statements.Count);
+        await using var probe = PoolerHarness.Connect(Running, Cluster);
+        await probe.OpenAsync();
+        Assert.InRange(await ScalarAsync<long>(probe, "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'pgway%'"), 1, 3);
+    }
+
+    [Fact]
+    public async Task NpgsqlExplicitPrepare_UsedAcrossTransactionsOnDifferentServers_Works()
+    {
+        Start(poolSize: 2);
+        await using var holder = PoolerHarness.Connect(Running!, Cluster);
+        await holder.OpenAsync();
+        await using var connection = PoolerHarness.Connect(Running!, Cluster);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT $1::int + 1, pg_backend_pid()", connection);
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer, Value = 0 });
+        await command.PrepareAsync();
+
+        var backends = new HashSet<int>();
+        for (var i = 0; i < 20; i++)
+        {
+            // Another client holds a server now and then, so this one moves between the two.
+            await using var busy = i % 2 == 0 ? await holder.BeginTransactionAsync() : null;
+            if (busy is not null)
+            {
+                await ScalarAsync<int>(holder, "SELECT 1");
+            }
+            command.Parameters[0].Value = i;
+            await using var reader = await command.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal(i + 1, reader.GetInt32(0));
+            backends.Add(reader.GetInt32(1));
+        }
+
+        Assert.Equal(2, backends.Count);
+    }
+
+    [Fact]
+    public async Task RawPipeline_SeveralStatementsParsedBoundExecutedInOneBatch_AnswersInOrder()
+    {
+        Start(poolSize: 1);
+        using var raw = await LogInAsync();
+        var batch = new ArrayBufferWriter<byte>();
+        for (var i = 1; i <= 3; i++)
+        {
+            FrontendMessages.Parse(batch, $"s{i}", $"SELECT {i} * $1::int");
+        }
+        for (var i = 1; i <= 3; i++)
+        {
+            FrontendMessages.Bind(batch, $"s{i}", ["10"]);
+            FrontendMessages.Execute(batch);
+        }
+        FrontendMessages.Sync(batch);
+        await raw.SendAsync(batch.WrittenSpan.ToArray());
+
+        Assert.Equal("1 1 1 2 D C 2 D C 2 D C Z", await ReadTypesUntilReadyAsync(raw, out var rows));
+        Assert.Equal(["10", "20", "30"], rows);
+
+        // The same names in the next transaction, on a server that has the statements already.
+        batch.Clear();
+        for (var i = 3; i >= 1; i--)
+        {
+            FrontendMessages.Bind(batch, $"s{i}", ["2"]);
+            FrontendMessages.Execute(batch);
+        }
+        FrontendMessages.Sync(batch);
+        await raw.SendAsync(batch.WrittenSpan.ToArray());
+        Assert.Equal("2 D C 2 D C 2 D C Z", await ReadTypesUntilReadyAsync(raw, out rows));
+        Assert.Equal(["6", "4", "2"], rows);
+    }
+
+    [Fact]
+    public async Task RawClose_NameReusedForAnotherQuery_TheNewQueryRuns()
+    {
+        Start(poolSize: 1);
+        using var raw = await LogInAsync();
+
+        Assert.Equal("1 2 D C Z", await RunAsync(raw, Parse("s", "SELECT 'first'"), Bind("s"), Execute(), Sync()));
+        Assert.Equal("3 Z", await RunAsync(raw, Close("s"), Sync()));
+        Assert.Equal("1 2 D C Z", await RunAsync(raw, Parse("s", "SELECT 'second'"), Bind("s"), Execute(), Sync()));
+        Assert.Equal("2 D C Z", await RunAsync(raw, out var rows, Bind("s"), Execute(), Sync()));
+        Assert.Equal(["second"], rows);
+
+        // Closed and never prepared again: the server says it does not exist.
+        await RunAsync(raw, Close("s"), Sync());
+        var error = await RunForErrorAsync(raw, Bind("s"), Execute(), Sync());
+        Assert.Equal("26000", RawWireClient.Field(error, 'C'));
+    }
+
+    [Fact]
+    public async Task RawDescribe_OfANamedStatement_ParameterAndRowDescriptions()
+    {
+        Start(poolSize: 1);
+        using var raw = await LogInAsync();
+
+        Assert.Equal("1 t T Z", await RunAsync(raw, Parse("d", "SELECT $1::int AS n, 'x'::text AS t"), Describe("d"), Sync()));
+        Assert.Equal("t T Z", await RunAsync(raw, Describe("d"), Sync()));
+    }
+
+    [Fact]
+    public async Task LeastRecentlyUsed_MoreStatementsThanACacheHolds_AllRunAndTheServerHoldsAtMostTheLimit()
+    {
+        Start(poolSize: 1, new KeyValuePair<string, string>("pgbouncer_max_prepared_statements", "2"));
+        using var raw = await LogInAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            await RunAsync(raw, Parse($"q{i}", $"SELECT {i} AS q{i}"), Sync());
+        }
+
+        for (var round = 0; round < 3; round++)
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                Assert.Equal("2 D C Z", await RunAsync(raw, out var rows, Bind($"q{i}"), Execute(), Sync()));
+                Assert.Equal([$"{i}"], rows);
+            }
+        }
+
+        Assert.Equal(["2"], (await RunQueryAsync(raw, "SELECT count(*) FROM pg_prepared_statements")).Rows);
+    }
+
+    [Fact]
+    public async Task DiscardAll_ClearsTheClientsNames_ThenTheyCanBePreparedAgain()
+    {
+        Start(poolSize: 1);
+        using var raw = await LogInAsync();
+        await RunAsync(raw, Parse("s", "SELECT 1"), Sync());
+
+        await RunQueryAsync(raw, "DISCARD ALL");
+        var error = await RunForErrorAsync(raw, Bind("s"), Execute(), Sync());
+        Assert.Equal("26000", RawWireClient.Field(error, 'C'));
+
+        Assert.Equal("1 2 D C Z", await RunAsync(raw, Parse("s", "SELECT 1"), Bind("s"), Execute(), Sync()));
+        await RunQueryAsync(raw, "DEALLOCATE ALL");
+        Assert.Equal("26000", RawWireClient.Field(await RunForErrorAsync(raw, Bind("s"), Execute(), Sync()), 'C'));
+    }
+
+    [Fact]
+    public async Task PlanResultTypeChanged_FirstRunErrs_TheRetryWorks()
+    {
+        var table = $"pooler_{Guid.NewGuid():N}";
+        cleanups.Add(() => Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"DROP TABLE IF EXISTS {table}", database: Database));
+        await Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"CREATE TABLE {table} (a int); INSERT INTO {table} VALUES (1)", user: User, database: Database);
+        Start(poolSize: 1);
+        using var raw = await LogInAsync();
+        await RunAsync(raw, Parse("all", $"SELECT * FROM {table}"), Bind("all"), Execute(), Sync());
+
+        await Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"ALTER TABLE {table} ADD COLUMN b text DEFAULT 'b'", user: User, database: Database);
+        var error = await RunForErrorAsync(raw, Bind("all"), Execute(), Sync());
+        Assert.Equal("0A000", RawWireClient.Field(error, 'C'));
+
+        Assert.Equal("2 D C Z", await RunAsync(raw, out var rows, Bind("all"), Execute(), Sync()));
+        Assert.Equal(["1|b"], rows);
+    }
+
+    [Fact]
+    public async Task FailingParseInABatch_ErrorThenTheNextBatchRuns()
+    {
+        Start(poolSize: 1);
+        using var raw = await LogInAsync();
+
+        var error = await RunForErrorAsync(raw, Parse("good", "SELECT 1"), Parse("bad", "SELEKT 1"), Bind("good"), Execute(), Sync());
+        Assert.Equal("42601", RawWireClient.Field(error, 'C'));
+
+        // "good" was prepared before the error: it is there. "bad" is not.
+        Assert.Equal("2 D C Z", await RunAsync(raw, Bind("good"), Execute(), Sync()));
+        Assert.Equal("26000", RawWireClient.Field(await RunForErrorAsync(raw, Bind("bad"), Execute(), Sync()), 'C'));
+    }
+
+    // --- helpers -----------------------------------------------------------------------------------
+
+    private async Task<RawWireClient> LogInAsync()
+    {
+        var raw = await RawWireClient.ConnectAsync(Running!.LocalEndPoint, Bound);
+        await raw.SendAsync(RawWireClient.StartupMessage(("user", User), ("database", Database)));
+        Assert.Equal((byte)'I', (await raw.ReadUntilAsync('Z'))[0]);
+        return raw;
+    }
+
+    private static byte[] Parse(string name, string sql) => Write(w => FrontendMessages.Parse(w, name, sql));
+
+    private static byte[] Bind(string name) => Write(w => FrontendMessages.Bind(w, name, []));
+
+    private static byte[] Execute() => Write(FrontendMessages.Execute);
+
+    private static byte[] Sync() => Write(FrontendMessages.Sync);
+
+    private static byte[] Close(string name) => NamedMessage('C', name);
+
+    private static byte[] Describe(string name) => NamedMessage('D', name);
+
+    private static byte[] NamedMessage(char type, string name)
+    {
+        var text = Encoding.UTF8.GetBytes(name);
+        var message = new byte[5 + 1 + text.Length + 1];
+        message[0] = (byte)type;
+        BinaryPrimitives.WriteInt32BigEndian(message.AsSpan(1), message.Length - 1);
+        message[5] = (byte)'S';
+        text.CopyTo(message, 6);
+        return message;
+    }
+
+    private static byte[] Write(Action<ArrayBufferWriter<byte>> write)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        write(output);
+        return output.WrittenSpan.ToArray();
+    }
+
+    private static Task<string> RunAsync(RawWireClient raw, params byte[][] messages) => RunAsync(raw, out _, messages);
+
+    private static Task<string> RunAsync(RawWireClient raw, out List<string> rows, params byte[][] messages)
+    {
+        var collected = new List<string>();
+        rows = collected;
+        return SendAndReadAsync(raw, collected, messages);
+    }
+
+    private static async Task<string> SendAndReadAsync(RawWireClient raw, List<string> rows, byte[][] messages)
+    {
+        await raw.SendAsync([.. messages.SelectMany(m => m)]);
+        return await ReadTypesUntilReadyAsync(raw, rows);
+    }
+
+    private static Task<string> ReadTypesUntilReadyAsync(RawWireClient raw, out List<string> rows)
+    {
+        var collected = new List<string>();
+        rows = collected;
+        return ReadTypesUntilReadyAsync(raw, collected);
+    }
+
+    // The types of the messages up to ReadyForQuery, and each DataRow's columns joined by '|'.
+    private static async Task<string> ReadTypesUntilReadyAsync(RawWireClient raw, List<string> rows)
+    {
+        var types = new List<string>();
+        while (true)
+        {
+            var message = await raw.ReadMessageAsync();
+            Assert.True(message is not null, "the connection ended before ReadyForQuery");
+            var (type, body) = message.Value;
+            Assert.True(type != 'E', $"unexpected error: {RawWireClient.Describe(body)}");
+            types.Add(type.ToString());
+            if (type == 'D')
+            {
+                rows.Add(DataRow(body));
+            }
+            if (type == 'Z')
+            {
+                return string.Join(' ', types);
+            }
+        }
+    }
+
+    // Sends the messages; expects an ErrorResponse before ReadyForQuery and returns it.
+    private static async Task<byte[]> RunForErrorAsync(RawWireClient raw, params byte[][] messages)
+    {
+        await raw.SendAsync([.. messages.SelectMany(m => m)]);
+        byte[]? error = null;
+        while (true)
+        {
+            var message = await raw.ReadMessageAsync();
+            Assert.True(message is not null, "the connection ended before ReadyForQuery");
+            var (type, body) = message.Value;
+            if (type == 'E')
+            {
+                error ??= body;
+            }
+            if (type == 'Z')
+            {
+                Assert.True(error is not null, "no ErrorResponse before ReadyForQuery");
+                return error;
+            }
+        }
+    }
+
+    private static async Task<(string Types, List<string> Rows)> RunQueryAsync(RawWireClient raw, string sql)
+    {
+        var rows = new List<string>();
+        await raw.SendAsync(RawWireClient.Query(sql));
+        var types = await ReadTypesUntilReadyAsync(raw, rows);
+        return (types, rows);
+    }
+
+    private static string DataRow(byte[] body)
+    {
+        var count = BinaryPrimitives.ReadInt16BigEndian(body);
+        var position = 2;
+        var columns = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var length = BinaryPrimitives.ReadInt32BigEndian(body.AsSpan(position));
+            position += 4;
+            columns.Add(length < 0 ? "NULL" : Encoding.UTF8.GetString(body, position, length));
+            position += Math.Max(length, 0);
+        }
+        return string.Join('|', columns);
+    }
+
+    private static async Task<T?> ScalarAsync<T>(NpgsqlConnection connection, string sql, params object[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+        return (T?)await command.ExecuteScalarAsync();
+    }
+
+    private string[] Target(string database) =>
+        ["-h", Running!.LocalEndPoint.Address.ToString(), "-p", Running.LocalEndPoint.Port.ToString(CultureInfo.InvariantCulture), "-U", User, database];
+
+    private Task<CommandResult> RunClientAsync(string program, IReadOnlyList<string> arguments) =>
+        PgCommandRunner.RunAsync(Cluster.Binaries.PathOf(program), arguments, Path.GetTempPath(),
+            new Dictionary<string, string> { ["PGPASSWORD"] = Cluster.Credentials.PasswordFor(User), ["PGCONNECT_TIMEOUT"] = "15" },
+            TimeSpan.FromSeconds(120), CancellationToken.None);
+}

@@ -1,0 +1,229 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+using Pgway.Pooling.PreparedStatements;
+using Pgway.Protocol;
+
+namespace Pgway.Tests.Pooling.PreparedStatements;
+
+/// <summary>
+/// The client's messages rewritten for a server and the server's answers filtered for the client,
+/// whatever way the bytes are cut into reads.
+/// </summary>
+public sealed class StatementMappingTests
+{
+    private readonly StatementRegistry registry = new();
+    private readonly ResponseTracker tracker = new();
+    private readonly RequestRewriter rewriter;
+
+    public StatementMappingTests()
+    {
+        rewriter = new RequestRewriter(registry, tracker, capacity: 2);
+        tracker.Reset(rewriter.NewServerCache());
+    }
+
+    [Theory]
+    [InlineData(int.MaxValue)]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(7)]
+    public void Rewrite_NamedParseBindExecuteSync_ServerNameInEveryMessageWhateverTheReads(int readSize)
+    {
+        var client = Messages(w =>
+        {
+            FrontendMessages.Parse(w, "mine", "SELECT $1::int");
+            FrontendMessages.Bind(w, "mine", ["7"]);
+            FrontendMessages.Execute(w);
+            FrontendMessages.Sync(w);
+        });
+
+        var server = Types(RewriteInReads(client, readSize), out var names);
+
+        Assert.Equal("P B E S", server);
+        Assert.Equal(["pgway_1", "pgway_1"], names);
+    }
+
+    [Fact]
+    public void Rewrite_UnnamedStatements_ForwardedAsTheyAre()
+    {
+        var client = Messages(w =>
+        {
+            FrontendMessages.Parse(w, "", "SELECT 1");
+            FrontendMessages.Bind(w, "", []);
+            FrontendMessages.Execute(w);
+            FrontendMessages.Sync(w);
+        });
+        var output = new RentedBuffer();
+
+        var forwarded = rewriter.Rewrite(client, output);
+
+        Assert.Equal(client, forwarded.ToArray());
+        Assert.Equal(0, output.Length);
+    }
+
+    [Fact]
+    public void Rewrite_ParseTheServerHasAlready_NotSentAndAnsweredByPgway()
+    {
+        RewriteInReads(Messages(w => { FrontendMessages.Parse(w, "a", "SELECT 1"); FrontendMessages.Sync(w); }), int.MaxValue);
+        Filter(Backend("1", "Z"));
+
+        // Another client name for the same query, on the same server.
+        var second = RewriteInReads(Messages(w => { FrontendMessages.Parse(w, "b", "SELECT 1"); FrontendMessages.Sync(w); }), int.MaxValue);
+
+        Assert.Equal("S", Types(second, out _));
+        Assert.True(tracker.FakesReady);
+        var fakes = new RentedBuffer();
+        tracker.WriteFakes(fakes);
+        Assert.Equal("1", BackendTypes(fakes.Written.ToArray()));
+        Assert.Equal("Z", BackendTypes(Filter(Backend("Z"))));
+    }
+
+    [Theory]
+    [InlineData(int.MaxValue)]
+    [InlineData(1)]
+    [InlineData(4)]
+    public void Filter_ParseCompleteOfAParsePgwaySent_TakenOutWhateverTheReads(int readSize)
+    {
+        // On a fresh server the client's Bind needs its statement prepared there first.
+        RewriteInReads(Messages(w => { FrontendMessages.Parse(w, "a", "SELECT 1"); FrontendMessages.Sync(w); }), int.MaxValue);
+        Filter(Backend("1", "Z"));
+        tracker.Reset(rewriter.NewServerCache());
+        var sent = RewriteInReads(Messages(w => { FrontendMessages.Bind(w, "a", []); FrontendMessages.Execute(w); FrontendMessages.Sync(w); }), int.MaxValue);
+        Assert.Equal("P B E S", Types(sent, out _));
+
+        var client = FilterInReads(Backend("1", "2", "C", "Z"), readSize);
+
+        Assert.Equal("2 C Z", BackendTypes(client));
+        Assert.True(tracker.Empty);
+    }
+
+    [Fact]
+    public void Filter_ErrorInABatch_SkipsTheRestUpToSyncAndTheFailedParseIsNotTheClients()
+    {
+        RewriteInReads(Messages(w =>
+        {
+            FrontendMessages.Parse(w, "bad", "SELEKT");
+            FrontendMessages.Bind(w, "bad", []);
+            FrontendMessages.Execute(w);
+            FrontendMessages.Sync(w);
+        }), int.MaxValue);
+
+        var client = Filter([.. Error("42601"), .. Backend("Z")]);
+
+        Assert.Equal("E Z", BackendTypes(client));
+        Assert.True(tracker.Empty);
+        Assert.Equal(0, rewriter.Count);
+        Assert.Equal(0, registry.Count);
+    }
+
+    [Fact]
+    public void Rewrite_MoreStatementsThanTheCacheHolds_TheLeastRecentlyUsedIsClosedFirst()
+    {
+        foreach (var name in (string[])["a", "b", "c"])
+        {
+            var sent = RewriteInReads(Messages(w => { FrontendMessages.Parse(w, name, $"SELECT '{name}'"); FrontendMessages.Sync(w); }), int.MaxValue);
+            Assert.Equal(name == "c" ? "C P S" : "P S", Types(sent, out _));
+            Assert.Equal(name == "c" ? "1 Z" : "1 Z", BackendTypes(Filter(name == "c" ? Backend("3", "1", "Z") : Backend("1", "Z"))));
+        }
+    }
+
+    private byte[] RewriteInReads(byte[] client, int readSize)
+    {
+        var sent = new List<byte>();
+        for (var start = 0; start < client.Length; start += readSize)
+        {
+            var output = new RentedBuffer();
+            sent.AddRange(rewriter.Rewrite(client.AsMemory(start, Math.Min(readSize, client.Length - start)), output).ToArray());
+            rewriter.Sent();
+            output.Reset();
+        }
+        return [.. sent];
+    }
+
+    private byte[] Filter(byte[] server) => FilterInReads(server, int.MaxValue);
+
+    // The pump's way: carried bytes first, then the read, in one buffer.
+    private byte[] FilterInReads(byte[] server, int readSize)
+    {
+        var client = new List<byte>();
+        for (var start = 0; start < server.Length; start += readSize)
+        {
+            var read = Math.Min(readSize, server.Length - start);
+            var buffer = new byte[tracker.CarryLength + read + 16];
+            var carried = tracker.CarryLength;
+            server.AsSpan(start, read).CopyTo(buffer.AsSpan(carried));
+            tracker.TakeCarry(buffer);
+            var output = new RentedBuffer();
+            client.AddRange(tracker.Filter(buffer, carried + read, output).ToArray());
+            output.Reset();
+        }
+        return [.. client];
+    }
+
+    private static byte[] Messages(Action<ArrayBufferWriter<byte>> write)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        write(output);
+        return output.WrittenSpan.ToArray();
+    }
+
+    // Backend messages with empty bodies, except ReadyForQuery ('I') and CommandComplete ("SELECT 1").
+    private static byte[] Backend(params string[] types)
+    {
+        var output = new List<byte>();
+        foreach (var type in types)
+        {
+            var body = type switch
+            {
+                "Z" => "I"u8.ToArray(),
+                "C" => "SELECT 1\0"u8.ToArray(),
+                _ => [],
+            };
+            output.Add((byte)type[0]);
+            output.AddRange(BigEndian(4 + body.Length));
+            output.AddRange(body);
+        }
+        return [.. output];
+    }
+
+    private static byte[] Error(string sqlState)
+    {
+        var body = Encoding.UTF8.GetBytes($"SERROR\0C{sqlState}\0Msyntax error\0\0");
+        return [(byte)'E', .. BigEndian(4 + body.Length), .. body];
+    }
+
+    private static byte[] BigEndian(int value)
+    {
+        var bytes = new byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(bytes, value);
+        return bytes;
+    }
+
+    private static string BackendTypes(byte[] stream) => Types(stream, out _);
+
+    // The message types in a stream, and the statement names in its Parse, Bind and Close messages.
+    private static string Types(byte[] stream, out List<string> names)
+    {
+        var types = new List<string>();
+        names = [];
+        for (var position = 0; position < stream.Length;)
+        {
+            var type = (char)stream[position];
+            var length = BinaryPrimitives.ReadInt32BigEndian(stream.AsSpan(position + 1));
+            var body = stream.AsSpan(position + 5, length - 4);
+            types.Add(type.ToString());
+            if (type == 'B')
+            {
+                var portalEnd = body.IndexOf((byte)0);
+                var rest = body[(portalEnd + 1)..];
+                names.Add(Encoding.UTF8.GetString(rest[..rest.IndexOf((byte)0)]));
+            }
+            else if (type == 'P')
+            {
+                names.Add(Encoding.UTF8.GetString(body[..body.IndexOf((byte)0)]));
+            }
+            position += 1 + length;
+        }
+        return string.Join(' ', types);
+    }
+}
