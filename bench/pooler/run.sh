@@ -10,7 +10,7 @@ ROUNDS=${ROUNDS:-3}                 # interleaved rounds; the table shows median
 DURATION=${DURATION:-15}            # seconds per run
 CONNECT_DURATION=${CONNECT_DURATION:-$DURATION}   # seconds per -C run
 WARMUP=${WARMUP:-5}                 # seconds per target and workload before round 1, not counted
-WORKLOADS=${WORKLOADS:-simple extended connect tpcb}
+WORKLOADS=${WORKLOADS:-simple extended prepared connect tpcb}
 CLIENTS=${CLIENTS:-50}
 CONNECT_CLIENTS=${CONNECT_CLIENTS:-8}
 THREADS=${THREADS:-2}
@@ -37,7 +37,7 @@ done
 pgbouncer_bin=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
 [ "$BUILD" = 0 ] || command -v dotnet >/dev/null || die "the .NET 10 SDK is required to build pgway (dotnet not found)"
 for w in $WORKLOADS; do
-  case $w in simple | extended | connect | tpcb) ;; *) die "unknown workload '$w' (simple, extended, connect, tpcb)" ;; esac
+  case $w in simple | extended | prepared | connect | tpcb) ;; *) die "unknown workload '$w' (simple, extended, prepared, connect, tpcb)" ;; esac
 done
 
 need_pg_user
@@ -182,6 +182,9 @@ chmod 600 "$work/pgbouncer/userlist.txt"
   cat <<EOF
 [databases]
 bench = host=$ADDR port=$PG_PORT dbname=bench
+; PgBouncer 1.18 keeps protocol-level prepared statements only in session mode: the prepared
+; workload uses this entry, with a server for every client.
+bench_session = host=$ADDR port=$PG_PORT dbname=bench pool_mode=session pool_size=$CLIENTS
 
 [pgbouncer]
 listen_addr = $ADDR
@@ -216,6 +219,7 @@ workload_args() {
   case $1 in
     simple) echo "-S -M simple -c $CLIENTS -j $THREADS" ;;        # single-row reads, Query
     extended) echo "-S -M extended -c $CLIENTS -j $THREADS" ;;    # the same, Parse/Bind/Execute/Sync
+    prepared) echo "-S -M prepared -c $CLIENTS -j $THREADS" ;;    # the same, named statements prepared once
     connect) echo "-S -C -c $CONNECT_CLIENTS -j $THREADS" ;;      # a new connection per transaction
     tpcb) echo "-c $CLIENTS -j $THREADS" ;;                       # pgbench's TPC-B-like script
   esac
@@ -225,12 +229,14 @@ duration_of() { if [ "$1" = connect ]; then echo "$CONNECT_DURATION"; else echo 
 run_pgbench() {   # workload, target, round (0 = warm-up, not logged), seconds
   local workload=$1 target=$2 round=$3 seconds=$4 port=${port_of[$2]} pid=${pid_of[$2]}
   local name=$workload-$target-$round prefix=$work/runs/$workload-$target-$round.log   # pgbench adds .PID(.THREAD)
-  local log_args=() status=ok before=0 after=0 pgway0 pgbouncer0
+  local log_args=() status=ok before=0 after=0 pgway0 pgbouncer0 database=()
   [ "$round" -gt 0 ] && log_args=(-l "--log-prefix=$prefix")
+  # PgBouncer runs the prepared workload in session mode (see pgbouncer.ini), pgway in transaction mode.
+  [ "$workload" = prepared ] && [ "$target" = pgbouncer ] && database=(bench_session)
   [ -n "$pid" ] && before=$(cpu_ticks "$pid")
   pgway0=$(cpu_ticks "$pgway_pid") pgbouncer0=$(cpu_ticks "$pgbouncer_pid")
   # shellcheck disable=SC2046
-  timeout --foreground -k 10 $((seconds + 60)) pgbench -n $(workload_args "$workload") -T "$seconds" "${log_args[@]}" -h "$ADDR" -p "$port" \
+  timeout --foreground -k 10 $((seconds + 60)) pgbench -n $(workload_args "$workload") -T "$seconds" "${log_args[@]}" -h "$ADDR" -p "$port" "${database[@]}" \
     >"$work/runs/$name.out" 2>&1 || status="exit $?"
   [ -n "$pid" ] && after=$(cpu_ticks "$pid")
   [ "$round" -gt 0 ] || { [ "$status" = ok ] || say "  warm-up $workload $target: pgbench $status"; return 0; }
