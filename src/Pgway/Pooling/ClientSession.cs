@@ -82,7 +82,7 @@ internal sealed partial class ClientSession : IWaitingClient
                 return;
             }
             loggedIn = true;
-            pool!.AddClient();
+            pool?.AddClient();
             if (Settings.LogConnections && pooler.Logger.IsEnabled(LogLevel.Information))
             {
                 var remote = RemoteOf(rawClient)?.ToString() ?? "?";
@@ -90,7 +90,7 @@ internal sealed partial class ClientSession : IWaitingClient
                 LogConnected(pooler.Logger, Id, user, database, remote, modeName);
             }
             MarkClientActivity();
-            await ServeAsync();
+            await (IsAdmin ? ServeAdminAsync() : ServeAsync());
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException or EndOfStreamException)
         {
@@ -544,7 +544,7 @@ internal sealed partial class ClientSession : IWaitingClient
         }
         if (loggedIn)
         {
-            pool!.RemoveClient();
+            pool?.RemoveClient();
         }
         var why = reason ?? DisconnectReason.ClientClose;
         pooler.CountDisconnect(why);
