@@ -4,8 +4,8 @@ namespace Pgway.Protocol;
 
 /// <summary>
 /// The backend messages pgway writes itself (as a pooler, it is the server its clients log in to):
-/// authentication requests, the session's parameters and key, and ReadyForQuery. ErrorResponse has
-/// its own writer (<see cref="ErrorResponseWriter"/>).
+/// authentication requests, the session's parameters and key, ReadyForQuery, and the results of the
+/// admin console's commands. ErrorResponse and NoticeResponse have their own writer (<see cref="ErrorResponseWriter"/>).
 /// </summary>
 public static class BackendMessages
 {
@@ -76,6 +76,67 @@ public static class BackendMessages
         var writer = new SpanWriter(output.GetSpan(6));
         writer.Header((byte)BackendMessageCode.ReadyForQuery, 1);
         writer.Byte((byte)status);
+        output.Advance(writer.Position);
+    }
+
+    /// <summary>RowDescription of a result in text format, with no table behind it.</summary>
+    public static void RowDescription(IBufferWriter<byte> output, IReadOnlyList<ColumnDescription> columns)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        var bodyLength = 2;
+        foreach (var column in columns)
+        {
+            bodyLength += SpanWriter.CStringLength(column.Name) + 18;
+        }
+        var writer = new SpanWriter(output.GetSpan(5 + bodyLength));
+        writer.Header((byte)BackendMessageCode.RowDescription, bodyLength);
+        writer.Int16(checked((short)columns.Count));
+        foreach (var column in columns)
+        {
+            writer.CString(column.Name);
+            writer.Int32(0); // table OID
+            writer.Int16(0); // column number
+            writer.Int32(column.TypeOid);
+            writer.Int16(column.TypeSize);
+            writer.Int32(-1); // type modifier
+            writer.Int16(0); // text format
+        }
+        output.Advance(writer.Position);
+    }
+
+    /// <summary>DataRow of text values; null is SQL NULL.</summary>
+    public static void DataRow(IBufferWriter<byte> output, IReadOnlyList<string?> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var bodyLength = 2;
+        foreach (var value in values)
+        {
+            bodyLength += 4 + (value is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(value));
+        }
+        var writer = new SpanWriter(output.GetSpan(5 + bodyLength));
+        writer.Header((byte)BackendMessageCode.DataRow, bodyLength);
+        writer.Int16(checked((short)values.Count));
+        foreach (var value in values)
+        {
+            if (value is null)
+            {
+                writer.Int32(-1);
+                continue;
+            }
+            var bytes = System.Text.Encoding.UTF8.GetBytes(value);
+            writer.Int32(bytes.Length);
+            writer.Bytes(bytes);
+        }
+        output.Advance(writer.Position);
+    }
+
+    /// <summary>CommandComplete with its tag (<c>SHOW</c>, <c>PAUSE</c>, <c>SET name=value</c>…).</summary>
+    public static void CommandComplete(IBufferWriter<byte> output, string tag)
+    {
+        var bodyLength = SpanWriter.CStringLength(tag);
+        var writer = new SpanWriter(output.GetSpan(5 + bodyLength));
+        writer.Header((byte)BackendMessageCode.CommandComplete, bodyLength);
+        writer.CString(tag);
         output.Advance(writer.Position);
     }
 

@@ -35,6 +35,19 @@ public class MessageTests
     }
 
     [Fact]
+    public void Backend_ResultMessages_GoldenBytes()
+    {
+        Assert.Equal([(byte)'T', 0, 0, 0, 27, 0, 1, .. "ab\0"u8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 23, 0, 4, 0xff, 0xff, 0xff, 0xff, 0, 0],
+            Write(o => BackendMessages.RowDescription(o, [ColumnDescription.Int4("ab")])));
+        Assert.Equal([(byte)'D', 0, 0, 0, 15, 0, 2, 0, 0, 0, 1, (byte)'x', 0xff, 0xff, 0xff, 0xff],
+            Write(o => BackendMessages.DataRow(o, ["x", null])));
+        Assert.Equal([(byte)'C', 0, 0, 0, 9, .. "SHOW\0"u8], Write(o => BackendMessages.CommandComplete(o, "SHOW")));
+        Assert.Equal([(byte)'N', 0, 0, 0, 34, .. "SNOTICE\0VNOTICE\0C00000\0Mm\0Dd\0\0"u8], Write(o => ErrorResponseWriter.WriteNotice(o, "m", "d")));
+        Assert.Equal((25, (short)-1), (ColumnDescription.Text("t").TypeOid, ColumnDescription.Text("t").TypeSize));
+        Assert.Equal(1700, ColumnDescription.Numeric("n").TypeOid);
+    }
+
+    [Fact]
     public void Backend_BadArguments_Refused()
     {
         var output = new ArrayBufferWriter<byte>();

@@ -56,6 +56,7 @@ internal static class PgBouncerSettings
         ["auth_hba_file"] = (Kind.Text, ""),
         ["log_connections"] = (Kind.Flag, "1"),
         ["log_disconnections"] = (Kind.Flag, "1"),
+        ["stats_period"] = (Kind.Seconds, "60"),
         ["auth_user"] = (Kind.Text, ""),
         ["auth_dbname"] = (Kind.Text, ""),
         ["auth_query"] = (Kind.Text, "SELECT username, password FROM monitor.pgbouncer_auth($1)"),
@@ -67,7 +68,7 @@ internal static class PgBouncerSettings
     /// <summary>Real PgBouncer settings pgway does not act on (yet): accepted with a warning.</summary>
     public static readonly FrozenSet<string> NotActedOn = new[]
     {
-        "log_pooler_errors", "log_stats", "stats_period", "verbose",
+        "log_pooler_errors", "log_stats", "verbose",
         "tcp_keepalive", "tcp_keepidle", "tcp_keepintvl", "tcp_keepcnt", "tcp_user_timeout", "tcp_defer_accept",
         "tcp_socket_buffer", "server_check_query", "server_check_delay", "server_round_robin", "server_fast_close",
         "application_name_add_host", "so_reuseport", "pkt_buf", "max_packet_size", "sbuf_loopcnt", "listen_backlog",

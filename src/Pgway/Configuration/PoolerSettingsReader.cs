@@ -212,29 +212,81 @@ internal sealed class PoolerSettingsReader(DiagnosticBag diagnostics)
     private string? Value(Variable variable, PgBouncerSettings.Kind kind)
     {
         var value = variable.Value;
-        var text = value.Type == JTokenType.Array ? string.Join(',', value.Values<string>()) : value.ToString();
+        if (!IsValid(value, kind, out var text))
+        {
+            diagnostics.Error(variable.Location, $"{variable.Name} must be {Expected(kind)}, got '{MappingReader.Text(variable.Node)}'");
+            return null;
+        }
+        return text;
+    }
+
+    /// <summary>
+    /// A PgBouncer setting changed live (the admin console's SET <paramref name="name"/> = <paramref name="text"/>):
+    /// checked as the inventory's value would be. Returns the value as the settings hold it
+    /// (a flag as 0 or 1), or null with <paramref name="error"/>.
+    /// </summary>
+    public static string? CheckLiveValue(string name, string text, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        error = null;
+        if (name == "pool_mode")
+        {
+            if (Modes.ContainsKey(text))
+            {
+                return text;
+            }
+            error = $"pool_mode '{text}' is not one of session, transaction, statement";
+            return null;
+        }
+        if (!PgBouncerSettings.Read.TryGetValue(name, out var known))
+        {
+            error = PgBouncerSettings.NotActedOn.Contains(name) || PgBouncerSettings.SetThrough.ContainsKey(name)
+                ? $"pgway cannot change {name} while it runs"
+                : $"unknown setting '{name}'{Suggestions.DidYouMean(name, PgBouncerSettings.Read.Keys)}";
+            return null;
+        }
+        JToken value = long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var whole) ? new JValue(whole)
+            : text is "true" or "false" ? new JValue(text == "true")
+            : new JValue(text);
+        if (!IsValid(value, known.Kind, out var normalized))
+        {
+            error = $"{name} must be {Expected(known.Kind)}, got '{text}'";
+            return null;
+        }
+        if (name == "auth_type" && !PgBouncerSettings.AuthTypes.Contains(normalized))
+        {
+            error = $"auth_type '{normalized}' is not one of {string.Join(", ", PgBouncerSettings.AuthTypes)}";
+            return null;
+        }
+        return normalized;
+    }
+
+    private static bool IsValid(JToken value, PgBouncerSettings.Kind kind, out string text)
+    {
+        text = value.Type == JTokenType.Array ? string.Join(',', value.Values<string>()) : value.ToString();
+        var parsed = text;
         var ok = kind switch
         {
             PgBouncerSettings.Kind.Count => MappingReader.TryInt(value, out var count) && count >= 0,
             PgBouncerSettings.Kind.Seconds => value.Type is JTokenType.Integer or JTokenType.Float or JTokenType.String
-                && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0 && double.IsFinite(seconds),
-            PgBouncerSettings.Kind.Flag => value.Type == JTokenType.Boolean || text is "0" or "1",
+                && double.TryParse(parsed, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0 && double.IsFinite(seconds),
+            PgBouncerSettings.Kind.Flag => value.Type == JTokenType.Boolean || parsed is "0" or "1",
             PgBouncerSettings.Kind.List => value.Type is JTokenType.String or JTokenType.Array,
             _ => value.Type is JTokenType.String or JTokenType.Integer or JTokenType.Float,
         };
-        if (!ok)
+        if (ok && kind == PgBouncerSettings.Kind.Flag && value.Type == JTokenType.Boolean)
         {
-            var expected = kind switch
-            {
-                PgBouncerSettings.Kind.Count => "a whole number from 0",
-                PgBouncerSettings.Kind.Seconds => "a number of seconds from 0",
-                PgBouncerSettings.Kind.Flag => "0 or 1 (or true or false)",
-                PgBouncerSettings.Kind.List => "names separated by commas, or a list",
-                _ => "a single value",
-            };
-            diagnostics.Error(variable.Location, $"{variable.Name} must be {expected}, got '{MappingReader.Text(variable.Node)}'");
-            return null;
+            text = value.Value<bool>() ? "1" : "0";
         }
-        return kind == PgBouncerSettings.Kind.Flag && value.Type == JTokenType.Boolean ? (value.Value<bool>() ? "1" : "0") : text;
+        return ok;
     }
+
+    private static string Expected(PgBouncerSettings.Kind kind) => kind switch
+    {
+        PgBouncerSettings.Kind.Count => "a whole number from 0",
+        PgBouncerSettings.Kind.Seconds => "a number of seconds from 0",
+        PgBouncerSettings.Kind.Flag => "0 or 1 (or true or false)",
+        PgBouncerSettings.Kind.List => "names separated by commas, or a list",
+        _ => "a single value",
+    };
 }

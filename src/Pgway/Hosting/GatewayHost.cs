@@ -83,7 +83,12 @@ public sealed partial class GatewayHost : IAsyncDisposable
                 {
                     foreach (var instance in cluster.Instances.Where(i => options.Nodes.Contains(i.Address) && PoolerSetup.IsEnabled(i)))
                     {
-                        var pooler = Pooler.Start(PoolerSetup.For(cluster, instance, topology.SourceFile), time, logging.CreateLogger<Pooler>());
+                        var poolerLogger = logging.CreateLogger<Pooler>();
+                        var poolerOptions = PoolerSetup.For(cluster, instance, topology.SourceFile) with
+                        {
+                            Reloader = PoolerSetup.Reloader(cluster.Name, instance.Address, topology.SourceFile, poolerLogger),
+                        };
+                        var pooler = Pooler.Start(poolerOptions, time, poolerLogger);
                         poolers.Add(pooler);
                         LogPooling(logger, instance.Name, pooler.LocalEndPoint, pooler.Options.Backend, cluster.Pooler.PoolMode);
                     }

@@ -62,6 +62,9 @@ public sealed record PoolerSettings(
     /// <summary>A log line, with its reason, for each client that leaves (counted either way).</summary>
     public bool LogDisconnections { get; } = Settings["log_disconnections"] == "1";
 
+    /// <summary>How often the admin console's SHOW STATS_AVERAGES are computed, over the period just ended.</summary>
+    public TimeSpan StatsPeriod { get; } = Seconds(Settings, "stats_period");
+
     public ImmutableArray<string> IgnoreStartupParameters { get; } = List(Settings, "ignore_startup_parameters");
 
     public ImmutableArray<string> AdminUsers { get; } = List(Settings, "admin_users");

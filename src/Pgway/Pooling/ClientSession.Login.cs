@@ -64,8 +64,7 @@ internal sealed partial class ClientSession
         database = startup.Parameters.FirstOrDefault(p => p.Key == "database").Value is { Length: > 0 } db ? db : user;
         if (database is "pgbouncer" or "pgway")
         {
-            await RefuseAsync(DisconnectReason.LoginRefused, SqlState.FeatureNotSupported, "pgway's admin console is not available yet");
-            return false;
+            return await LogInAdminAsync(startup);
         }
         if (startup.Parameters.Any(p => p.Key == "replication"))
         {
@@ -165,7 +164,7 @@ internal sealed partial class ClientSession
     {
         var secret = pooler.Options.Secrets.GetValueOrDefault(user);
         var method = Method();
-        if (secret is null && method != HbaMethod.Reject && AuthQueryUser() is { } authUser)
+        if (secret is null && method != HbaMethod.Reject && !IsAdmin && AuthQueryUser() is { } authUser)
         {
             var authDatabase = Settings.Settings["auth_dbname"] is { Length: > 0 } named ? named : database;
             secret = await AuthQuery.LookUpAsync(pooler, loop, authUser, authDatabase, Settings.Settings["auth_query"], user);

@@ -89,7 +89,7 @@ internal sealed partial class ClientSession : IWaitingClient
                 return;
             }
             loggedIn = true;
-            pool!.AddClient();
+            pool?.AddClient();
             if (Settings.LogConnections && pooler.Logger.IsEnabled(LogLevel.Information))
             {
                 var remote = RemoteOf(rawClient)?.ToString() ?? "?";
@@ -97,7 +97,7 @@ internal sealed partial class ClientSession : IWaitingClient
                 LogConnected(pooler.Logger, Id, user, database, remote, modeName);
             }
             MarkClientActivity();
-            await ServeAsync();
+            await (IsAdmin ? ServeAdminAsync() : ServeAsync());
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException or EndOfStreamException)
         {
@@ -568,7 +568,7 @@ internal sealed partial class ClientSession : IWaitingClient
         }
         if (loggedIn)
         {
-            pool!.RemoveClient();
+            pool?.RemoveClient();
         }
         var why = reason ?? DisconnectReason.ClientClose;
         pooler.CountDisconnect(why);

@@ -7,9 +7,17 @@ namespace Pgway.Pooling;
 internal sealed class ConnectionBudget(string setting, int limit)
 {
     private int used;
+    private volatile int limit = limit;
 
     /// <summary>The setting that imposes it and its value, for messages: "max_db_connections 100".</summary>
     public string Description => $"{setting} {limit}";
+
+    /// <summary>The limit now; a reload changes it, and servers over a lowered limit close as they are released.</summary>
+    public int Limit
+    {
+        get => limit;
+        set => limit = value;
+    }
 
     public int Used => Volatile.Read(ref used);
 

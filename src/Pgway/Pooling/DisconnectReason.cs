@@ -48,6 +48,9 @@ public enum DisconnectReason
     /// <summary>A cancel request came while the client waited for a server with a request it cannot be answered for in step.</summary>
     CancelledWhileWaiting,
 
+    /// <summary>Closed from the admin console (<c>KILL</c>, <c>KILL_CLIENT</c>).</summary>
+    KilledByAdmin,
+
     /// <summary>The pooler is stopping.</summary>
     Shutdown,
 

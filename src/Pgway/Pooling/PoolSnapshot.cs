@@ -13,4 +13,11 @@ public sealed record PoolSnapshot(
     int ServersActive,
     int ServersIdle,
     int PoolSize,
-    PoolStatisticsSnapshot Statistics);
+    PoolStatisticsSnapshot Statistics)
+{
+    /// <summary>Since when the longest-waiting client has waited (SHOW POOLS' maxwait); null when none waits.</summary>
+    public DateTimeOffset? OldestWaitSince { get; init; }
+
+    /// <summary>Paused from the admin console (PAUSE or KILL): clients queue until RESUME.</summary>
+    public bool Paused { get; init; }
+}

@@ -16,6 +16,12 @@ internal sealed class PooledServer(Socket socket, ServerLoginResult login, DateT
 
     public DateTimeOffset Created { get; } = created;
 
+    /// <summary>A number of its own among the pooler's clients and servers, for the admin console (<c>ptr</c>, <c>link</c>).</summary>
+    public long Id { get; init; }
+
+    /// <summary>Its pool's generation when it was opened: older ones are closed once released (<c>RECONNECT</c>, <c>KILL</c>).</summary>
+    public int Generation { get; set; }
+
     /// <summary>When it last went back to its pool, for <c>server_idle_timeout</c>.</summary>
     public DateTimeOffset IdleSince { get; set; } = created;
 

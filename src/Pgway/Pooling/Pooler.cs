@@ -29,10 +29,11 @@ public sealed partial class Pooler : IAsyncDisposable
     private Task accepting = Task.CompletedTask;
     private long nextSessionId;
     private int clients;
+    private PoolerOptions options;
 
     private Pooler(PoolerOptions options, Socket listener, TimeProvider time, ILogger logger)
     {
-        Options = options;
+        this.options = options;
         this.listener = listener;
         Time = time;
         Logger = logger;
@@ -42,7 +43,8 @@ public sealed partial class Pooler : IAsyncDisposable
         expiring = EpollLoops.Next().Every(SweepInterval, Sweep);
     }
 
-    public PoolerOptions Options { get; }
+    /// <summary>The options now: <see cref="Reload"/> (the admin console's RELOAD and SET) swaps them whole.</summary>
+    public PoolerOptions Options => Volatile.Read(ref options);
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)listener.LocalEndPoint!;
 
@@ -98,19 +100,17 @@ public sealed partial class Pooler : IAsyncDisposable
         pools.GetOrAdd((database, user), key =>
         {
             var settings = Options.Settings;
-            var limits = new PoolLimits(
-                Size: listedDatabase?.PoolSize ?? settings.DefaultPoolSize,
-                MinSize: listedDatabase?.PoolSizeMin ?? settings.MinPoolSize,
-                ReserveSize: listedDatabase?.PoolReserve ?? settings.ReservePoolSize,
-                ReserveTimeout: settings.ReservePoolTimeout,
-                Lifetime: settings.ServerLifetime,
-                IdleTimeout: settings.ServerIdleTimeout,
-                LoginRetry: settings.ServerLoginRetry);
+            var limits = LimitsFor(settings, listedDatabase);
             var databaseBudget = databaseBudgets.GetOrAdd(key.Database,
                 _ => new ConnectionBudget("max_db_connections", listedDatabase?.ConnectionLimit ?? settings.MaxDbConnections));
             var userBudget = userBudgets.GetOrAdd(key.User,
                 _ => new ConnectionBudget("max_user_connections", listedUser?.ConnectionLimit ?? settings.MaxUserConnections));
-            return new ServerPool(key.Database, key.User, limits, databaseBudget, userBudget, Time);
+            var pool = new ServerPool(key.Database, key.User, limits, databaseBudget, userBudget, Time);
+            if (IsPaused(key.Database))
+            {
+                pool.Pause();
+            }
+            return pool;
         });
 
     private void Sweep()
@@ -132,6 +132,10 @@ public sealed partial class Pooler : IAsyncDisposable
         foreach (var session in sessions.Values)
         {
             session.CheckTimeouts(now);
+        }
+        if (maintain)
+        {
+            averages.Tick(now, Options.Settings.StatsPeriod, this);
         }
     }
 
@@ -206,6 +210,9 @@ public sealed partial class Pooler : IAsyncDisposable
 
     internal void RemoveClient() => Interlocked.Decrement(ref clients);
 
+    /// <summary>A number for a new client or server, one sequence for both (the admin console's <c>ptr</c> and <c>link</c>).</summary>
+    internal long NextObjectId() => Interlocked.Increment(ref nextSessionId);
+
     internal void CountDisconnect(DisconnectReason reason) => Interlocked.Increment(ref disconnects[(int)reason]);
 
     /// <summary>Clients disconnected so far, by reason (reasons never seen are left out).</summary>
@@ -236,7 +243,7 @@ public sealed partial class Pooler : IAsyncDisposable
     private void Accept(Socket client)
     {
         client.NoDelay = true;
-        var id = Interlocked.Increment(ref nextSessionId);
+        var id = NextObjectId();
         var loop = EpollLoops.Next();
         var session = new ClientSession(this, id, loop, client);
         sessions[id] = session;

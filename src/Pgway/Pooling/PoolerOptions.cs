@@ -7,9 +7,14 @@ namespace Pgway.Pooling;
 /// <summary>One pooler: where it listens, the server it pools, its settings and who may log in.</summary>
 /// <param name="Secrets">Each user's secret (password, MD5 hash or SCRAM verifier): the inventory's <c>pg_users</c> with <c>pgbouncer: true</c> and the auth file.</param>
 /// <param name="Hba">The rules for <c>auth_type hba</c>; null means SCRAM for every client.</param>
+/// <param name="Reloader">
+/// The admin console's RELOAD: reads the options again (the inventory, auth and hba files), or
+/// returns null, having logged why, when they have errors; null when RELOAD is not possible.
+/// </param>
 public sealed record PoolerOptions(
     IPEndPoint Listen,
     IPEndPoint Backend,
     PoolerSettings Settings,
     IReadOnlyDictionary<string, string> Secrets,
-    HbaFile? Hba);
+    HbaFile? Hba,
+    Func<PoolerOptions?>? Reloader = null);

@@ -18,6 +18,7 @@ internal static class ServerConnector
         try
         {
             var server = await ConnectAsync(pooler, loop, pool.Credentials!, pool.Database);
+            server.Generation = pool.Generation;
             pool.NoteLoginSuccess();
             return server;
         }
@@ -62,7 +63,7 @@ internal static class ServerConnector
             {
                 var login = await ServerLogin.LoginAsync(new LoopStream(attached), credentials, [new("database", database)], linked.Token);
                 await loop.SwitchTo();
-                return new PooledServer(socket, login, pooler.Time.GetUtcNow()) { Attached = attached };
+                return new PooledServer(socket, login, pooler.Time.GetUtcNow()) { Attached = attached, Id = pooler.NextObjectId() };
             }
             catch (Exception e) when (e is OperationCanceledException && timeout.IsCancellationRequested)
             {

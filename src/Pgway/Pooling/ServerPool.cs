@@ -13,7 +13,7 @@ namespace Pgway.Pooling;
 /// (<c>max_db_connections</c>, <c>max_user_connections</c>), shared with other pools.
 /// </summary>
 /// <remarks>Every method that touches a server is called on the loop that server is attached to.</remarks>
-internal sealed class ServerPool(string database, string user, PoolLimits limits, ConnectionBudget databaseBudget, ConnectionBudget userBudget, TimeProvider time)
+internal sealed partial class ServerPool(string database, string user, PoolLimits limits, ConnectionBudget databaseBudget, ConnectionBudget userBudget, TimeProvider time)
 {
     // How long the first waiter may be passed over for one on the loop a server is released on.
     private static readonly TimeSpan OwnLoopPreference = TimeSpan.FromMilliseconds(2);
@@ -27,12 +27,18 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
     private DateTimeOffset loginFailedAt;
     private string? loginError;
     private int clients;
+    private PoolLimits limits = limits;
 
     public string Database { get; } = database;
 
     public string User { get; } = user;
 
-    public PoolLimits Limits { get; } = limits;
+    /// <summary>The limits now: a reload (or the admin console's SET) swaps them.</summary>
+    public PoolLimits Limits
+    {
+        get => Volatile.Read(ref limits);
+        set => Volatile.Write(ref limits, value);
+    }
 
     public ConnectionBudget DatabaseBudget { get; } = databaseBudget;
 
@@ -50,11 +56,16 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
     public PoolSnapshot Snapshot()
     {
         int all, idleNow, waiting;
+        DateTimeOffset? oldestWait;
         lock (gate)
         {
-            (all, idleNow, waiting) = (total, idleCount, waiters.Count);
+            (all, idleNow, waiting, oldestWait) = (total, idleCount, waiters.Count, waiters.First?.Value.Since);
         }
-        return new PoolSnapshot(Database, User, Math.Max(0, Clients - waiting), waiting, all - idleNow, idleNow, Limits.Size, Statistics.Snapshot());
+        return new PoolSnapshot(Database, User, Math.Max(0, Clients - waiting), waiting, all - idleNow, idleNow, Limits.Size, Statistics.Snapshot())
+        {
+            OldestWaitSince = oldestWait,
+            Paused = Paused,
+        };
     }
 
     /// <summary>How pgway logs in to this pool's servers; set by the first client that authenticates.</summary>
@@ -132,34 +143,38 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
         EpollLoop? donor;
         lock (gate)
         {
-            if (idle.TryGetValue(loop, out var mine))
+            // Paused (the admin console's PAUSE or KILL): every client queues until RESUME.
+            if (!Paused)
             {
-                while (mine.Count > 0)
+                if (idle.TryGetValue(loop, out var mine))
                 {
-                    var server = mine[^1];
-                    mine.RemoveAt(mine.Count - 1);
-                    idleCount--;
-                    if (server.IsUsable(now, Limits.Lifetime))
+                    while (mine.Count > 0)
                     {
-                        return new(server);
+                        var server = mine[^1];
+                        mine.RemoveAt(mine.Count - 1);
+                        idleCount--;
+                        if (server.IsUsable(now, Limits.Lifetime) && server.Generation == Generation)
+                        {
+                            return new(server);
+                        }
+                        server.Close();
+                        ReturnSlot();
                     }
-                    server.Close();
-                    ReturnSlot();
                 }
-            }
-            var failing = LoginFailure(now);
-            if (failing is not null && total == 0)
-            {
-                throw LoginFailingError(failing);
-            }
-            if (failing is null && waiters.Count == 0 && TryTakeSlot(reserve: false))
-            {
-                return new((PooledServer?)null);
+                var failing = LoginFailure(now);
+                if (failing is not null && total == 0)
+                {
+                    throw LoginFailingError(failing);
+                }
+                if (failing is null && waiters.Count == 0 && TryTakeSlot(reserve: false))
+                {
+                    return new((PooledServer?)null);
+                }
             }
             waiter = new Waiter(loop, now, wait > TimeSpan.Zero ? now + wait : DateTimeOffset.MaxValue);
             waiters.AddLast(waiter);
             // Idle on another loop while this one waits: that loop hands one over.
-            donor = idle.FirstOrDefault(l => l.Value.Count > 0).Key;
+            donor = Paused ? null : idle.FirstOrDefault(l => l.Value.Count > 0).Key;
         }
         if (donor is not null)
         {
@@ -212,7 +227,7 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
         ConnectionBudget? blocked = null;
         lock (gate)
         {
-            if (LoginFailure(now) is null)
+            if (LoginFailure(now) is null && !Paused)
             {
                 while (waiters.First is { } first)
                 {
@@ -247,7 +262,7 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
     public void Release(PooledServer server, EpollLoop loop)
     {
         var now = time.GetUtcNow();
-        if (Limits.Lifetime > TimeSpan.Zero && now - server.Created >= Limits.Lifetime)
+        if ((Limits.Lifetime > TimeSpan.Zero && now - server.Created >= Limits.Lifetime) || server.Generation != Generation || OverLimits())
         {
             Discard(server);
             return;
@@ -257,8 +272,9 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
         {
             // A waiter on this loop takes it with no hand-over, unless the first in the queue has
             // waited long enough: first come, first served wins then, or a loop whose clients keep
-            // coming back would starve the other loops' clients.
-            if (waiters.First is { } head)
+            // coming back would starve the other loops' clients. Paused: the server waits idle
+            // here, for RESUME, whoever is queued.
+            if (!Paused && waiters.First is { } head)
             {
                 if (head.Value.Loop != loop && now - head.Value.Since < OwnLoopPreference)
                 {
@@ -311,7 +327,7 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
             Waiter? taker;
             lock (gate)
             {
-                if (waiters.First is not { } first || LoginFailure(time.GetUtcNow()) is not null)
+                if (waiters.First is not { } first || Paused || LoginFailure(time.GetUtcNow()) is not null)
                 {
                     ReturnSlot();
                     return;
@@ -373,7 +389,7 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
             {
                 var server = list[i];
                 var idleTooLong = Limits.IdleTimeout > TimeSpan.Zero && now - server.IdleSince >= Limits.IdleTimeout && total > Limits.MinSize;
-                if (idleTooLong || !server.IsUsable(now, Limits.Lifetime))
+                if (idleTooLong || !server.IsUsable(now, Limits.Lifetime) || server.Generation != Generation)
                 {
                     list.RemoveAt(i);
                     idleCount--;
@@ -480,14 +496,14 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
         PooledServer server;
         lock (gate)
         {
-            if (waiters.First is not { } first || !idle.TryGetValue(donor, out var list) || list.Count == 0)
+            if (Paused || waiters.First is not { } first || !idle.TryGetValue(donor, out var list) || list.Count == 0)
             {
                 return;
             }
             server = list[^1];
             list.RemoveAt(list.Count - 1);
             idleCount--;
-            if (!server.IsUsable(time.GetUtcNow(), Limits.Lifetime))
+            if (!server.IsUsable(time.GetUtcNow(), Limits.Lifetime) || server.Generation != Generation)
             {
                 taker = null;
             }

@@ -41,6 +41,7 @@ public class PoolerSettingsTests
         Assert.Equal("hba", pooler.Settings["auth_type"]);
         Assert.False(pooler.UseAuthQuery);
         Assert.Equal("disable", pooler.SslMode);
+        Assert.Equal(TimeSpan.FromSeconds(60), pooler.StatsPeriod);
     }
 
     [Fact]
@@ -55,6 +56,7 @@ public class PoolerSettingsTests
                     pgbouncer_server_reset_query_always: true
                     pgbouncer_ignore_startup_parameters: [extra_float_digits, geqo]
                     pgbouncer_auth_user: dbuser_monitor
+                    pgbouncer_stats_period: 15
             """);
 
         Assert.Equal(PoolMode.Session, pooler.PoolMode);
@@ -65,6 +67,7 @@ public class PoolerSettingsTests
         Assert.Equal("1", pooler.Settings["server_reset_query_always"]);
         Assert.Equal(["extra_float_digits", "geqo"], pooler.IgnoreStartupParameters.ToArray());
         Assert.Equal("dbuser_monitor", pooler.Settings["auth_user"]);
+        Assert.Equal(TimeSpan.FromSeconds(15), pooler.StatsPeriod);
     }
 
     [Fact]
@@ -123,7 +126,7 @@ public class PoolerSettingsTests
 
     [Theory]
     [InlineData("pgbouncer_max_client_con: 10", "pgbouncer_max_client_con is not a PgBouncer setting pgway knows (did you mean 'pgbouncer_max_client_conn'?)")]
-    [InlineData("pgbouncer_stats_period: 60", "pgway accepts PgBouncer's stats_period but does not act on it yet")]
+    [InlineData("pgbouncer_log_stats: 1", "pgway accepts PgBouncer's log_stats but does not act on it yet")]
     [InlineData("pgbouncer_pool_mode: session", "pgway sets PgBouncer's pool_mode from pgbouncer_poolmode")]
     public void Questionable_WarningAtItsLine(string vars, string expected)
     {

@@ -1,0 +1,118 @@
+using Pgway.Routing.Epoll;
+
+namespace Pgway.Pooling;
+
+// What the admin console does to a pool: PAUSE and RESUME, RECONNECT and KILL (a new generation:
+// older servers are closed instead of reused), and what SHOW SERVERS lists of its idle servers.
+internal sealed partial class ServerPool
+{
+    private volatile bool paused;
+    private volatile int generation;
+
+    /// <summary>
+    /// While paused, clients queue instead of getting a server, and servers given back wait idle:
+    /// once none is lent, no query runs on this pool (PgBouncer's PAUSE).
+    /// </summary>
+    public bool Paused => paused;
+
+    /// <summary>Servers opened before the last RECONNECT or KILL have an older generation and are closed when released.</summary>
+    public int Generation => generation;
+
+    /// <summary>No server lent or being connected: every server this pool has is idle.</summary>
+    public bool Quiet
+    {
+        get
+        {
+            lock (gate)
+            {
+                return total == idleCount;
+            }
+        }
+    }
+
+    public void Pause() => paused = true;
+
+    /// <summary>Lends servers again: the queued clients get the idle ones now, and new slots at the pooler's next sweep.</summary>
+    public void Resume()
+    {
+        paused = false;
+        foreach (var loop in LoopsWithIdle())
+        {
+            loop.Post(() => HandOverAll(loop));
+        }
+    }
+
+    /// <summary>A new generation: idle servers are closed at once (on their loops), lent ones when released.</summary>
+    public void Reconnect()
+    {
+        Interlocked.Increment(ref generation);
+        foreach (var loop in LoopsWithIdle())
+        {
+            loop.Post(() => CloseExpiredIdle(loop, time.GetUtcNow()));
+        }
+    }
+
+    /// <summary>Idle servers older than <paramref name="current"/>: those WAIT_CLOSE still waits for (the lent ones are counted by their clients).</summary>
+    public int IdleOlderThan(int current)
+    {
+        lock (gate)
+        {
+            var count = 0;
+            foreach (var list in idle.Values)
+            {
+                foreach (var server in list)
+                {
+                    if (server.Generation < current)
+                    {
+                        count++;
+                    }
+                }
+            }
+            return count;
+        }
+    }
+
+    /// <summary>The idle servers now, as SHOW SERVERS lists them.</summary>
+    public List<ServerSnapshot> IdleServers()
+    {
+        var list = new List<ServerSnapshot>();
+        lock (gate)
+        {
+            foreach (var servers in idle.Values)
+            {
+                foreach (var server in servers)
+                {
+                    // Nobody changes an idle server's parameters: a client takes it out of this list first.
+                    list.Add(ServerSnapshot.Of(server, this, clientId: null, requestTime: server.IdleSince));
+                }
+            }
+        }
+        return list;
+    }
+
+    // A reload lowered pool_size (with the reserve), max_db_connections or max_user_connections below
+    // what is open: a released server is closed rather than kept.
+    private bool OverLimits()
+    {
+        var limits = Limits;
+        return Volatile.Read(ref total) > limits.Size + limits.ReserveSize
+            || (DatabaseBudget.Limit > 0 && DatabaseBudget.Used > DatabaseBudget.Limit)
+            || (UserBudget.Limit > 0 && UserBudget.Used > UserBudget.Limit);
+    }
+
+    // On the loop: its idle servers go to the queued clients, one each, while there are both.
+    private void HandOverAll(EpollLoop loop)
+    {
+        while (true)
+        {
+            lock (gate)
+            {
+                if (Paused || waiters.Count == 0 || !idle.TryGetValue(loop, out var list) || list.Count == 0)
+                {
+                    return;
+                }
+            }
+            HandOver(loop);
+        }
+    }
+}
