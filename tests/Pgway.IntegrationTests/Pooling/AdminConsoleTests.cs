@@ -131,6 +131,34 @@ public sealed class AdminConsoleTests(PgTestClusterFixture fixture) : PoolerTest
     }
 
     [Fact]
+    public async Task ShowPreparedStatements_TwoClientsPrepareTheSameQuery_OneSharedStatement()
+    {
+        Start();
+        foreach (var _ in Enumerable.Range(0, 2))
+        {
+            await using var client = await OpenClientAsync();
+            await using var command = new NpgsqlCommand("SELECT $1::int * 7", client);
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer, Value = 6 });
+            await command.PrepareAsync();
+            Assert.Equal(42, await command.ExecuteScalarAsync());
+        }
+        await using var holder = await OpenClientAsync();
+        await using (var command = new NpgsqlCommand("SELECT $1::int * 7", holder))
+        {
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer, Value = 1 });
+            await command.PrepareAsync();
+        }
+        using var admin = await ConsoleAsync();
+
+        var statements = await admin.QueryAsync("SHOW PREPARED_STATEMENTS");
+
+        Assert.Equal(["name", "query", "references"], statements.Columns.Select(c => c.Name));
+        var row = Assert.Single(statements.Rows);
+        Assert.Equal("SELECT $1::int * 7", row[1]);
+        Assert.StartsWith("pgway_", row[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Pause_WaitsForTransactionsThenNewOnesQueueUntilResume()
     {
         Start();

@@ -4,7 +4,7 @@ namespace Pgway.Pooling.Admin;
 
 /// <summary>
 /// The console's commands, looked up by verb, and SHOW's subjects, looked up by name: a new command
-/// or a new SHOW (SHOW PREPARED_STATEMENTS, say) is one entry here and its function.
+/// or a new SHOW is one entry here and its function.
 /// </summary>
 internal static class AdminCommands
 {
@@ -40,6 +40,7 @@ internal static class AdminCommands
         ["TOTALS"] = AdminShowStats.Overall,
         ["CLIENTS"] = AdminShowSockets.ClientsAsync,
         ["SERVERS"] = AdminShowSockets.ServersAsync,
+        ["PREPARED_STATEMENTS"] = AdminShowPreparedStatements.Show,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     // An unknown subject is an invalid command, as in PgBouncer.

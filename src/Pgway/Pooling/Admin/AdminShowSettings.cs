@@ -12,6 +12,7 @@ internal static class AdminShowSettings
 
         	SHOW HELP|CONFIG|DATABASES|POOLS|CLIENTS|SERVERS|USERS|VERSION
         	SHOW LISTS
+        	SHOW PREPARED_STATEMENTS
         	SHOW STATS|STATS_TOTALS|STATS_AVERAGES|TOTALS
         	SET key = arg
         	RELOAD
