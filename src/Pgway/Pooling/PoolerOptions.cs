@@ -7,9 +7,11 @@ namespace Pgway.Pooling;
 /// <summary>One pooler: where it listens, the server it pools, its settings and who may log in.</summary>
 /// <param name="Secrets">Each user's secret (password, MD5 hash or SCRAM verifier): the inventory's <c>pg_users</c> with <c>pgbouncer: true</c> and the auth file.</param>
 /// <param name="Hba">The rules for <c>auth_type hba</c>; null means SCRAM for every client.</param>
+/// <param name="FilesDirectory">Where relative paths in the settings (TLS certificates and keys) are read from: the inventory's folder; null for the current directory.</param>
 public sealed record PoolerOptions(
     IPEndPoint Listen,
     IPEndPoint Backend,
     PoolerSettings Settings,
     IReadOnlyDictionary<string, string> Secrets,
-    HbaFile? Hba);
+    HbaFile? Hba,
+    string? FilesDirectory = null);

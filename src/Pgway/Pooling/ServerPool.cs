@@ -282,7 +282,7 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
         if (!taker.Grant(server))
         {
             // The waiter gave up at that very moment: the server goes back, attached here.
-            server.Attached ??= LoopSocket.Attach(loop, server.Socket);
+            server.AttachTo(loop);
             Release(server, loop);
         }
     }
@@ -491,7 +491,7 @@ internal sealed class ServerPool(string database, string user, PoolLimits limits
         server.Detach();
         if (!taker.Grant(server))
         {
-            server.Attached = LoopSocket.Attach(donor, server.Socket);
+            server.AttachTo(donor);
             Release(server, donor);
         }
     }
