@@ -257,4 +257,27 @@ public sealed class PoolerTlsTests(PgTestClusterFixture fixture) : PoolerTestCla
         Assert.Contains("pgbouncer_client_tls_cert_file", error.Message, StringComparison.Ordinal);
         Assert.Contains(missing, error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ServerRequire_PostgreSqlWithoutTls_LogInFailsWithTheReason()
+    {
+        Running = PoolerHarness.Start(Cluster, "transaction", extra: [new("pgbouncer_server_tls_sslmode", "require")]);
+        await using var connection = Connect(b => b.SslMode = SslMode.Disable);
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync());
+
+        Assert.Equal("08006", error.SqlState);
+        Assert.Contains("does not accept TLS, and server_tls_sslmode is require", error.MessageText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ServerPrefer_PostgreSqlWithoutTls_PlaintextServer()
+    {
+        Running = PoolerHarness.Start(Cluster, "transaction", extra: [new("pgbouncer_server_tls_sslmode", "prefer")]);
+        await using var connection = Connect(b => b.SslMode = SslMode.Disable);
+
+        await connection.OpenAsync();
+
+        Assert.Equal(42, await AnswerAsync(connection));
+    }
 }
