@@ -28,6 +28,15 @@ public static class FrontendMessages
         output.Advance(writer.Position);
     }
 
+    /// <summary>SSLRequest: asks the server for TLS; it answers one byte, 'S' or 'N'.</summary>
+    public static void SslRequest(IBufferWriter<byte> output)
+    {
+        var writer = new SpanWriter(output.GetSpan(8));
+        writer.Int32(8);
+        writer.Int32(StartupRequestCode.SslRequest);
+        output.Advance(writer.Position);
+    }
+
     public static void CancelRequest(IBufferWriter<byte> output, int processId, ReadOnlySpan<byte> secretKey)
     {
         var length = 12 + secretKey.Length;

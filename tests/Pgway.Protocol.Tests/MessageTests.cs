@@ -61,6 +61,7 @@ public class MessageTests
         Assert.Equal([0, 0, 0, 23, 0, 3, 0, 0, .. "user\0bob\0"u8, .. "db\0x\0\0"u8],
             Write(o => FrontendMessages.Startup(o, StartupRequestCode.Protocol30, [new("user", "bob"), new("db", "x")])));
         Assert.Equal([0, 0, 0, 16, 0x04, 0xD2, 0x16, 0x2E, 0, 0, 0, 7, 1, 2, 3, 4], Write(o => FrontendMessages.CancelRequest(o, 7, [1, 2, 3, 4])));
+        Assert.Equal([0, 0, 0, 8, 0x04, 0xD2, 0x16, 0x2F], Write(FrontendMessages.SslRequest));
         Assert.Equal([(byte)'p', 0, 0, 0, 7, .. "pw\0"u8], Write(o => FrontendMessages.Password(o, "pw")));
         Assert.Equal([(byte)'p', 0, 0, 0, 24, .. "SCRAM-SHA-256\0"u8, 0, 0, 0, 2, .. "ab"u8],
             Write(o => FrontendMessages.SaslInitialResponse(o, "SCRAM-SHA-256", "ab"u8)));

@@ -60,7 +60,27 @@ internal static class PgBouncerSettings
         ["auth_user"] = (Kind.Text, ""),
         ["auth_dbname"] = (Kind.Text, ""),
         ["auth_query"] = (Kind.Text, "SELECT username, password FROM monitor.pgbouncer_auth($1)"),
+        // Pigsty renders client_tls_sslmode from pgbouncer_sslmode, and always these three files.
+        ["client_tls_sslmode"] = (Kind.Text, "disable"),
+        ["client_tls_cert_file"] = (Kind.Text, "/pg/cert/server.crt"),
+        ["client_tls_key_file"] = (Kind.Text, "/pg/cert/server.key"),
+        ["client_tls_ca_file"] = (Kind.Text, "/pg/cert/ca.crt"),
+        ["client_tls_protocols"] = (Kind.List, "secure"),
+        // PgBouncer's default is prefer, but Pigsty's PgBouncer reaches PostgreSQL over its Unix
+        // socket, where no TLS applies: pgway, on loopback TCP instead, stays in plaintext unless told.
+        ["server_tls_sslmode"] = (Kind.Text, "disable"),
+        ["server_tls_ca_file"] = (Kind.Text, ""),
+        ["server_tls_cert_file"] = (Kind.Text, ""),
+        ["server_tls_key_file"] = (Kind.Text, ""),
+        ["server_tls_protocols"] = (Kind.List, "secure"),
     }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>
+    /// PgBouncer's <c>*_tls_protocols</c> words pgway honours: <c>secure</c>, <c>all</c> and
+    /// <c>legacy</c> (TLS 1.2 and 1.3), <c>tlsv1.2</c>, <c>tlsv1.3</c>; <c>tlsv1.0</c> and <c>tlsv1.1</c>
+    /// are accepted but never offered.
+    /// </summary>
+    public static readonly string[] TlsProtocols = ["secure", "all", "legacy", "tlsv1.0", "tlsv1.1", "tlsv1.2", "tlsv1.3"];
 
     /// <summary>PgBouncer's <c>auth_type</c> values.</summary>
     public static readonly string[] AuthTypes = ["hba", "scram-sha-256", "md5", "plain", "trust", "any", "cert"];
@@ -73,9 +93,7 @@ internal static class PgBouncerSettings
         "tcp_socket_buffer", "server_check_query", "server_check_delay", "server_round_robin", "server_fast_close",
         "application_name_add_host", "so_reuseport", "pkt_buf", "max_packet_size", "sbuf_loopcnt", "listen_backlog",
         "dns_max_ttl", "dns_nxdomain_ttl", "dns_zone_check_period", "disable_pqexec", "track_extra_parameters",
-        "client_tls_sslmode", "client_tls_key_file", "client_tls_cert_file", "client_tls_ca_file", "client_tls_protocols",
-        "client_tls_ciphers", "client_tls_ecdhcurve", "client_tls_dheparams", "server_tls_sslmode", "server_tls_key_file",
-        "server_tls_cert_file", "server_tls_ca_file", "server_tls_protocols", "server_tls_ciphers",
+        "client_tls_ciphers", "client_tls_ecdhcurve", "client_tls_dheparams", "server_tls_ciphers",
         "max_db_client_connections", "max_user_client_connections", "peer_id", "unix_socket_dir", "unix_socket_mode",
         "unix_socket_group", "logfile", "pidfile", "syslog", "syslog_ident", "syslog_facility", "user",
     }.ToFrozenSet(StringComparer.Ordinal);

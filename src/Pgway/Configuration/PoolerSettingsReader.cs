@@ -15,8 +15,6 @@ internal sealed class PoolerSettingsReader(DiagnosticBag diagnostics)
 {
     private const string Prefix = "pgbouncer_";
 
-    private static readonly string[] SslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
-
     private static readonly Dictionary<string, PoolMode> Modes = new(StringComparer.Ordinal)
     {
         ["session"] = PoolMode.Session,
@@ -51,9 +49,9 @@ internal sealed class PoolerSettingsReader(DiagnosticBag diagnostics)
         if (variables["pgbouncer_sslmode"] is { } ssl)
         {
             sslMode = ssl.Value.ToString();
-            if (!SslModes.Contains(sslMode))
+            if (!TlsModes.TryParse(sslMode, out _))
             {
-                diagnostics.Error(ssl.Location, $"pgbouncer_sslmode '{sslMode}' is not one of {string.Join(", ", SslModes)}{Suggestions.DidYouMean(sslMode, SslModes)}");
+                diagnostics.Error(ssl.Location, $"pgbouncer_sslmode '{sslMode}' is not one of {string.Join(", ", TlsModes.Names)}{Suggestions.DidYouMean(sslMode, TlsModes.Names)}");
             }
         }
 
@@ -90,6 +88,7 @@ internal sealed class PoolerSettingsReader(DiagnosticBag diagnostics)
         {
             settings["auth_query"] = authQueryText;
         }
+        ReadTls(variables, settings, sslMode);
         if (!PgBouncerSettings.AuthTypes.Contains(settings["auth_type"]))
         {
             diagnostics.Error(variables["pgbouncer_auth_type"]!.Location,
@@ -99,6 +98,69 @@ internal sealed class PoolerSettingsReader(DiagnosticBag diagnostics)
         return new PoolerSettings(mode ?? PoolMode.Transaction, useAuthQuery, sslMode,
             settings.ToImmutableSortedDictionary(StringComparer.Ordinal),
             ReadDatabases(variables["pg_databases"]), ReadUsers(variables["pg_users"]));
+    }
+
+    // Pigsty's pgbouncer_sslmode is its name for client_tls_sslmode: PgBouncer's own name, when given
+    // too, wins. Every TLS value is checked here; the files are read when the pooler starts.
+    private void ReadTls(VariableSet variables, Dictionary<string, string> settings, string sslMode)
+    {
+        if (variables["pgbouncer_client_tls_sslmode"] is { } clientMode)
+        {
+            if (variables["pgbouncer_sslmode"] is { } pigsty && pigsty.Value.ToString() != settings["client_tls_sslmode"])
+            {
+                diagnostics.Warning(pigsty.Location, $"pgbouncer_sslmode '{pigsty.Value}' is overridden by pgbouncer_client_tls_sslmode '{settings["client_tls_sslmode"]}'");
+            }
+            CheckTlsMode(clientMode, settings["client_tls_sslmode"]);
+        }
+        else
+        {
+            settings["client_tls_sslmode"] = sslMode;
+        }
+        if (variables["pgbouncer_server_tls_sslmode"] is { } serverMode)
+        {
+            CheckTlsMode(serverMode, settings["server_tls_sslmode"]);
+        }
+        foreach (var side in (string[])["client", "server"])
+        {
+            if (variables[$"pgbouncer_{side}_tls_protocols"] is { } protocols)
+            {
+                foreach (var word in settings[$"{side}_tls_protocols"].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    if (!PgBouncerSettings.TlsProtocols.Contains(word))
+                    {
+                        diagnostics.Error(protocols.Location, $"{protocols.Name}: '{word}' is not one of {string.Join(", ", PgBouncerSettings.TlsProtocols)}{Suggestions.DidYouMean(word, PgBouncerSettings.TlsProtocols)}");
+                    }
+                    else if (word is "tlsv1.0" or "tlsv1.1")
+                    {
+                        diagnostics.Warning(protocols.Location, $"{protocols.Name}: pgway never offers {word} (TLS 1.2 and 1.3 only)");
+                    }
+                }
+            }
+        }
+        if (settings["client_tls_sslmode"] != "disable")
+        {
+            foreach (var file in (string[])["client_tls_cert_file", "client_tls_key_file"])
+            {
+                if (settings[file].Length == 0)
+                {
+                    diagnostics.Error(variables[Prefix + file]?.Location ?? variables["pgbouncer_sslmode"]?.Location ?? variables[Prefix + "client_tls_sslmode"]!.Location,
+                        $"pgbouncer_{file} must name a PEM file when client TLS is on (client_tls_sslmode '{settings["client_tls_sslmode"]}')");
+                }
+            }
+        }
+        if ((settings["server_tls_cert_file"].Length == 0) != (settings["server_tls_key_file"].Length == 0))
+        {
+            var given = variables["pgbouncer_server_tls_cert_file"] ?? variables["pgbouncer_server_tls_key_file"]!;
+            diagnostics.Error(given.Location, "pgbouncer_server_tls_cert_file and pgbouncer_server_tls_key_file go together: pgway's client certificate for the server needs both");
+        }
+    }
+
+    private void CheckTlsMode(Variable variable, string mode)
+    {
+        if (!TlsModes.TryParse(mode, out _))
+        {
+            diagnostics.Error(variable.Location, $"{variable.Name} '{mode}' is not one of {string.Join(", ", TlsModes.Names)}{Suggestions.DidYouMean(mode, TlsModes.Names)}");
+        }
     }
 
     private ImmutableArray<PoolDatabase> ReadDatabases(Variable? list)

@@ -71,6 +71,15 @@ public sealed record PoolerSettings(
 
     public ImmutableArray<string> StatsUsers { get; } = List(Settings, "stats_users");
 
+    /// <summary><c>client_tls_sslmode</c> (Pigsty's <c>pgbouncer_sslmode</c>).</summary>
+    public TlsMode ClientTlsMode { get; } = Tls(Settings, "client_tls_sslmode");
+
+    /// <summary><c>server_tls_sslmode</c>.</summary>
+    public TlsMode ServerTlsMode { get; } = Tls(Settings, "server_tls_sslmode");
+
+    private static TlsMode Tls(ImmutableSortedDictionary<string, string> settings, string name) =>
+        settings.TryGetValue(name, out var text) && TlsModes.TryParse(text, out var mode) ? mode : TlsMode.Disable;
+
     private static int Int(ImmutableSortedDictionary<string, string> settings, string name) => int.Parse(settings[name], System.Globalization.CultureInfo.InvariantCulture);
 
     private static TimeSpan Seconds(ImmutableSortedDictionary<string, string> settings, string name) => TimeSpan.FromSeconds(double.Parse(settings[name], System.Globalization.CultureInfo.InvariantCulture));

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using Pgway.Model;
 using Pgway.Pooling.Authentication;
 using Pgway.Protocol;
+using Pgway.Routing.Epoll;
 
 namespace Pgway.Pooling;
 
@@ -23,6 +24,14 @@ internal sealed partial class ClientSession
     {
         while (true)
         {
+            if (inboxEnd > inboxStart && inbox![inboxStart] == TlsHandshakeRecord && client is LoopSocket plain)
+            {
+                if (!await AcceptDirectTlsAsync(plain))
+                {
+                    return null;
+                }
+                continue;
+            }
             var buffered = new ReadOnlySequence<byte>(inbox!, inboxStart, inboxEnd - inboxStart);
             var status = StartupPacketReader.TryRead(ref buffered, out var packet, out var error);
             if (status == StartupReadStatus.Invalid)
@@ -42,6 +51,15 @@ internal sealed partial class ClientSession
                     {
                         // Bytes after an encryption request, before the answer: an injection attempt (CVE-2021-23222).
                         throw new PostgresProtocolException("unexpected data after an encryption request");
+                    }
+                    if (packet.Kind == StartupPacketKind.SslRequest && await AcceptSslRequestAsync())
+                    {
+                        continue;
+                    }
+                    if (reason is not null)
+                    {
+                        // The handshake failed.
+                        return null;
                     }
                     await client.SendAsync("N"u8.ToArray());
                     continue;
@@ -236,7 +254,7 @@ internal sealed partial class ClientSession
             return HbaMethod.ScramSha256;
         }
         var remote = RemoteOf(rawClient)?.Address;
-        return hba.Find(new HbaConnection(remote, Tls: false, database, user))?.Method ?? HbaMethod.Reject;
+        return hba.Find(new HbaConnection(remote, Tls: client is Tls.TlsTransport, database, user))?.Method ?? HbaMethod.Reject;
     }
 
     private async Task<ServerCredentials?> CleartextAsync(string secret, ScramVerifier? verifier, bool md5)

@@ -27,10 +27,10 @@ internal sealed partial class ClientSession : IWaitingClient
 
     // The client's session parameters: from its start-up packet, then as its SETs are reported.
     private readonly Dictionary<string, string> parameters = new(StringComparer.OrdinalIgnoreCase);
-    private LoopSocket client = null!;
+    private ILoopTransport client = null!;
     private ServerPool? pool;
     private PooledServer? held;
-    private LoopSocket? server;
+    private ILoopTransport? server;
     private Task? serverPump;
     // Completed when a server is lent to the client, for the pump waiting between transactions.
     private readonly LoopWaiter serverLent = new();
@@ -84,7 +84,7 @@ internal sealed partial class ClientSession : IWaitingClient
                 await RefuseAsync(DisconnectReason.MaxClientConnections, SqlState.TooManyConnections, $"no more connections allowed (max_client_conn {Settings.MaxClientConnections})");
                 return;
             }
-            if (!await LogInAsync(startup))
+            if (!await RequireTlsAsync() || !await LogInAsync(startup))
             {
                 return;
             }
@@ -343,8 +343,7 @@ internal sealed partial class ClientSession : IWaitingClient
         // Held before attaching: if that fails, the session's end discards it.
         held = borrowed;
         // Idle on this loop it is attached already; from another loop it comes detached.
-        borrowed.Attached ??= LoopSocket.Attach(loop, borrowed.Socket);
-        server = borrowed.Attached;
+        server = borrowed.AttachTo(loop);
         fromServer.Reset();
         fromServer.ServerParameters = borrowed.Parameters;
         TrackStatementsOn(borrowed);
@@ -405,7 +404,7 @@ internal sealed partial class ClientSession : IWaitingClient
     // none (a setting from options). set_config parses a value as the start-up packet would (a list
     // such as search_path stays a list); each is its own Query, so one refused leaves the rest applied.
     // True when the server now has every one of the client's parameters.
-    private async Task<bool> ApplyParametersAsync(LoopSocket attached, PooledServer borrowed)
+    private async Task<bool> ApplyParametersAsync(ILoopTransport attached, PooledServer borrowed)
     {
         List<KeyValuePair<string, string?>>? changes = null;
         foreach (var (name, value) in parameters)
@@ -583,7 +582,7 @@ internal sealed partial class ClientSession : IWaitingClient
     }
 
     // Session mode: a server is clean for the next client after server_reset_query, if it was idle.
-    private async Task<bool> ResetAsync(LoopSocket attached)
+    private async Task<bool> ResetAsync(ILoopTransport attached)
     {
         if (!fromClient.Idle || !fromServer.Idle || fromServer.Status != TransactionStatus.Idle)
         {

@@ -56,4 +56,7 @@ public enum DisconnectReason
 
     /// <summary>An unexpected failure inside pgway (logged with its exception).</summary>
     InternalError,
+
+    /// <summary>The TLS handshake with the client failed (no common protocol, a refused ALPN, a broken connection).</summary>
+    TlsHandshakeFailed,
 }

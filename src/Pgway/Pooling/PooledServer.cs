@@ -48,24 +48,55 @@ internal sealed class PooledServer(Socket socket, ServerLoginResult login, DateT
         }
     }
 
-    /// <summary>The loop socket while attached to a loop; null while moving between loops.</summary>
-    public LoopSocket? Attached { get; set; }
+    /// <summary>The connection (a loop socket, or TLS over one) while attached to a loop; null while moving between loops.</summary>
+    public ILoopTransport? Attached { get; set; }
+
+    /// <summary>The TLS session with the server, when there is one: it stays with the server as it moves between loops.</summary>
+    public Tls.TlsTransport? Tls { get; init; }
+
+    /// <summary>On <paramref name="loop"/>'s thread: the connection, served on that loop (attached there now if it came detached).</summary>
+    public ILoopTransport AttachTo(EpollLoop loop)
+    {
+        if (Attached is { } attached)
+        {
+            return attached;
+        }
+        if (Tls is { } tls)
+        {
+            tls.Attach(loop);
+            return Attached = tls;
+        }
+        return Attached = LoopSocket.Attach(loop, Socket);
+    }
 
     /// <summary>On the loop it is attached to: whether it can serve a client (nothing came from it while idle, not too old).</summary>
     public bool IsUsable(DateTimeOffset now, TimeSpan lifetime) =>
         (lifetime <= TimeSpan.Zero || now - Created < lifetime)
-        && (Attached is { } attached ? !attached.ReadableReported : LoopSocket.IsQuiet(Socket));
+        && (Attached is { } attached ? !attached.ReadableReported : Tls is { } tls ? !tls.HasPendingInput : LoopSocket.IsQuiet(Socket));
 
     /// <summary>On the loop it is attached to (if any): leaves that loop, for a client on another.</summary>
     public void Detach()
     {
-        Attached?.Detach();
+        if (Tls is { } tls)
+        {
+            tls.Detach();
+        }
+        else
+        {
+            (Attached as LoopSocket)?.Detach();
+        }
         Attached = null;
     }
 
     public void Close()
     {
         Statements?.Clear();
+        if (Tls is { } tls)
+        {
+            Attached = null;
+            tls.Dispose();
+            return;
+        }
         if (Attached is { } attached)
         {
             Attached = null;

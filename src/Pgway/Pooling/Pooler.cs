@@ -31,9 +31,10 @@ public sealed partial class Pooler : IAsyncDisposable
     private int clients;
     private PoolerOptions options;
 
-    private Pooler(PoolerOptions options, Socket listener, TimeProvider time, ILogger logger)
+    private Pooler(PoolerOptions options, Tls.PoolerTls tls, Socket listener, TimeProvider time, ILogger logger)
     {
         this.options = options;
+        Tls = tls;
         this.listener = listener;
         Time = time;
         Logger = logger;
@@ -60,6 +61,9 @@ public sealed partial class Pooler : IAsyncDisposable
     /// <summary>Prepared statements of transaction-mode clients, by definition, with their server-side names.</summary>
     internal PreparedStatements.StatementRegistry Statements { get; } = new();
 
+    /// <summary>TLS towards clients and towards the server, its files read at start-up.</summary>
+    internal Tls.PoolerTls Tls { get; }
+
     /// <summary>auth_query look-ups under way at once, at most (PgBouncer runs them on one auth pool).</summary>
     internal SemaphoreSlim AuthQueryGate { get; } = new(4);
 
@@ -70,9 +74,11 @@ public sealed partial class Pooler : IAsyncDisposable
     public (int Total, int Idle) ServerCounts(string database, string user) =>
         pools.TryGetValue((database, user), out var pool) ? (pool.Total, pool.Idle) : (0, 0);
 
+    /// <exception cref="InvalidOperationException">A TLS file is missing or unusable (named with its setting).</exception>
     public static Pooler Start(PoolerOptions options, TimeProvider time, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var tls = Pgway.Pooling.Tls.PoolerTls.Load(options.Settings, options.FilesDirectory ?? Environment.CurrentDirectory);
         var socket = new Socket(options.Listen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -88,7 +94,7 @@ public sealed partial class Pooler : IAsyncDisposable
             socket.Dispose();
             throw;
         }
-        var pooler = new Pooler(options, socket, time, logger);
+        var pooler = new Pooler(options, tls, socket, time, logger);
         pooler.accepting = pooler.AcceptLoopAsync();
         return pooler;
     }

@@ -11,10 +11,12 @@ namespace Pgway.Pooling;
 /// The admin console's RELOAD: reads the options again (the inventory, auth and hba files), or
 /// returns null, having logged why, when they have errors; null when RELOAD is not possible.
 /// </param>
+/// <param name="FilesDirectory">Where relative paths in the settings (TLS certificates and keys) are read from: the inventory's folder; null for the current directory.</param>
 public sealed record PoolerOptions(
     IPEndPoint Listen,
     IPEndPoint Backend,
     PoolerSettings Settings,
     IReadOnlyDictionary<string, string> Secrets,
     HbaFile? Hba,
-    Func<PoolerOptions?>? Reloader = null);
+    Func<PoolerOptions?>? Reloader = null,
+    string? FilesDirectory = null);

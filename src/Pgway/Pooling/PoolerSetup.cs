@@ -16,7 +16,7 @@ public static partial class PoolerSetup
     /// <summary>
     /// The pooler on the instance's address and <c>pgbouncer_port</c>, in front of its <c>pg_port</c>.
     /// Secrets are the inventory's <c>pg_users</c> with <c>pgbouncer: true</c>, then <c>auth_file</c>'s;
-    /// <c>auth_file</c> and <c>auth_hba_file</c> are read relative to the inventory's folder.
+    /// <c>auth_file</c>, <c>auth_hba_file</c> and the TLS files are read relative to the inventory's folder.
     /// </summary>
     /// <exception cref="InvalidOperationException">An auth file or hba file is missing or has errors (each with file and line).</exception>
     public static PoolerOptions For(Cluster cluster, Instance instance, string inventoryFile)
@@ -54,7 +54,7 @@ public static partial class PoolerSetup
             }
         }
         var address = IPAddress.Parse(instance.Address);
-        return new PoolerOptions(new IPEndPoint(address, instance.PgbouncerPort), new IPEndPoint(address, instance.PgPort), settings, secrets, hba);
+        return new PoolerOptions(new IPEndPoint(address, instance.PgbouncerPort), new IPEndPoint(address, instance.PgPort), settings, secrets, hba, FilesDirectory: folder);
     }
 
     /// <summary>

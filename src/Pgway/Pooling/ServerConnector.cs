@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Pgway.Pooling.Tls;
 using Pgway.Protocol;
 using Pgway.Routing.Epoll;
 
@@ -57,23 +58,25 @@ internal static class ServerConnector
             }
             await loop.SwitchTo();
             var attached = LoopSocket.Attach(loop, socket);
-            // As PgBouncer's: connect and log-in together within server_connect_timeout.
+            ILoopTransport transport = attached;
+            // As PgBouncer's: connect, TLS and log-in together within server_connect_timeout.
             using var stuck = linked.Token.UnsafeRegister(_ => loop.Post(attached.CancelWaits), null);
             try
             {
-                var login = await ServerLogin.LoginAsync(new LoopStream(attached), credentials, [new("database", database)], linked.Token);
+                transport = await ServerTlsNegotiation.StartAsync(pooler, loop, attached, socket, linked.Token);
+                var login = await ServerLogin.LoginAsync(new LoopStream(transport), credentials, [new("database", database)], linked.Token);
                 await loop.SwitchTo();
-                return new PooledServer(socket, login, pooler.Time.GetUtcNow()) { Attached = attached, Id = pooler.NextObjectId() };
+                return new PooledServer(socket, login, pooler.Time.GetUtcNow()) { Attached = transport, Tls = transport as TlsTransport, Id = pooler.NextObjectId() };
             }
             catch (Exception e) when (e is OperationCanceledException && timeout.IsCancellationRequested)
             {
-                attached.Dispose();
+                transport.Dispose();
                 throw new ServerLoginException(SqlState.ConnectionFailure,
                     $"pgway: the server {backend} did not complete the log-in within server_connect_timeout {settings.ServerConnectTimeout.TotalSeconds:0.#}s");
             }
             catch
             {
-                attached.Dispose();
+                transport.Dispose();
                 throw;
             }
         }

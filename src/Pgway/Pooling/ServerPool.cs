@@ -313,7 +313,7 @@ internal sealed partial class ServerPool(string database, string user, PoolLimit
         if (!taker.Grant(server))
         {
             // The waiter gave up at that very moment: the server goes back, attached here.
-            server.Attached ??= LoopSocket.Attach(loop, server.Socket);
+            server.AttachTo(loop);
             Release(server, loop);
         }
     }
@@ -522,7 +522,7 @@ internal sealed partial class ServerPool(string database, string user, PoolLimit
         server.Detach();
         if (!taker.Grant(server))
         {
-            server.Attached = LoopSocket.Attach(donor, server.Socket);
+            server.AttachTo(donor);
             Release(server, donor);
         }
     }

@@ -15,7 +15,7 @@ internal sealed class RawWireClient : IDisposable
     private const int ProtocolVersion3 = 3 << 16;
 
     private readonly TcpClient tcp;
-    private readonly NetworkStream stream;
+    private Stream stream;
     private readonly CancellationTokenSource deadline;
 
     private RawWireClient(TcpClient tcp, CancellationTokenSource deadline)
@@ -86,6 +86,31 @@ internal sealed class RawWireClient : IDisposable
 
     public async Task SendAsync(byte[] bytes) => await stream.WriteAsync(bytes, deadline.Token);
 
+    /// <summary>An SSLRequest (or, with <paramref name="gss"/>, a GSSENCRequest): the 8-byte encryption request.</summary>
+    public static byte[] EncryptionRequest(bool gss = false)
+    {
+        var message = new byte[8];
+        BinaryPrimitives.WriteInt32BigEndian(message, 8);
+        BinaryPrimitives.WriteInt32BigEndian(message.AsSpan(4), gss ? 80877104 : 80877103);
+        return message;
+    }
+
+    /// <summary>One byte (the answer to an encryption request); null at the end of the connection.</summary>
+    public async Task<byte?> ReadByteAsync()
+    {
+        var one = new byte[1];
+        return await ReadExactlyOrEndAsync(one) ? one[0] : null;
+    }
+
+    /// <summary>From now on over TLS: the client side of a handshake with <paramref name="options"/>.</summary>
+    public async Task<System.Net.Security.SslStream> StartTlsAsync(System.Net.Security.SslClientAuthenticationOptions options)
+    {
+        var tls = new System.Net.Security.SslStream(stream, leaveInnerStreamOpen: false);
+        await tls.AuthenticateAsClientAsync(options, deadline.Token);
+        stream = tls;
+        return tls;
+    }
+
     /// <summary>The next whole backend message, or null when the peer closed (or reset) the connection.</summary>
     public async Task<(char Type, byte[] Body)?> ReadMessageAsync()
     {
@@ -142,6 +167,7 @@ internal sealed class RawWireClient : IDisposable
 
     public void Dispose()
     {
+        stream.Dispose();
         tcp.Dispose();
         deadline.Dispose();
     }

@@ -115,6 +115,10 @@ public class PoolerSettingsTests
     [InlineData("pg_databases: [{ name: meta, pgbouncer: maybe }]", "'pgbouncer' must be true or false")]
     [InlineData("pg_databases: [{ name: meta, pool_mode: tx }]", "pool_mode 'tx' is not one of")]
     [InlineData("pg_users: [{ password: x, pgbouncer: true }]", "an entry of pg_users has no name")]
+    [InlineData("pgbouncer_client_tls_sslmode: verify", "pgbouncer_client_tls_sslmode 'verify' is not one of disable, allow, prefer, require, verify-ca, verify-full")]
+    [InlineData("pgbouncer_server_tls_sslmode: strict", "pgbouncer_server_tls_sslmode 'strict' is not one of")]
+    [InlineData("pgbouncer_server_tls_protocols: tlsv1.4", "pgbouncer_server_tls_protocols: 'tlsv1.4' is not one of")]
+    [InlineData("pgbouncer_server_tls_cert_file: pgway.crt", "pgbouncer_server_tls_cert_file and pgbouncer_server_tls_key_file go together")]
     public void BadValue_ErrorAtItsLine(string vars, string expected)
     {
         var result = TestInventories.Load(Inventory($"        {vars}"));
@@ -128,6 +132,8 @@ public class PoolerSettingsTests
     [InlineData("pgbouncer_max_client_con: 10", "pgbouncer_max_client_con is not a PgBouncer setting pgway knows (did you mean 'pgbouncer_max_client_conn'?)")]
     [InlineData("pgbouncer_log_stats: 1", "pgway accepts PgBouncer's log_stats but does not act on it yet")]
     [InlineData("pgbouncer_pool_mode: session", "pgway sets PgBouncer's pool_mode from pgbouncer_poolmode")]
+    [InlineData("pgbouncer_client_tls_ciphers: secure", "pgway accepts PgBouncer's client_tls_ciphers but does not act on it yet")]
+    [InlineData("pgbouncer_client_tls_protocols: tlsv1.1,tlsv1.2", "pgbouncer_client_tls_protocols: pgway never offers tlsv1.1")]
     public void Questionable_WarningAtItsLine(string vars, string expected)
     {
         var result = TestInventories.Load(Inventory($"        {vars}"));
@@ -141,4 +147,37 @@ public class PoolerSettingsTests
     [Fact]
     public void PoolModeThroughPgBouncerName_UsedWhenPigstysIsAbsent() =>
         Assert.Equal(PoolMode.Session, Pooler("        pgbouncer_pool_mode: session").PoolMode);
+
+    [Fact]
+    public void Tls_Defaults_OffWithPigstysCertificatePaths()
+    {
+        var pooler = Pooler("");
+
+        Assert.Equal((TlsMode.Disable, TlsMode.Disable), (pooler.ClientTlsMode, pooler.ServerTlsMode));
+        Assert.Equal(("/pg/cert/server.crt", "/pg/cert/server.key", "/pg/cert/ca.crt"),
+            (pooler.Settings["client_tls_cert_file"], pooler.Settings["client_tls_key_file"], pooler.Settings["client_tls_ca_file"]));
+        Assert.Equal("secure", pooler.Settings["client_tls_protocols"]);
+    }
+
+    [Theory]
+    [InlineData("pgbouncer_sslmode: verify-ca", TlsMode.VerifyCa)]
+    [InlineData("pgbouncer_client_tls_sslmode: require", TlsMode.Require)]
+    [InlineData("pgbouncer_sslmode: prefer\n        pgbouncer_client_tls_sslmode: verify-full", TlsMode.VerifyFull)]
+    public void ClientTlsMode_PigstysNameOrPgBouncersWhichWins(string vars, TlsMode expected) =>
+        Assert.Equal(expected, Pooler("        " + vars).ClientTlsMode);
+
+    [Fact]
+    public void ServerTls_ModeAndFiles()
+    {
+        var pooler = Pooler("""
+                    pgbouncer_server_tls_sslmode: verify-full
+                    pgbouncer_server_tls_ca_file: /etc/pki/ca.crt
+                    pgbouncer_server_tls_cert_file: pgway.crt
+                    pgbouncer_server_tls_key_file: pgway.key
+            """);
+
+        Assert.Equal(TlsMode.VerifyFull, pooler.ServerTlsMode);
+        Assert.Equal(("/etc/pki/ca.crt", "pgway.crt", "pgway.key"),
+            (pooler.Settings["server_tls_ca_file"], pooler.Settings["server_tls_cert_file"], pooler.Settings["server_tls_key_file"]));
+    }
 }

@@ -16,7 +16,7 @@ namespace Pgway.Routing.Epoll;
 /// with nobody waiting is remembered, so the next wait completes at once; callers always try the
 /// receive or send first and wait only when it would block, which is what edge-triggering needs.
 /// </remarks>
-internal sealed class LoopSocket : IEpollTarget, IDisposable
+internal sealed class LoopSocket : IEpollTarget, ILoopTransport
 {
     private readonly EpollLoop loop;
     private readonly Socket socket;
@@ -151,6 +151,9 @@ internal sealed class LoopSocket : IEpollTarget, IDisposable
         readable.Fail(new OperationCanceledException("the wait on this socket was cancelled"));
         writable.Fail(new OperationCanceledException("the wait on this socket was cancelled"));
     }
+
+    /// <summary>Ends a wait for room to write with <see cref="OperationCanceledException"/>; a wait for input goes on.</summary>
+    public void CancelSendWait() => writable.Fail(new OperationCanceledException("the wait on this socket was cancelled"));
 
     /// <summary>
     /// Whether an idle connection is still good: nothing to read (a closed or killed server has its

@@ -1,10 +1,11 @@
 namespace Pgway.Routing.Epoll;
 
 /// <summary>
-/// A <see cref="Stream"/> over a <see cref="LoopSocket"/>, for the rare exchanges written against
-/// streams (logging in to a server): used on the loop's thread, its awaits resume there too.
+/// A <see cref="Stream"/> over a loop connection (a <see cref="LoopSocket"/> or a TLS one), for the
+/// rare exchanges written against streams (logging in to a server): used on the loop's thread, its
+/// awaits resume there too.
 /// </summary>
-internal sealed class LoopStream(LoopSocket socket) : Stream
+internal sealed class LoopStream(ILoopTransport socket) : Stream
 {
     public override bool CanRead => true;
 
