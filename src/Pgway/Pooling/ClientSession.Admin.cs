@@ -163,27 +163,6 @@ internal sealed partial class ClientSession
         }
     }
 
-    // The client's next whole message (type and body), bounded as before log-in.
-    private async Task<(byte Type, ReadOnlyMemory<byte> Body)> ReadClientMessageAsync()
-    {
-        while (true)
-        {
-            var buffered = inbox.AsSpan(inboxStart, inboxEnd - inboxStart);
-            var status = MessageHeader.TryRead(buffered, MessageHeader.SmallMessageLimit, out var header, out var error);
-            if (status == MessageReadStatus.Invalid)
-            {
-                throw new PostgresProtocolException(error!);
-            }
-            if (status == MessageReadStatus.Complete && buffered.Length >= header.TotalLength)
-            {
-                var body = inbox.AsMemory(inboxStart + MessageHeader.Size, header.BodyLength).ToArray();
-                inboxStart += header.TotalLength;
-                return (header.Type, body);
-            }
-            await ReceiveIntoInboxAsync();
-        }
-    }
-
     private static IPEndPoint? LocalOf(System.Net.Sockets.Socket socket)
     {
         try

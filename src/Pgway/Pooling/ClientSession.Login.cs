@@ -344,6 +344,17 @@ internal sealed partial class ClientSession
     // The body of the client's next message, which must be a password message ('p'), bounded.
     private async Task<ReadOnlyMemory<byte>> ReadPasswordMessageAsync()
     {
+        var (type, body) = await ReadClientMessageAsync();
+        if (type != (byte)FrontendMessageCode.Password)
+        {
+            throw new PostgresProtocolException($"expected a password message, got message type '{(char)type}'");
+        }
+        return body;
+    }
+
+    // The client's next whole message (type and body), bounded as before log-in.
+    private async Task<(byte Type, ReadOnlyMemory<byte> Body)> ReadClientMessageAsync()
+    {
         while (true)
         {
             var buffered = inbox.AsSpan(inboxStart, inboxEnd - inboxStart);
@@ -354,13 +365,9 @@ internal sealed partial class ClientSession
             }
             if (status == MessageReadStatus.Complete && buffered.Length >= header.TotalLength)
             {
-                if (header.Type != (byte)FrontendMessageCode.Password)
-                {
-                    throw new PostgresProtocolException($"expected a password message, got message type '{(char)header.Type}'");
-                }
                 var body = inbox.AsMemory(inboxStart + MessageHeader.Size, header.BodyLength).ToArray();
                 inboxStart += header.TotalLength;
-                return body;
+                return (header.Type, body);
             }
             await ReceiveIntoInboxAsync();
         }

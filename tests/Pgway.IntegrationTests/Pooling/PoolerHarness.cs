@@ -115,4 +115,25 @@ internal static class PoolerHarness
         string? applicationName = null,
         string? timezone = null) =>
         new(ConnectionStringBuilder(pooler, cluster, password, database, applicationName, timezone).ConnectionString);
+
+    /// <summary>A client program of the cluster's PostgreSQL (psql, pgbench) as <see cref="User"/>, with its password, bounded in time.</summary>
+    public static Task<CommandResult> RunClientAsync(PgTestCluster cluster, string program, IReadOnlyList<string> arguments) =>
+        PgCommandRunner.RunAsync(cluster.Binaries.PathOf(program), arguments, Path.GetTempPath(),
+            new Dictionary<string, string> { ["PGPASSWORD"] = cluster.Credentials.PasswordFor(User), ["PGCONNECT_TIMEOUT"] = "15" },
+            TimeSpan.FromSeconds(120), CancellationToken.None);
+
+    /// <summary>
+    /// A new database owned by <see cref="User"/> with pgbench's tables (scale 1), made directly on
+    /// the primary; the returned cleanup drops it.
+    /// </summary>
+    public static async Task<(string Database, Func<Task> Drop)> CreatePgbenchDatabaseAsync(PgTestCluster cluster, string prefix)
+    {
+        var database = $"{prefix}_{Guid.NewGuid():N}";
+        Func<Task> drop = () => cluster.ExecuteNonQueryAsync(cluster.Primary, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+        await cluster.ExecuteNonQueryAsync(cluster.Primary, $"CREATE DATABASE {database} OWNER {User}");
+        var init = await RunClientAsync(cluster, "pgbench",
+            ["-i", "-q", "-s", "1", "-h", cluster.Primary.Address.ToString(), "-p", PgTestCluster.Port.ToString(CultureInfo.InvariantCulture), "-U", User, database]);
+        Assert.True(init.Succeeded, init.Describe());
+        return (database, drop);
+    }
 }

@@ -40,12 +40,8 @@ public sealed class PoolerPreparedStatementTests(PgTestClusterFixture fixture) :
     {
         const int Clients = 8;
         const int TransactionsPerClient = 200;
-        var database = $"pooler_prepared_{Guid.NewGuid():N}";
-        cleanups.Add(() => Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)"));
-        await Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"CREATE DATABASE {database} OWNER {User}");
-        var init = await RunClientAsync("pgbench",
-            ["-i", "-q", "-s", "1", "-h", Cluster.Primary.Address.ToString(), "-p", PgTestCluster.Port.ToString(CultureInfo.InvariantCulture), "-U", User, database]);
-        Assert.True(init.Succeeded, init.Describe());
+        var (database, drop) = await PoolerHarness.CreatePgbenchDatabaseAsync(Cluster, "pooler_prepared");
+        cleanups.Add(drop);
         Start(poolSize: 3, new KeyValuePair<string, string>("pgbouncer_reserve_pool_size", "0"));
 
         // TPC-B's seven statements and -S's one, each prepared once per client and run on any of 3
@@ -403,7 +399,5 @@ public sealed class PoolerPreparedStatementTests(PgTestClusterFixture fixture) :
         ["-h", Running!.LocalEndPoint.Address.ToString(), "-p", Running.LocalEndPoint.Port.ToString(CultureInfo.InvariantCulture), "-U", User, database];
 
     private Task<CommandResult> RunClientAsync(string program, IReadOnlyList<string> arguments) =>
-        PgCommandRunner.RunAsync(Cluster.Binaries.PathOf(program), arguments, Path.GetTempPath(),
-            new Dictionary<string, string> { ["PGPASSWORD"] = Cluster.Credentials.PasswordFor(User), ["PGCONNECT_TIMEOUT"] = "15" },
-            TimeSpan.FromSeconds(120), CancellationToken.None);
+        PoolerHarness.RunClientAsync(Cluster, program, arguments);
 }

@@ -47,12 +47,8 @@ public sealed partial class PoolerProtocolTests
     {
         const int Clients = 8;
         const int TransactionsPerClient = 200;
-        var database = $"pooler_pgbench_{Guid.NewGuid():N}";
-        cleanups.Add(() => Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)"));
-        await Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"CREATE DATABASE {database} OWNER {User}");
-        var init = await RunClientAsync("pgbench",
-            ["-i", "-q", "-s", "1", "-h", Cluster.Primary.Address.ToString(), "-p", PgTestCluster.Port.ToString(CultureInfo.InvariantCulture), "-U", User, database]);
-        Assert.True(init.Succeeded, init.Describe());
+        var (database, drop) = await PoolerHarness.CreatePgbenchDatabaseAsync(Cluster, "pooler_pgbench");
+        cleanups.Add(drop);
         Start("transaction", poolSize: 4);
 
         var result = await RunClientAsync("pgbench",
@@ -112,9 +108,6 @@ public sealed partial class PoolerProtocolTests
 
     private string Port => Running!.LocalEndPoint.Port.ToString(CultureInfo.InvariantCulture);
 
-    // A client program of the cluster's PostgreSQL, with the test user's password, bounded in time.
     private Task<CommandResult> RunClientAsync(string program, IReadOnlyList<string> arguments) =>
-        PgCommandRunner.RunAsync(Cluster.Binaries.PathOf(program), arguments, Path.GetTempPath(),
-            new Dictionary<string, string> { ["PGPASSWORD"] = Cluster.Credentials.PasswordFor(User), ["PGCONNECT_TIMEOUT"] = "15" },
-            TimeSpan.FromSeconds(120), CancellationToken.None);
+        PoolerHarness.RunClientAsync(Cluster, program, arguments);
 }
