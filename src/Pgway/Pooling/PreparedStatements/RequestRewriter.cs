@@ -70,7 +70,8 @@ internal sealed class RequestRewriter
         var segmentStart = 0;
         var changed = false;
         var end = data.Length;
-        if (!tracker.IgnoringUntilSync && tracker.Server is { Dropped.Count: > 0 })
+        // Only between messages: not in the middle of a body the last read left unfinished.
+        if (passRemaining == 0 && !tracker.IgnoringUntilSync && tracker.Server is { Dropped.Count: > 0 })
         {
             CloseDropped(output);
             changed = true;
@@ -154,8 +155,9 @@ internal sealed class RequestRewriter
     private static bool IsDeciding(byte type) => type is (byte)FrontendMessageCode.Parse or (byte)FrontendMessageCode.Bind
         or (byte)FrontendMessageCode.Describe or (byte)FrontendMessageCode.Close;
 
-    // Bytes needed before the message at message[0] can go on: its header; all of a Parse, Describe
-    // or Close; a Bind up to the end of its statement name. -1: not known yet.
+    // Bytes needed before the message at message[0] can go on: its header; the first byte of a
+    // Parse's body (an unnamed statement streams on), all of a named Parse, Describe or Close; a
+    // Bind up to the end of its statement name. -1: not known yet.
     private static int NeededToStart(ReadOnlySpan<byte> message)
     {
         if (message.Length < MessageHeader.Size)
@@ -166,6 +168,10 @@ internal sealed class RequestRewriter
         if (!IsDeciding(message[0]))
         {
             return MessageHeader.Size;
+        }
+        if (message[0] == (byte)FrontendMessageCode.Parse)
+        {
+            return message.Length == MessageHeader.Size ? -1 : message[MessageHeader.Size] == 0 ? MessageHeader.Size + 1 : whole;
         }
         if (message[0] != (byte)FrontendMessageCode.Bind)
         {

@@ -62,6 +62,30 @@ public sealed class StatementMappingTests
     }
 
     [Fact]
+    public void Rewrite_LongUnnamedParseInManyReads_EachReadForwardedAtOnce()
+    {
+        var client = Messages(w =>
+        {
+            FrontendMessages.Parse(w, "", $"SELECT '{new string('x', 100_000)}'");
+            FrontendMessages.Sync(w);
+        });
+
+        var forwarded = 0;
+        for (var start = 0; start < client.Length; start += 8192)
+        {
+            var read = client.AsMemory(start, Math.Min(8192, client.Length - start));
+            var output = new RentedBuffer();
+            var sent = rewriter.Rewrite(read, output);
+            rewriter.Sent();
+            // Nothing held back beyond the first header's bytes: the query text is not buffered.
+            Assert.Equal(read.Length, sent.Length);
+            forwarded += sent.Length;
+        }
+
+        Assert.Equal(client.Length, forwarded);
+    }
+
+    [Fact]
     public void Rewrite_ParseTheServerHasAlready_NotSentAndAnsweredByPgway()
     {
         RewriteInReads(Messages(w => { FrontendMessages.Parse(w, "a", "SELECT 1"); FrontendMessages.Sync(w); }), int.MaxValue);
