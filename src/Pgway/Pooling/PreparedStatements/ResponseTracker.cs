@@ -25,7 +25,6 @@ internal sealed class ResponseTracker
     private byte[] carry = new byte[MessageHeader.Size];
     private int carryLength;
     private int bodyRemaining;
-    private bool fakesAfterBody;
 
     /// <summary>The server skips the client's messages until its next Sync (an error came): they expect no answer.</summary>
     public bool IgnoringUntilSync { get; private set; }
@@ -46,7 +45,7 @@ internal sealed class ResponseTracker
     public void Reset(ServerStatements? server)
     {
         head = count = carryLength = bodyRemaining = 0;
-        fakesAfterBody = IgnoringUntilSync = false;
+        IgnoringUntilSync = false;
         Server = server;
     }
 
@@ -112,7 +111,7 @@ internal sealed class ResponseTracker
                 bodyRemaining -= take;
                 if (bodyRemaining == 0)
                 {
-                    FakesAfter(position);
+                    FakesAt(position);
                 }
                 continue;
             }
@@ -130,21 +129,23 @@ internal sealed class ResponseTracker
                 end = HoldBack(buffer, position, length);
                 break;
             }
+            // Completions pgway answers come before anything of the requests after them.
+            FakesAt(position);
             var skip = OnMessage(type, bodyLength, buffer.AsSpan(position + MessageHeader.Size, Math.Min(bodyLength, length - position - MessageHeader.Size)));
-            if (skip && bodyLength == 0)
+            if (skip)
             {
                 output.Append(buffer.AsSpan(segmentStart, position - segmentStart));
                 position += MessageHeader.Size;
                 segmentStart = position;
                 changed = true;
-                FakesAfter(position);
+                FakesAt(position);
                 continue;
             }
             position += MessageHeader.Size;
             bodyRemaining = bodyLength;
             if (bodyRemaining == 0)
             {
-                FakesAfter(position);
+                FakesAt(position);
             }
         }
         if (!changed)
@@ -154,13 +155,9 @@ internal sealed class ResponseTracker
         output.Append(buffer.AsSpan(segmentStart, end - segmentStart));
         return output.Written;
 
-        void FakesAfter(int at)
+        // Between messages: the completions pgway answers itself that are next go out here.
+        void FakesAt(int at)
         {
-            if (!fakesAfterBody)
-            {
-                return;
-            }
-            fakesAfterBody = false;
             if (count > 0 && queue[head].Handling == CompletionHandling.Fake)
             {
                 output.Append(buffer.AsSpan(segmentStart, at - segmentStart));
@@ -196,7 +193,6 @@ internal sealed class ResponseTracker
                 if (request.Kind is RequestKind.Sync or RequestKind.UntilReady)
                 {
                     Pop();
-                    fakesAfterBody = true;
                 }
                 return false;
             case BackendMessageCode.ErrorResponse:
@@ -218,7 +214,6 @@ internal sealed class ResponseTracker
             return false;
         }
         Pop();
-        fakesAfterBody = true;
         return request.Handling == CompletionHandling.Skip && bodyLength == 0;
     }
 

@@ -141,6 +141,26 @@ public sealed class StatementMappingTests
     }
 
     [Fact]
+    public void Filter_ErrorAfterAParsePgwayAnswers_TheAnswerComesFirst()
+    {
+        RewriteInReads(Messages(w => { FrontendMessages.Parse(w, "a", "SELECT 1"); FrontendMessages.Sync(w); }), int.MaxValue);
+        Filter(Backend("1", "Z"));
+        // The same query under another name (answered by pgway), then a Bind of a name never prepared.
+        RewriteInReads(Messages(w =>
+        {
+            FrontendMessages.Parse(w, "b", "SELECT 1");
+            FrontendMessages.Bind(w, "nope", []);
+            FrontendMessages.Execute(w);
+            FrontendMessages.Sync(w);
+        }), int.MaxValue);
+
+        var client = Filter([.. Error("26000"), .. Backend("Z")]);
+
+        Assert.Equal("1 E Z", BackendTypes(client));
+        Assert.True(tracker.Empty);
+    }
+
+    [Fact]
     public void Rewrite_MoreStatementsThanTheCacheHolds_TheLeastRecentlyUsedIsClosedFirst()
     {
         foreach (var name in (string[])["a", "b", "c"])
