@@ -100,7 +100,19 @@ public sealed partial class ServeAdminEndpointTests(PgTestClusterFixture fixture
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri($"http://{Cluster.Primary.Address}:{AdminPort}/other"))).StatusCode);
     }
 
-    private async Task<GatewayHost> StartAsync(params KeyValuePair<string, string>[] adminVariables)
+    [Fact]
+    public async Task Serve_AdminOff_NothingListensOnTheAdminPort()
+    {
+        await using var host = await StartHostAsync(runAdmin: false);
+
+        Assert.Empty(host.AdminUrls);
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await Assert.ThrowsAsync<System.Net.Sockets.SocketException>(async () => await socket.ConnectAsync(Cluster.Primary.Address, AdminPort));
+    }
+
+    private Task<GatewayHost> StartAsync(params KeyValuePair<string, string>[] adminVariables) => StartHostAsync(runAdmin: true, adminVariables);
+
+    private async Task<GatewayHost> StartHostAsync(bool runAdmin, params KeyValuePair<string, string>[] adminVariables)
     {
         var primary = Cluster.Primary;
         var inventory = InventoryLoader.LoadText(Cluster.ToInventoryYaml([
@@ -114,7 +126,10 @@ public sealed partial class ServeAdminEndpointTests(PgTestClusterFixture fixture
         Assert.False(inventory.HasErrors, string.Join('\n', inventory.Errors));
         // SQL checks, no agents: the agent tests of this collection own port 8008 on these addresses.
         var options = new GatewayOptions([.. Cluster.Instances.Select(i => i.Address.ToString())], RunAgents: false,
-            HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty);
+            HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty)
+        {
+            RunAdmin = runAdmin,
+        };
         var host = await GatewayHost.StartAsync(inventory.Topology!, options, TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None);
         try
         {
