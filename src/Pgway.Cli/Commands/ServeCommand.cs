@@ -19,16 +19,17 @@ internal static class ServeCommand
         var node = new Option<string[]>("--node") { Description = "A node address this process hosts (repeatable: one process can host a whole test cluster)", Required = true };
         var noAgent = new Option<bool>("--no-agent") { Description = "Do not run pgway's health agent: Patroni answers the checks on patroni_port" };
         var noPooler = new Option<bool>("--no-pooler") { Description = "Do not run pgway's pooler: PgBouncer serves pgbouncer_port" };
-        var command = new Command("serve", "Run the services, poolers and health agents of the nodes this process hosts")
+        var noAdmin = new Option<bool>("--no-admin") { Description = "Do not serve /metrics and /healthz on haproxy_exporter_port: HAProxy's stats page is there" };
+        var command = new Command("serve", "Run the services, poolers, health agents and admin endpoints of the nodes this process hosts")
         {
-            config, node, noAgent, noPooler,
+            config, node, noAgent, noPooler, noAdmin,
         };
         command.SetAction((parse, cancellationToken) =>
-            RunAsync(context, parse.GetValue(config)!, parse.GetValue(node) ?? [], !parse.GetValue(noAgent), !parse.GetValue(noPooler), cancellationToken));
+            RunAsync(context, parse.GetValue(config)!, parse.GetValue(node) ?? [], !parse.GetValue(noAgent), !parse.GetValue(noPooler), !parse.GetValue(noAdmin), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, FileInfo file, string[] nodes, bool runAgents, bool runPoolers, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, FileInfo file, string[] nodes, bool runAgents, bool runPoolers, bool runAdmin, CancellationToken cancellationToken)
     {
         if (InventoryInput.Load(context, file) is not { } topology)
         {
@@ -38,6 +39,7 @@ internal static class ServeCommand
         var options = new GatewayOptions([.. nodes.Distinct(StringComparer.Ordinal)], runAgents, HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty)
         {
             RunPoolers = runPoolers,
+            RunAdmin = runAdmin,
         };
         GatewayHost host;
         try
@@ -71,6 +73,10 @@ internal static class ServeCommand
             foreach (var pooler in host.Poolers)
             {
                 context.Output.WriteLine($"{"pooler",-24} {pooler.LocalEndPoint,-22} → {pooler.Options.Backend,-10} {pooler.Options.Settings.PoolMode.ToString().ToLowerInvariant()} mode");
+            }
+            foreach (var url in host.AdminUrls)
+            {
+                context.Output.WriteLine($"{"admin",-24} {url,-22} /metrics /healthz");
             }
             context.Output.WriteLine($"serving {host.Listeners.Count} services and {host.Poolers.Count} poolers of {string.Join(", ", host.Clusters.Select(c => c.Name))}{(runAgents ? " with health agents" : "")}; Ctrl-C to stop");
             await context.Output.FlushAsync(cancellationToken);

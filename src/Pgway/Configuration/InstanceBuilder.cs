@@ -84,6 +84,8 @@ internal sealed class InstanceBuilder(DiagnosticBag diagnostics)
             diagnostics.Error(tags.Location, $"pg_tags of '{host.Address}' must be a mapping of Patroni tags (e.g. {{noloadbalance: true}}), got '{tags.Value}'");
             ok = false;
         }
+        var adminAuth = AdminAuth(host, out var adminValid);
+        ok &= adminValid;
         if (!ok)
         {
             return null;
@@ -91,6 +93,60 @@ internal sealed class InstanceBuilder(DiagnosticBag diagnostics)
 
         var json = variables.ToJson();
         json["inventory_hostname"] = host.Address;
-        return new Instance(cluster, seq, host.Address, role, offline, weight, pgPort, pgbouncerPort, patroniPort, exporterPort, adminPort, json, host.Location);
+        return new Instance(cluster, seq, host.Address, role, offline, weight, pgPort, pgbouncerPort, patroniPort, exporterPort, adminPort, json, host.Location)
+        {
+            AdminAuth = adminAuth,
+        };
+    }
+
+    // Pigsty's own Prometheus scrapes haproxy's /metrics without credentials (its stats auth guards the
+    // stats page only), so pgway asks for them on /metrics only when the inventory names both, rather
+    // than with Pigsty's default admin/pigsty.
+    private AdminCredentials? AdminAuth(HostSource host, out bool valid)
+    {
+        var ok = true;
+        var variables = host.Variables;
+        var enabled = true;
+        if (variables["haproxy_auth_enabled"] is { } enabledVariable && enabledVariable.Value.Type != JTokenType.Null)
+        {
+            if (enabledVariable.Value.Type == JTokenType.Boolean)
+            {
+                enabled = enabledVariable.Value.Value<bool>();
+            }
+            else
+            {
+                diagnostics.Error(enabledVariable.Location, $"haproxy_auth_enabled of '{host.Address}' must be true or false, got '{enabledVariable.Value}'");
+                ok = false;
+            }
+        }
+        string? Text(string name)
+        {
+            if (variables[name] is not { } variable || variable.Value.Type == JTokenType.Null)
+            {
+                return null;
+            }
+            if (variable.Value.Type is JTokenType.Object or JTokenType.Array || variable.Value.ToString().Length == 0)
+            {
+                diagnostics.Error(variable.Location, $"{name} of '{host.Address}' must be a non-empty string, got '{variable.Value}'");
+                ok = false;
+                return null;
+            }
+            return variable.Value.ToString();
+        }
+        var username = Text("haproxy_admin_username");
+        var password = Text("haproxy_admin_password");
+        if (username is not null && username.Contains(':', StringComparison.Ordinal))
+        {
+            diagnostics.Error(variables["haproxy_admin_username"]!.Location, $"haproxy_admin_username of '{host.Address}' must not contain ':' (basic auth splits there)");
+            ok = false;
+        }
+        if (enabled && (username is null) != (password is null))
+        {
+            var (given, missing) = username is null ? ("haproxy_admin_password", "haproxy_admin_username") : ("haproxy_admin_username", "haproxy_admin_password");
+            diagnostics.Error(variables[given]!.Location, $"{given} of '{host.Address}' is set but {missing} is not: set both to protect /metrics, or neither");
+            ok = false;
+        }
+        valid = ok;
+        return enabled && username is not null && password is not null ? new AdminCredentials(username, password) : null;
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Pgway.Admin;
 using Pgway.Agent;
 using Pgway.Health;
 using Pgway.Model;
@@ -20,15 +21,21 @@ public sealed partial class GatewayHost : IAsyncDisposable
     private readonly HealthMonitor monitor;
     private readonly AgentServer? agents;
     private readonly List<Pooler> poolers;
+    private readonly List<string> poolerInstances;
+    private AdminEndpoint? admin;
 
-    private GatewayHost(IReadOnlyList<Cluster> clusters, List<ServiceListener> listeners, HealthMonitor monitor, AgentServer? agents, List<Pooler> poolers)
+    private GatewayHost(IReadOnlyList<Cluster> clusters, List<ServiceListener> listeners, HealthMonitor monitor, AgentServer? agents, List<Pooler> poolers, List<string> poolerInstances)
     {
         Clusters = clusters;
         this.listeners = listeners;
         this.monitor = monitor;
         this.agents = agents;
         this.poolers = poolers;
+        this.poolerInstances = poolerInstances;
     }
+
+    /// <summary>The admin endpoint's bound addresses (<c>/metrics</c>, <c>/healthz</c>); empty when it does not run.</summary>
+    public IReadOnlyList<string> AdminUrls => admin?.Urls ?? [];
 
     public IReadOnlyList<Pooler> Poolers => poolers;
 
@@ -40,6 +47,39 @@ public sealed partial class GatewayHost : IAsyncDisposable
 
     /// <summary>Every service's counters and members now, for the stats page and metrics.</summary>
     public IReadOnlyList<ServiceRouteSnapshot> Snapshot() => [.. listeners.Select(l => l.Route.Snapshot())];
+
+    /// <summary>What <c>/metrics</c> shows now: every service, member and pool, read from snapshots.</summary>
+    public string Metrics() =>
+        MetricsReport.Write(Snapshot(), [.. poolers.Select((p, i) => PoolerMetrics.Read(poolerInstances[i], p))]);
+
+    /// <summary>
+    /// Where the admin endpoint listens: each hosted instance's node address and <c>haproxy_exporter_port</c>,
+    /// once per address, asking for the credentials the first instance there names.
+    /// </summary>
+    public static IReadOnlyList<AdminListen> AdminListens(IReadOnlyList<Cluster> clusters, IReadOnlyList<string> nodes)
+    {
+        ArgumentNullException.ThrowIfNull(clusters);
+        ArgumentNullException.ThrowIfNull(nodes);
+        var listens = new List<AdminListen>();
+        foreach (var instance in clusters.SelectMany(c => c.Instances).Where(i => nodes.Contains(i.Address)))
+        {
+            if (!IPAddress.TryParse(instance.Address, out var address))
+            {
+                throw new ArgumentException($"the admin endpoint of {instance.Name} needs an IP address, not '{instance.Address}' (or run serve with --no-admin)", nameof(clusters));
+            }
+            var endPoint = new IPEndPoint(address, instance.HaproxyExporterPort);
+            var index = listens.FindIndex(l => l.EndPoint.Equals(endPoint));
+            if (index < 0)
+            {
+                listens.Add(new AdminListen(endPoint, instance.AdminAuth));
+            }
+            else if (listens[index].Credentials is null && instance.AdminAuth is not null)
+            {
+                listens[index] = listens[index] with { Credentials = instance.AdminAuth };
+            }
+        }
+        return listens;
+    }
 
     /// <summary>The clusters with an instance on one of the nodes, or an error naming the node that has none.</summary>
     public static IReadOnlyList<Cluster> HostedClusters(Topology topology, IReadOnlyList<string> nodes)
@@ -66,6 +106,8 @@ public sealed partial class GatewayHost : IAsyncDisposable
         AgentServer? agents = null;
         var listeners = new List<ServiceListener>();
         var poolers = new List<Pooler>();
+        var poolerInstances = new List<string>();
+        AdminEndpoint? admin = null;
         var services = clusters.SelectMany(c => c.Services).ToList();
         var monitor = new HealthMonitor(services, options.Health, new HealthProbeFactory(time), time, logging.CreateLogger<HealthMonitor>());
         try
@@ -90,6 +132,7 @@ public sealed partial class GatewayHost : IAsyncDisposable
                         };
                         var pooler = Pooler.Start(poolerOptions, time, poolerLogger);
                         poolers.Add(pooler);
+                        poolerInstances.Add(instance.Name);
                         LogPooling(logger, instance.Name, pooler.LocalEndPoint, pooler.Options.Backend, cluster.Pooler.PoolMode);
                     }
                 }
@@ -102,20 +145,27 @@ public sealed partial class GatewayHost : IAsyncDisposable
                 listeners.Add(ServiceListener.Start(route, new IPEndPoint(bind, service.Port), options.Listeners, time, logging.CreateLogger<ServiceListener>()));
                 LogListening(logger, service.FullName, service.Bind, service.Port, service.Destination);
             }
+            var host = new GatewayHost(clusters, listeners, monitor, agents, poolers, poolerInstances);
+            if (options.RunAdmin)
+            {
+                admin = await AdminEndpoint.StartAsync(AdminListens(clusters, options.Nodes), host.Metrics, cancellationToken);
+                host.admin = admin;
+                LogAdmin(logger, admin.Urls);
+            }
             monitor.Start();
-            return new GatewayHost(clusters, listeners, monitor, agents, poolers);
+            return host;
         }
         catch
         {
-            await StopAsync(listeners, monitor, agents, poolers);
+            await StopAsync(listeners, monitor, agents, poolers, admin);
             throw;
         }
     }
 
-    public ValueTask DisposeAsync() => StopAsync(listeners, monitor, agents, poolers);
+    public ValueTask DisposeAsync() => StopAsync(listeners, monitor, agents, poolers, admin);
 
     // Each part stops even if another failed to: a stuck listener must not leave the agents running.
-    private static async ValueTask StopAsync(List<ServiceListener> listeners, HealthMonitor monitor, AgentServer? agents, List<Pooler> poolers)
+    private static async ValueTask StopAsync(List<ServiceListener> listeners, HealthMonitor monitor, AgentServer? agents, List<Pooler> poolers, AdminEndpoint? admin)
     {
         var failures = new List<Exception>();
         async Task Try(Func<ValueTask> stop)
@@ -128,6 +178,10 @@ public sealed partial class GatewayHost : IAsyncDisposable
             {
                 failures.Add(e);
             }
+        }
+        if (admin is not null)
+        {
+            await Try(admin.DisposeAsync);
         }
         foreach (var listener in listeners)
         {
@@ -150,6 +204,9 @@ public sealed partial class GatewayHost : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Instance} pooler listening on {Listen} → {Backend} ({Mode} mode)")]
     private static partial void LogPooling(ILogger logger, string instance, IPEndPoint listen, IPEndPoint backend, PoolMode mode);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "admin endpoint (/metrics, /healthz) listening on {Urls}")]
+    private static partial void LogAdmin(ILogger logger, IReadOnlyList<string> urls);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Service} listening on {Bind}:{Port} → {Destination}")]
     private static partial void LogListening(ILogger logger, string service, string bind, int port, PortReference destination);

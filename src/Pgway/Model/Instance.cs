@@ -23,4 +23,10 @@ public sealed record Instance(
 {
     /// <summary>Pigsty's instance name, <c>&lt;cluster&gt;-&lt;seq&gt;</c>.</summary>
     public string Name => $"{Cluster}-{Seq}";
+
+    /// <summary>
+    /// What the admin endpoint on <see cref="HaproxyExporterPort"/> asks for on <c>/metrics</c>; null = open
+    /// (<c>haproxy_auth_enabled</c> false, or no <c>haproxy_admin_username</c>/<c>haproxy_admin_password</c> given).
+    /// </summary>
+    public AdminCredentials? AdminAuth { get; init; }
 }

@@ -38,4 +38,13 @@ public class ServeCommandTests
             File.Delete(file);
         }
     }
+
+    [Fact]
+    public async Task Serve_Help_ListsNoAdmin()
+    {
+        var (exitCode, output, _) = await CliRunner.RunAsync("serve", "--help");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("--no-admin", output, StringComparison.Ordinal);
+    }
 }
