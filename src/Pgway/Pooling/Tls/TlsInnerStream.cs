@@ -9,7 +9,7 @@ namespace Pgway.Pooling.Tls;
 /// is detached, a read under way waits for the next attachment and goes on there, on that loop's
 /// thread, so the TLS session survives the move.
 /// </summary>
-internal sealed class TlsInnerStream(LoopSocket socket, ReadOnlyMemory<byte> prefix) : Stream
+internal sealed class TlsInnerStream(LoopSocket socket, ReadOnlyMemory<byte> prefix) : AsyncOnlyStream
 {
     private readonly LoopWaiter attached = new();
     private LoopSocket? socket = socket;
@@ -18,20 +18,6 @@ internal sealed class TlsInnerStream(LoopSocket socket, ReadOnlyMemory<byte> pre
 
     /// <summary>The loop socket it reads and writes now; null while detached.</summary>
     public LoopSocket? Socket => socket;
-
-    public override bool CanRead => true;
-
-    public override bool CanWrite => true;
-
-    public override bool CanSeek => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     /// <summary>On the new loop's thread: reads and writes go to <paramref name="attachedSocket"/> from now on.</summary>
     public void Attach(LoopSocket attachedSocket)
@@ -72,29 +58,8 @@ internal sealed class TlsInnerStream(LoopSocket socket, ReadOnlyMemory<byte> pre
         }
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
         socket is { } current ? current.SendAsync(buffer) : ValueTask.FromException(new ObjectDisposedException(nameof(TlsInnerStream), "the connection is between loops"));
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public override void Flush()
-    {
-    }
-
-    // Blocking calls would stall every session of the loop.
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("a TLS loop stream is asynchronous only");
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("a TLS loop stream is asynchronous only");
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     // The loop socket is the transport's to dispose: a failed handshake leaves it to its session.
     protected override void Dispose(bool disposing)
