@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace Pgway.Testing;
+namespace Pgway.LocalPostgres;
 
 /// <summary>
 /// The directory holding the PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup, postgres).
