@@ -9,7 +9,7 @@ internal static class DemoSummary
 {
     public static void Write(TextWriter output, GatewayHost host, LocalCluster local, DemoOptions options, bool settled, bool interactive)
     {
-        var instances = string.Join(", ", local.Instances.Select(i => $"{i.Name} {i.Address}:{i.Port} ({(i == local.Primary ? "primary" : i.Inventory.Role.ToString().ToLowerInvariant())})"));
+        var instances = string.Join(", ", local.Instances.Select(i => $"{i.Name} {i.Address}:{i.Port} ({Role(local, i)})"));
         output.WriteLine();
         output.WriteLine($"{DemoInventory.ClusterName} is up: {instances}");
         output.WriteLine($"data and logs in {options.Directory}; the inventory is {Path.Combine(options.Directory, DemoInventory.FileName)}");
@@ -64,6 +64,12 @@ internal static class DemoSummary
             output.WriteLine($"  {service.FullName,-17} {listener.LocalEndPoint,-17} → {service.Destination,-10} {string.Join(", ", members)}");
         }
     }
+
+    // The role it runs in now; the inventory's primary runs as a replica after a failover.
+    private static string Role(LocalCluster local, LocalInstance instance) =>
+        instance == local.Primary ? "primary"
+        : instance.Inventory.Role == InstanceRole.Primary ? "replica"
+        : instance.Inventory.Role.ToString().ToLowerInvariant();
 
     private static string EntryAddress(GatewayHost host, LocalCluster local)
     {

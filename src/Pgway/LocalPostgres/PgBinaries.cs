@@ -39,7 +39,7 @@ public sealed class PgBinaries
                 ? new PgBinaries(Path.GetFullPath(chosen))
                 : throw new InvalidOperationException(
                     $"PostgreSQL binaries not found: '{chosen}' (from {(explicitDirectory is null ? EnvironmentVariable : "the explicit directory")}) has no initdb. " +
-                    "Point it at a PostgreSQL bin directory, or unset it and install the 'postgresql' package.");
+                    "Point it at a PostgreSQL bin directory, or unset it and install the 'postgresql' package (apt-get install postgresql).");
         }
 
         var debian = FindHighestDebianBin();
