@@ -5,18 +5,8 @@ using Pgway.IntegrationTests.Testing;
 
 namespace Pgway.IntegrationTests.Demo;
 
-/// <summary>
-/// The demo binds fixed addresses (127.0.0.11-13 and their real ports), so its tests run one at a
-/// time; every other integration test uses its own 127.77.x.x block.
-/// </summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class DemoCollection
-{
-    public const string Name = "pgway demo";
-}
-
 /// <summary>`pgway demo` end to end: the real CLI builds the cluster, serves it, fails over, and stops leaving nothing behind.</summary>
-[Collection(DemoCollection.Name)]
+[Collection(DemoAddresses.Name)]
 public sealed class DemoCommandTests : IDisposable
 {
     private const string Ready = "Ctrl-C stops everything";
