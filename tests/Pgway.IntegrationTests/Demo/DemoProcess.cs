@@ -71,8 +71,12 @@ internal sealed class DemoProcess : IDisposable
         Eventually.HoldsAsync(
             () =>
             {
-                Assert.False(process.HasExited && !Output.Contains(text, StringComparison.Ordinal), $"pgway demo exited ({process.ExitCode}) before printing '{text}':\n{Output}");
-                return Output.Contains(text, StringComparison.Ordinal);
+                if (Output.Contains(text, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+                Assert.False(process.HasExited, process.HasExited ? $"pgway demo exited ({process.ExitCode}) before printing '{text}':\n{Output}" : "");
+                return false;
             },
             timeout,
             () => Output);
