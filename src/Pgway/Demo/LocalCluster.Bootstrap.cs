@@ -44,7 +44,8 @@ public sealed partial class LocalCluster
     /// </summary>
     public async Task WriteUserListAsync(string path, IReadOnlyList<string> users, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(Primary, "postgres", cancellationToken);
+        await using var connection = Connect(Primary);
+        await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand("SELECT rolname, rolpassword FROM pg_authid WHERE rolname = ANY($1) AND rolpassword IS NOT NULL ORDER BY rolname", connection)
         {
             Parameters = { new() { Value = users.ToArray() } },

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Npgsql;
 using Pgway.LocalPostgres;
 using Pgway.Model;
@@ -164,7 +163,8 @@ public sealed partial class LocalCluster
         {
             return false;
         }
-        await using var connection = await OpenAsync(instance, "postgres", cancellationToken);
+        await using var connection = Connect(instance);
+        await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand("SELECT NOT pg_is_in_recovery()", connection);
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
@@ -247,7 +247,8 @@ public sealed partial class LocalCluster
         await Wait.UntilAsync(
             async token =>
             {
-                await using var connection = await OpenAsync(Primary, "postgres", token);
+                await using var connection = Connect(Primary);
+                await connection.OpenAsync(token);
                 await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming' AND application_name = ANY($1)", connection)
                 {
                     Parameters = { new() { Value = names } },
@@ -277,15 +278,15 @@ public sealed partial class LocalCluster
 
     private static async Task ExecuteAsync(LocalInstance instance, string sql, CancellationToken cancellationToken, string database = "postgres")
     {
-        await using var connection = await OpenAsync(instance, database, cancellationToken);
+        await using var connection = Connect(instance, database);
+        await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     // The database superuser over the instance's own socket, which pg_hba.conf trusts (as Pigsty's ident does).
-    private static async Task<NpgsqlConnection> OpenAsync(LocalInstance instance, string database, CancellationToken cancellationToken)
-    {
-        var builder = new NpgsqlConnectionStringBuilder
+    private static NpgsqlConnection Connect(LocalInstance instance, string database = "postgres") =>
+        new(new NpgsqlConnectionStringBuilder
         {
             Host = instance.SocketDirectory,
             Port = instance.Port,
@@ -293,28 +294,10 @@ public sealed partial class LocalCluster
             Database = database,
             Pooling = false,
             Timeout = 10,
-        };
-        var connection = new NpgsqlConnection(builder.ConnectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-    }
+        }.ConnectionString);
 
     private Task<CommandResult> PgCtlAsync(LocalInstance instance, IReadOnlyList<string> arguments, CancellationToken cancellationToken) =>
-        runner.RunPgAsync(
-            "pg_ctl",
-            ["-D", instance.DataDirectory, "-w", "-t", ((int)Math.Ceiling(OperationTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture), .. arguments],
-            instance.Directory,
-            null,
-            OperationTimeout + TimeSpan.FromSeconds(5),
-            cancellationToken);
+        runner.PgCtlAsync(instance.DataDirectory, arguments, instance.Directory, OperationTimeout, cancellationToken);
 
     private static void Remove(string directory)
     {

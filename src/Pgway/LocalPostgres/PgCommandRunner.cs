@@ -37,6 +37,19 @@ public sealed partial class PgCommandRunner
             : RunAsync(path, arguments, workingDirectory, environment, timeout, cancellationToken);
     }
 
+    /// <summary>
+    /// Runs <c>pg_ctl -D DATA -w -t SECONDS ARGUMENTS</c>: pg_ctl waits up to <paramref name="timeout"/>
+    /// for the server to reach the new state, and is killed if it takes a few seconds longer still.
+    /// </summary>
+    public Task<CommandResult> PgCtlAsync(string dataDirectory, IReadOnlyList<string> arguments, string workingDirectory, TimeSpan timeout, CancellationToken cancellationToken) =>
+        RunPgAsync(
+            "pg_ctl",
+            ["-D", dataDirectory, "-w", "-t", ((int)Math.Ceiling(timeout.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture), .. arguments],
+            workingDirectory,
+            null,
+            timeout + TimeSpan.FromSeconds(5),
+            cancellationToken);
+
     /// <summary>Gives a path (recursively) to the service user; a no-op when not root.</summary>
     public async Task HandOverAsync(string path, CancellationToken cancellationToken)
     {

@@ -48,10 +48,7 @@ public sealed class DemoCommandTests : IDisposable
         await Eventually.HoldsAsync(async () => await TryWriteAsync("test", "test", 5433) == ("127.0.0.12", false), StepTimeout, () => demo.Output);
         await demo.WaitForOutputAsync(FollowedFailover, StepTimeout);
 
-        demo.Signal(DemoProcess.SigInt);
-        Assert.Equal(0, await demo.WaitForExitAsync(StepTimeout));
-        await AssertNothingRunsAsync();
-        Assert.False(Directory.Exists(directory), demo.Output);
+        await StopAsync(demo, DemoProcess.SigInt, kept: false);
     }
 
     [Fact]
@@ -62,11 +59,8 @@ public sealed class DemoCommandTests : IDisposable
             await first.WaitForOutputAsync(FollowedFailover, StartTimeout);
             RememberPostmasters();
             Assert.Equal(("127.0.0.12", false), await WriteAsync("test", "test", 5433, table: "kept"));
-            first.Signal(DemoProcess.SigTerm);
-            Assert.Equal(0, await first.WaitForExitAsync(StepTimeout));
+            await StopAsync(first, DemoProcess.SigTerm, kept: true);
         }
-        await AssertNothingRunsAsync();
-        Assert.True(File.Exists(Path.Combine(directory, "pg-test-2", "data", "PG_VERSION")));
 
         using var second = DemoProcess.Start(directory, []);
         await second.WaitForOutputAsync(Ready, StartTimeout);
@@ -79,10 +73,7 @@ public sealed class DemoCommandTests : IDisposable
             Assert.Equal(2L, await count.ExecuteScalarAsync());
         }
         Assert.Equal(("127.0.0.11", true), await ReadAsync("test", "test", 6432, "127.0.0.11"));
-        second.Signal(DemoProcess.SigTerm);
-        Assert.Equal(0, await second.WaitForExitAsync(StepTimeout));
-        await AssertNothingRunsAsync();
-        Assert.False(Directory.Exists(directory), second.Output);
+        await StopAsync(second, DemoProcess.SigTerm, kept: false);
     }
 
     [Fact]
@@ -150,6 +141,16 @@ public sealed class DemoCommandTests : IDisposable
                 postmasters.Add(pid);
             }
         }
+    }
+
+    // Signals the demo, which must exit 0 leaving no server and no open port, and its data kept or removed.
+    private async Task StopAsync(DemoProcess demo, int signal, bool kept)
+    {
+        demo.Signal(signal);
+        Assert.Equal(0, await demo.WaitForExitAsync(StepTimeout));
+        await AssertNothingRunsAsync();
+        Assert.True(kept == File.Exists(Path.Combine(directory, "pg-test-2", "data", "PG_VERSION")), demo.Output);
+        Assert.True(kept == Directory.Exists(directory), demo.Output);
     }
 
     private async Task AssertNothingRunsAsync()
