@@ -1,4 +1,3 @@
-
 namespace Pgway.Testing;
 
 // Starting, stopping, killing and promoting instances, and steering WAL replay. Every helper returns
