@@ -22,10 +22,10 @@ internal static class DemoCommand
 
     public static Command Create(CliContext context)
     {
-        var dir = new Option<DirectoryInfo?>("--dir") { Description = "Where the cluster lives (default: $XDG_DATA_HOME/pgway/demo, or /tmp/pgway-demo as root)" };
+        var dir = new Option<DirectoryInfo?>("--dir") { Description = "Where the cluster lives (default: ~/.local/share/pgway/demo, or $XDG_DATA_HOME/pgway/demo; /tmp/pgway-demo as root)" };
         var keep = new Option<bool>("--keep") { Description = "Keep the data when stopping; the next pgway demo starts it again instead of building anew" };
         var failover = new Option<bool>("--failover") { Description = "Fail over once the services are up: stop the primary, promote the replica" };
-        var delay = new Option<int>("--failover-delay") { Description = "Seconds to wait before the --failover", DefaultValueFactory = _ => 0 };
+        var delay = new Option<int>("--failover-delay") { Description = "Seconds to wait before the --failover", HelpName = "seconds", DefaultValueFactory = _ => 0 };
         var command = new Command("demo", "Build and run a local 3-instance pg-test cluster on 127.0.0.11-13 with every node's services, poolers and agents")
         {
             dir, keep, failover, delay,
@@ -47,6 +47,9 @@ internal static class DemoCommand
             ? Path.Combine(Path.GetTempPath(), "pgway-demo")
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "pgway", "demo");
 
+    // The poolers' auth_file, as the inventory names it.
+    private static string UserList(DemoOptions options) => Path.Combine(options.Directory, "userlist.txt");
+
     private static async Task<int> RunAsync(CliContext context, DemoOptions options, CancellationToken cancellationToken)
     {
         PgBinaries binaries;
@@ -59,9 +62,9 @@ internal static class DemoCommand
             context.Error.WriteLine(e.Message);
             return 1;
         }
-        var existed = Directory.Exists(options.Directory);
         Directory.CreateDirectory(options.Directory);
         var inventory = DemoInventory.Write(options.Directory);
+        string[] written = [inventory, UserList(options)];
         if (InventoryInput.Load(context, new FileInfo(inventory)) is not { } topology || topology.FindCluster(DemoInventory.ClusterName) is not { } cluster)
         {
             return 1;
@@ -70,9 +73,9 @@ internal static class DemoCommand
         var ready = await CheckAsync(context, cluster, local, cancellationToken);
         if (ready != true)
         {
-            if (!existed)
+            if (!local.HasData)
             {
-                local.Delete();
+                local.Delete(written);
             }
             return ready is null ? 0 : 1;
         }
@@ -89,8 +92,10 @@ internal static class DemoCommand
             }
             else
             {
-                local.Delete();
-                context.Output.WriteLine($"stopped; removed {options.Directory}");
+                local.Delete(written);
+                context.Output.WriteLine(Directory.Exists(options.Directory)
+                    ? $"stopped; removed the demo's files from {options.Directory}"
+                    : $"stopped; removed {options.Directory}");
             }
         }
     }
@@ -133,7 +138,7 @@ internal static class DemoCommand
         {
             Progress($"PostgreSQL binaries: {binaries.Directory}");
             await local.StartAsync(Progress, cancellationToken);
-            await local.WriteUserListAsync(Path.Combine(options.Directory, "userlist.txt"), DemoRoles.PoolerSystemUsers(local.Primary.Inventory), cancellationToken);
+            await local.WriteUserListAsync(UserList(options), DemoRoles.PoolerSystemUsers(local.Primary.Inventory), cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

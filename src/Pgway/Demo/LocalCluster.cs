@@ -175,8 +175,28 @@ public sealed partial class LocalCluster
     /// </summary>
     public Task StopAsync() => Task.WhenAll(instances.Select(ShutDownAsync));
 
-    /// <summary>Deletes <see cref="Directory"/>; call after <see cref="StopAsync"/>.</summary>
-    public void Delete() => Remove(Directory);
+    /// <summary>
+    /// Deletes what the cluster made in <see cref="Directory"/> (each instance's directory and its own
+    /// files) and the given <paramref name="files"/>, then the directory itself if nothing else is
+    /// left in it: a <c>--dir</c> pointed at a folder with other things in it loses none of them.
+    /// Call after <see cref="StopAsync"/>.
+    /// </summary>
+    public void Delete(IEnumerable<string> files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        foreach (var instance in instances)
+        {
+            Remove(instance.Directory);
+        }
+        foreach (var file in files.Append(Path.Combine(Directory, PrimaryFile)))
+        {
+            File.Delete(file);
+        }
+        if (System.IO.Directory.Exists(Directory) && !System.IO.Directory.EnumerateFileSystemEntries(Directory).Any())
+        {
+            System.IO.Directory.Delete(Directory);
+        }
+    }
 
     private async Task ShutDownAsync(LocalInstance instance)
     {
