@@ -95,8 +95,11 @@ public sealed class DemoCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Demo_PrimaryServicePortTaken_ExitsOneNamingIt()
+    public async Task Demo_PrimaryServicePortTaken_ExitsOneNamingItAndKeepsWhatElseIsInTheDirectory()
     {
+        Directory.CreateDirectory(directory);
+        var notes = Path.Combine(directory, "notes.txt");
+        await File.WriteAllTextAsync(notes, "not the demo's");
         // Holding the port ourselves; if something else holds it already, the demo must name it all the same.
         using var holder = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -111,7 +114,7 @@ public sealed class DemoCommandTests : IDisposable
         Assert.Equal(1, await demo.WaitForExitAsync(StepTimeout));
         Assert.Contains("127.0.0.11:5433 is taken", demo.Output, StringComparison.Ordinal);
         Assert.Contains("pg-test-primary", demo.Output, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(directory));
+        Assert.Equal([notes], Directory.GetFileSystemEntries(directory));
     }
 
     public void Dispose()
