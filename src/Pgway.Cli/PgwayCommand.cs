@@ -16,9 +16,17 @@ internal static class PgwayCommand
         root.Subcommands.Add(ServeCommand.Create(context));
         root.Subcommands.Add(AgentCommand.Create(context));
         root.Subcommands.Add(HealthCommand.Create(context));
+        root.Subcommands.Add(DemoCommand.Create(context));
         return root;
     }
 
     public static Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default) =>
-        Create(context).Parse(args).InvokeAsync(new InvocationConfiguration { Output = context.Output, Error = context.Error }, cancellationToken);
+        Create(context).Parse(args).InvokeAsync(new InvocationConfiguration
+        {
+            Output = context.Output,
+            Error = context.Error,
+            // Ctrl-C and SIGTERM cancel the command, which then stops what it runs (demo: three PostgreSQL
+            // servers); System.CommandLine's default of 2 s would exit under it and leave them behind.
+            ProcessTerminationTimeout = TimeSpan.FromSeconds(60),
+        }, cancellationToken);
 }
