@@ -16,6 +16,7 @@ internal static class PgwayCommand
         root.Subcommands.Add(ServeCommand.Create(context));
         root.Subcommands.Add(AgentCommand.Create(context));
         root.Subcommands.Add(HealthCommand.Create(context));
+        root.Subcommands.Add(StatusCommand.Create(context));
         return root;
     }
 
