@@ -45,9 +45,9 @@ internal static class StatusCommand
         {
             var target = Resolve(context, parse.GetValue(url), parse.GetValue(config), parse.GetValue(node),
                 parse.GetValue(user) ?? Environment.GetEnvironmentVariable(UserVariable),
-                parse.GetValue(password) ?? Environment.GetEnvironmentVariable(PasswordVariable));
+                parse.GetValue(password) ?? Environment.GetEnvironmentVariable(PasswordVariable), out var exitCode);
             return target is null
-                ? Task.FromResult(2)
+                ? Task.FromResult(exitCode)
                 : RunAsync(context, target, parse.GetValue(watch), TimeSpan.FromSeconds(parse.GetValue(interval)), parse.GetValue(json), cancellationToken);
         });
         return command;
@@ -56,8 +56,10 @@ internal static class StatusCommand
     /// <summary>Where the document is and the credentials to send: from --url, or from the inventory's entry for --node.</summary>
     internal sealed record Target(Uri Url, AdminCredentials? Credentials);
 
-    private static Target? Resolve(CliContext context, string? url, FileInfo? config, string? node, string? user, string? password)
+    // Null with the exit code when the arguments say no endpoint (2) or the inventory has errors (1, as every command).
+    private static Target? Resolve(CliContext context, string? url, FileInfo? config, string? node, string? user, string? password, out int exitCode)
     {
+        exitCode = 2;
         if (user is null != password is null)
         {
             context.Error.WriteLine($"give both a user and a password (--user and --password, or {UserVariable} and {PasswordVariable}), or neither");
@@ -80,6 +82,7 @@ internal static class StatusCommand
         }
         if (InventoryInput.Load(context, config, showWarnings: false) is not { } topology)
         {
+            exitCode = 1;
             return null;
         }
         var instance = topology.Clusters.SelectMany(c => c.Instances).FirstOrDefault(i => i.Address == node);
