@@ -115,7 +115,15 @@ internal static class StatusCommand
     private static async Task<int> RunAsync(CliContext context, Target target, bool watch, TimeSpan interval, bool json, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { Timeout = RequestTimeout };
-        var first = await FetchAsync(http, target, cancellationToken);
+        Fetch first;
+        try
+        {
+            first = await FetchAsync(http, target, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return 130;
+        }
         if (first.Error is not null)
         {
             context.Error.WriteLine(first.Error);
