@@ -22,22 +22,33 @@ internal static class StatusTables
         {
             parts.Add(new Markup($"[red]{Markup.Escape(problem)}[/]"));
         }
-        parts.AddRange(report.Services.Select(Service));
+        foreach (var service in report.Services)
+        {
+            parts.Add(Heading(service));
+            parts.Add(Members(service));
+        }
         if (report.Services.Count == 0)
         {
             parts.Add(new Markup("[grey]no services[/]"));
         }
+        parts.Add(new Markup("\n[bold]pools[/]"));
         parts.Add(Pools(report.Poolers));
+        parts.Add(new Markup("\n[bold]recent events[/]"));
         parts.Add(Events(report.Events));
         return new Rows(parts);
     }
 
-    private static Table Service(StatusService service)
+    // The service's own row, above its members: what HAProxy's backend line shows.
+    private static Markup Heading(StatusService service) => new(
+        $"\n[bold]{Markup.Escape(service.Name)}[/] {(service.Up ? "[green]UP[/]" : "[red]DOWN[/]")} " +
+        $"{Markup.Escape($"{service.Bind}:{service.Port} → {service.Destination}")} [grey]·[/] {Markup.Escape(service.Balance)}  " +
+        $"[grey]sessions[/] {Of(service.Sessions, service.MaxSessions, service.SessionLimit)}  " +
+        $"[grey]queue[/] {Of(service.Queue, service.MaxQueue, service.QueueLimit)}  [grey]total[/] {service.TotalSessions}  " +
+        $"[grey]refused[/] {service.Refused}  [grey]{(service.Up ? "up" : "down")} for[/] {Age(service.SecondsInState)}");
+
+    private static Table Members(StatusService service)
     {
-        var title = $"[bold]{Markup.Escape(service.Name)}[/] {Markup.Escape($"{service.Bind}:{service.Port} → {service.Destination}")} " +
-            $"{(service.Up ? "[green]UP[/]" : "[red]DOWN[/]")} [grey]sessions[/] {Of(service.Sessions, service.MaxSessions, service.SessionLimit)} " +
-            $"[grey]queue[/] {Of(service.Queue, service.MaxQueue, service.QueueLimit)} [grey]refused[/] {service.Refused}";
-        var table = new Table().Border(TableBorder.Rounded).Title(new TableTitle(title)).Expand()
+        var table = new Table().Border(TableBorder.Rounded)
             .AddColumns("Member", "Address", "State", "In state", "Weight", "Sessions", "Total", "Last check", "Took", "Age", "Detail");
         foreach (var column in new[] { 3, 4, 5, 6, 8, 9 })
         {
@@ -70,6 +81,7 @@ internal static class StatusTables
         "down" => "[red]DOWN[/]",
         "going-down" => $"[yellow]going down {Markup.Escape(member.Status)}[/]",
         "going-up" => $"[aqua]going up {Markup.Escape(member.Status)}[/]",
+        "no-check" => "[grey]no check[/]",
         var other => $"[grey]{Markup.Escape(other)}[/]",
     };
 
@@ -79,7 +91,7 @@ internal static class StatusTables
         {
             return new Markup("[grey]no pooler runs in this process[/]");
         }
-        var table = new Table().Border(TableBorder.Rounded).Title(new TableTitle("[bold]pools[/]")).Expand()
+        var table = new Table().Border(TableBorder.Rounded)
             .AddColumns("Pooler", "Database", "User", "Cl. active", "Cl. waiting", "Sv. active", "Sv. idle", "Size", "Xacts", "Queries", "Avg xact", "Avg query", "Wait total", "Max wait");
         for (var column = 3; column < table.Columns.Count; column++)
         {
@@ -119,8 +131,8 @@ internal static class StatusTables
         {
             return new Markup("[grey]no state changes since pgway started[/]");
         }
-        var table = new Table().Border(TableBorder.Rounded).Title(new TableTitle("[bold]recent events[/]")).Expand()
-            .AddColumns("Time", "Now", "Event");
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumns("Time", "To", "Event");
         foreach (var change in events.Reverse().Take(EventsShown))
         {
             var to = change.To switch

@@ -33,8 +33,8 @@ public sealed class StatusCommandTests
     {
         var text = Rendered(StatusSamples.Report());
 
-        Assert.Contains("pg-test-replica *:5434 → pgbouncer UP", text, StringComparison.Ordinal);
-        Assert.Contains("pg-test-default *:5436 → postgres UP", text, StringComparison.Ordinal);
+        Assert.Contains("pg-test-replica UP *:5434 → pgbouncer · roundrobin  sessions 2/5/∞  queue 0/1/∞  total 40  refused 3  up for 5m 0s", text, StringComparison.Ordinal);
+        Assert.Contains("pg-test-default UP *:5436 → postgres", text, StringComparison.Ordinal);
         var down = text.Split('\n').Single(l => l.Contains("│ pg-test-2 ", StringComparison.Ordinal));
         Assert.Contains("│ DOWN ", down, StringComparison.Ordinal);
         Assert.Contains("│ L4CON ", down, StringComparison.Ordinal);
@@ -42,7 +42,7 @@ public sealed class StatusCommandTests
         Assert.Contains("connection refused", down, StringComparison.Ordinal);
         Assert.Contains("│ going down UP 2/3 ", text.Split('\n').Single(l => l.Contains("│ pg-test-3 ", StringComparison.Ordinal)), StringComparison.Ordinal);
         Assert.Contains("│ BACKUP ", text.Split('\n').Single(l => l.Contains("│ pg-test-1 (backup) ", StringComparison.Ordinal)), StringComparison.Ordinal);
-        Assert.Contains("│ no-check ", text, StringComparison.Ordinal);
+        Assert.Contains("│ no check ", text, StringComparison.Ordinal);
     }
 
     [Fact]
