@@ -29,8 +29,10 @@ public sealed class StatsPageBrowserTests(ITestOutputHelper output) : FreshPgTes
     {
         Assert.True(File.Exists(Chromium), $"the stats page test needs chromium at {Chromium}: apt-get install chromium (.ci/run installs it)");
         var replica = Cluster.Instance(2);
+        // Behind basic auth, as Pigsty runs its stats page: the page's own readings of status.json must pass it too.
         await using var host = await AdminTestHost.StartAsync(Cluster, AdminPort,
-            AdminTestHost.DefaultServices(Cluster, "inter 1s fastinter 500ms downinter 1s rise 2 fall 2"));
+            AdminTestHost.DefaultServices(Cluster, "inter 1s fastinter 500ms downinter 1s rise 2 fall 2"), runAdmin: true,
+            new("haproxy_admin_username", "admin"), new("haproxy_admin_password", "pigsty"));
         // Some traffic through the pooled primary service, so the pools table has numbers.
         await using var connection = await AdminTestHost.OpenThroughAsync(Cluster, 5433);
         for (var i = 0; i < 5; i++)
@@ -48,6 +50,7 @@ public sealed class StatsPageBrowserTests(ITestOutputHelper output) : FreshPgTes
                 "--disable-component-update", "--disable-sync"],
             ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
             ColorScheme = ColorScheme.Light,
+            HttpCredentials = new HttpCredentials { Username = "admin", Password = "pigsty" },
         });
         var page = browser.Pages.Count > 0 ? browser.Pages[0] : await browser.NewPageAsync();
         var response = await page.GotoAsync($"http://{Cluster.Primary.Address}:{AdminPort}/");
