@@ -17,6 +17,7 @@ internal static class PgwayCommand
         root.Subcommands.Add(AgentCommand.Create(context));
         root.Subcommands.Add(HealthCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
+        root.Subcommands.Add(StatusCommand.Create(context));
         return root;
     }
 

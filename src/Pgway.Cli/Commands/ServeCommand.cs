@@ -19,7 +19,7 @@ internal static class ServeCommand
         var node = new Option<string[]>("--node") { Description = "A node address this process hosts (repeatable: one process can host a whole test cluster)", Required = true };
         var noAgent = new Option<bool>("--no-agent") { Description = "Do not run pgway's health agent: Patroni answers the checks on patroni_port" };
         var noPooler = new Option<bool>("--no-pooler") { Description = "Do not run pgway's pooler: PgBouncer serves pgbouncer_port" };
-        var noAdmin = new Option<bool>("--no-admin") { Description = "Do not serve /metrics and /healthz on haproxy_exporter_port: HAProxy's stats page is there" };
+        var noAdmin = new Option<bool>("--no-admin") { Description = "Do not serve the stats page, /status.json, /metrics and /healthz on haproxy_exporter_port: HAProxy's stats page is there" };
         var command = new Command("serve", "Run the services, poolers, health agents and admin endpoints of the nodes this process hosts")
         {
             config, node, noAgent, noPooler, noAdmin,
@@ -76,7 +76,7 @@ internal static class ServeCommand
             }
             foreach (var url in host.AdminUrls)
             {
-                context.Output.WriteLine($"{"admin",-24} {url,-22} /metrics /healthz");
+                context.Output.WriteLine($"{"admin",-24} {url,-22} / (stats page) /status.json /metrics /healthz");
             }
             context.Output.WriteLine($"serving {host.Listeners.Count} services and {host.Poolers.Count} poolers of {string.Join(", ", host.Clusters.Select(c => c.Name))}{(runAgents ? " with health agents" : "")}; Ctrl-C to stop");
             await context.Output.FlushAsync(cancellationToken);

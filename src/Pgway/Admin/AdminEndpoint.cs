@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -9,11 +10,15 @@ namespace Pgway.Admin;
 
 /// <summary>
 /// The admin endpoint on each hosted node's <c>haproxy_exporter_port</c>, served by Kestrel:
-/// <c>GET /healthz</c> answers <c>ok</c> while the process runs; <c>GET /metrics</c> answers Prometheus'
-/// text format, written at scrape time, behind basic auth where the inventory asks for it.
+/// <c>GET /</c> (or <c>/stats</c>) is the stats page, which reads <c>GET /status.json</c> every two seconds;
+/// <c>GET /metrics</c> answers Prometheus' text format; all three are written at request time, behind
+/// basic auth where the inventory asks for it. <c>GET /healthz</c> answers <c>ok</c> while the process runs, to anyone.
 /// </summary>
 public sealed class AdminEndpoint : IAsyncDisposable
 {
+    /// <summary>The path of the status document (the stats page's data, and <c>pgway status</c>'s).</summary>
+    public const string StatusPath = "/status.json";
+
     private const string Realm = "pgway";
     private readonly WebApplication app;
 
@@ -23,11 +28,11 @@ public sealed class AdminEndpoint : IAsyncDisposable
     public IReadOnlyList<string> Urls => [.. app.Urls];
 
     /// <summary>Binds every address and starts answering; fails if an address is taken.</summary>
-    /// <param name="metrics">Writes the exposition text; called once per scrape.</param>
-    public static async Task<AdminEndpoint> StartAsync(IReadOnlyList<AdminListen> listens, Func<string> metrics, CancellationToken cancellationToken)
+    /// <param name="sources">What the page, the status document and the metrics show; read once per request.</param>
+    public static async Task<AdminEndpoint> StartAsync(IReadOnlyList<AdminListen> listens, AdminSources sources, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(listens);
-        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(sources);
         if (listens.GroupBy(l => l.EndPoint).FirstOrDefault(g => g.Count() > 1) is { } clash)
         {
             throw new ArgumentException($"the admin endpoint would listen twice on {clash.Key}", nameof(listens));
@@ -42,7 +47,7 @@ public sealed class AdminEndpoint : IAsyncDisposable
             }
         });
         var app = builder.Build();
-        app.Run(context => AnswerAsync(context, Find(listens, context.Connection), metrics));
+        app.Run(context => AnswerAsync(context, Find(listens, context.Connection), sources));
         try
         {
             await app.StartAsync(cancellationToken);
@@ -68,7 +73,7 @@ public sealed class AdminEndpoint : IAsyncDisposable
             ?? listens.Where(l => l.EndPoint.Port == local.Port).OrderBy(l => l.Credentials is null).FirstOrDefault();
     }
 
-    private static async Task AnswerAsync(HttpContext context, AdminListen? listen, Func<string> metrics)
+    private static async Task AnswerAsync(HttpContext context, AdminListen? listen, AdminSources sources)
     {
         var request = context.Request;
         var response = context.Response;
@@ -83,29 +88,41 @@ public sealed class AdminEndpoint : IAsyncDisposable
             response.Headers.Allow = "GET, HEAD";
             return;
         }
-        switch (request.Path.Value)
+        var path = request.Path.Value;
+        if (path == "/healthz")
         {
-            case "/healthz":
-                await WriteAsync(context, "text/plain; charset=utf-8", "ok\n");
-                return;
+            await WriteAsync(context, "text/plain; charset=utf-8", Encoding.UTF8.GetBytes("ok\n"));
+            return;
+        }
+        if (path is not ("/" or "/stats" or StatusPath or "/metrics"))
+        {
+            response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+        if (listen.Credentials is { } credentials && !credentials.Accepts(request.Headers.Authorization))
+        {
+            response.StatusCode = StatusCodes.Status401Unauthorized;
+            response.Headers.WWWAuthenticate = $"Basic realm=\"{Realm}\", charset=\"UTF-8\"";
+            return;
+        }
+        // Live data: neither the browser nor a proxy may answer from a cache.
+        response.Headers.CacheControl = "no-store";
+        switch (path)
+        {
             case "/metrics":
-                if (listen.Credentials is { } credentials && !credentials.Accepts(request.Headers.Authorization))
-                {
-                    response.StatusCode = StatusCodes.Status401Unauthorized;
-                    response.Headers.WWWAuthenticate = $"Basic realm=\"{Realm}\", charset=\"UTF-8\"";
-                    return;
-                }
-                await WriteAsync(context, PrometheusWriter.ContentType, metrics());
+                await WriteAsync(context, PrometheusWriter.ContentType, Encoding.UTF8.GetBytes(sources.Metrics()));
+                return;
+            case StatusPath:
+                await WriteAsync(context, "application/json; charset=utf-8", JsonSerializer.SerializeToUtf8Bytes(sources.Status(), StatusJsonContext.Default.StatusReport));
                 return;
             default:
-                response.StatusCode = StatusCodes.Status404NotFound;
+                await WriteAsync(context, StatsPage.ContentType, StatsPage.Html);
                 return;
         }
     }
 
-    private static async Task WriteAsync(HttpContext context, string contentType, string text)
+    private static async Task WriteAsync(HttpContext context, string contentType, ReadOnlyMemory<byte> body)
     {
-        var body = Encoding.UTF8.GetBytes(text);
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = contentType;
         context.Response.ContentLength = body.Length;

@@ -34,7 +34,7 @@ public sealed partial class GatewayHost : IAsyncDisposable
         this.poolerInstances = poolerInstances;
     }
 
-    /// <summary>The admin endpoint's bound addresses (<c>/metrics</c>, <c>/healthz</c>); empty when it does not run.</summary>
+    /// <summary>The admin endpoint's bound addresses (stats page, <c>/status.json</c>, <c>/metrics</c>, <c>/healthz</c>); empty when it does not run.</summary>
     public IReadOnlyList<string> AdminUrls => admin?.Urls ?? [];
 
     public IReadOnlyList<Pooler> Poolers => poolers;
@@ -50,7 +50,7 @@ public sealed partial class GatewayHost : IAsyncDisposable
 
     /// <summary>What <c>/metrics</c> shows now: every service, member and pool, read from snapshots.</summary>
     public string Metrics() =>
-        MetricsReport.Write(Snapshot(), [.. poolers.Select((p, i) => PoolerMetrics.Read(poolerInstances[i], p))]);
+        MetricsReport.Write(Snapshot(), PoolerReadings());
 
     /// <summary>
     /// Where the admin endpoint listens: each hosted instance's node address and <c>haproxy_exporter_port</c>,
@@ -146,9 +146,10 @@ public sealed partial class GatewayHost : IAsyncDisposable
                 LogListening(logger, service.FullName, service.Bind, service.Port, service.Destination);
             }
             var host = new GatewayHost(clusters, listeners, monitor, agents, poolers, poolerInstances);
+            host.FollowEvents(time);
             if (options.RunAdmin)
             {
-                admin = await AdminEndpoint.StartAsync(AdminListens(clusters, options.Nodes), host.Metrics, cancellationToken);
+                admin = await AdminEndpoint.StartAsync(AdminListens(clusters, options.Nodes), host.AdminSources(), cancellationToken);
                 host.admin = admin;
                 LogAdmin(logger, admin.Urls);
             }
@@ -205,7 +206,7 @@ public sealed partial class GatewayHost : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "{Instance} pooler listening on {Listen} → {Backend} ({Mode} mode)")]
     private static partial void LogPooling(ILogger logger, string instance, IPEndPoint listen, IPEndPoint backend, PoolMode mode);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "admin endpoint (/metrics, /healthz) listening on {Urls}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "admin endpoint (stats page /, /status.json, /metrics, /healthz) listening on {Urls}")]
     private static partial void LogAdmin(ILogger logger, IReadOnlyList<string> urls);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Service} listening on {Bind}:{Port} → {Destination}")]

@@ -15,7 +15,7 @@ public sealed record GatewayOptions(
     /// <summary>Run the pooler of each hosted instance (off when PgBouncer serves <c>pgbouncer_port</c>).</summary>
     public bool RunPoolers { get; init; } = true;
 
-    /// <summary>Serve <c>/metrics</c> and <c>/healthz</c> on each hosted node's <c>haproxy_exporter_port</c> (off when HAProxy's stats page is there).</summary>
+    /// <summary>Serve the stats page, <c>/status.json</c>, <c>/metrics</c> and <c>/healthz</c> on each hosted node's <c>haproxy_exporter_port</c> (off when HAProxy's stats page is there).</summary>
     public bool RunAdmin { get; init; } = true;
 
     public TimeSpan AgentCacheMaxAge { get; init; } = Agent.InstanceStatusCache.DefaultMaxAge;

@@ -4,7 +4,7 @@ using System.Text;
 namespace Pgway.Model;
 
 /// <summary>
-/// The user name and password the admin endpoint's <c>/metrics</c> asks for (Pigsty's
+/// The user name and password the admin endpoint's stats page, <c>/status.json</c> and <c>/metrics</c> ask for (Pigsty's
 /// <c>haproxy_admin_username</c> and <c>haproxy_admin_password</c>).
 /// </summary>
 public sealed record AdminCredentials(string Username, string Password)

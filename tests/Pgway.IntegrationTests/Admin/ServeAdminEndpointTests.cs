@@ -1,15 +1,9 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using Pgway.Configuration;
-using Pgway.Health;
 using Pgway.Hosting;
 using Pgway.IntegrationTests.Testing;
-using Pgway.Routing;
 using Pgway.Testing;
 
 namespace Pgway.IntegrationTests.Admin;
@@ -45,11 +39,7 @@ public sealed partial class ServeAdminEndpointTests(PgTestClusterFixture fixture
         Assert.Equal(HttpStatusCode.Unauthorized, (await ScrapeAsync(http, metricsUrl, "scraper:wrong")).StatusCode);
 
         // A client through the primary service (dest pgbouncer) to the primary's pooler, held open while scraping.
-        var builder = Cluster.ConnectionStringBuilder(primary, PgTestUsers.Meta, PgTestUsers.TestDatabase);
-        builder.Port = ServicePort;
-        builder.Pooling = false;
-        await using var connection = new NpgsqlConnection(builder.ConnectionString);
-        await connection.OpenAsync();
+        await using var connection = await AdminTestHost.OpenThroughAsync(Cluster, ServicePort);
         await using (var command = new NpgsqlCommand("SELECT 1", connection))
         {
             await command.ExecuteScalarAsync();
@@ -112,44 +102,12 @@ public sealed partial class ServeAdminEndpointTests(PgTestClusterFixture fixture
 
     private Task<GatewayHost> StartAsync(params KeyValuePair<string, string>[] adminVariables) => StartHostAsync(runAdmin: true, adminVariables);
 
-    private async Task<GatewayHost> StartHostAsync(bool runAdmin, params KeyValuePair<string, string>[] adminVariables)
-    {
-        var primary = Cluster.Primary;
-        var inventory = InventoryLoader.LoadText(Cluster.ToInventoryYaml([
-            new("pg_monitor_password", $"'{Cluster.Credentials.PasswordFor(PgTestUsers.Monitor)}'"),
-            new("pg_users", $"[{{name: {PgTestUsers.Meta}, password: '{Cluster.Credentials.PasswordFor(PgTestUsers.Meta)}', pgbouncer: true}}]"),
-            new("haproxy_exporter_port", AdminPort.ToString(CultureInfo.InvariantCulture)),
-            .. adminVariables,
-            new("pg_default_services", $"[{{name: primary, port: {ServicePort}, ip: '{primary.Address}', dest: pgbouncer, selector: '[]', check: /primary, " +
-                "check_method: postgres, options: 'inter 1s fastinter 500ms rise 1 fall 3'}]"),
-        ]), "serve-admin.yml");
-        Assert.False(inventory.HasErrors, string.Join('\n', inventory.Errors));
-        // SQL checks, no agents: the agent tests of this collection own port 8008 on these addresses.
-        var options = new GatewayOptions([.. Cluster.Instances.Select(i => i.Address.ToString())], RunAgents: false,
-            HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty)
-        {
-            RunAdmin = runAdmin,
-        };
-        var host = await GatewayHost.StartAsync(inventory.Topology!, options, TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None);
-        try
-        {
-            await Eventually.HoldsAsync(() => host.Snapshot().Single().Members.All(m => m.Health?.LastResult is not null && m.IsUp == (m.Address == primary.Address.ToString())),
-                TimeSpan.FromSeconds(30), () => string.Join("; ", host.Snapshot().Single().Members.Select(m => $"{m.Name} {m.Status} {m.Health?.LastResult?.Reason}")));
-            return host;
-        }
-        catch
-        {
-            await host.DisposeAsync();
-            throw;
-        }
-    }
+    private Task<GatewayHost> StartHostAsync(bool runAdmin, params KeyValuePair<string, string>[] adminVariables) =>
+        AdminTestHost.StartAsync(Cluster, AdminPort,
+            $"[{{name: primary, port: {ServicePort}, ip: '{Cluster.Primary.Address}', dest: pgbouncer, selector: '[]', check: /primary, " +
+            "check_method: postgres, options: 'inter 1s fastinter 500ms rise 1 fall 3'}]", runAdmin, adminVariables);
 
-    private static Task<HttpResponseMessage> ScrapeAsync(HttpClient http, string url, string userAndPassword)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, new Uri(url));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(userAndPassword)));
-        return http.SendAsync(request);
-    }
+    private static Task<HttpResponseMessage> ScrapeAsync(HttpClient http, string url, string userAndPassword) => AdminTestHost.GetAsync(http, url, userAndPassword);
 
     // Checks the format while reading it: every line a comment or `name{labels} value`, every sample's family typed first.
     private static Dictionary<string, double> Parse(string text)

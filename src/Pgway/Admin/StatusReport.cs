@@ -1,0 +1,13 @@
+namespace Pgway.Admin;
+
+/// <summary>
+/// What <c>GET /status.json</c> answers, and what the stats page and <c>pgway status</c> show: every
+/// service with its members, every pooler with its pools, and the latest events, read from snapshots.
+/// </summary>
+/// <param name="GeneratedAt">When the snapshots were read; ages and times in state count from here.</param>
+/// <param name="Events">The latest events, oldest first.</param>
+public sealed record StatusReport(
+    DateTimeOffset GeneratedAt,
+    IReadOnlyList<StatusService> Services,
+    IReadOnlyList<StatusPooler> Poolers,
+    IReadOnlyList<StatusEvent> Events);

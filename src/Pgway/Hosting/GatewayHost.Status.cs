@@ -1,0 +1,25 @@
+using Pgway.Admin;
+
+namespace Pgway.Hosting;
+
+// What the admin endpoint's stats page and /status.json show: the services, pools and latest events, from snapshots.
+public sealed partial class GatewayHost
+{
+    private readonly StatusEventLog events = new();
+    private TimeProvider clock = TimeProvider.System;
+
+    /// <summary>The status document now: every service and member, every pool, and the latest member state changes.</summary>
+    public StatusReport Status() =>
+        StatusReportBuilder.Build(clock.GetUtcNow(), [.. listeners.Select(l => (l.Route.Service, l.Route.Snapshot()))], PoolerReadings(), events.Latest());
+
+    private AdminSources AdminSources() => new(Metrics, Status);
+
+    private List<PoolerMetrics> PoolerReadings() => [.. poolers.Select((p, i) => PoolerMetrics.Read(poolerInstances[i], p))];
+
+    // Before the monitor starts, so the first checks' changes are kept too.
+    private void FollowEvents(TimeProvider time)
+    {
+        clock = time;
+        monitor.StateChanged += events.Add;
+    }
+}
