@@ -19,6 +19,15 @@ internal static class PgwayCommand
         return root;
     }
 
-    public static Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default) =>
-        Create(context).Parse(args).InvokeAsync(new InvocationConfiguration { Output = context.Output, Error = context.Error }, cancellationToken);
+    public static Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default)
+    {
+        var parse = Create(context).Parse(args);
+        var configuration = new InvocationConfiguration { Output = context.Output, Error = context.Error };
+        if (parse.CommandResult.Command.Name == ServeCommand.Name)
+        {
+            // serve handles SIGTERM and Ctrl-C itself, to drain: the default would cut it short.
+            configuration.ProcessTerminationTimeout = null;
+        }
+        return parse.InvokeAsync(configuration, cancellationToken);
+    }
 }
