@@ -134,7 +134,7 @@ internal static partial class ServeCommand
         {
             context.Output.WriteLine($"{"admin",-24} {url,-22} /metrics /healthz");
         }
-        context.Output.WriteLine($"serving {host.Listeners.Count} services and {host.Poolers.Count} poolers of {string.Join(", ", host.Clusters.Select(c => c.Name))}{(runAgents ? " with health agents" : "")}; SIGHUP reloads, Ctrl-C or SIGTERM drains and stops");
+        context.Output.WriteLine($"serving {host.Listeners.Count} services and {host.Poolers.Count} poolers of {string.Join(", ", host.Clusters.Select(c => c.Name))}{(runAgents ? " with health agents" : "")}; Ctrl-C to stop (SIGTERM and Ctrl-C drain first, SIGHUP reloads)");
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SIGHUP: reloading {File}")]

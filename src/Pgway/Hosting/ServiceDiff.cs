@@ -58,7 +58,8 @@ public sealed record ServiceDiff(
         ImmutableArray<string> membersRemoved = [.. before.Members.Where(m => !afterMembers.ContainsKey(m.Name)).Select(m => m.Name)];
         ImmutableArray<string> membersChanged = [.. after.Members.Where(m => beforeMembers.TryGetValue(m.Name, out var b) && MemberKey(b) != MemberKey(m)).Select(m => m.Name)];
         // The same members in another order balance differently (first, round robin's start).
-        var reordered = !before.Members.Select(m => m.Name).SequenceEqual(after.Members.Select(m => m.Name));
+        var reordered = !before.Members.Select(m => m.Name).Where(afterMembers.ContainsKey)
+            .SequenceEqual(after.Members.Select(m => m.Name).Where(beforeMembers.ContainsKey));
         return settingsChanged || reordered || membersAdded.Length > 0 || membersRemoved.Length > 0 || membersChanged.Length > 0
             ? new ServiceChange(before, after, membersAdded, membersRemoved, membersChanged, settingsChanged || reordered)
             : null;
