@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -52,20 +51,9 @@ public sealed class ServeDrainTests(PgTestClusterFixture fixture) : IAsyncLifeti
         new("pg_default_services", $"[{string.Join(", ", services)}]"),
     ]);
 
-    private NpgsqlConnection Connection(int port, string user = PgTestUsers.Dba)
-    {
-        var builder = Cluster.ConnectionStringBuilder(Cluster.Primary, user, PgTestUsers.TestDatabase);
-        builder.Port = port;
-        builder.Pooling = false;
-        builder.Timeout = 10;
-        return new NpgsqlConnection(builder.ConnectionString);
-    }
+    private NpgsqlConnection Connection(int port, string user = PgTestUsers.Dba) => ServeClients.Connection(Cluster, port, user, PgTestUsers.TestDatabase);
 
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    private static Task ExecuteAsync(NpgsqlConnection connection, string sql) => ServeClients.ExecuteAsync(connection, sql);
 
     private async Task<long> CountAsync(string tag)
     {
@@ -75,19 +63,7 @@ public sealed class ServeDrainTests(PgTestClusterFixture fixture) : IAsyncLifeti
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    private async Task<bool> AcceptsAsync(int port)
-    {
-        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            await socket.ConnectAsync(Cluster.Primary.Address, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
+    private Task<bool> AcceptsAsync(int port) => ServeClients.AcceptsAsync(Cluster.Primary.Address, port);
 
     [Fact]
     public async Task Drain_TransactionsUnderWay_PortsCloseTransactionsCommitThenClientsAreTold()

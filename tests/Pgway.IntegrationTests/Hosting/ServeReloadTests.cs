@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Pgway.Configuration;
@@ -70,11 +69,7 @@ public sealed class ServeReloadTests(PgTestClusterFixture fixture) : IDisposable
 
     private async Task<NpgsqlConnection> OpenAsync(int port)
     {
-        var builder = Cluster.ConnectionStringBuilder(Cluster.Primary, PgTestUsers.Dba);
-        builder.Port = port;
-        builder.Pooling = false;
-        builder.Timeout = 10;
-        var connection = new NpgsqlConnection(builder.ConnectionString);
+        var connection = ServeClients.Connection(Cluster, port);
         await connection.OpenAsync();
         return connection;
     }
@@ -85,19 +80,7 @@ public sealed class ServeReloadTests(PgTestClusterFixture fixture) : IDisposable
         return (int)(await command.ExecuteScalarAsync())!;
     }
 
-    private async Task<bool> AcceptsAsync(int port)
-    {
-        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            await socket.ConnectAsync(Cluster.Primary.Address, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
+    private Task<bool> AcceptsAsync(int port) => ServeClients.AcceptsAsync(Cluster.Primary.Address, port);
 
     [Fact]
     public async Task Reload_MembersAndOptionsChangedAndServiceAdded_OpenSessionRunsOnAndNewPortAccepts()

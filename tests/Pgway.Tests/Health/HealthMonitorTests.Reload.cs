@@ -1,29 +1,13 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using Pgway.Health;
 using Pgway.Model;
 
 namespace Pgway.Tests.Health;
 
-public class HealthMonitorReloadTests
+// Reloads: the monitor handed new services while it runs.
+public partial class HealthMonitorTests
 {
-    private static readonly DateTimeOffset Start = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
-
-    private readonly FakeTimeProvider time = new(Start);
-
-    private static IEnumerable<Service> Services(string services) => TestInventories.LoadValid($$"""
-        all:
-          children:
-            pg-test:
-              hosts:
-                10.10.10.11: { pg_seq: 1, pg_role: primary }
-                10.10.10.12: { pg_seq: 2, pg_role: replica }
-              vars:
-                pg_cluster: pg-test
-                pg_default_services: []
-                pg_services:
-        {{services}}
-        """).Clusters.SelectMany(c => c.Services);
+    private static IEnumerable<Service> Services(string services) => Inventory(services).Clusters.SelectMany(c => c.Services);
 
     private const string Primary = """
                   - { name: a, port: 5501, selector: "[? pg_role == `primary` ]", check: /primary, options: "inter 2s rise 3 fall 3" }
@@ -70,14 +54,5 @@ public class HealthMonitorReloadTests
         Assert.Null(monitor.Find("pg-test-b", "pg-test-1"));
         Assert.Single(monitor.Targets);
         await WaitFor(() => after.Snapshot.LastResult is not null);
-    }
-
-    private static async Task WaitFor(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (!condition())
-        {
-            await Task.Delay(1, timeout.Token);
-        }
     }
 }
