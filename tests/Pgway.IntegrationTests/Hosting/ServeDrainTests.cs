@@ -143,7 +143,8 @@ public sealed class ServeDrainTests(PgTestClusterFixture fixture) : IAsyncLifeti
             await session.CloseAsync();
 
             await Eventually.HoldsAsync(() => process.HasExited, Timeout, () => Read(output));
-            await process.WaitForExitAsync();
+            // Its last line read, without waiting on the pipes themselves.
+            await Eventually.HoldsAsync(() => Read(output).Contains("pgway stopped", StringComparison.Ordinal), Timeout, () => Read(output));
             Assert.True(process.ExitCode == 0, Read(output));
             Assert.Equal(2, await CountAsync("process"));
             var log = Read(output);
@@ -155,8 +156,9 @@ public sealed class ServeDrainTests(PgTestClusterFixture fixture) : IAsyncLifeti
         {
             if (!process.HasExited)
             {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
+                // Only the process this test started, by its id.
+                process.Kill(entireProcessTree: false);
+                process.WaitForExit(TimeSpan.FromSeconds(10));
             }
         }
     }

@@ -15,6 +15,7 @@ public sealed class ServeReloadTests(PgTestClusterFixture fixture) : IDisposable
 {
     private const int Port = 15451;
     private const int OtherPort = 15452;
+    private const int PoolerPort = 16451;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     private readonly string file = Path.Combine(Path.GetTempPath(), $"pgway-reload-{Guid.NewGuid():N}.yml");
@@ -28,19 +29,29 @@ public sealed class ServeReloadTests(PgTestClusterFixture fixture) : IDisposable
         $"{{name: {name}, port: {port}, ip: '{Entry}', dest: postgres, selector: '{selector}', check: /primary, check_method: postgres, " +
         $"options: 'inter 1s fastinter 500ms rise 1 fall 3 {options}'}}";
 
-    private string Inventory(params string[] services) => Cluster.ToInventoryYaml([
+    private string Inventory(params string[] services) => Inventory(2, services);
+
+    // The pooler (when it runs) on its own port, with a pool size to see its settings reloaded.
+    private string Inventory(int poolSize, params string[] services) => Cluster.ToInventoryYaml([
         new("pg_monitor_password", $"'{Cluster.Credentials.PasswordFor(PgTestUsers.Monitor)}'"),
+        new("pg_users", $"[{{name: {PgTestUsers.Dba}, password: '{Cluster.Credentials.PasswordFor(PgTestUsers.Dba)}', pgbouncer: true}}]"),
+        new("pgbouncer_port", PoolerPort.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        // The test's console client logs in with a plain password.
+        new("pgbouncer_auth_type", "plain"),
+        new("pgbouncer_default_pool_size", poolSize.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         new("pg_default_services", $"[{string.Join(", ", services)}]"),
     ]);
 
-    private async Task<GatewayHost> StartAsync(params string[] services)
+    private async Task<GatewayHost> StartAsync(params string[] services) => await StartAsync(runPoolers: false, services);
+
+    private async Task<GatewayHost> StartAsync(bool runPoolers, params string[] services)
     {
         await File.WriteAllTextAsync(file, Inventory(services));
         var loaded = InventoryLoader.LoadFile(file);
         Assert.False(loaded.HasErrors, string.Join('\n', loaded.Errors));
         var options = new GatewayOptions([Entry], RunAgents: false, HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty)
         {
-            RunPoolers = false,
+            RunPoolers = runPoolers,
             RunAdmin = false,
             DrainTimeout = TimeSpan.FromMinutes(5),
         };
@@ -153,6 +164,27 @@ public sealed class ServeReloadTests(PgTestClusterFixture fixture) : IDisposable
         Assert.Equal(1, await QueryAsync(held, 1));
         await using var fresh = await OpenAsync(Port);
         Assert.Equal(2, await QueryAsync(fresh, 2));
+    }
+
+    [Fact]
+    public async Task ConsoleReload_UnderServe_ReloadsServicesAndPoolerFromOneReading()
+    {
+        await using var host = await StartAsync(runPoolers: true, Service("rel", Port));
+        var pooler = Assert.Single(host.Poolers);
+        using var admin = await Pooling.AdminConsoleClient.ConnectAsync(pooler.LocalEndPoint, PgTestUsers.Dba, Cluster.Credentials.PasswordFor(PgTestUsers.Dba));
+
+        await File.WriteAllTextAsync(file, Inventory(7, Service("rel", Port), Service("rel2", OtherPort)));
+        Assert.Equal("RELOAD", (await admin.QueryAsync("RELOAD")).Tag);
+
+        Assert.Equal(7, pooler.Options.Settings.DefaultPoolSize);
+        Assert.True(await AcceptsAsync(OtherPort));
+        Assert.Equal(2, host.Listeners.Count);
+        await File.WriteAllTextAsync(file, "all:\n  children: [unclosed\n");
+        var refused = await admin.QueryAsync("RELOAD");
+        Assert.StartsWith("RELOAD failed", refused.ErrorMessage, StringComparison.Ordinal);
+        Assert.Contains(Path.GetFileName(file), refused.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(7, pooler.Options.Settings.DefaultPoolSize);
+        Assert.Equal(2, host.Listeners.Count);
     }
 
     public void Dispose() => File.Delete(file);
