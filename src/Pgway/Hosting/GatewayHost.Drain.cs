@@ -19,8 +19,10 @@ public sealed partial class GatewayHost
     /// </summary>
     public async Task<bool> DrainAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        // No reload while draining: it could open ports again.
+        // After a reload under way, and before any other: none may open ports again.
         await reloadGate.WaitAsync(cancellationToken);
+        draining = true;
+        reloadGate.Release();
         var started = time.GetTimestamp();
         foreach (var listener in listeners)
         {
@@ -28,16 +30,16 @@ public sealed partial class GatewayHost
         }
         var (sessions, clients) = (listeners.Sum(l => l.SessionCount), poolers.Sum(p => p.Clients));
         LogDrainStarted(logger, sessions, clients, timeout.TotalSeconds);
-        var draining = Task.WhenAll([
+        var ending = Task.WhenAll([
             .. listeners.Select(l => l.DrainAsync(timeout, cancellationToken)),
             .. poolers.Select(p => p.DrainAsync(timeout, cancellationToken)),
         ]);
-        while (await Task.WhenAny(draining, Task.Delay(DrainProgressInterval, time, cancellationToken)) != draining)
+        while (await Task.WhenAny(ending, Task.Delay(DrainProgressInterval, time, cancellationToken)) != ending)
         {
             var open = OpenSessions;
             LogDrainProgress(logger, open);
         }
-        var all = (await draining).All(done => done);
+        var all = (await ending).All(done => done);
         var seconds = time.GetElapsedTime(started).TotalSeconds;
         if (all)
         {

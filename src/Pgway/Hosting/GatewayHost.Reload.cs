@@ -18,6 +18,7 @@ public sealed partial class GatewayHost
     private readonly Lock retiringGate = new();
     private readonly List<Task> retiring = [];
     private readonly CancellationTokenSource retireStopping = new();
+    private bool draining;
     private Topology topology = null!;
     private GatewayOptions options = null!;
     private TimeProvider time = null!;
@@ -75,7 +76,8 @@ public sealed partial class GatewayHost
         await reloadGate.WaitAsync(cancellationToken);
         try
         {
-            return await ApplyAsync(next, cancellationToken);
+            // A reload would open ports again.
+            return draining ? Reject(["pgway is shutting down"]) : await ApplyAsync(next, cancellationToken);
         }
         finally
         {
