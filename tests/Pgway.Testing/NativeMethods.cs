@@ -2,15 +2,11 @@ using System.Runtime.InteropServices;
 
 namespace Pgway.Testing;
 
-/// <summary>The libc calls the harness needs: .NET has no API for the effective user id, nor for sending a signal other than SIGKILL.</summary>
+/// <summary>The libc call the harness needs: .NET has no API for sending a signal other than SIGKILL.</summary>
 internal static class NativeMethods
 {
     /// <summary>SIGTERM: the polite request to shut down.</summary>
     internal const int SigTerm = 15;
-
-    [DllImport("libc", EntryPoint = "geteuid")]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    internal static extern uint GetEffectiveUserId();
 
     /// <summary>kill(2): 0 on success, -1 when the process is gone or not ours to signal.</summary>
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Pgway.Testing;
 
 // Starting, stopping, killing and promoting instances, and steering WAL replay. Every helper returns
@@ -199,13 +197,7 @@ public sealed partial class PgTestCluster
     }
 
     private Task<CommandResult> PgCtlAsync(PgInstance instance, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken) =>
-        _runner.RunPgAsync(
-            "pg_ctl",
-            ["-D", instance.DataDirectory, "-w", "-t", ((int)Math.Ceiling(timeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture), .. arguments],
-            instance.Directory,
-            null,
-            timeout + TimeSpan.FromSeconds(5),
-            cancellationToken);
+        _runner.PgCtlAsync(instance.DataDirectory, arguments, instance.Directory, timeout, cancellationToken);
 
     private static void EnsureRunning(PgInstance instance)
     {

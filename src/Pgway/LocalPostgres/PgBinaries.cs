@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace Pgway.Testing;
+namespace Pgway.LocalPostgres;
 
 /// <summary>
 /// The directory holding the PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup, postgres).
@@ -39,7 +39,7 @@ public sealed class PgBinaries
                 ? new PgBinaries(Path.GetFullPath(chosen))
                 : throw new InvalidOperationException(
                     $"PostgreSQL binaries not found: '{chosen}' (from {(explicitDirectory is null ? EnvironmentVariable : "the explicit directory")}) has no initdb. " +
-                    "Point it at a PostgreSQL bin directory, or unset it and install the 'postgresql' package.");
+                    "Point it at a PostgreSQL bin directory, or unset it and install the 'postgresql' package (apt-get install postgresql).");
         }
 
         var debian = FindHighestDebianBin();

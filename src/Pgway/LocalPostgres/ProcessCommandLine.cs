@@ -1,8 +1,8 @@
-namespace Pgway.Testing;
+namespace Pgway.LocalPostgres;
 
 /// <summary>
-/// Reads a process's command line from <c>/proc</c>. The harness acts on a PID only while it still runs
-/// a command line holding an argument unique to what the harness started (a data directory, a config
+/// Reads a process's command line from <c>/proc</c>. pgway and its test harness act on a PID only while
+/// it still runs a command line holding an argument unique to what they started (a data directory, a config
 /// file), because PIDs get reused.
 /// </summary>
 internal static class ProcessCommandLine

@@ -1,4 +1,4 @@
-namespace Pgway.Testing;
+namespace Pgway.LocalPostgres;
 
 /// <summary>Waits for a condition with a deadline, polling with a short growing interval instead of sleeping a guessed time.</summary>
 internal static class Wait

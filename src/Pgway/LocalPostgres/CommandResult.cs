@@ -1,6 +1,6 @@
-namespace Pgway.Testing;
+namespace Pgway.LocalPostgres;
 
-/// <summary>The outcome of one external command the harness ran.</summary>
+/// <summary>The outcome of one external command (initdb, pg_ctl, pg_basebackup…).</summary>
 public sealed record CommandResult(string CommandLine, int ExitCode, string StandardOutput, string StandardError)
 {
     public bool Succeeded => ExitCode == 0;

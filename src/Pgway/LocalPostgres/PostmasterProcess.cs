@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace Pgway.Testing;
+namespace Pgway.LocalPostgres;
 
 /// <summary>
-/// Looks at and kills postmaster processes by PID, only ever the PIDs this harness started,
+/// Looks at and kills postmaster processes by PID, only ever the PIDs this process started,
 /// and only while the PID still runs the postmaster of the expected data directory (PIDs get reused).
 /// </summary>
 public static class PostmasterProcess

@@ -1,12 +1,12 @@
 using System.Diagnostics;
 
-namespace Pgway.Testing;
+namespace Pgway.LocalPostgres;
 
 /// <summary>
 /// Runs PostgreSQL binaries. initdb and postgres refuse to run as root, so under root every binary
 /// goes through <c>runuser -u postgres --</c> and the files it needs are handed to that user.
 /// </summary>
-public sealed class PgCommandRunner
+public sealed partial class PgCommandRunner
 {
     public const string ServiceUser = "postgres";
 
@@ -20,9 +20,9 @@ public sealed class PgCommandRunner
 
     public bool RunAsServiceUser { get; }
 
-    public static bool IsRoot() => OperatingSystem.IsLinux() && NativeMethods.GetEffectiveUserId() == 0;
+    public static bool IsRoot() => OperatingSystem.IsLinux() && GetEffectiveUserId() == 0;
 
-    /// <summary>Runs a PostgreSQL binary by name, as the service user when the harness is root.</summary>
+    /// <summary>Runs a PostgreSQL binary by name, as the service user when this process is root.</summary>
     public Task<CommandResult> RunPgAsync(
         string binary,
         IReadOnlyList<string> arguments,
@@ -36,6 +36,19 @@ public sealed class PgCommandRunner
             ? RunAsync("runuser", ["-u", ServiceUser, "--", path, .. arguments], workingDirectory, environment, timeout, cancellationToken)
             : RunAsync(path, arguments, workingDirectory, environment, timeout, cancellationToken);
     }
+
+    /// <summary>
+    /// Runs <c>pg_ctl -D DATA -w -t SECONDS ARGUMENTS</c>: pg_ctl waits up to <paramref name="timeout"/>
+    /// for the server to reach the new state, and is killed if it takes a few seconds longer still.
+    /// </summary>
+    public Task<CommandResult> PgCtlAsync(string dataDirectory, IReadOnlyList<string> arguments, string workingDirectory, TimeSpan timeout, CancellationToken cancellationToken) =>
+        RunPgAsync(
+            "pg_ctl",
+            ["-D", dataDirectory, "-w", "-t", ((int)Math.Ceiling(timeout.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture), .. arguments],
+            workingDirectory,
+            null,
+            timeout + TimeSpan.FromSeconds(5),
+            cancellationToken);
 
     /// <summary>Gives a path (recursively) to the service user; a no-op when not root.</summary>
     public async Task HandOverAsync(string path, CancellationToken cancellationToken)
@@ -78,7 +91,7 @@ public sealed class PgCommandRunner
         using var process = Process.Start(startInfo)
             ?? throw new InvalidOperationException($"Could not start '{commandLine}'.");
 
-        // A tool that wants to prompt (a password, say) then fails at once instead of hanging the test run.
+        // A tool that wants to prompt (a password, say) then fails at once instead of hanging.
         process.StandardInput.Close();
 
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -105,9 +118,9 @@ public sealed class PgCommandRunner
 
     /// <summary>
     /// Makes a child's environment hermetic: the developer's PGHOST, PGSSLMODE, PGDATA… must not leak into a
-    /// test cluster, and messages in failure reports should read the same whatever the developer's locale.
+    /// local cluster, and messages in failure reports should read the same whatever the developer's locale.
     /// </summary>
-    internal static void PrepareEnvironment(ProcessStartInfo startInfo, IReadOnlyDictionary<string, string>? environment)
+    public static void PrepareEnvironment(ProcessStartInfo startInfo, IReadOnlyDictionary<string, string>? environment)
     {
         foreach (var key in startInfo.Environment.Keys.Where(key => key.StartsWith("PG", StringComparison.Ordinal)).ToList())
         {
@@ -123,4 +136,8 @@ public sealed class PgCommandRunner
             }
         }
     }
+
+    // .NET has no API for the effective user id.
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "geteuid")]
+    private static partial uint GetEffectiveUserId();
 }

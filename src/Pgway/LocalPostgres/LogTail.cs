@@ -1,4 +1,4 @@
-namespace Pgway.Testing;
+namespace Pgway.LocalPostgres;
 
 /// <summary>Reads the end of a log file for exception messages, never failing itself.</summary>
 internal static class LogTail
