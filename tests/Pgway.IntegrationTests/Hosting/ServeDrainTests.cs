@@ -192,9 +192,6 @@ public sealed class ServeDrainTests(PgTestClusterFixture fixture) : IAsyncLifeti
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            // Inline socket completions (pgway's default, see RuntimeTuning) once left a loaded child
-            // unresponsive for 30 s in this test: off here until that is understood.
-            Environment = { ["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "0" },
         };
         foreach (var argument in new[] { dll, "serve", "-c", file, "--node", Entry, "--no-agent", "--no-admin", "--no-pooler", "--drain-timeout", "300" })
         {
