@@ -83,7 +83,7 @@ internal static partial class ServeCommand
             context.Error.WriteLine($"cannot listen: {e.Message} (another process on that port, or an address not on this host?)");
             return 1;
         }
-        await using (host)
+        try
         {
             using var signals = new ServeSignals(() => _ = ReloadAsync(host, logger));
             PrintServing(context, host, options.RunAgents);
@@ -100,9 +100,29 @@ internal static partial class ServeCommand
                 LogStoppedAtOnce(logger);
             }
         }
+        finally
+        {
+            await StopAsync(host, logger);
+        }
         LogStopped(logger);
         return 0;
     }
+
+    // A part that does not stop (a check stuck in a driver) must not keep the process from exiting:
+    // systemd would wait for TimeoutStopSec and then kill it.
+    private static async Task StopAsync(GatewayHost host, ILogger logger)
+    {
+        LogStopping(logger);
+        var stopping = host.DisposeAsync().AsTask();
+        if (await Task.WhenAny(stopping, Task.Delay(StopTimeout)) != stopping)
+        {
+            LogStopStuck(logger, StopTimeout.TotalSeconds);
+            return;
+        }
+        await stopping;
+    }
+
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
 
     private static async Task ReloadAsync(GatewayHost host, ILogger logger)
     {
@@ -145,6 +165,12 @@ internal static partial class ServeCommand
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "stopping at once: the sessions still open are closed")]
     private static partial void LogStoppedAtOnce(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "stopping: closing the services, poolers, health checks, agents and admin endpoint")]
+    private static partial void LogStopping(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "stopping took over {Seconds}s; exiting without waiting for the rest")]
+    private static partial void LogStopStuck(ILogger logger, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "pgway stopped")]
     private static partial void LogStopped(ILogger logger);
