@@ -21,13 +21,23 @@ internal static class PgwayCommand
         return root;
     }
 
-    public static Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default) =>
-        Create(context).Parse(args).InvokeAsync(new InvocationConfiguration
+    public static Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default)
+    {
+        var parse = Create(context).Parse(args);
+        var configuration = new InvocationConfiguration
         {
             Output = context.Output,
             Error = context.Error,
             // Ctrl-C and SIGTERM cancel the command, which then stops what it runs (demo: three PostgreSQL
             // servers); System.CommandLine's default of 2 s would exit under it and leave them behind.
             ProcessTerminationTimeout = TimeSpan.FromSeconds(60),
-        }, cancellationToken);
+        };
+        if (parse.CommandResult.Command.Name == ServeCommand.Name)
+        {
+            // serve handles SIGTERM and Ctrl-C itself, to drain for --drain-timeout: a token cancelled
+            // by the first signal would stop it at once.
+            configuration.ProcessTerminationTimeout = null;
+        }
+        return parse.InvokeAsync(configuration, cancellationToken);
+    }
 }

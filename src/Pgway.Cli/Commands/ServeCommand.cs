@@ -11,8 +11,10 @@ namespace Pgway.Cli.Commands;
 /// <c>pgway serve</c>: runs, for the nodes this process hosts, the health agents of their instances
 /// and every service of their clusters, until Ctrl-C.
 /// </summary>
-internal static class ServeCommand
+internal static partial class ServeCommand
 {
+    public const string Name = "serve";
+
     public static Command Create(CliContext context)
     {
         var config = CommonOptions.Config();
@@ -20,27 +22,46 @@ internal static class ServeCommand
         var noAgent = new Option<bool>("--no-agent") { Description = "Do not run pgway's health agent: Patroni answers the checks on patroni_port" };
         var noPooler = new Option<bool>("--no-pooler") { Description = "Do not run pgway's pooler: PgBouncer serves pgbouncer_port" };
         var noAdmin = new Option<bool>("--no-admin") { Description = "Do not serve the stats page, /status.json, /metrics and /healthz on haproxy_exporter_port: HAProxy's stats page is there" };
-        var command = new Command("serve", "Run the services, poolers, health agents and admin endpoints of the nodes this process hosts")
+        var drainTimeout = new Option<double>("--drain-timeout")
         {
-            config, node, noAgent, noPooler, noAdmin,
+            Description = "Seconds sessions may run on after SIGTERM (or on a service a reload removed) before they are closed",
+            DefaultValueFactory = _ => GatewayOptions.DefaultDrainTimeout.TotalSeconds,
         };
+        var logFormat = new Option<LogFormat>("--log-format") { Description = "simple: a line of text per event; json: one JSON object per line", DefaultValueFactory = _ => LogFormat.Simple };
+        var logLevel = new Option<LogLevel>("--log-level") { Description = "The lowest level logged: Trace, Debug, Information (a line per connection), Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
+        var command = new Command(Name, "Run the services, poolers, health agents and admin endpoints of the nodes this process hosts; SIGHUP reloads, SIGTERM drains")
+        {
+            config, node, noAgent, noPooler, noAdmin, drainTimeout, logFormat, logLevel,
+        };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(drainTimeout) is < 0 or double.NaN)
+            {
+                result.AddError("--drain-timeout must be 0 or more seconds");
+            }
+        });
         command.SetAction((parse, cancellationToken) =>
-            RunAsync(context, parse.GetValue(config)!, parse.GetValue(node) ?? [], !parse.GetValue(noAgent), !parse.GetValue(noPooler), !parse.GetValue(noAdmin), cancellationToken));
+        {
+            var options = new GatewayOptions([.. (parse.GetValue(node) ?? []).Distinct(StringComparer.Ordinal)], !parse.GetValue(noAgent), HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty)
+            {
+                RunPoolers = !parse.GetValue(noPooler),
+                RunAdmin = !parse.GetValue(noAdmin),
+                DrainTimeout = TimeSpan.FromSeconds(parse.GetValue(drainTimeout)),
+            };
+            return RunAsync(context, parse.GetValue(config)!, options, parse.GetValue(logFormat), parse.GetValue(logLevel), cancellationToken);
+        });
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, FileInfo file, string[] nodes, bool runAgents, bool runPoolers, bool runAdmin, CancellationToken cancellationToken)
+    // The token (a caller of RunAsync, as tests are) stops at once; signals drain first.
+    private static async Task<int> RunAsync(CliContext context, FileInfo file, GatewayOptions options, LogFormat logFormat, LogLevel logLevel, CancellationToken cancellationToken)
     {
         if (InventoryInput.Load(context, file) is not { } topology)
         {
             return 1;
         }
-        using var logging = ConsoleLogging.Create();
-        var options = new GatewayOptions([.. nodes.Distinct(StringComparer.Ordinal)], runAgents, HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty)
-        {
-            RunPoolers = runPoolers,
-            RunAdmin = runAdmin,
-        };
+        using var logging = ConsoleLogging.Create(logFormat, logLevel);
+        var logger = logging.CreateLogger(typeof(ServeCommand).FullName!);
         GatewayHost host;
         try
         {
@@ -62,33 +83,95 @@ internal static class ServeCommand
             context.Error.WriteLine($"cannot listen: {e.Message} (another process on that port, or an address not on this host?)");
             return 1;
         }
-        await using (host)
+        try
         {
-            foreach (var listener in host.Listeners)
-            {
-                var service = listener.Route.Service;
-                var members = string.Join(", ", service.Members.Select(m => m.IsBackup ? $"{m.Name} (backup)" : m.Name));
-                context.Output.WriteLine($"{service.FullName,-24} {listener.LocalEndPoint,-22} → {service.Destination,-10} {members}");
-            }
-            foreach (var pooler in host.Poolers)
-            {
-                context.Output.WriteLine($"{"pooler",-24} {pooler.LocalEndPoint,-22} → {pooler.Options.Backend,-10} {pooler.Options.Settings.PoolMode.ToString().ToLowerInvariant()} mode");
-            }
-            foreach (var url in host.AdminUrls)
-            {
-                context.Output.WriteLine($"{"admin",-24} {url,-22} / (stats page) /status.json /metrics /healthz");
-            }
-            context.Output.WriteLine($"serving {host.Listeners.Count} services and {host.Poolers.Count} poolers of {string.Join(", ", host.Clusters.Select(c => c.Name))}{(runAgents ? " with health agents" : "")}; Ctrl-C to stop");
+            using var signals = new ServeSignals(() => _ = ReloadAsync(host, logger));
+            PrintServing(context, host, options.RunAgents);
             await context.Output.FlushAsync(cancellationToken);
             try
             {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
+                await signals.Stopping.WaitAsync(cancellationToken);
+                using var stopNow = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, signals.StopNow);
+                await host.DrainAsync(options.DrainTimeout, stopNow.Token);
             }
             catch (OperationCanceledException)
             {
-                // Ctrl-C: stop listening, end the sessions, stop the checks.
+                // Stopped at once: the sessions still open are closed with the host.
+                LogStoppedAtOnce(logger);
             }
         }
+        finally
+        {
+            await StopAsync(host, logger);
+        }
+        LogStopped(logger);
         return 0;
     }
+
+    // A part that does not stop (a check stuck in a driver) must not keep the process from exiting:
+    // systemd would wait for TimeoutStopSec and then kill it.
+    private static async Task StopAsync(GatewayHost host, ILogger logger)
+    {
+        LogStopping(logger);
+        var stopping = host.DisposeAsync().AsTask();
+        if (await Task.WhenAny(stopping, Task.Delay(StopTimeout)) != stopping)
+        {
+            LogStopStuck(logger, StopTimeout.TotalSeconds);
+            return;
+        }
+        await stopping;
+    }
+
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
+
+    private static async Task ReloadAsync(GatewayHost host, ILogger logger)
+    {
+        LogReloadSignal(logger, host.SourceFile);
+        try
+        {
+            await host.ReloadFromFileAsync(CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // The host logs a rejected configuration itself; this is for what it did not expect.
+            LogReloadFailed(logger, e);
+        }
+    }
+
+    private static void PrintServing(CliContext context, GatewayHost host, bool runAgents)
+    {
+        foreach (var listener in host.Listeners)
+        {
+            var service = listener.Route.Service;
+            var members = string.Join(", ", service.Members.Select(m => m.IsBackup ? $"{m.Name} (backup)" : m.Name));
+            context.Output.WriteLine($"{service.FullName,-24} {listener.LocalEndPoint,-22} → {service.Destination,-10} {members}");
+        }
+        foreach (var pooler in host.Poolers)
+        {
+            context.Output.WriteLine($"{"pooler",-24} {pooler.LocalEndPoint,-22} → {pooler.Options.Backend,-10} {pooler.Options.Settings.PoolMode.ToString().ToLowerInvariant()} mode");
+        }
+        foreach (var url in host.AdminUrls)
+        {
+            context.Output.WriteLine($"{"admin",-24} {url,-22} / (stats page) /status.json /metrics /healthz");
+        }
+        context.Output.WriteLine($"serving {host.Listeners.Count} services and {host.Poolers.Count} poolers of {string.Join(", ", host.Clusters.Select(c => c.Name))}{(runAgents ? " with health agents" : "")}; Ctrl-C to stop (SIGTERM and Ctrl-C drain first, SIGHUP reloads)");
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SIGHUP: reloading {File}")]
+    private static partial void LogReloadSignal(ILogger logger, string file);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "reload failed")]
+    private static partial void LogReloadFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "stopping at once: the sessions still open are closed")]
+    private static partial void LogStoppedAtOnce(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "stopping: closing the services, poolers, health checks, agents and admin endpoint")]
+    private static partial void LogStopping(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "stopping took over {Seconds}s; exiting without waiting for the rest")]
+    private static partial void LogStopStuck(ILogger logger, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "pgway stopped")]
+    private static partial void LogStopped(ILogger logger);
 }

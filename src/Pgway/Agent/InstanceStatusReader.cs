@@ -293,6 +293,13 @@ public sealed partial class InstanceStatusReader : IAsyncDisposable
         // A cancelled query breaks its connection at once instead of waiting for a server that may be frozen.
         builder.CancellationTimeout = -1;
         builder.Multiplexing = false;
+        // Npgsql's default "prefer" tries GSS encryption first: that loads Kerberos, which can stall a
+        // check for seconds (realm look-ups, here on a socket thread) and aborts the process at exit
+        // (k5_mutex_lock). Pigsty's instances use passwords; an explicit "require" is kept.
+        if (builder.GssEncryptionMode == GssEncryptionMode.Prefer)
+        {
+            builder.GssEncryptionMode = GssEncryptionMode.Disable;
+        }
         return builder;
     }
 

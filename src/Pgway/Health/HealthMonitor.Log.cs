@@ -11,6 +11,9 @@ public sealed partial class HealthMonitor
     [LoggerMessage(Message = "{Change}")]
     private static partial void LogChange(ILogger logger, LogLevel level, HealthEvent change);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "health monitor: now {Members} members, {Targets} distinct checks ({Added} checks started, {Removed} stopped)")]
+    private static partial void LogUpdated(ILogger logger, int members, int targets, int added, int removed);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "a health state listener failed")]
     private static partial void LogListenerFailed(ILogger logger, Exception exception);
 

@@ -15,11 +15,14 @@ public sealed partial class HealthMonitor : IAsyncDisposable
     private readonly HealthMonitorOptions options;
     private readonly TimeProvider time;
     private readonly ILogger logger;
-    private readonly ImmutableArray<HealthProber> probers;
+    private readonly IHealthProbeFactory probes;
+    private readonly Lock runningGate = new();
+    private readonly Dictionary<HealthProber, (CancellationTokenSource Stop, Task Run)> running = [];
+    private ImmutableArray<MemberHealth> members;
+    private ImmutableArray<HealthProber> probers;
     private readonly Lock eventsGate = new();
     private readonly Queue<HealthEvent> recentEvents = new();
     private readonly CancellationTokenSource stopping = new();
-    private Task running = Task.CompletedTask;
     private int started;
 
     public HealthMonitor(IEnumerable<Service> services, HealthMonitorOptions options, IHealthProbeFactory probes, TimeProvider time, ILogger<HealthMonitor> logger)
@@ -27,26 +30,19 @@ public sealed partial class HealthMonitor : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(probes);
         this.options = options;
+        this.probes = probes;
         this.time = time;
         this.logger = logger;
         var now = time.GetUtcNow();
-        var members = new List<MemberHealth>();
-        foreach (var service in services)
-        {
-            foreach (var member in service.Members)
-            {
-                members.Add(new MemberHealth(service, member, TargetOf(service, member), now));
-            }
-        }
-        Members = [.. members];
+        members = [.. services.SelectMany(s => s.Members.Select(m => new MemberHealth(s, m, TargetOf(s, m), now)))];
         probers = [.. members
             .Where(m => m.Target is not null)
             .GroupBy(m => m.Target!)
-            .Select(g => new HealthProber(g.Key, probes.Create(g.Key, g.First().Member.Instance), [.. g], options.Timeouts, time, Publish, NotifyChecked, LogProbeFailure))];
+            .Select(g => NewProber(g.Key, [.. g]))];
     }
 
     /// <summary>Every member of every service monitored, in service then member order.</summary>
-    public ImmutableArray<MemberHealth> Members { get; }
+    public ImmutableArray<MemberHealth> Members => members;
 
     /// <summary>The distinct targets checked: fewer than <see cref="Members"/> when services share checks.</summary>
     public IEnumerable<CheckTarget> Targets => probers.Select(p => p.Target);
@@ -78,7 +74,38 @@ public sealed partial class HealthMonitor : IAsyncDisposable
             throw new InvalidOperationException("the health monitor is already started");
         }
         LogStarting(logger, Members.Length, probers.Length);
-        running = Task.WhenAll(probers.Select(p => Task.Run(() => p.RunAsync(stopping.Token), CancellationToken.None)));
+        foreach (var prober in probers)
+        {
+            StartProber(prober);
+        }
+    }
+
+    private HealthProber NewProber(CheckTarget target, IReadOnlyList<MemberHealth> checkedMembers) =>
+        new(target, probes.Create(target, checkedMembers[0].Member.Instance), checkedMembers, options.Timeouts, time, Publish, NotifyChecked, LogProbeFailure);
+
+    private void StartProber(HealthProber prober)
+    {
+        lock (runningGate)
+        {
+            var stop = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+            running[prober] = (stop, Task.Run(() => prober.RunAsync(stop.Token), CancellationToken.None));
+        }
+    }
+
+    // Stopping a prober also closes its probe.
+    private async Task StopProberAsync(HealthProber prober)
+    {
+        (CancellationTokenSource Stop, Task Run) run;
+        lock (runningGate)
+        {
+            if (!running.Remove(prober, out run))
+            {
+                return;
+            }
+        }
+        await run.Stop.CancelAsync();
+        await run.Run;
+        run.Stop.Dispose();
     }
 
     /// <summary>The check a member gets, or null when its service has none.</summary>
@@ -140,7 +167,15 @@ public sealed partial class HealthMonitor : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await stopping.CancelAsync();
-        await running;
+        HealthProber[] runningProbers;
+        lock (runningGate)
+        {
+            runningProbers = [.. running.Keys];
+        }
+        foreach (var prober in runningProbers)
+        {
+            await StopProberAsync(prober);
+        }
         if (Interlocked.Exchange(ref started, 1) == 0)
         {
             // Never started: the probers never ran, so their probes are still ours to close.

@@ -9,19 +9,22 @@ namespace Pgway.Health;
 public sealed class MemberHealth
 {
     private MemberHealthSnapshot snapshot;
+    private Service service;
+    private ServiceMember member;
 
     internal MemberHealth(Service service, ServiceMember member, CheckTarget? target, DateTimeOffset now)
     {
-        Service = service;
-        Member = member;
+        this.service = service;
+        this.member = member;
         Target = target;
         var counter = HealthCounter.Initial(service.Options.Rise, service.Options.Fall);
         snapshot = new MemberHealthSnapshot(service.FullName, member.Name, counter, null, now, target is null ? null : now);
     }
 
-    public Service Service { get; }
+    /// <summary>The member's service as last loaded: a reload with an unchanged check keeps the health and updates this.</summary>
+    public Service Service => Volatile.Read(ref service);
 
-    public ServiceMember Member { get; }
+    public ServiceMember Member => Volatile.Read(ref member);
 
     /// <summary>What its checks ask; null when the service has no check (always up, as HAProxy without <c>check</c>).</summary>
     public CheckTarget? Target { get; }
@@ -35,6 +38,19 @@ public sealed class MemberHealth
 
     /// <summary>The interval the member's next check would run at, which bounds its timeouts.</summary>
     internal TimeSpan CurrentInterval => Snapshot.Counter.NextInterval(Service.Options);
+
+    /// <summary>Whether the member, reloaded as part of <paramref name="next"/>, can keep this health: the same check and counting.</summary>
+    internal bool CanFollow(Service next, CheckTarget? nextTarget) =>
+        nextTarget == Target && next.Check.ExpectedStatus == ExpectedStatus
+        && next.Options.Rise == Service.Options.Rise && next.Options.Fall == Service.Options.Fall;
+
+    /// <summary>Takes the reloaded service and member (their intervals apply from the next check); returns itself.</summary>
+    internal MemberHealth Follow(Service next, ServiceMember nextMember)
+    {
+        Volatile.Write(ref service, next);
+        Volatile.Write(ref member, nextMember);
+        return this;
+    }
 
     /// <summary>Counts one result; returns the event when the state changed.</summary>
     internal HealthEvent? Apply(CheckResult result, DateTimeOffset now)

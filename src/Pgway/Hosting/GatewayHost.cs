@@ -17,7 +17,8 @@ namespace Pgway.Hosting;
 /// </summary>
 public sealed partial class GatewayHost : IAsyncDisposable
 {
-    private readonly List<ServiceListener> listeners;
+    // Replaced whole by a reload (copy on write), so readers never see a list being changed.
+    private List<ServiceListener> listeners;
     private readonly HealthMonitor monitor;
     private readonly AgentServer? agents;
     private readonly List<Pooler> poolers;
@@ -39,7 +40,8 @@ public sealed partial class GatewayHost : IAsyncDisposable
 
     public IReadOnlyList<Pooler> Poolers => poolers;
 
-    public IReadOnlyList<Cluster> Clusters { get; }
+    /// <summary>The hosted clusters as last loaded (at start-up or by <see cref="ReloadAsync"/>).</summary>
+    public IReadOnlyList<Cluster> Clusters { get; private set; }
 
     public IReadOnlyList<ServiceListener> Listeners => listeners;
 
@@ -110,6 +112,7 @@ public sealed partial class GatewayHost : IAsyncDisposable
         AdminEndpoint? admin = null;
         var services = clusters.SelectMany(c => c.Services).ToList();
         var monitor = new HealthMonitor(services, options.Health, new HealthProbeFactory(time), time, logging.CreateLogger<HealthMonitor>());
+        GatewayHost? self = null;
         try
         {
             if (options.RunAgents)
@@ -129,6 +132,8 @@ public sealed partial class GatewayHost : IAsyncDisposable
                         var poolerOptions = PoolerSetup.For(cluster, instance, topology.SourceFile) with
                         {
                             Reloader = PoolerSetup.Reloader(cluster.Name, instance.Address, topology.SourceFile, poolerLogger),
+                            // The console's RELOAD reloads the whole process, services included.
+                            InventoryReload = cancellationToken => self is null ? Task.FromResult<string?>("pgway is still starting") : self.ReloadForConsoleAsync(cancellationToken),
                         };
                         var pooler = Pooler.Start(poolerOptions, time, poolerLogger);
                         poolers.Add(pooler);
@@ -139,14 +144,12 @@ public sealed partial class GatewayHost : IAsyncDisposable
             }
             foreach (var service in services)
             {
-                var route = new ServiceRoute(service, m => monitor.Find(service.FullName, m.Name), options.Listeners.QueueTimeout, time);
-                monitor.StateChanged += route.OnHealthChanged;
-                var bind = service.Bind == Service.AnyAddress ? (Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any) : IPAddress.Parse(service.Bind);
-                listeners.Add(ServiceListener.Start(route, new IPEndPoint(bind, service.Port), options.Listeners, time, logging.CreateLogger<ServiceListener>()));
-                LogListening(logger, service.FullName, service.Bind, service.Port, service.Destination);
+                listeners.Add(StartListener(service, monitor, options, time, logging, logger));
             }
             var host = new GatewayHost(clusters, listeners, monitor, agents, poolers, poolerInstances);
             host.FollowEvents(time);
+            host.KeepForReload(topology, options, time, logging);
+            self = host;
             if (options.RunAdmin)
             {
                 admin = await AdminEndpoint.StartAsync(AdminListens(clusters, options.Nodes), host.AdminSources(), cancellationToken);
@@ -163,7 +166,30 @@ public sealed partial class GatewayHost : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => StopAsync(listeners, monitor, agents, poolers, admin);
+    public async ValueTask DisposeAsync()
+    {
+        await StopRetiringAsync();
+        await StopAsync(listeners, monitor, agents, poolers, admin);
+    }
+
+    /// <summary>A service's route, fed by the monitor, and its listener; throws <see cref="SocketException"/> when its port is taken.</summary>
+    private static ServiceListener StartListener(Service service, HealthMonitor monitor, GatewayOptions options, TimeProvider time, ILoggerFactory logging, ILogger logger)
+    {
+        var route = new ServiceRoute(service, m => monitor.Find(service.FullName, m.Name), options.Listeners.QueueTimeout, time);
+        monitor.StateChanged += route.OnHealthChanged;
+        var bind = service.Bind == Service.AnyAddress ? (Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any) : IPAddress.Parse(service.Bind);
+        try
+        {
+            var listener = ServiceListener.Start(route, new IPEndPoint(bind, service.Port), options.Listeners, time, logging.CreateLogger<ServiceListener>());
+            LogListening(logger, service.FullName, service.Bind, service.Port, service.Destination);
+            return listener;
+        }
+        catch
+        {
+            monitor.StateChanged -= route.OnHealthChanged;
+            throw;
+        }
+    }
 
     // Each part stops even if another failed to: a stuck listener must not leave the agents running.
     private static async ValueTask StopAsync(List<ServiceListener> listeners, HealthMonitor monitor, AgentServer? agents, List<Pooler> poolers, AdminEndpoint? admin)

@@ -18,6 +18,14 @@ public sealed record GatewayOptions(
     /// <summary>Serve the stats page, <c>/status.json</c>, <c>/metrics</c> and <c>/healthz</c> on each hosted node's <c>haproxy_exporter_port</c> (off when HAProxy's stats page is there).</summary>
     public bool RunAdmin { get; init; } = true;
 
+    /// <summary>
+    /// How long sessions of a service a reload removed, and every session when pgway stops gracefully
+    /// (SIGTERM), may run on before they are closed.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; init; } = DefaultDrainTimeout;
+
+    public static readonly TimeSpan DefaultDrainTimeout = TimeSpan.FromSeconds(30);
+
     public TimeSpan AgentCacheMaxAge { get; init; } = Agent.InstanceStatusCache.DefaultMaxAge;
 
     public TimeSpan AgentTimeout { get; init; } = Agent.InstanceStatusReaderOptions.DefaultTimeout;

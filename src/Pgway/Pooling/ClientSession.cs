@@ -97,6 +97,12 @@ internal sealed partial class ClientSession : IWaitingClient
                 LogConnected(pooler.Logger, Id, user, database, remote, modeName);
             }
             MarkClientActivity();
+            if (DrainNow())
+            {
+                // Logged in while pgway drains: told at once rather than served.
+                await ShutDownAsync();
+                return;
+            }
             await (IsAdmin ? ServeAdminAsync() : ServeAsync());
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException or EndOfStreamException)
@@ -266,6 +272,12 @@ internal sealed partial class ClientSession : IWaitingClient
                     counts.AddSent(read);
                     ReleaseIfIdle();
                     UpdateTimeoutState();
+                    if (DrainNow())
+                    {
+                        // The transaction's last answer is the client's: now it learns pgway is stopping.
+                        await ShutDownAsync();
+                        return;
+                    }
                 }
                 catch (Exception e) when (e is SocketException or PostgresProtocolException or ObjectDisposedException or OperationCanceledException)
                 {

@@ -16,6 +16,7 @@ public sealed partial class Pooler : IAsyncDisposable
 {
     private readonly Socket listener;
     private readonly CancellationTokenSource stopping = new();
+    private readonly CancellationTokenSource acceptStopping = new();
     private readonly ConcurrentDictionary<(string Database, string User), ServerPool> pools = new();
     private readonly ConcurrentDictionary<long, ClientSession> sessions = new();
     private readonly ConcurrentDictionary<(int ProcessId, int Key), ClientSession> cancelKeys = new();
@@ -243,7 +244,7 @@ public sealed partial class Pooler : IAsyncDisposable
 
     internal ClientSession? SessionByCancelKey(int processId, int key) => cancelKeys.GetValueOrDefault((processId, key));
 
-    private Task AcceptLoopAsync() => Routing.AcceptLoop.RunAsync(listener, Time, Accept, error => LogAcceptFailed(Logger, error), stopping.Token);
+    private Task AcceptLoopAsync() => Routing.AcceptLoop.RunAsync(listener, Time, Accept, error => LogAcceptFailed(Logger, error), acceptStopping.Token);
 
     // A client's session runs on one epoll loop, in turn.
     private void Accept(Socket client)
@@ -269,6 +270,7 @@ public sealed partial class Pooler : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await acceptStopping.CancelAsync();
         await stopping.CancelAsync();
         expiring.Dispose();
         listener.Dispose();
@@ -295,6 +297,7 @@ public sealed partial class Pooler : IAsyncDisposable
             }
         }
         stopping.Dispose();
+        acceptStopping.Dispose();
         AuthQueryGate.Dispose();
     }
 

@@ -19,4 +19,12 @@ public sealed record PoolerOptions(
     IReadOnlyDictionary<string, string> Secrets,
     HbaFile? Hba,
     Func<PoolerOptions?>? Reloader = null,
-    string? FilesDirectory = null);
+    string? FilesDirectory = null)
+{
+    /// <summary>
+    /// The admin console's RELOAD when the pooler runs inside <c>pgway serve</c>: the whole process
+    /// reloads (services and poolers, the inventory read once); returns null when applied, or why it
+    /// was rejected. Null for a pooler on its own, which RELOAD reloads through <see cref="Reloader"/>.
+    /// </summary>
+    public Func<CancellationToken, Task<string?>>? InventoryReload { get; init; }
+}

@@ -26,12 +26,14 @@ public sealed class MemberRoute
         Health = health;
     }
 
-    public int Index { get; }
+    /// <summary>The member's place in its service's <see cref="ServiceRoute.Members"/>.</summary>
+    public int Index { get; private set; }
 
-    public ServiceMember Member { get; }
+    /// <summary>The member as last loaded: a reload may change its weight, backup flag or check port.</summary>
+    public ServiceMember Member { get; private set; }
 
     /// <summary>The member's health; null when its service has no check (always up).</summary>
-    public MemberHealth? Health { get; }
+    public MemberHealth? Health { get; private set; }
 
     public bool IsUp => Health?.Snapshot.IsUp ?? true;
 
@@ -58,6 +60,18 @@ public sealed class MemberRoute
             var ticks = Interlocked.Read(ref upSinceTicks);
             return ticks == long.MinValue ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
         }
+    }
+
+    /// <summary>
+    /// Keeps this member's sessions and counters across a reload that kept the member (same instance,
+    /// address and port), taking its new place, settings and health. Under the route's gate.
+    /// </summary>
+    internal MemberRoute Follow(int index, ServiceMember member, MemberHealth? health)
+    {
+        Index = index;
+        Member = member;
+        Health = health;
+        return this;
     }
 
     internal void MarkedUp(DateTimeOffset at) => Interlocked.Exchange(ref upSinceTicks, at.UtcTicks);

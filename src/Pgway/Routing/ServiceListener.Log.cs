@@ -15,9 +15,12 @@ public sealed partial class ServiceListener
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Service}: refused {Client}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string service, IPEndPoint client, RouteFailure reason);
 
-    // Debug: at thousands of sessions a second, a line each would cost more than the sessions.
-    [LoggerMessage(Level = LogLevel.Debug, Message = "{Service}: {Client} via {Member} ended: {End}")]
-    private static partial void LogSessionEnded(ILogger logger, string service, IPEndPoint client, string member, SpliceEnd end);
+    // One line per connection event: --log-level warning turns them off where sessions are too many to log.
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Service}: {Client} connected to {Member}:{Port}")]
+    private static partial void LogSessionOpened(ILogger logger, string service, IPEndPoint client, string member, int port);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Service}: {Client} via {Member} closed: {Reason}, {BytesIn} bytes in, {BytesOut} bytes out, {Seconds:0.###}s")]
+    private static partial void LogSessionClosed(ILogger logger, string service, IPEndPoint client, string member, string reason, long bytesIn, long bytesOut, double seconds);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Service}: a session failed")]
     private static partial void LogSessionFailed(ILogger logger, string service, Exception exception);

@@ -18,6 +18,7 @@ public sealed partial class ServiceListener : IAsyncDisposable
     private readonly ILogger logger;
     private readonly Socket socket;
     private readonly CancellationTokenSource stopping = new();
+    private readonly CancellationTokenSource acceptStopping = new();
     private readonly Lock sessionsGate = new();
     private readonly HashSet<Task> sessions = [];
     private Task accepting = Task.CompletedTask;
@@ -62,7 +63,7 @@ public sealed partial class ServiceListener : IAsyncDisposable
         return listener;
     }
 
-    private Task AcceptLoopAsync() => AcceptLoop.RunAsync(socket, time, Track, error => LogAcceptFailed(logger, route.Service.FullName, error), stopping.Token);
+    private Task AcceptLoopAsync() => AcceptLoop.RunAsync(socket, time, Track, error => LogAcceptFailed(logger, route.Service.FullName, error), acceptStopping.Token);
 
     // Each session is kept until it ends, so that stopping can wait for them.
     private void Track(Socket client)
@@ -134,8 +135,7 @@ public sealed partial class ServiceListener : IAsyncDisposable
                         }
                         continue;
                     }
-                    var end = await Splice.RunAsync(client, server, member.Traffic, session.Token);
-                    LogSessionEnded(logger, route.Service.FullName, remote, member.Member.Name, end);
+                    await SpliceAsync(client, server, remote, member, session.Token);
                     return;
                 }
                 finally
@@ -208,6 +208,7 @@ public sealed partial class ServiceListener : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await acceptStopping.CancelAsync();
         await stopping.CancelAsync();
         socket.Dispose();
         await accepting;
@@ -218,5 +219,6 @@ public sealed partial class ServiceListener : IAsyncDisposable
         }
         await Task.WhenAll(running);
         stopping.Dispose();
+        acceptStopping.Dispose();
     }
 }

@@ -10,9 +10,11 @@ namespace Pgway.Routing;
 /// slowstart; when every usable member is full the client waits, first come first served, in a
 /// queue bounded by <c>maxqueue</c> per member and by <c>timeout queue</c>.
 /// </summary>
-public sealed class ServiceRoute
+public sealed partial class ServiceRoute
 {
-    private readonly ILoadBalancingPolicy policy;
+    private ILoadBalancingPolicy policy;
+    private Service service;
+    private ImmutableArray<MemberRoute> members;
     private readonly TimeProvider time;
     private readonly TimeSpan queueTimeout;
     private readonly Lock gate = new();
@@ -35,20 +37,22 @@ public sealed class ServiceRoute
     {
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(healthOf);
-        Service = service;
+        this.service = service;
         this.queueTimeout = queueTimeout;
         this.time = time;
         policy = LoadBalancingPolicies.Create(service.Balance);
-        Members = [.. service.Members.Select((m, i) => new MemberRoute(i, m, healthOf(m)))];
+        members = [.. service.Members.Select((m, i) => new MemberRoute(i, m, healthOf(m)))];
         candidates = new(Members.Length);
         eligible = new(Members.Length);
         created = lastChange = time.GetUtcNow();
         wasUp = Members.Any(m => m.IsUp);
     }
 
-    public Service Service { get; }
+    /// <summary>The service as last loaded (see <see cref="Update"/>).</summary>
+    public Service Service => Volatile.Read(ref service);
 
-    public ImmutableArray<MemberRoute> Members { get; }
+    /// <summary>The members new connections may go to; sessions on a member a reload removed keep theirs until they end.</summary>
+    public ImmutableArray<MemberRoute> Members => members;
 
     /// <summary>Sessions on all members now.</summary>
     public int Sessions

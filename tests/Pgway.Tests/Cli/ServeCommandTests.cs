@@ -47,4 +47,28 @@ public class ServeCommandTests
         Assert.Equal(0, exitCode);
         Assert.Contains("--no-admin", output, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("--drain-timeout")]
+    [InlineData("--log-format")]
+    [InlineData("--log-level")]
+    public async Task Serve_Help_ListsDaemonOptions(string option)
+    {
+        var (exitCode, output, _) = await CliRunner.RunAsync("serve", "--help");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains(option, output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--drain-timeout", "-1", "--drain-timeout")]
+    [InlineData("--log-format", "xml", "xml")]
+    [InlineData("--log-level", "loud", "loud")]
+    public async Task Serve_BadDaemonOption_ExitNonZeroNamingIt(string option, string value, string named)
+    {
+        var (exitCode, _, error) = await CliRunner.RunAsync("serve", "-c", TestInventories.ExamplePath("pg-test.yml"), "--node", "10.10.10.11", option, value);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(named, error, StringComparison.Ordinal);
+    }
 }

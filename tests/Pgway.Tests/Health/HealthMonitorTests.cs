@@ -5,7 +5,7 @@ using Pgway.Model;
 
 namespace Pgway.Tests.Health;
 
-public class HealthMonitorTests
+public partial class HealthMonitorTests
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
 

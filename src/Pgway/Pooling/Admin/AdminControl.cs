@@ -69,6 +69,13 @@ internal static class AdminControl
     public static async Task<AdminReply> ReloadAsync(AdminConsole console, AdminCommand command, CancellationToken cancellationToken)
     {
         var pooler = console.Pooler;
+        if (pooler.Options.InventoryReload is { } reloadAll)
+        {
+            // Under serve: every service and pooler of the process, from one reading of the inventory.
+            return await Task.Run(() => reloadAll(cancellationToken), cancellationToken) is { } rejected
+                ? AdminReply.Failed($"RELOAD failed: {rejected}; the configuration in use is kept")
+                : AdminReply.Done("RELOAD");
+        }
         if (pooler.Options.Reloader is not { } reload)
         {
             return AdminReply.Failed("RELOAD is not possible: this pooler was not started from an inventory file");
