@@ -181,6 +181,11 @@ internal sealed partial class ClientSession : IWaitingClient
                     return;
                 }
                 CountSent(read);
+                if (server is null && transactionLostTo is not null)
+                {
+                    await AnswerTransactionLostAsync();
+                    continue;
+                }
                 if (server is null && !await BorrowServerAsync())
                 {
                     // Cancelled while waiting: what the client sent is never run.
@@ -290,10 +295,17 @@ internal sealed partial class ClientSession : IWaitingClient
                     {
                         throw;
                     }
+                    var fenced = held?.Lease is { IsFenced: true } lease ? lease : null;
+                    if (fenced is not null && await TryRecoverFencedAsync())
+                    {
+                        // Only the transaction was lost: the session goes on, with a server elsewhere.
+                        continue;
+                    }
                     // The server died under the client: the client learns it and the session ends.
                     LogServerLost(pooler.Logger, Id, e.Message);
                     ended = true;
-                    await TryRefuseAsync(DisconnectReason.ServerLost, SqlState.ConnectionFailure, "pgway: the server connection was lost (server closed the connection unexpectedly)");
+                    await TryRefuseAsync(DisconnectReason.ServerLost, SqlState.ConnectionFailure,
+                        fenced is null ? "pgway: the server connection was lost (server closed the connection unexpectedly)" : FencedMessage(fenced));
                     DropServer();
                     client.CancelWaits();
                     return;
@@ -349,6 +361,12 @@ internal sealed partial class ClientSession : IWaitingClient
         {
             // Served, cancelled, expired or failed: no longer in the queue for a cancel request to end.
             waiting = null;
+        }
+        if (borrowed is { Lease.IsRetired: true })
+        {
+            // Fenced or retired as it was handed over: closed, and the client asks again.
+            pool.Discard(borrowed);
+            return await BorrowServerAsync();
         }
         // The connector gives the slot back if it fails.
         borrowed ??= await ServerConnector.ConnectAsync(pooler, pool, loop);
@@ -676,7 +694,7 @@ internal sealed partial class ClientSession : IWaitingClient
     // On a new connection, as PostgreSQL wants cancel requests; off the loop, it is rare and short.
     private void SendCancel(PooledServer current)
     {
-        var backend = pooler.Options.Backend;
+        var backend = current.Lease.EndPoint;
         var (processId, key) = (current.Login.ProcessId, current.Login.SecretKey);
         _ = Task.Run(async () =>
         {
