@@ -37,7 +37,7 @@ public sealed class PoolService : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logging);
         var route = new ServiceRoute(service, m => monitor.Find(service.FullName, m.Name), options.Listeners.QueueTimeout, time);
-        var target = new RouteServerTarget(route);
+        var target = new RouteServerTarget(route, time);
         var poolerOptions = PoolerSetup.ForService(cluster, service, target, inventoryFile);
         // The route first (slowstart, counters), then the target (fencing), which reads the route.
         monitor.StateChanged += route.OnHealthChanged;

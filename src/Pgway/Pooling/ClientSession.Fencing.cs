@@ -10,7 +10,8 @@ namespace Pgway.Pooling;
 // so no further statement reaches that member. Between messages in transaction (or statement)
 // mode the client only loses its transaction: each request it waits on is answered with an error,
 // or, idle in the transaction, its next request is; its next transaction gets a server of another
-// member. In session mode, or cut in the middle of a message, the session ends.
+// member. The same for a pool service's server lost otherwise (the member shut down or crashed).
+// In session mode, or cut in the middle of a message, the session ends.
 internal sealed partial class ClientSession
 {
     // The client was idle in a transaction whose server was fenced: its next request is told.
@@ -34,14 +35,15 @@ internal sealed partial class ClientSession
         }
     });
 
-    private static string FencedMessage(ServerLease lease) =>
-        $"pgway: the server connection was lost: {lease} was fenced (it is no longer eligible for the service); this transaction did not complete";
+    private static string FencedMessage(ServerLease lease) => lease.IsFenced
+        ? $"pgway: the server connection was lost: {lease} was fenced (it is no longer eligible for the service); this transaction did not complete"
+        : $"pgway: the server connection to {lease} was lost; this transaction did not complete";
 
     // In the pump, its server gone: true when the client keeps its session, having been answered.
-    private async Task<bool> TryRecoverFencedAsync()
+    private async Task<bool> TryRecoverAsync()
     {
         var lease = held!.Lease;
-        LogServerFenced(pooler.Logger, Id, lease.ToString());
+        LogServerFenced(pooler.Logger, Id, lease.ToString(), lease.IsFenced ? "fenced" : "lost");
         if (mode == PoolMode.Session || sendingToServer || !fromServer.Idle || !fromClient.AtMessageBoundary
             || fromClient.BatchOpen || fromClient.ServerCopyingIn || tracker is { FakesReady: true })
         {
@@ -89,6 +91,6 @@ internal sealed partial class ClientSession
         return output.WrittenMemory;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: session {Session} lost its server: {Lease} was fenced")]
-    private static partial void LogServerFenced(ILogger logger, long session, string lease);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: session {Session} lost its server on {Lease} ({How}) mid-transaction")]
+    private static partial void LogServerFenced(ILogger logger, long session, string lease, string how);
 }

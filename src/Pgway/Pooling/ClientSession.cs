@@ -254,6 +254,22 @@ internal sealed partial class ClientSession : IWaitingClient
                     {
                         throw new PostgresProtocolException($"the server: {error}");
                     }
+                    if (fromServer.FatalAt >= 0 && pooler.Options.Target is not null && mode != PoolMode.Session)
+                    {
+                        // A pool service's server ending its connection (shut down, terminated): what came
+                        // before its FATAL is the client's, the FATAL is not, so the client loses its
+                        // transaction, not its session.
+                        if (fromServer.FatalAt > 0 && tracker is null)
+                        {
+                            await client.SendAsync(buffer.AsMemory(0, fromServer.FatalAt));
+                        }
+                        else if (fromServer.FatalAt > 0)
+                        {
+                            tracker!.TakeCarry(buffer);
+                            await SendFilteredAsync(buffer, carried + fromServer.FatalAt);
+                        }
+                        throw new SocketException((int)SocketError.ConnectionReset);
+                    }
                     if (mode == PoolMode.Statement && fromServer.Status != TransactionStatus.Idle)
                     {
                         // What the client began cannot be kept on one server: it is told, and the server,
@@ -296,7 +312,7 @@ internal sealed partial class ClientSession : IWaitingClient
                         throw;
                     }
                     var fenced = held?.Lease is { IsFenced: true } lease ? lease : null;
-                    if (fenced is not null && await TryRecoverFencedAsync())
+                    if ((fenced is not null || pooler.Options.Target is not null) && await TryRecoverAsync())
                     {
                         // Only the transaction was lost: the session goes on, with a server elsewhere.
                         continue;

@@ -17,5 +17,12 @@ public sealed class FixedServerTarget(IPEndPoint endPoint) : IServerTarget
         remove { }
     }
 
+    public bool RetriesElsewhere => false;
+
+    public void Failed(ServerLease lease)
+    {
+        // One server: a failure is the pool's (server_login_retry).
+    }
+
     public string Describe() => lease.EndPoint.ToString();
 }

@@ -16,6 +16,15 @@ public interface IServerTarget
     /// <summary>Raised (on any thread) when a lease is fenced: its servers must not run another statement.</summary>
     event Action<ServerLease>? Fenced;
 
+    /// <summary>
+    /// Whether a server that cannot be reached (or is shutting down) is tried again elsewhere: true
+    /// for a service, whose members come and go; false for a fixed server, where it is a log-in failure.
+    /// </summary>
+    bool RetriesElsewhere { get; }
+
+    /// <summary>A connection under <paramref name="lease"/> could not be opened: its member is avoided for a while.</summary>
+    void Failed(ServerLease lease);
+
     /// <summary>What the target is, for error messages: an address or a service name.</summary>
     string Describe();
 }

@@ -46,36 +46,51 @@ internal static class ServerConnector
     /// <exception cref="ServerLoginException">The server could not be reached in time, or refused the log-in.</exception>
     public static async Task<PooledServer> ConnectAsync(Pooler pooler, EpollLoop loop, ServerCredentials credentials, string database)
     {
-        var lease = await LeaseAsync(pooler);
-        try
+        var target = pooler.Options.Servers;
+        var wait = pooler.Options.Settings.QueryWaitTimeout;
+        using var timeout = new CancellationTokenSource(wait > TimeSpan.Zero ? wait : Timeout.InfiniteTimeSpan, pooler.Time);
+        while (true)
         {
-            var server = await ConnectAsync(pooler, loop, credentials, database, lease);
-            if (lease.IsFenced)
+            var lease = await LeaseAsync(pooler, target, timeout);
+            try
             {
-                // Fenced while it logged in: it never serves.
-                server.Close();
-                throw new ServerLoginException(SqlState.ConnectionFailure, $"pgway: the server {lease} was fenced while pgway logged in to it");
+                var server = await ConnectAsync(pooler, loop, credentials, database, lease);
+                if (lease.IsFenced)
+                {
+                    // Fenced while it logged in: it never serves.
+                    server.Close();
+                    throw new ServerLoginException(SqlState.ConnectionFailure, $"pgway: the server {lease} was fenced while pgway logged in to it");
+                }
+                return server;
             }
-            return server;
-        }
-        catch
-        {
-            lease.Release();
-            throw;
+            // A member down or shutting down, not yet marked so: another (or the same, later) is tried.
+            catch (Exception e) when (target.RetriesElsewhere && !timeout.IsCancellationRequested
+                && (e is ServerLoginException { SqlState: var state } ? IsMemberFailure(state) : e is SocketException or EndOfStreamException))
+            {
+                target.Failed(lease);
+                lease.Release();
+            }
+            catch
+            {
+                lease.Release();
+                throw;
+            }
         }
     }
 
+    // Unreachable, or shutting down or starting up (57P01-57P03): the member's state, not the client's log-in.
+    private static bool IsMemberFailure(string sqlState) =>
+        sqlState.StartsWith("08", StringComparison.Ordinal) || sqlState.StartsWith("57P", StringComparison.Ordinal);
+
     // Where the new server goes: at once for a fixed server; for a service, the member its route
     // chooses, waiting (up to query_wait_timeout) while none is eligible.
-    private static async Task<ServerLease> LeaseAsync(Pooler pooler)
+    private static async Task<ServerLease> LeaseAsync(Pooler pooler, IServerTarget target, CancellationTokenSource timeout)
     {
-        var target = pooler.Options.Servers;
         if (target.TryLease() is { } lease)
         {
             return lease;
         }
         var wait = pooler.Options.Settings.QueryWaitTimeout;
-        using var timeout = new CancellationTokenSource(wait > TimeSpan.Zero ? wait : Timeout.InfiniteTimeSpan, pooler.Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, pooler.Stopping);
         while (true)
         {

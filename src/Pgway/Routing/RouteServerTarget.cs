@@ -13,9 +13,11 @@ namespace Pgway.Routing;
 /// (a backup once an active one is back, or one a reload removed) is retired, its servers closed
 /// when their transaction ends.
 /// </summary>
-public sealed class RouteServerTarget(ServiceRoute route) : IServerTarget
+public sealed class RouteServerTarget(ServiceRoute route, TimeProvider time) : IServerTarget
 {
     private readonly ConcurrentDictionary<ServerLease, MemberRoute> open = new();
+    // Members a connection just failed to: avoided until their next health change, or fastinter.
+    private readonly ConcurrentDictionary<string, DateTimeOffset> avoided = new(StringComparer.Ordinal);
     private int nextKey;
 
     public event Action<ServerLease>? Fenced;
@@ -26,7 +28,7 @@ public sealed class RouteServerTarget(ServiceRoute route) : IServerTarget
 
     public ServerLease? TryLease()
     {
-        if (route.TryTake((uint)Interlocked.Increment(ref nextKey)) is not { } member)
+        if (route.TryTake((uint)Interlocked.Increment(ref nextKey), Avoided()) is not { } member)
         {
             return null;
         }
@@ -46,7 +48,57 @@ public sealed class RouteServerTarget(ServiceRoute route) : IServerTarget
         return lease;
     }
 
-    public Task WaitForChangeAsync(CancellationToken cancellationToken) => route.WaitForChangeAsync(cancellationToken);
+    public Task WaitForChangeAsync(CancellationToken cancellationToken)
+    {
+        var changed = route.WaitForChangeAsync(cancellationToken);
+        // Taken whole: a health change may empty it meanwhile.
+        var times = avoided.Values;
+        if (times.Count == 0)
+        {
+            return changed;
+        }
+        // An avoided member may be tried again when its time is up, changed or not.
+        var until = times.Min() - time.GetUtcNow();
+        return Task.WhenAny(changed, Task.Delay(until > TimeSpan.Zero ? until : TimeSpan.Zero, time, cancellationToken));
+    }
+
+    public bool RetriesElsewhere => true;
+
+    public void Failed(ServerLease lease)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        if (lease.Member is { } name)
+        {
+            avoided[name] = time.GetUtcNow() + route.Service.Options.FastInter;
+        }
+    }
+
+    // The indexes of members avoided now; null (no allocation) when none is.
+    private HashSet<int>? Avoided()
+    {
+        if (avoided.IsEmpty)
+        {
+            return null;
+        }
+        var now = time.GetUtcNow();
+        HashSet<int>? indexes = null;
+        foreach (var (name, until) in avoided)
+        {
+            if (until <= now)
+            {
+                avoided.TryRemove(new KeyValuePair<string, DateTimeOffset>(name, until));
+                continue;
+            }
+            foreach (var member in route.Members)
+            {
+                if (member.Member.Name == name)
+                {
+                    (indexes ??= []).Add(member.Index);
+                }
+            }
+        }
+        return indexes;
+    }
 
     public string Describe() => $"service {route.Service.FullName}";
 
@@ -62,6 +114,8 @@ public sealed class RouteServerTarget(ServiceRoute route) : IServerTarget
         {
             Fence(change.Member);
         }
+        // Its state is known now: no need to avoid it any longer.
+        avoided.TryRemove(change.Member, out _);
         Refresh();
     }
 

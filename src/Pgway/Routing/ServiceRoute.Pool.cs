@@ -12,11 +12,12 @@ public sealed partial class ServiceRoute
     /// <see cref="Release"/>; null when no member is eligible or every eligible one is full. Only
     /// members fully up qualify: one whose check failed once gets no new server.
     /// </summary>
-    internal MemberRoute? TryTake(uint key)
+    /// <param name="exclude">Indexes of members to leave out (a connection to them just failed).</param>
+    internal MemberRoute? TryTake(uint key, IReadOnlySet<int>? exclude)
     {
         lock (gate)
         {
-            return TryPick(key, null, pick: queue.Count == 0, strict: true).Member;
+            return TryPick(key, exclude, pick: queue.Count == 0, strict: true).Member;
         }
     }
 
