@@ -174,4 +174,32 @@ public sealed class PoolServiceTests(ITestOutputHelper output) : FreshPgTestClus
         Assert.All(states, s => Assert.Equal(System.Data.ConnectionState.Open, s));
         Assert.All(errors, n => Assert.InRange(n, 0, 1));
     }
+
+    [Fact]
+    public async Task PoolService_PgbenchAcrossFailover_ReportsItsFailuresAndWritesOnTheNewPrimary()
+    {
+        var (primary, replica) = (Cluster.Primary, Cluster.Instance(2));
+        var (database, _) = await Pooling.PoolerHarness.CreatePgbenchDatabaseAsync(Cluster, "pool_service_pgbench");
+        await Cluster.WaitForCatchUpAsync(replica);
+        await using var host = await StartAsync();
+        var history = $"SELECT count(*) FROM pgbench_history";
+
+        var pgbench = Pooling.PoolerHarness.RunClientAsync(Cluster, "pgbench",
+            ["-n", "-c", "10", "-j", "2", "-T", "15", "-h", replica.Address.ToString(), "-p", $"{Port}", "-U", Pooling.PoolerHarness.User, database]);
+        await Eventually.HoldsAsync(async () => pgbench.IsCompleted || await Cluster.ExecuteScalarAsync<long>(primary, history, database: database) > 200, TimeSpan.FromSeconds(30));
+        Assert.False(pgbench.IsCompleted);
+        await Cluster.StopAsync(primary);
+        await Cluster.PromoteAsync(replica);
+        var atPromotion = await Cluster.ExecuteScalarAsync<long>(replica, history, database: database);
+        var result = await pgbench.WaitAsync(TimeSpan.FromSeconds(60));
+        var afterwards = await Cluster.ExecuteScalarAsync<long>(replica, history, database: database);
+
+        output.WriteLine(result.Describe());
+        output.WriteLine($"pgbench_history on the new primary: {atPromotion} at the promotion, {afterwards} after the run");
+        // pgbench aborts a client at its first error other than a serialization failure: the
+        // clients in a transaction on the old primary when it stopped are the failures it reports.
+        Assert.Contains("number of transactions actually processed", result.StandardOutput, StringComparison.Ordinal);
+        Assert.True(afterwards > atPromotion, $"no pgbench transaction committed on the new primary ({atPromotion} → {afterwards})");
+        Assert.DoesNotContain("connection to server", result.StandardError, StringComparison.Ordinal);
+    }
 }
