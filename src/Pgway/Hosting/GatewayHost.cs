@@ -56,8 +56,16 @@ public sealed partial class GatewayHost : IAsyncDisposable
     /// <summary>Every service's counters and members now, for the stats page and metrics.</summary>
     public IReadOnlyList<ServiceRouteSnapshot> Snapshot() => [.. Routes().Select(r => r.Snapshot())];
 
-    // Every service's route: spliced and pooled, in the inventory's order of each kind.
-    private IEnumerable<ServiceRoute> Routes() => listeners.Select(l => l.Route).Concat(poolServices.Select(p => p.Route));
+    /// <summary>Every running service, spliced and pooled, in the inventory's order (as <see cref="Snapshot"/>).</summary>
+    public IReadOnlyList<ServicePort> ServicePorts()
+    {
+        var order = Clusters.SelectMany(c => c.Services).Select((s, i) => (s.FullName, i)).ToDictionary(k => k.FullName, k => k.i);
+        return [.. listeners.Select(l => new ServicePort(l.Route, l.LocalEndPoint, Pooled: false))
+            .Concat(poolServices.Select(p => new ServicePort(p.Route, p.Pooler.LocalEndPoint, Pooled: true)))
+            .OrderBy(p => order.GetValueOrDefault(p.Route.Service.FullName, int.MaxValue))];
+    }
+
+    private IEnumerable<ServiceRoute> Routes() => ServicePorts().Select(p => p.Route);
 
     /// <summary>What <c>/metrics</c> shows now: every service, member and pool, read from snapshots.</summary>
     public string Metrics() =>
