@@ -15,14 +15,14 @@ public sealed class PoolServiceTests(ITestOutputHelper output) : FreshPgTestClus
 {
     private const int Port = 5441;
 
-    private async Task<GatewayHost> StartAsync()
+    private async Task<GatewayHost> StartAsync(string poolMode = "transaction")
     {
         var replica = Cluster.Instance(2);
         var password = Cluster.Credentials.PasswordFor(PgTestUsers.Meta);
         var inventory = InventoryLoader.LoadText(Cluster.ToInventoryYaml([
             new("pg_monitor_password", $"'{Cluster.Credentials.PasswordFor(PgTestUsers.Monitor)}'"),
             new("pg_users", $"[{{name: {PgTestUsers.Meta}, password: '{password}', pgbouncer: true}}]"),
-            new("pgbouncer_poolmode", "transaction"),
+            new("pgbouncer_poolmode", poolMode),
             new("pgbouncer_default_pool_size", "4"),
             new("pg_default_services", $"[{{name: primary, port: {Port}, ip: '{replica.Address}', dest: pool, selector: '[]', check: /primary, " +
                 "check_method: postgres, options: 'inter 500ms fastinter 200ms downinter 500ms rise 1 fall 1'}]"),
@@ -110,6 +110,32 @@ public sealed class PoolServiceTests(ITestOutputHelper output) : FreshPgTestClus
             await Cluster.ExecuteNonQueryAsync(primary, $"ALTER ROLE {PgTestUsers.Monitor} LOGIN");
             Assert.Equal($"{primary.Address}/false", await waiting.WaitAsync(TimeSpan.FromSeconds(30)));
             Assert.Equal($"{primary.Address}/false", await overStarted.WaitAsync(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            await Cluster.ExecuteNonQueryAsync(primary, $"ALTER ROLE {PgTestUsers.Monitor} LOGIN");
+        }
+    }
+
+    [Fact]
+    public async Task PoolService_SessionModeMemberMarkedDown_ClientDisconnectedWithFatal()
+    {
+        await using var host = await StartAsync("session");
+        var primary = Cluster.Primary;
+        await using var client = await OpenAsync();
+        Assert.Equal($"{primary.Address}/false", await ServerOfAsync(client));
+
+        await Cluster.ExecuteNonQueryAsync(primary, $"ALTER ROLE {PgTestUsers.Monitor} NOLOGIN; SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{PgTestUsers.Monitor}'");
+        try
+        {
+            await Eventually.HoldsAsync(async () => await Cluster.ExecuteScalarAsync<long>(primary,
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pool-service-test' AND backend_type = 'client backend'") == 0,
+                TimeSpan.FromSeconds(30));
+
+            var fatal = await Assert.ThrowsAsync<PostgresException>(() => ServerOfAsync(client));
+            Assert.NotEqual(System.Data.ConnectionState.Open, client.State);
+            Assert.Equal(("FATAL", "08006"), (fatal.InvariantSeverity, fatal.SqlState));
+            Assert.Contains("fenced", fatal.MessageText, StringComparison.Ordinal);
         }
         finally
         {

@@ -186,6 +186,25 @@ public class ServiceRouteTests
         Assert.Equal(RouteFailure.NoServer, failure);
     }
 
+    [Theory]
+    [InlineData("on-marked-down shutdown-sessions", true)]
+    [InlineData("", false)]
+    public async Task OnHealthChanged_MemberMarkedDown_SessionsShutDownOnlyWithShutdownSessions(string options, bool shutDown)
+    {
+        // L4 services fence a member the HAProxy way: its spliced sessions end when it is marked down.
+        var route = Route(Replicas($"rise 1 fall 1 {options}"));
+        var (member, _) = await route.AcquireAsync(0, null, CancellationToken.None);
+        using var session = new CancellationTokenSource();
+        member!.Track(session);
+
+        Check(member.Member.Name, false);
+        route.OnHealthChanged(new HealthEvent(time.GetUtcNow(), "pg-test-ro", member.Member.Name, MemberHealthState.Up, MemberHealthState.Down,
+            health[member.Member.Name].Snapshot.Counter, health[member.Member.Name].Snapshot.LastResult!));
+
+        Assert.Equal(shutDown, session.IsCancellationRequested);
+        Assert.Equal(shutDown ? 1 : 0, member.SessionsShutdown);
+    }
+
     [Fact]
     public async Task Acquire_ExcludingTriedMembers_Redispatches()
     {
