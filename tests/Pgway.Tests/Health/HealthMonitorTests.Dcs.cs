@@ -39,12 +39,18 @@ public partial class HealthMonitorTests
         Assert.All(monitor.Members.Where(m => m.Service.Name == "replica"), m => Assert.True(m.Snapshot.IsUp));
     }
 
+    // A monitor of PrimaryAndReplica, not started, that has followed the leader once.
+    private HealthMonitor LedBy(string leader)
+    {
+        var monitor = Monitor(Inventory(PrimaryAndReplica), new ScriptedProbes(time));
+        monitor.FollowLeader("pg-test", leader);
+        return monitor;
+    }
+
     [Fact]
     public async Task FollowLeader_NoLeader_EveryPrimaryServiceMemberDown()
     {
-        var probes = new ScriptedProbes(time);
-        await using var monitor = Monitor(Inventory(PrimaryAndReplica), probes);
-        monitor.FollowLeader("pg-test", "pg-test-1");
+        await using var monitor = LedBy("pg-test-1");
 
         var changes = monitor.FollowLeader("pg-test", null);
 
@@ -56,9 +62,7 @@ public partial class HealthMonitorTests
     [Fact]
     public async Task FollowLeader_SameLeaderAgainOrOtherCluster_NoChange()
     {
-        var probes = new ScriptedProbes(time);
-        await using var monitor = Monitor(Inventory(PrimaryAndReplica), probes);
-        monitor.FollowLeader("pg-test", "pg-test-1");
+        await using var monitor = LedBy("pg-test-1");
 
         Assert.Empty(monitor.FollowLeader("pg-test", "pg-test-1"));
         Assert.Empty(monitor.FollowLeader("pg-other", null));
