@@ -141,7 +141,12 @@ public sealed partial class DcsWatch : IAsyncDisposable
     // One connection's life: read the scope, then follow its changes until etcd fails or we stop.
     private async Task WatchAsync(Action connectedNow, CancellationToken cancellationToken)
     {
-        var range = await client.GetRangeAsync(Keys.Prefix, deadline: DeadlineUtc(), cancellationToken: cancellationToken);
+        RangeResponse range;
+        using (var timeout = new CancellationTokenSource(options.RequestTimeout, time))
+        using (var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token))
+        {
+            range = await client.GetRangeAsync(Keys.Prefix, cancellationToken: bounded.Token);
+        }
         string? first = null;
         var read = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
         foreach (var kv in range.Kvs)
@@ -245,8 +250,6 @@ public sealed partial class DcsWatch : IAsyncDisposable
             return "unknown";
         }
     }
-
-    private DateTime DeadlineUtc() => time.GetUtcNow().UtcDateTime + options.RequestTimeout;
 
     private static string Describe(Exception e) => e switch
     {
