@@ -8,9 +8,11 @@ namespace Pgway.Hosting;
 
 // One DCS watch per hosted cluster with pg_dcs: Patroni's leader key moves the members of the cluster's
 // primary services the moment it changes. The watches start with the monitor and stop with the host; a
-// reload keeps them (they look members up by name, so reloaded services follow at once).
+// reload keeps them, and its new members are told the leader at once.
 public sealed partial class GatewayHost
 {
+    // One leader applied at a time: a reload re-applying the leader it read must not overwrite a newer one.
+    private readonly Lock dcsGate = new();
     private List<DcsWatch> dcsWatches = [];
 
     /// <summary>The DCS watch of each hosted cluster that has <c>pg_dcs</c>.</summary>
@@ -27,12 +29,32 @@ public sealed partial class GatewayHost
             if (cluster.Dcs is { } dcs)
             {
                 var name = cluster.Name;
-                var watch = new DcsWatch(name, dcs, change => monitor.FollowLeader(name, change.Leader), options, time, logging.CreateLogger<DcsWatch>());
+                var watch = new DcsWatch(name, dcs, change => FollowDcsLeader(name, change.Leader), options, time, logging.CreateLogger<DcsWatch>());
                 watches.Add(watch);
                 watch.Start();
             }
         }
         dcsWatches = watches;
+    }
+
+    private void FollowDcsLeader(string cluster, string? leader)
+    {
+        lock (dcsGate)
+        {
+            monitor.FollowLeader(cluster, leader);
+        }
+    }
+
+    // After a reload: members that start afresh count as up until checked; the known leader says otherwise at once.
+    private void FollowDcsLeaders()
+    {
+        lock (dcsGate)
+        {
+            foreach (var watch in dcsWatches.Where(w => w.IsLeaderKnown))
+            {
+                monitor.FollowLeader(watch.Cluster, watch.Leader);
+            }
+        }
     }
 
     private async ValueTask StopDcsWatchesAsync()
