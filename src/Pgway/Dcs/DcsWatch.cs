@@ -222,14 +222,22 @@ public sealed partial class DcsWatch : IAsyncDisposable
         leaderKnown = true;
         var change = new DcsLeaderChange(Cluster, next, previous, time.GetUtcNow());
         LogLeader(logger, next is null ? LogLevel.Warning : LogLevel.Information, Cluster, next ?? "none (no leader key)", previous ?? "none");
+        Notify(onLeader, change);
+        foreach (var handler in LeaderChanged?.GetInvocationList() ?? [])
+        {
+            Notify((Action<DcsLeaderChange>)handler, change);
+        }
+    }
+
+    private void Notify(Action<DcsLeaderChange> listener, DcsLeaderChange change)
+    {
         try
         {
-            onLeader(change);
-            LeaderChanged?.Invoke(change);
+            listener(change);
         }
         catch (Exception e)
         {
-            // A failing listener must not end the watch: the next change must still reach routing.
+            // A failing listener must not end the watch nor silence the others: the next change must still reach routing.
             LogListenerFailed(logger, Cluster, e);
         }
     }
