@@ -122,6 +122,7 @@ public sealed partial class GatewayHost
                 ?? service);
         }
         await monitor.UpdateAsync(monitored, cancellationToken);
+        FollowDcsLeaders();
 
         foreach (var change in diff.Changed)
         {
