@@ -102,6 +102,7 @@ public static class InventoryLoader
             source.Variables.Value("pg_admin_username")?.ToString() ?? "dbuser_dba", source.Location)
         {
             Pooler = new PoolerSettingsReader(diagnostics).Read(source),
+            Dcs = DcsConfigReader.Read(source, diagnostics),
         };
     }
 

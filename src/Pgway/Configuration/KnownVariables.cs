@@ -15,7 +15,7 @@ internal static class KnownVariables
         "pg_default_services", "pg_default_service_dest", "vip_address", "vip_mode", "pg_vip_address",
         "pg_vip_enabled", "pg_users", "pg_databases", "pg_admin_username", "pg_upstream", "pg_delay",
         "pgbouncer_poolmode", "pgbouncer_auth_query", "pgbouncer_sslmode", "pgbouncer_enabled",
-        "patroni_enabled", "pg_dcs", "pg_tags", "pg_monitor_username", "pg_monitor_password");
+        "patroni_enabled", "pg_dcs", "pg_namespace", "pg_tags", "pg_monitor_username", "pg_monitor_password");
 
     /// <summary>Pigsty variables pgway does not read but must not mistake for typos.</summary>
     private static readonly FrozenSet<string> Others = FrozenSet.Create(StringComparer.Ordinal,
@@ -29,7 +29,7 @@ internal static class KnownVariables
         "pg_default_extensions", "pg_reload", "pg_safeguard", "pg_clean", "pg_rto", "pg_rpo",
         "pg_max_conn", "pg_shared_buffer_ratio", "pg_storage_type", "pg_vip_interface",
         "pg_dns_suffix", "pg_dns_target", "pg_exporter_enabled", "pg_exporter_config", "pg_exporters",
-        "pg_namespace", "pg_service_provider", "pg_hostname",
+        "pg_service_provider", "pg_hostname",
         "vip_interface", "vip_cidrmask", "vip_reload", "vip_l4_port", "haproxy_enabled",
         "haproxy_reload", "haproxy_auth_enabled", "haproxy_admin_username", "haproxy_admin_password",
         "haproxy_client_timeout", "haproxy_server_timeout", "haproxy_services", "haproxy_clean",

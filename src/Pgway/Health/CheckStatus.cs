@@ -23,4 +23,7 @@ public enum CheckStatus
 
     /// <summary>L7TOUT: connected, but no answer in time.</summary>
     L7Timeout,
+
+    /// <summary>Not a check: the DCS watch moved the member because Patroni's leader key changed.</summary>
+    Dcs,
 }

@@ -14,6 +14,8 @@ public sealed record HealthEvent(
     public bool ChangesUsability => (From is MemberHealthState.Up or MemberHealthState.GoingDown) != (To is MemberHealthState.Up or MemberHealthState.GoingDown);
 
     /// <summary>HAProxy's log wording: "pg-test-replica/pg-test-2 is DOWN, reason: L7STS/503, info: …, check duration: 2ms".</summary>
-    public override string ToString() =>
-        $"{Service}/{Member} is {Counter.Describe()}, reason: {Result.Reason}, info: {Result.Detail}, check duration: {Result.Duration.TotalMilliseconds:0}ms";
+    /// <remarks>A DCS override has no check duration: "pg-test-primary/pg-test-1 is DOWN, reason: DCS, info: leader is pg-test-2".</remarks>
+    public override string ToString() => Result.Status == CheckStatus.Dcs
+        ? $"{Service}/{Member} is {Counter.Describe()}, reason: {Result.Reason}, info: {Result.Detail}"
+        : $"{Service}/{Member} is {Counter.Describe()}, reason: {Result.Reason}, info: {Result.Detail}, check duration: {Result.Duration.TotalMilliseconds:0}ms";
 }

@@ -3,11 +3,13 @@ using Pgway.Model;
 namespace Pgway.Health;
 
 /// <summary>
-/// The live health of one member of one service. Only its prober writes it; anyone may read
-/// <see cref="Snapshot"/> at any time.
+/// The live health of one member of one service. Its prober writes it, and the DCS watch may
+/// override it between two checks; anyone may read <see cref="Snapshot"/> at any time.
 /// </summary>
-public sealed class MemberHealth
+public sealed partial class MemberHealth
 {
+    // Serialises the prober's counting with the DCS watch's overrides, so neither loses the other's write.
+    private readonly Lock writeGate = new();
     private MemberHealthSnapshot snapshot;
     private Service service;
     private ServiceMember member;
@@ -54,6 +56,14 @@ public sealed class MemberHealth
 
     /// <summary>Counts one result; returns the event when the state changed.</summary>
     internal HealthEvent? Apply(CheckResult result, DateTimeOffset now)
+    {
+        lock (writeGate)
+        {
+            return ApplyLocked(result, now);
+        }
+    }
+
+    private HealthEvent? ApplyLocked(CheckResult result, DateTimeOffset now)
     {
         var before = Snapshot;
         var counter = before.Counter.After(result.Passes(ExpectedStatus));

@@ -123,6 +123,7 @@ public sealed partial class GatewayHost
                 ?? service);
         }
         await monitor.UpdateAsync(monitored, cancellationToken);
+        FollowDcsLeaders();
 
         foreach (var change in diff.Changed)
         {

@@ -69,7 +69,7 @@ public sealed partial class GatewayHost : IAsyncDisposable
 
     /// <summary>What <c>/metrics</c> shows now: every service, member and pool, read from snapshots.</summary>
     public string Metrics() =>
-        MetricsReport.Write(Snapshot(), PoolerReadings());
+        MetricsReport.Write(Snapshot(), PoolerReadings()) + DcsMetrics();
 
     /// <summary>
     /// Where the admin endpoint listens: each hosted instance's node address and <c>haproxy_exporter_port</c>,
@@ -182,6 +182,7 @@ public sealed partial class GatewayHost : IAsyncDisposable
                 LogAdmin(logger, admin.Urls);
             }
             monitor.Start();
+            host.StartDcsWatches(clusters, options.Dcs, time, logging);
             return host;
         }
         catch
@@ -194,6 +195,7 @@ public sealed partial class GatewayHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopRetiringAsync();
+        await StopDcsWatchesAsync();
         await StopAsync(listeners, poolServices, monitor, agents, poolers, admin);
     }
 

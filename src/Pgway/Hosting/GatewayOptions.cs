@@ -29,4 +29,7 @@ public sealed record GatewayOptions(
     public TimeSpan AgentCacheMaxAge { get; init; } = Agent.InstanceStatusCache.DefaultMaxAge;
 
     public TimeSpan AgentTimeout { get; init; } = Agent.InstanceStatusReaderOptions.DefaultTimeout;
+
+    /// <summary>How the watch of Patroni's leader key talks to etcd, for clusters with <c>pg_dcs</c>.</summary>
+    public Dcs.DcsWatchOptions Dcs { get; init; } = Pgway.Dcs.DcsWatchOptions.Default;
 }

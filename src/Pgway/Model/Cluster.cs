@@ -21,4 +21,7 @@ public sealed record Cluster(
 
     /// <summary>The pooler each node of the cluster runs (Pigsty's pgbouncer.ini).</summary>
     public required PoolerSettings Pooler { get; init; }
+
+    /// <summary>Patroni's DCS (<c>pg_dcs</c>), watched for leader changes; null when the inventory names none.</summary>
+    public DcsConfig? Dcs { get; init; }
 }

@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using Pgway.Dcs;
+using Pgway.Model;
+
+namespace Pgway.Tests.Dcs;
+
+// Without any etcd: the watch reports the loss loudly, backs off on the injected clock, and stops at once.
+public class DcsWatchTests
+{
+    private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly Lines logger = new();
+
+    [Fact]
+    public async Task Run_EtcdRefuses_WarnsAndRetriesWithBackoffNeverConnected()
+    {
+        // Port 1 on loopback: nothing listens, so every connection is refused at once.
+        var config = new DcsConfig([new Uri("http://127.0.0.1:1")], "/pg");
+        var leaders = new List<DcsLeaderChange>();
+        var watch = new DcsWatch("pg-test", config, leaders.Add, DcsWatchOptions.Default, time, logger);
+        await using (watch)
+        {
+            watch.Start();
+
+            await WaitFor(() => logger.Any(LogLevel.Warning, "retrying in 1 s (attempt 1)"));
+            time.Advance(TimeSpan.FromSeconds(1));
+            await WaitFor(() => logger.Any(LogLevel.Warning, "retrying in 2 s (attempt 2)"));
+            time.Advance(TimeSpan.FromSeconds(2));
+            await WaitFor(() => logger.Any(LogLevel.Warning, "retrying in 4 s (attempt 3)"));
+
+            Assert.False(watch.IsConnected);
+            Assert.False(watch.IsLeaderKnown);
+            Assert.False(watch.HasNoLeader);
+            Assert.Null(watch.Leader);
+            Assert.Empty(watch.Members);
+            Assert.Empty(leaders);
+            Assert.Equal("/pg/pg-test/leader", watch.Keys.Leader);
+        }
+    }
+
+    private static async Task WaitFor(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+    }
+
+    private sealed class Lines : ILogger<DcsWatch>
+    {
+        private readonly ConcurrentQueue<(LogLevel Level, string Text)> lines = new();
+
+        public bool Any(LogLevel level, string contains) => lines.Any(l => l.Level == level && l.Text.Contains(contains, StringComparison.Ordinal));
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            lines.Enqueue((logLevel, formatter(state, exception)));
+    }
+}
