@@ -15,20 +15,8 @@ public class RouteServerTargetTests
     private readonly Dictionary<string, MemberHealth> health = [];
     private readonly List<ServerLease> fenced = [];
 
-    private static Service Replicas(string options) => TestInventories.LoadValid($$"""
-        all:
-          children:
-            pg-test:
-              hosts:
-                10.10.10.11: { pg_seq: 1, pg_role: replica }
-                10.10.10.12: { pg_seq: 2, pg_role: replica }
-                10.10.10.13: { pg_seq: 3, pg_role: replica }
-              vars:
-                pg_cluster: pg-test
-                pg_default_services: []
-                pg_services:
-                  - { name: ro, port: 5434, dest: pool, selector: "[]", check: /replica, options: "{{options}}" }
-        """).Service("pg-test-ro");
+    // The replicas of the route's own tests, pooled.
+    private static Service Replicas(string options) => ServiceRouteTests.Replicas(options, dest: "pool");
 
     private (ServiceRoute Route, RouteServerTarget Target) Target(Service service)
     {

@@ -14,7 +14,7 @@ public class ServiceRouteTests
     private readonly Dictionary<string, MemberHealth> health = [];
 
     // Three replicas behind one service; every member's health is driven by the test.
-    private static Service Replicas(string options, int serviceMaxConn = 5000) => TestInventories.LoadValid($$"""
+    internal static Service Replicas(string options, int serviceMaxConn = 5000, string dest = "default") => TestInventories.LoadValid($$"""
         all:
           children:
             pg-test:
@@ -26,7 +26,7 @@ public class ServiceRouteTests
                 pg_cluster: pg-test
                 pg_default_services: []
                 pg_services:
-                  - { name: ro, port: 5434, selector: "[]", check: /replica, maxconn: {{serviceMaxConn}}, options: "{{options}}" }
+                  - { name: ro, port: 5434, dest: {{dest}}, selector: "[]", check: /replica, maxconn: {{serviceMaxConn}}, options: "{{options}}" }
         """).Service("pg-test-ro");
 
     private ServiceRoute Route(Service service) => new(service, member =>
