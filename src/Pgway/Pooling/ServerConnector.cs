@@ -24,11 +24,11 @@ internal static class ServerConnector
             pool.NoteLoginSuccess();
             return server;
         }
-        catch (NoServerException e)
+        catch (ServerLoginException e) when (e.Reason == DisconnectReason.QueryWaitTimeout)
         {
             // No member to go to is not the server refusing: no server_login_retry for it.
             pool.Discard(null);
-            throw new ServerLoginException(SqlState.ConnectionFailure, e.Message, DisconnectReason.QueryWaitTimeout);
+            throw;
         }
         catch (ServerLoginException e)
         {
@@ -105,7 +105,8 @@ internal static class ServerConnector
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {
-                throw new NoServerException($"pgway: {target.Describe()} has no member to connect to within query_wait_timeout {wait.TotalSeconds:0.#}s");
+                throw new ServerLoginException(SqlState.ConnectionFailure,
+                    $"pgway: {target.Describe()} has no member to connect to within query_wait_timeout {wait.TotalSeconds:0.#}s", DisconnectReason.QueryWaitTimeout);
             }
         }
     }
@@ -159,6 +160,4 @@ internal static class ServerConnector
             throw;
         }
     }
-
-    private sealed class NoServerException(string message) : Exception(message);
 }
