@@ -88,9 +88,9 @@ internal static class DemoSession
 
     // Every service that checks /primary has exactly this member up.
     private static bool PrimaryIs(GatewayHost host, string member) =>
-        host.Snapshot().Zip(host.Listeners)
-            .Where(pair => pair.Second.Route.Service.Check.Path == "/primary")
-            .All(pair => pair.First.Members.Where(m => m.IsUp).Select(m => m.Name).SequenceEqual([member]));
+        host.ServicePorts().Select(p => p.Route)
+            .Where(route => route.Service.Check.Path == "/primary")
+            .All(route => route.Snapshot().Members.Where(m => m.IsUp).Select(m => m.Name).SequenceEqual([member]));
 
     // Waits, bounded, until every checked member's state agrees with its last check (no "UP 1/3" or
     // "DOWN 1/2" in between) and the extra condition holds; false when it did not happen in time.

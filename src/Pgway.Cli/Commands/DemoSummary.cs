@@ -26,15 +26,16 @@ internal static class DemoSummary
 
         output.WriteLine();
         output.WriteLine("try:");
-        var entry = host.Listeners.Count > 0 ? EntryAddress(host, local) : local.Primary.Address;
+        var ports = host.ServicePorts();
+        var entry = ports.Count > 0 ? EntryAddress(ports[0], local) : local.Primary.Address;
         var first = local.Primary.Inventory;
         var (admin, adminPassword) = DemoRoles.Admin(first);
         var (user, password, database) = DemoRoles.BusinessUser(first) ?? (admin, adminPassword, "postgres");
         string Url(string who, string secret, string address, int port, string db) =>
             $"postgres://{Uri.EscapeDataString(who)}:{Uri.EscapeDataString(secret)}@{address}:{port}/{Uri.EscapeDataString(db)}";
-        foreach (var listener in host.Listeners)
+        foreach (var port in ports)
         {
-            var service = listener.Route.Service;
+            var service = port.Route.Service;
             output.WriteLine($"  psql {Url(user, password, entry, service.Port, database),-52} {Explain(service)}");
         }
         var pooler = local.Primary.Inventory.PgbouncerPort;
@@ -57,11 +58,12 @@ internal static class DemoSummary
     /// <summary>One line per service: its address, destination, and each member's state as the checks see it.</summary>
     public static void WriteServices(TextWriter output, GatewayHost host)
     {
-        foreach (var (snapshot, listener) in host.Snapshot().Zip(host.Listeners))
+        foreach (var port in host.ServicePorts())
         {
-            var service = listener.Route.Service;
+            var service = port.Route.Service;
+            var snapshot = port.Route.Snapshot();
             var members = snapshot.Members.Select(m => $"{m.Name} {m.Health?.Status ?? (m.IsUp ? "UP" : "DOWN")}{(m.IsBackup ? " (backup)" : "")}");
-            output.WriteLine($"  {service.FullName,-17} {listener.LocalEndPoint,-17} → {service.Destination,-10} {string.Join(", ", members)}");
+            output.WriteLine($"  {service.FullName,-17} {port.LocalEndPoint,-17} → {service.Destination,-10} {string.Join(", ", members)}");
         }
     }
 
@@ -71,16 +73,16 @@ internal static class DemoSummary
         : instance.Inventory.Role == InstanceRole.Primary ? "replica"
         : instance.Inventory.Role.ToString().ToLowerInvariant();
 
-    private static string EntryAddress(GatewayHost host, LocalCluster local)
+    private static string EntryAddress(ServicePort port, LocalCluster local)
     {
-        var bind = host.Listeners[0].Route.Service.Bind;
+        var bind = port.Route.Service.Bind;
         return bind == Service.AnyAddress ? local.Primary.Address : bind;
     }
 
     private static string Explain(Service service) => service.Name switch
     {
-        "primary" => "read-write: the primary, through its pooler",
-        "replica" => "read-only: the replicas, through their poolers",
+        "primary" => service.IsPool ? "read-write: the primary, pooled by pgway (follows a failover)" : "read-write: the primary, through its pooler",
+        "replica" => service.IsPool ? "read-only: the replicas, pooled by pgway" : "read-only: the replicas, through their poolers",
         "default" => "the primary's postgres, directly",
         "offline" => "the offline replica, for ETL and slow queries",
         _ => $"service {service.FullName}",

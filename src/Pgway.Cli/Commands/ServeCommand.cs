@@ -140,11 +140,11 @@ internal static partial class ServeCommand
 
     private static void PrintServing(CliContext context, GatewayHost host, bool runAgents)
     {
-        foreach (var listener in host.Listeners)
+        foreach (var port in host.ServicePorts())
         {
-            var service = listener.Route.Service;
+            var service = port.Route.Service;
             var members = string.Join(", ", service.Members.Select(m => m.IsBackup ? $"{m.Name} (backup)" : m.Name));
-            context.Output.WriteLine($"{service.FullName,-24} {listener.LocalEndPoint,-22} → {service.Destination,-10} {members}");
+            context.Output.WriteLine($"{service.FullName,-24} {port.LocalEndPoint,-22} → {service.Destination,-10} {members}");
         }
         foreach (var pooler in host.Poolers)
         {
@@ -154,7 +154,7 @@ internal static partial class ServeCommand
         {
             context.Output.WriteLine($"{"admin",-24} {url,-22} / (stats page) /status.json /metrics /healthz");
         }
-        context.Output.WriteLine($"serving {host.Listeners.Count} services and {host.Poolers.Count} poolers of {string.Join(", ", host.Clusters.Select(c => c.Name))}{(runAgents ? " with health agents" : "")}; Ctrl-C to stop (SIGTERM and Ctrl-C drain first, SIGHUP reloads)");
+        context.Output.WriteLine($"serving {host.ServicePorts().Count} services and {host.Poolers.Count} poolers of {string.Join(", ", host.Clusters.Select(c => c.Name))}{(runAgents ? " with health agents" : "")}; Ctrl-C to stop (SIGTERM and Ctrl-C drain first, SIGHUP reloads)");
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SIGHUP: reloading {File}")]

@@ -12,7 +12,7 @@ namespace Pgway.Configuration;
 /// </summary>
 internal sealed class ServiceBuilder(DiagnosticBag diagnostics)
 {
-    private static readonly string[] DestinationNames = [PortReference.Postgres, PortReference.Pgbouncer];
+    private static readonly string[] DestinationNames = [PortReference.Postgres, PortReference.Pgbouncer, PortReference.Pool];
 
     public Service? Build(ServiceSpec spec, string cluster, string? vip, ImmutableArray<Instance> instances)
     {

@@ -9,7 +9,7 @@ public sealed partial class GatewayHost
     private static readonly TimeSpan DrainProgressInterval = TimeSpan.FromSeconds(5);
 
     /// <summary>Sessions open now: on every service (spliced or queued) and every pooler (clients).</summary>
-    public int OpenSessions => listeners.Sum(l => l.SessionCount) + poolers.Sum(p => p.Clients);
+    public int OpenSessions => listeners.Sum(l => l.SessionCount) + poolers.Sum(p => p.Clients) + poolServices.Sum(p => p.Pooler.Clients);
 
     /// <summary>
     /// Stops accepting on every service and pooler port, then waits for the sessions to end — pooled
@@ -28,11 +28,12 @@ public sealed partial class GatewayHost
         {
             await listener.StopAcceptingAsync();
         }
-        var (sessions, clients) = (listeners.Sum(l => l.SessionCount), poolers.Sum(p => p.Clients));
+        var (sessions, clients) = (listeners.Sum(l => l.SessionCount), poolers.Sum(p => p.Clients) + poolServices.Sum(p => p.Pooler.Clients));
         LogDrainStarted(logger, sessions, clients, timeout.TotalSeconds);
         var ending = Task.WhenAll([
             .. listeners.Select(l => l.DrainAsync(timeout, cancellationToken)),
             .. poolers.Select(p => p.DrainAsync(timeout, cancellationToken)),
+            .. poolServices.Select(p => p.Pooler.DrainAsync(timeout, cancellationToken)),
         ]);
         while (await Task.WhenAny(ending, Task.Delay(DrainProgressInterval, time, cancellationToken)) != ending)
         {

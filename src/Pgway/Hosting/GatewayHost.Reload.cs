@@ -109,7 +109,8 @@ public sealed partial class GatewayHost
             return Reject(poolerErrors);
         }
         var current = listeners;
-        var diff = ServiceDiff.Between(current.Select(l => l.Route.Service), clusters.SelectMany(c => c.Services));
+        var currentPools = poolServices;
+        var diff = ServiceDiff.Between(current.Select(l => l.Route.Service).Concat(currentPools.Select(p => p.Route.Service)), clusters.SelectMany(c => c.Services));
         LogReloading(logger, next.SourceFile, diff.Added.Length, diff.Removed.Length, diff.Changed.Length);
 
         // The monitor first: routes of changed and added services read their members' health from it.
@@ -127,7 +128,20 @@ public sealed partial class GatewayHost
         foreach (var change in diff.Changed)
         {
             var service = change.After;
-            current.First(l => l.Route.Service == change.Before).Route.Update(service, m => monitor.Find(service.FullName, m.Name));
+            var pooled = currentPools.FirstOrDefault(p => p.Route.Service == change.Before);
+            if ((pooled is not null) != service.IsPool)
+            {
+                warnings.Add($"{service.FullName}: dest {change.Before.Destination} → {service.Destination} applies at the next restart");
+                continue;
+            }
+            if (pooled is not null)
+            {
+                pooled.Update(service);
+            }
+            else
+            {
+                current.First(l => l.Route.Service == change.Before).Route.Update(service, m => monitor.Find(service.FullName, m.Name));
+            }
             LogChanged(logger, change);
         }
         // Removed ports close before new ones open: a service moving from one address to * on the same port needs it.
@@ -137,20 +151,35 @@ public sealed partial class GatewayHost
             await listener.StopAcceptingAsync();
             Retire(listener);
         }
+        // A removed dest: pool service's clients are disconnected with it.
+        var removedPools = currentPools.Where(p => diff.Removed.Contains(p.Route.Service)).ToList();
+        foreach (var pooled in removedPools)
+        {
+            await pooled.DisposeAsync();
+        }
         var added = new List<ServiceListener>();
+        var addedPools = new List<PoolService>();
         var errors = new List<string>();
         foreach (var service in diff.Added)
         {
             try
             {
-                added.Add(StartListener(service, monitor, options, time, logging, logger));
+                if (service.IsPool)
+                {
+                    addedPools.Add(StartPoolService(clusters.First(c => c.Name == service.Cluster), service, monitor, next.SourceFile, options, time, logging, logger));
+                }
+                else
+                {
+                    added.Add(StartListener(service, monitor, options, time, logging, logger));
+                }
             }
-            catch (SocketException e)
+            catch (Exception e) when (e is SocketException or InvalidOperationException)
             {
                 errors.Add($"{service.FullName}: cannot listen on {service.Bind}:{service.Port}: {e.Message}");
                 LogReloadError(logger, errors[^1]);
             }
         }
+        poolServices = [.. currentPools.Except(removedPools).Concat(addedPools)];
         // In the order of the inventory, as at start-up.
         var order = monitored.Select((s, i) => (s.FullName, s.Bind, s.Port, i)).ToDictionary(k => (k.FullName, k.Bind, k.Port), k => k.i);
         listeners = [.. current.Except(removed).Concat(added).OrderBy(l => order.GetValueOrDefault((l.Route.Service.FullName, l.Route.Service.Bind, l.Route.Service.Port), int.MaxValue))];

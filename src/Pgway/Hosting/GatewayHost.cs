@@ -19,16 +19,19 @@ public sealed partial class GatewayHost : IAsyncDisposable
 {
     // Replaced whole by a reload (copy on write), so readers never see a list being changed.
     private List<ServiceListener> listeners;
+    // dest: pool services, replaced whole by a reload like the listeners.
+    private List<PoolService> poolServices;
     private readonly HealthMonitor monitor;
     private readonly AgentServer? agents;
     private readonly List<Pooler> poolers;
     private readonly List<string> poolerInstances;
     private AdminEndpoint? admin;
 
-    private GatewayHost(IReadOnlyList<Cluster> clusters, List<ServiceListener> listeners, HealthMonitor monitor, AgentServer? agents, List<Pooler> poolers, List<string> poolerInstances)
+    private GatewayHost(IReadOnlyList<Cluster> clusters, List<ServiceListener> listeners, List<PoolService> poolServices, HealthMonitor monitor, AgentServer? agents, List<Pooler> poolers, List<string> poolerInstances)
     {
         Clusters = clusters;
         this.listeners = listeners;
+        this.poolServices = poolServices;
         this.monitor = monitor;
         this.agents = agents;
         this.poolers = poolers;
@@ -45,10 +48,24 @@ public sealed partial class GatewayHost : IAsyncDisposable
 
     public IReadOnlyList<ServiceListener> Listeners => listeners;
 
+    /// <summary>The <c>dest: pool</c> services: each a pooler on the service port, pooling to the member its route chooses.</summary>
+    public IReadOnlyList<PoolService> PoolServices => poolServices;
+
     public HealthMonitor Monitor => monitor;
 
     /// <summary>Every service's counters and members now, for the stats page and metrics.</summary>
-    public IReadOnlyList<ServiceRouteSnapshot> Snapshot() => [.. listeners.Select(l => l.Route.Snapshot())];
+    public IReadOnlyList<ServiceRouteSnapshot> Snapshot() => [.. Routes().Select(r => r.Snapshot())];
+
+    /// <summary>Every running service, spliced and pooled, in the inventory's order (as <see cref="Snapshot"/>).</summary>
+    public IReadOnlyList<ServicePort> ServicePorts()
+    {
+        var order = Clusters.SelectMany(c => c.Services).Select((s, i) => (s.FullName, i)).ToDictionary(k => k.FullName, k => k.i);
+        return [.. listeners.Select(l => new ServicePort(l.Route, l.LocalEndPoint, Pooled: false))
+            .Concat(poolServices.Select(p => new ServicePort(p.Route, p.Pooler.LocalEndPoint, Pooled: true)))
+            .OrderBy(p => order.GetValueOrDefault(p.Route.Service.FullName, int.MaxValue))];
+    }
+
+    private IEnumerable<ServiceRoute> Routes() => ServicePorts().Select(p => p.Route);
 
     /// <summary>What <c>/metrics</c> shows now: every service, member and pool, read from snapshots.</summary>
     public string Metrics() =>
@@ -107,6 +124,7 @@ public sealed partial class GatewayHost : IAsyncDisposable
         var logger = logging.CreateLogger<GatewayHost>();
         AgentServer? agents = null;
         var listeners = new List<ServiceListener>();
+        var poolServices = new List<PoolService>();
         var poolers = new List<Pooler>();
         var poolerInstances = new List<string>();
         AdminEndpoint? admin = null;
@@ -144,9 +162,16 @@ public sealed partial class GatewayHost : IAsyncDisposable
             }
             foreach (var service in services)
             {
-                listeners.Add(StartListener(service, monitor, options, time, logging, logger));
+                if (service.IsPool)
+                {
+                    poolServices.Add(StartPoolService(clusters.First(c => c.Name == service.Cluster), service, monitor, topology.SourceFile, options, time, logging, logger));
+                }
+                else
+                {
+                    listeners.Add(StartListener(service, monitor, options, time, logging, logger));
+                }
             }
-            var host = new GatewayHost(clusters, listeners, monitor, agents, poolers, poolerInstances);
+            var host = new GatewayHost(clusters, listeners, poolServices, monitor, agents, poolers, poolerInstances);
             host.FollowEvents(time);
             host.KeepForReload(topology, options, time, logging);
             self = host;
@@ -162,7 +187,7 @@ public sealed partial class GatewayHost : IAsyncDisposable
         }
         catch
         {
-            await StopAsync(listeners, monitor, agents, poolers, admin);
+            await StopAsync(listeners, poolServices, monitor, agents, poolers, admin);
             throw;
         }
     }
@@ -171,7 +196,15 @@ public sealed partial class GatewayHost : IAsyncDisposable
     {
         await StopRetiringAsync();
         await StopDcsWatchesAsync();
-        await StopAsync(listeners, monitor, agents, poolers, admin);
+        await StopAsync(listeners, poolServices, monitor, agents, poolers, admin);
+    }
+
+    /// <summary>A <c>dest: pool</c> service's pooler and route; throws <see cref="SocketException"/> when its port is taken.</summary>
+    private static PoolService StartPoolService(Cluster cluster, Service service, HealthMonitor monitor, string inventoryFile, GatewayOptions options, TimeProvider time, ILoggerFactory logging, ILogger logger)
+    {
+        var pooled = PoolService.Start(cluster, service, monitor, inventoryFile, options, time, logging);
+        LogPoolService(logger, service.FullName, service.Bind, service.Port, cluster.Pooler.PoolMode);
+        return pooled;
     }
 
     /// <summary>A service's route, fed by the monitor, and its listener; throws <see cref="SocketException"/> when its port is taken.</summary>
@@ -194,7 +227,7 @@ public sealed partial class GatewayHost : IAsyncDisposable
     }
 
     // Each part stops even if another failed to: a stuck listener must not leave the agents running.
-    private static async ValueTask StopAsync(List<ServiceListener> listeners, HealthMonitor monitor, AgentServer? agents, List<Pooler> poolers, AdminEndpoint? admin)
+    private static async ValueTask StopAsync(List<ServiceListener> listeners, List<PoolService> poolServices, HealthMonitor monitor, AgentServer? agents, List<Pooler> poolers, AdminEndpoint? admin)
     {
         var failures = new List<Exception>();
         async Task Try(Func<ValueTask> stop)
@@ -216,6 +249,10 @@ public sealed partial class GatewayHost : IAsyncDisposable
         {
             await Try(listener.DisposeAsync);
         }
+        foreach (var pooled in poolServices)
+        {
+            await Try(pooled.DisposeAsync);
+        }
         foreach (var pooler in poolers)
         {
             await Try(pooler.DisposeAsync);
@@ -233,6 +270,9 @@ public sealed partial class GatewayHost : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Instance} pooler listening on {Listen} → {Backend} ({Mode} mode)")]
     private static partial void LogPooling(ILogger logger, string instance, IPEndPoint listen, IPEndPoint backend, PoolMode mode);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Service} listening on {Bind}:{Port} → pool to the members' postgres ({Mode} mode)")]
+    private static partial void LogPoolService(ILogger logger, string service, string bind, int port, PoolMode mode);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "admin endpoint (stats page /, /status.json, /metrics, /healthz) listening on {Urls}")]
     private static partial void LogAdmin(ILogger logger, IReadOnlyList<string> urls);

@@ -13,6 +13,12 @@ public sealed record PortReference(string? Name, int? Number)
     public const string Patroni = "patroni";
     public const string PgExporter = "pg_exporter";
 
+    /// <summary>
+    /// A destination only: pgway terminates the protocol at the service port and pools to each
+    /// member's postgres (pg_port) itself, one hop.
+    /// </summary>
+    public const string Pool = "pool";
+
     public static readonly FrozenSet<string> KnownNames =
         FrozenSet.Create(StringComparer.Ordinal, Postgres, Pgbouncer, Patroni, PgExporter);
 
@@ -27,6 +33,7 @@ public sealed record PortReference(string? Name, int? Number)
         Pgbouncer => instance.PgbouncerPort,
         Patroni => instance.PatroniPort,
         PgExporter => instance.PgExporterPort,
+        Pool => instance.PgPort,
         _ => throw new InvalidOperationException($"unknown port name '{Name}'"),
     };
 

@@ -36,6 +36,9 @@ public sealed record Service(
     /// <summary>Pigsty's service name, <c>&lt;cluster&gt;-&lt;name&gt;</c>.</summary>
     public string FullName => $"{Cluster}-{Name}";
 
+    /// <summary><c>dest: pool</c>: pgway pools to the members' postgres itself rather than splicing bytes.</summary>
+    public bool IsPool => Destination.Name == PortReference.Pool;
+
     public IEnumerable<ServiceMember> ActiveMembers => Members.Where(m => !m.IsBackup);
 
     public IEnumerable<ServiceMember> BackupMembers => Members.Where(m => m.IsBackup);

@@ -181,6 +181,11 @@ internal sealed partial class ClientSession : IWaitingClient
                     return;
                 }
                 CountSent(read);
+                if (server is null && transactionLostTo is not null)
+                {
+                    await AnswerTransactionLostAsync();
+                    continue;
+                }
                 if (server is null && !await BorrowServerAsync())
                 {
                     // Cancelled while waiting: what the client sent is never run.
@@ -249,6 +254,22 @@ internal sealed partial class ClientSession : IWaitingClient
                     {
                         throw new PostgresProtocolException($"the server: {error}");
                     }
+                    if (fromServer.FatalAt >= 0 && pooler.Options.Target is not null && mode != PoolMode.Session)
+                    {
+                        // A pool service's server ending its connection (shut down, terminated): what came
+                        // before its FATAL is the client's, the FATAL is not, so the client loses its
+                        // transaction, not its session.
+                        if (fromServer.FatalAt > 0 && tracker is null)
+                        {
+                            await client.SendAsync(buffer.AsMemory(0, fromServer.FatalAt));
+                        }
+                        else if (fromServer.FatalAt > 0)
+                        {
+                            tracker!.TakeCarry(buffer);
+                            await SendFilteredAsync(buffer, carried + fromServer.FatalAt);
+                        }
+                        throw new SocketException((int)SocketError.ConnectionReset);
+                    }
                     if (mode == PoolMode.Statement && fromServer.Status != TransactionStatus.Idle)
                     {
                         // What the client began cannot be kept on one server: it is told, and the server,
@@ -290,10 +311,17 @@ internal sealed partial class ClientSession : IWaitingClient
                     {
                         throw;
                     }
+                    var fenced = held?.Lease is { IsFenced: true } lease ? lease : null;
+                    if ((fenced is not null || pooler.Options.Target is not null) && await TryRecoverAsync())
+                    {
+                        // Only the transaction was lost: the session goes on, with a server elsewhere.
+                        continue;
+                    }
                     // The server died under the client: the client learns it and the session ends.
                     LogServerLost(pooler.Logger, Id, e.Message);
                     ended = true;
-                    await TryRefuseAsync(DisconnectReason.ServerLost, SqlState.ConnectionFailure, "pgway: the server connection was lost (server closed the connection unexpectedly)");
+                    await TryRefuseAsync(DisconnectReason.ServerLost, SqlState.ConnectionFailure,
+                        fenced is null ? "pgway: the server connection was lost (server closed the connection unexpectedly)" : FencedMessage(fenced));
                     DropServer();
                     client.CancelWaits();
                     return;
@@ -349,6 +377,12 @@ internal sealed partial class ClientSession : IWaitingClient
         {
             // Served, cancelled, expired or failed: no longer in the queue for a cancel request to end.
             waiting = null;
+        }
+        if (borrowed is { Lease.IsRetired: true })
+        {
+            // Fenced or retired as it was handed over: closed, and the client asks again.
+            pool.Discard(borrowed);
+            return await BorrowServerAsync();
         }
         // The connector gives the slot back if it fails.
         borrowed ??= await ServerConnector.ConnectAsync(pooler, pool, loop);
@@ -676,7 +710,7 @@ internal sealed partial class ClientSession : IWaitingClient
     // On a new connection, as PostgreSQL wants cancel requests; off the loop, it is rare and short.
     private void SendCancel(PooledServer current)
     {
-        var backend = pooler.Options.Backend;
+        var backend = current.Lease.EndPoint;
         var (processId, key) = (current.Login.ProcessId, current.Login.SecretKey);
         _ = Task.Run(async () =>
         {

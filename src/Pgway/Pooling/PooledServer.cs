@@ -16,6 +16,9 @@ internal sealed class PooledServer(Socket socket, ServerLoginResult login, DateT
 
     public DateTimeOffset Created { get; } = created;
 
+    /// <summary>Where it was opened: its address, its member, and whether it may still be used.</summary>
+    public required ServerLease Lease { get; init; }
+
     /// <summary>A number of its own among the pooler's clients and servers, for the admin console (<c>ptr</c>, <c>link</c>).</summary>
     public long Id { get; init; }
 
@@ -71,7 +74,8 @@ internal sealed class PooledServer(Socket socket, ServerLoginResult login, DateT
 
     /// <summary>On the loop it is attached to: whether it can serve a client (nothing came from it while idle, not too old).</summary>
     public bool IsUsable(DateTimeOffset now, TimeSpan lifetime) =>
-        (lifetime <= TimeSpan.Zero || now - Created < lifetime)
+        !Lease.IsRetired
+        && (lifetime <= TimeSpan.Zero || now - Created < lifetime)
         && (Attached is { } attached ? !attached.ReadableReported : Tls is { } tls ? !tls.HasPendingInput : LoopSocket.IsQuiet(Socket));
 
     /// <summary>On the loop it is attached to (if any): leaves that loop, for a client on another.</summary>
@@ -91,6 +95,7 @@ internal sealed class PooledServer(Socket socket, ServerLoginResult login, DateT
     public void Close()
     {
         Statements?.Clear();
+        Lease.Release();
         if (Tls is { } tls)
         {
             Attached = null;

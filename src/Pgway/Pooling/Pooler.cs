@@ -96,6 +96,10 @@ public sealed partial class Pooler : IAsyncDisposable
             throw;
         }
         var pooler = new Pooler(options, tls, socket, time, logger);
+        if (options.Target is { } target)
+        {
+            target.Fenced += pooler.OnFenced;
+        }
         pooler.accepting = pooler.AcceptLoopAsync();
         return pooler;
     }
@@ -268,8 +272,30 @@ public sealed partial class Pooler : IAsyncDisposable
         });
     }
 
+    // A member fenced: its idle servers close on their loops, and its busy ones are taken from their clients.
+    private void OnFenced(ServerLease lease)
+    {
+        LogFenced(Logger, lease.ToString());
+        var now = Time.GetUtcNow();
+        foreach (var pool in pools.Values)
+        {
+            foreach (var loop in pool.LoopsWithIdle())
+            {
+                loop.Post(() => pool.CloseExpiredIdle(loop, now));
+            }
+        }
+        foreach (var session in sessions.Values)
+        {
+            session.OnServerFenced(lease);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (Options.Target is { } target)
+        {
+            target.Fenced -= OnFenced;
+        }
         await acceptStopping.CancelAsync();
         await stopping.CancelAsync();
         expiring.Dispose();
@@ -303,6 +329,9 @@ public sealed partial class Pooler : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: opening a server for min_pool_size of {Database}/{User} failed: {Error}")]
     private static partial void LogMinimumFailed(ILogger logger, string database, string user, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: {Lease} fenced: its servers are closed, idle ones at once, busy ones taken from their clients")]
+    private static partial void LogFenced(ILogger logger, string lease);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: accept failed: {Error}")]
     private static partial void LogAcceptFailed(ILogger logger, SocketError error);

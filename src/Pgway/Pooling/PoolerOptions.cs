@@ -27,4 +27,13 @@ public sealed record PoolerOptions(
     /// was rejected. Null for a pooler on its own, which RELOAD reloads through <see cref="Reloader"/>.
     /// </summary>
     public Func<CancellationToken, Task<string?>>? InventoryReload { get; init; }
+
+    /// <summary>
+    /// Where new server connections go instead of <see cref="Backend"/>: a <c>dest: pool</c> service's
+    /// members, chosen by its route for each new connection. Null for a node's pooler.
+    /// </summary>
+    public IServerTarget? Target { get; init; }
+
+    /// <summary>The target new server connections go to: <see cref="Target"/>, or the fixed <see cref="Backend"/>.</summary>
+    internal IServerTarget Servers => Target ?? new FixedServerTarget(Backend);
 }

@@ -23,6 +23,31 @@ public static partial class PoolerSetup
     {
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(instance);
+        var address = IPAddress.Parse(instance.Address);
+        return Build(cluster, new IPEndPoint(address, instance.PgbouncerPort), new IPEndPoint(address, instance.PgPort), inventoryFile);
+    }
+
+    /// <summary>
+    /// A <c>dest: pool</c> service's pooler: on the service's bind address and port, with the cluster's
+    /// pooler settings, users and auth (as its nodes' poolers), its servers on whichever member the
+    /// service's route chooses (<paramref name="target"/>). <see cref="PoolerOptions.Backend"/> is the
+    /// first member's postgres, shown by the admin console only.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">An auth file or hba file is missing or has errors (each with file and line).</exception>
+    public static PoolerOptions ForService(Cluster cluster, Service service, IServerTarget target, string inventoryFile)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(service);
+        var bind = service.Bind == Service.AnyAddress
+            ? (System.Net.Sockets.Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any)
+            : IPAddress.Parse(service.Bind);
+        var first = service.Members.FirstOrDefault()?.Instance;
+        var backend = first is null ? new IPEndPoint(IPAddress.Loopback, 5432) : new IPEndPoint(IPAddress.Parse(first.Address), first.PgPort);
+        return Build(cluster, new IPEndPoint(bind, service.Port), backend, inventoryFile) with { Target = target };
+    }
+
+    private static PoolerOptions Build(Cluster cluster, IPEndPoint listen, IPEndPoint backend, string inventoryFile)
+    {
         var settings = cluster.Pooler;
         var folder = Path.GetDirectoryName(Path.GetFullPath(inventoryFile)) ?? ".";
         var secrets = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -53,8 +78,7 @@ public static partial class PoolerSetup
                 throw new InvalidOperationException(string.Join('\n', hba.Diagnostics.Where(d => d.IsError)));
             }
         }
-        var address = IPAddress.Parse(instance.Address);
-        return new PoolerOptions(new IPEndPoint(address, instance.PgbouncerPort), new IPEndPoint(address, instance.PgPort), settings, secrets, hba, FilesDirectory: folder);
+        return new PoolerOptions(listen, backend, settings, secrets, hba, FilesDirectory: folder);
     }
 
     /// <summary>

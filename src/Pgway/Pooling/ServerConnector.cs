@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using Pgway.Pooling.Tls;
 using Pgway.Protocol;
@@ -23,6 +24,12 @@ internal static class ServerConnector
             pool.NoteLoginSuccess();
             return server;
         }
+        catch (ServerLoginException e) when (e.Reason == DisconnectReason.QueryWaitTimeout)
+        {
+            // No member to go to is not the server refusing: no server_login_retry for it.
+            pool.Discard(null);
+            throw;
+        }
         catch (ServerLoginException e)
         {
             pool.ConnectFailed(e.Message);
@@ -39,7 +46,74 @@ internal static class ServerConnector
     /// <exception cref="ServerLoginException">The server could not be reached in time, or refused the log-in.</exception>
     public static async Task<PooledServer> ConnectAsync(Pooler pooler, EpollLoop loop, ServerCredentials credentials, string database)
     {
-        var backend = pooler.Options.Backend;
+        var target = pooler.Options.Servers;
+        var wait = pooler.Options.Settings.QueryWaitTimeout;
+        using var timeout = new CancellationTokenSource(wait > TimeSpan.Zero ? wait : Timeout.InfiniteTimeSpan, pooler.Time);
+        while (true)
+        {
+            var lease = await LeaseAsync(pooler, target, timeout);
+            try
+            {
+                var server = await ConnectAsync(pooler, loop, credentials, database, lease);
+                if (lease.IsFenced)
+                {
+                    // Fenced while it logged in: it never serves.
+                    server.Close();
+                    throw new ServerLoginException(SqlState.ConnectionFailure, $"pgway: the server {lease} was fenced while pgway logged in to it");
+                }
+                return server;
+            }
+            // A member down or shutting down, not yet marked so: another (or the same, later) is tried.
+            catch (Exception e) when (target.RetriesElsewhere && !timeout.IsCancellationRequested
+                && (e is ServerLoginException { SqlState: var state } ? IsMemberFailure(state) : e is SocketException or EndOfStreamException))
+            {
+                target.Failed(lease);
+                lease.Release();
+            }
+            catch
+            {
+                lease.Release();
+                throw;
+            }
+        }
+    }
+
+    // Unreachable, or shutting down or starting up (57P01-57P03): the member's state, not the client's log-in.
+    private static bool IsMemberFailure(string sqlState) =>
+        sqlState.StartsWith("08", StringComparison.Ordinal) || sqlState.StartsWith("57P", StringComparison.Ordinal);
+
+    // Where the new server goes: at once for a fixed server; for a service, the member its route
+    // chooses, waiting (up to query_wait_timeout) while none is eligible.
+    private static async Task<ServerLease> LeaseAsync(Pooler pooler, IServerTarget target, CancellationTokenSource timeout)
+    {
+        if (target.TryLease() is { } lease)
+        {
+            return lease;
+        }
+        var wait = pooler.Options.Settings.QueryWaitTimeout;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, pooler.Stopping);
+        while (true)
+        {
+            var changed = target.WaitForChangeAsync(linked.Token);
+            if (target.TryLease() is { } leased)
+            {
+                return leased;
+            }
+            try
+            {
+                await changed;
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+            {
+                throw new ServerLoginException(SqlState.ConnectionFailure,
+                    $"pgway: {target.Describe()} has no member to connect to within query_wait_timeout {wait.TotalSeconds:0.#}s", DisconnectReason.QueryWaitTimeout);
+            }
+        }
+    }
+
+    private static async Task<PooledServer> ConnectAsync(Pooler pooler, EpollLoop loop, ServerCredentials credentials, string database, ServerLease lease)
+    {
+        var backend = lease.EndPoint;
         var settings = pooler.Options.Settings;
         var socket = new Socket(backend.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -54,7 +128,7 @@ internal static class ServerConnector
             catch (Exception e) when (e is SocketException || (e is OperationCanceledException && timeout.IsCancellationRequested))
             {
                 throw new ServerLoginException(SqlState.ConnectionFailure,
-                    $"pgway: cannot connect to the server {backend}: {(e is SocketException s ? s.SocketErrorCode.ToString() : $"no answer within server_connect_timeout {settings.ServerConnectTimeout.TotalSeconds:0.#}s")}");
+                    $"pgway: cannot connect to the server {lease}: {(e is SocketException s ? s.SocketErrorCode.ToString() : $"no answer within server_connect_timeout {settings.ServerConnectTimeout.TotalSeconds:0.#}s")}");
             }
             await loop.SwitchTo();
             var attached = LoopSocket.Attach(loop, socket);
@@ -63,16 +137,16 @@ internal static class ServerConnector
             using var stuck = linked.Token.UnsafeRegister(_ => loop.Post(attached.CancelWaits), null);
             try
             {
-                transport = await ServerTlsNegotiation.StartAsync(pooler, loop, attached, socket, linked.Token);
+                transport = await ServerTlsNegotiation.StartAsync(pooler, loop, attached, socket, backend, linked.Token);
                 var login = await ServerLogin.LoginAsync(new LoopStream(transport), credentials, [new("database", database)], linked.Token);
                 await loop.SwitchTo();
-                return new PooledServer(socket, login, pooler.Time.GetUtcNow()) { Attached = transport, Tls = transport as TlsTransport, Id = pooler.NextObjectId() };
+                return new PooledServer(socket, login, pooler.Time.GetUtcNow()) { Attached = transport, Tls = transport as TlsTransport, Id = pooler.NextObjectId(), Lease = lease };
             }
             catch (Exception e) when (e is OperationCanceledException && timeout.IsCancellationRequested)
             {
                 transport.Dispose();
                 throw new ServerLoginException(SqlState.ConnectionFailure,
-                    $"pgway: the server {backend} did not complete the log-in within server_connect_timeout {settings.ServerConnectTimeout.TotalSeconds:0.#}s");
+                    $"pgway: the server {lease} did not complete the log-in within server_connect_timeout {settings.ServerConnectTimeout.TotalSeconds:0.#}s");
             }
             catch
             {

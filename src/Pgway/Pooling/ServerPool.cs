@@ -262,7 +262,7 @@ internal sealed partial class ServerPool(string database, string user, PoolLimit
     public void Release(PooledServer server, EpollLoop loop)
     {
         var now = time.GetUtcNow();
-        if ((Limits.Lifetime > TimeSpan.Zero && now - server.Created >= Limits.Lifetime) || server.Generation != Generation || OverLimits())
+        if ((Limits.Lifetime > TimeSpan.Zero && now - server.Created >= Limits.Lifetime) || server.Generation != Generation || server.Lease.IsRetired || OverLimits())
         {
             Discard(server);
             return;

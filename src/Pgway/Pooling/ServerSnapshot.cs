@@ -19,10 +19,16 @@ internal sealed record ServerSnapshot(
     string? ApplicationName,
     bool CloseNeeded)
 {
+    /// <summary>The server's address: a <c>dest: pool</c> service's servers are on different members.</summary>
+    public IPEndPoint? Remote { get; init; }
+
     /// <summary>On the loop the server is attached to, or under its pool's lock while idle.</summary>
     public static ServerSnapshot Of(PooledServer server, ServerPool pool, long? clientId, DateTimeOffset requestTime) =>
         new(server.Id, pool.Database, pool.User, clientId, LocalOf(server), server.Created, requestTime, server.Login.ProcessId,
-            server.Parameters.GetValueOrDefault("application_name"), server.Generation != pool.Generation);
+            server.Parameters.GetValueOrDefault("application_name"), server.Generation != pool.Generation || server.Lease.IsRetired)
+        {
+            Remote = server.Lease.EndPoint,
+        };
 
     private static IPEndPoint? LocalOf(PooledServer server)
     {

@@ -23,6 +23,9 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
     private MessageScanner scanner;
     private byte capturing;
     private int bodyLength;
+    // For FatalAt: where in a scan begun at a boundary the message starting now starts; -1 when unknown.
+    private int offset = -1;
+    private int errorStart;
 
     /// <summary>The status of the last ReadyForQuery.</summary>
     public TransactionStatus Status { get; private set; } = TransactionStatus.Idle;
@@ -42,7 +45,18 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
     /// <summary>The parameters of the server the client holds now.</summary>
     public Dictionary<string, string>? ServerParameters { get; set; }
 
-    public string? Scan(ReadOnlySpan<byte> data) => scanner.Scan(data, MessageHeader.LargeMessageLimit, this);
+    /// <summary>
+    /// Where in the last scan a whole FATAL (or PANIC) error starts, -1 when none: the server is
+    /// ending the connection (shut down, terminated). Found only in a scan begun between messages.
+    /// </summary>
+    public int FatalAt { get; private set; } = -1;
+
+    public string? Scan(ReadOnlySpan<byte> data)
+    {
+        FatalAt = -1;
+        offset = scanner.AtBoundary ? 0 : -1;
+        return scanner.Scan(data, MessageHeader.LargeMessageLimit, this);
+    }
 
     /// <summary>A fresh server for the client: nothing half read from it.</summary>
     public void Reset()
@@ -63,7 +77,11 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
                 client.ServerCopyingIn = false;
                 break;
         }
+        var known = offset >= 0;
+        errorStart = offset;
+        offset = known ? offset + MessageHeader.Size + length : -1;
         var wanted = type == (byte)BackendMessageCode.ReadyForQuery && length == 1
+            || type == (byte)BackendMessageCode.ErrorResponse && known && length <= MaxParameterStatus
             || type == (byte)BackendMessageCode.ParameterStatus && length <= MaxParameterStatus
             || type == (byte)BackendMessageCode.CommandComplete && StatementsDiscarded is not null
                 && (length == DiscardAll.Length || length == DeallocateAll.Length);
@@ -89,6 +107,14 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
             Status = (TransactionStatus)body[0];
             client.Outstanding = Math.Max(0, client.Outstanding - 1);
             ReadyForQuery?.Invoke(Status);
+        }
+        else if (capturing == (byte)BackendMessageCode.ErrorResponse)
+        {
+            if (ErrorResponseReader.TryRead(body.AsSpan(0, bodyLength), out var error)
+                && error.GetValueOrDefault('V', error.GetValueOrDefault('S', "")) is "FATAL" or "PANIC")
+            {
+                FatalAt = errorStart;
+            }
         }
         else if (capturing == (byte)BackendMessageCode.CommandComplete)
         {

@@ -37,6 +37,9 @@ public sealed class MemberRoute
 
     public bool IsUp => Health?.Snapshot.IsUp ?? true;
 
+    /// <summary>Up with no failed check since (not "UP 1/3"): what a <c>dest: pool</c> service asks before a new transaction.</summary>
+    public bool IsFullyUp => Health is not { } health || health.Snapshot.State == MemberHealthState.Up;
+
     public int Sessions => Volatile.Read(ref sessions);
 
     /// <summary>The most sessions the member has had at once.</summary>

@@ -272,6 +272,7 @@ public sealed partial class ServiceRoute
 
     private void ServeQueue()
     {
+        SignalChange();
         lock (gate)
         {
             // Every waiter in order: one that cannot use the free member (it already failed there)
@@ -295,14 +296,14 @@ public sealed partial class ServiceRoute
     }
 
     // Under the gate: choose and count in one step, so two clients never take the same last slot.
-    private (MemberRoute? Member, bool AnyUsable) TryPick(uint clientKey, IReadOnlySet<int>? exclude, bool pick)
+    private (MemberRoute? Member, bool AnyUsable) TryPick(uint clientKey, IReadOnlySet<int>? exclude, bool pick, bool strict = false)
     {
         var now = time.GetUtcNow();
         candidates.Clear();
         foreach (var member in Members)
         {
             var share = SlowStart.Share(member.UpSince, now, Service.Options.SlowStart);
-            candidates.Add(new Candidate(member.Index, member.IsUp, member.Member.IsBackup,
+            candidates.Add(new Candidate(member.Index, strict ? member.IsFullyUp : member.IsUp, member.Member.IsBackup,
                 SlowStart.Weight(member.Member.Weight, share), member.Sessions, SlowStart.MaxConn(Service.Options.MaxConn, share)));
         }
         MemberChoice.Eligible(candidates, Service.AllBackups, eligible);

@@ -124,7 +124,7 @@ public class InventoryLoaderValidationTests
                         selector: "[]"
             """);
 
-        AssertAt(result.Single("the destination of service 'pg-x-x' is 'pgbouncr', which is neither a port number nor one of postgres, pgbouncer (did you mean 'pgbouncer'?)"), 12);
+        AssertAt(result.Single("the destination of service 'pg-x-x' is 'pgbouncr', which is neither a port number nor one of postgres, pgbouncer, pool (did you mean 'pgbouncer'?)"), 12);
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public class ServiceRouteTests
     private readonly Dictionary<string, MemberHealth> health = [];
 
     // Three replicas behind one service; every member's health is driven by the test.
-    private static Service Replicas(string options, int serviceMaxConn = 5000) => TestInventories.LoadValid($$"""
+    internal static Service Replicas(string options, int serviceMaxConn = 5000, string dest = "default") => TestInventories.LoadValid($$"""
         all:
           children:
             pg-test:
@@ -26,7 +26,7 @@ public class ServiceRouteTests
                 pg_cluster: pg-test
                 pg_default_services: []
                 pg_services:
-                  - { name: ro, port: 5434, selector: "[]", check: /replica, maxconn: {{serviceMaxConn}}, options: "{{options}}" }
+                  - { name: ro, port: 5434, dest: {{dest}}, selector: "[]", check: /replica, maxconn: {{serviceMaxConn}}, options: "{{options}}" }
         """).Service("pg-test-ro");
 
     private ServiceRoute Route(Service service) => new(service, member =>
@@ -184,6 +184,25 @@ public class ServiceRouteTests
 
         Assert.Null(member);
         Assert.Equal(RouteFailure.NoServer, failure);
+    }
+
+    [Theory]
+    [InlineData("on-marked-down shutdown-sessions", true)]
+    [InlineData("", false)]
+    public async Task OnHealthChanged_MemberMarkedDown_SessionsShutDownOnlyWithShutdownSessions(string options, bool shutDown)
+    {
+        // L4 services fence a member the HAProxy way: its spliced sessions end when it is marked down.
+        var route = Route(Replicas($"rise 1 fall 1 {options}"));
+        var (member, _) = await route.AcquireAsync(0, null, CancellationToken.None);
+        using var session = new CancellationTokenSource();
+        member!.Track(session);
+
+        Check(member.Member.Name, false);
+        route.OnHealthChanged(new HealthEvent(time.GetUtcNow(), "pg-test-ro", member.Member.Name, MemberHealthState.Up, MemberHealthState.Down,
+            health[member.Member.Name].Snapshot.Counter, health[member.Member.Name].Snapshot.LastResult!));
+
+        Assert.Equal(shutDown, session.IsCancellationRequested);
+        Assert.Equal(shutDown ? 1 : 0, member.SessionsShutdown);
     }
 
     [Fact]

@@ -56,7 +56,7 @@ internal static class AdminShowSockets
         foreach (var (server, state) in servers)
         {
             rows.Add([
-                "S", server.User, server.Database, state, backend.Address.ToString(), Number(backend.Port),
+                "S", server.User, server.Database, state, (server.Remote ?? backend).Address.ToString(), Number((server.Remote ?? backend).Port),
                 server.Local?.Address.ToString(), Number(server.Local?.Port ?? 0), Time(server.ConnectTime), Time(server.RequestTime),
                 "0", "0", Flag(server.CloseNeeded), Pointer(server.Id), server.ClientId is { } client ? Pointer(client) : "",
                 Number(server.ProcessId), "", server.ApplicationName ?? "",

@@ -14,7 +14,7 @@ internal static class ServerTlsNegotiation
 {
     /// <summary>On the loop: the connection to log in over (TLS, or <paramref name="socket"/> itself).</summary>
     /// <exception cref="ServerLoginException">The server refused TLS that the mode requires, or the handshake failed.</exception>
-    public static async Task<ILoopTransport> StartAsync(Pooler pooler, EpollLoop loop, LoopSocket socket, Socket raw, CancellationToken cancellationToken)
+    public static async Task<ILoopTransport> StartAsync(Pooler pooler, EpollLoop loop, LoopSocket socket, Socket raw, System.Net.IPEndPoint backend, CancellationToken cancellationToken)
     {
         var tls = pooler.Tls;
         var mode = tls.ServerMode;
@@ -22,7 +22,6 @@ internal static class ServerTlsNegotiation
         {
             return socket;
         }
-        var backend = pooler.Options.Backend;
         var request = new ArrayBufferWriter<byte>(8);
         FrontendMessages.SslRequest(request);
         await socket.SendAsync(request.WrittenMemory);

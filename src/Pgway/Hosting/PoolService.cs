@@ -1,0 +1,72 @@
+using Microsoft.Extensions.Logging;
+using Pgway.Health;
+using Pgway.Model;
+using Pgway.Pooling;
+using Pgway.Routing;
+
+namespace Pgway.Hosting;
+
+/// <summary>
+/// A <c>dest: pool</c> service: a pooler on the service's port whose server connections go to the
+/// member the service's route chooses, fed by the health monitor (which also fences members).
+/// </summary>
+public sealed class PoolService : IAsyncDisposable
+{
+    private readonly HealthMonitor monitor;
+
+    private PoolService(ServiceRoute route, RouteServerTarget target, Pooler pooler, HealthMonitor monitor)
+    {
+        Route = route;
+        Target = target;
+        Pooler = pooler;
+        this.monitor = monitor;
+    }
+
+    public ServiceRoute Route { get; }
+
+    public RouteServerTarget Target { get; }
+
+    public Pooler Pooler { get; }
+
+    /// <summary>Starts the service's pooler; throws <see cref="System.Net.Sockets.SocketException"/> when its port is taken.</summary>
+    /// <exception cref="InvalidOperationException">The cluster's pooler auth or hba file has errors.</exception>
+    public static PoolService Start(Cluster cluster, Service service, HealthMonitor monitor, string inventoryFile, GatewayOptions options, TimeProvider time, ILoggerFactory logging)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(monitor);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logging);
+        var route = new ServiceRoute(service, m => monitor.Find(service.FullName, m.Name), options.Listeners.QueueTimeout, time);
+        var target = new RouteServerTarget(route, time);
+        var poolerOptions = PoolerSetup.ForService(cluster, service, target, inventoryFile);
+        // The route first (slowstart, counters), then the target (fencing), which reads the route.
+        monitor.StateChanged += route.OnHealthChanged;
+        monitor.StateChanged += target.OnHealthChanged;
+        try
+        {
+            return new PoolService(route, target, Pooler.Start(poolerOptions, time, logging.CreateLogger<Pooler>()), monitor);
+        }
+        catch
+        {
+            monitor.StateChanged -= route.OnHealthChanged;
+            monitor.StateChanged -= target.OnHealthChanged;
+            throw;
+        }
+    }
+
+    /// <summary>A reload changed the service (same name, bind and port): new members, options and balance from now on.</summary>
+    public void Update(Service next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        Route.Update(next, m => monitor.Find(next.FullName, m.Name));
+        // Servers of members gone or no longer chosen close when their transaction ends.
+        Target.Refresh();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        monitor.StateChanged -= Route.OnHealthChanged;
+        monitor.StateChanged -= Target.OnHealthChanged;
+        await Pooler.DisposeAsync();
+    }
+}

@@ -1,0 +1,7 @@
+using System.Net;
+using Pgway.Routing;
+
+namespace Pgway.Hosting;
+
+/// <summary>A running service: its route and where it listens, spliced (L4) or pooled (<c>dest: pool</c>).</summary>
+public sealed record ServicePort(ServiceRoute Route, IPEndPoint LocalEndPoint, bool Pooled);

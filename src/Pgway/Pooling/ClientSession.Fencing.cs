@@ -1,0 +1,96 @@
+using System.Buffers;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Pgway.Model;
+using Pgway.Protocol;
+
+namespace Pgway.Pooling;
+
+// A dest: pool service's member fenced under a client: the server it holds is shut down at once,
+// so no further statement reaches that member. Between messages in transaction (or statement)
+// mode the client only loses its transaction: each request it waits on is answered with an error,
+// or, idle in the transaction, its next request is; its next transaction gets a server of another
+// member. The same for a pool service's server lost otherwise (the member shut down or crashed).
+// In session mode, or cut in the middle of a message, the session ends.
+internal sealed partial class ClientSession
+{
+    // The client was idle in a transaction whose server was fenced: its next request is told.
+    private ServerLease? transactionLostTo;
+
+    /// <summary>From any thread: the lease of fenced servers; the session's server, if it is one of them, is shut down on the loop.</summary>
+    public void OnServerFenced(ServerLease lease) => loop.Post(() =>
+    {
+        if (ended || held is not { } current || current.Lease != lease)
+        {
+            return;
+        }
+        try
+        {
+            // The pump reads the end of the stream and decides what the client is told (see TryRecoverFencedAsync).
+            current.Socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Gone already: the pump learns that on its own.
+        }
+    });
+
+    private static string FencedMessage(ServerLease lease) => lease.IsFenced
+        ? $"pgway: the server connection was lost: {lease} was fenced (it is no longer eligible for the service); this transaction did not complete"
+        : $"pgway: the server connection to {lease} was lost; this transaction did not complete";
+
+    // In the pump, its server gone: true when the client keeps its session, having been answered.
+    private async Task<bool> TryRecoverAsync()
+    {
+        var lease = held!.Lease;
+        LogServerFenced(pooler.Logger, Id, lease.ToString(), lease.IsFenced ? "fenced" : "lost");
+        if (mode == PoolMode.Session || sendingToServer || !fromServer.Idle || !fromClient.AtMessageBoundary
+            || fromClient.BatchOpen || fromClient.ServerCopyingIn || tracker is { FakesReady: true })
+        {
+            return false;
+        }
+        var outstanding = fromClient.Outstanding;
+        DropServer();
+        fromClient.Outstanding = 0;
+        requestStart = transactionStart = 0;
+        UpdateTimeoutState();
+        if (outstanding == 0)
+        {
+            transactionLostTo = lease;
+            return true;
+        }
+        await client.SendAsync(LostAnswers(outstanding, lease));
+        return true;
+    }
+
+    // The first request after a transaction lost while the client was idle in it: answered with the error, not run.
+    private async Task AnswerTransactionLostAsync()
+    {
+        var lease = transactionLostTo;
+        transactionLostTo = null;
+        if (!fromClient.AtMessageBoundary || fromClient.BatchOpen || fromClient.Outstanding == 0)
+        {
+            throw new ServerLoginException(SqlState.ConnectionFailure, lease is null ? "pgway: the server connection was lost" : FencedMessage(lease), DisconnectReason.ServerLost);
+        }
+        var outstanding = fromClient.Outstanding;
+        fromClient.Outstanding = 0;
+        requestStart = transactionStart = 0;
+        UpdateTimeoutState();
+        await client.SendAsync(LostAnswers(outstanding, lease));
+    }
+
+    private static ReadOnlyMemory<byte> LostAnswers(int outstanding, ServerLease? lease)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        var message = lease is null ? "pgway: the server connection was lost; this transaction did not complete" : FencedMessage(lease);
+        for (var i = 0; i < outstanding; i++)
+        {
+            ErrorResponseWriter.Write(output, ErrorSeverity.Error, SqlState.ConnectionFailure, message);
+            BackendMessages.ReadyForQuery(output, TransactionStatus.Idle);
+        }
+        return output.WrittenMemory;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: session {Session} lost its server on {Lease} ({How}) mid-transaction")]
+    private static partial void LogServerFenced(ILogger logger, long session, string lease, string how);
+}

@@ -1,0 +1,231 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Pgway.Configuration;
+using Pgway.Health;
+using Pgway.Hosting;
+using Pgway.IntegrationTests.Testing;
+using Pgway.Routing;
+using Pgway.Testing;
+using Xunit.Abstractions;
+
+namespace Pgway.IntegrationTests.Routing;
+
+/// <summary>A <c>dest: pool</c> primary service: pooled clients follow a failover between transactions, and a member marked down is fenced.</summary>
+public sealed class PoolServiceTests(ITestOutputHelper output) : FreshPgTestClusterPerTest(PgTestClusterOptions.PrimaryAndReplica)
+{
+    private const int Port = 5441;
+
+    private async Task<GatewayHost> StartAsync(string poolMode = "transaction")
+    {
+        var replica = Cluster.Instance(2);
+        var password = Cluster.Credentials.PasswordFor(PgTestUsers.Meta);
+        var inventory = InventoryLoader.LoadText(Cluster.ToInventoryYaml([
+            new("pg_monitor_password", $"'{Cluster.Credentials.PasswordFor(PgTestUsers.Monitor)}'"),
+            new("pg_users", $"[{{name: {PgTestUsers.Meta}, password: '{password}', pgbouncer: true}}]"),
+            new("pgbouncer_poolmode", poolMode),
+            new("pgbouncer_default_pool_size", "4"),
+            new("pg_default_services", $"[{{name: primary, port: {Port}, ip: '{replica.Address}', dest: pool, selector: '[]', check: /primary, " +
+                "check_method: postgres, options: 'inter 500ms fastinter 200ms downinter 500ms rise 1 fall 1'}]"),
+        ]), "pool-service.yml");
+        Assert.False(inventory.HasErrors, string.Join('\n', inventory.Errors));
+        var options = new GatewayOptions([.. Cluster.Instances.Select(i => i.Address.ToString())], RunAgents: false,
+            HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty) { RunPoolers = false, RunAdmin = false };
+        var host = await GatewayHost.StartAsync(inventory.Topology!, options, TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None);
+        await Eventually.HoldsAsync(() => host.Snapshot().Single().Members.All(m => m.Health?.LastResult is not null && m.IsUp == (m.Address == Cluster.Primary.Address.ToString())),
+            TimeSpan.FromSeconds(30), () => string.Join("; ", host.Snapshot().Single().Members.Select(m => $"{m.Name} {m.Status}")));
+        return host;
+    }
+
+    private async Task<NpgsqlConnection> OpenAsync()
+    {
+        var builder = Cluster.ConnectionStringBuilder(Cluster.Instance(2), PgTestUsers.Meta, PgTestUsers.TestDatabase);
+        builder.Port = Port;
+        builder.Pooling = false;
+        builder.ApplicationName = "pool-service-test";
+        var connection = new NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    private static async Task<string> ServerOfAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand("SELECT inet_server_addr()::text || '/' || pg_is_in_recovery()", connection);
+        return ((string)(await command.ExecuteScalarAsync())!).Replace("/32", "", StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PoolService_Clients_ReachThePrimaryThroughSharedServers()
+    {
+        await using var host = await StartAsync();
+        var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(async _ =>
+        {
+            await using var connection = await OpenAsync();
+            return await ServerOfAsync(connection);
+        })).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.All(answers, a => Assert.Equal($"{Cluster.Primary.Address}/false", a));
+        Assert.InRange(host.PoolServices.Single().Pooler.ServerCounts(PgTestUsers.TestDatabase, PgTestUsers.Meta).Total, 1, 4);
+        Assert.Contains("pg-test-primary", host.Metrics(), StringComparison.Ordinal);
+        Assert.Single(host.Status().Services);
+    }
+
+    [Fact]
+    public async Task PoolService_MemberMarkedDown_ServersClosedNoNewTransactionTransactionLostOnce()
+    {
+        await using var host = await StartAsync();
+        var primary = Cluster.Primary;
+        await using var idle = await OpenAsync();
+        await using var inside = await OpenAsync();
+        Assert.Equal($"{primary.Address}/false", await ServerOfAsync(idle));
+        await using (var begin = new NpgsqlCommand("BEGIN; SELECT 1", inside))
+        {
+            await begin.ExecuteNonQueryAsync();
+        }
+
+        // The primary fails its check while it stays up and writable: the monitor user cannot log in.
+        await Cluster.ExecuteNonQueryAsync(primary, $"ALTER ROLE {PgTestUsers.Monitor} NOLOGIN; SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{PgTestUsers.Monitor}'");
+        try
+        {
+            await Eventually.HoldsAsync(() => !host.Snapshot().Single().Members.Single(m => m.Address == primary.Address.ToString()).IsUp,
+                TimeSpan.FromSeconds(30), () => string.Join("; ", host.Snapshot().Single().Members.Select(m => $"{m.Name} {m.Status}")));
+            // Fenced: no server of the service's is left on the primary.
+            await Eventually.HoldsAsync(async () => await Cluster.ExecuteScalarAsync<long>(primary,
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pool-service-test' AND backend_type = 'client backend'") == 0,
+                TimeSpan.FromSeconds(30));
+
+            // The client inside a transaction loses it, once, with 08006.
+            await using (var lost = new NpgsqlCommand("SELECT 2", inside))
+            {
+                var error = await Assert.ThrowsAsync<PostgresException>(() => lost.ExecuteScalarAsync());
+                Assert.Equal("08006", error.SqlState);
+                Assert.Contains("fenced", error.MessageText, StringComparison.Ordinal);
+            }
+            // A client between transactions waits for a member rather than reaching the fenced one.
+            var waiting = ServerOfAsync(idle);
+            var overStarted = ServerOfAsync(inside);
+            Assert.False(waiting.IsCompleted);
+            Assert.Equal(0, await Cluster.ExecuteScalarAsync<long>(primary,
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pool-service-test' AND backend_type = 'client backend'"));
+
+            await Cluster.ExecuteNonQueryAsync(primary, $"ALTER ROLE {PgTestUsers.Monitor} LOGIN");
+            Assert.Equal($"{primary.Address}/false", await waiting.WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Equal($"{primary.Address}/false", await overStarted.WaitAsync(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            await Cluster.ExecuteNonQueryAsync(primary, $"ALTER ROLE {PgTestUsers.Monitor} LOGIN");
+        }
+    }
+
+    [Fact]
+    public async Task PoolService_SessionModeMemberMarkedDown_ClientDisconnectedWithFatal()
+    {
+        await using var host = await StartAsync("session");
+        var primary = Cluster.Primary;
+        await using var client = await OpenAsync();
+        Assert.Equal($"{primary.Address}/false", await ServerOfAsync(client));
+
+        await Cluster.ExecuteNonQueryAsync(primary, $"ALTER ROLE {PgTestUsers.Monitor} NOLOGIN; SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{PgTestUsers.Monitor}'");
+        try
+        {
+            await Eventually.HoldsAsync(async () => await Cluster.ExecuteScalarAsync<long>(primary,
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pool-service-test' AND backend_type = 'client backend'") == 0,
+                TimeSpan.FromSeconds(30));
+
+            var fatal = await Assert.ThrowsAsync<PostgresException>(() => ServerOfAsync(client));
+            Assert.NotEqual(System.Data.ConnectionState.Open, client.State);
+            Assert.Equal(("FATAL", "08006"), (fatal.InvariantSeverity, fatal.SqlState));
+            Assert.Contains("fenced", fatal.MessageText, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await Cluster.ExecuteNonQueryAsync(primary, $"ALTER ROLE {PgTestUsers.Monitor} LOGIN");
+        }
+    }
+
+    [Fact]
+    public async Task PoolService_Failover_ClientsContinueOnTheNewPrimary()
+    {
+        await using var host = await StartAsync();
+        var (primary, replica) = (Cluster.Primary, Cluster.Instance(2));
+        await using (var setup = await OpenAsync())
+        await using (var create = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS pool_probe (id int)", setup))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+        await Cluster.WaitForCatchUpAsync(replica);
+        using var stop = new CancellationTokenSource();
+        var onPrimary = new int[4];
+        var onReplica = new int[4];
+        var errors = new int[4];
+        var loops = Enumerable.Range(0, 4).Select(i => Task.Run(async () =>
+        {
+            await using var connection = await OpenAsync();
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await using var command = new NpgsqlCommand("BEGIN; INSERT INTO pool_probe VALUES (1); SELECT inet_server_addr()::text; COMMIT", connection);
+                    var server = (string?)await command.ExecuteScalarAsync();
+                    if (server?.StartsWith(replica.Address.ToString() + "/", StringComparison.Ordinal) == true)
+                    {
+                        Interlocked.Increment(ref onReplica[i]);
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref onPrimary[i]);
+                    }
+                }
+                catch (PostgresException e) when (e.SqlState == "08006" && connection.State == System.Data.ConnectionState.Open)
+                {
+                    output.WriteLine($"client {i}: {e.SqlState} {e.MessageText}");
+                    // A transaction lost on the old primary; the session goes on.
+                    Interlocked.Increment(ref errors[i]);
+                }
+            }
+            return connection.State;
+        })).ToArray();
+
+        // Every client busy on the primary, then the primary stops under them.
+        await Eventually.HoldsAsync(() => loops.Any(l => l.IsCompleted) || onPrimary.All(n => n > 0), TimeSpan.FromSeconds(30));
+        await Cluster.StopAsync(primary);
+        await Cluster.PromoteAsync(replica);
+        await Eventually.HoldsAsync(() => loops.Any(l => l.IsCompleted) || onReplica.All(n => n > 0), TimeSpan.FromSeconds(60),
+            () => $"on the replica: {string.Join(",", onReplica)}; errors: {string.Join(",", errors)}");
+        await stop.CancelAsync();
+        var states = await Task.WhenAll(loops).WaitAsync(TimeSpan.FromSeconds(30));
+        output.WriteLine($"on the primary {string.Join(",", onPrimary)}, on the replica {string.Join(",", onReplica)}, errors {string.Join(",", errors)}\n");
+
+        // Every client kept its session; each lost at most the transaction it was in.
+        Assert.All(states, s => Assert.Equal(System.Data.ConnectionState.Open, s));
+        Assert.All(errors, n => Assert.InRange(n, 0, 1));
+    }
+
+    [Fact]
+    public async Task PoolService_PgbenchAcrossFailover_ReportsItsFailuresAndWritesOnTheNewPrimary()
+    {
+        var (primary, replica) = (Cluster.Primary, Cluster.Instance(2));
+        var (database, _) = await Pooling.PoolerHarness.CreatePgbenchDatabaseAsync(Cluster, "pool_service_pgbench");
+        await Cluster.WaitForCatchUpAsync(replica);
+        await using var host = await StartAsync();
+        var history = $"SELECT count(*) FROM pgbench_history";
+
+        var pgbench = Pooling.PoolerHarness.RunClientAsync(Cluster, "pgbench",
+            ["-n", "-c", "10", "-j", "2", "-T", "15", "-h", replica.Address.ToString(), "-p", $"{Port}", "-U", Pooling.PoolerHarness.User, database]);
+        await Eventually.HoldsAsync(async () => pgbench.IsCompleted || await Cluster.ExecuteScalarAsync<long>(primary, history, database: database) > 200, TimeSpan.FromSeconds(30));
+        Assert.False(pgbench.IsCompleted);
+        await Cluster.StopAsync(primary);
+        await Cluster.PromoteAsync(replica);
+        var atPromotion = await Cluster.ExecuteScalarAsync<long>(replica, history, database: database);
+        var result = await pgbench.WaitAsync(TimeSpan.FromSeconds(60));
+        var afterwards = await Cluster.ExecuteScalarAsync<long>(replica, history, database: database);
+
+        output.WriteLine(result.Describe());
+        output.WriteLine($"pgbench_history on the new primary: {atPromotion} at the promotion, {afterwards} after the run");
+        // pgbench aborts a client at its first error other than a serialization failure: the
+        // clients in a transaction on the old primary when it stopped are the failures it reports.
+        Assert.Contains("number of transactions actually processed", result.StandardOutput, StringComparison.Ordinal);
+        Assert.True(afterwards > atPromotion, $"no pgbench transaction committed on the new primary ({atPromotion} → {afterwards})");
+        Assert.DoesNotContain("connection to server", result.StandardError, StringComparison.Ordinal);
+    }
+}
