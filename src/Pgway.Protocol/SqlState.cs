@@ -4,6 +4,9 @@ namespace Pgway.Protocol;
 public static class SqlState
 {
     public const string ConnectionFailure = "08006";
+
+    /// <summary><c>transaction_resolution_unknown</c>: the connection was lost while a request that may have committed was in flight.</summary>
+    public const string TransactionResolutionUnknown = "08007";
     public const string ProtocolViolation = "08P01";
     public const string InvalidAuthorizationSpecification = "28000";
     public const string InvalidPassword = "28P01";

@@ -12,6 +12,10 @@ namespace Pgway.Pooling;
 // or, idle in the transaction, its next request is; its next transaction gets a server of another
 // member. The same for a pool service's server lost otherwise (the member shut down or crashed).
 // In session mode, or cut in the middle of a message, the session ends.
+// Idle in its transaction, the client did lose it: the server never got a COMMIT. A request in
+// flight is another matter: it may have been a COMMIT (or a statement outside a transaction) that
+// the server committed before it went away, so unless the transaction had already failed, the
+// client is told that the outcome is unknown (08007), never that the transaction did not complete.
 internal sealed partial class ClientSession
 {
     // The client was idle in a transaction whose server was fenced: its next request is told.
@@ -59,7 +63,8 @@ internal sealed partial class ClientSession
             transactionLostTo = lease;
             return true;
         }
-        await client.SendAsync(LostAnswers(outstanding, lease));
+        // In a failed transaction one request commits nothing; a second one, pipelined after a ROLLBACK, might.
+        await client.SendAsync(LostAnswers(outstanding, lease, mayHaveCommitted: fromServer.Status != TransactionStatus.Failed || outstanding > 1));
         return true;
     }
 
@@ -76,20 +81,26 @@ internal sealed partial class ClientSession
         fromClient.Outstanding = 0;
         requestStart = transactionStart = 0;
         UpdateTimeoutState();
-        await client.SendAsync(LostAnswers(outstanding, lease));
+        await client.SendAsync(LostAnswers(outstanding, lease, mayHaveCommitted: false));
     }
 
-    private static ReadOnlyMemory<byte> LostAnswers(int outstanding, ServerLease? lease)
+    private static ReadOnlyMemory<byte> LostAnswers(int outstanding, ServerLease? lease, bool mayHaveCommitted)
     {
         var output = new ArrayBufferWriter<byte>();
-        var message = lease is null ? "pgway: the server connection was lost; this transaction did not complete" : FencedMessage(lease);
+        var (code, message) = mayHaveCommitted
+            ? (SqlState.TransactionResolutionUnknown, OutcomeUnknownMessage(lease))
+            : (SqlState.ConnectionFailure, lease is null ? "pgway: the server connection was lost; this transaction did not complete" : FencedMessage(lease));
         for (var i = 0; i < outstanding; i++)
         {
-            ErrorResponseWriter.Write(output, ErrorSeverity.Error, SqlState.ConnectionFailure, message);
+            ErrorResponseWriter.Write(output, ErrorSeverity.Error, code, message);
             BackendMessages.ReadyForQuery(output, TransactionStatus.Idle);
         }
         return output.WrittenMemory;
     }
+
+    private static string OutcomeUnknownMessage(ServerLease? lease) =>
+        $"pgway: the server connection{(lease is null ? "" : $" to {lease}")} was lost{(lease is { IsFenced: true } ? " (fenced: no longer eligible for the service)" : "")} before the answer: " +
+        "whether this request took effect (a COMMIT committed) is unknown";
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: session {Session} lost its server on {Lease} ({How}) mid-transaction")]
     private static partial void LogServerFenced(ILogger logger, long session, string lease, string how);

@@ -118,6 +118,62 @@ public sealed class PoolServiceTests(ITestOutputHelper output) : FreshPgTestClus
     }
 
     [Fact]
+    public async Task PoolService_ServerLostDuringCommit_OutcomeUnknownNotFailed()
+    {
+        await using var host = await StartAsync();
+        var primary = Cluster.Primary;
+        await using var client = await OpenAsync();
+        await ExecuteAsync(client, "CREATE TABLE commit_probe (id int)");
+        var warnings = new List<string>();
+        client.Notice += (_, e) => warnings.Add(e.Notice.MessageText);
+        // A synchronous standby that never comes: a COMMIT is written locally, then waits for it.
+        await Cluster.ExecuteNonQueryAsync(primary, "ALTER SYSTEM SET synchronous_standby_names = 'nobody'");
+        await Cluster.ExecuteNonQueryAsync(primary, "SELECT pg_reload_conf()");
+        try
+        {
+            await Eventually.HoldsAsync(async () => await ScalarAsync(client, "SELECT current_setting('synchronous_standby_names')") == "nobody", TimeSpan.FromSeconds(30));
+            await ExecuteAsync(client, "BEGIN");
+            await ExecuteAsync(client, "INSERT INTO commit_probe VALUES (1)");
+            var commit = ExecuteAsync(client, "COMMIT");
+            var waiting = 0;
+            await Eventually.HoldsAsync(async () => commit.IsCompleted || (waiting = await Cluster.ExecuteScalarAsync<int>(primary,
+                "SELECT coalesce(max(pid), 0) FROM pg_stat_activity WHERE wait_event = 'SyncRep'")) != 0, TimeSpan.FromSeconds(30));
+            Assert.False(commit.IsCompleted, $"the COMMIT did not wait for the synchronous standby: {commit.Exception?.InnerException?.Message ?? "it succeeded"}");
+
+            // The server goes away with the COMMIT in flight, committed locally (PostgreSQL warns so first).
+            await Cluster.ExecuteNonQueryAsync(primary, $"SELECT pg_terminate_backend({waiting})");
+
+            var error = await Assert.ThrowsAsync<PostgresException>(() => commit.WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Equal("08007", error.SqlState);
+            Assert.Contains("unknown", error.MessageText, StringComparison.Ordinal);
+            Assert.DoesNotContain("did not complete", error.MessageText, StringComparison.Ordinal);
+            Assert.Contains(warnings, w => w.Contains("synchronous replication", StringComparison.Ordinal));
+            // It did commit: "did not complete" would have been false.
+            Assert.Equal(1L, await Cluster.ExecuteScalarAsync<long>(primary, "SELECT count(*) FROM commit_probe", PgTestUsers.Meta, PgTestUsers.TestDatabase));
+            // The session goes on, on another server.
+            Assert.Equal(System.Data.ConnectionState.Open, client.State);
+            Assert.Equal($"{primary.Address}/false", await ServerOfAsync(client));
+        }
+        finally
+        {
+            await Cluster.ExecuteNonQueryAsync(primary, "ALTER SYSTEM RESET synchronous_standby_names");
+            await Cluster.ExecuteNonQueryAsync(primary, "SELECT pg_reload_conf()");
+        }
+    }
+
+    private static async Task<string?> ScalarAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (string?)await command.ExecuteScalarAsync();
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
     public async Task PoolService_SessionModeMemberMarkedDown_ClientDisconnectedWithFatal()
     {
         await using var host = await StartAsync("session");
@@ -176,7 +232,8 @@ public sealed class PoolServiceTests(ITestOutputHelper output) : FreshPgTestClus
                         Interlocked.Increment(ref onPrimary[i]);
                     }
                 }
-                catch (PostgresException e) when (e.SqlState == "08006" && connection.State == System.Data.ConnectionState.Open)
+                // 08006 for a transaction lost between requests, 08007 for a request in flight (its outcome unknown).
+                catch (PostgresException e) when (e.SqlState is "08006" or "08007" && connection.State == System.Data.ConnectionState.Open)
                 {
                     output.WriteLine($"client {i}: {e.SqlState} {e.MessageText}");
                     // A transaction lost on the old primary; the session goes on.
