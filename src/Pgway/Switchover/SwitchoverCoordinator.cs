@@ -112,6 +112,12 @@ public sealed partial class SwitchoverCoordinator(ISwitchoverHost host, TimeProv
             error = $"unknown cluster '{clusterName}': this pgway hosts {Names(host.Clusters.Select(c => c.Name))}";
             return null;
         }
+        var candidate = candidateName is null ? null : cluster.Instances.FirstOrDefault(i => i.Name == candidateName);
+        if (candidateName is not null && candidate is null)
+        {
+            error = $"'{candidateName}' is not a member of cluster {cluster.Name}: its members are {Names(cluster.Instances.Select(i => i.Name))}";
+            return null;
+        }
         var primaryName = host.PrimaryOf(cluster, out var problem);
         if (problem is not null || primaryName is null)
         {
@@ -119,15 +125,8 @@ public sealed partial class SwitchoverCoordinator(ISwitchoverHost host, TimeProv
             return null;
         }
         var primary = cluster.Instances.First(i => i.Name == primaryName);
-        Instance? candidate = null;
-        if (candidateName is not null)
+        if (candidate is not null)
         {
-            candidate = cluster.Instances.FirstOrDefault(i => i.Name == candidateName);
-            if (candidate is null)
-            {
-                error = $"'{candidateName}' is not a member of cluster {cluster.Name}: its members are {Names(cluster.Instances.Select(i => i.Name))}";
-                return null;
-            }
             if (candidate == primary)
             {
                 error = $"{candidate.Name} is the primary of {cluster.Name} already";
