@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Pgway.Dcs;
 using Pgway.Model;
+using Pgway.Switchover;
 
 namespace Pgway.Hosting;
 
@@ -18,6 +19,9 @@ public sealed partial class GatewayHost
     private readonly Dictionary<string, (IReadOnlyList<PoolService> Services, CancellationTokenSource Expiry)> noLeaderHolds = new(StringComparer.Ordinal);
 
     private const string NoLeaderHolder = "no leader in the DCS";
+
+    // How long a new leader may take to finish its promotion before the hold ends anyway.
+    private static readonly TimeSpan WritableWait = TimeSpan.FromSeconds(10);
 
     /// <summary>The DCS watch of each hosted cluster that has <c>pg_dcs</c>.</summary>
     public IReadOnlyList<DcsWatch> DcsWatches => dcsWatches;
@@ -55,9 +59,16 @@ public sealed partial class GatewayHost
                 HoldWithoutLeader(cluster);
             }
             monitor.FollowLeader(cluster, leader);
-            if (leader is not null)
+            if (leader is not null && noLeaderHolds.TryGetValue(cluster, out var hold))
             {
-                ReleaseNoLeaderHold(cluster);
+                if (hold.Services.Count > 0 && Clusters.FirstOrDefault(c => c.Name == cluster)?.Instances.FirstOrDefault(i => i.Name == leader) is { } instance)
+                {
+                    _ = ReleaseOnceWritableAsync(cluster, instance, hold.Expiry);
+                }
+                else
+                {
+                    ReleaseNoLeaderHold(cluster);
+                }
             }
         }
     }
@@ -111,6 +122,42 @@ public sealed partial class GatewayHost
             if (noLeaderHolds.TryGetValue(cluster, out var hold) && hold.Expiry == expiry)
             {
                 LogNoLeaderHoldExpired(logger, cluster, after.TotalSeconds);
+                ReleaseNoLeaderHold(cluster);
+            }
+        }
+    }
+
+    // Patroni takes the key before its postgres has finished promoting: transactions sent at once would meet a
+    // read-only server. The hold ends once the new leader's /primary says it takes writes, or after
+    // WritableWait whatever it says (the checks decide then).
+    private async Task ReleaseOnceWritableAsync(string cluster, Instance leader, CancellationTokenSource expiry)
+    {
+        var clock = time.GetTimestamp();
+        try
+        {
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(expiry.Token);
+            limit.CancelAfter(WritableWait);
+            await PatroniRestApi.WaitWritableAsync(patroniApi, leader, time, limit.Token);
+            var took = time.GetElapsedTime(clock).TotalMilliseconds;
+            LogLeaderWritable(logger, cluster, leader.Name, took);
+        }
+        catch (OperationCanceledException) when (!expiry.IsCancellationRequested)
+        {
+            LogLeaderNotWritable(logger, cluster, leader.Name, WritableWait.TotalSeconds);
+        }
+        catch (OperationCanceledException)
+        {
+            // Released meanwhile (or pgway stopping).
+            return;
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+        lock (dcsGate)
+        {
+            if (noLeaderHolds.TryGetValue(cluster, out var hold) && hold.Expiry == expiry)
+            {
                 ReleaseNoLeaderHold(cluster);
             }
         }
@@ -177,4 +224,10 @@ public sealed partial class GatewayHost
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Cluster}: still no leader after {Seconds} s: the pooled primary services stop holding; the checks decide")]
     private static partial void LogNoLeaderHoldExpired(ILogger logger, string cluster, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Cluster}: new leader {Leader} takes writes ({Milliseconds:0} ms after its key): the pooled primary services stop holding")]
+    private static partial void LogLeaderWritable(ILogger logger, string cluster, string leader, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Cluster}: new leader {Leader} does not say it takes writes after {Seconds} s (is its Patroni REST API reachable, with patroni_username/patroni_password?): the pooled primary services stop holding; the checks decide")]
+    private static partial void LogLeaderNotWritable(ILogger logger, string cluster, string leader, double seconds);
 }

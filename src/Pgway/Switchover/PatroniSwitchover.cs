@@ -1,10 +1,6 @@
-using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Newtonsoft.Json.Linq;
 using Pgway.Model;
 
 namespace Pgway.Switchover;
@@ -12,17 +8,10 @@ namespace Pgway.Switchover;
 /// <summary>
 /// A switchover by Patroni: <c>POST /switchover</c> to the leader's REST API (as <c>patronictl switchover</c>
 /// does), which answers once the new leader holds the key; then the new leader's <c>/primary</c> is asked until
-/// its postgres has left recovery, so no held transaction is sent to a server still promoting. The REST API's
-/// basic auth is Pigsty's <c>patroni_username</c> / <c>patroni_password</c> (defaults <c>postgres</c> /
-/// <c>Patroni.API</c>), sent always: a Patroni without authentication ignores it.
+/// its postgres has left recovery, so no held transaction is sent to a server still promoting.
 /// </summary>
 public sealed class PatroniSwitchover(HttpClient http, TimeProvider time, TimeSpan timeout) : ISwitchoverMethod
 {
-    public const string DefaultUsername = "postgres";
-    public const string DefaultPassword = "Patroni.API";
-
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
-
     public string Name => "patroni";
 
     public async Task<Instance> SwitchAsync(Cluster cluster, Instance primary, Instance? candidate, SwitchoverSteps steps, CancellationToken cancellationToken)
@@ -37,7 +26,7 @@ public sealed class PatroniSwitchover(HttpClient http, TimeProvider time, TimeSp
         }
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
-        var url = RestApi(primary, "/switchover");
+        var url = PatroniRestApi.Url(primary, "/switchover");
         string text;
         HttpStatusCode status;
         try
@@ -45,7 +34,7 @@ public sealed class PatroniSwitchover(HttpClient http, TimeProvider time, TimeSp
             // Patroni's HTTP/1.0 server wants a Content-Length: a string body has one.
             using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
             using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
-            request.Headers.Authorization = Authorization(primary);
+            request.Headers.Authorization = PatroniRestApi.Authorization(primary);
             using var response = await http.SendAsync(request, deadline.Token);
             status = response.StatusCode;
             text = (await response.Content.ReadAsStringAsync(deadline.Token)).Trim();
@@ -72,44 +61,13 @@ public sealed class PatroniSwitchover(HttpClient http, TimeProvider time, TimeSp
     // Patroni holds the key before its postgres has finished promoting: held transactions wait for that.
     private async Task WaitWritableAsync(Instance leader, CancellationToken deadline, CancellationToken cancellationToken)
     {
-        var url = RestApi(leader, "/primary");
         try
         {
-            while (true)
-            {
-                try
-                {
-                    using var request = new HttpRequestMessage(HttpMethod.Get, url);
-                    request.Headers.Authorization = Authorization(leader);
-                    using var response = await http.SendAsync(request, deadline);
-                    if (response.StatusCode == HttpStatusCode.OK
-                        && Role(await response.Content.ReadAsStringAsync(deadline)) is "master" or "primary")
-                    {
-                        return;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    // Patroni restarts nothing on the candidate: a refused request is momentary.
-                }
-                await Task.Delay(PollInterval, time, deadline);
-            }
+            await PatroniRestApi.WaitWritableAsync(http, leader, time, deadline);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new SwitchoverException($"Patroni made {leader.Name} the leader, but its postgres did not take writes within {timeout.TotalSeconds:0} s ({url}); the held clients were released to it");
-        }
-    }
-
-    private static string? Role(string json)
-    {
-        try
-        {
-            return JsonNode.Parse(json)?["role"]?.GetValue<string>();
-        }
-        catch (JsonException)
-        {
-            return null;
+            throw new SwitchoverException($"Patroni made {leader.Name} the leader, but its postgres did not take writes within {timeout.TotalSeconds:0} s ({PatroniRestApi.Url(leader, "/primary")}); the hold ends and the checks decide");
         }
     }
 
@@ -121,25 +79,4 @@ public sealed class PatroniSwitchover(HttpClient http, TimeProvider time, TimeSp
         var name = end > start ? text[(start + 1)..end] : null;
         return cluster.Instances.FirstOrDefault(i => i.Name == name);
     }
-
-    private static Uri RestApi(Instance instance, string path)
-    {
-        var scheme = Flag(instance, "patroni_ssl_enabled") ? "https" : "http";
-        var host = IPAddress.TryParse(instance.Address, out var address) && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
-            ? $"[{instance.Address}]" : instance.Address;
-        return new Uri(string.Create(CultureInfo.InvariantCulture, $"{scheme}://{host}:{instance.PatroniPort}{path}"));
-    }
-
-    private static AuthenticationHeaderValue Authorization(Instance instance)
-    {
-        var user = Text(instance, "patroni_username") ?? DefaultUsername;
-        var password = Text(instance, "patroni_password") ?? DefaultPassword;
-        return new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
-    }
-
-    private static string? Text(Instance instance, string name) =>
-        instance.Variables[name] is JValue { Type: not JTokenType.Null } value ? value.ToString(CultureInfo.InvariantCulture) : null;
-
-    private static bool Flag(Instance instance, string name) =>
-        instance.Variables[name] is JValue { Value: true };
 }

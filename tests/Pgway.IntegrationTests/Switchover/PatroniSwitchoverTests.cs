@@ -79,8 +79,10 @@ public sealed partial class PatroniSwitchoverTests(ITestOutputHelper output) : F
 
         output.WriteLine(result.Describe());
         var aborted = AbortedClient().Count(result.StandardError);
-        output.WriteLine($"patronictl switchover under pgbench -c 20: failed transactions {Failed(result.StandardOutput) ?? "?"}, aborted clients {aborted}, exit code {result.ExitCode}");
+        var readOnly = result.StandardError.Split('\n').Count(l => l.Contains("read-only transaction", StringComparison.Ordinal));
+        output.WriteLine($"patronictl switchover under pgbench -c 20: failed transactions {Failed(result.StandardOutput) ?? "?"}, aborted clients {aborted} ({readOnly} of them on a read-only server), exit code {result.ExitCode}");
         output.WriteLine($"pgbench_history on {candidate.Name}: {afterSwitch} right after the switchover, {atEnd} at the end");
+        output.WriteLine(Logs());
         Assert.Contains("number of transactions actually processed", result.StandardOutput, StringComparison.Ordinal);
         Assert.True(atEnd > afterSwitch, $"no pgbench transaction committed on {candidate.Name} after the switchover ({afterSwitch} → {atEnd})\n{Logs()}");
     }
@@ -127,10 +129,10 @@ public sealed partial class PatroniSwitchoverTests(ITestOutputHelper output) : F
     [GeneratedRegex(@"number of failed transactions: (\d+)")]
     private static partial Regex FailedLine();
 
-    [GeneratedRegex(@"client \d+ aborted")]
+    [GeneratedRegex(@"client \d+ script \d+ aborted")]
     private static partial Regex AbortedClient();
 
-    private string Logs() => string.Join('\n', logs.Lines.Where(l => l.Level >= LogLevel.Information).Select(l => $"{l.Level} {l.Category}: {l.Message}").TakeLast(80));
+    private string Logs() => string.Join('\n', logs.Lines.Where(l => l.Level >= LogLevel.Information).Where(l => !l.Category.Contains("Pooler", StringComparison.Ordinal) || l.Level >= LogLevel.Warning).Select(l => $"{l.Level} {l.Category}: {l.Message}").TakeLast(80));
 
     // The pooled primary service on node 1's address, checked by Patroni's /primary; the DCS watch from pg_dcs; the admin endpoint on node 1.
     private async Task<GatewayHost> StartAsync()
