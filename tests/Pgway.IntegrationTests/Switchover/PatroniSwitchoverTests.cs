@@ -85,6 +85,11 @@ public sealed partial class PatroniSwitchoverTests(ITestOutputHelper output) : F
         output.WriteLine(Logs());
         Assert.Contains("number of transactions actually processed", result.StandardOutput, StringComparison.Ordinal);
         Assert.True(atEnd > afterSwitch, $"no pgbench transaction committed on {candidate.Name} after the switchover ({afterSwitch} → {atEnd})\n{Logs()}");
+        // While Patroni had no leader the pooled service held new transactions, until the new leader took writes:
+        // none met a server still promoting.
+        Assert.True(logs.Has(LogLevel.Warning, "hold new transactions until a leader is back"), Logs());
+        Assert.True(logs.Has(LogLevel.Information, $"new leader {candidate.Name} takes writes"), Logs());
+        Assert.DoesNotContain("read-only transaction", result.StandardError, StringComparison.Ordinal);
     }
 
     private const int AdminPort = 9101;
