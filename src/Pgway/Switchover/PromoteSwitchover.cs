@@ -38,9 +38,16 @@ public sealed class PromoteSwitchover(
         deadline.CancelAfter(timeout);
         fence(primary.Name, $"switched over from (was the primary of {cluster.Name}): rebuild it as a replica, then clear the fence");
         var promoting = false;
+        var serverTouched = false;
         try
         {
-            var lsn = await FenceServerAsync(primary, deadline.Token);
+            string lsn;
+            await using (var old = await OpenAsync(primary, deadline.Token))
+            {
+                // Connected: from here the old primary's settings may have changed, and are reset on failure.
+                serverTouched = true;
+                lsn = await FenceServerAsync(old, deadline.Token);
+            }
             steps.Add("fence", $"{primary.Name} fenced: out of every service, read-only (default_transaction_read_only), client backends terminated; last WAL position {lsn}");
             var next = candidate ?? await MostAdvancedAsync(cluster, primary, deadline.Token);
             await CatchUpAsync(next, lsn, deadline.Token);
@@ -67,16 +74,18 @@ public sealed class PromoteSwitchover(
                 throw new SwitchoverException($"{why}; {primary.Name} stays fenced: check the candidate (pg_is_in_recovery()) and its log", e);
             }
             // Abandoned before the promotion: the old primary takes writes again.
-            await UnfenceServerAsync(primary);
+            if (serverTouched)
+            {
+                await UnfenceServerAsync(primary);
+            }
             unfence(primary.Name);
             throw new SwitchoverException($"{why}; nothing was switched: {primary.Name} is unfenced and writable again", e);
         }
     }
 
     // Read-only for every new transaction, every client session ended, then where its WAL ends.
-    private static async Task<string> FenceServerAsync(Instance primary, CancellationToken cancellationToken)
+    private static async Task<string> FenceServerAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(primary, cancellationToken);
         await using (var readOnly = new NpgsqlCommand("ALTER SYSTEM SET default_transaction_read_only = on", connection))
         {
             await readOnly.ExecuteNonQueryAsync(cancellationToken);
