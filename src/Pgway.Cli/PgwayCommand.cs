@@ -18,6 +18,7 @@ internal static class PgwayCommand
         root.Subcommands.Add(HealthCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
         root.Subcommands.Add(StatusCommand.Create(context));
+        root.Subcommands.Add(SwitchoverCommand.Create(context));
         return root;
     }
 

@@ -57,7 +57,7 @@ internal static class StatusCommand
     internal sealed record Target(Uri Url, AdminCredentials? Credentials);
 
     // Null with the exit code when the arguments say no endpoint (2) or the inventory has errors (1, as every command).
-    private static Target? Resolve(CliContext context, string? url, FileInfo? config, string? node, string? user, string? password, out int exitCode)
+    internal static Target? Resolve(CliContext context, string? url, FileInfo? config, string? node, string? user, string? password, out int exitCode)
     {
         exitCode = 2;
         if (user is null != password is null)

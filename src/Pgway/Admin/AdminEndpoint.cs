@@ -13,6 +13,7 @@ namespace Pgway.Admin;
 /// <c>GET /</c> (or <c>/stats</c>) is the stats page, which reads <c>GET /status.json</c> every two seconds;
 /// <c>GET /metrics</c> answers Prometheus' text format; all three are written at request time, behind
 /// basic auth where the inventory asks for it. <c>GET /healthz</c> answers <c>ok</c> while the process runs, to anyone.
+/// <c>POST /switchover</c> and <c>POST /unfence</c> act on a cluster (see <see cref="AdminActions"/>).
 /// </summary>
 public sealed class AdminEndpoint : IAsyncDisposable
 {
@@ -82,13 +83,18 @@ public sealed class AdminEndpoint : IAsyncDisposable
             response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             return;
         }
+        var path = request.Path.Value;
+        if (AdminActions.Handles(path))
+        {
+            await ActAsync(context, listen, sources);
+            return;
+        }
         if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
         {
             response.StatusCode = StatusCodes.Status405MethodNotAllowed;
             response.Headers.Allow = "GET, HEAD";
             return;
         }
-        var path = request.Path.Value;
         if (path == "/healthz")
         {
             await WriteAsync(context, "text/plain; charset=utf-8", Encoding.UTF8.GetBytes("ok\n"));
@@ -119,6 +125,31 @@ public sealed class AdminEndpoint : IAsyncDisposable
                 await WriteAsync(context, StatsPage.ContentType, StatsPage.Html);
                 return;
         }
+    }
+
+    // POST only; the endpoint's credentials when it has some, a loopback client when it has none.
+    private static async Task ActAsync(HttpContext context, AdminListen listen, AdminSources sources)
+    {
+        var response = context.Response;
+        if (!HttpMethods.IsPost(context.Request.Method))
+        {
+            response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            response.Headers.Allow = "POST";
+            return;
+        }
+        if (listen.Credentials is { } credentials && !credentials.Accepts(context.Request.Headers.Authorization))
+        {
+            response.StatusCode = StatusCodes.Status401Unauthorized;
+            response.Headers.WWWAuthenticate = $"Basic realm=\"{Realm}\", charset=\"UTF-8\"";
+            return;
+        }
+        if (AdminActions.Refusal(listen, context) is { } refused)
+        {
+            await AdminActions.TextAsync(context, StatusCodes.Status403Forbidden, refused);
+            return;
+        }
+        response.Headers.CacheControl = "no-store";
+        await AdminActions.AnswerAsync(context, sources);
     }
 
     private static async Task WriteAsync(HttpContext context, string contentType, ReadOnlyMemory<byte> body)

@@ -34,6 +34,16 @@ internal sealed class StatusEventLog
         }
     }
 
+    /// <summary>Records an event that is no member's change of state (a switchover's start and end, a fence cleared).</summary>
+    public void Add(DateTimeOffset time, string subject, string message)
+    {
+        lock (gate)
+        {
+            var id = ++added;
+            ring[(id - 1) % ring.Length] = new StatusEvent(id, time, subject, "", "", "", message);
+        }
+    }
+
     /// <summary>The events kept, oldest first.</summary>
     public IReadOnlyList<StatusEvent> Latest()
     {

@@ -26,4 +26,7 @@ public enum CheckStatus
 
     /// <summary>Not a check: the DCS watch moved the member because Patroni's leader key changed.</summary>
     Dcs,
+
+    /// <summary>Not a check: an operator or a switchover fenced the member (HAProxy's maintenance).</summary>
+    Fenced,
 }

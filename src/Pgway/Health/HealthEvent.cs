@@ -15,7 +15,7 @@ public sealed record HealthEvent(
 
     /// <summary>HAProxy's log wording: "pg-test-replica/pg-test-2 is DOWN, reason: L7STS/503, info: …, check duration: 2ms".</summary>
     /// <remarks>A DCS override has no check duration: "pg-test-primary/pg-test-1 is DOWN, reason: DCS, info: leader is pg-test-2".</remarks>
-    public override string ToString() => Result.Status == CheckStatus.Dcs
+    public override string ToString() => Result.Status is CheckStatus.Dcs or CheckStatus.Fenced
         ? $"{Service}/{Member} is {Counter.Describe()}, reason: {Result.Reason}, info: {Result.Detail}"
         : $"{Service}/{Member} is {Counter.Describe()}, reason: {Result.Reason}, info: {Result.Detail}, check duration: {Result.Duration.TotalMilliseconds:0}ms";
 }

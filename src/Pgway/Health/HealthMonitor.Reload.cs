@@ -29,6 +29,7 @@ public sealed partial class HealthMonitor
                 next.Add(kept is not null && kept.CanFollow(service, target) ? kept.Follow(service, member) : new MemberHealth(service, member, target, now));
             }
         }
+        FenceNew(next.Where(m => !before.Contains(m)));
         var beforeProbers = probers;
         var nextProbers = new List<HealthProber>();
         var added = new List<HealthProber>();

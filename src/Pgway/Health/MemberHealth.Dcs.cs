@@ -13,6 +13,11 @@ public sealed partial class MemberHealth
         lock (writeGate)
         {
             var before = Snapshot;
+            if (up && before.Fenced)
+            {
+                // Fenced stays down, whatever the DCS says, until an operator clears it.
+                return null;
+            }
             var counter = before.Counter with { Health = up ? before.Counter.Max : 0, Checked = true };
             if (counter == before.Counter)
             {

@@ -66,7 +66,8 @@ public sealed partial class MemberHealth
     private HealthEvent? ApplyLocked(CheckResult result, DateTimeOffset now)
     {
         var before = Snapshot;
-        var counter = before.Counter.After(result.Passes(ExpectedStatus));
+        // A fenced member fails every check: its agent answering "primary" must not bring it back.
+        var counter = before.Counter.After(result.Passes(ExpectedStatus) && !before.Fenced);
         var changed = counter.State != before.Counter.State;
         var next = now + counter.NextInterval(Service.Options);
         Volatile.Write(ref snapshot, before with

@@ -20,6 +20,12 @@ public sealed record MemberHealthSnapshot(
     /// <summary>Whether routing may send new connections to the member.</summary>
     public bool IsUp => Counter.IsUp;
 
-    /// <summary>HAProxy's stats notation, e.g. "UP 2/3".</summary>
-    public string Status => Counter.Describe();
+    /// <summary>
+    /// Fenced by an operator or a switchover (HAProxy's maintenance): down whatever its checks say,
+    /// until cleared (<see cref="HealthMonitor.Unfence"/>).
+    /// </summary>
+    public bool Fenced { get; init; }
+
+    /// <summary>HAProxy's stats notation, e.g. "UP 2/3"; "MAINT" while fenced.</summary>
+    public string Status => Fenced ? "MAINT" : Counter.Describe();
 }

@@ -12,7 +12,11 @@ public sealed partial class GatewayHost
     public StatusReport Status() =>
         StatusReportBuilder.Build(clock.GetUtcNow(), [.. Routes().Select(r => (r.Service, r.Snapshot()))], PoolerReadings(), events.Latest());
 
-    private AdminSources AdminSources() => new(Metrics, Status);
+    private AdminSources AdminSources() => new(Metrics, Status)
+    {
+        Switchover = SwitchoverAsync,
+        Unfence = Unfence,
+    };
 
     // A dest: pool service's pools are shown as a pooler named after the service.
     private List<PoolerMetrics> PoolerReadings() =>

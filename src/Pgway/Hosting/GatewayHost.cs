@@ -152,6 +152,12 @@ public sealed partial class GatewayHost : IAsyncDisposable
                             Reloader = PoolerSetup.Reloader(cluster.Name, instance.Address, topology.SourceFile, poolerLogger),
                             // The console's RELOAD reloads the whole process, services included.
                             InventoryReload = cancellationToken => self is null ? Task.FromResult<string?>("pgway is still starting") : self.ReloadForConsoleAsync(cancellationToken),
+                            Switchover = new ConsoleSwitchover(
+                                (cluster, to, cancellationToken) => self is null
+                                    ? Task.FromResult(new Switchover.SwitchoverResult(cluster, false, null, null, null, 0, 0, [], "pgway is still starting"))
+                                    : self.SwitchoverAsync(cluster, to, Switchover.SwitchoverOptions.Default, cancellationToken),
+                                member => self is null ? "pgway is still starting" : self.Unfence(member),
+                                () => self is null ? [] : self.SwitchoverState()),
                         };
                         var pooler = Pooler.Start(poolerOptions, time, poolerLogger);
                         poolers.Add(pooler);
@@ -197,6 +203,7 @@ public sealed partial class GatewayHost : IAsyncDisposable
         await StopRetiringAsync();
         await StopDcsWatchesAsync();
         await StopAsync(listeners, poolServices, monitor, agents, poolers, admin);
+        patroniApi.Dispose();
     }
 
     /// <summary>A <c>dest: pool</c> service's pooler and route; throws <see cref="SocketException"/> when its port is taken.</summary>

@@ -10,7 +10,7 @@ namespace Pgway.Hosting;
 /// A <c>dest: pool</c> service: a pooler on the service's port whose server connections go to the
 /// member the service's route chooses, fed by the health monitor (which also fences members).
 /// </summary>
-public sealed class PoolService : IAsyncDisposable
+public sealed class PoolService : IAsyncDisposable, Switchover.ISwitchoverPause
 {
     private readonly HealthMonitor monitor;
 
@@ -27,6 +27,14 @@ public sealed class PoolService : IAsyncDisposable
     public RouteServerTarget Target { get; }
 
     public Pooler Pooler { get; }
+
+    string Switchover.ISwitchoverPause.Name => Route.Service.FullName;
+
+    int Switchover.ISwitchoverPause.InFlight => Pooler.ServersInUse();
+
+    void Switchover.ISwitchoverPause.Hold(string holder) => Pooler.Hold(holder);
+
+    void Switchover.ISwitchoverPause.Release(string holder) => Pooler.Release(holder);
 
     /// <summary>Starts the service's pooler; throws <see cref="System.Net.Sockets.SocketException"/> when its port is taken.</summary>
     /// <exception cref="InvalidOperationException">The cluster's pooler auth or hba file has errors.</exception>

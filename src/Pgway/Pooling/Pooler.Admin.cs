@@ -29,7 +29,7 @@ public sealed partial class Pooler
 
     internal void RemoveAdminClient() => Interlocked.Decrement(ref adminClients);
 
-    internal bool IsPaused(string database) => pausedAll || pausedDatabases.ContainsKey(database);
+    internal bool IsPaused(string database) => pausedAll || IsHeld || pausedDatabases.ContainsKey(database);
 
     internal bool IsDatabasePaused(string database) => pausedDatabases.ContainsKey(database);
 
@@ -107,7 +107,7 @@ public sealed partial class Pooler
         pausedAll = false;
         foreach (var pool in pools.Values)
         {
-            if (!pausedDatabases.ContainsKey(pool.Database))
+            if (!IsPaused(pool.Database))
             {
                 pool.Resume();
             }
@@ -125,7 +125,7 @@ public sealed partial class Pooler
         {
             return $"database {database} is not paused";
         }
-        if (!pausedAll)
+        if (!IsPaused(database))
         {
             foreach (var pool in PoolsOf(database))
             {

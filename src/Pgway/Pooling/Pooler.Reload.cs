@@ -22,7 +22,7 @@ public sealed partial class Pooler
             LogAddressesKept(Logger, current.Listen.ToString(), current.Backend.ToString());
         }
         var settings = next.Settings;
-        Volatile.Write(ref options, next with { Listen = current.Listen, Backend = current.Backend, Target = current.Target, Reloader = next.Reloader ?? current.Reloader, InventoryReload = next.InventoryReload ?? current.InventoryReload });
+        Volatile.Write(ref options, next with { Listen = current.Listen, Backend = current.Backend, Target = current.Target, Reloader = next.Reloader ?? current.Reloader, InventoryReload = next.InventoryReload ?? current.InventoryReload, Switchover = next.Switchover ?? current.Switchover });
         foreach (var ((database, _), pool) in pools)
         {
             pool.Limits = LimitsFor(settings, Listed(settings, database));

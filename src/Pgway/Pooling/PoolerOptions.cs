@@ -28,6 +28,9 @@ public sealed record PoolerOptions(
     /// </summary>
     public Func<CancellationToken, Task<string?>>? InventoryReload { get; init; }
 
+    /// <summary>The console's SWITCHOVER, UNFENCE and SHOW SWITCHOVER under <c>pgway serve</c>; null for a pooler on its own.</summary>
+    public ConsoleSwitchover? Switchover { get; init; }
+
     /// <summary>
     /// Where new server connections go instead of <see cref="Backend"/>: a <c>dest: pool</c> service's
     /// members, chosen by its route for each new connection. Null for a node's pooler.

@@ -19,7 +19,7 @@ internal static class ServerConnector
     {
         try
         {
-            var server = await ConnectAsync(pooler, loop, pool.Credentials!, pool.Database);
+            var server = await ConnectAsync(pooler, loop, pool.Credentials!, pool.Database, pool);
             server.Generation = pool.Generation;
             pool.NoteLoginSuccess();
             return server;
@@ -44,14 +44,15 @@ internal static class ServerConnector
 
     /// <summary>On <paramref name="loop"/>: a server of <paramref name="database"/> logged in to with <paramref name="credentials"/>, attached to the loop.</summary>
     /// <exception cref="ServerLoginException">The server could not be reached in time, or refused the log-in.</exception>
-    public static async Task<PooledServer> ConnectAsync(Pooler pooler, EpollLoop loop, ServerCredentials credentials, string database)
+    /// <param name="pool">The pool the server is for: while it is paused (PAUSE, a switchover's hold), no member is chosen.</param>
+    public static async Task<PooledServer> ConnectAsync(Pooler pooler, EpollLoop loop, ServerCredentials credentials, string database, ServerPool? pool = null)
     {
         var target = pooler.Options.Servers;
         var wait = pooler.Options.Settings.QueryWaitTimeout;
         using var timeout = new CancellationTokenSource(wait > TimeSpan.Zero ? wait : Timeout.InfiniteTimeSpan, pooler.Time);
         while (true)
         {
-            var lease = await LeaseAsync(pooler, target, timeout);
+            var lease = await LeaseAsync(pooler, target, pool, timeout);
             try
             {
                 var server = await ConnectAsync(pooler, loop, credentials, database, lease);
@@ -78,13 +79,18 @@ internal static class ServerConnector
         }
     }
 
+    private static readonly TimeSpan PausedRecheck = TimeSpan.FromMilliseconds(20);
+
     // Unreachable, or shutting down or starting up (57P01-57P03): the member's state, not the client's log-in.
     private static bool IsMemberFailure(string sqlState) =>
         sqlState.StartsWith("08", StringComparison.Ordinal) || sqlState.StartsWith("57P", StringComparison.Ordinal);
 
     // Where the new server goes: at once for a fixed server; for a service, the member its route
     // chooses, waiting (up to query_wait_timeout) while none is eligible.
-    private static async Task<ServerLease> LeaseAsync(Pooler pooler, IServerTarget target, CancellationTokenSource timeout)
+    // A client that has to wait for a member (its slot reserved before a pause, its member then failing) waits
+    // out the pause too: a switchover's hold is exactly when a member may be up by the DCS but still promoting.
+    // One that finds a member at once goes ahead, paused or not, so that a hold's drain is not kept waiting.
+    private static async Task<ServerLease> LeaseAsync(Pooler pooler, IServerTarget target, ServerPool? pool, CancellationTokenSource timeout)
     {
         if (target.TryLease() is { } lease)
         {
@@ -95,13 +101,15 @@ internal static class ServerConnector
         while (true)
         {
             var changed = target.WaitForChangeAsync(linked.Token);
-            if (target.TryLease() is { } leased)
+            var paused = pool is { Paused: true };
+            if (!paused && target.TryLease() is { } leased)
             {
                 return leased;
             }
             try
             {
-                await changed;
+                // A pause ends with no change of the target's: looked at again shortly.
+                await (paused ? Task.Delay(PausedRecheck, pooler.Time, linked.Token) : changed);
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {

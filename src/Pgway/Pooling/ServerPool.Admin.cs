@@ -30,6 +30,18 @@ internal sealed partial class ServerPool
         }
     }
 
+    /// <summary>Servers lent or being connected now.</summary>
+    public int InUse
+    {
+        get
+        {
+            lock (gate)
+            {
+                return total - idleCount;
+            }
+        }
+    }
+
     public void Pause() => paused = true;
 
     /// <summary>Lends servers again: the queued clients get the idle ones now, and new slots at the pooler's next sweep.</summary>

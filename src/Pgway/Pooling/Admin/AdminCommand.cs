@@ -8,5 +8,7 @@ namespace Pgway.Pooling.Admin;
 internal sealed record AdminCommand(string Text, string Verb, string? Argument, string? Value = null)
 {
     /// <summary>For the log: the command without its trailing semicolon and spaces.</summary>
-    public string Display => Verb == "SET" ? $"SET {Argument} = {Value}" : Argument is null ? Verb : $"{Verb} {Argument}";
+    public string Display => Verb == "SET" ? $"SET {Argument} = {Value}"
+        : Verb == "SWITCHOVER" && Value is not null ? $"SWITCHOVER {Argument} TO {Value}"
+        : Argument is null ? Verb : $"{Verb} {Argument}";
 }

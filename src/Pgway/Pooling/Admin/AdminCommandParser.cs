@@ -24,6 +24,10 @@ internal static class AdminCommandParser
         {
             return ParseSet(text, at);
         }
+        if (verb is "SWITCHOVER" or "UNFENCE")
+        {
+            return ParseNames(text, at, verb);
+        }
         string? argument = null;
         if (at < text.Length && text[at] != ';')
         {
@@ -64,6 +68,43 @@ internal static class AdminCommandParser
         }
         SkipSpaces(text, ref at);
         return AtEnd(text, at) ? new AdminCommand(text, "SET", key.ToLowerInvariant(), value) : null;
+    }
+
+    // SWITCHOVER cluster [TO member], UNFENCE member: Pigsty's names have dashes (pg-test-1), so a name here
+    // is a word that may have them too, or a "quoted" name.
+    private static AdminCommand? ParseNames(string text, int at, string verb)
+    {
+        if (ReadName(text, ref at) is not { } name)
+        {
+            return AtEnd(text, at) ? new AdminCommand(text, verb, null) : null;
+        }
+        SkipSpaces(text, ref at);
+        string? to = null;
+        if (verb == "SWITCHOVER" && ReadWord(text, ref at) is { } keyword)
+        {
+            SkipSpaces(text, ref at);
+            if (!keyword.Equals("TO", StringComparison.OrdinalIgnoreCase) || ReadName(text, ref at) is not { } member)
+            {
+                return null;
+            }
+            to = member;
+            SkipSpaces(text, ref at);
+        }
+        return AtEnd(text, at) ? new AdminCommand(text, verb, name, to) : null;
+    }
+
+    private static string? ReadName(string text, ref int at)
+    {
+        if (at < text.Length && text[at] == '"')
+        {
+            return ReadQuoted(text, ref at, '"');
+        }
+        var start = at;
+        while (at < text.Length && (char.IsAsciiLetterOrDigit(text[at]) || text[at] is '_' or '.' or '-'))
+        {
+            at++;
+        }
+        return at > start ? text[start..at] : null;
     }
 
     private static bool AtEnd(string text, int at)

@@ -19,6 +19,8 @@ internal static class AdminCommands
         ["WAIT_CLOSE"] = new(AdminOnly: true, AdminArgument.Optional, AdminControl.WaitCloseAsync),
         ["RELOAD"] = new(AdminOnly: true, AdminArgument.None, AdminControl.ReloadAsync),
         ["SET"] = new(AdminOnly: true, AdminArgument.Required, AdminControl.SetAsync),
+        ["SWITCHOVER"] = new(AdminOnly: true, AdminArgument.Required, AdminSwitchover.SwitchoverAsync),
+        ["UNFENCE"] = new(AdminOnly: true, AdminArgument.Required, AdminSwitchover.UnfenceAsync),
         ["SUSPEND"] = new(AdminOnly: true, AdminArgument.None, NotSupported),
         ["SHUTDOWN"] = new(AdminOnly: true, AdminArgument.None, NotSupported),
         ["DISABLE"] = new(AdminOnly: true, AdminArgument.Required, NotSupported),
@@ -41,6 +43,7 @@ internal static class AdminCommands
         ["CLIENTS"] = AdminShowSockets.ClientsAsync,
         ["SERVERS"] = AdminShowSockets.ServersAsync,
         ["PREPARED_STATEMENTS"] = AdminShowPreparedStatements.Show,
+        ["SWITCHOVER"] = AdminSwitchover.Show,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     // An unknown subject is an invalid command, as in PgBouncer.

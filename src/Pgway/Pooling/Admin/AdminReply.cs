@@ -34,7 +34,7 @@ internal sealed class AdminReply
 
     public static AdminReply Failed(string message) => new(null, message, null, null, null);
 
-    public static AdminReply Table(IReadOnlyList<ColumnDescription> columns, List<string?[]> rows) => new("SHOW", null, columns, rows, null);
+    public static AdminReply Table(IReadOnlyList<ColumnDescription> columns, List<string?[]> rows, string tag = "SHOW") => new(tag, null, columns, rows, null);
 
     /// <summary>A NoticeResponse and then CommandComplete (SHOW HELP).</summary>
     public static AdminReply Notice(string message, string detail, string tag) => new(tag, null, null, null, (message, detail));

@@ -22,6 +22,9 @@ internal static class AdminShowSettings
         	KILL <db>
         	KILL_CLIENT <client>
         	WAIT_CLOSE [<db>]
+        	SWITCHOVER <cluster> [TO <member>]
+        	UNFENCE <member>
+        	SHOW SWITCHOVER
         """;
 
     // Settings a live SET cannot change: files are read with the inventory (RELOAD), addresses at start.

@@ -42,6 +42,26 @@ public class AdminCommandParserTests
     }
 
     [Theory]
+    [InlineData("SWITCHOVER pg-test", "SWITCHOVER", "pg-test", null)]
+    [InlineData("switchover pg-test to pg-test-2;", "SWITCHOVER", "pg-test", "pg-test-2")]
+    [InlineData("SWITCHOVER \"pg test\" TO \"pg test-2\"", "SWITCHOVER", "pg test", "pg test-2")]
+    [InlineData("UNFENCE pg-test-1", "UNFENCE", "pg-test-1", null)]
+    public void Parse_SwitchoverAndUnfence_NamesWithDashes(string text, string verb, string argument, string? value)
+    {
+        var command = AdminCommandParser.Parse(text);
+
+        Assert.NotNull(command);
+        Assert.Equal((verb, argument, value), (command.Verb, command.Argument, command.Value));
+    }
+
+    [Theory]
+    [InlineData("SWITCHOVER pg-test TO")]
+    [InlineData("SWITCHOVER pg-test FROM pg-test-1")]
+    [InlineData("SWITCHOVER pg-test TO pg-test-2 extra")]
+    [InlineData("UNFENCE pg-test-1 TO pg-test-2")]
+    public void Parse_SwitchoverMalformed_Null(string text) => Assert.Null(AdminCommandParser.Parse(text));
+
+    [Theory]
     [InlineData("")]
     [InlineData(";")]
     [InlineData("   ")]

@@ -1,0 +1,187 @@
+using System.Globalization;
+using Newtonsoft.Json.Linq;
+using Npgsql;
+using Pgway.Model;
+
+namespace Pgway.Switchover;
+
+/// <summary>
+/// A switchover without Patroni (pgway's agent answers the checks): the old primary is fenced in routing
+/// (sticky: down whatever its agent says, until an operator clears it) and on the server (read-only by default,
+/// its client backends terminated); the candidate replays up to the old primary's last WAL position; then
+/// <c>pg_promote()</c>. The old primary is left for the operator to rebuild as a replica (pg_rewind or
+/// pg_basebackup). SQL runs as Pigsty's admin user (<c>pg_admin_username</c> / <c>pg_admin_password</c>,
+/// default <c>dbuser_dba</c>), which needs superuser for <c>ALTER SYSTEM</c> and <c>pg_promote</c>.
+/// </summary>
+/// <param name="replicaProblem">Why an instance cannot be promoted now; null when it is a healthy replica.</param>
+/// <param name="fence">Fences an instance in routing, with the reason.</param>
+/// <param name="unfence">Clears that fence (when the switchover is abandoned before the promotion).</param>
+public sealed class PromoteSwitchover(
+    Func<Instance, string?> replicaProblem,
+    Action<string, string> fence,
+    Action<string> unfence,
+    TimeProvider time,
+    TimeSpan timeout) : ISwitchoverMethod
+{
+    public const string DefaultAdminUser = "dbuser_dba";
+
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
+
+    public string Name => "promote";
+
+    public async Task<Instance> SwitchAsync(Cluster cluster, Instance primary, Instance? candidate, SwitchoverSteps steps, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(primary);
+        ArgumentNullException.ThrowIfNull(steps);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        fence(primary.Name, $"switched over from (was the primary of {cluster.Name}): rebuild it as a replica, then clear the fence");
+        var promoting = false;
+        var serverTouched = false;
+        try
+        {
+            string lsn;
+            await using (var old = await OpenAsync(primary, deadline.Token))
+            {
+                // Connected: from here the old primary's settings may have changed, and are reset on failure.
+                serverTouched = true;
+                lsn = await FenceServerAsync(old, deadline.Token);
+            }
+            steps.Add("fence", $"{primary.Name} fenced: out of every service, read-only (default_transaction_read_only), client backends terminated; last WAL position {lsn}");
+            var next = candidate ?? await MostAdvancedAsync(cluster, primary, deadline.Token);
+            await CatchUpAsync(next, lsn, deadline.Token);
+            steps.Add("catch-up", $"{next.Name} replayed up to {lsn}");
+            // From here the candidate may be promoted: the old primary stays fenced whatever happens.
+            promoting = true;
+            await using (var connection = await OpenAsync(next, deadline.Token))
+            await using (var promote = new NpgsqlCommand("SELECT pg_promote(true, 60)", connection))
+            {
+                if (await promote.ExecuteScalarAsync(deadline.Token) is not true)
+                {
+                    throw new SwitchoverException($"pg_promote() on {next.Name} did not complete within 60 s");
+                }
+            }
+            steps.Add("promote", $"{next.Name} promoted (pg_promote)");
+            return next;
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or SwitchoverException)
+        {
+            var why = e is OperationCanceledException && !cancellationToken.IsCancellationRequested
+                ? $"not done within {timeout.TotalSeconds:0} s" : e.Message;
+            if (promoting)
+            {
+                throw new SwitchoverException($"{why}; {primary.Name} stays fenced: check the candidate (pg_is_in_recovery()) and its log", e);
+            }
+            // Abandoned before the promotion: the old primary takes writes again.
+            if (serverTouched)
+            {
+                await UnfenceServerAsync(primary);
+            }
+            unfence(primary.Name);
+            throw new SwitchoverException($"{why}; nothing was switched: {primary.Name} is unfenced and writable again", e);
+        }
+    }
+
+    // Read-only for every new transaction, every client session ended, then where its WAL ends.
+    private static async Task<string> FenceServerAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using (var readOnly = new NpgsqlCommand("ALTER SYSTEM SET default_transaction_read_only = on", connection))
+        {
+            await readOnly.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await using (var reload = new NpgsqlCommand("SELECT pg_reload_conf()", connection))
+        {
+            await reload.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await using (var terminate = new NpgsqlCommand(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()", connection))
+        {
+            await terminate.ExecuteScalarAsync(cancellationToken);
+        }
+        await using var position = new NpgsqlCommand("SELECT pg_current_wal_lsn()::text", connection);
+        return (string)(await position.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static async Task UnfenceServerAsync(Instance primary)
+    {
+        try
+        {
+            using var give = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await using var connection = await OpenAsync(primary, give.Token);
+            await using var reset = new NpgsqlCommand("ALTER SYSTEM RESET default_transaction_read_only; SELECT pg_reload_conf()", connection);
+            await reset.ExecuteNonQueryAsync(give.Token);
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException)
+        {
+            throw new SwitchoverException($"the switchover was abandoned, but {primary.Name} could not be made writable again ({e.Message}): run ALTER SYSTEM RESET default_transaction_read_only and SELECT pg_reload_conf() on it, then clear its fence", e);
+        }
+    }
+
+    // No candidate named: the healthy replica that has replayed the most.
+    private async Task<Instance> MostAdvancedAsync(Cluster cluster, Instance primary, CancellationToken cancellationToken)
+    {
+        Instance? best = null;
+        decimal bestLsn = -1;
+        foreach (var replica in cluster.Instances.Where(i => i != primary && replicaProblem(i) is null))
+        {
+            try
+            {
+                await using var connection = await OpenAsync(replica, cancellationToken);
+                await using var replayed = new NpgsqlCommand("SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')", connection);
+                if (await replayed.ExecuteScalarAsync(cancellationToken) is decimal lsn && lsn > bestLsn)
+                {
+                    (best, bestLsn) = (replica, lsn);
+                }
+            }
+            catch (NpgsqlException)
+            {
+                // Unreachable now: not a candidate.
+            }
+        }
+        return best ?? throw new SwitchoverException($"no healthy replica of {cluster.Name} answers");
+    }
+
+    private async Task CatchUpAsync(Instance candidate, string lsn, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(candidate, cancellationToken);
+        await using var caughtUp = new NpgsqlCommand("SELECT pg_is_in_recovery() AND pg_last_wal_replay_lsn() >= @lsn::pg_lsn", connection);
+        caughtUp.Parameters.AddWithValue("lsn", lsn);
+        while (await caughtUp.ExecuteScalarAsync(cancellationToken) is not true)
+        {
+            await Task.Delay(PollInterval, time, cancellationToken);
+        }
+    }
+
+    private static async Task<NpgsqlConnection> OpenAsync(Instance instance, CancellationToken cancellationToken)
+    {
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = instance.Address,
+            Port = instance.PgPort,
+            Username = Text(instance, "pg_admin_username") ?? DefaultAdminUser,
+            Database = "postgres",
+            Pooling = false,
+            ApplicationName = "pgway switchover",
+            Timeout = 5,
+        };
+        if (Text(instance, "pg_admin_password") is { } password)
+        {
+            builder.Password = password;
+        }
+        var connection = new NpgsqlConnection(builder.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static string? Text(Instance instance, string name) =>
+        instance.Variables[name] is JValue { Type: not JTokenType.Null } value ? value.ToString(CultureInfo.InvariantCulture) : null;
+}

@@ -1,0 +1,118 @@
+using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pgway.Admin;
+using Pgway.Health;
+using Pgway.Hosting;
+using Pgway.Model;
+using Pgway.Routing;
+using Pgway.Switchover;
+using Pgway.Tests.Admin;
+
+namespace Pgway.Tests.Cli;
+
+/// <summary>`pgway switchover`: asks a running pgway's admin endpoint and prints the steps, or the error, with the exit code.</summary>
+public sealed class SwitchoverCommandTests
+{
+    private static readonly SwitchoverResult Done = new("pg-test", true, "patroni", "pg-test-1", "pg-test-2", 812.4, 905.1,
+    [
+        new("validate", 1.2, 1.2, "primary pg-test-1, candidate pg-test-2, by patroni"),
+        new("pause", 1.5, 0.3, "new transactions wait on pg-test-primary"),
+        new("drain", 20.1, 18.6, "no transaction under way on the held services"),
+        new("patroni", 800.0, 779.9, "POST http://10.10.10.11:8008/switchover: Successfully switched over to \"pg-test-2\""),
+        new("route", 812.9, 12.9, "primary services follow pg-test-2"),
+        new("resume", 814.0, 1.1, "held 812 ms"),
+    ], null);
+
+    private static async Task<(AdminEndpoint Endpoint, int Port, List<string> Asked)> ServeAsync(SwitchoverResult answer, AdminCredentials? credentials = null)
+    {
+        var port = StatusSamples.FreePort();
+        var asked = new List<string>();
+        var endpoint = await AdminEndpoint.StartAsync([new AdminListen(new IPEndPoint(IPAddress.Loopback, port), credentials)],
+            new AdminSources(() => "", StatusSamples.Report)
+            {
+                Switchover = (cluster, to, options, _) =>
+                {
+                    asked.Add($"{cluster} {to ?? "-"} {options.WaitTimeout.TotalSeconds} {options.SwitchTimeout.TotalSeconds}");
+                    return Task.FromResult(answer);
+                },
+            },
+            CancellationToken.None);
+        return (endpoint, port, asked);
+    }
+
+    [Fact]
+    public async Task Switchover_Succeeds_PrintsStepsAndTimingsExitZero()
+    {
+        var (endpoint, port, asked) = await ServeAsync(Done);
+        await using var _ = endpoint;
+
+        var (code, output, error) = await CliRunner.RunAsync("switchover", "--cluster", "pg-test", "--to", "pg-test-2", "--wait-timeout", "5", "--url", $"http://127.0.0.1:{port}");
+
+        Assert.True(code == 0, error);
+        Assert.Equal(["pg-test pg-test-2 5 60"], asked);
+        Assert.Contains("│ patroni ", output, StringComparison.Ordinal);
+        Assert.Contains("779.9", output, StringComparison.Ordinal);
+        Assert.Contains("pg-test: pg-test-2 is the primary (pg-test-1 before, by patroni); pooled primary services held 812 ms, 905 ms in all", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Switchover_Fails_PrintsTheErrorExitOne()
+    {
+        var (endpoint, port, _) = await ServeAsync(Done with { Succeeded = false, NewPrimary = null, Error = "Patroni refused the switchover (412): no good", Steps = [Done.Steps[0]] });
+        await using var _ = endpoint;
+
+        var (code, output, error) = await CliRunner.RunAsync("switchover", "--cluster", "pg-test", "--url", $"http://127.0.0.1:{port}");
+
+        Assert.Equal(1, code);
+        Assert.Contains("validate", output, StringComparison.Ordinal);
+        Assert.Contains("switchover of pg-test failed: Patroni refused the switchover (412): no good", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Switchover_EndpointWithCredentials_AsksForThemThenAcceptsThem()
+    {
+        var (endpoint, port, asked) = await ServeAsync(Done, new AdminCredentials("admin", "s3cret"));
+        await using var _ = endpoint;
+
+        var (refused, _, refusedError) = await CliRunner.RunAsync("switchover", "--cluster", "pg-test", "--url", $"http://127.0.0.1:{port}");
+        var (code, _, error) = await CliRunner.RunAsync("switchover", "--cluster", "pg-test", "--url", $"http://127.0.0.1:{port}", "--user", "admin", "--password", "s3cret");
+
+        Assert.Equal(1, refused);
+        Assert.Contains("asks for credentials", refusedError, StringComparison.Ordinal);
+        Assert.True(code == 0, error);
+        Assert.Single(asked);
+    }
+
+    [Theory]
+    [InlineData("pg-nope", null, "switchover of pg-nope failed: unknown cluster 'pg-nope': this pgway hosts pg-test")]
+    [InlineData("pg-test", "pg-test-9", "switchover of pg-test failed: 'pg-test-9' is not a member of cluster pg-test: its members are pg-test-1, pg-test-2")]
+    public async Task Switchover_RunningHost_RefusesUnknownClusterAndBadTarget(string cluster, string? to, string message)
+    {
+        var port = StatusSamples.FreePort();
+        var topology = TestInventories.LoadValid($$"""
+            all:
+              children:
+                pg-test:
+                  hosts:
+                    127.0.0.1: { pg_seq: 1, pg_role: primary }
+                    127.0.0.2: { pg_seq: 2, pg_role: replica }
+                  vars: { pg_cluster: pg-test, haproxy_exporter_port: {{port}}, pg_default_services: [] }
+            """);
+        var options = new GatewayOptions(["127.0.0.1"], RunAgents: false, HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty) { RunPoolers = false };
+        await using var host = await GatewayHost.StartAsync(topology, options, TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None);
+
+        var (code, _, error) = await CliRunner.RunAsync(["switchover", "--cluster", cluster, .. to is null ? Array.Empty<string>() : ["--to", to], "--url", $"http://127.0.0.1:{port}"]);
+
+        Assert.Equal(1, code);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Switchover_NoEndpointGiven_UsageErrorExitTwo()
+    {
+        var (code, _, error) = await CliRunner.RunAsync("switchover", "--cluster", "pg-test");
+
+        Assert.Equal(2, code);
+        Assert.Contains("say which admin endpoint", error, StringComparison.Ordinal);
+    }
+}
