@@ -1,4 +1,7 @@
 namespace Pgway.Bench.Failover;
 
-/// <summary>One write a client tried: when it started and ended (UTC), whether it committed, and why not.</summary>
-internal readonly record struct Attempt(int Client, DateTime Start, DateTime End, bool Ok, string? Error);
+/// <summary>
+/// One write a client tried: its number (per client, stored in the row), when it started and ended (UTC),
+/// whether it committed as far as the client knows, and why not.
+/// </summary>
+internal readonly record struct Attempt(int Client, long Seq, DateTime Start, DateTime End, bool Ok, string? Error);

@@ -51,7 +51,7 @@ internal static class Bench
             {
                 await using var connection = new NpgsqlConnection(settings.ConnectionString);
                 await connection.OpenAsync(cancellationToken);
-                await using var insert = new NpgsqlCommand("INSERT INTO failover_writes (target, client) VALUES ('ready', 0)", connection);
+                await using var insert = new NpgsqlCommand("INSERT INTO failover_writes (target, client, attempt) VALUES ('ready', 0, 0)", connection);
                 await insert.ExecuteNonQueryAsync(cancellationToken);
                 return;
             }

@@ -1,3 +1,5 @@
+using Npgsql;
+
 namespace Pgway.Bench.Failover;
 
 /// <summary>
@@ -19,6 +21,7 @@ internal static class FailoverRound
         Func<CancellationToken, Task<string>> kill,
         Func<CancellationToken, Task>? promote,
         Func<string, DateTime, DateTime?> lockTime,
+        Func<string, string> connectionStringOf,
         string work,
         CancellationToken cancellationToken)
     {
@@ -76,10 +79,18 @@ internal static class FailoverRound
 
             var timeline = new RoundTimeline(scenario, round, oldPrimary, promoted.Name, killAt, killedAt, lockAt, promoted.At);
             var results = targets.Zip(writers, (target, writer) => Measure(timeline, target, writer)).ToList();
+
+            // A write the client gave up on (a timeout) may still run once a server is found for it.
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            for (var i = 0; i < results.Count; i++)
+            {
+                results[i] = results[i] with { FailedButCommittedByError = await FailedButCommittedAsync(connectionStringOf(promoted.Name), writers[i], timeline, cancellationToken) };
+            }
+
             await WriteAttemptsAsync(Path.Combine(work, $"attempts-{scenario}-{round}.tsv"), timeline, writers, cancellationToken);
             foreach (var r in results)
             {
-                Bench.Say($"  round {round}: {r.Target,-22} promotion → write {Ms(r.PromotionToWriteMs)} (all writers {Ms(r.AllWritersMs)}), outage {Ms(r.OutageMs)}, {r.FailedAttempts} failed, marked up {Ms(r.MarkedUpMs)}");
+                Bench.Say($"  round {round}: {r.Target,-22} promotion → write {Ms(r.PromotionToWriteMs)} (all writers {Ms(r.AllWritersMs)}), outage {Ms(r.OutageMs)}, {r.FailedAttempts} failed ({r.FailedButCommitted?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} of them committed), marked up {Ms(r.MarkedUpMs)}");
             }
 
             return (timeline, results);
@@ -88,6 +99,44 @@ internal static class FailoverRound
         {
             await stopLoad.CancelAsync();
             await load.ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>The failed attempts whose row is in the new primary's table all the same, by error; null when the table could not be read.</summary>
+    private static async Task<IReadOnlyDictionary<string, int>?> FailedButCommittedAsync(string connectionString, WriterGroup writer, RoundTimeline timeline, CancellationToken cancellationToken)
+    {
+        var failed = writer.Attempts.Where(a => !a.Ok && a.End > timeline.KillAt).ToList();
+        if (failed.Count == 0)
+        {
+            return new Dictionary<string, int>();
+        }
+
+        try
+        {
+            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Timeout = 5, CommandTimeout = 10 }.ConnectionString);
+            await connection.OpenAsync(cancellationToken);
+            await using var select = new NpgsqlCommand(
+                "SELECT w.client, w.attempt FROM failover_writes w JOIN unnest($2::int[], $3::bigint[]) AS f(client, attempt) ON w.client = f.client AND w.attempt = f.attempt WHERE w.target = $1",
+                connection);
+            select.Parameters.Add(new NpgsqlParameter { Value = writer.Target });
+            select.Parameters.Add(new NpgsqlParameter { Value = failed.Select(a => a.Client).ToArray() });
+            select.Parameters.Add(new NpgsqlParameter { Value = failed.Select(a => a.Seq).ToArray() });
+            var committed = new HashSet<(int, long)>();
+            await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    committed.Add((reader.GetInt32(0), reader.GetInt64(1)));
+                }
+            }
+
+            return failed.Where(a => committed.Contains((a.Client, a.Seq)))
+                .GroupBy(a => a.Error ?? "?").ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        }
+        catch (NpgsqlException e)
+        {
+            Bench.Say($"  warning: could not look for {writer.Target}'s failed writes in the table: {e.Message}");
+            return null;
         }
     }
 

@@ -17,7 +17,7 @@ internal static partial class Inventories
     public const int ChecksPoolPort = 5443; // pgway, dest: pool, a second process without the DCS watch
     public const int HaproxyPort = 6433;   // HAProxy, from `pgway render haproxy`
     public const int HaproxyStatsPort = 9109;
-    public const string TableSql = "CREATE TABLE IF NOT EXISTS failover_writes (id bigserial PRIMARY KEY, target text NOT NULL, client int NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())";
+    public const string TableSql = "CREATE TABLE IF NOT EXISTS failover_writes (id bigserial PRIMARY KEY, target text NOT NULL, client int NOT NULL, attempt bigint NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())";
 
     public static IReadOnlyList<int> Ports { get; } = [PoolPort, L4Port, ChecksPoolPort, HaproxyPort, HaproxyStatsPort];
 

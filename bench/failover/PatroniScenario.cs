@@ -71,6 +71,7 @@ internal static class PatroniScenario
                 },
                 promote: null,
                 (name, after) => LockTime(cluster.Node(name).PatroniLogPath, after),
+                name => Inventories.ConnectionString(cluster.Node(name).Address, PatroniTestCluster.PgPort, credentials),
                 work,
                 cancellationToken);
             timelines.Add(timeline);

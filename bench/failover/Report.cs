@@ -24,13 +24,13 @@ internal static class Report
 
             text.AppendLine();
             text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"{"target",-20} {"promotion → 1st write ms",-26} {"→ all writers ms",-24} {"write outage s",-20} {"failed writes",-20} {"marked up ms",-20}"));
+                $"{"target",-20} {"promotion → 1st write ms",-26} {"→ all writers ms",-24} {"write outage s",-20} {"failed writes",-20} {"of them committed",-18} {"marked up ms",-20}"));
             var scenarioResults = results.Where(r => r.Scenario == scenario).ToList();
             foreach (var target in scenarioResults.Select(r => r.Target).Distinct())
             {
                 var rows = scenarioResults.Where(r => r.Target == target).ToList();
                 text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{target,-20} {Cell(rows.Select(r => r.PromotionToWriteMs), "F0"),-26} {Cell(rows.Select(r => r.AllWritersMs), "F0"),-24} {Cell(rows.Select(r => r.OutageMs / 1000), "F1"),-20} {Cell(rows.Select(r => (double?)r.FailedAttempts), "F0"),-20} {Cell(rows.Select(r => r.MarkedUpMs), "F0"),-20}"));
+                    $"{target,-20} {Cell(rows.Select(r => r.PromotionToWriteMs), "F0"),-26} {Cell(rows.Select(r => r.AllWritersMs), "F0"),-24} {Cell(rows.Select(r => r.OutageMs / 1000), "F1"),-20} {Cell(rows.Select(r => (double?)r.FailedAttempts), "F0"),-20} {Sum(rows.Select(r => r.FailedButCommitted)),-18} {Cell(rows.Select(r => r.MarkedUpMs), "F0"),-20}"));
             }
 
             var haproxy = scenarioResults.Where(r => r.Target.StartsWith("HAProxy", StringComparison.Ordinal)).ToDictionary(r => r.Round);
@@ -53,6 +53,18 @@ internal static class Report
                     .GroupBy(e => e.Key).Select(g => (Error: g.Key, Count: g.Sum(e => e.Value))).OrderByDescending(e => e.Count).ToList();
                 text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"  {target}: {(errors.Count == 0 ? "none" : string.Join("; ", errors.Take(3).Select(e => $"{e.Count}× {e.Error}")))}"));
             }
+
+            var committed = scenarioResults.Where(r => r.FailedButCommittedByError is { Count: > 0 }).ToList();
+            if (committed.Count > 0)
+            {
+                text.AppendLine("failed writes whose row is in the table all the same (the client was told it failed):");
+                foreach (var target in committed.Select(r => r.Target).Distinct())
+                {
+                    var errors = committed.Where(r => r.Target == target).SelectMany(r => r.FailedButCommittedByError!)
+                        .GroupBy(e => e.Key).Select(g => $"{g.Sum(e => e.Value)}× {g.Key}");
+                    text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"  {target}: {string.Join("; ", errors)}"));
+                }
+            }
         }
 
         return text.ToString();
@@ -60,12 +72,12 @@ internal static class Report
 
     public static string Tsv(IReadOnlyList<RoundTimeline> timelines, IReadOnlyList<TargetResult> results)
     {
-        var text = new StringBuilder("scenario\tround\ttarget\tpromotion_to_write_ms\tall_writers_ms\toutage_ms\tfailed\tmarked_up_ms\tkill_to_promoted_ms\tlock_to_promoted_ms\told\tnew\n");
+        var text = new StringBuilder("scenario\tround\ttarget\tpromotion_to_write_ms\tall_writers_ms\toutage_ms\tfailed\tfailed_but_committed\tmarked_up_ms\tkill_to_promoted_ms\tlock_to_promoted_ms\told\tnew\n");
         foreach (var r in results)
         {
             var t = timelines.Single(t => t.Scenario == r.Scenario && t.Round == r.Round);
             text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"{r.Scenario}\t{r.Round}\t{r.Target}\t{r.PromotionToWriteMs:F1}\t{r.AllWritersMs:F1}\t{r.OutageMs:F1}\t{r.FailedAttempts}\t{r.MarkedUpMs:F1}\t{(t.PromotedAt - t.KilledAt).TotalMilliseconds:F1}\t{(t.LockAt is { } l ? (t.PromotedAt - l).TotalMilliseconds : null):F1}\t{t.OldPrimary}\t{t.NewPrimary}"));
+                $"{r.Scenario}\t{r.Round}\t{r.Target}\t{r.PromotionToWriteMs:F1}\t{r.AllWritersMs:F1}\t{r.OutageMs:F1}\t{r.FailedAttempts}\t{r.FailedButCommitted}\t{r.MarkedUpMs:F1}\t{(t.PromotedAt - t.KilledAt).TotalMilliseconds:F1}\t{(t.LockAt is { } l ? (t.PromotedAt - l).TotalMilliseconds : null):F1}\t{t.OldPrimary}\t{t.NewPrimary}"));
         }
 
         return text.ToString();
@@ -84,6 +96,14 @@ internal static class Report
         var median = Median(list);
         var cell = median is { } m ? $"{m.ToString(format, CultureInfo.InvariantCulture)} ({Range(list, format)})" : "-";
         return missing > 0 ? $"{cell} [{missing} none]" : cell;
+    }
+
+    // A total over the rounds: these should be none at all, so one in any round matters.
+    private static string Sum(IEnumerable<int?> values)
+    {
+        var list = values.ToList();
+        var total = list.OfType<int>().Sum().ToString(CultureInfo.InvariantCulture) + " in all";
+        return list.Any(v => v is null) ? $"{total} [{list.Count(v => v is null)} unknown]" : total;
     }
 
     private static double? Median(IEnumerable<double?> values)

@@ -61,6 +61,7 @@ internal static class SqlPromoteScenario
                     await cluster.ExecuteScalarAsync<bool>(replica, "SELECT pg_promote(true, 60)", cancellationToken: token);
                 },
                 (_, _) => null,
+                _ => Inventories.ConnectionString(replica.Address, PgTestCluster.Port, credentials),
                 work,
                 cancellationToken);
             timelines.Add(timeline);

@@ -45,12 +45,14 @@ internal sealed class WriterGroup
     private async Task ClientAsync(int client, CancellationToken cancellationToken)
     {
         NpgsqlConnection? connection = null;
+        long attempt = 0;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
                 var start = DateTime.UtcNow;
                 var phase = "query";
+                var seq = ++attempt;
                 try
                 {
                     if (connection is not { State: System.Data.ConnectionState.Open })
@@ -71,11 +73,12 @@ internal sealed class WriterGroup
                         phase = "query";
                     }
 
-                    await using var insert = new NpgsqlCommand("INSERT INTO failover_writes (target, client) VALUES ($1, $2)", connection);
+                    await using var insert = new NpgsqlCommand("INSERT INTO failover_writes (target, client, attempt) VALUES ($1, $2, $3)", connection);
                     insert.Parameters.Add(new NpgsqlParameter { Value = Target });
                     insert.Parameters.Add(new NpgsqlParameter { Value = client });
+                    insert.Parameters.Add(new NpgsqlParameter { Value = seq });
                     await insert.ExecuteNonQueryAsync(cancellationToken);
-                    _attempts.Enqueue(new Attempt(client, start, DateTime.UtcNow, true, null));
+                    _attempts.Enqueue(new Attempt(client, seq, start, DateTime.UtcNow, true, null));
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
@@ -83,11 +86,11 @@ internal sealed class WriterGroup
                 }
                 catch (OperationCanceledException)
                 {
-                    _attempts.Enqueue(new Attempt(client, start, DateTime.UtcNow, false, $"{phase}: timeout ({ConnectTimeout.TotalSeconds:F0} s)"));
+                    _attempts.Enqueue(new Attempt(client, seq, start, DateTime.UtcNow, false, $"{phase}: timeout ({ConnectTimeout.TotalSeconds:F0} s)"));
                 }
                 catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
                 {
-                    _attempts.Enqueue(new Attempt(client, start, DateTime.UtcNow, false, $"{phase}: {Describe(e)}"));
+                    _attempts.Enqueue(new Attempt(client, seq, start, DateTime.UtcNow, false, $"{phase}: {Describe(e)}"));
                 }
 
                 try
