@@ -12,6 +12,9 @@ namespace Pgway.Bench.Failover;
 internal sealed class WriterGroup
 {
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(1);
+
+    // Attempt numbers are unique in the process, so a row names its attempt across rounds on the same cluster.
+    private static long s_lastAttempt;
     private readonly ConcurrentQueue<Attempt> _attempts = new();
     private readonly IReadOnlyList<string> _connectionStrings;
     private readonly int _clients;
@@ -45,14 +48,13 @@ internal sealed class WriterGroup
     private async Task ClientAsync(int client, CancellationToken cancellationToken)
     {
         NpgsqlConnection? connection = null;
-        long attempt = 0;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
                 var start = DateTime.UtcNow;
                 var phase = "query";
-                var seq = ++attempt;
+                var seq = Interlocked.Increment(ref s_lastAttempt);
                 try
                 {
                     if (connection is not { State: System.Data.ConnectionState.Open })
