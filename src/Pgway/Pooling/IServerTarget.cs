@@ -22,6 +22,12 @@ public interface IServerTarget
     /// </summary>
     bool RetriesElsewhere { get; }
 
+    /// <summary>
+    /// Whether a new server that logs in while its postgres is still a hot standby is held until it leaves
+    /// recovery (see <see cref="ServerPromotionWait"/>): true for a service whose check asks for the leader.
+    /// </summary>
+    bool WaitsForPromotion => false;
+
     /// <summary>A connection under <paramref name="lease"/> could not be opened: its member is avoided for a while.</summary>
     void Failed(ServerLease lease);
 

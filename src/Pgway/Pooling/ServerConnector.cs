@@ -146,7 +146,21 @@ internal static class ServerConnector
             try
             {
                 transport = await ServerTlsNegotiation.StartAsync(pooler, loop, attached, socket, backend, linked.Token);
-                var login = await ServerLogin.LoginAsync(new LoopStream(transport), credentials, [new("database", database)], linked.Token);
+                var stream = new LoopStream(transport);
+                var login = await ServerLogin.LoginAsync(stream, credentials, [new("database", database)], linked.Token);
+                if (pooler.Options.Servers.WaitsForPromotion && ServerPromotionWait.IsStandby(login))
+                {
+                    // Named leader by the DCS a moment before its promotion completes: held, not handed out read-only.
+                    login = await ServerPromotionWait.WaitAsync(stream, login, pooler.Time, async () =>
+                    {
+                        await loop.SwitchTo();
+                        if (lease.IsFenced)
+                        {
+                            // The key moved on meanwhile: another member is tried.
+                            throw new ServerLoginException(SqlState.ConnectionFailure, $"pgway: the server {lease} was fenced while it waited for its promotion");
+                        }
+                    }, linked.Token);
+                }
                 await loop.SwitchTo();
                 return new PooledServer(socket, login, pooler.Time.GetUtcNow()) { Attached = transport, Tls = transport as TlsTransport, Id = pooler.NextObjectId(), Lease = lease };
             }
@@ -154,7 +168,7 @@ internal static class ServerConnector
             {
                 transport.Dispose();
                 throw new ServerLoginException(SqlState.ConnectionFailure,
-                    $"pgway: the server {lease} did not complete the log-in within server_connect_timeout {settings.ServerConnectTimeout.TotalSeconds:0.#}s");
+                    $"pgway: the server {lease} did not complete the log-in (or, named leader, did not leave recovery) within server_connect_timeout {settings.ServerConnectTimeout.TotalSeconds:0.#}s");
             }
             catch
             {

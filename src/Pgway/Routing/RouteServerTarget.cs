@@ -64,6 +64,9 @@ public sealed class RouteServerTarget(ServiceRoute route, TimeProvider time) : I
 
     public bool RetriesElsewhere => true;
 
+    // A primary service: the DCS watch may mark the new leader up before its promotion completes.
+    public bool WaitsForPromotion => Dcs.LeaderRules.IsPrimaryCheck(route.Service.Check);
+
     public void Failed(ServerLease lease)
     {
         ArgumentNullException.ThrowIfNull(lease);
