@@ -50,7 +50,7 @@ internal sealed partial class ClientSession
             ? ServerSnapshot.Of(current, mine, Id, new DateTimeOffset(Volatile.Read(ref lastClientTicks), TimeSpan.Zero))
             : null;
         var wait = awaitingAnswer ? TimeSpan.FromTicks(Math.Max(0, now.UtcTicks - Volatile.Read(ref queryStartTicks))) : TimeSpan.Zero;
-        return new ClientSnapshot(Id, user, database, waiting is not null, RemoteOf(rawClient), LocalOf(rawClient),
+        return new ClientSnapshot(Id, user, database, waiting is not null || cancelConnecting is not null, RemoteOf(rawClient), LocalOf(rawClient),
             new DateTimeOffset(Volatile.Read(ref startedTicks), TimeSpan.Zero), new DateTimeOffset(Volatile.Read(ref lastClientTicks), TimeSpan.Zero),
             wait, parameters.GetValueOrDefault("application_name"), server, pool);
     }

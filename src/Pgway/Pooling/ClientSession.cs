@@ -40,6 +40,11 @@ internal sealed partial class ClientSession : IWaitingClient
     private DisconnectReason? reason;
     private (int ProcessId, int Key)? cancelKey;
     private ServerPool.Waiter? waiting;
+    // Set while a new server is opened for the client (a dest: pool service may wait for a member):
+    // a cancel request or pgway stopping ends that wait as it ends a wait in the queue.
+    private Action? cancelConnecting;
+    // The last borrow was not immediate: the client may have given up and gone meanwhile.
+    private bool waitedForServer;
     // The pooler's number for this client's parameter set; 0 until computed, or after it changed.
     private int parameterSet;
     // Transaction and statement modes with max_prepared_statements: the client's statement names
@@ -137,6 +142,7 @@ internal sealed partial class ClientSession : IWaitingClient
         {
             pool!.CancelWait(place, new OperationCanceledException("pgway is stopping"));
         }
+        cancelConnecting?.Invoke();
         client?.CancelWaits();
         server?.CancelWaits();
     });
@@ -191,6 +197,11 @@ internal sealed partial class ClientSession : IWaitingClient
                     // Cancelled while waiting: what the client sent is never run.
                     await AnswerCancelledAsync();
                     continue;
+                }
+                if (waitedForServer && ClientHungUp())
+                {
+                    // Gone while it waited (a client's own timeout): what it sent is never run.
+                    return;
                 }
                 sendingToServer = true;
                 try
@@ -348,13 +359,18 @@ internal sealed partial class ClientSession : IWaitingClient
     }
 
     /// <summary>On the loop, by the pool, when this client has to wait for a server.</summary>
-    void IWaitingClient.Waiting(ServerPool.Waiter waiter) => waiting = waiter;
+    void IWaitingClient.Waiting(ServerPool.Waiter waiter)
+    {
+        waiting = waiter;
+        waitedForServer = true;
+    }
 
     // False when the client cancelled its request while it waited.
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> BorrowServerAsync()
     {
         PooledServer? borrowed;
+        waitedForServer = false;
         var waitStart = Stopwatch.GetTimestamp();
         try
         {
@@ -384,8 +400,37 @@ internal sealed partial class ClientSession : IWaitingClient
             pool.Discard(borrowed);
             return await BorrowServerAsync();
         }
-        // The connector gives the slot back if it fails.
-        borrowed ??= await ServerConnector.ConnectAsync(pooler, pool, loop);
+        if (borrowed is null)
+        {
+            waitedForServer = true;
+            using var cancel = new CancellationTokenSource();
+            // Called from the loop, which may run it after the connect ended and the source is gone.
+            cancelConnecting = () =>
+            {
+                try
+                {
+                    cancel.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // Connected (or failed) already: nothing left to cancel.
+                }
+            };
+            try
+            {
+                // The connector gives the slot back if it fails or is cancelled.
+                borrowed = await ServerConnector.ConnectAsync(pooler, pool, loop, cancel.Token);
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                await loop.SwitchTo();
+                return false;
+            }
+            finally
+            {
+                cancelConnecting = null;
+            }
+        }
         // Held before attaching: if that fails, the session's end discards it.
         held = borrowed;
         // Idle on this loop it is attached already; from another loop it comes detached.
@@ -420,6 +465,20 @@ internal sealed partial class ClientSession : IWaitingClient
             serverLent.Complete();
         }
         return true;
+    }
+
+    // A peer that closed its end reads as readable with nothing to read. Asked only after a wait,
+    // not on every transaction: it costs a system call.
+    private bool ClientHungUp()
+    {
+        try
+        {
+            return rawClient.Poll(0, SelectMode.SelectRead) && rawClient.Available == 0;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return true;
+        }
     }
 
     // Each request the client sent while it waited gets PostgreSQL's answer to a cancelled query. A
@@ -704,6 +763,7 @@ internal sealed partial class ClientSession : IWaitingClient
             {
                 pool!.CancelWait(place);
             }
+            cancelConnecting?.Invoke();
         }
     });
 

@@ -15,11 +15,12 @@ internal static class ServerConnector
     /// connect or log-in failure starts <c>server_login_retry</c>).
     /// </summary>
     /// <exception cref="ServerLoginException">The server could not be reached in time, or refused the log-in.</exception>
-    public static async Task<PooledServer> ConnectAsync(Pooler pooler, ServerPool pool, EpollLoop loop)
+    /// <param name="cancellation">The client's cancel request: ends a wait for a member (or a connect), never a log-in under way.</param>
+    public static async Task<PooledServer> ConnectAsync(Pooler pooler, ServerPool pool, EpollLoop loop, CancellationToken cancellation = default)
     {
         try
         {
-            var server = await ConnectAsync(pooler, loop, pool.Credentials!, pool.Database, pool);
+            var server = await ConnectAsync(pooler, loop, pool.Credentials!, pool.Database, pool, cancellation);
             server.Generation = pool.Generation;
             pool.NoteLoginSuccess();
             return server;
@@ -45,17 +46,19 @@ internal static class ServerConnector
     /// <summary>On <paramref name="loop"/>: a server of <paramref name="database"/> logged in to with <paramref name="credentials"/>, attached to the loop.</summary>
     /// <exception cref="ServerLoginException">The server could not be reached in time, or refused the log-in.</exception>
     /// <param name="pool">The pool the server is for: while it is paused (PAUSE, a switchover's hold), no member is chosen.</param>
-    public static async Task<PooledServer> ConnectAsync(Pooler pooler, EpollLoop loop, ServerCredentials credentials, string database, ServerPool? pool = null)
+    /// <param name="cancellation">Ends a wait for a member, or a connect under way (not a log-in).</param>
+    public static async Task<PooledServer> ConnectAsync(Pooler pooler, EpollLoop loop, ServerCredentials credentials, string database, ServerPool? pool = null,
+        CancellationToken cancellation = default)
     {
         var target = pooler.Options.Servers;
         var wait = pooler.Options.Settings.QueryWaitTimeout;
         using var timeout = new CancellationTokenSource(wait > TimeSpan.Zero ? wait : Timeout.InfiniteTimeSpan, pooler.Time);
         while (true)
         {
-            var lease = await LeaseAsync(pooler, target, pool, timeout);
+            var lease = await LeaseAsync(pooler, target, pool, timeout, cancellation);
             try
             {
-                var server = await ConnectAsync(pooler, loop, credentials, database, lease);
+                var server = await ConnectAsync(pooler, loop, credentials, database, lease, cancellation);
                 if (lease.IsFenced)
                 {
                     // Fenced while it logged in: it never serves.
@@ -90,14 +93,14 @@ internal static class ServerConnector
     // A client that has to wait for a member (its slot reserved before a pause, its member then failing) waits
     // out the pause too: a switchover's hold is exactly when a member may be up by the DCS but still promoting.
     // One that finds a member at once goes ahead, paused or not, so that a hold's drain is not kept waiting.
-    private static async Task<ServerLease> LeaseAsync(Pooler pooler, IServerTarget target, ServerPool? pool, CancellationTokenSource timeout)
+    private static async Task<ServerLease> LeaseAsync(Pooler pooler, IServerTarget target, ServerPool? pool, CancellationTokenSource timeout, CancellationToken cancellation)
     {
         if (target.TryLease() is { } lease)
         {
             return lease;
         }
         var wait = pooler.Options.Settings.QueryWaitTimeout;
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, pooler.Stopping);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, pooler.Stopping, cancellation);
         while (true)
         {
             var changed = target.WaitForChangeAsync(linked.Token);
@@ -119,7 +122,8 @@ internal static class ServerConnector
         }
     }
 
-    private static async Task<PooledServer> ConnectAsync(Pooler pooler, EpollLoop loop, ServerCredentials credentials, string database, ServerLease lease)
+    private static async Task<PooledServer> ConnectAsync(Pooler pooler, EpollLoop loop, ServerCredentials credentials, string database, ServerLease lease,
+        CancellationToken cancellation)
     {
         var backend = lease.EndPoint;
         var settings = pooler.Options.Settings;
@@ -127,7 +131,7 @@ internal static class ServerConnector
         try
         {
             using var timeout = new CancellationTokenSource(settings.ServerConnectTimeout, pooler.Time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, pooler.Stopping);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, pooler.Stopping, cancellation);
             try
             {
                 await EpollConnect.ConnectAsync(socket, backend, linked.Token);

@@ -36,12 +36,13 @@ public sealed class PoolServiceTests(ITestOutputHelper output) : FreshPgTestClus
         return host;
     }
 
-    private async Task<NpgsqlConnection> OpenAsync()
+    private async Task<NpgsqlConnection> OpenAsync(Action<NpgsqlConnectionStringBuilder>? configure = null)
     {
         var builder = Cluster.ConnectionStringBuilder(Cluster.Instance(2), PgTestUsers.Meta, PgTestUsers.TestDatabase);
         builder.Port = Port;
         builder.Pooling = false;
         builder.ApplicationName = "pool-service-test";
+        configure?.Invoke(builder);
         var connection = new NpgsqlConnection(builder.ConnectionString);
         await connection.OpenAsync();
         return connection;
@@ -161,6 +162,18 @@ public sealed class PoolServiceTests(ITestOutputHelper output) : FreshPgTestClus
         }
     }
 
+    private System.Diagnostics.Process StartPsql(string sql)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(Cluster.Binaries.PathOf("psql"))
+        {
+            ArgumentList = { $"host={Cluster.Instance(2).Address} port={Port} dbname={PgTestUsers.TestDatabase} user={PgTestUsers.Meta} sslmode=disable gssencmode=disable", "-c", sql },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["PGPASSWORD"] = Cluster.Credentials.PasswordFor(PgTestUsers.Meta);
+        return System.Diagnostics.Process.Start(start)!;
+    }
+
     private static async Task<string?> ScalarAsync(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection);
@@ -171,6 +184,48 @@ public sealed class PoolServiceTests(ITestOutputHelper output) : FreshPgTestClus
     {
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
+    public async Task PoolService_ClientGivesUpWhileWaitingForAMember_ItsStatementNeverRuns()
+    {
+        await using var host = await StartAsync();
+        var primary = Cluster.Primary;
+        var pooler = host.PoolServices.Single().Pooler;
+        await using var cancelling = await OpenAsync();
+        await ExecuteAsync(cancelling, "CREATE TABLE abandoned_probe (id int)");
+
+        await Cluster.ExecuteNonQueryAsync(primary, $"ALTER ROLE {PgTestUsers.Monitor} NOLOGIN; SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{PgTestUsers.Monitor}'");
+        try
+        {
+            await Eventually.HoldsAsync(() => !host.Snapshot().Single().Members.Single(m => m.Address == primary.Address.ToString()).IsUp, TimeSpan.FromSeconds(30));
+
+            // Cancelled while it waits for a member: answered as PostgreSQL answers a cancelled query.
+            await using var first = new NpgsqlCommand("INSERT INTO abandoned_probe VALUES (1)", cancelling);
+            var cancelled = first.ExecuteNonQueryAsync();
+            await Eventually.HoldsAsync(async () => (await pooler.ClientsAsync()).Count(c => c.Waiting) == 1, TimeSpan.FromSeconds(30));
+            first.Cancel();
+            var error = await Assert.ThrowsAsync<OperationCanceledException>(() => cancelled.WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Equal("57014", Assert.IsType<PostgresException>(error.InnerException).SqlState);
+
+            // Gone while it waits, with no cancel request (killed): the session ends when a member is
+            // back, without running what it sent.
+            using (var leaving = StartPsql("INSERT INTO abandoned_probe VALUES (2)"))
+            {
+                await Eventually.HoldsAsync(async () => (await pooler.ClientsAsync()).Count(c => c.Waiting) == 1, TimeSpan.FromSeconds(30));
+                leaving.Kill();
+                await leaving.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            Assert.Equal(2, pooler.Clients);
+
+            await Cluster.ExecuteNonQueryAsync(primary, $"ALTER ROLE {PgTestUsers.Monitor} LOGIN");
+            await Eventually.HoldsAsync(() => pooler.Clients == 1, TimeSpan.FromSeconds(30), () => $"{pooler.Clients} clients");
+            Assert.Equal("0", await ScalarAsync(cancelling, "SELECT count(*)::text FROM abandoned_probe"));
+        }
+        finally
+        {
+            await Cluster.ExecuteNonQueryAsync(primary, $"ALTER ROLE {PgTestUsers.Monitor} LOGIN");
+        }
     }
 
     [Fact]
