@@ -19,6 +19,7 @@ internal static class PgwayCommand
         root.Subcommands.Add(DemoCommand.Create(context));
         root.Subcommands.Add(StatusCommand.Create(context));
         root.Subcommands.Add(SwitchoverCommand.Create(context));
+        root.Subcommands.Add(UnfenceCommand.Create(context));
         return root;
     }
 

@@ -1,0 +1,30 @@
+using System.CommandLine;
+
+namespace Pgway.Cli.Commands;
+
+/// <summary>
+/// How a command that acts on a running pgway (<c>switchover</c>, <c>unfence</c>) finds its admin
+/// endpoint and credentials: <c>--url</c>, or <c>-c inventory --node ADDR</c>, as <c>pgway status</c> does.
+/// </summary>
+internal sealed class AdminEndpointOptions
+{
+    private readonly Option<string?> url = new("--url") { Description = "The admin endpoint of the pgway to ask, e.g. http://127.0.0.11:9101 (default: --node's haproxy_exporter_port in the inventory)" };
+    private readonly Option<FileInfo?> config = new("--config", "-c") { Description = "The Pigsty-style inventory YAML, to find --node's admin endpoint and credentials" };
+    private readonly Option<string?> node = new("--node") { Description = "The node whose pgway to ask (with -c)" };
+    private readonly Option<string?> user = new("--user") { Description = $"Basic auth user name (default: ${StatusCommand.UserVariable}, then the inventory's haproxy_admin_username)" };
+    private readonly Option<string?> password = new("--password") { Description = $"Basic auth password (default: ${StatusCommand.PasswordVariable}, then the inventory's haproxy_admin_password)" };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { url, config, node, user, password })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    /// <summary>The endpoint to ask, or null (the reason printed, <paramref name="exitCode"/> set).</summary>
+    public StatusCommand.Target? Resolve(CliContext context, ParseResult parse, out int exitCode) =>
+        StatusCommand.Resolve(context, parse.GetValue(url), parse.GetValue(config), parse.GetValue(node),
+            parse.GetValue(user) ?? Environment.GetEnvironmentVariable(StatusCommand.UserVariable),
+            parse.GetValue(password) ?? Environment.GetEnvironmentVariable(StatusCommand.PasswordVariable), out exitCode);
+}

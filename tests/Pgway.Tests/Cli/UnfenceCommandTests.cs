@@ -1,0 +1,105 @@
+using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pgway.Admin;
+using Pgway.Health;
+using Pgway.Hosting;
+using Pgway.Model;
+using Pgway.Routing;
+using Pgway.Tests.Admin;
+
+namespace Pgway.Tests.Cli;
+
+/// <summary>`pgway unfence`: asks a running pgway's admin endpoint to clear a fence, and says what it answered.</summary>
+public sealed class UnfenceCommandTests
+{
+    private static async Task<(AdminEndpoint Endpoint, int Port, List<string> Asked)> ServeAsync(string? refusal, AdminCredentials? credentials = null)
+    {
+        var port = StatusSamples.FreePort();
+        var asked = new List<string>();
+        var endpoint = await AdminEndpoint.StartAsync([new AdminListen(new IPEndPoint(IPAddress.Loopback, port), credentials)],
+            new AdminSources(() => "", StatusSamples.Report)
+            {
+                Unfence = member =>
+                {
+                    asked.Add(member);
+                    return refusal;
+                },
+            },
+            CancellationToken.None);
+        return (endpoint, port, asked);
+    }
+
+    [Fact]
+    public async Task Unfence_Cleared_SaysSoExitZero()
+    {
+        var (endpoint, port, asked) = await ServeAsync(null);
+        await using var _ = endpoint;
+
+        var (code, output, error) = await CliRunner.RunAsync("unfence", "--member", "pg-test-1", "--url", $"http://127.0.0.1:{port}");
+
+        Assert.True(code == 0, error);
+        Assert.Equal(["pg-test-1"], asked);
+        Assert.Contains("pg-test-1 is no longer fenced", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unfence_Refused_PrintsWhyExitOne()
+    {
+        var (endpoint, port, _) = await ServeAsync("pg-test-1 is not fenced");
+        await using var _ = endpoint;
+
+        var (code, _, error) = await CliRunner.RunAsync("unfence", "--member", "pg-test-1", "--url", $"http://127.0.0.1:{port}");
+
+        Assert.Equal(1, code);
+        Assert.Contains("cannot unfence pg-test-1: pg-test-1 is not fenced", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unfence_EndpointWithCredentials_AsksForThemThenAcceptsThem()
+    {
+        var (endpoint, port, asked) = await ServeAsync(null, new AdminCredentials("admin", "s3cret"));
+        await using var _ = endpoint;
+
+        var (refused, _, refusedError) = await CliRunner.RunAsync("unfence", "--member", "pg-test-1", "--url", $"http://127.0.0.1:{port}");
+        var (code, _, error) = await CliRunner.RunAsync("unfence", "--member", "pg-test-1", "--url", $"http://127.0.0.1:{port}", "--user", "admin", "--password", "s3cret");
+
+        Assert.Equal(1, refused);
+        Assert.Contains("asks for credentials", refusedError, StringComparison.Ordinal);
+        Assert.True(code == 0, error);
+        Assert.Single(asked);
+    }
+
+    [Theory]
+    [InlineData("pg-test-9", "cannot unfence pg-test-9: unknown instance 'pg-test-9'")]
+    [InlineData("pg-test-1", "cannot unfence pg-test-1: pg-test-1 is not fenced")]
+    public async Task Unfence_RunningHost_RefusesUnknownAndUnfencedInstances(string member, string message)
+    {
+        var port = StatusSamples.FreePort();
+        var topology = TestInventories.LoadValid($$"""
+            all:
+              children:
+                pg-test:
+                  hosts:
+                    127.0.0.1: { pg_seq: 1, pg_role: primary }
+                    127.0.0.2: { pg_seq: 2, pg_role: replica }
+                  vars: { pg_cluster: pg-test, haproxy_exporter_port: {{port}}, pg_default_services: [] }
+            """);
+        var options = new GatewayOptions(["127.0.0.1"], RunAgents: false, HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty) { RunPoolers = false };
+        await using var host = await GatewayHost.StartAsync(topology, options, TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None);
+
+        var (code, _, error) = await CliRunner.RunAsync("unfence", "--member", member, "--url", $"http://127.0.0.1:{port}");
+
+        Assert.Equal(1, code);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unfence_NoMemberGiven_ParseErrorNamesTheOption()
+    {
+        var (code, _, error) = await CliRunner.RunAsync("unfence", "--url", "http://127.0.0.1:9");
+
+        // System.CommandLine's exit code for a parse error, as for every command.
+        Assert.Equal(1, code);
+        Assert.Contains("--member", error, StringComparison.Ordinal);
+    }
+}
