@@ -3,8 +3,8 @@ using System.CommandLine;
 namespace Pgway.Cli.Commands;
 
 /// <summary>
-/// How a command that acts on a running pgway (<c>switchover</c>, <c>unfence</c>) finds its admin
-/// endpoint and credentials: <c>--url</c>, or <c>-c inventory --node ADDR</c>, as <c>pgway status</c> does.
+/// How a command that asks a running pgway (<c>status</c>, <c>switchover</c>, <c>unfence</c>) finds its
+/// admin endpoint and credentials: <c>--url</c>, or <c>-c inventory --node ADDR</c>.
 /// </summary>
 internal sealed class AdminEndpointOptions
 {

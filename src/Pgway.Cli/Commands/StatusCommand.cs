@@ -22,11 +22,7 @@ internal static class StatusCommand
 
     public static Command Create(CliContext context)
     {
-        var url = new Option<string?>("--url") { Description = "The admin endpoint, e.g. http://127.0.0.11:9101 (default: --node's haproxy_exporter_port in the inventory)" };
-        var config = new Option<FileInfo?>("--config", "-c") { Description = "The Pigsty-style inventory YAML, to find --node's admin endpoint and credentials" };
-        var node = new Option<string?>("--node") { Description = "The node whose admin endpoint to read (with -c)" };
-        var user = new Option<string?>("--user") { Description = $"Basic auth user name (default: ${UserVariable}, then the inventory's haproxy_admin_username)" };
-        var password = new Option<string?>("--password") { Description = $"Basic auth password (default: ${PasswordVariable}, then the inventory's haproxy_admin_password)" };
+        var endpoint = new AdminEndpointOptions();
         var watch = new Option<bool>("--watch", "-w") { Description = "Redraw the tables every --interval seconds until Ctrl-C" };
         var interval = new Option<int>("--interval") { Description = "Seconds between redraws with --watch", DefaultValueFactory = _ => 2 };
         interval.Validators.Add(result =>
@@ -39,13 +35,12 @@ internal static class StatusCommand
         var json = new Option<bool>("--json") { Description = "Print the status document as the endpoint sends it" };
         var command = new Command("status", "Show a running pgway's services, members, pools and latest events, from its admin endpoint")
         {
-            url, config, node, user, password, watch, interval, json,
+            watch, interval, json,
         };
+        endpoint.AddTo(command);
         command.SetAction((parse, cancellationToken) =>
         {
-            var target = Resolve(context, parse.GetValue(url), parse.GetValue(config), parse.GetValue(node),
-                parse.GetValue(user) ?? Environment.GetEnvironmentVariable(UserVariable),
-                parse.GetValue(password) ?? Environment.GetEnvironmentVariable(PasswordVariable), out var exitCode);
+            var target = endpoint.Resolve(context, parse, out var exitCode);
             return target is null
                 ? Task.FromResult(exitCode)
                 : RunAsync(context, target, parse.GetValue(watch), TimeSpan.FromSeconds(parse.GetValue(interval)), parse.GetValue(json), cancellationToken);

@@ -1,10 +1,5 @@
-using System.Net;
-using Microsoft.Extensions.Logging.Abstractions;
 using Pgway.Admin;
-using Pgway.Health;
-using Pgway.Hosting;
 using Pgway.Model;
-using Pgway.Routing;
 using Pgway.Switchover;
 using Pgway.Tests.Admin;
 
@@ -25,18 +20,15 @@ public sealed class SwitchoverCommandTests
 
     private static async Task<(AdminEndpoint Endpoint, int Port, List<string> Asked)> ServeAsync(SwitchoverResult answer, AdminCredentials? credentials = null)
     {
-        var port = StatusSamples.FreePort();
         var asked = new List<string>();
-        var endpoint = await AdminEndpoint.StartAsync([new AdminListen(new IPEndPoint(IPAddress.Loopback, port), credentials)],
-            new AdminSources(() => "", StatusSamples.Report)
+        var (endpoint, port) = await AdminActionHosts.StartEndpointAsync(new AdminSources(() => "", StatusSamples.Report)
+        {
+            Switchover = (cluster, to, options, _) =>
             {
-                Switchover = (cluster, to, options, _) =>
-                {
-                    asked.Add($"{cluster} {to ?? "-"} {options.WaitTimeout.TotalSeconds} {options.SwitchTimeout.TotalSeconds}");
-                    return Task.FromResult(answer);
-                },
+                asked.Add($"{cluster} {to ?? "-"} {options.WaitTimeout.TotalSeconds} {options.SwitchTimeout.TotalSeconds}");
+                return Task.FromResult(answer);
             },
-            CancellationToken.None);
+        }, credentials);
         return (endpoint, port, asked);
     }
 
@@ -88,18 +80,8 @@ public sealed class SwitchoverCommandTests
     [InlineData("pg-test", "pg-test-9", "switchover of pg-test failed: 'pg-test-9' is not a member of cluster pg-test: its members are pg-test-1, pg-test-2")]
     public async Task Switchover_RunningHost_RefusesUnknownClusterAndBadTarget(string cluster, string? to, string message)
     {
-        var port = StatusSamples.FreePort();
-        var topology = TestInventories.LoadValid($$"""
-            all:
-              children:
-                pg-test:
-                  hosts:
-                    127.0.0.1: { pg_seq: 1, pg_role: primary }
-                    127.0.0.2: { pg_seq: 2, pg_role: replica }
-                  vars: { pg_cluster: pg-test, haproxy_exporter_port: {{port}}, pg_default_services: [] }
-            """);
-        var options = new GatewayOptions(["127.0.0.1"], RunAgents: false, HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty) { RunPoolers = false };
-        await using var host = await GatewayHost.StartAsync(topology, options, TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None);
+        var (host, port) = await AdminActionHosts.StartHostAsync();
+        await using var _ = host;
 
         var (code, _, error) = await CliRunner.RunAsync(["switchover", "--cluster", cluster, .. to is null ? Array.Empty<string>() : ["--to", to], "--url", $"http://127.0.0.1:{port}"]);
 

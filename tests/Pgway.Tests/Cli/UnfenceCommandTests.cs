@@ -1,10 +1,5 @@
-using System.Net;
-using Microsoft.Extensions.Logging.Abstractions;
 using Pgway.Admin;
-using Pgway.Health;
-using Pgway.Hosting;
 using Pgway.Model;
-using Pgway.Routing;
 using Pgway.Tests.Admin;
 
 namespace Pgway.Tests.Cli;
@@ -14,18 +9,15 @@ public sealed class UnfenceCommandTests
 {
     private static async Task<(AdminEndpoint Endpoint, int Port, List<string> Asked)> ServeAsync(string? refusal, AdminCredentials? credentials = null)
     {
-        var port = StatusSamples.FreePort();
         var asked = new List<string>();
-        var endpoint = await AdminEndpoint.StartAsync([new AdminListen(new IPEndPoint(IPAddress.Loopback, port), credentials)],
-            new AdminSources(() => "", StatusSamples.Report)
+        var (endpoint, port) = await AdminActionHosts.StartEndpointAsync(new AdminSources(() => "", StatusSamples.Report)
+        {
+            Unfence = member =>
             {
-                Unfence = member =>
-                {
-                    asked.Add(member);
-                    return refusal;
-                },
+                asked.Add(member);
+                return refusal;
             },
-            CancellationToken.None);
+        }, credentials);
         return (endpoint, port, asked);
     }
 
@@ -74,18 +66,8 @@ public sealed class UnfenceCommandTests
     [InlineData("pg-test-1", "cannot unfence pg-test-1: pg-test-1 is not fenced")]
     public async Task Unfence_RunningHost_RefusesUnknownAndUnfencedInstances(string member, string message)
     {
-        var port = StatusSamples.FreePort();
-        var topology = TestInventories.LoadValid($$"""
-            all:
-              children:
-                pg-test:
-                  hosts:
-                    127.0.0.1: { pg_seq: 1, pg_role: primary }
-                    127.0.0.2: { pg_seq: 2, pg_role: replica }
-                  vars: { pg_cluster: pg-test, haproxy_exporter_port: {{port}}, pg_default_services: [] }
-            """);
-        var options = new GatewayOptions(["127.0.0.1"], RunAgents: false, HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty) { RunPoolers = false };
-        await using var host = await GatewayHost.StartAsync(topology, options, TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None);
+        var (host, port) = await AdminActionHosts.StartHostAsync();
+        await using var _ = host;
 
         var (code, _, error) = await CliRunner.RunAsync("unfence", "--member", member, "--url", $"http://127.0.0.1:{port}");
 
