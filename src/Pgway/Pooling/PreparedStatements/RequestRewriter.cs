@@ -18,9 +18,25 @@ internal sealed class RequestRewriter
     // A longer statement or portal name is refused rather than buffered without end.
     private const int MaxNameLength = 64 * 1024;
 
+    // An unnamed Parse longer than this is not kept to be made again on another server: its Bind in a
+    // later transaction finds no unnamed statement, as if the client had none.
+    private const int MaxUnnamedDefinition = 64 * 1024;
+
     private readonly StatementRegistry registry;
     private readonly ResponseTracker tracker;
     private readonly int capacity;
+    private readonly bool mapNames;
+    private readonly Func<string>? parseContext;
+    private readonly bool sharedServers;
+    // The client's unnamed statement: its definition (the Parse body after the empty name) while the
+    // client has one, kept so that a server that lacks it gets it again before the client's Bind.
+    private readonly RentedBuffer unnamedDefinition = new();
+    private readonly RentedBuffer previousUnnamed = new();
+    private bool hasUnnamed;
+    private bool hadUnnamed;
+    private bool unnamedTooLong;
+    private bool capturingUnnamed;
+    private long unnamedGeneration;
     private readonly Dictionary<string, SharedStatement> names = new(StringComparer.Ordinal);
     private readonly RentedBuffer replacement = new();
     // The start of a message split at the end of a read, kept for the next; and the two joined.
@@ -28,12 +44,23 @@ internal sealed class RequestRewriter
     private RentedBuffer joined = new();
     private int passRemaining;
 
-    public RequestRewriter(StatementRegistry registry, ResponseTracker tracker, int capacity)
+    /// <param name="registry">The pooler's shared statements.</param>
+    /// <param name="tracker">Told every request, in order.</param>
+    /// <param name="capacity"><c>max_prepared_statements</c>: statements per server.</param>
+    /// <param name="mapNames">Whether named statements are mapped to shared server names (transaction and statement modes with <c>max_prepared_statements</c>).</param>
+    /// <param name="sharedServers">Whether the client's server is lent to others between transactions, so the client's unnamed statement must be made again where it is missing.</param>
+    /// <param name="parseContext">The client's settings that change what a query text means, now: part of a shared statement's identity.</param>
+    public RequestRewriter(StatementRegistry registry, ResponseTracker tracker, int capacity, bool mapNames = true, bool sharedServers = true, Func<string>? parseContext = null)
     {
+        this.parseContext = parseContext;
         this.registry = registry;
         this.tracker = tracker;
         this.capacity = capacity;
+        this.mapNames = mapNames;
+        this.sharedServers = sharedServers;
         tracker.ParseFailed = ForgetFailed;
+        tracker.CloseAnswered = ForgetFailed;
+        tracker.UnnamedParseEnded = UnnamedParseEnded;
     }
 
     /// <summary>Statement names the client has now.</summary>
@@ -81,6 +108,10 @@ internal sealed class RequestRewriter
             if (passRemaining > 0)
             {
                 var take = Math.Min(passRemaining, data.Length - position);
+                if (capturingUnnamed)
+                {
+                    CaptureUnnamed(data.Slice(position, take), last: take == passRemaining);
+                }
                 position += take;
                 passRemaining -= take;
                 continue;
@@ -149,6 +180,8 @@ internal sealed class RequestRewriter
         pending.Reset();
         joined.Reset();
         replacement.Reset();
+        unnamedDefinition.Reset();
+        previousUnnamed.Reset();
     }
 
     // The messages that name a prepared statement, read far enough to decide before they go on.
@@ -201,14 +234,30 @@ internal sealed class RequestRewriter
     {
         switch ((FrontendMessageCode)type)
         {
+            case FrontendMessageCode.Sync when tracker.ClientInCopyIn:
+                // Read by the COPY under way, which ignores it.
+                tracker.RequestDropped?.Invoke();
+                break;
             case FrontendMessageCode.Sync:
                 tracker.Expect(new(RequestKind.Sync, CompletionHandling.Forward));
                 break;
             case FrontendMessageCode.Execute when !tracker.IgnoringUntilSync:
                 tracker.Expect(new(RequestKind.Execute, CompletionHandling.Forward));
                 break;
-            case FrontendMessageCode.Query or FrontendMessageCode.FunctionCall when !tracker.IgnoringUntilSync:
+            case FrontendMessageCode.Query or FrontendMessageCode.FunctionCall when tracker.IgnoringUntilSync:
+                // Skipped by the server, which reads on to the batch's Sync: never answered.
+                tracker.RequestDropped?.Invoke();
+                break;
+            case FrontendMessageCode.Query:
+                // A simple Query drops the unnamed statement, the client's and the server's.
+                NoUnnamed();
                 tracker.Expect(new(RequestKind.UntilReady, CompletionHandling.Forward));
+                break;
+            case FrontendMessageCode.FunctionCall:
+                tracker.Expect(new(RequestKind.UntilReady, CompletionHandling.Forward));
+                break;
+            case FrontendMessageCode.CopyDone or FrontendMessageCode.CopyFail:
+                tracker.ClientCopyEnded();
                 break;
         }
     }
@@ -240,13 +289,20 @@ internal sealed class RequestRewriter
     private bool HandleParse(ReadOnlySpan<byte> body)
     {
         var nameEnd = body.IndexOf((byte)0);
-        if (nameEnd <= 0)
+        if (nameEnd == 0 && sharedServers)
+        {
+            // The unnamed statement: as it is, and kept for servers that will lack it.
+            BeginUnnamed();
+            tracker.Expect(new(RequestKind.Parse, CompletionHandling.Forward, ClientName: ""));
+            return false;
+        }
+        if (nameEnd <= 0 || !mapNames)
         {
             // The unnamed statement (or a malformed Parse, which the server refuses): as it is.
             tracker.Expect(new(RequestKind.Parse, CompletionHandling.Forward));
             return false;
         }
-        var statement = registry.Acquire(body[(nameEnd + 1)..]);
+        var statement = registry.Acquire(body[(nameEnd + 1)..], parseContext?.Invoke() ?? "");
         var name = Encoding.UTF8.GetString(body[..nameEnd]);
         if (names.Remove(name, out var previous))
         {
@@ -279,7 +335,17 @@ internal sealed class RequestRewriter
     {
         var body = message[MessageHeader.Size..];
         var portalEnd = body.IndexOf((byte)0);
-        var statement = portalEnd < 0 || body[^1] != 0 || body.Length - portalEnd <= 2 ? null : Lookup(body[(portalEnd + 1)..^1]);
+        var unnamed = portalEnd >= 0 && body.Length - portalEnd == 2 && body[^1] == 0;
+        if (unnamed && sharedServers && !OwnsServerUnnamed())
+        {
+            // The server's unnamed statement is another client's, or none: the client's is made
+            // there first (or, if it has none, the server's is closed, so the Bind fails as it would).
+            EnsureUnnamed();
+            replacement.Append(message);
+            tracker.Expect(new(RequestKind.Bind, CompletionHandling.Forward));
+            return true;
+        }
+        var statement = !mapNames || portalEnd < 0 || body[^1] != 0 || body.Length - portalEnd <= 2 ? null : Lookup(body[(portalEnd + 1)..^1]);
         if (statement is null)
         {
             // Unnamed, or a name the client never prepared (the server says it does not exist).
@@ -298,17 +364,33 @@ internal sealed class RequestRewriter
 
     private bool HandleDescribeOrClose(ReadOnlySpan<byte> body, RequestKind kind)
     {
-        var named = body.Length > 2 && body[0] == (byte)'S' && body[^1] == 0;
+        var unnamed = body.Length == 2 && body[0] == (byte)'S' && body[1] == 0;
+        if (unnamed && sharedServers)
+        {
+            if (kind == RequestKind.Close)
+            {
+                // Gone for the client; and the server's, whoever's it was.
+                hasUnnamed = false;
+                NoUnnamed();
+            }
+            else if (!OwnsServerUnnamed())
+            {
+                EnsureUnnamed();
+                replacement.Append(MessageOf(body, (byte)FrontendMessageCode.Describe));
+                tracker.Expect(new(kind, CompletionHandling.Forward));
+                return true;
+            }
+            tracker.Expect(new(kind, CompletionHandling.Forward));
+            return false;
+        }
+        var named = mapNames && body.Length > 2 && body[0] == (byte)'S' && body[^1] == 0;
         var statement = named ? Lookup(body[1..^1]) : null;
         if (kind == RequestKind.Close && named)
         {
-            // The statement stays on the servers for other clients; only this client's name goes. A
-            // name it does not have is no error (as in PostgreSQL).
-            if (statement is not null && names.Remove(Encoding.UTF8.GetString(body[1..^1])))
-            {
-                registry.Release(statement);
-            }
-            tracker.Expect(new(RequestKind.Close, CompletionHandling.Fake));
+            // The statement stays on the servers for other clients; only this client's name goes,
+            // once the Close is answered (an error before it in the batch skips it, and the name
+            // stays). A name it does not have is no error (as in PostgreSQL).
+            tracker.Expect(new(RequestKind.Close, CompletionHandling.Fake, statement, statement is null ? null : Encoding.UTF8.GetString(body[1..^1])));
             return true;
         }
         if (statement is null)
@@ -322,6 +404,106 @@ internal sealed class RequestRewriter
         replacement.Append(statement.ServerNameBytes);
         tracker.Expect(new(RequestKind.Describe, CompletionHandling.Forward, statement));
         return true;
+    }
+
+    // The client's unnamed statement as the server it holds has it: made there by this client's
+    // latest unnamed Parse, which nothing has dropped since.
+    private bool OwnsServerUnnamed() =>
+        tracker.Unnamed is not { } slot || (slot.Owner == this && slot.Generation == unnamedGeneration);
+
+    // Before a Bind or Describe of the unnamed statement on a server that lacks the client's: its
+    // Parse again, or, when the client has none (or one too long to keep), a Close of the server's,
+    // so the server answers as PostgreSQL would ("unnamed prepared statement does not exist").
+    private void EnsureUnnamed()
+    {
+        if (hasUnnamed && !unnamedTooLong)
+        {
+            WriteHeader((byte)FrontendMessageCode.Parse, 4 + 1 + unnamedDefinition.Length);
+            replacement.Append([0]);
+            replacement.Append(unnamedDefinition.Written.Span);
+            tracker.Expect(new(RequestKind.Parse, CompletionHandling.Skip));
+            tracker.Unnamed!.Owner = this;
+            tracker.Unnamed.Generation = unnamedGeneration;
+            return;
+        }
+        WriteHeader((byte)FrontendMessageCode.Close, 4 + 2);
+        replacement.Append("S\0"u8);
+        tracker.Expect(new(RequestKind.Close, CompletionHandling.Skip));
+        tracker.Unnamed!.Owner = null;
+    }
+
+    // A client's unnamed Parse, going to the server: from now on the unnamed statement there is this
+    // one, and its definition is kept as it passes.
+    private void BeginUnnamed()
+    {
+        (hadUnnamed, hasUnnamed) = (hasUnnamed && !unnamedTooLong, true);
+        if (hadUnnamed)
+        {
+            previousUnnamed.Reset();
+            previousUnnamed.Append(unnamedDefinition.Written.Span);
+        }
+        unnamedDefinition.Reset();
+        unnamedTooLong = false;
+        capturingUnnamed = true;
+        unnamedGeneration++;
+        if (tracker.Unnamed is { } slot)
+        {
+            slot.Owner = this;
+            slot.Generation = unnamedGeneration;
+        }
+    }
+
+    private void CaptureUnnamed(ReadOnlySpan<byte> part, bool last)
+    {
+        if (!unnamedTooLong && unnamedDefinition.Length + part.Length <= MaxUnnamedDefinition)
+        {
+            unnamedDefinition.Append(part);
+        }
+        else
+        {
+            unnamedTooLong = true;
+            unnamedDefinition.Reset();
+        }
+        capturingUnnamed = !last;
+    }
+
+    // The client's unnamed Parse did not prepare: failed itself (no unnamed statement now, as
+    // PostgreSQL drops the old one first), or skipped after an error (the one before stays, though
+    // the server may not have it).
+    private void UnnamedParseEnded(bool failedItself)
+    {
+        if (tracker.Unnamed is { } slot && slot.Owner == this)
+        {
+            slot.Owner = null;
+        }
+        hasUnnamed = !failedItself && hadUnnamed;
+        unnamedDefinition.Reset();
+        if (hasUnnamed)
+        {
+            unnamedDefinition.Append(previousUnnamed.Written.Span);
+        }
+    }
+
+    // A simple Query or an unnamed Close: no unnamed statement on the server any more.
+    private void NoUnnamed()
+    {
+        if (tracker.Unnamed is { } slot)
+        {
+            slot.Owner = null;
+        }
+        if (sharedServers)
+        {
+            hasUnnamed = false;
+        }
+    }
+
+    private static byte[] MessageOf(ReadOnlySpan<byte> body, byte type)
+    {
+        var message = new byte[MessageHeader.Size + body.Length];
+        message[0] = type;
+        BinaryPrimitives.WriteInt32BigEndian(message.AsSpan(1), 4 + body.Length);
+        body.CopyTo(message.AsSpan(MessageHeader.Size));
+        return message;
     }
 
     private SharedStatement? Lookup(ReadOnlySpan<byte> name)

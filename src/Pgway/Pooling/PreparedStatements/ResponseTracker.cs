@@ -25,6 +25,10 @@ internal sealed class ResponseTracker
     private byte[] carry = new byte[MessageHeader.Size];
     private int carryLength;
     private int bodyRemaining;
+    // CopyDone and CopyFail the client has sent, and the count at which the COPY the server is in
+    // now ends (0: none): a Sync sent before then is the COPY's, and PostgreSQL ignores it.
+    private int clientCopyEnds;
+    private int copyInEndsAt;
 
     /// <summary>The server skips the client's messages until its next Sync (an error came): they expect no answer.</summary>
     public bool IgnoringUntilSync { get; private set; }
@@ -35,6 +39,28 @@ internal sealed class ResponseTracker
     /// <summary>Called with a client's Parse that failed or was skipped after an error: the client does not have that name.</summary>
     public Action<string, SharedStatement>? ParseFailed { get; set; }
 
+    /// <summary>
+    /// Called with the client's unnamed Parse that did not prepare: true when it failed itself (the
+    /// client's unnamed statement is gone, as PostgreSQL drops it before parsing), false when it was
+    /// skipped after an error (the one before it stays).
+    /// </summary>
+    public Action<bool>? UnnamedParseEnded { get; set; }
+
+    /// <summary>Called when a client's Close of a named statement is answered (and not skipped): the name is gone.</summary>
+    public Action<string, SharedStatement>? CloseAnswered { get; set; }
+
+    /// <summary>
+    /// Called for each Query, FunctionCall or Sync the server will never answer: skipped after an
+    /// error until the batch's Sync, or a Sync inside a COPY FROM STDIN.
+    /// </summary>
+    public Action? RequestDropped { get; set; }
+
+    /// <summary>The server is in a COPY FROM STDIN the client has not ended yet: a Sync now is the COPY's.</summary>
+    public bool ClientInCopyIn => copyInEndsAt > clientCopyEnds;
+
+    /// <summary>The unnamed statement slot of the server the client holds, in transaction and statement modes.</summary>
+    public UnnamedStatementSlot? Unnamed { get; set; }
+
     /// <summary>Everything sent has been answered.</summary>
     public bool Empty => count == 0;
 
@@ -42,12 +68,17 @@ internal sealed class ResponseTracker
     public bool FakesReady => count > 0 && queue[head].Handling == CompletionHandling.Fake && bodyRemaining == 0 && carryLength == 0;
 
     /// <summary>A server lent anew: nothing is outstanding on it.</summary>
-    public void Reset(ServerStatements? server)
+    public void Reset(ServerStatements? server, UnnamedStatementSlot? unnamed = null)
     {
         head = count = carryLength = bodyRemaining = 0;
+        clientCopyEnds = copyInEndsAt = 0;
         IgnoringUntilSync = false;
         Server = server;
+        Unnamed = unnamed;
     }
+
+    /// <summary>The client sent a CopyDone or CopyFail.</summary>
+    public void ClientCopyEnded() => clientCopyEnds++;
 
     /// <summary>A request just written for the server (or answered by pgway), in order.</summary>
 
@@ -57,6 +88,7 @@ internal sealed class ResponseTracker
         {
             IgnoringUntilSync = false;
         }
+        request = request with { CopyEnds = clientCopyEnds };
         if (count == queue.Length)
         {
             var larger = new PendingRequest[queue.Length * 2];
@@ -86,8 +118,13 @@ internal sealed class ResponseTracker
     {
         while (count > 0 && queue[head].Handling == CompletionHandling.Fake)
         {
-            output.Append(queue[head].Kind == RequestKind.Parse ? ParseComplete : CloseComplete);
+            var request = queue[head];
+            output.Append(request.Kind == RequestKind.Parse ? ParseComplete : CloseComplete);
             Pop();
+            if (request is { Kind: RequestKind.Close, ClientName: { } name, Statement: { } closed })
+            {
+                CloseAnswered?.Invoke(name, closed);
+            }
         }
     }
 
@@ -189,6 +226,9 @@ internal sealed class ResponseTracker
         var request = queue[head];
         switch ((BackendMessageCode)type)
         {
+            case BackendMessageCode.CopyInResponse:
+                BeginCopyIn(request);
+                return false;
             case BackendMessageCode.ReadyForQuery:
                 if (request.Kind is RequestKind.Sync or RequestKind.UntilReady)
                 {
@@ -232,8 +272,19 @@ internal sealed class ResponseTracker
     // A Parse that never ran leaves its statement unprepared on the server.
     private void EndBatch()
     {
+        var first = true;
         while (count > 0 && queue[head].Kind != RequestKind.Sync)
         {
+            if (queue[head] is { Kind: RequestKind.Parse, Statement: null, ClientName: "" })
+            {
+                UnnamedParseEnded?.Invoke(first);
+            }
+            else if (queue[head].Kind == RequestKind.UntilReady)
+            {
+                // A Query or FunctionCall after the error: PostgreSQL reads past it to the Sync.
+                RequestDropped?.Invoke();
+            }
+            first = false;
             if (queue[head] is { Kind: RequestKind.Parse, Statement: { } unprepared } parse)
             {
                 if (parse.Handling != CompletionHandling.Fake)
@@ -248,6 +299,30 @@ internal sealed class ResponseTracker
             Pop();
         }
         IgnoringUntilSync = count == 0;
+    }
+
+    // The server began a COPY FROM STDIN for the request at the head: it reads the client's messages
+    // up to the client's next CopyDone or CopyFail as the COPY's, ignoring the Syncs among them.
+    private void BeginCopyIn(PendingRequest request)
+    {
+        copyInEndsAt = request.CopyEnds + 1;
+        var kept = 1;
+        for (var i = 1; i < count; i++)
+        {
+            var later = queue[(head + i) % queue.Length];
+            if (later.Kind == RequestKind.Sync && later.CopyEnds == request.CopyEnds)
+            {
+                RequestDropped?.Invoke();
+                continue;
+            }
+            queue[(head + kept) % queue.Length] = later;
+            kept++;
+        }
+        for (var i = kept; i < count; i++)
+        {
+            queue[(head + i) % queue.Length] = default;
+        }
+        count = kept;
     }
 
     private static bool IsPlanChanged(ReadOnlySpan<byte> body) =>
