@@ -74,18 +74,38 @@ internal sealed partial class ClientSession
             await server!.SendAsync(chunk);
             return;
         }
-        try
+        var input = chunk;
+        while (true)
         {
-            var rewrittenChunk = rewriter.Rewrite(chunk, toServer!);
-            if (!rewrittenChunk.IsEmpty)
+            try
             {
-                await server!.SendAsync(rewrittenChunk);
+                var rewrittenChunk = rewriter.Rewrite(input, toServer!);
+                if (!rewrittenChunk.IsEmpty)
+                {
+                    await server!.SendAsync(rewrittenChunk);
+                }
             }
-        }
-        finally
-        {
-            rewriter.Sent();
-            toServer!.Reset();
+            finally
+            {
+                rewriter.Sent();
+                toServer!.Reset();
+            }
+            if (!rewriter.AwaitingLearn)
+            {
+                break;
+            }
+            // The client's next message waits for the description the server was just asked for
+            // (the pump reads it): then the rest goes, or the client gets 0A000 as from PostgreSQL.
+            while (tracker!.PendingLearns > 0 && server is not null && !ended)
+            {
+                await answered.Start();
+            }
+            rewriter.AwaitingLearn = false;
+            if (server is null || ended)
+            {
+                return;
+            }
+            input = ReadOnlyMemory<byte>.Empty;
         }
         if (tracker!.FakesReady)
         {

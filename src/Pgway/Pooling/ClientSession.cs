@@ -345,6 +345,8 @@ internal sealed partial class ClientSession : IWaitingClient
                         throw;
                     }
                     var fenced = held?.Lease is { IsFenced: true } lease ? lease : null;
+                    // Whatever waits on this server's answers learns it is gone.
+                    answered.Complete();
                     if ((fenced is not null || pooler.Options.Target is not null) && await TryRecoverAsync())
                     {
                         // Only the transaction was lost: the session goes on, with a server elsewhere.

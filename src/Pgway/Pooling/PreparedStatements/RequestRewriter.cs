@@ -37,7 +37,10 @@ internal sealed class RequestRewriter
     private bool unnamedTooLong;
     private bool capturingUnnamed;
     private long unnamedGeneration;
-    private readonly Dictionary<string, SharedStatement> names = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ClientStatement> names = new(StringComparer.Ordinal);
+    // A Bind or Describe is held back until the server it goes to has told the description of its
+    // statement (see ClientStatement); set while it is, and once it was asked for that message.
+    private bool learnAsked;
     private readonly RentedBuffer replacement = new();
     // The start of a message split at the end of a read, kept for the next; and the two joined.
     private RentedBuffer pending = new();
@@ -59,7 +62,7 @@ internal sealed class RequestRewriter
         this.mapNames = mapNames;
         this.sharedServers = sharedServers;
         tracker.ParseFailed = ForgetFailed;
-        tracker.CloseAnswered = ForgetFailed;
+        tracker.CloseAnswered = ForgetClosed;
         tracker.UnnamedParseEnded = UnnamedParseEnded;
     }
 
@@ -141,9 +144,19 @@ internal sealed class RequestRewriter
             {
                 output.Append(data[segmentStart..position]);
                 output.Append(replacement.Written.Span);
-                segmentStart = position + deciding;
                 changed = true;
+                if (AwaitingLearn)
+                {
+                    // This message waits for the description asked for ahead of it: it and what
+                    // follows are kept until the caller has it and calls again.
+                    replacement.Reset();
+                    segmentStart = position;
+                    end = position;
+                    break;
+                }
+                segmentStart = position + deciding;
             }
+            learnAsked = false;
             replacement.Reset();
             passRemaining = whole - deciding;
             position += deciding;
@@ -160,6 +173,13 @@ internal sealed class RequestRewriter
         return output.Written;
     }
 
+    /// <summary>
+    /// What <see cref="Rewrite"/> returned ends with a Describe (and Flush) pgway needs answered before
+    /// the client's next message can go: call <see cref="Rewrite"/> again, with nothing new, once the
+    /// tracker has no <see cref="ResponseTracker.PendingLearns"/>.
+    /// </summary>
+    public bool AwaitingLearn { get; set; }
+
     /// <summary>What <see cref="Rewrite"/> returned has been sent: the joined copy, if any, goes back.</summary>
     public void Sent() => joined.Reset();
 
@@ -168,7 +188,7 @@ internal sealed class RequestRewriter
     {
         foreach (var statement in names.Values)
         {
-            registry.Release(statement);
+            registry.Release(statement.Statement);
         }
         names.Clear();
     }
@@ -308,9 +328,9 @@ internal sealed class RequestRewriter
         {
             // PostgreSQL refuses a name in use; a pooler that lends servers cannot tell in time, so
             // the newer definition wins (as PgBouncer does).
-            registry.Release(previous);
+            registry.Release(previous.Statement);
         }
-        names[name] = statement;
+        names[name] = new ClientStatement(statement);
         var server = tracker.Server!;
         if (server.Touch(statement))
         {
@@ -321,10 +341,20 @@ internal sealed class RequestRewriter
         return true;
     }
 
+    // A client's Close answered: the name goes, unless the client prepared it anew since (in the same batch).
+    private void ForgetClosed(string name, ClientStatement closed)
+    {
+        if (names.TryGetValue(name, out var current) && current == closed)
+        {
+            names.Remove(name);
+            registry.Release(closed.Statement);
+        }
+    }
+
     // A Parse of the client's failed (or was skipped after an error): the name is not the client's after all.
     private void ForgetFailed(string name, SharedStatement statement)
     {
-        if (names.TryGetValue(name, out var current) && current == statement)
+        if (names.TryGetValue(name, out var current) && current.Statement == statement)
         {
             names.Remove(name);
             registry.Release(statement);
@@ -345,21 +375,82 @@ internal sealed class RequestRewriter
             tracker.Expect(new(RequestKind.Bind, CompletionHandling.Forward));
             return true;
         }
-        var statement = !mapNames || portalEnd < 0 || body[^1] != 0 || body.Length - portalEnd <= 2 ? null : Lookup(body[(portalEnd + 1)..^1]);
-        if (statement is null)
+        var client = !mapNames || portalEnd < 0 || body[^1] != 0 || body.Length - portalEnd <= 2 ? null : Lookup(body[(portalEnd + 1)..^1]);
+        if (client is null)
         {
             // Unnamed, or a name the client never prepared (the server says it does not exist).
             tracker.Expect(new(RequestKind.Bind, CompletionHandling.Forward));
             return false;
         }
-        EnsurePrepared(statement);
+        var statement = client.Statement;
+        if (!CheckResultType(client))
+        {
+            return true;
+        }
+        var stale = client.Stale;
+        var name = stale ? StaleNameBytes : statement.ServerNameBytes;
         var whole = BinaryPrimitives.ReadInt32BigEndian(message[1..]) + 1;
-        var length = whole - message.Length + MessageHeader.Size + portalEnd + 1 + statement.ServerNameBytes.Length - 1;
+        var length = whole - message.Length + MessageHeader.Size + portalEnd + 1 + name.Length - 1;
         WriteHeader((byte)FrontendMessageCode.Bind, length);
         replacement.Append(body[..(portalEnd + 1)]);
-        replacement.Append(statement.ServerNameBytes);
-        tracker.Expect(new(RequestKind.Bind, CompletionHandling.Forward, statement));
+        replacement.Append(name);
+        tracker.Expect(new(RequestKind.Bind, stale ? CompletionHandling.PlanChanged : CompletionHandling.Forward, statement));
         return true;
+    }
+
+    // A name no statement on a server has: a Bind or Describe of it fails there as it must fail for
+    // the client (0A000), so the server skips the rest of the batch and aborts a transaction block
+    // exactly as PostgreSQL would.
+    private static readonly byte[] StaleNameBytes = "pgway_result_type_changed\0"u8.ToArray();
+
+    // Before a Bind or Describe of a client's statement: the statement made on the server if missing
+    // there; and where the client holds a description, the server's compared with it (asked for
+    // first, the message held back, when not known). False while the message waits for that answer.
+    private bool CheckResultType(ClientStatement client)
+    {
+        var statement = client.Statement;
+        var server = tracker.Server!;
+        var prepared = server.Touch(statement);
+        if (client.Stale || client.Shape is not { } given)
+        {
+            if (!prepared && !client.Stale)
+            {
+                Prepare(statement, server, CompletionHandling.Skip);
+            }
+            return true;
+        }
+        if (server.ShapeOf(statement) is { } known)
+        {
+            var same = known.AsSpan().SequenceEqual(given);
+            if (same || learnAsked)
+            {
+                client.Stale = !same;
+                return true;
+            }
+            // The server's description may be the older one (it kept a plan from before the change):
+            // the statement is made afresh there and asked again; that answer decides.
+            WriteClose(statement);
+            server.Remove(statement);
+            prepared = false;
+        }
+        if (learnAsked)
+        {
+            // Asked, and not told (the server skipped the Describe after an error): it goes on, and
+            // the server skips it too.
+            return true;
+        }
+        if (!prepared)
+        {
+            Prepare(statement, server, CompletionHandling.Skip);
+        }
+        WriteHeader((byte)FrontendMessageCode.Describe, 4 + 1 + statement.ServerNameBytes.Length);
+        replacement.Append("S"u8);
+        replacement.Append(statement.ServerNameBytes);
+        tracker.Expect(new(RequestKind.Describe, CompletionHandling.Learn, statement, Client: client));
+        replacement.Append([(byte)FrontendMessageCode.Flush, 0, 0, 0, 4]);
+        learnAsked = true;
+        AwaitingLearn = true;
+        return false;
     }
 
     private bool HandleDescribeOrClose(ReadOnlySpan<byte> body, RequestKind kind)
@@ -384,25 +475,32 @@ internal sealed class RequestRewriter
             return false;
         }
         var named = mapNames && body.Length > 2 && body[0] == (byte)'S' && body[^1] == 0;
-        var statement = named ? Lookup(body[1..^1]) : null;
+        var client = named ? Lookup(body[1..^1]) : null;
         if (kind == RequestKind.Close && named)
         {
             // The statement stays on the servers for other clients; only this client's name goes,
             // once the Close is answered (an error before it in the batch skips it, and the name
             // stays). A name it does not have is no error (as in PostgreSQL).
-            tracker.Expect(new(RequestKind.Close, CompletionHandling.Fake, statement, statement is null ? null : Encoding.UTF8.GetString(body[1..^1])));
+            tracker.Expect(new(RequestKind.Close, CompletionHandling.Fake, client?.Statement, client is null ? null : Encoding.UTF8.GetString(body[1..^1]), Client: client));
             return true;
         }
-        if (statement is null)
+        if (client is null)
         {
             tracker.Expect(new(kind, CompletionHandling.Forward));
             return false;
         }
-        EnsurePrepared(statement);
-        WriteHeader((byte)FrontendMessageCode.Describe, 4 + 1 + statement.ServerNameBytes.Length);
+        if (!CheckResultType(client))
+        {
+            return true;
+        }
+        var statement = client.Statement;
+        var stale = client.Stale;
+        var name = stale ? StaleNameBytes : statement.ServerNameBytes;
+        WriteHeader((byte)FrontendMessageCode.Describe, 4 + 1 + name.Length);
         replacement.Append("S"u8);
-        replacement.Append(statement.ServerNameBytes);
-        tracker.Expect(new(RequestKind.Describe, CompletionHandling.Forward, statement));
+        replacement.Append(name);
+        // The client's own Describe records what it was given.
+        tracker.Expect(new(RequestKind.Describe, stale ? CompletionHandling.PlanChanged : CompletionHandling.Forward, statement, Client: stale ? null : client));
         return true;
     }
 
@@ -506,7 +604,7 @@ internal sealed class RequestRewriter
         return message;
     }
 
-    private SharedStatement? Lookup(ReadOnlySpan<byte> name)
+    private ClientStatement? Lookup(ReadOnlySpan<byte> name)
     {
         if (name.Length > MaxNameLength)
         {
@@ -515,16 +613,6 @@ internal sealed class RequestRewriter
         Span<char> chars = stackalloc char[Encoding.UTF8.GetMaxCharCount(name.Length)];
         var count = Encoding.UTF8.GetChars(name, chars);
         return names.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars[..count], out var statement) ? statement : null;
-    }
-
-    // The statement on the server the client holds, prepared there first if it is not.
-    private void EnsurePrepared(SharedStatement statement)
-    {
-        var server = tracker.Server!;
-        if (!server.Touch(statement))
-        {
-            Prepare(statement, server, CompletionHandling.Skip);
-        }
     }
 
     // A Parse of the statement under its server name (the least recently used one closed first if
