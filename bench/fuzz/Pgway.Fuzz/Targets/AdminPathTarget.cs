@@ -54,13 +54,19 @@ internal static class AdminPathTarget
 
     private static void Answer(string method, string target, string? authorization, AdminListen listen, IPAddress remote)
     {
-        var context = new DefaultHttpContext();
-        var request = context.Request;
-        request.Method = method;
         var question = target.IndexOf('?', StringComparison.Ordinal);
         var rawPath = question < 0 ? target : target[..question];
         // Kestrel's path: absolute, percent-decoded; its query: raw, from the '?'.
-        request.Path = PathString.FromUriComponent(rawPath.StartsWith('/') ? rawPath : "/" + rawPath);
+        var path = PathString.FromUriComponent(rawPath.StartsWith('/') ? rawPath : "/" + rawPath);
+        if (path.Value!.Contains('\0', StringComparison.Ordinal))
+        {
+            // Kestrel answers 400 itself: such a path never reaches the endpoint.
+            return;
+        }
+        var context = new DefaultHttpContext();
+        var request = context.Request;
+        request.Method = method;
+        request.Path = path;
         request.QueryString = question < 0 ? QueryString.Empty : new QueryString(target[question..]);
         if (authorization is not null)
         {
