@@ -57,10 +57,8 @@ internal static class AdminPathTarget
         var question = target.IndexOf('?', StringComparison.Ordinal);
         var rawPath = question < 0 ? target : target[..question];
         // Kestrel's path: absolute, percent-decoded; its query: raw, from the '?'.
-        var path = PathString.FromUriComponent(rawPath.StartsWith('/') ? rawPath : "/" + rawPath);
-        if (path.Value!.Contains('\0', StringComparison.Ordinal))
+        if (!KestrelPath.TryDecode(rawPath, out var path))
         {
-            // Kestrel answers 400 itself: such a path never reaches the endpoint.
             return;
         }
         var context = new DefaultHttpContext();

@@ -1,5 +1,4 @@
 using System.Text;
-using Microsoft.AspNetCore.Http;
 using Pgway.Agent;
 
 namespace Pgway.Fuzz;
@@ -40,9 +39,11 @@ internal static class AgentQueryTarget
         var question = target.IndexOf('?', StringComparison.Ordinal);
         var rawPath = question < 0 ? target : target[..question];
         var query = question < 0 ? null : target[question..];
-        // Kestrel's path: absolute, percent-decoded.
-        var path = PathString.FromUriComponent(rawPath.StartsWith('/') ? rawPath : "/" + rawPath).Value ?? "/";
-        var endpoint = PatroniHealthRules.Route(method, path);
+        if (!KestrelPath.TryDecode(rawPath, out var path))
+        {
+            return;
+        }
+        var endpoint = PatroniHealthRules.Route(method, path.Value!);
         Expect(Enum.IsDefined(endpoint), $"route {(int)endpoint} is not an endpoint");
         var health = HealthQuery.Parse(query);
         Expect(health.Values.All(v => v.Value.Length > 0), "a blank value kept");

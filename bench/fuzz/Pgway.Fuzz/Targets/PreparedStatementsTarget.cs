@@ -140,12 +140,9 @@ internal static class PreparedStatementsTarget
             var sent = WireMessage.Split(clientSent.ToArray(), out var clientWhole);
             var got = WireMessage.Split(serverGot.ToArray(), out _);
             Same(Untouched(sent, IsStatementMessage), Untouched(got, IsStatementMessage), clientWhole, "client to server");
-            Expect(got.All(m => !IsStatementMessage(m.Type) || m.Body.Length > 0 || m.Type == (byte)FrontendMessageCode.Parse),
-                "pgway wrote an empty statement message");
             var answered = WireMessage.Split(serverSent.ToArray(), out var serverWhole);
             var shown = WireMessage.Split(clientGot.ToArray(), out _);
             Same(Untouched(answered, IsCompletion), Untouched(shown, IsCompletion), serverWhole, "server to client");
-            Expect(shown.Where(m => IsCompletion(m.Type)).All(m => m.Body.Length == 0), "a completion with a body");
         }
 
         public void End()
