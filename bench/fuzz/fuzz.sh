@@ -10,7 +10,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-targets=(startup framing prepared scram agent admin inventory)
+targets=(startup framing prepared scram agent admin console inventory)
 target="${1:?usage: fuzz.sh TARGET|all [EXECUTIONS [SECONDS]]; targets: ${targets[*]}}"
 executions="${2:-1000000}"
 seconds="${3:-3600}"
