@@ -26,6 +26,17 @@ public sealed class FuzzCorpusTests
         }
     }
 
+    // The SCRAM seeds are real exchanges: the fuzzer starts from the path where both sides succeed.
+    [Fact]
+    public void ScramExchange_CapturedSeeds_AuthenticateBothWays()
+    {
+        var outcomes = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "fuzz-corpus", "scram"))
+            .Select(seed => ScramTarget.Exchange(File.ReadAllBytes(seed))).ToList();
+
+        Assert.Contains(outcomes, o => o.Server == Pgway.Pooling.Authentication.ScramOutcome.Authenticated);
+        Assert.Contains(outcomes, o => o.ClientVerified);
+    }
+
     [Fact]
     public void Check_EmptyAndOneByteInputs_InvariantsHold()
     {

@@ -23,7 +23,10 @@ internal static class ScramTarget
     // Derived once: PBKDF2 per input would cost a millisecond each.
     private static readonly byte[] ClientKey = Scram.Hmac(Scram.SaltedPassword("secret", Verifier.Salt, Verifier.Iterations), "Client Key");
 
-    public static void Check(byte[] input)
+    public static void Check(byte[] input) => Exchange(input);
+
+    /// <summary>The checks; and how far each side got (the corpus test shows the seeds authenticate).</summary>
+    public static (ScramOutcome? Server, bool ClientVerified) Exchange(byte[] input)
     {
         var parts = Parts(input);
         var text = Encoding.UTF8.GetString(input);
@@ -35,11 +38,10 @@ internal static class ScramTarget
         var clientNonce = Attribute(clientFirst, ",r=") ?? "fuzz-client-nonce";
         var serverNonce = Attribute(serverFirst, "r=") is { } both && both.StartsWith(clientNonce, StringComparison.Ordinal) && both.Length > clientNonce.Length
             ? both[clientNonce.Length..] : "fuzz-server-nonce";
-        AsServer(clientFirst, clientFinal, serverNonce);
-        AsClient(serverFirst, serverFinal, clientNonce);
+        return (AsServer(clientFirst, clientFinal, serverNonce), AsClient(serverFirst, serverFinal, clientNonce));
     }
 
-    private static void AsServer(byte[] clientFirst, byte[] clientFinal, string serverNonce)
+    private static ScramOutcome? AsServer(byte[] clientFirst, byte[] clientFinal, string serverNonce)
     {
         var exchange = new ScramServerExchange(Verifier, serverNonce);
         // A client-final before any client-first is refused, not thrown.
@@ -48,7 +50,7 @@ internal static class ScramTarget
         if (!exchange.TryStart(clientFirst, out var serverFirst, out var error))
         {
             Expect(error is not null && serverFirst.Length == 0, "client-first refused without an error");
-            return;
+            return null;
         }
         var first = Encoding.UTF8.GetString(serverFirst);
         Expect(error is null && first.StartsWith("r=", StringComparison.Ordinal) && first.Contains(serverNonce + ",s=", StringComparison.Ordinal),
@@ -70,9 +72,10 @@ internal static class ScramTarget
             default:
                 throw new FuzzInvariantException($"scram: unknown outcome {outcome}");
         }
+        return outcome;
     }
 
-    private static void AsClient(byte[] serverFirst, byte[] serverFinal, string clientNonce)
+    private static bool AsClient(byte[] serverFirst, byte[] serverFinal, string clientNonce)
     {
         var exchange = ScramClientExchange.WithClientKey(Verifier, ClientKey, clientNonce);
         Expect(Encoding.UTF8.GetString(exchange.ClientFirst()) == $"n,,n=,r={clientNonce}", "client-first is not as PostgreSQL expects");
@@ -80,7 +83,7 @@ internal static class ScramTarget
         {
             Expect(error is not null && clientFinal.Length == 0, "server-first refused without an error");
             Expect(!exchange.TryVerify(serverFinal, out var unverified) && unverified is not null, "a server-final verified after a refused server-first");
-            return;
+            return false;
         }
         var final = Encoding.UTF8.GetString(clientFinal);
         Expect(final.StartsWith($"c={Scram.NoChannelBinding},r={clientNonce}", StringComparison.Ordinal) && final.Contains(",p=", StringComparison.Ordinal),
@@ -88,7 +91,9 @@ internal static class ScramTarget
         if (!exchange.TryVerify(serverFinal, out error))
         {
             Expect(error is not null, "server-final refused without an error");
+            return false;
         }
+        return true;
     }
 
     private static void CheckVerifier(string text)
