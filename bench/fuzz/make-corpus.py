@@ -87,8 +87,11 @@ for number, segments in sorted(streams.items()):
         else:
             piece = s if seen >= login_end else b''
             client_after += piece
-        if piece and len(records) + 2 + len(piece) <= MAX_FILE:
+        if piece and len(records) + 4 + len(piece) <= MAX_FILE:
             records += struct.pack('>H', (0x8000 if from_server else 0) | len(piece)) + piece
+            if from_server and piece.endswith(b'Z\0\0\0\x05I'):
+                # Idle: the end of a transaction, where the pool may lend the client another server.
+                records += struct.pack('>H', 0x8000)
     if records:
         save('prepared', records)
     # Framing: each direction's messages after log-in, and the server's log-in answers.

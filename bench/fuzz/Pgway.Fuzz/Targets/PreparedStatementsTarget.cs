@@ -9,7 +9,9 @@ namespace Pgway.Fuzz;
 /// The prepared-statement rewriter (<see cref="RequestRewriter"/>) and its answer filter
 /// (<see cref="ResponseTracker"/>), driven as a transaction-mode session drives them. The input is a
 /// conversation: records of a 2-byte big-endian header (top bit set: from the server; the other
-/// 15 bits: the length) and that many bytes, each one read of a client or of its server.
+/// 15 bits: the length) and that many bytes, each one read of a client or of its server. An empty
+/// read of the server's is the end of a transaction: the client gets the other of two servers, as
+/// the pool lends it one, each keeping its own statements.
 /// </summary>
 internal static class PreparedStatementsTarget
 {
@@ -23,7 +25,9 @@ internal static class PreparedStatementsTarget
         {
             foreach (var (fromServer, bytes) in Records(input))
             {
-                if (!(fromServer ? conversation.FromServer(bytes) : conversation.FromClient(bytes)))
+                var going = fromServer && bytes.Length == 0 ? conversation.SwitchServer()
+                    : fromServer ? conversation.FromServer(bytes) : conversation.FromClient(bytes);
+                if (!going)
                 {
                     break;
                 }
@@ -54,7 +58,8 @@ internal static class PreparedStatementsTarget
         private readonly StatementRegistry registry = new();
         private readonly ResponseTracker tracker = new();
         private readonly RequestRewriter rewriter;
-        private readonly ServerStatements cache;
+        private readonly ServerStatements[] caches;
+        private int server;
         private readonly ClientTraffic fromClient = new();
         private readonly ServerTraffic fromServer;
         private readonly RentedBuffer toServer = new();
@@ -67,8 +72,8 @@ internal static class PreparedStatementsTarget
         public Conversation()
         {
             rewriter = new RequestRewriter(registry, tracker, Capacity);
-            cache = rewriter.NewServerCache();
-            tracker.Reset(cache);
+            caches = [rewriter.NewServerCache(), rewriter.NewServerCache()];
+            tracker.Reset(caches[0]);
             fromServer = new ServerTraffic(fromClient, new Dictionary<string, string>(StringComparer.Ordinal))
             {
                 StatementsDiscarded = () =>
@@ -107,6 +112,21 @@ internal static class PreparedStatementsTarget
         }
 
         // A server's read, after the bytes the tracker held back, as the session's pump does it.
+        public bool SwitchServer()
+        {
+            if (!fromClient.Idle || !fromServer.Idle || fromServer.Status != TransactionStatus.Idle)
+            {
+                // The session gives a server back only then (ClientSession.ReleaseIfIdle).
+                return true;
+            }
+            // Answers the tracker still expects are not checked here: the server's bytes are the
+            // input's, not answers to what pgway sent, so they need not settle pgway's own requests.
+            server = 1 - server;
+            fromServer.Reset();
+            tracker.Reset(caches[server]);
+            return true;
+        }
+
         public bool FromServer(byte[] bytes)
         {
             var carried = tracker.CarryLength;
@@ -148,7 +168,10 @@ internal static class PreparedStatementsTarget
         public void End()
         {
             rewriter.Dispose();
-            cache.Clear();
+            foreach (var cache in caches)
+            {
+                cache.Clear();
+            }
             // Every reference a name, a cache or a pending request took is given back: none leaks.
             Expect(registry.Count == 0, $"{registry.Count} statements outlive the session");
         }
