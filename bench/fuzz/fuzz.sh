@@ -4,8 +4,9 @@
 #   bench/fuzz/fuzz.sh all [EXECUTIONS [SECONDS]]      every target in turn
 # Each run stops after about EXECUTIONS executions (default 1,000,000) or SECONDS (default 3600),
 # whichever comes first, and prints executions, paths, crashes and hangs. Crashing inputs are kept
-# under $FUZZ_WORK/findings/TARGET/default/crashes; reproduce one with
-#   dotnet $FUZZ_WORK/bin/Pgway.Fuzz.dll TARGET FILE
+# under $FUZZ_WORK/findings/TARGET/default/crashes; reproduce one with the uninstrumented harness
+# (the instrumented assemblies only run under AFL):
+#   dotnet run --project bench/fuzz/Pgway.Fuzz -- TARGET FILE
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
