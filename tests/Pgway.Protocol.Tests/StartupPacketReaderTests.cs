@@ -106,6 +106,19 @@ public class StartupPacketReaderTests
         Assert.Contains(reason, error, StringComparison.Ordinal);
     }
 
+    // Found by the fuzzer (bench/fuzz, target startup): an empty user, then another, passed the
+    // check for a user while pgway went on with the first (empty) one and PostgreSQL with the last.
+    [Theory]
+    [InlineData("user\0\0database\0d\0user\0u\0\0", "'user' is given twice")]
+    [InlineData("user\0a\0user\0b\0\0", "'user' is given twice")]
+    [InlineData("user\0a\0database\0x\0database\0y\0\0", "'database' is given twice")]
+    public void TryRead_ParameterGivenTwice_InvalidNamingIt(string body, string reason)
+    {
+        Assert.Equal(StartupReadStatus.Invalid, Read(Packet(StartupRequestCode.Protocol30, Encoding.UTF8.GetBytes(body)), out var packet, out var error, out _));
+        Assert.Null(packet);
+        Assert.Contains(reason, error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void TryRead_Utf8Values_Decoded()
     {
