@@ -69,7 +69,6 @@ public static class StartupPacketReader
     {
         parameters = [];
         error = null;
-        var names = new HashSet<string>(StringComparer.Ordinal);
         while (true)
         {
             if (body.IsEmpty)
@@ -95,13 +94,9 @@ public static class StartupPacketReader
             }
             var name = Encoding.UTF8.GetString(body[..nameEnd]);
             var value = Encoding.UTF8.GetString(body.Slice(nameEnd + 1, valueEnd));
-            if (!names.Add(name))
-            {
-                // PostgreSQL lets the last one win, pgway reads the first: refused, so that both
-                // never disagree on who the user is (found by bench/fuzz, target startup).
-                error = $"start-up parameter '{name}' is given twice";
-                return false;
-            }
+            // A name given again: the last one wins, as in PostgreSQL, so that both never disagree
+            // on who the user is (found by bench/fuzz, target startup).
+            parameters.RemoveAll(p => p.Key == name);
             parameters.Add(new(name, value));
             body = body[(nameEnd + 1 + valueEnd + 1)..];
         }
