@@ -300,4 +300,20 @@ public sealed class PoolerDataPathTests(PgTestClusterFixture fixture) : PoolerTe
         await a.SendAsync(WireClient.DescribeStatement("s"), WireClient.Sync());
         Assert.Equal("t T Z", string.Join(' ', (await a.ReadUntilReadyAsync()).Types));
     }
+
+    [Theory]
+    [InlineData("transaction")]
+    [InlineData("session")]
+    public async Task Greeting_StartupValues_InTheServersForm(string mode)
+    {
+        Start(mode, poolSize: 2);
+        using var first = await LogInAsync(("DateStyle", "German"), ("client_encoding", "utf8"));
+        Assert.Equal("German, DMY", first.Greeting["DateStyle"]);
+        Assert.Equal("UTF8", first.Greeting["client_encoding"]);
+        // Learned once: the next client is greeted the same without asking a server.
+        using var second = await LogInAsync(("DateStyle", "German"));
+        Assert.Equal("German, DMY", second.Greeting["DateStyle"]);
+        await second.SendAsync(WireClient.Query("SELECT '2024-03-01'::date::text"));
+        Assert.Equal(["01.03.2024"], (await second.ReadUntilReadyAsync()).Rows);
+    }
 }
