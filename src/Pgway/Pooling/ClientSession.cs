@@ -216,6 +216,12 @@ internal sealed partial class ClientSession : IWaitingClient
                 {
                     sentTransactionEnd = MentionsTransactionEnd(chunk.Span);
                 }
+                NoteResetWords(chunk.Span);
+                while (restoringSettings && !ended)
+                {
+                    // pgway is putting the client's start-up values back on the server: its turn next.
+                    await answered.Start();
+                }
                 sendingToServer = true;
                 try
                 {
@@ -315,14 +321,19 @@ internal sealed partial class ClientSession : IWaitingClient
                         client.CancelWaits();
                         return;
                     }
+                    byte[]? statuses = null;
+                    if (fromServer.SettingsReset.Any && fromClient.Outstanding == 0 && !fromClient.BatchOpen && fromServer.Idle && !sendingToServer)
+                    {
+                        statuses = await RestoreStartupValuesAsync(from);
+                    }
                     if (tracker is null)
                     {
-                        await SendToClientAsync(buffer.AsMemory(0, read));
+                        await SendToClientAsync(statuses is null ? buffer.AsMemory(0, read) : WithStatuses(buffer.AsMemory(0, read), statuses));
                     }
                     else
                     {
                         tracker.TakeCarry(buffer);
-                        await SendFilteredAsync(buffer, carried + read);
+                        await SendFilteredAsync(buffer, carried + read, statuses);
                     }
                     counts.AddSent(read);
                     ReleaseIfIdle();

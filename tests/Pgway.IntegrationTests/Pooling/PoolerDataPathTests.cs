@@ -316,4 +316,50 @@ public sealed class PoolerDataPathTests(PgTestClusterFixture fixture) : PoolerTe
         await second.SendAsync(WireClient.Query("SELECT '2024-03-01'::date::text"));
         Assert.Equal(["01.03.2024"], (await second.ReadUntilReadyAsync()).Rows);
     }
+
+    [Theory]
+    [InlineData("transaction")]
+    [InlineData("session")]
+    public async Task Reset_ReturnsToTheClientsStartupValues_AsOnPostgres(string mode)
+    {
+        Start(mode, poolSize: 2);
+        using var a = await LogInAsync(("DateStyle", "Postgres, MDY"), ("TimeZone", "Asia/Tokyo"), ("options", "-c work_mem=8MB"));
+
+        async Task<string> ShowAsync(string name)
+        {
+            await a.SendAsync(WireClient.Query($"SHOW {name}"));
+            return (await a.ReadUntilReadyAsync()).Rows.Single();
+        }
+
+        await a.SendAsync(WireClient.Query("SET datestyle = 'ISO, DMY'"));
+        await a.ReadUntilReadyAsync();
+        await a.SendAsync(WireClient.Query("RESET datestyle"));
+        var reset = await a.ReadUntilReadyAsync();
+        Assert.Empty(reset.Errors);
+        Assert.Equal("Postgres, MDY", await ShowAsync("datestyle"));
+
+        // RESET of one setting leaves the others as the client set them.
+        await a.SendAsync(WireClient.Query("SET datestyle = 'German'"));
+        await a.ReadUntilReadyAsync();
+        await a.SendAsync(WireClient.Query("SET timezone = 'UTC'"));
+        await a.ReadUntilReadyAsync();
+        await a.SendAsync(WireClient.Query("RESET timezone"));
+        await a.ReadUntilReadyAsync();
+        Assert.Equal("Asia/Tokyo", await ShowAsync("timezone"));
+        Assert.Equal("German, DMY", await ShowAsync("datestyle"));
+
+        await a.SendAsync(WireClient.Query("SET work_mem = '16MB'"));
+        await a.ReadUntilReadyAsync();
+        await a.SendAsync(WireClient.Query("RESET ALL"));
+        await a.ReadUntilReadyAsync();
+        Assert.Equal("Postgres, MDY", await ShowAsync("datestyle"));
+        Assert.Equal("8MB", await ShowAsync("work_mem"));
+
+        await a.SendAsync(WireClient.Query("SET datestyle = 'SQL'"));
+        await a.ReadUntilReadyAsync();
+        await a.SendAsync(WireClient.Query("DISCARD ALL"));
+        await a.ReadUntilReadyAsync();
+        Assert.Equal("Postgres, MDY", await ShowAsync("datestyle"));
+        Assert.Equal("Asia/Tokyo", await ShowAsync("timezone"));
+    }
 }
