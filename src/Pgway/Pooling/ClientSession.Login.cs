@@ -118,15 +118,19 @@ internal sealed partial class ClientSession
 
         if (!CanonicalizeParameters(pool.Welcome))
         {
-            // A start-up value whose server form pgway has not seen: a server is asked (it brings the
-            // client's parameters to it and reports each in its own form).
-            if (held is null)
+            if (held is not null)
             {
-                await BorrowServerAsync();
+                // The server the first client of a pool waited for has the client's values, in its form.
+                LearnCanonicalValues(held);
+                greetedAsGiven = !CanonicalizeParameters(pool.Welcome);
+                parameterSet = 0;
             }
-            LearnCanonicalValues(held!);
-            CanonicalizeParameters(pool.Welcome);
-            parameterSet = 0;
+            else
+            {
+                // A start-up value whose server form pgway has not seen: the client is greeted with it as
+                // given (a log-in waits for no server), and told the server's form with its first answer.
+                greetedAsGiven = true;
+            }
         }
 
         // The greeting: the server's parameters, a cancel key of pgway's own, ready.
@@ -167,6 +171,29 @@ internal sealed partial class ClientSession
             }
         }
         return allKnown;
+    }
+
+    // At the first server lent to a client greeted with values as given: their server form, learned
+    // now and told (ParameterStatus may come at any time).
+    private async Task TellCanonicalValuesAsync(PooledServer server)
+    {
+        greetedAsGiven = false;
+        LearnCanonicalValues(server);
+        ArrayBufferWriter<byte>? output = null;
+        foreach (var (name, welcomeValue) in pool!.Welcome ?? new Dictionary<string, string>())
+        {
+            if (parameters.TryGetValue(name, out var value) && pooler.CanonicalValues.TryGet(name, value, out var canonical) && canonical != value)
+            {
+                parameters[name] = canonical;
+                startupValues[name] = canonical;
+                BackendMessages.ParameterStatus(output ??= new ArrayBufferWriter<byte>(), name, canonical);
+            }
+        }
+        if (output is not null)
+        {
+            parameterSet = 0;
+            await client.SendAsync(output.WrittenMemory);
+        }
     }
 
     // The server the client holds was brought to its parameters: what it reported is their form.

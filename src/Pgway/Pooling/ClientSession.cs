@@ -29,6 +29,8 @@ internal sealed partial class ClientSession : IWaitingClient
     private readonly Dictionary<string, string> parameters = new(StringComparer.OrdinalIgnoreCase);
     // The values it gave at start-up (in the server's form once known): what RESET returns to.
     private readonly Dictionary<string, string> startupValues = new(StringComparer.OrdinalIgnoreCase);
+    // Greeted with start-up values as given, their server form not known yet.
+    private bool greetedAsGiven;
     private ILoopTransport client = null!;
     private ServerPool? pool;
     private PooledServer? held;
@@ -501,6 +503,11 @@ internal sealed partial class ClientSession : IWaitingClient
             // Died between its last check and now: the client is told, as for a server lost mid-transaction.
             DropServer();
             throw new ServerLoginException(SqlState.ConnectionFailure, $"pgway: the server connection was lost ({e.Message})", DisconnectReason.ServerLost);
+        }
+        if (greetedAsGiven && loggedIn)
+        {
+            // Before the pump is woken: the session's only writer to the client now.
+            await TellCanonicalValuesAsync(borrowed);
         }
         if (serverPump is null)
         {

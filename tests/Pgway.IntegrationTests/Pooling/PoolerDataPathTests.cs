@@ -306,7 +306,7 @@ public sealed class PoolerDataPathTests(PgTestClusterFixture fixture) : PoolerTe
     [InlineData("session")]
     public async Task Greeting_StartupValues_InTheServersForm(string mode)
     {
-        Start(mode, poolSize: 2);
+        Start(mode, poolSize: 3);
         using var first = await LogInAsync(("DateStyle", "German"), ("client_encoding", "utf8"));
         Assert.Equal("German, DMY", first.Greeting["DateStyle"]);
         Assert.Equal("UTF8", first.Greeting["client_encoding"]);
@@ -315,6 +315,12 @@ public sealed class PoolerDataPathTests(PgTestClusterFixture fixture) : PoolerTe
         Assert.Equal("German, DMY", second.Greeting["DateStyle"]);
         await second.SendAsync(WireClient.Query("SELECT '2024-03-01'::date::text"));
         Assert.Equal(["01.03.2024"], (await second.ReadUntilReadyAsync()).Rows);
+        // A value not seen before: greeted as given (a log-in waits for no server), the server's form
+        // told with the first answer.
+        using var third = await LogInAsync(("DateStyle", "SQL"));
+        await third.SendAsync(WireClient.Query("SELECT 1"));
+        var answer = await third.ReadUntilReadyAsync();
+        Assert.Equal('S', answer.Types[0]);
     }
 
     [Theory]

@@ -162,6 +162,30 @@ public sealed class PoolServiceTests(ITestOutputHelper output) : FreshPgTestClus
         }
     }
 
+    [Fact]
+    public async Task PoolService_ServerLostInsideATransactionBlock_RolledBackNotUnknown()
+    {
+        await using var host = await StartAsync();
+        var primary = Cluster.Primary;
+        await using var client = await OpenAsync();
+        await ExecuteAsync(client, "CREATE TABLE block_probe (id int)");
+        await ExecuteAsync(client, "BEGIN");
+        await ExecuteAsync(client, "INSERT INTO block_probe VALUES (1)");
+        var running = ExecuteAsync(client, "SELECT pg_sleep(60)");
+        var pid = 0;
+        await Eventually.HoldsAsync(async () => running.IsCompleted || (pid = await Cluster.ExecuteScalarAsync<int>(primary,
+            "SELECT coalesce(max(pid), 0) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active'")) != 0, TimeSpan.FromSeconds(30));
+
+        await Cluster.ExecuteNonQueryAsync(primary, $"SELECT pg_terminate_backend({pid})");
+
+        // Inside a block, a statement that is not a COMMIT cannot have committed anything: the transaction is gone.
+        var error = await Assert.ThrowsAsync<PostgresException>(() => running.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("08006", error.SqlState);
+        Assert.Contains("did not complete", error.MessageText, StringComparison.Ordinal);
+        Assert.Equal(0L, await Cluster.ExecuteScalarAsync<long>(primary, "SELECT count(*) FROM block_probe", PgTestUsers.Meta, PgTestUsers.TestDatabase));
+        Assert.Equal(System.Data.ConnectionState.Open, client.State);
+    }
+
     private System.Diagnostics.Process StartPsql(string sql)
     {
         var start = new System.Diagnostics.ProcessStartInfo(Cluster.Binaries.PathOf("psql"))
