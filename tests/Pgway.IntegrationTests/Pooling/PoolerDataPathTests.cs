@@ -31,6 +31,14 @@ public sealed class PoolerDataPathTests(PgTestClusterFixture fixture) : PoolerTe
         return name;
     }
 
+    // An idle server's backend ends; once it is gone, pgway sees its end before lending it again.
+    private async Task TerminateAsync(string pid)
+    {
+        await Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"SELECT pg_terminate_backend({pid})");
+        await Eventually.HoldsAsync(async () => await Cluster.ExecuteScalarAsync<bool>(Cluster.Primary,
+            $"SELECT NOT EXISTS (SELECT FROM pg_stat_activity WHERE pid = {pid})"), Bound);
+    }
+
     private Task<long> CountAsync(string table) =>
         Cluster.ExecuteScalarAsync<long>(Cluster.Primary, $"SELECT count(*) FROM {table}", User, Database);
 
@@ -265,7 +273,7 @@ public sealed class PoolerDataPathTests(PgTestClusterFixture fixture) : PoolerTe
         // The only server goes away (a fresh one will have to prepare the statement again), and the table changes.
         await a.SendAsync(WireClient.Query("SELECT pg_backend_pid()"));
         var pid = (await a.ReadUntilReadyAsync()).Rows.Single();
-        await Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"SELECT pg_terminate_backend({pid})");
+        await TerminateAsync(pid);
         await Cluster.ExecuteNonQueryAsync(Cluster.Primary, string.Format(System.Globalization.CultureInfo.InvariantCulture, ddl, table), user: User, database: Database);
 
         await a.SendAsync(WireClient.Bind("s"), WireClient.Execute(), WireClient.Sync());
@@ -290,7 +298,7 @@ public sealed class PoolerDataPathTests(PgTestClusterFixture fixture) : PoolerTe
         await a.ReadUntilReadyAsync();
         await a.SendAsync(WireClient.Query("SELECT pg_backend_pid()"));
         var pid = (await a.ReadUntilReadyAsync()).Rows.Single();
-        await Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"SELECT pg_terminate_backend({pid})");
+        await TerminateAsync(pid);
 
         for (var i = 0; i < 3; i++)
         {

@@ -59,6 +59,10 @@ internal static class PreparedStatementsTarget
         private readonly ResponseTracker tracker = new();
         private readonly RequestRewriter rewriter;
         private readonly ServerStatements[] caches;
+        private readonly UnnamedStatementSlot[] slots = [new(), new()];
+        // A client message held back until the server answers a Describe pgway asked (as SendToServerAsync
+        // waits), with the client's later reads queued behind it.
+        private readonly List<byte[]> heldClientReads = [];
         private int server;
         private readonly ClientTraffic fromClient = new();
         private readonly ServerTraffic fromServer;
@@ -73,7 +77,8 @@ internal static class PreparedStatementsTarget
         {
             rewriter = new RequestRewriter(registry, tracker, Capacity);
             caches = [rewriter.NewServerCache(), rewriter.NewServerCache()];
-            tracker.Reset(caches[0]);
+            tracker.Reset(caches[0], slots[0]);
+            tracker.RequestDropped = () => fromClient.Outstanding = Math.Max(0, fromClient.Outstanding - 1);
             fromServer = new ServerTraffic(fromClient, new Dictionary<string, string>(StringComparer.Ordinal))
             {
                 StatementsDiscarded = () =>
@@ -91,10 +96,24 @@ internal static class PreparedStatementsTarget
             {
                 return false;
             }
+            if (rewriter.AwaitingLearn)
+            {
+                clientSent.AddRange(bytes);
+                heldClientReads.Add(bytes);
+                return true;
+            }
+            return Rewrite(bytes, record: true);
+        }
+
+        private bool Rewrite(byte[] bytes, bool record)
+        {
             try
             {
                 var rewritten = rewriter.Rewrite(bytes, toServer);
-                clientSent.AddRange(bytes);
+                if (record)
+                {
+                    clientSent.AddRange(bytes);
+                }
                 serverGot.AddRange(rewritten.Span);
             }
             catch (PostgresProtocolException)
@@ -114,7 +133,7 @@ internal static class PreparedStatementsTarget
         // A server's read, after the bytes the tracker held back, as the session's pump does it.
         public bool SwitchServer()
         {
-            if (!fromClient.Idle || !fromServer.Idle || fromServer.Status != TransactionStatus.Idle)
+            if (!fromClient.Idle || !fromServer.Idle || fromServer.Status != TransactionStatus.Idle || tracker.IgnoringUntilSync || rewriter.AwaitingLearn)
             {
                 // The session gives a server back only then (ClientSession.ReleaseIfIdle).
                 return true;
@@ -123,7 +142,7 @@ internal static class PreparedStatementsTarget
             // input's, not answers to what pgway sent, so they need not settle pgway's own requests.
             server = 1 - server;
             fromServer.Reset();
-            tracker.Reset(caches[server]);
+            tracker.Reset(caches[server], slots[server]);
             return true;
         }
 
@@ -141,6 +160,29 @@ internal static class PreparedStatementsTarget
             clientGot.AddRange(tracker.Filter(buffer, buffer.Length, toClient).Span);
             toClient.Reset();
             SendFakes();
+            return ResumeHeldClient();
+        }
+
+        // The description pgway asked for has come: the held message goes on, then what queued behind it.
+        private bool ResumeHeldClient()
+        {
+            while (rewriter.AwaitingLearn && tracker.PendingLearns == 0)
+            {
+                rewriter.AwaitingLearn = false;
+                if (!Rewrite([], record: false))
+                {
+                    return false;
+                }
+                while (!rewriter.AwaitingLearn && heldClientReads.Count > 0)
+                {
+                    var next = heldClientReads[0];
+                    heldClientReads.RemoveAt(0);
+                    if (!Rewrite(next, record: false))
+                    {
+                        return false;
+                    }
+                }
+            }
             return true;
         }
 
@@ -158,6 +200,8 @@ internal static class PreparedStatementsTarget
         public void CheckStreams()
         {
             var sent = WireMessage.Split(clientSent.ToArray(), out var clientWhole);
+            // Still held back for a description the input never answered: not all of it went on yet.
+            clientWhole &= !rewriter.AwaitingLearn;
             var got = WireMessage.Split(serverGot.ToArray(), out _);
             Same(Untouched(sent, IsStatementMessage), Untouched(got, IsStatementMessage), clientWhole, "client to server");
             var answered = WireMessage.Split(serverSent.ToArray(), out var serverWhole);
@@ -176,11 +220,15 @@ internal static class PreparedStatementsTarget
             Expect(registry.Count == 0, $"{registry.Count} statements outlive the session");
         }
 
-        // Messages pgway may rewrite, add or take out, per direction.
+        // Messages pgway may rewrite, add or take out, per direction: towards the server the statement
+        // messages (and the Flush after a Describe pgway asks); towards the client their completions,
+        // the descriptions pgway asked for, and the error it turns into 0A000.
         private static bool IsStatementMessage(byte type) => type is (byte)FrontendMessageCode.Parse or (byte)FrontendMessageCode.Bind
-            or (byte)FrontendMessageCode.Describe or (byte)FrontendMessageCode.Close;
+            or (byte)FrontendMessageCode.Describe or (byte)FrontendMessageCode.Close or (byte)FrontendMessageCode.Flush;
 
-        private static bool IsCompletion(byte type) => type is (byte)BackendMessageCode.ParseComplete or (byte)BackendMessageCode.CloseComplete;
+        private static bool IsCompletion(byte type) => type is (byte)BackendMessageCode.ParseComplete or (byte)BackendMessageCode.CloseComplete
+            or (byte)BackendMessageCode.ParameterDescription or (byte)BackendMessageCode.RowDescription or (byte)BackendMessageCode.NoData
+            or (byte)BackendMessageCode.ErrorResponse;
 
         private static List<WireMessage> Untouched(List<WireMessage> messages, Func<byte, bool> mayChange) =>
             [.. messages.Where(m => !mayChange(m.Type))];
