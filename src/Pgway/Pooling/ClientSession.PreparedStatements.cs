@@ -115,7 +115,7 @@ internal sealed partial class ClientSession
     }
 
     // The server's bytes as the client must see them: without the completions of what pgway sent, with those it answers.
-    private async ValueTask SendFilteredAsync(byte[] buffer, int length, byte[]? statuses = null)
+    private async ValueTask SendFilteredAsync(byte[] buffer, int length, RestoredSettings? statuses = null)
     {
         try
         {

@@ -61,7 +61,7 @@ internal sealed partial class ClientSession
 
     // In the pump, when a RESET or DISCARD ALL has been answered and nothing else is outstanding: the
     // client's start-up values set again; the ParameterStatus messages the client is to see, if any.
-    private async Task<byte[]?> RestoreStartupValuesAsync(ILoopTransport attached)
+    private async Task<RestoredSettings?> RestoreStartupValuesAsync(ILoopTransport attached)
     {
         var reset = fromServer.SettingsReset;
         fromServer.SettingsReset = default;
@@ -72,7 +72,7 @@ internal sealed partial class ClientSession
         foreach (var (name, value) in startupValues)
         {
             var named = reset.All || allText || targets?.Contains(name) == true
-                || (targets is null && reset.Reported?.Contains(name) == true);
+                || (targets is null && reset.Reported?.ContainsKey(name) == true);
             var reported = server.Login.Parameters.ContainsKey(name);
             if (!named || (reported && server.Parameters.GetValueOrDefault(name) == value))
             {
@@ -101,8 +101,13 @@ internal sealed partial class ClientSession
                 if (type == (byte)BackendMessageCode.ParameterStatus && ServerTraffic.TryParameter(body.Span, out var name, out var value))
                 {
                     server.Parameters[name] = value;
+                    // Told only when the client had another value before the RESET, as PostgreSQL tells.
+                    var before = reset.Reported is { } reported && reported.TryGetValue(name, out var was) ? was : parameters.GetValueOrDefault(name);
                     parameters[name] = value;
-                    BackendMessages.ParameterStatus(statuses, name, value);
+                    if (before != value)
+                    {
+                        BackendMessages.ParameterStatus(statuses, name, value);
+                    }
                 }
                 else if (type == (byte)BackendMessageCode.ErrorResponse)
                 {
@@ -121,7 +126,12 @@ internal sealed partial class ClientSession
                 }
             }
             fromServer.ParametersChanged = true;
-            return statuses.WrittenCount > 0 ? statuses.WrittenSpan.ToArray() : null;
+            var drop = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (name, _) in changes)
+            {
+                drop.Add(name);
+            }
+            return new RestoredSettings(statuses.WrittenSpan.ToArray(), drop);
         }
         finally
         {
@@ -129,18 +139,47 @@ internal sealed partial class ClientSession
         }
     }
 
-    // What the client gets of a read after a RESET: the restored values' ParameterStatus just before
-    // the read's closing ReadyForQuery (or after the read, when it does not end with one).
-    private static ReadOnlyMemory<byte> WithStatuses(ReadOnlyMemory<byte> read, byte[] statuses)
+    // What the client gets of a read after a RESET: without the server's reports of the values put
+    // back (where the read can be walked message by message), and with the restored values' reports
+    // just before the read's closing ReadyForQuery (or after the read, when it does not end with one).
+    private static ReadOnlyMemory<byte> WithStatuses(ReadOnlyMemory<byte> read, RestoredSettings restored)
     {
+        var kept = new ArrayBufferWriter<byte>(read.Length + restored.Statuses.Length);
+        var span = read.Span;
+        var position = 0;
+        var readyAt = -1;
+        while (restored.Drop.Count > 0 && position + MessageHeader.Size <= span.Length)
+        {
+            var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(span[(position + 1)..]) + 1;
+            if (length < MessageHeader.Size || position + length > span.Length)
+            {
+                break;
+            }
+            var message = span.Slice(position, length);
+            if (message[0] == (byte)BackendMessageCode.ReadyForQuery && position + length == span.Length)
+            {
+                readyAt = kept.WrittenCount;
+            }
+            if (!(message[0] == (byte)BackendMessageCode.ParameterStatus
+                && ServerTraffic.TryParameter(message[MessageHeader.Size..], out var name, out _) && restored.Drop.Contains(name)))
+            {
+                kept.Write(message);
+            }
+            position += length;
+        }
+        kept.Write(span[position..]);
+        var output = kept.WrittenSpan;
         const int ready = MessageHeader.Size + 1;
-        var split = read.Length >= ready && read.Span[^ready] == (byte)BackendMessageCode.ReadyForQuery
-            && read.Span[(read.Length - ready + 1)..(read.Length - 1)].SequenceEqual(new byte[] { 0, 0, 0, 5 })
-            ? read.Length - ready : read.Length;
-        var joined = new byte[read.Length + statuses.Length];
-        read.Span[..split].CopyTo(joined);
-        statuses.CopyTo(joined, split);
-        read.Span[split..].CopyTo(joined.AsSpan(split + statuses.Length));
+        if (readyAt < 0 && output.Length >= ready && output[^ready] == (byte)BackendMessageCode.ReadyForQuery
+            && output[(output.Length - ready + 1)..(output.Length - 1)].SequenceEqual(new byte[] { 0, 0, 0, 5 }))
+        {
+            readyAt = output.Length - ready;
+        }
+        var split = readyAt < 0 ? output.Length : readyAt;
+        var joined = new byte[output.Length + restored.Statuses.Length];
+        output[..split].CopyTo(joined);
+        restored.Statuses.CopyTo(joined, split);
+        output[split..].CopyTo(joined.AsSpan(split + restored.Statuses.Length));
         return joined;
     }
 }

@@ -323,10 +323,15 @@ internal sealed partial class ClientSession : IWaitingClient
                         client.CancelWaits();
                         return;
                     }
-                    byte[]? statuses = null;
+                    RestoredSettings? statuses = null;
                     if (fromServer.SettingsReset.Any && fromClient.Outstanding == 0 && !fromClient.BatchOpen && fromServer.Idle && !sendingToServer)
                     {
                         statuses = await RestoreStartupValuesAsync(from);
+                        if (statuses is not null && !fromServer.ScanBeganAtBoundary)
+                        {
+                            // The server's own reports cannot be picked out of this read: they stay before ours.
+                            statuses.Drop.Clear();
+                        }
                     }
                     if (tracker is null)
                     {
@@ -732,6 +737,8 @@ internal sealed partial class ClientSession : IWaitingClient
                 DropServer();
             }
         }
+        // Closes still owed give their references back, as the names do.
+        tracker?.Reset(null);
         rewriter?.Dispose();
         if (cancelKey is { } key)
         {

@@ -62,9 +62,13 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
     /// </summary>
     public int FatalAt { get; private set; } = -1;
 
+    /// <summary>The last scan began between two messages.</summary>
+    public bool ScanBeganAtBoundary { get; private set; }
+
     public string? Scan(ReadOnlySpan<byte> data)
     {
         FatalAt = -1;
+        ScanBeganAtBoundary = scanner.AtBoundary;
         offset = scanner.AtBoundary ? 0 : -1;
         return scanner.Scan(data, MessageHeader.LargeMessageLimit, this);
     }
@@ -156,7 +160,7 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
             ParametersChanged = true;
             if (SettingsReset.Any)
             {
-                SettingsReset = SettingsReset.WithReported(name);
+                SettingsReset = SettingsReset.WithReported(name, clientParameters.GetValueOrDefault(name));
             }
             if (TrackedParameters.IsClientSettable(name))
             {

@@ -350,7 +350,12 @@ public sealed class PoolerDataPathTests(PgTestClusterFixture fixture) : PoolerTe
         await a.SendAsync(WireClient.Query("RESET datestyle"));
         var reset = await a.ReadUntilReadyAsync();
         Assert.Empty(reset.Errors);
+        // Told once, the start-up value, as PostgreSQL tells it (never the server's log-in value first).
+        Assert.Equal(["DateStyle=Postgres, MDY"], reset.Statuses);
         Assert.Equal("Postgres, MDY", await ShowAsync("datestyle"));
+        // Nothing changed: nothing told.
+        await a.SendAsync(WireClient.Query("RESET ALL"));
+        Assert.Empty((await a.ReadUntilReadyAsync()).Statuses);
 
         // RESET of one setting leaves the others as the client set them.
         await a.SendAsync(WireClient.Query("SET datestyle = 'German'"));

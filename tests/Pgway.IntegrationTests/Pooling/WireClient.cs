@@ -86,6 +86,10 @@ internal sealed class WireClient : IDisposable
                 case 'V':
                     answer.Rows.Add(FunctionResult(body));
                     break;
+                case 'S':
+                    var nameEnd = Array.IndexOf(body, (byte)0);
+                    answer.Statuses.Add($"{Encoding.UTF8.GetString(body, 0, nameEnd)}={Encoding.UTF8.GetString(body, nameEnd + 1, body.Length - nameEnd - 2)}");
+                    break;
                 case 'Z':
                     answer.Status = (char)body[0];
                     return answer;
@@ -209,6 +213,9 @@ internal sealed class WireClient : IDisposable
         public List<string> Rows { get; } = [];
 
         public List<string> Errors { get; } = [];
+
+        /// <summary>The ParameterStatus messages, as name=value.</summary>
+        public List<string> Statuses { get; } = [];
 
         public char Status { get; set; }
 

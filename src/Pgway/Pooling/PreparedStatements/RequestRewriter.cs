@@ -63,6 +63,7 @@ internal sealed class RequestRewriter
         this.sharedServers = sharedServers;
         tracker.ParseFailed = ForgetFailed;
         tracker.CloseAnswered = ForgetClosed;
+        tracker.CloseSkipped = KeepClosed;
         tracker.UnnamedParseEnded = UnnamedParseEnded;
     }
 
@@ -341,12 +342,14 @@ internal sealed class RequestRewriter
         return true;
     }
 
-    // A client's Close answered: the name goes, unless the client prepared it anew since (in the same batch).
-    private void ForgetClosed(string name, ClientStatement closed)
+    // A client's Close answered: the reference its name held goes (the name went when the Close was sent).
+    private void ForgetClosed(string name, ClientStatement closed) => registry.Release(closed.Statement);
+
+    // A client's Close skipped after an error: the name is the client's again, unless it prepared it anew since.
+    private void KeepClosed(string name, ClientStatement closed)
     {
-        if (names.TryGetValue(name, out var current) && current == closed)
+        if (!names.TryAdd(name, closed))
         {
-            names.Remove(name);
             registry.Release(closed.Statement);
         }
     }
@@ -478,10 +481,15 @@ internal sealed class RequestRewriter
         var client = named ? Lookup(body[1..^1]) : null;
         if (kind == RequestKind.Close && named)
         {
-            // The statement stays on the servers for other clients; only this client's name goes,
-            // once the Close is answered (an error before it in the batch skips it, and the name
-            // stays). A name it does not have is no error (as in PostgreSQL).
-            tracker.Expect(new(RequestKind.Close, CompletionHandling.Fake, client?.Statement, client is null ? null : Encoding.UTF8.GetString(body[1..^1]), Client: client));
+            // The statement stays on the servers for other clients; only this client's name goes, at
+            // once for what follows, for good once the Close is answered (an error before it in the
+            // batch skips it, and the name comes back). A name it does not have is no error (as in PostgreSQL).
+            var closedName = client is null ? null : Encoding.UTF8.GetString(body[1..^1]);
+            if (closedName is not null)
+            {
+                names.Remove(closedName);
+            }
+            tracker.Expect(new(RequestKind.Close, CompletionHandling.Fake, client?.Statement, closedName, Client: client));
             return true;
         }
         if (client is null)

@@ -51,6 +51,9 @@ internal sealed class ResponseTracker
     /// <summary>Called when a client's Close of a named statement is answered (and not skipped): the name is gone.</summary>
     public Action<string, ClientStatement>? CloseAnswered { get; set; }
 
+    /// <summary>Called when a client's Close of a named statement was skipped after an error: the name stays.</summary>
+    public Action<string, ClientStatement>? CloseSkipped { get; set; }
+
     /// <summary>
     /// Called for each Query, FunctionCall or Sync the server will never answer: skipped after an
     /// error until the batch's Sync, or a Sync inside a COPY FROM STDIN.
@@ -72,6 +75,15 @@ internal sealed class ResponseTracker
     /// <summary>A server lent anew: nothing is outstanding on it.</summary>
     public void Reset(ServerStatements? server, UnnamedStatementSlot? unnamed = null)
     {
+        for (var i = 0; i < count; i++)
+        {
+            // A client's Close still owed (the server was lost): the name is gone all the same.
+            if (queue[(head + i) % queue.Length] is { Kind: RequestKind.Close, ClientName: { } name, Client: { } closed })
+            {
+                CloseAnswered?.Invoke(name, closed);
+            }
+        }
+        Array.Clear(queue);
         head = count = carryLength = bodyRemaining = dropRemaining = 0;
         PendingLearns = 0;
         clientCopyEnds = copyInEndsAt = 0;
@@ -361,6 +373,10 @@ internal sealed class ResponseTracker
             {
                 // A Query or FunctionCall after the error: PostgreSQL reads past it to the Sync.
                 RequestDropped?.Invoke();
+            }
+            else if (queue[head] is { Kind: RequestKind.Close, ClientName: { } closedName, Client: { } closed })
+            {
+                CloseSkipped?.Invoke(closedName, closed);
             }
             else if (queue[head].Handling == CompletionHandling.Learn)
             {
