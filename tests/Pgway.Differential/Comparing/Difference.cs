@@ -1,0 +1,15 @@
+namespace Pgway.Differential.Comparing;
+
+/// <summary>Where one client's answers through a path first differ from PostgreSQL's.</summary>
+/// <param name="Client">The client (0-based).</param>
+/// <param name="Index">The first differing line.</param>
+/// <param name="Expected">PostgreSQL's line there (null: PostgreSQL's answers had ended).</param>
+/// <param name="Actual">The path's line there (null: the path's answers had ended).</param>
+/// <param name="Context">Both sides around the difference, for the report.</param>
+public sealed record Difference(int Client, int Index, string? Expected, string? Actual, string Context)
+{
+    /// <summary>A short description that groups differences of one kind.</summary>
+    public string Summary => $"c{Client + 1} expected {Short(Expected) ?? "(nothing more)"}, got {Short(Actual) ?? "(nothing more)"}";
+
+    private static string? Short(string? line) => line is null ? null : line.Length > 160 ? line[..160] + "…" : line;
+}

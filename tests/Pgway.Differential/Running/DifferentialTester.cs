@@ -1,0 +1,89 @@
+using Pgway.Differential.Comparing;
+using Pgway.Differential.Generation;
+using Pgway.Differential.Model;
+using Pgway.Differential.Shrinking;
+
+namespace Pgway.Differential.Running;
+
+/// <summary>
+/// Runs a seed's conversation directly and through every path its profile allows, compares each
+/// client's answers, and shrinks every divergence to a minimal repro (once per kind of divergence).
+/// </summary>
+public sealed class DifferentialTester(PathRun run, TimeSpan shrinkBudget, int shrinkRuns)
+{
+    private readonly HashSet<string> shrunk = [];
+
+    /// <summary>The paths a conversation of <paramref name="profile"/> runs on besides direct.</summary>
+    public static IReadOnlyList<DifferentialPath> PathsFor(ConversationProfile profile) => profile == ConversationProfile.Session
+        ? [DifferentialPath.PoolerSession, DifferentialPath.L4Service]
+        : [DifferentialPath.PoolerTransaction, DifferentialPath.PoolerSession, DifferentialPath.PoolService, DifferentialPath.L4Service];
+
+    public Task<SeedResult> RunSeedAsync(int seed, CancellationToken cancellationToken) =>
+        RunAsync(ConversationGenerator.Generate(seed), cancellationToken);
+
+    public async Task<SeedResult> RunAsync(Conversation conversation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(conversation);
+        var notes = new SortedSet<string>(StringComparer.Ordinal);
+        var direct = await run.RunAsync(conversation, DifferentialPath.Direct, cancellationToken);
+        if (direct.FirstOrDefault(t => t.TimedOut) is { } hung)
+        {
+            return new SeedResult(conversation, [], $"PostgreSQL itself: {hung.End}", notes);
+        }
+        var divergences = new List<Divergence>();
+        foreach (var path in PathsFor(conversation.Profile))
+        {
+            var through = await run.RunAsync(conversation, path, cancellationToken);
+            for (var client = 0; client < direct.Count; client++)
+            {
+                foreach (var note in TranscriptComparer.GreetingNotes(direct[client], through[client]))
+                {
+                    notes.Add($"{path}: {note}");
+                }
+            }
+            var differences = TranscriptComparer.Compare(direct, through);
+            if (differences.Count == 0)
+            {
+                continue;
+            }
+            var first = differences[0];
+            var unshrunk = new Divergence(conversation.Seed, path, first, conversation, null);
+            if (!shrunk.Add(unshrunk.Signature) || shrinkRuns == 0)
+            {
+                divergences.Add(unshrunk);
+                continue;
+            }
+            var minimal = await new Shrinker((candidate, ct) => DivergesAsync(candidate, path, ct), shrinkBudget, shrinkRuns).ShrinkAsync(conversation, cancellationToken);
+            var minimalFirst = await FirstDifferenceAsync(minimal, path, cancellationToken);
+            divergences.Add(new Divergence(conversation.Seed, path, first, minimal, minimalFirst ?? first));
+        }
+        return new SeedResult(conversation, divergences, null, notes);
+    }
+
+    private async Task<bool> DivergesAsync(Conversation candidate, DifferentialPath path, CancellationToken cancellationToken)
+    {
+        // Twice: clients run side by side, so a divergence of timing may need a second chance.
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var direct = await run.RunAsync(candidate, DifferentialPath.Direct, cancellationToken);
+            if (direct.Any(t => t.TimedOut))
+            {
+                return false;
+            }
+            var through = await run.RunAsync(candidate, path, cancellationToken);
+            if (TranscriptComparer.Compare(direct, through).Count > 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private async Task<Difference?> FirstDifferenceAsync(Conversation conversation, DifferentialPath path, CancellationToken cancellationToken)
+    {
+        var direct = await run.RunAsync(conversation, DifferentialPath.Direct, cancellationToken);
+        var through = await run.RunAsync(conversation, path, cancellationToken);
+        var differences = TranscriptComparer.Compare(direct, through);
+        return differences.Count > 0 ? differences[0] : null;
+    }
+}

@@ -1,0 +1,9 @@
+namespace Pgway.Differential.Running;
+
+/// <summary>How conversations are run.</summary>
+/// <param name="User">Who every client logs in as.</param>
+/// <param name="Password">Its password.</param>
+/// <param name="Database">The database every client asks for.</param>
+/// <param name="ReadTimeout">A read that gets no message for this long is a hang ("client got no answer within N s").</param>
+/// <param name="TurnPatience">How long a step waits for the steps before it to be sent.</param>
+public sealed record RunnerOptions(string User, string Password, string Database, TimeSpan ReadTimeout, TimeSpan TurnPatience);
