@@ -5,8 +5,11 @@ namespace Pgway.Bench.Fuzz.Differential;
 /// <summary>The command line: how many conversations (or for how long), from which seed, and the bounds of each.</summary>
 internal sealed record FuzzSettings(int Count, TimeSpan? Duration, int FirstSeed, TimeSpan ReadTimeout, TimeSpan ShrinkBudget, int ShrinkRuns)
 {
+    /// <summary>Print this seed's conversation and what each client received directly, then stop.</summary>
+    public int? Show { get; init; }
+
     public const string Usage =
-        "usage: differential [--count N | --duration SECONDS] [--seed FIRST] [--read-timeout SECONDS] [--shrink-seconds SECONDS] [--shrink-runs N]";
+        "usage: differential [--count N | --duration SECONDS | --show SEED] [--seed FIRST] [--read-timeout SECONDS] [--shrink-seconds SECONDS] [--shrink-runs N]";
 
     public static FuzzSettings Parse(IReadOnlyList<string> arguments)
     {
@@ -19,6 +22,7 @@ internal sealed record FuzzSettings(int Count, TimeSpan? Duration, int FirstSeed
                 "--count" => settings with { Count = Number(value) },
                 "--duration" => settings with { Duration = TimeSpan.FromSeconds(Number(value)), Count = int.MaxValue },
                 "--seed" => settings with { FirstSeed = Number(value) },
+                "--show" => settings with { Show = Number(value) },
                 "--read-timeout" => settings with { ReadTimeout = TimeSpan.FromSeconds(Number(value)) },
                 "--shrink-seconds" => settings with { ShrinkBudget = TimeSpan.FromSeconds(Number(value)) },
                 "--shrink-runs" => settings with { ShrinkRuns = Number(value) },

@@ -27,6 +27,22 @@ await using var environment = await DifferentialEnvironment.StartAsync(cluster, 
 var options = new RunnerOptions(DifferentialEnvironment.User, environment.Password, DifferentialEnvironment.Database, settings.ReadTimeout, TimeSpan.FromMilliseconds(100));
 var tester = new DifferentialTester(new PathRun(environment, options), settings.ShrinkBudget, settings.ShrinkRuns);
 
+if (settings.Show is { } show)
+{
+    var conversation = Pgway.Differential.Generation.ConversationGenerator.Generate(show);
+    Console.WriteLine(conversation.Describe());
+    var transcripts = await new PathRun(environment, options).RunAsync(conversation, DifferentialPath.Direct, stop.Token);
+    for (var client = 0; client < transcripts.Count; client++)
+    {
+        Console.WriteLine($"c{client + 1} received directly:");
+        foreach (var line in Pgway.Differential.Comparing.TranscriptNormaliser.Lines(transcripts[client]))
+        {
+            Console.WriteLine($"    {line}");
+        }
+    }
+    return 0;
+}
+
 var clock = Stopwatch.StartNew();
 var run = 0;
 var divergences = new List<Divergence>();

@@ -11,5 +11,34 @@ public sealed record Difference(int Client, int Index, string? Expected, string?
     /// <summary>A short description that groups differences of one kind.</summary>
     public string Summary => $"c{Client + 1} expected {Short(Expected) ?? "(nothing more)"}, got {Short(Actual) ?? "(nothing more)"}";
 
+    /// <summary>
+    /// The kind of the difference, kept while shrinking: the message types on each side (with the
+    /// SQLSTATE of an error), or how the session ended.
+    /// </summary>
+    public string Kind => $"{KindOf(Expected)} / {KindOf(Actual)}";
+
+    private static string KindOf(string? line)
+    {
+        if (line is null)
+        {
+            return "(end)";
+        }
+        if (line.StartsWith("-- ", StringComparison.Ordinal))
+        {
+            return line.Contains("no answer", StringComparison.Ordinal) ? "hang" : "closed";
+        }
+        var words = line.Split(' ', 3);
+        if (words[0] == "greeting")
+        {
+            return line.Split('=')[0];
+        }
+        if (words[0] is "ErrorResponse" or "NoticeResponse")
+        {
+            var code = line.IndexOf(" C:\"", StringComparison.Ordinal);
+            return code < 0 ? words[0] : $"{words[0]} {line.Substring(code + 4, 5)}";
+        }
+        return words[0] == "ParameterStatus" ? line.Split('=')[0] : words[0];
+    }
+
     private static string? Short(string? line) => line is null ? null : line.Length > 160 ? line[..160] + "…" : line;
 }

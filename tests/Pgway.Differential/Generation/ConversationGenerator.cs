@@ -133,7 +133,7 @@ public sealed partial class ConversationGenerator
         {
             return [];
         }
-        if (roll < 9)
+        if (roll < 9 || model.BlockMayHaveFailed)
         {
             // Terminate with work pipelined before it, in the same write (or cut anywhere).
             var before = random.Next(3) switch
@@ -144,7 +144,7 @@ public sealed partial class ConversationGenerator
             };
             return [new ConversationStep(model.Index, [.. before, Frontend.Terminate()], random.Next(2) == 0 ? 0 : SplitSeed())];
         }
-        // The server ends the session itself: FATAL 57P01.
+        // The server ends the session itself: FATAL 57P01 (in a failed block it would answer 25P02 instead).
         return [new ConversationStep(model.Index, [Frontend.Query("SELECT pg_terminate_backend(pg_backend_pid())")], 0, ServerCloses: true)];
     }
 

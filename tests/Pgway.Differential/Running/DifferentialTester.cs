@@ -13,6 +13,9 @@ public sealed class DifferentialTester(PathRun run, TimeSpan shrinkBudget, int s
 {
     private readonly HashSet<string> shrunk = [];
 
+    /// <summary>At most this many divergences are shrunk (one per kind); later ones are reported as found.</summary>
+    public int MaxShrinks { get; init; } = int.MaxValue;
+
     /// <summary>The paths a conversation of <paramref name="profile"/> runs on besides direct.</summary>
     public static IReadOnlyList<DifferentialPath> PathsFor(ConversationProfile profile) => profile == ConversationProfile.Session
         ? [DifferentialPath.PoolerSession, DifferentialPath.L4Service]
@@ -48,19 +51,19 @@ public sealed class DifferentialTester(PathRun run, TimeSpan shrinkBudget, int s
             }
             var first = differences[0];
             var unshrunk = new Divergence(conversation.Seed, path, first, conversation, null);
-            if (!shrunk.Add(unshrunk.Signature) || shrinkRuns == 0)
+            if (shrinkRuns == 0 || shrunk.Count >= MaxShrinks || !shrunk.Add(unshrunk.Signature))
             {
                 divergences.Add(unshrunk);
                 continue;
             }
-            var minimal = await new Shrinker((candidate, ct) => DivergesAsync(candidate, path, ct), shrinkBudget, shrinkRuns).ShrinkAsync(conversation, cancellationToken);
-            var minimalFirst = await FirstDifferenceAsync(minimal, path, cancellationToken);
+            var minimal = await new Shrinker((candidate, ct) => DivergesAsync(candidate, path, first.Kind, ct), shrinkBudget, shrinkRuns).ShrinkAsync(conversation, cancellationToken);
+            var minimalFirst = await FirstDifferenceAsync(minimal, path, first.Kind, cancellationToken);
             divergences.Add(new Divergence(conversation.Seed, path, first, minimal, minimalFirst ?? first));
         }
         return new SeedResult(conversation, divergences, null, notes);
     }
 
-    private async Task<bool> DivergesAsync(Conversation candidate, DifferentialPath path, CancellationToken cancellationToken)
+    private async Task<bool> DivergesAsync(Conversation candidate, DifferentialPath path, string kind, CancellationToken cancellationToken)
     {
         // Twice: clients run side by side, so a divergence of timing may need a second chance.
         for (var attempt = 0; attempt < 2; attempt++)
@@ -71,7 +74,8 @@ public sealed class DifferentialTester(PathRun run, TimeSpan shrinkBudget, int s
                 return false;
             }
             var through = await run.RunAsync(candidate, path, cancellationToken);
-            if (TranscriptComparer.Compare(direct, through).Count > 0)
+            // The same kind of difference: shrinking must not wander off to another divergence.
+            if (TranscriptComparer.Compare(direct, through).Any(d => d.Kind == kind))
             {
                 return true;
             }
@@ -79,11 +83,10 @@ public sealed class DifferentialTester(PathRun run, TimeSpan shrinkBudget, int s
         return false;
     }
 
-    private async Task<Difference?> FirstDifferenceAsync(Conversation conversation, DifferentialPath path, CancellationToken cancellationToken)
+    private async Task<Difference?> FirstDifferenceAsync(Conversation conversation, DifferentialPath path, string kind, CancellationToken cancellationToken)
     {
         var direct = await run.RunAsync(conversation, DifferentialPath.Direct, cancellationToken);
         var through = await run.RunAsync(conversation, path, cancellationToken);
-        var differences = TranscriptComparer.Compare(direct, through);
-        return differences.Count > 0 ? differences[0] : null;
+        return TranscriptComparer.Compare(direct, through).FirstOrDefault(d => d.Kind == kind);
     }
 }

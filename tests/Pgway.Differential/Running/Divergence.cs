@@ -1,15 +1,14 @@
 using System.Text;
-using System.Text.RegularExpressions;
 using Pgway.Differential.Comparing;
 using Pgway.Differential.Model;
 
 namespace Pgway.Differential.Running;
 
 /// <summary>A path whose answers differ from PostgreSQL's for a seed, with the smallest conversation found that still shows it.</summary>
-public sealed partial record Divergence(int Seed, DifferentialPath Path, Difference First, Conversation Minimal, Difference? MinimalFirst)
+public sealed record Divergence(int Seed, DifferentialPath Path, Difference First, Conversation Minimal, Difference? MinimalFirst)
 {
-    /// <summary>Groups divergences of one kind: the path and the first differing lines with numbers and names blurred.</summary>
-    public string Signature => $"{Path}: {Blur((MinimalFirst ?? First).Expected)} / {Blur((MinimalFirst ?? First).Actual)}";
+    /// <summary>Groups divergences of one kind: the path and the kind of the first difference.</summary>
+    public string Signature => $"{Path}: {First.Kind}";
 
     /// <summary>The whole report: seed, path, the minimal conversation message by message, and both sides' answers.</summary>
     public string Report()
@@ -27,16 +26,4 @@ public sealed partial record Divergence(int Seed, DifferentialPath Path, Differe
         return text.ToString();
     }
 
-    private static string Blur(string? line)
-    {
-        if (line is null)
-        {
-            return "(end)";
-        }
-        var kind = line.Length > 60 ? line[..60] : line;
-        return Digits().Replace(kind, "N");
-    }
-
-    [GeneratedRegex("[0-9]+")]
-    private static partial Regex Digits();
 }
