@@ -11,6 +11,9 @@ namespace Pgway.Differential.Running;
 /// </summary>
 public sealed class DifferentialTester(PathRun run, TimeSpan shrinkBudget, int shrinkRuns)
 {
+    // Shrinking runs many candidates, and a hang costs a whole read timeout each time.
+    private readonly PathRun shrinkRun = run.With(run.Options with { ReadTimeout = run.Options.ReadTimeout / 2 });
+
     private readonly HashSet<string> shrunk = [];
 
     /// <summary>At most this many divergences are shrunk (one per kind); later ones are reported as found.</summary>
@@ -68,12 +71,12 @@ public sealed class DifferentialTester(PathRun run, TimeSpan shrinkBudget, int s
         // Twice: clients run side by side, so a divergence of timing may need a second chance.
         for (var attempt = 0; attempt < 2; attempt++)
         {
-            var direct = await run.RunAsync(candidate, DifferentialPath.Direct, cancellationToken);
+            var direct = await shrinkRun.RunAsync(candidate, DifferentialPath.Direct, cancellationToken);
             if (direct.Any(t => t.TimedOut))
             {
                 return false;
             }
-            var through = await run.RunAsync(candidate, path, cancellationToken);
+            var through = await shrinkRun.RunAsync(candidate, path, cancellationToken);
             // The same kind of difference: shrinking must not wander off to another divergence.
             if (TranscriptComparer.Compare(direct, through).Any(d => d.Kind == kind))
             {

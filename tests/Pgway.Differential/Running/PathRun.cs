@@ -7,6 +7,9 @@ public sealed class PathRun(DifferentialEnvironment environment, RunnerOptions o
 {
     public RunnerOptions Options { get; } = options;
 
+    /// <summary>The same environment with other options (a shorter read timeout while shrinking).</summary>
+    public PathRun With(RunnerOptions other) => new(environment, other);
+
     public async Task<IReadOnlyList<ClientTranscript>> RunAsync(Conversation conversation, DifferentialPath path, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(conversation);

@@ -46,6 +46,14 @@ public sealed class Shrinker(Func<Conversation, CancellationToken, Task<bool>> d
         {
             yield return WithoutClient(conversation, client);
         }
+        // Halves, quarters… of the steps first (delta debugging), then single steps.
+        for (var size = conversation.Steps.Count / 2; size >= 2; size /= 2)
+        {
+            for (var start = conversation.Steps.Count - size; start >= 0; start -= size)
+            {
+                yield return conversation with { Steps = [.. conversation.Steps.Where((_, i) => i < start || i >= start + size)] };
+            }
+        }
         for (var step = conversation.Steps.Count - 1; step >= 0; step--)
         {
             yield return conversation with { Steps = [.. conversation.Steps.Where((_, i) => i != step)] };
