@@ -1,0 +1,250 @@
+using Pgway.IntegrationTests.Testing;
+using Pgway.Pooling;
+using Pgway.Testing;
+
+namespace Pgway.IntegrationTests.Pooling;
+
+/// <summary>
+/// Conversations that are legal but unusual, on a pool of one server shared by several clients:
+/// each client must get exactly its own answers, as from PostgreSQL itself, and nothing it sent may
+/// be dropped or run against another client's state.
+/// </summary>
+[Collection(SharedPgTestCluster.Name)]
+public sealed class PoolerDataPathTests(PgTestClusterFixture fixture) : PoolerTestClass(fixture)
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+    private const string User = PoolerHarness.User;
+    private const string Database = PoolerHarness.Database;
+    // pg_catalog.pg_sleep(float8)
+    private const int PgSleepOid = 2626;
+
+    private Pooler Start(string mode, int poolSize = 1, string waitTimeout = "20") =>
+        Running = PoolerHarness.Start(Cluster, mode, poolSize, extra: [new("pgbouncer_auth_type", "trust"), new("pgbouncer_reserve_pool_size", "0")], waitTimeout: waitTimeout);
+
+    private Task<WireClient> LogInAsync(params (string Name, string Value)[] parameters) =>
+        WireClient.LogInAsync(Running!.LocalEndPoint, User, Database, Bound, parameters);
+
+    private async Task<string> CreateTableAsync()
+    {
+        var name = $"datapath_{Guid.NewGuid():N}";
+        await Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"CREATE TABLE {name} (id int)", user: User, database: Database);
+        return name;
+    }
+
+    private Task<long> CountAsync(string table) =>
+        Cluster.ExecuteScalarAsync<long>(Cluster.Primary, $"SELECT count(*) FROM {table}", User, Database);
+
+    [Fact]
+    public async Task FunctionCallThenQuery_InOneWrite_EachClientGetsItsOwnRows()
+    {
+        Start("transaction");
+        using var a = await LogInAsync();
+        using var b = await LogInAsync();
+
+        await a.SendAsync(WireClient.FunctionCall(PgSleepOid, "0"), WireClient.Query("SELECT pg_sleep(0.5), 'A'"));
+        var call = await a.ReadUntilReadyAsync();
+        Assert.Equal("V Z", string.Join(' ', call.Types));
+        // B asks while A's query still runs on the only server: it must wait for it, not share it.
+        await b.SendAsync(WireClient.Query("SELECT 'B'"));
+
+        Assert.Equal(["|A"], (await a.ReadUntilReadyAsync()).Rows);
+        Assert.Equal(["B"], (await b.ReadUntilReadyAsync()).Rows);
+        for (var i = 0; i < 3; i++)
+        {
+            await b.SendAsync(WireClient.Query($"SELECT 'B{i}'"));
+            Assert.Equal([$"B{i}"], (await b.ReadUntilReadyAsync()).Rows);
+        }
+    }
+
+    [Fact]
+    public async Task LoneFunctionCall_Answered_TheServerGoesBackToThePool()
+    {
+        Start("transaction", waitTimeout: "5");
+        using var a = await LogInAsync();
+        using var b = await LogInAsync();
+
+        await a.SendAsync(WireClient.FunctionCall(PgSleepOid, "0"));
+        Assert.Equal("V Z", string.Join(' ', (await a.ReadUntilReadyAsync()).Types));
+        await b.SendAsync(WireClient.Query("SELECT 'B'"));
+        Assert.Equal(["B"], (await b.ReadUntilReadyAsync()).Rows);
+    }
+
+    [Fact]
+    public async Task LoneFlush_BindsNoServer()
+    {
+        Start("transaction", waitTimeout: "5");
+        using var a = await LogInAsync();
+        using var b = await LogInAsync();
+
+        await a.SendAsync(WireClient.Query("SELECT 'A'"));
+        Assert.Equal(["A"], (await a.ReadUntilReadyAsync()).Rows);
+        await a.SendAsync(WireClient.Flush());
+        await b.SendAsync(WireClient.Query("SELECT 'B'"));
+        Assert.Equal(["B"], (await b.ReadUntilReadyAsync()).Rows);
+        await a.SendAsync(WireClient.Query("SELECT 'A2'"));
+        Assert.Equal(["A2"], (await a.ReadUntilReadyAsync()).Rows);
+    }
+
+    [Theory]
+    [InlineData("transaction")]
+    [InlineData("session")]
+    [InlineData("statement")]
+    public async Task InsertThenTerminate_InOneWrite_TheInsertCommits(string mode)
+    {
+        Start(mode);
+        var table = await CreateTableAsync();
+        using (var a = await LogInAsync())
+        {
+            await a.SendAsync(WireClient.Query($"INSERT INTO {table} VALUES (1)"), WireClient.Terminate());
+        }
+        await Eventually.HoldsAsync(async () => await CountAsync(table) == 1, TimeSpan.FromSeconds(30));
+        // The server is whole again for the next client.
+        using var b = await LogInAsync();
+        await b.SendAsync(WireClient.Query("SELECT 'B'"));
+        Assert.Equal(["B"], (await b.ReadUntilReadyAsync()).Rows);
+    }
+
+    [Fact]
+    public async Task UnnamedStatement_BoundInALaterTransaction_RunsTheClientsOwnQuery()
+    {
+        Start("transaction");
+        using var a = await LogInAsync();
+        using var b = await LogInAsync();
+
+        await a.SendAsync(WireClient.Parse("", "SELECT 'A'"), WireClient.Sync());
+        Assert.Empty((await a.ReadUntilReadyAsync()).Errors);
+        await b.SendAsync(WireClient.Parse("", "SELECT 'B'"), WireClient.Sync());
+        Assert.Empty((await b.ReadUntilReadyAsync()).Errors);
+
+        await a.SendAsync(WireClient.Bind(""), WireClient.Execute(), WireClient.Sync());
+        Assert.Equal(["A"], (await a.ReadUntilReadyAsync()).Rows);
+        await b.SendAsync(WireClient.Bind(""), WireClient.Execute(), WireClient.Sync());
+        Assert.Equal(["B"], (await b.ReadUntilReadyAsync()).Rows);
+
+        // A simple query drops the unnamed statement: its Bind then fails as on PostgreSQL.
+        await a.SendAsync(WireClient.Query("SELECT 1"));
+        await a.ReadUntilReadyAsync();
+        await a.SendAsync(WireClient.Bind(""), WireClient.Execute(), WireClient.Sync());
+        Assert.Equal(["26000"], (await a.ReadUntilReadyAsync()).Errors);
+    }
+
+    [Fact]
+    public async Task CopyFromStdin_ThenCopyDoneAndSyncInOneWrite_BothAnsweredAndTheNextClientIsInStep()
+    {
+        Start("transaction");
+        var table = await CreateTableAsync();
+        using var a = await LogInAsync();
+        using var b = await LogInAsync();
+
+        await a.SendAsync(WireClient.Query($"COPY {table} FROM STDIN"));
+        var copyIn = await a.ReadMessageAsync();
+        Assert.Equal('G', copyIn!.Value.Type);
+        await a.SendAsync(WireClient.CopyData("1\n2\n"), WireClient.CopyDone(), WireClient.Sync());
+        var copied = await a.ReadUntilReadyAsync();
+        Assert.Equal("C Z", string.Join(' ', copied.Types));
+        // PostgreSQL answers the Sync after the COPY with a ReadyForQuery of its own.
+        Assert.Equal("Z", string.Join(' ', (await a.ReadUntilReadyAsync()).Types));
+
+        await b.SendAsync(WireClient.Query("SELECT 'B'"));
+        Assert.Equal("T D C Z", string.Join(' ', (await b.ReadUntilReadyAsync()).Types));
+        await a.SendAsync(WireClient.Query($"SELECT count(*) FROM {table}"));
+        Assert.Equal(["2"], (await a.ReadUntilReadyAsync()).Rows);
+    }
+
+    [Fact]
+    public async Task CloseSkippedAfterAnError_TheStatementStays()
+    {
+        Start("transaction");
+        using var a = await LogInAsync();
+        await a.SendAsync(WireClient.Parse("s", "SELECT 1"), WireClient.Sync());
+        await a.ReadUntilReadyAsync();
+
+        await a.SendAsync(WireClient.Parse("bad", "SELEKT 1"), WireClient.Close("s"), WireClient.Sync());
+        Assert.Equal(["42601"], (await a.ReadUntilReadyAsync()).Errors);
+
+        await a.SendAsync(WireClient.Bind("s"), WireClient.Execute(), WireClient.Sync());
+        Assert.Equal(["1"], (await a.ReadUntilReadyAsync()).Rows);
+    }
+
+    [Fact]
+    public async Task DefaultTransactionReadOnly_SetByOneClient_NeverReachesAnother()
+    {
+        Start("transaction");
+        var table = await CreateTableAsync();
+        using var a = await LogInAsync();
+        using var b = await LogInAsync();
+
+        await a.SendAsync(WireClient.Query("SET default_transaction_read_only = on"));
+        Assert.Empty((await a.ReadUntilReadyAsync()).Errors);
+        await b.SendAsync(WireClient.Query($"INSERT INTO {table} VALUES (1)"));
+        Assert.Empty((await b.ReadUntilReadyAsync()).Errors);
+        // A keeps its own setting on whichever server it gets.
+        await a.SendAsync(WireClient.Query($"INSERT INTO {table} VALUES (2)"));
+        Assert.Equal(["25006"], (await a.ReadUntilReadyAsync()).Errors);
+    }
+
+    [Fact]
+    public async Task PreparedStatementOfOneText_UnderDifferentTimeZones_EachClientGetsItsOwnInstant()
+    {
+        Start("transaction");
+        const string sql = "SELECT extract(epoch FROM '2024-01-01 00:00'::timestamptz)::bigint::text";
+        using var utc = await LogInAsync(("TimeZone", "UTC"));
+        using var tokyo = await LogInAsync(("TimeZone", "Asia/Tokyo"));
+
+        await utc.SendAsync(WireClient.Parse("s", sql), WireClient.Bind("s"), WireClient.Execute(), WireClient.Sync());
+        Assert.Equal(["1704067200"], (await utc.ReadUntilReadyAsync()).Rows);
+        await tokyo.SendAsync(WireClient.Parse("s", sql), WireClient.Bind("s"), WireClient.Execute(), WireClient.Sync());
+        Assert.Equal(["1704034800"], (await tokyo.ReadUntilReadyAsync()).Rows);
+    }
+
+    [Fact]
+    public async Task CancelOfOneClient_SentAsItsStatementEnds_NeverCancelsAnothersStatement()
+    {
+        Start("transaction");
+        using var a = await LogInAsync();
+        using var b = await LogInAsync();
+        var cancelled = 0;
+        var bStatements = 0;
+        // B keeps the only server busy in turns with A; A cancels its own short statement each time.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        var bLoop = Task.Run(async () =>
+        {
+            while (DateTime.UtcNow < deadline)
+            {
+                await b.SendAsync(WireClient.Query("SELECT pg_sleep(0.02)"));
+                var answer = await b.ReadUntilReadyAsync();
+                bStatements++;
+                cancelled += answer.Errors.Count(e => e == "57014");
+            }
+        });
+        for (var i = 0; i < 150 && DateTime.UtcNow < deadline; i++)
+        {
+            await a.SendAsync(WireClient.Query("SELECT 1"));
+            var cancel = a.CancelAsync(Running!.LocalEndPoint);
+            await a.ReadUntilReadyAsync();
+            await cancel;
+        }
+        await bLoop.WaitAsync(Bound);
+        Assert.True(bStatements > 10, $"B ran only {bStatements} statements");
+        Assert.Equal(0, cancelled);
+    }
+
+    [Fact]
+    public async Task ServerTerminated_InSessionMode_TheClientGetsPostgresFatalOnly()
+    {
+        Start("session");
+        using var a = await LogInAsync();
+        await a.SendAsync(WireClient.Query("SELECT pg_backend_pid()"));
+        var pid = (await a.ReadUntilReadyAsync()).Rows.Single();
+
+        await Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"SELECT pg_terminate_backend({pid})");
+
+        var errors = new List<string>();
+        while (await a.ReadMessageAsync() is { } message)
+        {
+            Assert.Equal('E', message.Type);
+            errors.Add(RawWireClient.Field(message.Body, 'C')!);
+        }
+        Assert.Equal(["57P01"], errors);
+    }
+}
