@@ -50,6 +50,7 @@ public sealed class ConversationGeneratorTests
         Assert.Contains(conversations.SelectMany(c => c.Steps), s => !s.ReadAfter);
         Assert.Contains(conversations.SelectMany(c => c.Steps), s => s.Writes().Count > 1 && s.Writes()[0].Length < 5);
         Assert.Contains(conversations, c => c.Profile == ConversationProfile.Session);
+        Assert.Contains(conversations.SelectMany(c => c.Steps), s => s.AfterOthers);
         Assert.Contains(conversations, c => c.Startup.Count == 4);
     }
 
@@ -67,6 +68,14 @@ public sealed class ConversationGeneratorTests
             .SelectMany(c => c.Steps).SelectMany(s => s.Messages).Select(m => m.Text);
 
         Assert.DoesNotContain(texts, t => t.Contains(feature, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Generate_SessionProfile_NeverWaitsForOthers()
+    {
+        var steps = Enumerable.Range(1, 200).Select(seed => ConversationGenerator.Generate(seed, ConversationProfile.Session)).SelectMany(c => c.Steps);
+
+        Assert.DoesNotContain(steps, s => s.AfterOthers);
     }
 
     [Fact]

@@ -36,6 +36,9 @@ internal sealed class ClientModel(int index)
     /// <summary>The columns of table u now, in order.</summary>
     public List<string> UColumns { get; } = ["k", "m", "n"];
 
+    /// <summary>The last step left the client idle with nothing outstanding (a lone Flush, a FunctionCall): wait for the others next.</summary>
+    public bool IdleHint { get; set; }
+
     /// <summary>Session-only resources (session profile).</summary>
     public bool HasTempTable { get; set; }
 

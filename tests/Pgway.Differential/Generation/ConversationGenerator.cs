@@ -40,7 +40,15 @@ public sealed partial class ConversationGenerator
             var count = random.Next(2, 11);
             for (var i = 0; i < count; i++)
             {
-                steps.AddRange(NextSteps(model));
+                var idle = !model.InBlock && profile == ConversationProfile.Transaction;
+                var hint = model.IdleHint;
+                model.IdleHint = false;
+                var next = NextSteps(model).ToList();
+                if (idle && (hint || random.Next(6) == 0))
+                {
+                    next[0] = next[0] with { AfterOthers = true };
+                }
+                steps.AddRange(next);
             }
             steps.AddRange(Ending(model));
             queues.Add(new Queue<ConversationStep>(steps));
@@ -102,7 +110,7 @@ public sealed partial class ConversationGenerator
         {
             < 14 => [Single(model, SimpleQuery(model))],
             < 34 => ExtendedBatch(model),
-            < 37 => [Single(model, FunctionCall(model))],
+            < 37 => [Idle(model, Single(model, FunctionCall(model)))],
             // A FunctionCall and a Query in one write: each is answered with its own ReadyForQuery.
             < 40 => [Single(model, FunctionCall(model), Frontend.Query("SELECT pg_sleep(0.05), 'A' AS a", answered: true))],
             < 48 => [CopyIn(model)],
@@ -111,7 +119,7 @@ public sealed partial class ConversationGenerator
             < 67 => [Single(model, Ddl(model))],
             < 77 => [Single(model, Setting(model))],
             < 80 => [Single(model, Frontend.Query("DO $$BEGIN RAISE NOTICE 'notice %', 42; RAISE NOTICE 'second'; END$$"))],
-            < 83 => [Lone(model, Frontend.Flush())],
+            < 83 => [Idle(model, Lone(model, Frontend.Flush()))],
             < 86 => FlushedBatch(model),
             < 95 when session => [Single(model, SessionOnly(model))],
             _ => [Single(model, SimpleQuery(model))],
@@ -121,6 +129,13 @@ public sealed partial class ConversationGenerator
     /// <summary>A step of one or more messages; sometimes pipelined (the client reads later).</summary>
     private ConversationStep Single(ClientModel model, params FrontendMessage[] messages) =>
         new(model.Index, messages, SplitSeed(), ReadAfter: random.Next(5) != 0);
+
+    /// <summary>After <paramref name="step"/> the client has nothing outstanding: its next step waits for the others.</summary>
+    private static ConversationStep Idle(ClientModel model, ConversationStep step)
+    {
+        model.IdleHint = true;
+        return step with { ReadAfter = true };
+    }
 
     private ConversationStep Lone(ClientModel model, FrontendMessage message) => new(model.Index, [message], SplitSeed());
 

@@ -34,7 +34,8 @@ public sealed record Conversation(int Seed, ConversationProfile Profile, int Poo
                 cuts.Add(at);
             }
             var how = (cuts.Count == 0 ? "one write" : $"{writes.Count} writes, cut at byte {string.Join(", ", cuts)}")
-                + (step.ReadAfter ? "" : ", pipelined: no read before the next step");
+                + (step.ReadAfter ? "" : ", pipelined: no read before the next step")
+                + (step.AfterOthers ? ", after every other client has its answers" : "");
             text.Append($"  c{step.Client + 1} ({how}):\n");
             foreach (var message in step.Messages)
             {

@@ -11,7 +11,11 @@ namespace Pgway.Differential.Model;
 /// <param name="SplitSeed">Seeds where the bytes are cut into writes; 0 writes them at once.</param>
 /// <param name="ReadAfter">False pipelines: the client's next step is written before reading these answers.</param>
 /// <param name="ServerCloses">The server ends the session during this step (a FATAL it raises itself).</param>
-public sealed record ConversationStep(int Client, IReadOnlyList<FrontendMessage> Messages, int SplitSeed, bool ReadAfter = true, bool ServerCloses = false)
+/// <param name="AfterOthers">
+/// The client was idle (between transactions): this step is sent only once every earlier step of the
+/// other clients has its answers, so a server pgway still keeps for this client shows as their hang.
+/// </param>
+public sealed record ConversationStep(int Client, IReadOnlyList<FrontendMessage> Messages, int SplitSeed, bool ReadAfter = true, bool ServerCloses = false, bool AfterOthers = false)
 {
     /// <summary>ReadyForQuery messages PostgreSQL answers this step with.</summary>
     public int ExpectedReady => Messages.Sum(m => m.Ready);

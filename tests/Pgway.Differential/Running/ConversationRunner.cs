@@ -15,7 +15,7 @@ public static class ConversationRunner
     {
         ArgumentNullException.ThrowIfNull(conversation);
         ArgumentNullException.ThrowIfNull(options);
-        var turns = new TurnOrder(conversation.Steps.Count, options.TurnPatience);
+        var turns = new TurnOrder([.. conversation.Steps.Select(s => s.Client)], options.TurnPatience);
         var clients = Enumerable.Range(0, conversation.Startup.Count)
             .Select(client => RunClientAsync(conversation, client, endPoint, options, turns, cancellationToken));
         return await Task.WhenAll(clients);
@@ -44,6 +44,10 @@ public static class ConversationRunner
             {
                 var (step, index) = steps[next];
                 await turns.WaitAsync(index, cancellationToken);
+                if (step.AfterOthers && options.WaitForOthers)
+                {
+                    await turns.WaitForOthersAsync(index, options.ReadTimeout, cancellationToken);
+                }
                 var writeFailed = false;
                 foreach (var write in step.Writes())
                 {
@@ -82,6 +86,10 @@ public static class ConversationRunner
                         return transcript;
                     }
                 }
+                if (pendingReady == 0)
+                {
+                    turns.Answered(client, index);
+                }
                 if (step.ExpectedCompletions > 0)
                 {
                     var done = 0;
@@ -105,11 +113,12 @@ public static class ConversationRunner
         }
         finally
         {
-            // Steps never sent still count as sent, so no other client waits for them.
+            // Steps never sent still count as sent and answered, so no other client waits for them.
             for (; next < steps.Count; next++)
             {
                 turns.Sent(steps[next].Index);
             }
+            turns.Answered(client, conversation.Steps.Count - 1);
             if (wire is not null)
             {
                 await wire.DisposeAsync();

@@ -15,6 +15,7 @@ public sealed class PathRun(DifferentialEnvironment environment, RunnerOptions o
         ArgumentNullException.ThrowIfNull(conversation);
         await environment.ResetSchemasAsync(cancellationToken);
         await using var lease = await environment.OpenAsync(path, conversation.PoolSize);
-        return await ConversationRunner.RunAsync(conversation, lease.EndPoint, Options, cancellationToken);
+        var options = Options with { WaitForOthers = path != DifferentialPath.PoolerSession };
+        return await ConversationRunner.RunAsync(conversation, lease.EndPoint, options, cancellationToken);
     }
 }

@@ -8,15 +8,65 @@ namespace Pgway.Differential.Running;
 internal sealed class TurnOrder
 {
     private readonly bool[] sent;
+    private readonly bool[] answered;
+    private readonly int[] clients;
     private readonly TimeSpan patience;
     private readonly Lock gate = new();
     private TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int firstPending;
 
-    public TurnOrder(int steps, TimeSpan patience)
+    public TurnOrder(IReadOnlyList<int> clientOfStep, TimeSpan patience)
     {
-        sent = new bool[steps];
+        clients = [.. clientOfStep];
+        sent = new bool[clients.Length];
+        answered = new bool[clients.Length];
         this.patience = patience;
+    }
+
+    /// <summary>Waits (at most <paramref name="bound"/>) until every step before <paramref name="step"/> of the other clients has its answers.</summary>
+    public async Task WaitForOthersAsync(int step, TimeSpan bound, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + bound;
+        while (true)
+        {
+            Task signal;
+            lock (gate)
+            {
+                var waiting = false;
+                for (var i = 0; i < step && !waiting; i++)
+                {
+                    waiting = clients[i] != clients[step] && !answered[i];
+                }
+                if (!waiting)
+                {
+                    return;
+                }
+                signal = changed.Task;
+            }
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+            {
+                return;
+            }
+            await Task.WhenAny(signal, Task.Delay(left, cancellationToken));
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>Every step of <paramref name="client"/> up to <paramref name="step"/> has its answers (or never will).</summary>
+    public void Answered(int client, int step)
+    {
+        TaskCompletionSource old;
+        lock (gate)
+        {
+            for (var i = 0; i <= step && i < clients.Length; i++)
+            {
+                answered[i] |= clients[i] == client;
+            }
+            old = changed;
+            changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        old.TrySetResult();
     }
 
     public async Task WaitAsync(int step, CancellationToken cancellationToken)
