@@ -16,7 +16,7 @@ namespace Pgway.IntegrationTests.Differential;
 public sealed class DifferentialTests(PgTestClusterFixture fixture, ITestOutputHelper output)
 {
     private const int Seeds = 60;
-    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(100);
 
     [Fact]
     public async Task FixedSeeds_EveryPath_ClientsReceiveWhatPostgreSqlSends()
@@ -25,22 +25,28 @@ public sealed class DifferentialTests(PgTestClusterFixture fixture, ITestOutputH
         await using var environment = await DifferentialEnvironment.StartAsync(fixture.Cluster, bound.Token);
         var options = new RunnerOptions(DifferentialEnvironment.User, environment.Password, DifferentialEnvironment.Database,
             ReadTimeout: TimeSpan.FromSeconds(5), TurnPatience: TimeSpan.FromMilliseconds(100));
-        var tester = new DifferentialTester(new PathRun(environment, options), shrinkBudget: TimeSpan.FromSeconds(10), shrinkRuns: 60) { MaxShrinks = 3 };
+        var tester = new DifferentialTester(new PathRun(environment, options), shrinkBudget: TimeSpan.FromSeconds(8), shrinkRuns: 60) { MaxShrinks = 3 };
         var clock = Stopwatch.StartNew();
         var divergences = new List<Divergence>();
         var problems = new List<string>();
+        var notes = new SortedSet<string>(StringComparer.Ordinal);
         var run = 0;
         for (var seed = 1; seed <= Seeds && clock.Elapsed < Budget; seed++)
         {
             var result = await tester.RunSeedAsync(seed, bound.Token);
             run++;
             divergences.AddRange(result.Divergences);
+            notes.UnionWith(result.Notes);
             if (result.OracleProblem is not null)
             {
                 problems.Add($"seed {seed}: {result.OracleProblem}");
             }
         }
         output.WriteLine($"{run} of {Seeds} conversations in {clock.Elapsed.TotalSeconds:0} s; {divergences.Count} divergences");
+        foreach (var note in notes)
+        {
+            output.WriteLine($"note (not a divergence): {note}");
+        }
         foreach (var divergence in divergences)
         {
             output.WriteLine(divergence.MinimalFirst is null ? $"seed {divergence.Seed} on {divergence.Path}: {divergence.First.Summary}" : divergence.Report());
