@@ -67,7 +67,9 @@ public sealed class TranscriptComparerTests
 
     [Theory]
     [InlineData("ErrorResponse S:\"ERROR\" V:\"ERROR\" C:\"0A000\" M:\"cached plan must not change result type\"", "DataRow [\"1\"]", "ErrorResponse 0A000 / DataRow")]
-    [InlineData("ReadyForQuery I", "-- client got no answer within 5 s", "ReadyForQuery / hang")]
+    [InlineData("ReadyForQuery I", "-- client got no answer within 5 s", "answers missing, then hang")]
+    [InlineData("ParseComplete", "-- the server closed the connection", "answers missing, then closed")]
+    [InlineData("-- the server closed the connection", "ErrorResponse S:\"FATAL\" V:\"FATAL\" C:\"08006\" M:\"lost\"", "closed / ErrorResponse 08006")]
     [InlineData(null, "ReadyForQuery I", "(end) / ReadyForQuery")]
     public void Kind_Lines_GroupedByTypeAndSqlState(string? expected, string? actual, string kind) =>
         Assert.Equal(kind, new Difference(0, 0, expected, actual, "").Kind);

@@ -13,9 +13,12 @@ public sealed record Difference(int Client, int Index, string? Expected, string?
 
     /// <summary>
     /// The kind of the difference, kept while shrinking: the message types on each side (with the
-    /// SQLSTATE of an error), or how the session ended.
+    /// SQLSTATE of an error), or how the session ended; answers missing before a hang or a close are
+    /// one kind, whatever answer was missed first.
     /// </summary>
-    public string Kind => $"{KindOf(Expected)} / {KindOf(Actual)}";
+    public string Kind => KindOf(Actual) is "hang" or "closed" && KindOf(Expected) is not ("hang" or "closed")
+        ? $"answers missing, then {KindOf(Actual)}"
+        : $"{KindOf(Expected)} / {KindOf(Actual)}";
 
     private static string KindOf(string? line)
     {
