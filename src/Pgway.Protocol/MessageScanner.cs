@@ -68,4 +68,11 @@ public struct MessageScanner
 
     /// <summary>Between messages: no header or body is half read.</summary>
     public readonly bool AtBoundary => bodyRemaining == 0 && headerHave == 0;
+
+    /// <summary>
+    /// Where, relative to the start of the next scan, the next message's header starts: 0 between
+    /// messages, the rest of the body when one is half read, minus the header bytes already read when
+    /// a header is.
+    /// </summary>
+    public readonly int NextHeaderOffset => headerHave > 0 ? -headerHave : bodyRemaining;
 }

@@ -94,6 +94,9 @@ public static class StartupPacketReader
             }
             var name = Encoding.UTF8.GetString(body[..nameEnd]);
             var value = Encoding.UTF8.GetString(body.Slice(nameEnd + 1, valueEnd));
+            // A name given again: the last one wins, as in PostgreSQL, so that both never disagree
+            // on who the user is (found by bench/fuzz, target startup).
+            parameters.RemoveAll(p => p.Key == name);
             parameters.Add(new(name, value));
             body = body[(nameEnd + 1 + valueEnd + 1)..];
         }

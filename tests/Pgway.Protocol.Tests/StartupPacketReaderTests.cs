@@ -106,6 +106,21 @@ public class StartupPacketReaderTests
         Assert.Contains(reason, error, StringComparison.Ordinal);
     }
 
+    // Found by the fuzzer (bench/fuzz, target startup): an empty user, then another, passed the
+    // check for a user while pgway went on with the first (empty) one and PostgreSQL with the last.
+    // Now the last wins, as in PostgreSQL.
+    [Theory]
+    [InlineData("user\0\0database\0d\0user\0u\0\0", "u", "d")]
+    [InlineData("user\0a\0user\0b\0\0", "b", "b")]
+    [InlineData("user\0a\0database\0x\0database\0y\0\0", "a", "y")]
+    public void TryRead_ParameterGivenTwice_TheLastWinsAsInPostgres(string body, string user, string database)
+    {
+        Assert.Equal(StartupReadStatus.Complete, Read(Packet(StartupRequestCode.Protocol30, Encoding.UTF8.GetBytes(body)), out var packet, out _, out _));
+        Assert.Equal(user, packet!.User);
+        Assert.Equal(database, packet.Database);
+        Assert.Equal(packet.Parameters.Count, packet.Parameters.Select(p => p.Key).Distinct().Count());
+    }
+
     [Fact]
     public void TryRead_Utf8Values_Decoded()
     {

@@ -14,6 +14,8 @@ namespace Pgway.Cli.Commands;
 /// </summary>
 internal static class AgentCommand
 {
+    public const string Name = "agent";
+
     public static Command Create(CliContext context)
     {
         var pg = new Option<string?>("--pg") { Description = "The instance: postgres://user:password@host:port/db (or key=value); needs pg_monitor rights" };
@@ -26,7 +28,7 @@ internal static class AgentCommand
         var standbyLeader = new Option<bool>("--standby-leader") { Description = "The instance leads a standby cluster: in recovery it answers /standby-leader, not /replica" };
         var cache = new Option<string>("--cache") { Description = "How long one status answers every check", DefaultValueFactory = _ => "200ms" };
         var timeout = new Option<string>("--timeout") { Description = "Bound on one round of status queries", DefaultValueFactory = _ => "2s" };
-        var command = new Command("agent", "Answer Patroni's health checks (/primary, /replica?lag=…, /sync, …) for instances without Patroni")
+        var command = new Command(Name, "Answer Patroni's health checks (/primary, /replica?lag=…, /sync, …) for instances without Patroni")
         {
             pg, listen, config, node, tags, name, scope, standbyLeader, cache, timeout,
         };

@@ -18,6 +18,8 @@ namespace Pgway.Cli.Commands;
 /// </summary>
 internal static class DemoCommand
 {
+    public const string Name = "demo";
+
     private static readonly TimeSpan OperationTimeout = TimeSpan.FromSeconds(60);
 
     public static Command Create(CliContext context)
@@ -26,7 +28,7 @@ internal static class DemoCommand
         var keep = new Option<bool>("--keep") { Description = "Keep the data when stopping; the next pgway demo starts it again instead of building anew" };
         var failover = new Option<bool>("--failover") { Description = "Fail over once the services are up: stop the primary, promote the replica" };
         var delay = new Option<int>("--failover-delay") { Description = "Seconds to wait before the --failover", HelpName = "seconds", DefaultValueFactory = _ => 0 };
-        var command = new Command("demo", "Build and run a local 3-instance pg-test cluster on 127.0.0.11-13 with every node's services, poolers and agents")
+        var command = new Command(Name, "Build and run a local 3-instance pg-test cluster on 127.0.0.11-13 with every node's services, poolers and agents")
         {
             dir, keep, failover, delay,
         };

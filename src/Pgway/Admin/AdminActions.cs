@@ -18,6 +18,10 @@ internal static class AdminActions
     public const string SwitchoverPath = "/switchover";
     public const string UnfencePath = "/unfence";
 
+    // The longest a timer waits (CancellationTokenSource.CancelAfter): a longer timeout would throw
+    // once the switchover starts, and a still longer one overflows TimeSpan here.
+    private static readonly double LongestTimeoutSeconds = TimeSpan.FromMilliseconds(uint.MaxValue - 1).TotalSeconds;
+
     public static bool Handles(string? path) => path is SwitchoverPath or UnfencePath;
 
     /// <summary>Why the client may not act; null when it may.</summary>
@@ -55,7 +59,7 @@ internal static class AdminActions
         if (Seconds(query["wait_timeout"].ToString(), SwitchoverOptions.DefaultWaitTimeout) is not { } wait
             || Seconds(query["switch_timeout"].ToString(), SwitchoverOptions.DefaultSwitchTimeout) is not { } limit)
         {
-            await TextAsync(context, StatusCodes.Status400BadRequest, "wait_timeout and switch_timeout are seconds, more than 0");
+            await TextAsync(context, StatusCodes.Status400BadRequest, $"wait_timeout and switch_timeout are seconds, more than 0 and at most {Math.Floor(LongestTimeoutSeconds)}");
             return;
         }
         // Not the request's token: a client giving up must not stop a switchover half-way.
@@ -90,7 +94,7 @@ internal static class AdminActions
 
     private static TimeSpan? Seconds(string text, TimeSpan fallback) =>
         text.Length == 0 ? fallback
-        : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 ? TimeSpan.FromSeconds(seconds)
+        : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && seconds <= LongestTimeoutSeconds ? TimeSpan.FromSeconds(seconds)
         : null;
 
     public static async Task TextAsync(HttpContext context, int status, string text)

@@ -74,7 +74,8 @@ public sealed class AdminEndpoint : IAsyncDisposable
             ?? listens.Where(l => l.EndPoint.Port == local.Port).OrderBy(l => l.Credentials is null).FirstOrDefault();
     }
 
-    private static async Task AnswerAsync(HttpContext context, AdminListen? listen, AdminSources sources)
+    // Internal for the fuzz harness (bench/fuzz), which answers requests without a socket.
+    internal static async Task AnswerAsync(HttpContext context, AdminListen? listen, AdminSources sources)
     {
         var request = context.Request;
         var response = context.Response;

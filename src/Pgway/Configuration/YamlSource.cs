@@ -19,9 +19,10 @@ internal static class YamlSource
             Report(e, text, file, diagnostics);
             return null;
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
-            // YamlDotNet's scanner throws this (not a YamlException) for some unclosed flow collections.
+            // YamlDotNet throws these (not a YamlException) for some unclosed flow collections and
+            // for an empty key before a nested mapping ("  : a: b", found by bench/fuzz).
             diagnostics.Error(new SourceLocation(file, 1, 1), $"YAML syntax: {e.Message}");
             return null;
         }

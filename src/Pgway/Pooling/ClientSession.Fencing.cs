@@ -20,6 +20,9 @@ internal sealed partial class ClientSession
 {
     // The client was idle in a transaction whose server was fenced: its next request is told.
     private ServerLease? transactionLostTo;
+    // Since the last time nothing was outstanding, inside a transaction block: the client sent
+    // something that could end the block (see MentionsTransactionEnd).
+    private bool sentTransactionEnd;
 
     /// <summary>From any thread: the lease of fenced servers; the session's server, if it is one of them, is shut down on the loop.</summary>
     public void OnServerFenced(ServerLease lease) => loop.Post(() =>
@@ -64,7 +67,10 @@ internal sealed partial class ClientSession
             return true;
         }
         // In a failed transaction one request commits nothing; a second one, pipelined after a ROLLBACK, might.
-        await client.SendAsync(LostAnswers(outstanding, lease, mayHaveCommitted: fromServer.Status != TransactionStatus.Failed || outstanding > 1));
+        // Outside a transaction block a statement commits on its own; inside one, only a request that
+        // could end the block can have committed anything.
+        var mayHaveCommitted = fromServer.Status == TransactionStatus.Idle || sentTransactionEnd;
+        await client.SendAsync(LostAnswers(outstanding, lease, mayHaveCommitted));
         return true;
     }
 

@@ -12,22 +12,50 @@ internal sealed partial class ClientSession
     private bool MapsStatements => mode != PoolMode.Session && Settings.MaxPreparedStatements > 0;
 
     // At each server lent: the tracking starts afresh on it, with the server's own statement cache.
+    // Every request is followed in every mode, so that the session knows exactly which ones the
+    // server will answer; statement names are mapped only where servers are shared.
     private void TrackStatementsOn(PooledServer borrowed)
     {
-        if (!MapsStatements)
-        {
-            return;
-        }
         if (tracker is null)
         {
-            tracker = new ResponseTracker();
-            rewriter = new RequestRewriter(pooler.Statements, tracker, Settings.MaxPreparedStatements);
+            tracker = new ResponseTracker { RequestDropped = DropOutstanding };
+            rewriter = new RequestRewriter(pooler.Statements, tracker, Settings.MaxPreparedStatements, MapsStatements, mode != PoolMode.Session, ParseContext);
             toServer = new RentedBuffer();
             toClient = new RentedBuffer();
-            fromServer.StatementsDiscarded = ForgetStatements;
+            if (MapsStatements)
+            {
+                fromServer.StatementsDiscarded = ForgetStatements;
+            }
         }
-        borrowed.Statements ??= rewriter!.NewServerCache();
-        tracker.Reset(borrowed.Statements);
+        if (MapsStatements)
+        {
+            borrowed.Statements ??= rewriter!.NewServerCache();
+        }
+        tracker.Reset(MapsStatements ? borrowed.Statements : null, mode != PoolMode.Session ? borrowed.Unnamed : null);
+    }
+
+    // The settings under which PostgreSQL reads a query text differently: two clients share a server
+    // statement only when they agree on all of them (a literal's date order and time zone are fixed
+    // when the statement is parsed; a name resolves in the search_path).
+    private static readonly string[] ParseSettings = ["search_path", "DateStyle", "TimeZone", "IntervalStyle", "standard_conforming_strings"];
+
+    private string ParseContext()
+    {
+        var context = new System.Text.StringBuilder();
+        foreach (var name in ParseSettings)
+        {
+            context.Append(parameters.GetValueOrDefault(name)).Append('\u0001');
+        }
+        return context.ToString();
+    }
+
+    // A request the server will never answer (skipped after an error, or a Sync the COPY read).
+    private void DropOutstanding()
+    {
+        if (fromClient.Outstanding > 0)
+        {
+            fromClient.Outstanding--;
+        }
     }
 
     // DISCARD ALL or DEALLOCATE ALL ran on the server: its statements are gone, and so are the
@@ -36,6 +64,7 @@ internal sealed partial class ClientSession
     {
         tracker?.Server?.Clear();
         rewriter?.Forget();
+        tracker?.Unnamed?.Owner = null;
     }
 
     private async ValueTask SendToServerAsync(ReadOnlyMemory<byte> chunk)
@@ -45,18 +74,38 @@ internal sealed partial class ClientSession
             await server!.SendAsync(chunk);
             return;
         }
-        try
+        var input = chunk;
+        while (true)
         {
-            var rewrittenChunk = rewriter.Rewrite(chunk, toServer!);
-            if (!rewrittenChunk.IsEmpty)
+            try
             {
-                await server!.SendAsync(rewrittenChunk);
+                var rewrittenChunk = rewriter.Rewrite(input, toServer!);
+                if (!rewrittenChunk.IsEmpty)
+                {
+                    await server!.SendAsync(rewrittenChunk);
+                }
             }
-        }
-        finally
-        {
-            rewriter.Sent();
-            toServer!.Reset();
+            finally
+            {
+                rewriter.Sent();
+                toServer!.Reset();
+            }
+            if (!rewriter.AwaitingLearn)
+            {
+                break;
+            }
+            // The client's next message waits for the description the server was just asked for
+            // (the pump reads it): then the rest goes, or the client gets 0A000 as from PostgreSQL.
+            while (tracker!.PendingLearns > 0 && server is not null && !ended)
+            {
+                await answered.Start();
+            }
+            rewriter.AwaitingLearn = false;
+            if (server is null || ended)
+            {
+                return;
+            }
+            input = ReadOnlyMemory<byte>.Empty;
         }
         if (tracker!.FakesReady)
         {
@@ -73,7 +122,7 @@ internal sealed partial class ClientSession
             var filtered = tracker!.Filter(buffer, length, toClient!);
             if (!filtered.IsEmpty)
             {
-                await client.SendAsync(filtered);
+                await SendToClientAsync(filtered);
             }
         }
         finally
@@ -87,7 +136,7 @@ internal sealed partial class ClientSession
         try
         {
             tracker!.WriteFakes(toClient!);
-            await client.SendAsync(toClient!.Written);
+            await SendToClientAsync(toClient!.Written);
         }
         finally
         {
@@ -95,5 +144,6 @@ internal sealed partial class ClientSession
         }
         ReleaseIfIdle();
         UpdateTimeoutState();
+        answered.Complete();
     }
 }

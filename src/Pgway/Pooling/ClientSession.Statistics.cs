@@ -30,6 +30,10 @@ internal sealed partial class ClientSession
 
     private void CountAnswered(TransactionStatus status)
     {
+        if (fromClient.Outstanding == 0)
+        {
+            sentTransactionEnd = false;
+        }
         if (pool is null || requestStart == 0)
         {
             return;

@@ -34,6 +34,10 @@ internal sealed partial class ClientSession : IWaitingClient
     private Task? serverPump;
     // Completed when a server is lent to the client, for the pump waiting between transactions.
     private readonly LoopWaiter serverLent = new();
+    // Completed by the pump after each answer it passes on, for a client finishing before its Terminate.
+    private readonly LoopWaiter answered = new();
+    // The server's own FATAL went to the client: it is closing the connection, and the client knows why.
+    private bool serverSaidFatal;
     private PoolMode mode;
     private bool sendingToServer;
     private bool ended;
@@ -184,6 +188,9 @@ internal sealed partial class ClientSession : IWaitingClient
                 MarkClientActivity();
                 if (fromClient.Terminated)
                 {
+                    // What came before the Terminate is the client's last word: run, as PostgreSQL
+                    // runs it, and answered (to a client that may not listen) before the session ends.
+                    await FinishBeforeTerminateAsync(chunk);
                     return;
                 }
                 CountSent(read);
@@ -202,6 +209,10 @@ internal sealed partial class ClientSession : IWaitingClient
                 {
                     // Gone while it waited (a client's own timeout): what it sent is never run.
                     return;
+                }
+                if (fromServer.Status != TransactionStatus.Idle && !sentTransactionEnd)
+                {
+                    sentTransactionEnd = MentionsTransactionEnd(chunk.Span);
                 }
                 sendingToServer = true;
                 try
@@ -265,6 +276,11 @@ internal sealed partial class ClientSession : IWaitingClient
                     {
                         throw new PostgresProtocolException($"the server: {error}");
                     }
+                    if (fromServer.OutOfStep)
+                    {
+                        await EndOutOfStepAsync();
+                        return;
+                    }
                     if (fromServer.FatalAt >= 0 && pooler.Options.Target is not null && mode != PoolMode.Session)
                     {
                         // A pool service's server ending its connection (shut down, terminated): what came
@@ -272,7 +288,7 @@ internal sealed partial class ClientSession : IWaitingClient
                         // transaction, not its session.
                         if (fromServer.FatalAt > 0 && tracker is null)
                         {
-                            await client.SendAsync(buffer.AsMemory(0, fromServer.FatalAt));
+                            await SendToClientAsync(buffer.AsMemory(0, fromServer.FatalAt));
                         }
                         else if (fromServer.FatalAt > 0)
                         {
@@ -280,6 +296,11 @@ internal sealed partial class ClientSession : IWaitingClient
                             await SendFilteredAsync(buffer, carried + fromServer.FatalAt);
                         }
                         throw new SocketException((int)SocketError.ConnectionReset);
+                    }
+                    if (fromServer.FatalAt >= 0)
+                    {
+                        // Passed on below: the client has its error, and needs no second one when the server closes.
+                        serverSaidFatal = true;
                     }
                     if (mode == PoolMode.Statement && fromServer.Status != TransactionStatus.Idle)
                     {
@@ -294,7 +315,7 @@ internal sealed partial class ClientSession : IWaitingClient
                     }
                     if (tracker is null)
                     {
-                        await client.SendAsync(buffer.AsMemory(0, read));
+                        await SendToClientAsync(buffer.AsMemory(0, read));
                     }
                     else
                     {
@@ -304,6 +325,7 @@ internal sealed partial class ClientSession : IWaitingClient
                     counts.AddSent(read);
                     ReleaseIfIdle();
                     UpdateTimeoutState();
+                    answered.Complete();
                     if (DrainNow())
                     {
                         // The transaction's last answer is the client's: now it learns pgway is stopping.
@@ -323,6 +345,8 @@ internal sealed partial class ClientSession : IWaitingClient
                         throw;
                     }
                     var fenced = held?.Lease is { IsFenced: true } lease ? lease : null;
+                    // Whatever waits on this server's answers learns it is gone.
+                    answered.Complete();
                     if ((fenced is not null || pooler.Options.Target is not null) && await TryRecoverAsync())
                     {
                         // Only the transaction was lost: the session goes on, with a server elsewhere.
@@ -331,6 +355,14 @@ internal sealed partial class ClientSession : IWaitingClient
                     // The server died under the client: the client learns it and the session ends.
                     LogServerLost(pooler.Logger, Id, e.Message);
                     ended = true;
+                    if (serverSaidFatal)
+                    {
+                        // Its own FATAL, passed on, said why, as PostgreSQL's client would see it.
+                        reason ??= DisconnectReason.ServerLost;
+                        DropServer();
+                        client.CancelWaits();
+                        return;
+                    }
                     await TryRefuseAsync(DisconnectReason.ServerLost, SqlState.ConnectionFailure,
                         fenced is null ? "pgway: the server connection was lost (server closed the connection unexpectedly)" : FencedMessage(fenced));
                     DropServer();
@@ -346,6 +378,7 @@ internal sealed partial class ClientSession : IWaitingClient
         finally
         {
             ReturnBuffer(ref buffer);
+            answered.Complete();
         }
     }
 
@@ -529,7 +562,7 @@ internal sealed partial class ClientSession : IWaitingClient
             {
                 (changes ??= []).Add(new(name, null));
             }
-            else if (original != current && TrackedParameters.Reported.Contains(name))
+            else if (original != current && TrackedParameters.IsClientSettable(name))
             {
                 (changes ??= []).Add(new(name, original));
             }
@@ -538,6 +571,8 @@ internal sealed partial class ClientSession : IWaitingClient
         {
             return true;
         }
+        // Simple queries: the server's unnamed statement is gone.
+        borrowed.Unnamed.Owner = null;
         var output = new ArrayBufferWriter<byte>();
         foreach (var (name, value) in changes)
         {
@@ -595,8 +630,11 @@ internal sealed partial class ClientSession : IWaitingClient
     private void ReleaseIfIdle()
     {
         if (mode == PoolMode.Session || server is null || sendingToServer
-            || !fromClient.Idle || !fromServer.Idle || fromServer.Status != TransactionStatus.Idle)
+            || !fromClient.Idle || !fromServer.Idle || fromServer.Status != TransactionStatus.Idle
+            || tracker is { IgnoringUntilSync: true } || held!.CancelsInFlight > 0)
         {
+            // Still the client's: a request unanswered, a transaction open, the server skipping to a
+            // Sync it has not had, or a cancel that could still hit whatever runs there next.
             return;
         }
         // Not ours any more before the pump wakes up to look; it stays attached to this loop, idle.
@@ -650,7 +688,7 @@ internal sealed partial class ClientSession : IWaitingClient
         {
             server = attached;
             NoteParameterChanges(held!);
-            if (mode == PoolMode.Session && await ResetAsync(attached))
+            if (mode == PoolMode.Session && held!.CancelsInFlight == 0 && await ResetAsync(attached))
             {
                 server = null;
                 pool!.Release(held!, loop);
@@ -718,6 +756,7 @@ internal sealed partial class ClientSession : IWaitingClient
                     }
                     // server_reset_query (DISCARD ALL, RESET ALL) puts every setting back to its log-in value.
                     held!.ForgetParameters();
+                    held.Unnamed.Owner = null;
                     return true;
                 }
             }
@@ -754,6 +793,7 @@ internal sealed partial class ClientSession : IWaitingClient
     {
         if (held is { } current)
         {
+            current.CancelsInFlight++;
             SendCancel(current);
         }
         else
@@ -788,6 +828,19 @@ internal sealed partial class ClientSession : IWaitingClient
             catch (Exception e) when (e is SocketException or OperationCanceledException)
             {
                 LogCancelFailed(pooler.Logger, Id, e.Message);
+            }
+            finally
+            {
+                // The server has acted on it (or never will): the server may serve another client now.
+                loop.Post(() =>
+                {
+                    current.CancelsInFlight--;
+                    if (held == current)
+                    {
+                        ReleaseIfIdle();
+                        UpdateTimeoutState();
+                    }
+                });
             }
         });
     }

@@ -4,24 +4,37 @@ namespace Pgway.Pooling;
 
 /// <summary>
 /// What a client has sent, as far as pooling cares: how many requests await a ReadyForQuery (one per
-/// Query and per Sync), whether an extended-protocol batch is under way without its Sync yet, and
-/// whether it said goodbye (Terminate).
+/// Query, FunctionCall and Sync, less those the server will never answer, which the request tracker
+/// takes off), whether an extended-protocol batch is under way without its Sync yet, and whether it
+/// said goodbye (Terminate), and where in the last read that goodbye starts.
 /// </summary>
 internal sealed class ClientTraffic : IMessageObserver
 {
     private MessageScanner scanner;
+    // Where, in the read being scanned, the next message's header starts.
+    private int nextHeader;
 
     /// <summary>Requests sent whose ReadyForQuery has not come back yet.</summary>
     public int Outstanding { get; set; }
 
-    /// <summary>Parse, Bind, Execute… sent since the last Sync: the server is bound to this client until it.</summary>
+    /// <summary>
+    /// Parse, Bind, Describe, Execute or Close sent since the last Sync (or Query, or FunctionCall):
+    /// the server holds an implicit transaction or an unnamed statement or portal for this client
+    /// until the Sync, so it is bound to this client until then.
+    /// </summary>
     public bool BatchOpen { get; private set; }
 
     public bool Terminated { get; private set; }
 
     /// <summary>
-    /// The server is in COPY FROM STDIN (it sent CopyInResponse, not yet its end): PostgreSQL
-    /// ignores a Sync then, and libpq sends one before the data and one after CopyDone.
+    /// Where in the read last scanned the Terminate starts: what comes before it is the client's last
+    /// word, to be run. Negative when its first bytes came in an earlier read.
+    /// </summary>
+    public int TerminateAt { get; private set; }
+
+    /// <summary>
+    /// The server is in COPY FROM STDIN (it sent CopyInResponse, not yet its end): a server lost now
+    /// cannot be explained to the client in step.
     /// </summary>
     public bool ServerCopyingIn { get; set; }
 
@@ -31,24 +44,34 @@ internal sealed class ClientTraffic : IMessageObserver
     /// <summary>Nothing sent is unanswered, no batch is open, and no message is half sent.</summary>
     public bool Idle => Outstanding == 0 && !BatchOpen && scanner.AtBoundary;
 
-    public string? Scan(ReadOnlySpan<byte> data) => scanner.Scan(data, MessageHeader.LargeMessageLimit, this);
+    public string? Scan(ReadOnlySpan<byte> data)
+    {
+        nextHeader = scanner.NextHeaderOffset;
+        return scanner.Scan(data, MessageHeader.LargeMessageLimit, this);
+    }
 
     public bool OnMessage(byte type, int bodyLength)
     {
+        var start = nextHeader;
+        nextHeader = start + MessageHeader.Size + bodyLength;
+        if (Terminated)
+        {
+            // PostgreSQL reads nothing after a Terminate.
+            return false;
+        }
         switch ((FrontendMessageCode)type)
         {
-            case FrontendMessageCode.Sync when ServerCopyingIn:
-                break;
-            case FrontendMessageCode.Query or FrontendMessageCode.Sync:
+            case FrontendMessageCode.Query or FrontendMessageCode.Sync or FrontendMessageCode.FunctionCall:
+                // Each answered by its own ReadyForQuery (the tracker takes off those the server skips).
                 Outstanding++;
                 BatchOpen = false;
                 break;
             case FrontendMessageCode.Terminate:
                 Terminated = true;
+                TerminateAt = start;
                 break;
-            case FrontendMessageCode.CopyData or FrontendMessageCode.CopyDone or FrontendMessageCode.CopyFail:
-                // Part of the COPY its Query (or Execute) began, answered by that request's
-                // ReadyForQuery: no batch of its own.
+            case FrontendMessageCode.Flush or FrontendMessageCode.CopyData or FrontendMessageCode.CopyDone or FrontendMessageCode.CopyFail:
+                // A Flush asks for nothing to be kept; COPY data belongs to the request that began the COPY.
                 break;
             default:
                 BatchOpen = true;

@@ -59,4 +59,10 @@ public enum DisconnectReason
 
     /// <summary>The TLS handshake with the client failed (no common protocol, a refused ALPN, a broken connection).</summary>
     TlsHandshakeFailed,
+
+    /// <summary>
+    /// The server answered a request pgway never saw sent (a ReadyForQuery with none awaited): pgway's
+    /// accounting of the conversation is wrong, so the server is closed rather than lent again.
+    /// </summary>
+    ProtocolDesync,
 }

@@ -40,6 +40,15 @@ internal sealed class PooledServer(Socket socket, ServerLoginResult login, DateT
     /// <summary>The prepared statements pgway made on it for transaction-mode clients; null until the first.</summary>
     public PreparedStatements.ServerStatements? Statements { get; set; }
 
+    /// <summary>Whose unnamed prepared statement it has, for transaction-mode clients.</summary>
+    public PreparedStatements.UnnamedStatementSlot Unnamed { get; } = new();
+
+    /// <summary>
+    /// Cancel requests sent for it that the server has not finished with: until they are, it is not
+    /// lent to another client, whose statement they could cancel. Loop thread only.
+    /// </summary>
+    public int CancelsInFlight { get; set; }
+
     /// <summary>After a reset query: the parameters are the log-in's again.</summary>
     public void ForgetParameters()
     {

@@ -42,6 +42,12 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
     /// <summary>Called when a <c>DISCARD ALL</c> or <c>DEALLOCATE ALL</c> completed: the server's prepared statements are gone.</summary>
     public Action? StatementsDiscarded { get; set; }
 
+    /// <summary>
+    /// A ReadyForQuery came when none was awaited: pgway lost count of the conversation, and the
+    /// server must never serve anyone again.
+    /// </summary>
+    public bool OutOfStep { get; private set; }
+
     /// <summary>The parameters of the server the client holds now.</summary>
     public Dictionary<string, string>? ServerParameters { get; set; }
 
@@ -63,6 +69,7 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
     {
         scanner = default;
         ParametersChanged = false;
+        OutOfStep = false;
         client.ServerCopyingIn = false;
     }
 
@@ -105,7 +112,12 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
         if (capturing == (byte)BackendMessageCode.ReadyForQuery)
         {
             Status = (TransactionStatus)body[0];
-            client.Outstanding = Math.Max(0, client.Outstanding - 1);
+            if (client.Outstanding == 0)
+            {
+                OutOfStep = true;
+                return;
+            }
+            client.Outstanding--;
             ReadyForQuery?.Invoke(Status);
         }
         else if (capturing == (byte)BackendMessageCode.ErrorResponse)
@@ -128,7 +140,7 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
         {
             ServerParameters?[name] = value;
             ParametersChanged = true;
-            if (TrackedParameters.Reported.Contains(name) || clientParameters.ContainsKey(name))
+            if (TrackedParameters.IsClientSettable(name))
             {
                 clientParameters[name] = value;
             }

@@ -163,7 +163,42 @@ public sealed class ServeDrainTests(PgTestClusterFixture fixture) : IAsyncLifeti
         }
     }
 
+    [Fact]
+    public async Task ServeProcess_StartedWithSighupAndSigintIgnored_StillReloadsAndDrainsOnThem()
+    {
+        // As nohup leaves SIGHUP, and a script's background job SIGINT (CI ran the tests so once):
+        // .NET keeps an inherited SIG_IGN, so serve must take its signals back itself.
+        await File.WriteAllTextAsync(file, Inventory(Service("drain", Port)));
+        var output = new StringBuilder();
+        using var process = StartServe(output, ignoring: [SigHup, SigInt]);
+        try
+        {
+            await Eventually.HoldsAsync(() => Read(output).Contains("Ctrl-C to stop", StringComparison.Ordinal), Timeout, () => Read(output));
+
+            await File.WriteAllTextAsync(file, Inventory(Service("drain", Port), Service("drain2", OtherPort)));
+            Assert.Equal(0, Kill(process.Id, SigHup));
+            await Eventually.HoldsAsync(() => AcceptsAsync(OtherPort), Timeout, () => Read(output));
+
+            Assert.Equal(0, Kill(process.Id, SigInt));
+            await Eventually.HoldsAsync(() => process.HasExited, Timeout, () => Read(output));
+            await Eventually.HoldsAsync(() => Read(output).Contains("pgway stopped", StringComparison.Ordinal), Timeout, () => Read(output));
+            Assert.True(process.ExitCode == 0, Read(output));
+            var log = Read(output);
+            Assert.Contains("reload applied", log, StringComparison.Ordinal);
+            Assert.Contains("drained", log, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: false);
+                process.WaitForExit(TimeSpan.FromSeconds(10));
+            }
+        }
+    }
+
     private const string SigHup = "HUP";
+    private const string SigInt = "INT";
     private const string SigTerm = "TERM";
 
     // kill(1), as systemd's ExecReload does.
@@ -182,18 +217,21 @@ public sealed class ServeDrainTests(PgTestClusterFixture fixture) : IAsyncLifeti
         }
     }
 
-    // The built pgway next to the tests, run by the same dotnet as the tests.
-    private Process StartServe(StringBuilder output)
+    // The built pgway next to the tests, run by the same dotnet as the tests; with `ignoring`, through
+    // sh's trap '' and exec, so pgway (the same PID) starts with those signals ignored.
+    private Process StartServe(StringBuilder output, IReadOnlyList<string>? ignoring = null)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "pgway.dll");
         Assert.True(File.Exists(dll), $"{dll} is not built");
-        var start = new ProcessStartInfo(Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet")
+        var dotnet = Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet";
+        var start = new ProcessStartInfo(ignoring is null ? dotnet : "sh")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { dll, "serve", "-c", file, "--node", Entry, "--no-agent", "--no-admin", "--no-pooler", "--drain-timeout", "300" })
+        string[] prefix = ignoring is null ? [] : ["-c", $"trap '' {string.Join(' ', ignoring)}; exec \"$0\" \"$@\"", dotnet];
+        foreach (var argument in (string[])[.. prefix, dll, "serve", "-c", file, "--node", Entry, "--no-agent", "--no-admin", "--no-pooler", "--drain-timeout", "300"])
         {
             start.ArgumentList.Add(argument);
         }

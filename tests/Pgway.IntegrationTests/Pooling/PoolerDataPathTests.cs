@@ -247,4 +247,57 @@ public sealed class PoolerDataPathTests(PgTestClusterFixture fixture) : PoolerTe
         }
         Assert.Equal(["57P01"], errors);
     }
+
+    [Theory]
+    [InlineData("ALTER TABLE {0} RENAME a TO x; ALTER TABLE {0} RENAME b TO a; ALTER TABLE {0} RENAME x TO b")]
+    [InlineData("ALTER TABLE {0} ADD COLUMN c int")]
+    public async Task ResultTypeChanged_StatementPreparedAgainOnANewServer_0A000AsFromPostgres(string ddl)
+    {
+        Start("transaction");
+        var table = $"datapath_{Guid.NewGuid():N}";
+        await Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"CREATE TABLE {table} (a int, b int); INSERT INTO {table} VALUES (1, 2)", user: User, database: Database);
+        using var a = await LogInAsync();
+        await a.SendAsync(WireClient.Parse("s", $"SELECT * FROM {table}"), WireClient.DescribeStatement("s"), WireClient.Sync());
+        Assert.Equal("1 t T Z", string.Join(' ', (await a.ReadUntilReadyAsync()).Types));
+        await a.SendAsync(WireClient.Bind("s"), WireClient.Execute(), WireClient.Sync());
+        Assert.Equal(["1|2"], (await a.ReadUntilReadyAsync()).Rows);
+
+        // The only server goes away (a fresh one will have to prepare the statement again), and the table changes.
+        await a.SendAsync(WireClient.Query("SELECT pg_backend_pid()"));
+        var pid = (await a.ReadUntilReadyAsync()).Rows.Single();
+        await Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"SELECT pg_terminate_backend({pid})");
+        await Cluster.ExecuteNonQueryAsync(Cluster.Primary, string.Format(System.Globalization.CultureInfo.InvariantCulture, ddl, table), user: User, database: Database);
+
+        await a.SendAsync(WireClient.Bind("s"), WireClient.Execute(), WireClient.Sync());
+        var changed = await a.ReadUntilReadyAsync();
+        Assert.Equal(["0A000"], changed.Errors);
+        Assert.Empty(changed.Rows);
+        // As on PostgreSQL, it stays so until the client prepares it again; then the new shape is its own.
+        await a.SendAsync(WireClient.Bind("s"), WireClient.Execute(), WireClient.Sync());
+        Assert.Equal(["0A000"], (await a.ReadUntilReadyAsync()).Errors);
+        await a.SendAsync(WireClient.Close("s"), WireClient.Parse("s", $"SELECT * FROM {table}"), WireClient.DescribeStatement("s"), WireClient.Sync());
+        Assert.Empty((await a.ReadUntilReadyAsync()).Errors);
+        await a.SendAsync(WireClient.Bind("s"), WireClient.Execute(), WireClient.Sync());
+        Assert.Single((await a.ReadUntilReadyAsync()).Rows);
+    }
+
+    [Fact]
+    public async Task ResultTypeUnchanged_StatementPreparedAgainOnANewServer_RowsAsBefore()
+    {
+        Start("transaction");
+        using var a = await LogInAsync();
+        await a.SendAsync(WireClient.Parse("s", "SELECT 1 AS one"), WireClient.DescribeStatement("s"), WireClient.Sync());
+        await a.ReadUntilReadyAsync();
+        await a.SendAsync(WireClient.Query("SELECT pg_backend_pid()"));
+        var pid = (await a.ReadUntilReadyAsync()).Rows.Single();
+        await Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"SELECT pg_terminate_backend({pid})");
+
+        for (var i = 0; i < 3; i++)
+        {
+            await a.SendAsync(WireClient.Bind("s"), WireClient.Execute(), WireClient.Sync());
+            Assert.Equal("2 D C Z", string.Join(' ', (await a.ReadUntilReadyAsync()).Types));
+        }
+        await a.SendAsync(WireClient.DescribeStatement("s"), WireClient.Sync());
+        Assert.Equal("t T Z", string.Join(' ', (await a.ReadUntilReadyAsync()).Types));
+    }
 }

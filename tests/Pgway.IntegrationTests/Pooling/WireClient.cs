@@ -121,6 +121,9 @@ internal sealed class WireClient : IDisposable
         return message;
     }
 
+    /// <summary>Describe ('S') of a prepared statement.</summary>
+    public static byte[] DescribeStatement(string name) => Named('D', name);
+
     /// <summary>Close ('S') of a prepared statement.</summary>
     public static byte[] Close(string name) => Named('C', name);
 

@@ -65,6 +65,24 @@ public sealed class AdminActionsTests
         Assert.Equal(call is null ? [] : [call], calls);
     }
 
+    // Found by the fuzzer (bench/fuzz, target admin): these threw (an OverflowException here, or
+    // CancelAfter's ArgumentOutOfRangeException once the switchover began) and the client got a 500.
+    [Theory]
+    [InlineData("wait_timeout=1e300")]
+    [InlineData("switch_timeout=Infinity")]
+    [InlineData("switch_timeout=5000000")]
+    public async Task Post_SwitchoverTimeoutBeyondATimer_BadRequestNothingDone(string timeout)
+    {
+        var (endpoint, url, calls) = await StartAsync(null);
+        await using var _ = endpoint;
+
+        var (status, body) = await SendAsync(HttpMethod.Post, url + "/switchover?cluster=pg-test&" + timeout);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("at most 4294967", body, StringComparison.Ordinal);
+        Assert.Empty(calls);
+    }
+
     [Fact]
     public async Task Get_Action_MethodNotAllowedNothingDone()
     {

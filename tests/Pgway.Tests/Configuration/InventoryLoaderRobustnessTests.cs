@@ -17,6 +17,8 @@ public class InventoryLoaderRobustnessTests
     [InlineData("a: [x\nb: 2\n")]
     [InlineData("all:\n  children:\n    pg-x:\n      hosts:\n\t10.0.0.1: {}\n")]
     [InlineData("all:\n  vars:\n    a: *nope\n")]
+    // Found by the fuzzer (bench/fuzz, target inventory): YamlDotNet threw an ArgumentException.
+    [InlineData("      : r: t\n")]
     public void Load_BrokenYaml_SyntaxDiagnostic(string yaml)
     {
         var result = TestInventories.Load(yaml);

@@ -11,4 +11,16 @@ internal enum CompletionHandling : byte
 
     /// <summary>Answered by pgway (a Parse of a statement the server has, a Close): pgway makes the completion, in its place in the order.</summary>
     Fake,
+
+    /// <summary>
+    /// Sent by pgway (a Describe of a statement it just prepared on a server, for a client that holds
+    /// a description of it): the answer is learned and compared, and the client never sees it.
+    /// </summary>
+    Learn,
+
+    /// <summary>
+    /// Sent by pgway to fail in the client's place (a Bind or Describe of a statement whose result type
+    /// changed): the server's error becomes PostgreSQL's <c>0A000 cached plan must not change result type</c>.
+    /// </summary>
+    PlanChanged,
 }

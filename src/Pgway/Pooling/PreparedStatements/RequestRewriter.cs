@@ -18,22 +18,52 @@ internal sealed class RequestRewriter
     // A longer statement or portal name is refused rather than buffered without end.
     private const int MaxNameLength = 64 * 1024;
 
+    // An unnamed Parse longer than this is not kept to be made again on another server: its Bind in a
+    // later transaction finds no unnamed statement, as if the client had none.
+    private const int MaxUnnamedDefinition = 64 * 1024;
+
     private readonly StatementRegistry registry;
     private readonly ResponseTracker tracker;
     private readonly int capacity;
-    private readonly Dictionary<string, SharedStatement> names = new(StringComparer.Ordinal);
+    private readonly bool mapNames;
+    private readonly Func<string>? parseContext;
+    private readonly bool sharedServers;
+    // The client's unnamed statement: its definition (the Parse body after the empty name) while the
+    // client has one, kept so that a server that lacks it gets it again before the client's Bind.
+    private readonly RentedBuffer unnamedDefinition = new();
+    private readonly RentedBuffer previousUnnamed = new();
+    private bool hasUnnamed;
+    private bool hadUnnamed;
+    private bool unnamedTooLong;
+    private bool capturingUnnamed;
+    private long unnamedGeneration;
+    private readonly Dictionary<string, ClientStatement> names = new(StringComparer.Ordinal);
+    // A Bind or Describe is held back until the server it goes to has told the description of its
+    // statement (see ClientStatement); set while it is, and once it was asked for that message.
+    private bool learnAsked;
     private readonly RentedBuffer replacement = new();
     // The start of a message split at the end of a read, kept for the next; and the two joined.
     private RentedBuffer pending = new();
     private RentedBuffer joined = new();
     private int passRemaining;
 
-    public RequestRewriter(StatementRegistry registry, ResponseTracker tracker, int capacity)
+    /// <param name="registry">The pooler's shared statements.</param>
+    /// <param name="tracker">Told every request, in order.</param>
+    /// <param name="capacity"><c>max_prepared_statements</c>: statements per server.</param>
+    /// <param name="mapNames">Whether named statements are mapped to shared server names (transaction and statement modes with <c>max_prepared_statements</c>).</param>
+    /// <param name="sharedServers">Whether the client's server is lent to others between transactions, so the client's unnamed statement must be made again where it is missing.</param>
+    /// <param name="parseContext">The client's settings that change what a query text means, now: part of a shared statement's identity.</param>
+    public RequestRewriter(StatementRegistry registry, ResponseTracker tracker, int capacity, bool mapNames = true, bool sharedServers = true, Func<string>? parseContext = null)
     {
+        this.parseContext = parseContext;
         this.registry = registry;
         this.tracker = tracker;
         this.capacity = capacity;
+        this.mapNames = mapNames;
+        this.sharedServers = sharedServers;
         tracker.ParseFailed = ForgetFailed;
+        tracker.CloseAnswered = ForgetClosed;
+        tracker.UnnamedParseEnded = UnnamedParseEnded;
     }
 
     /// <summary>Statement names the client has now.</summary>
@@ -81,6 +111,10 @@ internal sealed class RequestRewriter
             if (passRemaining > 0)
             {
                 var take = Math.Min(passRemaining, data.Length - position);
+                if (capturingUnnamed)
+                {
+                    CaptureUnnamed(data.Slice(position, take), last: take == passRemaining);
+                }
                 position += take;
                 passRemaining -= take;
                 continue;
@@ -110,9 +144,19 @@ internal sealed class RequestRewriter
             {
                 output.Append(data[segmentStart..position]);
                 output.Append(replacement.Written.Span);
-                segmentStart = position + deciding;
                 changed = true;
+                if (AwaitingLearn)
+                {
+                    // This message waits for the description asked for ahead of it: it and what
+                    // follows are kept until the caller has it and calls again.
+                    replacement.Reset();
+                    segmentStart = position;
+                    end = position;
+                    break;
+                }
+                segmentStart = position + deciding;
             }
+            learnAsked = false;
             replacement.Reset();
             passRemaining = whole - deciding;
             position += deciding;
@@ -129,6 +173,13 @@ internal sealed class RequestRewriter
         return output.Written;
     }
 
+    /// <summary>
+    /// What <see cref="Rewrite"/> returned ends with a Describe (and Flush) pgway needs answered before
+    /// the client's next message can go: call <see cref="Rewrite"/> again, with nothing new, once the
+    /// tracker has no <see cref="ResponseTracker.PendingLearns"/>.
+    /// </summary>
+    public bool AwaitingLearn { get; set; }
+
     /// <summary>What <see cref="Rewrite"/> returned has been sent: the joined copy, if any, goes back.</summary>
     public void Sent() => joined.Reset();
 
@@ -137,7 +188,7 @@ internal sealed class RequestRewriter
     {
         foreach (var statement in names.Values)
         {
-            registry.Release(statement);
+            registry.Release(statement.Statement);
         }
         names.Clear();
     }
@@ -149,6 +200,8 @@ internal sealed class RequestRewriter
         pending.Reset();
         joined.Reset();
         replacement.Reset();
+        unnamedDefinition.Reset();
+        previousUnnamed.Reset();
     }
 
     // The messages that name a prepared statement, read far enough to decide before they go on.
@@ -201,14 +254,30 @@ internal sealed class RequestRewriter
     {
         switch ((FrontendMessageCode)type)
         {
+            case FrontendMessageCode.Sync when tracker.ClientInCopyIn:
+                // Read by the COPY under way, which ignores it.
+                tracker.RequestDropped?.Invoke();
+                break;
             case FrontendMessageCode.Sync:
                 tracker.Expect(new(RequestKind.Sync, CompletionHandling.Forward));
                 break;
             case FrontendMessageCode.Execute when !tracker.IgnoringUntilSync:
                 tracker.Expect(new(RequestKind.Execute, CompletionHandling.Forward));
                 break;
-            case FrontendMessageCode.Query or FrontendMessageCode.FunctionCall when !tracker.IgnoringUntilSync:
+            case FrontendMessageCode.Query or FrontendMessageCode.FunctionCall when tracker.IgnoringUntilSync:
+                // Skipped by the server, which reads on to the batch's Sync: never answered.
+                tracker.RequestDropped?.Invoke();
+                break;
+            case FrontendMessageCode.Query:
+                // A simple Query drops the unnamed statement, the client's and the server's.
+                NoUnnamed();
                 tracker.Expect(new(RequestKind.UntilReady, CompletionHandling.Forward));
+                break;
+            case FrontendMessageCode.FunctionCall:
+                tracker.Expect(new(RequestKind.UntilReady, CompletionHandling.Forward));
+                break;
+            case FrontendMessageCode.CopyDone or FrontendMessageCode.CopyFail:
+                tracker.ClientCopyEnded();
                 break;
         }
     }
@@ -240,21 +309,28 @@ internal sealed class RequestRewriter
     private bool HandleParse(ReadOnlySpan<byte> body)
     {
         var nameEnd = body.IndexOf((byte)0);
-        if (nameEnd <= 0)
+        if (nameEnd == 0 && sharedServers)
+        {
+            // The unnamed statement: as it is, and kept for servers that will lack it.
+            BeginUnnamed();
+            tracker.Expect(new(RequestKind.Parse, CompletionHandling.Forward, ClientName: ""));
+            return false;
+        }
+        if (nameEnd <= 0 || !mapNames)
         {
             // The unnamed statement (or a malformed Parse, which the server refuses): as it is.
             tracker.Expect(new(RequestKind.Parse, CompletionHandling.Forward));
             return false;
         }
-        var statement = registry.Acquire(body[(nameEnd + 1)..]);
+        var statement = registry.Acquire(body[(nameEnd + 1)..], parseContext?.Invoke() ?? "");
         var name = Encoding.UTF8.GetString(body[..nameEnd]);
         if (names.Remove(name, out var previous))
         {
             // PostgreSQL refuses a name in use; a pooler that lends servers cannot tell in time, so
             // the newer definition wins (as PgBouncer does).
-            registry.Release(previous);
+            registry.Release(previous.Statement);
         }
-        names[name] = statement;
+        names[name] = new ClientStatement(statement);
         var server = tracker.Server!;
         if (server.Touch(statement))
         {
@@ -265,10 +341,20 @@ internal sealed class RequestRewriter
         return true;
     }
 
+    // A client's Close answered: the name goes, unless the client prepared it anew since (in the same batch).
+    private void ForgetClosed(string name, ClientStatement closed)
+    {
+        if (names.TryGetValue(name, out var current) && current == closed)
+        {
+            names.Remove(name);
+            registry.Release(closed.Statement);
+        }
+    }
+
     // A Parse of the client's failed (or was skipped after an error): the name is not the client's after all.
     private void ForgetFailed(string name, SharedStatement statement)
     {
-        if (names.TryGetValue(name, out var current) && current == statement)
+        if (names.TryGetValue(name, out var current) && current.Statement == statement)
         {
             names.Remove(name);
             registry.Release(statement);
@@ -279,52 +365,246 @@ internal sealed class RequestRewriter
     {
         var body = message[MessageHeader.Size..];
         var portalEnd = body.IndexOf((byte)0);
-        var statement = portalEnd < 0 || body[^1] != 0 || body.Length - portalEnd <= 2 ? null : Lookup(body[(portalEnd + 1)..^1]);
-        if (statement is null)
+        var unnamed = portalEnd >= 0 && body.Length - portalEnd == 2 && body[^1] == 0;
+        if (unnamed && sharedServers && !OwnsServerUnnamed())
+        {
+            // The server's unnamed statement is another client's, or none: the client's is made
+            // there first (or, if it has none, the server's is closed, so the Bind fails as it would).
+            EnsureUnnamed();
+            replacement.Append(message);
+            tracker.Expect(new(RequestKind.Bind, CompletionHandling.Forward));
+            return true;
+        }
+        var client = !mapNames || portalEnd < 0 || body[^1] != 0 || body.Length - portalEnd <= 2 ? null : Lookup(body[(portalEnd + 1)..^1]);
+        if (client is null)
         {
             // Unnamed, or a name the client never prepared (the server says it does not exist).
             tracker.Expect(new(RequestKind.Bind, CompletionHandling.Forward));
             return false;
         }
-        EnsurePrepared(statement);
+        var statement = client.Statement;
+        if (!CheckResultType(client))
+        {
+            return true;
+        }
+        var stale = client.Stale;
+        var name = stale ? StaleNameBytes : statement.ServerNameBytes;
         var whole = BinaryPrimitives.ReadInt32BigEndian(message[1..]) + 1;
-        var length = whole - message.Length + MessageHeader.Size + portalEnd + 1 + statement.ServerNameBytes.Length - 1;
+        var length = whole - message.Length + MessageHeader.Size + portalEnd + 1 + name.Length - 1;
         WriteHeader((byte)FrontendMessageCode.Bind, length);
         replacement.Append(body[..(portalEnd + 1)]);
-        replacement.Append(statement.ServerNameBytes);
-        tracker.Expect(new(RequestKind.Bind, CompletionHandling.Forward, statement));
+        replacement.Append(name);
+        tracker.Expect(new(RequestKind.Bind, stale ? CompletionHandling.PlanChanged : CompletionHandling.Forward, statement));
         return true;
+    }
+
+    // A name no statement on a server has: a Bind or Describe of it fails there as it must fail for
+    // the client (0A000), so the server skips the rest of the batch and aborts a transaction block
+    // exactly as PostgreSQL would.
+    private static readonly byte[] StaleNameBytes = "pgway_result_type_changed\0"u8.ToArray();
+
+    // Before a Bind or Describe of a client's statement: the statement made on the server if missing
+    // there; and where the client holds a description, the server's compared with it (asked for
+    // first, the message held back, when not known). False while the message waits for that answer.
+    private bool CheckResultType(ClientStatement client)
+    {
+        var statement = client.Statement;
+        var server = tracker.Server!;
+        var prepared = server.Touch(statement);
+        if (client.Stale || client.Shape is not { } given)
+        {
+            if (!prepared && !client.Stale)
+            {
+                Prepare(statement, server, CompletionHandling.Skip);
+            }
+            return true;
+        }
+        if (server.ShapeOf(statement) is { } known)
+        {
+            var same = known.AsSpan().SequenceEqual(given);
+            if (same || learnAsked)
+            {
+                client.Stale = !same;
+                return true;
+            }
+            // The server's description may be the older one (it kept a plan from before the change):
+            // the statement is made afresh there and asked again; that answer decides.
+            WriteClose(statement);
+            server.Remove(statement);
+            prepared = false;
+        }
+        if (learnAsked)
+        {
+            // Asked, and not told (the server skipped the Describe after an error): it goes on, and
+            // the server skips it too.
+            return true;
+        }
+        if (!prepared)
+        {
+            Prepare(statement, server, CompletionHandling.Skip);
+        }
+        WriteHeader((byte)FrontendMessageCode.Describe, 4 + 1 + statement.ServerNameBytes.Length);
+        replacement.Append("S"u8);
+        replacement.Append(statement.ServerNameBytes);
+        tracker.Expect(new(RequestKind.Describe, CompletionHandling.Learn, statement, Client: client));
+        replacement.Append([(byte)FrontendMessageCode.Flush, 0, 0, 0, 4]);
+        learnAsked = true;
+        AwaitingLearn = true;
+        return false;
     }
 
     private bool HandleDescribeOrClose(ReadOnlySpan<byte> body, RequestKind kind)
     {
-        var named = body.Length > 2 && body[0] == (byte)'S' && body[^1] == 0;
-        var statement = named ? Lookup(body[1..^1]) : null;
+        var unnamed = body.Length == 2 && body[0] == (byte)'S' && body[1] == 0;
+        if (unnamed && sharedServers)
+        {
+            if (kind == RequestKind.Close)
+            {
+                // Gone for the client; and the server's, whoever's it was.
+                hasUnnamed = false;
+                NoUnnamed();
+            }
+            else if (!OwnsServerUnnamed())
+            {
+                EnsureUnnamed();
+                replacement.Append(MessageOf(body, (byte)FrontendMessageCode.Describe));
+                tracker.Expect(new(kind, CompletionHandling.Forward));
+                return true;
+            }
+            tracker.Expect(new(kind, CompletionHandling.Forward));
+            return false;
+        }
+        var named = mapNames && body.Length > 2 && body[0] == (byte)'S' && body[^1] == 0;
+        var client = named ? Lookup(body[1..^1]) : null;
         if (kind == RequestKind.Close && named)
         {
-            // The statement stays on the servers for other clients; only this client's name goes. A
-            // name it does not have is no error (as in PostgreSQL).
-            if (statement is not null && names.Remove(Encoding.UTF8.GetString(body[1..^1])))
-            {
-                registry.Release(statement);
-            }
-            tracker.Expect(new(RequestKind.Close, CompletionHandling.Fake));
+            // The statement stays on the servers for other clients; only this client's name goes,
+            // once the Close is answered (an error before it in the batch skips it, and the name
+            // stays). A name it does not have is no error (as in PostgreSQL).
+            tracker.Expect(new(RequestKind.Close, CompletionHandling.Fake, client?.Statement, client is null ? null : Encoding.UTF8.GetString(body[1..^1]), Client: client));
             return true;
         }
-        if (statement is null)
+        if (client is null)
         {
             tracker.Expect(new(kind, CompletionHandling.Forward));
             return false;
         }
-        EnsurePrepared(statement);
-        WriteHeader((byte)FrontendMessageCode.Describe, 4 + 1 + statement.ServerNameBytes.Length);
+        if (!CheckResultType(client))
+        {
+            return true;
+        }
+        var statement = client.Statement;
+        var stale = client.Stale;
+        var name = stale ? StaleNameBytes : statement.ServerNameBytes;
+        WriteHeader((byte)FrontendMessageCode.Describe, 4 + 1 + name.Length);
         replacement.Append("S"u8);
-        replacement.Append(statement.ServerNameBytes);
-        tracker.Expect(new(RequestKind.Describe, CompletionHandling.Forward, statement));
+        replacement.Append(name);
+        // The client's own Describe records what it was given.
+        tracker.Expect(new(RequestKind.Describe, stale ? CompletionHandling.PlanChanged : CompletionHandling.Forward, statement, Client: stale ? null : client));
         return true;
     }
 
-    private SharedStatement? Lookup(ReadOnlySpan<byte> name)
+    // The client's unnamed statement as the server it holds has it: made there by this client's
+    // latest unnamed Parse, which nothing has dropped since.
+    private bool OwnsServerUnnamed() =>
+        tracker.Unnamed is not { } slot || (slot.Owner == this && slot.Generation == unnamedGeneration);
+
+    // Before a Bind or Describe of the unnamed statement on a server that lacks the client's: its
+    // Parse again, or, when the client has none (or one too long to keep), a Close of the server's,
+    // so the server answers as PostgreSQL would ("unnamed prepared statement does not exist").
+    private void EnsureUnnamed()
+    {
+        if (hasUnnamed && !unnamedTooLong)
+        {
+            WriteHeader((byte)FrontendMessageCode.Parse, 4 + 1 + unnamedDefinition.Length);
+            replacement.Append([0]);
+            replacement.Append(unnamedDefinition.Written.Span);
+            tracker.Expect(new(RequestKind.Parse, CompletionHandling.Skip));
+            tracker.Unnamed!.Owner = this;
+            tracker.Unnamed.Generation = unnamedGeneration;
+            return;
+        }
+        WriteHeader((byte)FrontendMessageCode.Close, 4 + 2);
+        replacement.Append("S\0"u8);
+        tracker.Expect(new(RequestKind.Close, CompletionHandling.Skip));
+        tracker.Unnamed!.Owner = null;
+    }
+
+    // A client's unnamed Parse, going to the server: from now on the unnamed statement there is this
+    // one, and its definition is kept as it passes.
+    private void BeginUnnamed()
+    {
+        (hadUnnamed, hasUnnamed) = (hasUnnamed && !unnamedTooLong, true);
+        if (hadUnnamed)
+        {
+            previousUnnamed.Reset();
+            previousUnnamed.Append(unnamedDefinition.Written.Span);
+        }
+        unnamedDefinition.Reset();
+        unnamedTooLong = false;
+        capturingUnnamed = true;
+        unnamedGeneration++;
+        if (tracker.Unnamed is { } slot)
+        {
+            slot.Owner = this;
+            slot.Generation = unnamedGeneration;
+        }
+    }
+
+    private void CaptureUnnamed(ReadOnlySpan<byte> part, bool last)
+    {
+        if (!unnamedTooLong && unnamedDefinition.Length + part.Length <= MaxUnnamedDefinition)
+        {
+            unnamedDefinition.Append(part);
+        }
+        else
+        {
+            unnamedTooLong = true;
+            unnamedDefinition.Reset();
+        }
+        capturingUnnamed = !last;
+    }
+
+    // The client's unnamed Parse did not prepare: failed itself (no unnamed statement now, as
+    // PostgreSQL drops the old one first), or skipped after an error (the one before stays, though
+    // the server may not have it).
+    private void UnnamedParseEnded(bool failedItself)
+    {
+        if (tracker.Unnamed is { } slot && slot.Owner == this)
+        {
+            slot.Owner = null;
+        }
+        hasUnnamed = !failedItself && hadUnnamed;
+        unnamedDefinition.Reset();
+        if (hasUnnamed)
+        {
+            unnamedDefinition.Append(previousUnnamed.Written.Span);
+        }
+    }
+
+    // A simple Query or an unnamed Close: no unnamed statement on the server any more.
+    private void NoUnnamed()
+    {
+        if (tracker.Unnamed is { } slot)
+        {
+            slot.Owner = null;
+        }
+        if (sharedServers)
+        {
+            hasUnnamed = false;
+        }
+    }
+
+    private static byte[] MessageOf(ReadOnlySpan<byte> body, byte type)
+    {
+        var message = new byte[MessageHeader.Size + body.Length];
+        message[0] = type;
+        BinaryPrimitives.WriteInt32BigEndian(message.AsSpan(1), 4 + body.Length);
+        body.CopyTo(message.AsSpan(MessageHeader.Size));
+        return message;
+    }
+
+    private ClientStatement? Lookup(ReadOnlySpan<byte> name)
     {
         if (name.Length > MaxNameLength)
         {
@@ -333,16 +613,6 @@ internal sealed class RequestRewriter
         Span<char> chars = stackalloc char[Encoding.UTF8.GetMaxCharCount(name.Length)];
         var count = Encoding.UTF8.GetChars(name, chars);
         return names.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars[..count], out var statement) ? statement : null;
-    }
-
-    // The statement on the server the client holds, prepared there first if it is not.
-    private void EnsurePrepared(SharedStatement statement)
-    {
-        var server = tracker.Server!;
-        if (!server.Touch(statement))
-        {
-            Prepare(statement, server, CompletionHandling.Skip);
-        }
     }
 
     // A Parse of the statement under its server name (the least recently used one closed first if

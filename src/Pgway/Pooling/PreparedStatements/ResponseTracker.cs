@@ -16,6 +16,7 @@ internal sealed class ResponseTracker
     private const string PlanChangedMessage = "cached plan must not change result type";
     private static readonly byte[] ParseComplete = [(byte)BackendMessageCode.ParseComplete, 0, 0, 0, 4];
     private static readonly byte[] CloseComplete = [(byte)BackendMessageCode.CloseComplete, 0, 0, 0, 4];
+    private static readonly byte[] PlanChangedError = MakePlanChangedError();
 
     private PendingRequest[] queue = new PendingRequest[16];
     private int head;
@@ -25,6 +26,11 @@ internal sealed class ResponseTracker
     private byte[] carry = new byte[MessageHeader.Size];
     private int carryLength;
     private int bodyRemaining;
+    private int dropRemaining;
+    // CopyDone and CopyFail the client has sent, and the count at which the COPY the server is in
+    // now ends (0: none): a Sync sent before then is the COPY's, and PostgreSQL ignores it.
+    private int clientCopyEnds;
+    private int copyInEndsAt;
 
     /// <summary>The server skips the client's messages until its next Sync (an error came): they expect no answer.</summary>
     public bool IgnoringUntilSync { get; private set; }
@@ -35,19 +41,47 @@ internal sealed class ResponseTracker
     /// <summary>Called with a client's Parse that failed or was skipped after an error: the client does not have that name.</summary>
     public Action<string, SharedStatement>? ParseFailed { get; set; }
 
+    /// <summary>
+    /// Called with the client's unnamed Parse that did not prepare: true when it failed itself (the
+    /// client's unnamed statement is gone, as PostgreSQL drops it before parsing), false when it was
+    /// skipped after an error (the one before it stays).
+    /// </summary>
+    public Action<bool>? UnnamedParseEnded { get; set; }
+
+    /// <summary>Called when a client's Close of a named statement is answered (and not skipped): the name is gone.</summary>
+    public Action<string, ClientStatement>? CloseAnswered { get; set; }
+
+    /// <summary>
+    /// Called for each Query, FunctionCall or Sync the server will never answer: skipped after an
+    /// error until the batch's Sync, or a Sync inside a COPY FROM STDIN.
+    /// </summary>
+    public Action? RequestDropped { get; set; }
+
+    /// <summary>The server is in a COPY FROM STDIN the client has not ended yet: a Sync now is the COPY's.</summary>
+    public bool ClientInCopyIn => copyInEndsAt > clientCopyEnds;
+
+    /// <summary>The unnamed statement slot of the server the client holds, in transaction and statement modes.</summary>
+    public UnnamedStatementSlot? Unnamed { get; set; }
+
     /// <summary>Everything sent has been answered.</summary>
     public bool Empty => count == 0;
 
     /// <summary>Completions pgway answers itself are next, with nothing of the server's before them: the pump can send them now.</summary>
-    public bool FakesReady => count > 0 && queue[head].Handling == CompletionHandling.Fake && bodyRemaining == 0 && carryLength == 0;
+    public bool FakesReady => count > 0 && queue[head].Handling == CompletionHandling.Fake && bodyRemaining == 0 && dropRemaining == 0 && carryLength == 0;
 
     /// <summary>A server lent anew: nothing is outstanding on it.</summary>
-    public void Reset(ServerStatements? server)
+    public void Reset(ServerStatements? server, UnnamedStatementSlot? unnamed = null)
     {
-        head = count = carryLength = bodyRemaining = 0;
+        head = count = carryLength = bodyRemaining = dropRemaining = 0;
+        PendingLearns = 0;
+        clientCopyEnds = copyInEndsAt = 0;
         IgnoringUntilSync = false;
         Server = server;
+        Unnamed = unnamed;
     }
+
+    /// <summary>The client sent a CopyDone or CopyFail.</summary>
+    public void ClientCopyEnded() => clientCopyEnds++;
 
     /// <summary>A request just written for the server (or answered by pgway), in order.</summary>
 
@@ -57,6 +91,11 @@ internal sealed class ResponseTracker
         {
             IgnoringUntilSync = false;
         }
+        if (request.Handling == CompletionHandling.Learn)
+        {
+            PendingLearns++;
+        }
+        request = request with { CopyEnds = clientCopyEnds };
         if (count == queue.Length)
         {
             var larger = new PendingRequest[queue.Length * 2];
@@ -86,8 +125,13 @@ internal sealed class ResponseTracker
     {
         while (count > 0 && queue[head].Handling == CompletionHandling.Fake)
         {
-            output.Append(queue[head].Kind == RequestKind.Parse ? ParseComplete : CloseComplete);
+            var request = queue[head];
+            output.Append(request.Kind == RequestKind.Parse ? ParseComplete : CloseComplete);
             Pop();
+            if (request is { Kind: RequestKind.Close, ClientName: { } name, Client: { } closed })
+            {
+                CloseAnswered?.Invoke(name, closed);
+            }
         }
     }
 
@@ -104,6 +148,21 @@ internal sealed class ResponseTracker
         var end = length;
         while (position < length)
         {
+            if (dropRemaining > 0)
+            {
+                // The rest of a message pgway takes out, longer than it reads whole.
+                var dropped = Math.Min(dropRemaining, length - position);
+                output.Append(buffer.AsSpan(segmentStart, position - segmentStart));
+                position += dropped;
+                segmentStart = position;
+                dropRemaining -= dropped;
+                changed = true;
+                if (dropRemaining == 0)
+                {
+                    FakesAt(position);
+                }
+                continue;
+            }
             if (bodyRemaining > 0)
             {
                 var take = Math.Min(bodyRemaining, length - position);
@@ -122,20 +181,25 @@ internal sealed class ResponseTracker
             }
             var type = buffer[position];
             var bodyLength = BinaryPrimitives.ReadInt32BigEndian(buffer.AsSpan(position + 1)) - 4;
-            if (type == (byte)BackendMessageCode.ErrorResponse && length - position < MessageHeader.Size + bodyLength
-                && bodyLength <= MessageHeader.SmallMessageLimit)
+            if (length - position < MessageHeader.Size + bodyLength && NeedsWhole(type, bodyLength))
             {
-                // Read whole: a plan-changed error drops the statement it names.
+                // Read whole: a plan-changed error drops the statement it names; a description is learned.
                 end = HoldBack(buffer, position, length);
                 break;
             }
             // Completions pgway answers come before anything of the requests after them.
             FakesAt(position);
-            var skip = OnMessage(type, bodyLength, buffer.AsSpan(position + MessageHeader.Size, Math.Min(bodyLength, length - position - MessageHeader.Size)));
-            if (skip)
+            var fate = OnMessage(type, bodyLength, buffer.AsSpan(position + MessageHeader.Size, Math.Min(bodyLength, length - position - MessageHeader.Size)));
+            if (fate != MessageFate.Forward)
             {
                 output.Append(buffer.AsSpan(segmentStart, position - segmentStart));
-                position += MessageHeader.Size;
+                if (fate == MessageFate.ReplaceWithPlanChanged)
+                {
+                    output.Append(PlanChangedError);
+                }
+                var inBuffer = Math.Min(bodyLength, length - position - MessageHeader.Size);
+                position += MessageHeader.Size + (fate == MessageFate.DropHeader ? 0 : inBuffer);
+                dropRemaining = fate == MessageFate.DropHeader ? 0 : bodyLength - inBuffer;
                 segmentStart = position;
                 changed = true;
                 FakesAt(position);
@@ -179,22 +243,48 @@ internal sealed class ResponseTracker
         return position;
     }
 
-    // A message starts: whether pgway takes it out (the completion of its own request).
-    private bool OnMessage(byte type, int bodyLength, ReadOnlySpan<byte> body)
+    // Messages read whole before they are looked at: an error (small), and the descriptions pgway learns.
+    private bool NeedsWhole(byte type, int bodyLength)
+    {
+        if (type == (byte)BackendMessageCode.ErrorResponse)
+        {
+            return bodyLength <= MessageHeader.SmallMessageLimit;
+        }
+        return bodyLength <= MessageHeader.SmallMessageLimit && count > 0 && queue[head] is { Kind: RequestKind.Describe } describe
+            && (describe.Handling == CompletionHandling.Learn || describe.Client is not null)
+            && type is (byte)BackendMessageCode.RowDescription or (byte)BackendMessageCode.ParameterDescription;
+    }
+
+    // A message starts: whether pgway passes it on, takes it out, or answers in its place.
+    private MessageFate OnMessage(byte type, int bodyLength, ReadOnlySpan<byte> body)
     {
         if (count == 0)
         {
-            return false;
+            return MessageFate.Forward;
         }
         var request = queue[head];
         switch ((BackendMessageCode)type)
         {
+            case BackendMessageCode.CopyInResponse:
+                BeginCopyIn(request);
+                return MessageFate.Forward;
             case BackendMessageCode.ReadyForQuery:
                 if (request.Kind is RequestKind.Sync or RequestKind.UntilReady)
                 {
                     Pop();
                 }
-                return false;
+                return MessageFate.Forward;
+            case BackendMessageCode.ParameterDescription when request is { Kind: RequestKind.Describe, Handling: CompletionHandling.Learn }:
+                return MessageFate.DropWhole;
+            case BackendMessageCode.RowDescription or BackendMessageCode.NoData when request.Kind == RequestKind.Describe
+                && (request.Handling == CompletionHandling.Learn || request.Client is not null):
+                // A description longer than pgway reads whole is not learned: unknown, so taken as changed.
+                Learn(request, type == (byte)BackendMessageCode.NoData ? [] : body.Length == bodyLength ? body.ToArray() : null);
+                Pop();
+                return request.Handling == CompletionHandling.Learn ? MessageFate.DropWhole : MessageFate.Forward;
+            case BackendMessageCode.ErrorResponse when request.Handling == CompletionHandling.PlanChanged:
+                EndBatch();
+                return MessageFate.ReplaceWithPlanChanged;
             case BackendMessageCode.ErrorResponse:
                 if (request.Kind != RequestKind.UntilReady)
                 {
@@ -207,15 +297,43 @@ internal sealed class ResponseTracker
                     }
                     EndBatch();
                 }
-                return false;
+                return MessageFate.Forward;
         }
         if (!Completes(request.Kind, type))
         {
-            return false;
+            return MessageFate.Forward;
         }
         Pop();
-        return request.Handling == CompletionHandling.Skip && bodyLength == 0;
+        return request.Handling == CompletionHandling.Skip && bodyLength == 0 ? MessageFate.DropHeader : MessageFate.Forward;
     }
+
+    // A Describe of a statement answered: the description it has on this server; the client's own
+    // Describe tells what the client was given, pgway's is compared with that.
+    private void Learn(PendingRequest request, byte[]? shape)
+    {
+        if (request.Handling == CompletionHandling.Learn)
+        {
+            PendingLearns--;
+        }
+        if (shape is not null && request.Statement is { } statement)
+        {
+            Server?.SetShape(statement, shape);
+        }
+        if (request.Client is not { } client)
+        {
+            return;
+        }
+        if (request.Handling != CompletionHandling.Learn)
+        {
+            client.Shape = shape;
+            client.Stale = false;
+            return;
+        }
+        client.Stale = client.Shape is { } given && (shape is null || !given.AsSpan().SequenceEqual(shape));
+    }
+
+    /// <summary>Descriptions pgway asked a server for and waits on before it sends the client's next message.</summary>
+    public int PendingLearns { get; private set; }
 
     private static bool Completes(RequestKind kind, byte type) => kind switch
     {
@@ -232,8 +350,24 @@ internal sealed class ResponseTracker
     // A Parse that never ran leaves its statement unprepared on the server.
     private void EndBatch()
     {
+        var first = true;
         while (count > 0 && queue[head].Kind != RequestKind.Sync)
         {
+            if (queue[head] is { Kind: RequestKind.Parse, Statement: null, ClientName: "" })
+            {
+                UnnamedParseEnded?.Invoke(first);
+            }
+            else if (queue[head].Kind == RequestKind.UntilReady)
+            {
+                // A Query or FunctionCall after the error: PostgreSQL reads past it to the Sync.
+                RequestDropped?.Invoke();
+            }
+            else if (queue[head].Handling == CompletionHandling.Learn)
+            {
+                // Never answered: the client's message waiting on it goes on, and the server skips it.
+                PendingLearns--;
+            }
+            first = false;
             if (queue[head] is { Kind: RequestKind.Parse, Statement: { } unprepared } parse)
             {
                 if (parse.Handling != CompletionHandling.Fake)
@@ -250,6 +384,37 @@ internal sealed class ResponseTracker
         IgnoringUntilSync = count == 0;
     }
 
+    // The server began a COPY FROM STDIN for the request at the head: it reads the client's messages
+    // up to the client's next CopyDone or CopyFail as the COPY's, ignoring the Syncs among them.
+    private void BeginCopyIn(PendingRequest request)
+    {
+        copyInEndsAt = request.CopyEnds + 1;
+        var kept = 1;
+        for (var i = 1; i < count; i++)
+        {
+            var later = queue[(head + i) % queue.Length];
+            if (later.Kind == RequestKind.Sync && later.CopyEnds == request.CopyEnds)
+            {
+                RequestDropped?.Invoke();
+                continue;
+            }
+            queue[(head + kept) % queue.Length] = later;
+            kept++;
+        }
+        for (var i = kept; i < count; i++)
+        {
+            queue[(head + i) % queue.Length] = default;
+        }
+        count = kept;
+    }
+
+    private static byte[] MakePlanChangedError()
+    {
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        ErrorResponseWriter.Write(output, ErrorSeverity.Error, SqlState.FeatureNotSupported, PlanChangedMessage);
+        return output.WrittenSpan.ToArray();
+    }
+
     private static bool IsPlanChanged(ReadOnlySpan<byte> body) =>
         ErrorResponseReader.TryRead(body, out var fields)
         && fields.GetValueOrDefault('C') == SqlState.FeatureNotSupported
@@ -260,5 +425,13 @@ internal sealed class ResponseTracker
         queue[head] = default;
         head = (head + 1) % queue.Length;
         count--;
+    }
+
+    private enum MessageFate
+    {
+        Forward,
+        DropHeader,
+        DropWhole,
+        ReplaceWithPlanChanged,
     }
 }

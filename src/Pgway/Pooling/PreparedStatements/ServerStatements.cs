@@ -9,6 +9,8 @@ internal sealed class ServerStatements(StatementRegistry registry, int capacity)
 {
     private readonly Dictionary<SharedStatement, LinkedListNode<SharedStatement>> prepared = [];
     private readonly LinkedList<SharedStatement> byUse = new();
+    // The result description each statement has on this server, where a Describe told it.
+    private readonly Dictionary<SharedStatement, byte[]> shapes = [];
 
     public int Count => prepared.Count;
 
@@ -44,9 +46,22 @@ internal sealed class ServerStatements(StatementRegistry registry, int capacity)
         return evicted;
     }
 
+    /// <summary>The result description (RowDescription body, empty for NoData) the statement has here, if known.</summary>
+    public byte[]? ShapeOf(SharedStatement statement) => shapes.GetValueOrDefault(statement);
+
+    /// <summary>Records the result description a Describe of the statement answered here.</summary>
+    public void SetShape(SharedStatement statement, byte[] shape)
+    {
+        if (prepared.ContainsKey(statement))
+        {
+            shapes[statement] = shape;
+        }
+    }
+
     /// <summary>No longer prepared there (closed, or its Parse failed).</summary>
     public void Remove(SharedStatement statement)
     {
+        shapes.Remove(statement);
         if (prepared.Remove(statement, out var node))
         {
             byUse.Remove(node);
@@ -73,6 +88,7 @@ internal sealed class ServerStatements(StatementRegistry registry, int capacity)
         }
         prepared.Clear();
         byUse.Clear();
+        shapes.Clear();
         Dropped.Clear();
     }
 }

@@ -7,8 +7,11 @@ namespace Pgway.Pooling.PreparedStatements;
 /// it on every server, whatever each client calls it. Counted while a client's name or a server's
 /// cache refers to it (under the registry's lock).
 /// </summary>
-internal sealed class SharedStatement(long number, byte[] definition)
+internal sealed class SharedStatement(long number, byte[] definition, string key = "")
 {
+    /// <summary>Its identity in the registry: the parse context and the definition.</summary>
+    public string Key { get; } = key;
+
     /// <summary>The name on servers, e.g. <c>pgway_17</c>.</summary>
     public string ServerName { get; } = $"pgway_{number}";
 

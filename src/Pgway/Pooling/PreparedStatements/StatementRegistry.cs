@@ -27,15 +27,19 @@ internal sealed class StatementRegistry
         }
     }
 
-    /// <summary>The statement of <paramref name="definition"/>, made on first use; one reference taken for the caller.</summary>
-    public SharedStatement Acquire(ReadOnlySpan<byte> definition)
+    /// <summary>
+    /// The statement of <paramref name="definition"/> parsed under <paramref name="parseContext"/> (the
+    /// settings that change what a query text means: a literal's date order or time zone, the schema a
+    /// name resolves in), made on first use; one reference taken for the caller.
+    /// </summary>
+    public SharedStatement Acquire(ReadOnlySpan<byte> definition, string parseContext = "")
     {
-        var key = Encoding.Latin1.GetString(definition);
+        var key = string.Concat(parseContext, "\0", Encoding.Latin1.GetString(definition));
         lock (gate)
         {
             if (!byDefinition.TryGetValue(key, out var statement))
             {
-                statement = new SharedStatement(++lastNumber, definition.ToArray());
+                statement = new SharedStatement(++lastNumber, definition.ToArray(), key);
                 byDefinition[key] = statement;
             }
             statement.References++;
@@ -59,7 +63,7 @@ internal sealed class StatementRegistry
         {
             if (--statement.References == 0)
             {
-                byDefinition.Remove(Encoding.Latin1.GetString(statement.Definition));
+                byDefinition.Remove(statement.Key);
             }
         }
     }

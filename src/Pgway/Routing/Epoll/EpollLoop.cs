@@ -160,7 +160,10 @@ internal sealed unsafe class EpollLoop
                 {
                     ulong value;
                     read(wake, &value, sizeof(ulong));
-                    Volatile.Write(ref wakePending, 0);
+                    // A full fence, not a release store: the queue must be read after the flag is
+                    // cleared, or a Post between the two would see the flag still set, skip the
+                    // wake-up, and its action would wait for the next post (for ever, at a stop).
+                    Interlocked.Exchange(ref wakePending, 0);
                     RunPosted();
                 }
                 else if (targets.TryGetValue(token, out var target))

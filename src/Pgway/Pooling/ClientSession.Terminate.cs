@@ -1,0 +1,132 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Pgway.Protocol;
+
+namespace Pgway.Pooling;
+
+// The end of a conversation, said by the client (Terminate) or forced by a server answering out of
+// step. PostgreSQL runs whatever a client sent before its Terminate, even in the same write, and
+// its answers go to a client that may no longer read them: so does pgway, and only then does the
+// session end. A ReadyForQuery that no request of the client's awaits means pgway's count of the
+// conversation is wrong: the server's further answers could reach the wrong client, so it is closed
+// (never lent again) and the client is told, rather than guessing.
+internal sealed partial class ClientSession
+{
+    // After its Terminate the client need not read its answers: failing to deliver them is no error.
+    private bool clientLeft;
+    private bool clientUnreachable;
+
+    private async Task FinishBeforeTerminateAsync(ReadOnlyMemory<byte> chunk)
+    {
+        clientLeft = true;
+        var before = fromClient.TerminateAt;
+        if (before > 0)
+        {
+            var lastWord = chunk[..before];
+            CountSent(before);
+            if (server is null && transactionLostTo is not null)
+            {
+                await AnswerTransactionLostAsync();
+                return;
+            }
+            if (server is null && !await BorrowServerAsync())
+            {
+                return;
+            }
+            if (fromServer.Status != TransactionStatus.Idle && !sentTransactionEnd)
+            {
+                sentTransactionEnd = MentionsTransactionEnd(lastWord.Span);
+            }
+            sendingToServer = true;
+            try
+            {
+                await SendToServerAsync(lastWord);
+            }
+            finally
+            {
+                sendingToServer = false;
+            }
+            ReleaseIfIdle();
+        }
+        while (!ended && server is not null && (fromClient.Outstanding > 0 || !fromServer.Idle || tracker is { FakesReady: true }))
+        {
+            await answered.Start();
+        }
+        if (before < 0)
+        {
+            // The Terminate's first bytes went to the server with the read before: it cannot serve again.
+            DropServer();
+        }
+    }
+
+    // Everything the pump passes on to the client.
+    private async ValueTask SendToClientAsync(ReadOnlyMemory<byte> data)
+    {
+        if (!clientLeft)
+        {
+            await client.SendAsync(data);
+            return;
+        }
+        if (clientUnreachable)
+        {
+            return;
+        }
+        try
+        {
+            await client.SendAsync(data);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            clientUnreachable = true;
+        }
+    }
+
+    private async Task EndOutOfStepAsync()
+    {
+        LogOutOfStep(pooler.Logger, Id, held?.Lease.ToString() ?? "?");
+        ended = true;
+        // The answers read with it are not forwarded: whose they are is exactly what is unknown.
+        await TryRefuseAsync(DisconnectReason.ProtocolDesync, SqlState.ProtocolViolation,
+            "pgway: the server answered a request pgway did not see sent (the conversation is out of step); the server connection is closed and so is this session");
+        DropServer();
+        client.CancelWaits();
+    }
+
+    // Inside a transaction block a lost request cannot have committed anything unless it could end
+    // the block (COMMIT, END, or ROLLBACK/ABORT followed by more): only then is its outcome unknown.
+    private static bool MentionsTransactionEnd(ReadOnlySpan<byte> text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var rest = text[i..];
+            switch (rest[0] | 0x20)
+            {
+                case 'c' when StartsWithWord(rest, "commit"u8):
+                case 'e' when StartsWithWord(rest, "end"u8):
+                case 'r' when StartsWithWord(rest, "rollback"u8):
+                case 'a' when StartsWithWord(rest, "abort"u8):
+                    return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool StartsWithWord(ReadOnlySpan<byte> text, ReadOnlySpan<byte> lowerWord)
+    {
+        if (text.Length < lowerWord.Length)
+        {
+            return false;
+        }
+        for (var i = 0; i < lowerWord.Length; i++)
+        {
+            if ((text[i] | 0x20) != lowerWord[i])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "pooler: session {Session}: the server on {Lease} answered a request pgway did not see sent; closing that server and the session")]
+    private static partial void LogOutOfStep(ILogger logger, long session, string lease);
+}
