@@ -52,16 +52,19 @@ public sealed class DifferentialTester(PathRun run, TimeSpan shrinkBudget, int s
             {
                 continue;
             }
-            var first = differences[0];
-            var unshrunk = new Divergence(conversation.Seed, path, first, conversation, null);
-            if (shrinkRuns == 0 || shrunk.Count >= MaxShrinks || !shrunk.Add(unshrunk.Signature))
+            // Every kind of difference among the clients, each shrunk on its own.
+            foreach (var first in differences.DistinctBy(d => d.Kind))
             {
-                divergences.Add(unshrunk);
-                continue;
+                var unshrunk = new Divergence(conversation.Seed, path, first, conversation, null);
+                if (shrinkRuns == 0 || shrunk.Count >= MaxShrinks || !shrunk.Add(unshrunk.Signature))
+                {
+                    divergences.Add(unshrunk);
+                    continue;
+                }
+                var minimal = await new Shrinker((candidate, ct) => DivergesAsync(candidate, path, first.Kind, ct), shrinkBudget, shrinkRuns).ShrinkAsync(conversation, cancellationToken);
+                var minimalFirst = await FirstDifferenceAsync(minimal, path, first.Kind, cancellationToken);
+                divergences.Add(new Divergence(conversation.Seed, path, first, minimal, minimalFirst ?? first));
             }
-            var minimal = await new Shrinker((candidate, ct) => DivergesAsync(candidate, path, first.Kind, ct), shrinkBudget, shrinkRuns).ShrinkAsync(conversation, cancellationToken);
-            var minimalFirst = await FirstDifferenceAsync(minimal, path, first.Kind, cancellationToken);
-            divergences.Add(new Divergence(conversation.Seed, path, first, minimal, minimalFirst ?? first));
         }
         return new SeedResult(conversation, divergences, null, notes);
     }
