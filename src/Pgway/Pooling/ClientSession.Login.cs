@@ -116,6 +116,19 @@ internal sealed partial class ClientSession
             pool.Welcome ??= held!.Login.Parameters;
         }
 
+        if (!CanonicalizeParameters(pool.Welcome))
+        {
+            // A start-up value whose server form pgway has not seen: a server is asked (it brings the
+            // client's parameters to it and reports each in its own form).
+            if (held is null)
+            {
+                await BorrowServerAsync();
+            }
+            LearnCanonicalValues(held!);
+            CanonicalizeParameters(pool.Welcome);
+            parameterSet = 0;
+        }
+
         // The greeting: the server's parameters, a cancel key of pgway's own, ready.
         var output = new ArrayBufferWriter<byte>();
         BackendMessages.AuthenticationOk(output);
@@ -131,6 +144,46 @@ internal sealed partial class ClientSession
         await client.SendAsync(output.WrittenMemory);
         ReleaseIfIdle();
         return true;
+    }
+
+    // The client's start-up values of reported parameters in the server's form; false when one's is not known yet.
+    private bool CanonicalizeParameters(IReadOnlyDictionary<string, string> welcome)
+    {
+        var allKnown = true;
+        foreach (var (name, welcomeValue) in welcome)
+        {
+            if (!parameters.TryGetValue(name, out var value) || value == welcomeValue)
+            {
+                continue;
+            }
+            if (pooler.CanonicalValues.TryGet(name, value, out var canonical))
+            {
+                parameters[name] = canonical;
+                startupValues[name] = canonical;
+            }
+            else
+            {
+                allKnown = false;
+            }
+        }
+        return allKnown;
+    }
+
+    // The server the client holds was brought to its parameters: what it reported is their form.
+    private void LearnCanonicalValues(PooledServer server)
+    {
+        if (server.AppliedSet == 0)
+        {
+            // Not every value was taken (the server refused one): what it reports is not their form.
+            return;
+        }
+        foreach (var (name, value) in parameters)
+        {
+            if (server.Parameters.TryGetValue(name, out var reported))
+            {
+                pooler.CanonicalValues.Learn(name, value, reported);
+            }
+        }
     }
 
     // Start-up parameters become the client's session parameters, set on whichever server it gets:
@@ -161,11 +214,13 @@ internal sealed partial class ClientSession
                 foreach (var (setting, settingValue) in settings)
                 {
                     parameters[setting] = settingValue;
+                    startupValues[setting] = settingValue;
                 }
             }
             else
             {
                 parameters[name] = value;
+                startupValues[name] = value;
             }
         }
         if (startup.MinorVersion > 0 || protocolOptions is not null)

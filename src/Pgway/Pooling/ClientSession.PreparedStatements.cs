@@ -115,11 +115,15 @@ internal sealed partial class ClientSession
     }
 
     // The server's bytes as the client must see them: without the completions of what pgway sent, with those it answers.
-    private async ValueTask SendFilteredAsync(byte[] buffer, int length)
+    private async ValueTask SendFilteredAsync(byte[] buffer, int length, byte[]? statuses = null)
     {
         try
         {
             var filtered = tracker!.Filter(buffer, length, toClient!);
+            if (statuses is not null)
+            {
+                filtered = WithStatuses(filtered, statuses);
+            }
             if (!filtered.IsEmpty)
             {
                 await SendToClientAsync(filtered);

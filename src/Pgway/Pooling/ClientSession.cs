@@ -27,6 +27,8 @@ internal sealed partial class ClientSession : IWaitingClient
 
     // The client's session parameters: from its start-up packet, then as its SETs are reported.
     private readonly Dictionary<string, string> parameters = new(StringComparer.OrdinalIgnoreCase);
+    // The values it gave at start-up (in the server's form once known): what RESET returns to.
+    private readonly Dictionary<string, string> startupValues = new(StringComparer.OrdinalIgnoreCase);
     private ILoopTransport client = null!;
     private ServerPool? pool;
     private PooledServer? held;
@@ -214,6 +216,12 @@ internal sealed partial class ClientSession : IWaitingClient
                 {
                     sentTransactionEnd = MentionsTransactionEnd(chunk.Span);
                 }
+                NoteResetWords(chunk.Span);
+                while (restoringSettings && !ended)
+                {
+                    // pgway is putting the client's start-up values back on the server: its turn next.
+                    await answered.Start();
+                }
                 sendingToServer = true;
                 try
                 {
@@ -313,14 +321,19 @@ internal sealed partial class ClientSession : IWaitingClient
                         client.CancelWaits();
                         return;
                     }
+                    byte[]? statuses = null;
+                    if (fromServer.SettingsReset.Any && fromClient.Outstanding == 0 && !fromClient.BatchOpen && fromServer.Idle && !sendingToServer)
+                    {
+                        statuses = await RestoreStartupValuesAsync(from);
+                    }
                     if (tracker is null)
                     {
-                        await SendToClientAsync(buffer.AsMemory(0, read));
+                        await SendToClientAsync(statuses is null ? buffer.AsMemory(0, read) : WithStatuses(buffer.AsMemory(0, read), statuses));
                     }
                     else
                     {
                         tracker.TakeCarry(buffer);
-                        await SendFilteredAsync(buffer, carried + read);
+                        await SendFilteredAsync(buffer, carried + read, statuses);
                     }
                     counts.AddSent(read);
                     ReleaseIfIdle();
@@ -583,6 +596,7 @@ internal sealed partial class ClientSession : IWaitingClient
         await attached.SendAsync(output.WrittenMemory);
         using var reader = new MessageStreamReader(new LoopStream(attached));
         var failed = false;
+        var reported = false;
         var allApplied = true;
         for (var answered = 0; answered < changes.Count;)
         {
@@ -590,6 +604,7 @@ internal sealed partial class ClientSession : IWaitingClient
             if (type == (byte)BackendMessageCode.ParameterStatus && ServerTraffic.TryParameter(body.Span, out var name, out var value))
             {
                 borrowed.Parameters[name] = value;
+                reported = true;
             }
             else if (type == (byte)BackendMessageCode.ErrorResponse)
             {
@@ -600,9 +615,11 @@ internal sealed partial class ClientSession : IWaitingClient
             }
             else if (type == (byte)BackendMessageCode.ReadyForQuery)
             {
-                if (!failed)
+                if (!failed && !reported && !borrowed.Login.Parameters.ContainsKey(changes[answered].Key))
                 {
-                    // Parameters the server does not report (custom ones) are remembered as set.
+                    // Parameters the server does not report (custom ones) are remembered as set; a
+                    // reported one is as the server wrote it (German → German, DMY), or, when it sent
+                    // nothing, as it was (utf8 set where UTF8 was).
                     var (changed, setTo) = changes[answered];
                     if (setTo is null)
                     {
@@ -614,6 +631,7 @@ internal sealed partial class ClientSession : IWaitingClient
                     }
                 }
                 failed = false;
+                reported = false;
                 answered++;
             }
         }
@@ -688,7 +706,15 @@ internal sealed partial class ClientSession : IWaitingClient
         {
             server = attached;
             NoteParameterChanges(held!);
-            if (mode == PoolMode.Session && held!.CancelsInFlight == 0 && await ResetAsync(attached))
+            if (mode != PoolMode.Session && held!.CancelsInFlight > 0 && fromClient.Idle && fromServer.Idle
+                && fromServer.Status == TransactionStatus.Idle && tracker is not { IgnoringUntilSync: true })
+            {
+                // Clean, but a cancel sent for it is still under way: back to the pool once it is done.
+                held.ReleaseAfterCancels = true;
+                server = null;
+                held = null;
+            }
+            else if (mode == PoolMode.Session && held!.CancelsInFlight == 0 && await ResetAsync(attached))
             {
                 server = null;
                 pool!.Release(held!, loop);
@@ -839,6 +865,11 @@ internal sealed partial class ClientSession : IWaitingClient
                     {
                         ReleaseIfIdle();
                         UpdateTimeoutState();
+                    }
+                    else if (current.ReleaseAfterCancels && current.CancelsInFlight == 0)
+                    {
+                        current.ReleaseAfterCancels = false;
+                        pool!.Release(current, loop);
                     }
                 });
             }

@@ -49,6 +49,9 @@ internal sealed class PooledServer(Socket socket, ServerLoginResult login, DateT
     /// </summary>
     public int CancelsInFlight { get; set; }
 
+    /// <summary>Its client left with it idle while a cancel was in flight: it goes back to the pool once that is done.</summary>
+    public bool ReleaseAfterCancels { get; set; }
+
     /// <summary>After a reset query: the parameters are the log-in's again.</summary>
     public void ForgetParameters()
     {

@@ -62,6 +62,9 @@ public sealed partial class Pooler : IAsyncDisposable
     /// <summary>Prepared statements of transaction-mode clients, by definition, with their server-side names.</summary>
     internal PreparedStatements.StatementRegistry Statements { get; } = new();
 
+    /// <summary>The values servers reported for start-up values clients gave (<c>German</c> → <c>German, DMY</c>), learned once each.</summary>
+    internal CanonicalParameterValues CanonicalValues { get; } = new();
+
     /// <summary>TLS towards clients and towards the server, its files read at start-up.</summary>
     internal Tls.PoolerTls Tls { get; }
 

@@ -17,6 +17,8 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
 
     private static ReadOnlySpan<byte> DeallocateAll => "DEALLOCATE ALL\0"u8;
 
+    private static ReadOnlySpan<byte> ResetTag => "RESET\0"u8;
+
     // Grown to the largest captured body so far: most are a byte or a few dozen, and an idle client
     // should not carry a buffer sized for the rare long one.
     private byte[] body = [];
@@ -48,6 +50,9 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
     /// </summary>
     public bool OutOfStep { get; private set; }
 
+    /// <summary>RESET or DISCARD ALL ran since the session last looked: settings went back to the server's log-in values.</summary>
+    public SettingsReset SettingsReset { get; set; }
+
     /// <summary>The parameters of the server the client holds now.</summary>
     public Dictionary<string, string>? ServerParameters { get; set; }
 
@@ -70,6 +75,7 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
         scanner = default;
         ParametersChanged = false;
         OutOfStep = false;
+        SettingsReset = default;
         client.ServerCopyingIn = false;
     }
 
@@ -90,8 +96,8 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
         var wanted = type == (byte)BackendMessageCode.ReadyForQuery && length == 1
             || type == (byte)BackendMessageCode.ErrorResponse && known && length <= MaxParameterStatus
             || type == (byte)BackendMessageCode.ParameterStatus && length <= MaxParameterStatus
-            || type == (byte)BackendMessageCode.CommandComplete && StatementsDiscarded is not null
-                && (length == DiscardAll.Length || length == DeallocateAll.Length);
+            || type == (byte)BackendMessageCode.CommandComplete
+                && (length == DiscardAll.Length || length == DeallocateAll.Length || length == ResetTag.Length);
         capturing = wanted ? type : (byte)0;
         bodyLength = 0;
         if (wanted && length > body.Length)
@@ -135,11 +141,23 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
             {
                 StatementsDiscarded?.Invoke();
             }
+            if (tag.SequenceEqual(DiscardAll))
+            {
+                SettingsReset = SettingsReset.WithAll();
+            }
+            else if (tag.SequenceEqual(ResetTag))
+            {
+                SettingsReset = SettingsReset.WithReset();
+            }
         }
         else if (TryParameter(body.AsSpan(0, bodyLength), out var name, out var value))
         {
             ServerParameters?[name] = value;
             ParametersChanged = true;
+            if (SettingsReset.Any)
+            {
+                SettingsReset = SettingsReset.WithReported(name);
+            }
             if (TrackedParameters.IsClientSettable(name))
             {
                 clientParameters[name] = value;

@@ -300,4 +300,66 @@ public sealed class PoolerDataPathTests(PgTestClusterFixture fixture) : PoolerTe
         await a.SendAsync(WireClient.DescribeStatement("s"), WireClient.Sync());
         Assert.Equal("t T Z", string.Join(' ', (await a.ReadUntilReadyAsync()).Types));
     }
+
+    [Theory]
+    [InlineData("transaction")]
+    [InlineData("session")]
+    public async Task Greeting_StartupValues_InTheServersForm(string mode)
+    {
+        Start(mode, poolSize: 2);
+        using var first = await LogInAsync(("DateStyle", "German"), ("client_encoding", "utf8"));
+        Assert.Equal("German, DMY", first.Greeting["DateStyle"]);
+        Assert.Equal("UTF8", first.Greeting["client_encoding"]);
+        // Learned once: the next client is greeted the same without asking a server.
+        using var second = await LogInAsync(("DateStyle", "German"));
+        Assert.Equal("German, DMY", second.Greeting["DateStyle"]);
+        await second.SendAsync(WireClient.Query("SELECT '2024-03-01'::date::text"));
+        Assert.Equal(["01.03.2024"], (await second.ReadUntilReadyAsync()).Rows);
+    }
+
+    [Theory]
+    [InlineData("transaction")]
+    [InlineData("session")]
+    public async Task Reset_ReturnsToTheClientsStartupValues_AsOnPostgres(string mode)
+    {
+        Start(mode, poolSize: 2);
+        using var a = await LogInAsync(("DateStyle", "Postgres, MDY"), ("TimeZone", "Asia/Tokyo"), ("options", "-c work_mem=8MB"));
+
+        async Task<string> ShowAsync(string name)
+        {
+            await a.SendAsync(WireClient.Query($"SHOW {name}"));
+            return (await a.ReadUntilReadyAsync()).Rows.Single();
+        }
+
+        await a.SendAsync(WireClient.Query("SET datestyle = 'ISO, DMY'"));
+        await a.ReadUntilReadyAsync();
+        await a.SendAsync(WireClient.Query("RESET datestyle"));
+        var reset = await a.ReadUntilReadyAsync();
+        Assert.Empty(reset.Errors);
+        Assert.Equal("Postgres, MDY", await ShowAsync("datestyle"));
+
+        // RESET of one setting leaves the others as the client set them.
+        await a.SendAsync(WireClient.Query("SET datestyle = 'German'"));
+        await a.ReadUntilReadyAsync();
+        await a.SendAsync(WireClient.Query("SET timezone = 'UTC'"));
+        await a.ReadUntilReadyAsync();
+        await a.SendAsync(WireClient.Query("RESET timezone"));
+        await a.ReadUntilReadyAsync();
+        Assert.Equal("Asia/Tokyo", await ShowAsync("timezone"));
+        Assert.Equal("German, DMY", await ShowAsync("datestyle"));
+
+        await a.SendAsync(WireClient.Query("SET work_mem = '16MB'"));
+        await a.ReadUntilReadyAsync();
+        await a.SendAsync(WireClient.Query("RESET ALL"));
+        await a.ReadUntilReadyAsync();
+        Assert.Equal("Postgres, MDY", await ShowAsync("datestyle"));
+        Assert.Equal("8MB", await ShowAsync("work_mem"));
+
+        await a.SendAsync(WireClient.Query("SET datestyle = 'SQL'"));
+        await a.ReadUntilReadyAsync();
+        await a.SendAsync(WireClient.Query("DISCARD ALL"));
+        await a.ReadUntilReadyAsync();
+        Assert.Equal("Postgres, MDY", await ShowAsync("datestyle"));
+        Assert.Equal("Asia/Tokyo", await ShowAsync("timezone"));
+    }
 }

@@ -17,14 +17,18 @@ internal sealed class WireClient : IDisposable
 {
     private readonly RawWireClient raw;
 
-    private WireClient(RawWireClient raw, int processId, byte[] secretKey)
+    private WireClient(RawWireClient raw, int processId, byte[] secretKey, IReadOnlyDictionary<string, string> greeting)
     {
         this.raw = raw;
+        Greeting = greeting;
         ProcessId = processId;
         SecretKey = secretKey;
     }
 
     public int ProcessId { get; }
+
+    /// <summary>The ParameterStatus values of the greeting.</summary>
+    public IReadOnlyDictionary<string, string> Greeting { get; }
 
     public byte[] SecretKey { get; }
 
@@ -33,12 +37,18 @@ internal sealed class WireClient : IDisposable
         var raw = await RawWireClient.ConnectAsync(endPoint, bound);
         await raw.SendAsync(RawWireClient.StartupMessage([("user", user), ("database", database), .. parameters]));
         var (processId, key) = (0, Array.Empty<byte>());
+        var greeting = new Dictionary<string, string>(StringComparer.Ordinal);
         while (true)
         {
             var message = await raw.ReadMessageAsync();
             Assert.True(message is not null, "the connection ended during log-in");
             var (type, body) = message.Value;
             Assert.True(type != 'E', $"log-in refused: {RawWireClient.Describe(body)}");
+            if (type == 'S')
+            {
+                var nameEnd = Array.IndexOf(body, (byte)0);
+                greeting[Encoding.UTF8.GetString(body, 0, nameEnd)] = Encoding.UTF8.GetString(body, nameEnd + 1, body.Length - nameEnd - 2);
+            }
             if (type == 'K')
             {
                 processId = BinaryPrimitives.ReadInt32BigEndian(body);
@@ -46,7 +56,7 @@ internal sealed class WireClient : IDisposable
             }
             if (type == 'Z')
             {
-                return new WireClient(raw, processId, key);
+                return new WireClient(raw, processId, key, greeting);
             }
         }
     }

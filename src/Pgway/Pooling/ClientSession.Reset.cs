@@ -1,0 +1,146 @@
+using System.Buffers;
+using Microsoft.Extensions.Logging;
+using Pgway.Protocol;
+using Pgway.Routing.Epoll;
+
+namespace Pgway.Pooling;
+
+// RESET, RESET ALL and DISCARD ALL put a setting back to its reset value: on PostgreSQL that is the
+// value the client gave in its start-up packet, on a pooled server the value the server logged in
+// with (PgBouncer's clients see the server's). pgway puts the client's start-up values back right
+// after, on the same server, before the client's ReadyForQuery: the client sees what PostgreSQL
+// would show it. Which settings a RESET named is read from the client's text (RESET name, RESET
+// ALL); where that cannot be read, from the ParameterStatus messages the server sent after it.
+internal sealed partial class ClientSession
+{
+    private HashSet<string>? resetTargets;
+    private bool resetAllText;
+    // Set while pgway talks to the server on its own: the client's next request waits.
+    private bool restoringSettings;
+
+    // The client's text, as it goes to the server: the settings a RESET in it names.
+    private void NoteResetWords(ReadOnlySpan<byte> text)
+    {
+        if (startupValues.Count == 0 || (text.IndexOf("reset"u8) < 0 && text.IndexOf("RESET"u8) < 0 && text.IndexOf("Reset"u8) < 0))
+        {
+            return;
+        }
+        for (var i = 0; i + 5 < text.Length; i++)
+        {
+            if (!StartsWithWord(text[i..], "reset"u8) || (i > 0 && IsNamePart(text[i - 1])) || !IsSpace(text[i + 5]))
+            {
+                continue;
+            }
+            var rest = text[(i + 5)..];
+            var start = 0;
+            while (start < rest.Length && IsSpace(rest[start]))
+            {
+                start++;
+            }
+            var quoted = start < rest.Length && rest[start] == '"';
+            var end = quoted ? start + 1 : start;
+            while (end < rest.Length && (quoted ? rest[end] != '"' : IsNamePart(rest[end])))
+            {
+                end++;
+            }
+            var name = System.Text.Encoding.UTF8.GetString(rest[(quoted ? start + 1 : start)..end]);
+            if (!quoted && name.Equals("all", StringComparison.OrdinalIgnoreCase))
+            {
+                resetAllText = true;
+            }
+            else if (name.Length > 0)
+            {
+                (resetTargets ??= new(StringComparer.OrdinalIgnoreCase)).Add(name);
+            }
+        }
+    }
+
+    private static bool IsSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r';
+
+    private static bool IsNamePart(byte b) => b is >= (byte)'a' and <= (byte)'z' or >= (byte)'A' and <= (byte)'Z' or >= (byte)'0' and <= (byte)'9' or (byte)'_' or (byte)'.';
+
+    // In the pump, when a RESET or DISCARD ALL has been answered and nothing else is outstanding: the
+    // client's start-up values set again; the ParameterStatus messages the client is to see, if any.
+    private async Task<byte[]?> RestoreStartupValuesAsync(ILoopTransport attached)
+    {
+        var reset = fromServer.SettingsReset;
+        fromServer.SettingsReset = default;
+        var (targets, allText) = (resetTargets, resetAllText);
+        (resetTargets, resetAllText) = (null, false);
+        var server = held!;
+        List<KeyValuePair<string, string>>? changes = null;
+        foreach (var (name, value) in startupValues)
+        {
+            var named = reset.All || allText || targets?.Contains(name) == true
+                || (targets is null && reset.Reported?.Contains(name) == true);
+            var reported = server.Login.Parameters.ContainsKey(name);
+            if (!named || (reported && server.Parameters.GetValueOrDefault(name) == value))
+            {
+                continue;
+            }
+            (changes ??= []).Add(new(name, value));
+        }
+        if (changes is null)
+        {
+            return null;
+        }
+        restoringSettings = true;
+        try
+        {
+            var output = new ArrayBufferWriter<byte>();
+            foreach (var (name, value) in changes)
+            {
+                FrontendMessages.Query(output, $"SELECT pg_catalog.set_config({QuoteLiteral(name)}, {QuoteLiteral(value)}, false)");
+            }
+            await attached.SendAsync(output.WrittenMemory);
+            var statuses = new ArrayBufferWriter<byte>();
+            using var reader = new MessageStreamReader(new LoopStream(attached));
+            for (var answered = 0; answered < changes.Count;)
+            {
+                var (type, body) = await reader.ReadAsync(MessageHeader.LargeMessageLimit, pooler.Stopping);
+                if (type == (byte)BackendMessageCode.ParameterStatus && ServerTraffic.TryParameter(body.Span, out var name, out var value))
+                {
+                    server.Parameters[name] = value;
+                    parameters[name] = value;
+                    BackendMessages.ParameterStatus(statuses, name, value);
+                }
+                else if (type == (byte)BackendMessageCode.ErrorResponse)
+                {
+                    ErrorResponseReader.TryRead(body.Span, out var error);
+                    LogParameterRefused(pooler.Logger, Id, changes[answered].Key, error.GetValueOrDefault('M', "?"));
+                }
+                else if (type == (byte)BackendMessageCode.ReadyForQuery)
+                {
+                    var (changed, setTo) = changes[answered];
+                    if (!server.Login.Parameters.ContainsKey(changed))
+                    {
+                        server.Parameters[changed] = setTo;
+                        parameters[changed] = setTo;
+                    }
+                    answered++;
+                }
+            }
+            fromServer.ParametersChanged = true;
+            return statuses.WrittenCount > 0 ? statuses.WrittenSpan.ToArray() : null;
+        }
+        finally
+        {
+            restoringSettings = false;
+        }
+    }
+
+    // What the client gets of a read after a RESET: the restored values' ParameterStatus just before
+    // the read's closing ReadyForQuery (or after the read, when it does not end with one).
+    private static ReadOnlyMemory<byte> WithStatuses(ReadOnlyMemory<byte> read, byte[] statuses)
+    {
+        const int ready = MessageHeader.Size + 1;
+        var split = read.Length >= ready && read.Span[^ready] == (byte)BackendMessageCode.ReadyForQuery
+            && read.Span[(read.Length - ready + 1)..(read.Length - 1)].SequenceEqual(new byte[] { 0, 0, 0, 5 })
+            ? read.Length - ready : read.Length;
+        var joined = new byte[read.Length + statuses.Length];
+        read.Span[..split].CopyTo(joined);
+        statuses.CopyTo(joined, split);
+        read.Span[split..].CopyTo(joined.AsSpan(split + statuses.Length));
+        return joined;
+    }
+}
