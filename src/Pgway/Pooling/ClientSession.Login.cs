@@ -160,7 +160,8 @@ internal sealed partial class ClientSession
             {
                 continue;
             }
-            if (pooler.CanonicalValues.TryGet(name, value, out var canonical))
+            if (pooler.CanonicalValues.TryGet(name, value, out var canonical)
+                || (name.Equals("DateStyle", StringComparison.OrdinalIgnoreCase) && DateStyleForm.TryCanonicalize(value, welcomeValue, out canonical)))
             {
                 parameters[name] = canonical;
                 startupValues[name] = canonical;

@@ -7,7 +7,14 @@ namespace Pgway.Differential.Comparing;
 public static class TranscriptComparer
 {
     /// <summary>Every client whose normalised answers differ, with the first difference; empty when all match.</summary>
-    public static IReadOnlyList<Difference> Compare(IReadOnlyList<ClientTranscript> expected, IReadOnlyList<ClientTranscript> actual)
+    /// <param name="expected">What each client received from PostgreSQL.</param>
+    /// <param name="actual">What each client received through the path.</param>
+    /// <param name="keepsSessionsAcrossServerEnd">
+    /// The path is a <c>dest: pool</c> service, whose documented difference (docs/routing.md) is that a
+    /// server ending its connection (FATAL 57P01…, as in a failover) costs the client its request or
+    /// transaction (08006/08007), not its session: from there on that client's answers cannot be compared.
+    /// </param>
+    public static IReadOnlyList<Difference> Compare(IReadOnlyList<ClientTranscript> expected, IReadOnlyList<ClientTranscript> actual, bool keepsSessionsAcrossServerEnd = false)
     {
         ArgumentNullException.ThrowIfNull(expected);
         ArgumentNullException.ThrowIfNull(actual);
@@ -15,7 +22,13 @@ public static class TranscriptComparer
         for (var client = 0; client < expected.Count; client++)
         {
             // The answers first: a greeting value that differs is reported only when they match.
-            var difference = CompareLines(client, TranscriptNormaliser.Lines(expected[client]), TranscriptNormaliser.Lines(actual[client]))
+            var direct = TranscriptNormaliser.Lines(expected[client]);
+            var through = TranscriptNormaliser.Lines(actual[client]);
+            if (keepsSessionsAcrossServerEnd)
+            {
+                (direct, through) = UpToServerEnd(direct, through);
+            }
+            var difference = CompareLines(client, direct, through)
                 ?? CompareGreeting(client, expected[client], actual[client]);
             if (difference is not null)
             {
@@ -24,6 +37,28 @@ public static class TranscriptComparer
         }
         return differences;
     }
+
+    // Where PostgreSQL ended the client's session with the server's own FATAL and the dest: pool service
+    // answered that request with 08006 or 08007 instead: both are cut there, the FATAL and the error included.
+    private static (IReadOnlyList<string> Direct, IReadOnlyList<string> Through) UpToServerEnd(IReadOnlyList<string> direct, IReadOnlyList<string> through)
+    {
+        var at = 0;
+        while (at < direct.Count && at < through.Count && direct[at] == through[at])
+        {
+            at++;
+        }
+        if (at < direct.Count && at < through.Count && IsServerFatal(direct[at]) && IsConnectionLostError(through[at]))
+        {
+            return ([.. direct.Take(at)], [.. through.Take(at)]);
+        }
+        return (direct, through);
+    }
+
+    private static bool IsServerFatal(string line) => line.StartsWith("ErrorResponse", StringComparison.Ordinal)
+        && line.Contains("S:\"FATAL\"", StringComparison.Ordinal) && line.Contains("C:\"57P0", StringComparison.Ordinal);
+
+    private static bool IsConnectionLostError(string line) => line.StartsWith("ErrorResponse", StringComparison.Ordinal)
+        && (line.Contains("C:\"08006\"", StringComparison.Ordinal) || line.Contains("C:\"08007\"", StringComparison.Ordinal));
 
     /// <summary>Parameters one side's greeting reports and the other's does not: noted, not a divergence.</summary>
     public static IReadOnlyList<string> GreetingNotes(ClientTranscript expected, ClientTranscript actual)

@@ -47,7 +47,7 @@ public sealed class DifferentialTester(PathRun run, TimeSpan shrinkBudget, int s
                     notes.Add($"{path}: {note}");
                 }
             }
-            var differences = TranscriptComparer.Compare(direct, through);
+            var differences = TranscriptComparer.Compare(direct, through, path == DifferentialPath.PoolService);
             if (differences.Count == 0)
             {
                 continue;
@@ -81,7 +81,7 @@ public sealed class DifferentialTester(PathRun run, TimeSpan shrinkBudget, int s
             }
             var through = await shrinkRun.RunAsync(candidate, path, cancellationToken);
             // The same kind of difference: shrinking must not wander off to another divergence.
-            if (TranscriptComparer.Compare(direct, through).Any(d => d.Kind == kind))
+            if (TranscriptComparer.Compare(direct, through, path == DifferentialPath.PoolService).Any(d => d.Kind == kind))
             {
                 return true;
             }
@@ -93,6 +93,6 @@ public sealed class DifferentialTester(PathRun run, TimeSpan shrinkBudget, int s
     {
         var direct = await run.RunAsync(conversation, DifferentialPath.Direct, cancellationToken);
         var through = await run.RunAsync(conversation, path, cancellationToken);
-        return TranscriptComparer.Compare(direct, through).FirstOrDefault(d => d.Kind == kind);
+        return TranscriptComparer.Compare(direct, through, path == DifferentialPath.PoolService).FirstOrDefault(d => d.Kind == kind);
     }
 }
