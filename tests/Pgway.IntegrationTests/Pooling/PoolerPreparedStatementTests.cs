@@ -266,28 +266,17 @@ public sealed class PoolerPreparedStatementTests(PgTestClusterFixture fixture) :
         return raw;
     }
 
-    private static byte[] Parse(string name, string sql) => Write(w => FrontendMessages.Parse(w, name, sql));
+    private static byte[] Parse(string name, string sql) => WireClient.Parse(name, sql);
 
-    private static byte[] Bind(string name) => Write(w => FrontendMessages.Bind(w, name, []));
+    private static byte[] Bind(string name) => WireClient.Bind(name);
 
-    private static byte[] Execute() => Write(FrontendMessages.Execute);
+    private static byte[] Execute() => WireClient.Execute();
 
-    private static byte[] Sync() => Write(FrontendMessages.Sync);
+    private static byte[] Sync() => WireClient.Sync();
 
-    private static byte[] Close(string name) => NamedMessage('C', name);
+    private static byte[] Close(string name) => WireClient.Close(name);
 
-    private static byte[] Describe(string name) => NamedMessage('D', name);
-
-    private static byte[] NamedMessage(char type, string name)
-    {
-        var text = Encoding.UTF8.GetBytes(name);
-        var message = new byte[5 + 1 + text.Length + 1];
-        message[0] = (byte)type;
-        BinaryPrimitives.WriteInt32BigEndian(message.AsSpan(1), message.Length - 1);
-        message[5] = (byte)'S';
-        text.CopyTo(message, 6);
-        return message;
-    }
+    private static byte[] Describe(string name) => WireClient.DescribeStatement(name);
 
     private static byte[] Write(Action<ArrayBufferWriter<byte>> write)
     {
