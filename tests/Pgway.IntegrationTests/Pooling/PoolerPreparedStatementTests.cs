@@ -278,13 +278,6 @@ public sealed class PoolerPreparedStatementTests(PgTestClusterFixture fixture) :
 
     private static byte[] Describe(string name) => WireClient.DescribeStatement(name);
 
-    private static byte[] Write(Action<ArrayBufferWriter<byte>> write)
-    {
-        var output = new ArrayBufferWriter<byte>();
-        write(output);
-        return output.WrittenSpan.ToArray();
-    }
-
     private static Task<string> RunAsync(RawWireClient raw, params byte[][] messages) => RunAsync(raw, out _, messages);
 
     private static Task<string> RunAsync(RawWireClient raw, out List<string> rows, params byte[][] messages)
