@@ -13,7 +13,7 @@ namespace Pgway.Pooling.PreparedStatements;
 /// without a statement name pass unchanged, and a read that changes nothing is forwarded as it is.
 /// Used on the session's loop only.
 /// </summary>
-internal sealed class RequestRewriter
+internal sealed partial class RequestRewriter
 {
     // A longer statement or portal name is refused rather than buffered without end.
     private const int MaxNameLength = 64 * 1024;
@@ -401,61 +401,6 @@ internal sealed class RequestRewriter
         return true;
     }
 
-    // A name no statement on a server has: a Bind or Describe of it fails there as it must fail for
-    // the client (0A000), so the server skips the rest of the batch and aborts a transaction block
-    // exactly as PostgreSQL would.
-    private static readonly byte[] StaleNameBytes = "pgway_result_type_changed\0"u8.ToArray();
-
-    // Before a Bind or Describe of a client's statement: the statement made on the server if missing
-    // there; and where the client holds a description, the server's compared with it (asked for
-    // first, the message held back, when not known). False while the message waits for that answer.
-    private bool CheckResultType(ClientStatement client)
-    {
-        var statement = client.Statement;
-        var server = tracker.Server!;
-        var prepared = server.Touch(statement);
-        if (client.Stale || client.Shape is not { } given)
-        {
-            if (!prepared && !client.Stale)
-            {
-                Prepare(statement, server, CompletionHandling.Skip);
-            }
-            return true;
-        }
-        if (server.ShapeOf(statement) is { } known)
-        {
-            var same = known.AsSpan().SequenceEqual(given);
-            if (same || learnAsked)
-            {
-                client.Stale = !same;
-                return true;
-            }
-            // The server's description may be the older one (it kept a plan from before the change):
-            // the statement is made afresh there and asked again; that answer decides.
-            WriteClose(statement);
-            server.Remove(statement);
-            prepared = false;
-        }
-        if (learnAsked)
-        {
-            // Asked, and not told (the server skipped the Describe after an error): it goes on, and
-            // the server skips it too.
-            return true;
-        }
-        if (!prepared)
-        {
-            Prepare(statement, server, CompletionHandling.Skip);
-        }
-        WriteHeader((byte)FrontendMessageCode.Describe, 4 + 1 + statement.ServerNameBytes.Length);
-        replacement.Append("S"u8);
-        replacement.Append(statement.ServerNameBytes);
-        tracker.Expect(new(RequestKind.Describe, CompletionHandling.Learn, statement, Client: client));
-        replacement.Append([(byte)FrontendMessageCode.Flush, 0, 0, 0, 4]);
-        learnAsked = true;
-        AwaitingLearn = true;
-        return false;
-    }
-
     private bool HandleDescribeOrClose(ReadOnlySpan<byte> body, RequestKind kind)
     {
         var unnamed = body.Length == 2 && body[0] == (byte)'S' && body[1] == 0;
@@ -510,106 +455,6 @@ internal sealed class RequestRewriter
         // The client's own Describe records what it was given.
         tracker.Expect(new(RequestKind.Describe, stale ? CompletionHandling.PlanChanged : CompletionHandling.Forward, statement, Client: stale ? null : client));
         return true;
-    }
-
-    // The client's unnamed statement as the server it holds has it: made there by this client's
-    // latest unnamed Parse, which nothing has dropped since.
-    private bool OwnsServerUnnamed() =>
-        tracker.Unnamed is not { } slot || (slot.Owner == this && slot.Generation == unnamedGeneration);
-
-    // Before a Bind or Describe of the unnamed statement on a server that lacks the client's: its
-    // Parse again, or, when the client has none (or one too long to keep), a Close of the server's,
-    // so the server answers as PostgreSQL would ("unnamed prepared statement does not exist").
-    private void EnsureUnnamed()
-    {
-        if (hasUnnamed && !unnamedTooLong)
-        {
-            WriteHeader((byte)FrontendMessageCode.Parse, 4 + 1 + unnamedDefinition.Length);
-            replacement.Append([0]);
-            replacement.Append(unnamedDefinition.Written.Span);
-            tracker.Expect(new(RequestKind.Parse, CompletionHandling.Skip));
-            tracker.Unnamed!.Owner = this;
-            tracker.Unnamed.Generation = unnamedGeneration;
-            return;
-        }
-        WriteHeader((byte)FrontendMessageCode.Close, 4 + 2);
-        replacement.Append("S\0"u8);
-        tracker.Expect(new(RequestKind.Close, CompletionHandling.Skip));
-        tracker.Unnamed!.Owner = null;
-    }
-
-    // A client's unnamed Parse, going to the server: from now on the unnamed statement there is this
-    // one, and its definition is kept as it passes.
-    private void BeginUnnamed()
-    {
-        (hadUnnamed, hasUnnamed) = (hasUnnamed && !unnamedTooLong, true);
-        if (hadUnnamed)
-        {
-            previousUnnamed.Reset();
-            previousUnnamed.Append(unnamedDefinition.Written.Span);
-        }
-        unnamedDefinition.Reset();
-        unnamedTooLong = false;
-        capturingUnnamed = true;
-        unnamedGeneration++;
-        if (tracker.Unnamed is { } slot)
-        {
-            slot.Owner = this;
-            slot.Generation = unnamedGeneration;
-        }
-    }
-
-    private void CaptureUnnamed(ReadOnlySpan<byte> part, bool last)
-    {
-        if (!unnamedTooLong && unnamedDefinition.Length + part.Length <= MaxUnnamedDefinition)
-        {
-            unnamedDefinition.Append(part);
-        }
-        else
-        {
-            unnamedTooLong = true;
-            unnamedDefinition.Reset();
-        }
-        capturingUnnamed = !last;
-    }
-
-    // The client's unnamed Parse did not prepare: failed itself (no unnamed statement now, as
-    // PostgreSQL drops the old one first), or skipped after an error (the one before stays, though
-    // the server may not have it).
-    private void UnnamedParseEnded(bool failedItself)
-    {
-        if (tracker.Unnamed is { } slot && slot.Owner == this)
-        {
-            slot.Owner = null;
-        }
-        hasUnnamed = !failedItself && hadUnnamed;
-        unnamedDefinition.Reset();
-        if (hasUnnamed)
-        {
-            unnamedDefinition.Append(previousUnnamed.Written.Span);
-        }
-    }
-
-    // A simple Query or an unnamed Close: no unnamed statement on the server any more.
-    private void NoUnnamed()
-    {
-        if (tracker.Unnamed is { } slot)
-        {
-            slot.Owner = null;
-        }
-        if (sharedServers)
-        {
-            hasUnnamed = false;
-        }
-    }
-
-    private static byte[] MessageOf(ReadOnlySpan<byte> body, byte type)
-    {
-        var message = new byte[MessageHeader.Size + body.Length];
-        message[0] = type;
-        BinaryPrimitives.WriteInt32BigEndian(message.AsSpan(1), 4 + body.Length);
-        body.CopyTo(message.AsSpan(MessageHeader.Size));
-        return message;
     }
 
     private ClientStatement? Lookup(ReadOnlySpan<byte> name)

@@ -1,0 +1,73 @@
+using System.Buffers;
+using System.Net.Sockets;
+using Pgway.Protocol;
+
+namespace Pgway.Pooling;
+
+// A client's cancel request, forwarded to the server it holds; that server is not lent to another
+// client until the cancel is done with (PgBouncer 1.18's fix: otherwise it may cancel the next
+// client's statement).
+internal sealed partial class ClientSession
+{
+    /// <summary>Forwards a client's cancel request to the server it holds now, with that server's key.</summary>
+    public void ForwardCancel() => loop.Post(() =>
+    {
+        if (held is { } current)
+        {
+            current.CancelsInFlight++;
+            SendCancel(current);
+        }
+        else
+        {
+            // Waiting for a server: the wait ends, and the request is answered as cancelled.
+            if (waiting is { } place)
+            {
+                pool!.CancelWait(place);
+            }
+            cancelConnecting?.Invoke();
+        }
+    });
+
+    // On a new connection, as PostgreSQL wants cancel requests; off the loop, it is rare and short.
+    private void SendCancel(PooledServer current)
+    {
+        var backend = current.Lease.EndPoint;
+        var (processId, key) = (current.Login.ProcessId, current.Login.SecretKey);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                using var socket = new Socket(backend.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await socket.ConnectAsync(backend, timeout.Token);
+                var output = new ArrayBufferWriter<byte>();
+                FrontendMessages.CancelRequest(output, processId, key);
+                await socket.SendAsync(output.WrittenMemory, SocketFlags.None, timeout.Token);
+                // The server closes once it has read the request.
+                await socket.ReceiveAsync(new byte[1], SocketFlags.None, timeout.Token);
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException)
+            {
+                LogCancelFailed(pooler.Logger, Id, e.Message);
+            }
+            finally
+            {
+                // The server has acted on it (or never will): the server may serve another client now.
+                loop.Post(() =>
+                {
+                    current.CancelsInFlight--;
+                    if (held == current)
+                    {
+                        ReleaseIfIdle();
+                        UpdateTimeoutState();
+                    }
+                    else if (current.ReleaseAfterCancels && current.CancelsInFlight == 0)
+                    {
+                        current.ReleaseAfterCancels = false;
+                        pool!.Release(current, loop);
+                    }
+                });
+            }
+        });
+    }
+}

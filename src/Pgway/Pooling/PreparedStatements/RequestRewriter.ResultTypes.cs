@@ -1,0 +1,66 @@
+using Pgway.Protocol;
+
+namespace Pgway.Pooling.PreparedStatements;
+
+// A prepared statement's result type never changes for its client, as PostgreSQL promises: where a
+// client holds a description of its statement, the description the statement has on the server it
+// now holds is compared with it first (asked for, with the client's message held back, when not
+// known); a change makes the client's Bind or Describe fail with 0A000 — on the server, so the batch
+// and a transaction block fail there too.
+internal sealed partial class RequestRewriter
+{
+    // A name no statement on a server has: a Bind or Describe of it fails there as it must fail for
+    // the client (0A000), so the server skips the rest of the batch and aborts a transaction block
+    // exactly as PostgreSQL would.
+    private static readonly byte[] StaleNameBytes = "pgway_result_type_changed\0"u8.ToArray();
+
+    // Before a Bind or Describe of a client's statement: the statement made on the server if missing
+    // there; and where the client holds a description, the server's compared with it (asked for
+    // first, the message held back, when not known). False while the message waits for that answer.
+    private bool CheckResultType(ClientStatement client)
+    {
+        var statement = client.Statement;
+        var server = tracker.Server!;
+        var prepared = server.Touch(statement);
+        if (client.Stale || client.Shape is not { } given)
+        {
+            if (!prepared && !client.Stale)
+            {
+                Prepare(statement, server, CompletionHandling.Skip);
+            }
+            return true;
+        }
+        if (server.ShapeOf(statement) is { } known)
+        {
+            var same = known.AsSpan().SequenceEqual(given);
+            if (same || learnAsked)
+            {
+                client.Stale = !same;
+                return true;
+            }
+            // The server's description may be the older one (it kept a plan from before the change):
+            // the statement is made afresh there and asked again; that answer decides.
+            WriteClose(statement);
+            server.Remove(statement);
+            prepared = false;
+        }
+        if (learnAsked)
+        {
+            // Asked, and not told (the server skipped the Describe after an error): it goes on, and
+            // the server skips it too.
+            return true;
+        }
+        if (!prepared)
+        {
+            Prepare(statement, server, CompletionHandling.Skip);
+        }
+        WriteHeader((byte)FrontendMessageCode.Describe, 4 + 1 + statement.ServerNameBytes.Length);
+        replacement.Append("S"u8);
+        replacement.Append(statement.ServerNameBytes);
+        tracker.Expect(new(RequestKind.Describe, CompletionHandling.Learn, statement, Client: client));
+        replacement.Append([(byte)FrontendMessageCode.Flush, 0, 0, 0, 4]);
+        learnAsked = true;
+        AwaitingLearn = true;
+        return false;
+    }
+}

@@ -1,0 +1,112 @@
+using System.Buffers.Binary;
+using Pgway.Protocol;
+
+namespace Pgway.Pooling.PreparedStatements;
+
+// The client's unnamed statement in transaction and statement modes: PostgreSQL keeps it across
+// Syncs until the next unnamed Parse or simple Query, so a client may Bind it in a later transaction,
+// on a server where another client's unnamed statement stands. Its last unnamed Parse is kept (up to
+// MaxUnnamedDefinition) and made again there first; without one, the server's is closed, so the Bind
+// fails as it would on PostgreSQL.
+internal sealed partial class RequestRewriter
+{
+    // The client's unnamed statement as the server it holds has it: made there by this client's
+    // latest unnamed Parse, which nothing has dropped since.
+    private bool OwnsServerUnnamed() =>
+        tracker.Unnamed is not { } slot || (slot.Owner == this && slot.Generation == unnamedGeneration);
+
+    // Before a Bind or Describe of the unnamed statement on a server that lacks the client's: its
+    // Parse again, or, when the client has none (or one too long to keep), a Close of the server's,
+    // so the server answers as PostgreSQL would ("unnamed prepared statement does not exist").
+    private void EnsureUnnamed()
+    {
+        if (hasUnnamed && !unnamedTooLong)
+        {
+            WriteHeader((byte)FrontendMessageCode.Parse, 4 + 1 + unnamedDefinition.Length);
+            replacement.Append([0]);
+            replacement.Append(unnamedDefinition.Written.Span);
+            tracker.Expect(new(RequestKind.Parse, CompletionHandling.Skip));
+            tracker.Unnamed!.Owner = this;
+            tracker.Unnamed.Generation = unnamedGeneration;
+            return;
+        }
+        WriteHeader((byte)FrontendMessageCode.Close, 4 + 2);
+        replacement.Append("S\0"u8);
+        tracker.Expect(new(RequestKind.Close, CompletionHandling.Skip));
+        tracker.Unnamed!.Owner = null;
+    }
+
+    // A client's unnamed Parse, going to the server: from now on the unnamed statement there is this
+    // one, and its definition is kept as it passes.
+    private void BeginUnnamed()
+    {
+        (hadUnnamed, hasUnnamed) = (hasUnnamed && !unnamedTooLong, true);
+        if (hadUnnamed)
+        {
+            previousUnnamed.Reset();
+            previousUnnamed.Append(unnamedDefinition.Written.Span);
+        }
+        unnamedDefinition.Reset();
+        unnamedTooLong = false;
+        capturingUnnamed = true;
+        unnamedGeneration++;
+        if (tracker.Unnamed is { } slot)
+        {
+            slot.Owner = this;
+            slot.Generation = unnamedGeneration;
+        }
+    }
+
+    private void CaptureUnnamed(ReadOnlySpan<byte> part, bool last)
+    {
+        if (!unnamedTooLong && unnamedDefinition.Length + part.Length <= MaxUnnamedDefinition)
+        {
+            unnamedDefinition.Append(part);
+        }
+        else
+        {
+            unnamedTooLong = true;
+            unnamedDefinition.Reset();
+        }
+        capturingUnnamed = !last;
+    }
+
+    // The client's unnamed Parse did not prepare: failed itself (no unnamed statement now, as
+    // PostgreSQL drops the old one first), or skipped after an error (the one before stays, though
+    // the server may not have it).
+    private void UnnamedParseEnded(bool failedItself)
+    {
+        if (tracker.Unnamed is { } slot && slot.Owner == this)
+        {
+            slot.Owner = null;
+        }
+        hasUnnamed = !failedItself && hadUnnamed;
+        unnamedDefinition.Reset();
+        if (hasUnnamed)
+        {
+            unnamedDefinition.Append(previousUnnamed.Written.Span);
+        }
+    }
+
+    // A simple Query or an unnamed Close: no unnamed statement on the server any more.
+    private void NoUnnamed()
+    {
+        if (tracker.Unnamed is { } slot)
+        {
+            slot.Owner = null;
+        }
+        if (sharedServers)
+        {
+            hasUnnamed = false;
+        }
+    }
+
+    private static byte[] MessageOf(ReadOnlySpan<byte> body, byte type)
+    {
+        var message = new byte[MessageHeader.Size + body.Length];
+        message[0] = type;
+        BinaryPrimitives.WriteInt32BigEndian(message.AsSpan(1), 4 + body.Length);
+        body.CopyTo(message.AsSpan(MessageHeader.Size));
+        return message;
+    }
+}
