@@ -19,7 +19,10 @@ internal sealed partial class ClientSession
         if (tracker is null)
         {
             tracker = new ResponseTracker { RequestDropped = DropOutstanding };
-            rewriter = new RequestRewriter(pooler.Statements, tracker, Settings.MaxPreparedStatements, MapsStatements, mode != PoolMode.Session, ParseContext);
+            rewriter = new RequestRewriter(pooler.Statements, tracker, Settings.MaxPreparedStatements, MapsStatements, mode != PoolMode.Session, ParseContext)
+            {
+                InFailedTransaction = () => fromServer.Status == Protocol.TransactionStatus.Failed,
+            };
             toServer = new RentedBuffer();
             toClient = new RentedBuffer();
             if (MapsStatements)
@@ -96,7 +99,7 @@ internal sealed partial class ClientSession
             }
             // The client's next message waits for the description the server was just asked for
             // (the pump reads it): then the rest goes, or the client gets 0A000 as from PostgreSQL.
-            while (tracker!.PendingLearns > 0 && server is not null && !ended)
+            while (rewriter.StillHolding && server is not null && !ended)
             {
                 await answered.Start();
             }

@@ -69,10 +69,12 @@ internal sealed partial class ClientSession
         (resetTargets, resetAllText) = (null, false);
         var server = held!;
         List<KeyValuePair<string, string>>? changes = null;
+        // The names read from the client's text decide when one of them is a start-up parameter; else
+        // (a name cut between two writes, say) the server's reports after the RESET do.
+        var textNamesOne = targets is not null && startupValues.Keys.Any(targets.Contains);
         foreach (var (name, value) in startupValues)
         {
-            var named = reset.All || allText || targets?.Contains(name) == true
-                || (targets is null && reset.Reported?.ContainsKey(name) == true);
+            var named = reset.All || allText || (textNamesOne ? targets!.Contains(name) : reset.Reported?.ContainsKey(name) == true);
             var reported = server.Login.Parameters.ContainsKey(name);
             if (!named || (reported && server.Parameters.GetValueOrDefault(name) == value))
             {

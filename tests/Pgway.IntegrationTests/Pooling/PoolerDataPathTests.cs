@@ -325,10 +325,10 @@ public sealed class PoolerDataPathTests(PgTestClusterFixture fixture) : PoolerTe
         Assert.Equal(["01.03.2024"], (await second.ReadUntilReadyAsync()).Rows);
         // A value not seen before: greeted as given (a log-in waits for no server), the server's form
         // told with the first answer.
-        using var third = await LogInAsync(("DateStyle", "SQL"));
+        using var third = await LogInAsync(("client_encoding", "unicode"));
         await third.SendAsync(WireClient.Query("SELECT 1"));
         var answer = await third.ReadUntilReadyAsync();
-        Assert.Equal('S', answer.Types[0]);
+        Assert.Equal("client_encoding=UTF8", answer.Statuses.FirstOrDefault());
     }
 
     [Theory]
@@ -380,5 +380,65 @@ public sealed class PoolerDataPathTests(PgTestClusterFixture fixture) : PoolerTe
         await a.ReadUntilReadyAsync();
         Assert.Equal("Postgres, MDY", await ShowAsync("datestyle"));
         Assert.Equal("Asia/Tokyo", await ShowAsync("timezone"));
+    }
+
+    [Fact]
+    public async Task ParseInAFailedTransactionBlock_OfAStatementTheServerHas_25P02AsFromPostgres()
+    {
+        Start("transaction");
+        using var a = await LogInAsync();
+        await a.SendAsync(WireClient.Parse("s1", "SELECT 1"), WireClient.Sync());
+        Assert.Empty((await a.ReadUntilReadyAsync()).Errors);
+        await a.SendAsync(WireClient.Query("BEGIN"));
+        await a.ReadUntilReadyAsync();
+        await a.SendAsync(WireClient.Query("SELECT 1/0"));
+        Assert.Equal('E', (await a.ReadUntilReadyAsync()).Status);
+
+        await a.SendAsync(WireClient.Parse("s2", "SELECT 1"), WireClient.Sync());
+        var refused = await a.ReadUntilReadyAsync();
+        Assert.Equal(["25P02"], refused.Errors);
+        await a.SendAsync(WireClient.Query("ROLLBACK"));
+        Assert.Equal('I', (await a.ReadUntilReadyAsync()).Status);
+        await a.SendAsync(WireClient.Bind("s1"), WireClient.Execute(), WireClient.Sync());
+        Assert.Equal(["1"], (await a.ReadUntilReadyAsync()).Rows);
+    }
+
+    [Fact]
+    public async Task UnnamedParseFailing_ThenAnotherInTheSameWrite_TheLaterStands()
+    {
+        Start("transaction");
+        using var a = await LogInAsync();
+        await a.SendAsync(
+            WireClient.Parse("", "SELECT * FROM no_such_table"), WireClient.Bind(""), WireClient.Execute(), WireClient.Sync(),
+            WireClient.Parse("", "SELECT 2"), WireClient.Bind(""), WireClient.Execute(), WireClient.Sync());
+        Assert.Equal(["42P01"], (await a.ReadUntilReadyAsync()).Errors);
+        Assert.Equal(["2"], (await a.ReadUntilReadyAsync()).Rows);
+
+        await a.SendAsync(WireClient.Bind(""), WireClient.Execute(), WireClient.Sync());
+        Assert.Equal(["2"], (await a.ReadUntilReadyAsync()).Rows);
+    }
+
+    [Fact]
+    public async Task CloseThenBindInOneBatch_TheStatementIsGone()
+    {
+        Start("transaction");
+        using var a = await LogInAsync();
+        await a.SendAsync(WireClient.Parse("s1", "SELECT 7"), WireClient.Sync());
+        await a.ReadUntilReadyAsync();
+        await a.SendAsync(WireClient.Close("s1"), WireClient.Bind("s1"), WireClient.Execute(), WireClient.Sync());
+        Assert.Equal(["26000"], (await a.ReadUntilReadyAsync()).Errors);
+    }
+
+    [Fact]
+    public async Task CloseSkippedByAnErrorBeforeIt_ABindAfterTheSyncInTheSameWrite_Runs()
+    {
+        Start("transaction");
+        using var a = await LogInAsync();
+        await a.SendAsync(WireClient.Parse("s1", "SELECT 7"), WireClient.Sync());
+        await a.ReadUntilReadyAsync();
+        await a.SendAsync(WireClient.Parse("bad", "SELEKT"), WireClient.Close("s1"), WireClient.Sync(),
+            WireClient.Bind("s1"), WireClient.Execute(), WireClient.Sync());
+        Assert.Equal(["42601"], (await a.ReadUntilReadyAsync()).Errors);
+        Assert.Equal(["7"], (await a.ReadUntilReadyAsync()).Rows);
     }
 }

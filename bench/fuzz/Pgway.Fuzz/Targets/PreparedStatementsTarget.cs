@@ -166,7 +166,7 @@ internal static class PreparedStatementsTarget
         // The description pgway asked for has come: the held message goes on, then what queued behind it.
         private bool ResumeHeldClient()
         {
-            while (rewriter.AwaitingLearn && tracker.PendingLearns == 0)
+            while (rewriter.AwaitingLearn && !rewriter.StillHolding)
             {
                 rewriter.AwaitingLearn = false;
                 if (!Rewrite([], record: false))

@@ -74,8 +74,13 @@ internal sealed partial class RequestRewriter
     // The client's unnamed Parse did not prepare: failed itself (no unnamed statement now, as
     // PostgreSQL drops the old one first), or skipped after an error (the one before stays, though
     // the server may not have it).
-    private void UnnamedParseEnded(bool failedItself)
+    private void UnnamedParseEnded(bool failedItself, long generation)
     {
+        if (generation != unnamedGeneration)
+        {
+            // A later unnamed Parse of the client's already stands in its place.
+            return;
+        }
         if (tracker.Unnamed is { } slot && slot.Owner == this)
         {
             slot.Owner = null;
@@ -109,4 +114,22 @@ internal sealed partial class RequestRewriter
         body.CopyTo(message.AsSpan(MessageHeader.Size));
         return message;
     }
+
+    // A Parse in a failed transaction block, of a statement the server has: an unnamed Parse goes in
+    // its place, which the server refuses with 25P02 as it would the client's (it drops the server's
+    // unnamed statement first, which is followed); the client's names stay as they were.
+    private void FailInAbortedTransaction()
+    {
+        WriteHeader((byte)FrontendMessageCode.Parse, 4 + 1 + FailingQuery.Length + 2);
+        replacement.Append([0]);
+        replacement.Append(FailingQuery);
+        replacement.Append([0, 0]);
+        tracker.Expect(new(RequestKind.Parse, CompletionHandling.Forward));
+        if (tracker.Unnamed is { } slot)
+        {
+            slot.Owner = null;
+        }
+    }
+
+    private static ReadOnlySpan<byte> FailingQuery => "SELECT 1\0"u8;
 }

@@ -38,6 +38,11 @@ internal sealed partial class RequestRewriter
     private bool capturingUnnamed;
     private long unnamedGeneration;
     private readonly Dictionary<string, ClientStatement> names = new(StringComparer.Ordinal);
+    // Names the client closed whose Close is not answered yet, and whether a Sync came since: an
+    // error before the Close in its batch would skip it (and the name would stay), so a message after
+    // that Sync naming it waits until the server's answers tell.
+    private readonly Dictionary<string, (ClientStatement Closed, bool PastSync)> closing = new(StringComparer.Ordinal);
+    private string? heldForClose;
     // A Bind or Describe is held back until the server it goes to has told the description of its
     // statement (see ClientStatement); set while it is, and once it was asked for that message.
     private bool learnAsked;
@@ -66,6 +71,9 @@ internal sealed partial class RequestRewriter
         tracker.CloseSkipped = KeepClosed;
         tracker.UnnamedParseEnded = UnnamedParseEnded;
     }
+
+    /// <summary>The client's last ReadyForQuery said its transaction block failed.</summary>
+    public Func<bool>? InFailedTransaction { get; set; }
 
     /// <summary>Statement names the client has now.</summary>
     public int Count => names.Count;
@@ -158,6 +166,7 @@ internal sealed partial class RequestRewriter
                 segmentStart = position + deciding;
             }
             learnAsked = false;
+            heldForClose = null;
             replacement.Reset();
             passRemaining = whole - deciding;
             position += deciding;
@@ -261,6 +270,13 @@ internal sealed partial class RequestRewriter
                 break;
             case FrontendMessageCode.Sync:
                 tracker.Expect(new(RequestKind.Sync, CompletionHandling.Forward));
+                if (closing.Count > 0)
+                {
+                    foreach (var name in closing.Keys.ToList())
+                    {
+                        closing[name] = (closing[name].Closed, true);
+                    }
+                }
                 break;
             case FrontendMessageCode.Execute when !tracker.IgnoringUntilSync:
                 tracker.Expect(new(RequestKind.Execute, CompletionHandling.Forward));
@@ -314,7 +330,7 @@ internal sealed partial class RequestRewriter
         {
             // The unnamed statement: as it is, and kept for servers that will lack it.
             BeginUnnamed();
-            tracker.Expect(new(RequestKind.Parse, CompletionHandling.Forward, ClientName: ""));
+            tracker.Expect(new(RequestKind.Parse, CompletionHandling.Forward, ClientName: "", UnnamedGeneration: unnamedGeneration));
             return false;
         }
         if (nameEnd <= 0 || !mapNames)
@@ -325,6 +341,15 @@ internal sealed partial class RequestRewriter
         }
         var statement = registry.Acquire(body[(nameEnd + 1)..], parseContext?.Invoke() ?? "");
         var name = Encoding.UTF8.GetString(body[..nameEnd]);
+        var server = tracker.Server!;
+        if (server.Touch(statement) && InFailedTransaction?.Invoke() == true)
+        {
+            // PostgreSQL refuses a Parse inside a failed transaction block (25P02) and keeps the name
+            // as it was: the server says so, in the Parse's place.
+            registry.Release(statement);
+            FailInAbortedTransaction();
+            return true;
+        }
         if (names.Remove(name, out var previous))
         {
             // PostgreSQL refuses a name in use; a pooler that lends servers cannot tell in time, so
@@ -332,7 +357,6 @@ internal sealed partial class RequestRewriter
             registry.Release(previous.Statement);
         }
         names[name] = new ClientStatement(statement);
-        var server = tracker.Server!;
         if (server.Touch(statement))
         {
             tracker.Expect(new(RequestKind.Parse, CompletionHandling.Fake, statement, name));
@@ -343,11 +367,44 @@ internal sealed partial class RequestRewriter
     }
 
     // A client's Close answered: the reference its name held goes (the name went when the Close was sent).
-    private void ForgetClosed(string name, ClientStatement closed) => registry.Release(closed.Statement);
+    private void ForgetClosed(string name, ClientStatement closed)
+    {
+        Settled(name, closed);
+        registry.Release(closed.Statement);
+    }
+
+    private void Settled(string name, ClientStatement closed)
+    {
+        if (closing.TryGetValue(name, out var pending) && pending.Closed == closed)
+        {
+            closing.Remove(name);
+        }
+    }
+
+    // A message after a Sync naming a statement whose Close is not settled yet: held (true) until it is.
+    private bool HoldForClose(ReadOnlySpan<byte> name)
+    {
+        if (closing.Count == 0)
+        {
+            return false;
+        }
+        var text = Encoding.UTF8.GetString(name);
+        if (!closing.TryGetValue(text, out var pending) || !pending.PastSync || names.ContainsKey(text))
+        {
+            return false;
+        }
+        heldForClose = text;
+        AwaitingLearn = true;
+        return true;
+    }
+
+    /// <summary>The message held back still waits: for a description asked, or for a Close to be settled.</summary>
+    public bool StillHolding => tracker.PendingLearns > 0 || (heldForClose is { } name && closing.ContainsKey(name));
 
     // A client's Close skipped after an error: the name is the client's again, unless it prepared it anew since.
     private void KeepClosed(string name, ClientStatement closed)
     {
+        Settled(name, closed);
         if (!names.TryAdd(name, closed))
         {
             registry.Release(closed.Statement);
@@ -378,7 +435,12 @@ internal sealed partial class RequestRewriter
             tracker.Expect(new(RequestKind.Bind, CompletionHandling.Forward));
             return true;
         }
-        var client = !mapNames || portalEnd < 0 || body[^1] != 0 || body.Length - portalEnd <= 2 ? null : Lookup(body[(portalEnd + 1)..^1]);
+        var named = mapNames && portalEnd >= 0 && body[^1] == 0 && body.Length - portalEnd > 2;
+        if (named && HoldForClose(body[(portalEnd + 1)..^1]))
+        {
+            return true;
+        }
+        var client = named ? Lookup(body[(portalEnd + 1)..^1]) : null;
         if (client is null)
         {
             // Unnamed, or a name the client never prepared (the server says it does not exist).
@@ -423,6 +485,10 @@ internal sealed partial class RequestRewriter
             return false;
         }
         var named = mapNames && body.Length > 2 && body[0] == (byte)'S' && body[^1] == 0;
+        if (named && kind == RequestKind.Describe && HoldForClose(body[1..^1]))
+        {
+            return true;
+        }
         var client = named ? Lookup(body[1..^1]) : null;
         if (kind == RequestKind.Close && named)
         {
@@ -433,6 +499,7 @@ internal sealed partial class RequestRewriter
             if (closedName is not null)
             {
                 names.Remove(closedName);
+                closing[closedName] = (client!, false);
             }
             tracker.Expect(new(RequestKind.Close, CompletionHandling.Fake, client?.Statement, closedName, Client: client));
             return true;

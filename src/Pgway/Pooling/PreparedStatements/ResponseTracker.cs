@@ -46,7 +46,7 @@ internal sealed class ResponseTracker
     /// client's unnamed statement is gone, as PostgreSQL drops it before parsing), false when it was
     /// skipped after an error (the one before it stays).
     /// </summary>
-    public Action<bool>? UnnamedParseEnded { get; set; }
+    public Action<bool, long>? UnnamedParseEnded { get; set; }
 
     /// <summary>Called when a client's Close of a named statement is answered (and not skipped): the name is gone.</summary>
     public Action<string, ClientStatement>? CloseAnswered { get; set; }
@@ -365,9 +365,9 @@ internal sealed class ResponseTracker
         var first = true;
         while (count > 0 && queue[head].Kind != RequestKind.Sync)
         {
-            if (queue[head] is { Kind: RequestKind.Parse, Statement: null, ClientName: "" })
+            if (queue[head] is { Kind: RequestKind.Parse, Statement: null, ClientName: "" } unnamedParse)
             {
-                UnnamedParseEnded?.Invoke(first);
+                UnnamedParseEnded?.Invoke(first, unnamedParse.UnnamedGeneration);
             }
             else if (queue[head].Kind == RequestKind.UntilReady)
             {
