@@ -18,13 +18,19 @@ internal sealed partial class ClientSession
     // Set while pgway talks to the server on its own: the client's next request waits.
     private bool restoringSettings;
 
+    // A RESET went to the server: the client's next read waits until it is answered and the start-up
+    // values are back, so a request the client sent right after it (without waiting) sees them.
+    private bool waitAfterReset;
+
     // The client's text, as it goes to the server: the settings a RESET in it names.
     private void NoteResetWords(ReadOnlySpan<byte> text)
     {
-        if (startupValues.Count == 0 || (text.IndexOf("reset"u8) < 0 && text.IndexOf("RESET"u8) < 0 && text.IndexOf("Reset"u8) < 0))
+        if (startupValues.Count == 0 || (text.IndexOf("reset"u8) < 0 && text.IndexOf("RESET"u8) < 0 && text.IndexOf("Reset"u8) < 0
+            && text.IndexOf("discard"u8) < 0 && text.IndexOf("DISCARD"u8) < 0 && text.IndexOf("Discard"u8) < 0))
         {
             return;
         }
+        waitAfterReset = true;
         for (var i = 0; i + 5 < text.Length; i++)
         {
             if (!StartsWithWord(text[i..], "reset"u8) || (i > 0 && IsNamePart(text[i - 1])) || !IsSpace(text[i + 5]))
@@ -52,6 +58,21 @@ internal sealed partial class ClientSession
             {
                 (resetTargets ??= new(StringComparer.OrdinalIgnoreCase)).Add(name);
             }
+        }
+    }
+
+    // After a read that completed a request with RESET or DISCARD in it: its answer and the start-up
+    // values put back come before the client's next read is forwarded.
+    private async Task WaitForResetAsync()
+    {
+        if (!waitAfterReset || !fromClient.AtMessageBoundary)
+        {
+            return;
+        }
+        waitAfterReset = false;
+        while (!ended && server is not null && (fromClient.Outstanding > 0 || restoringSettings))
+        {
+            await answered.Start();
         }
     }
 

@@ -234,6 +234,7 @@ internal sealed partial class ClientSession : IWaitingClient
                     sendingToServer = false;
                 }
                 ReleaseIfIdle();
+                await WaitForResetAsync();
             }
             finally
             {

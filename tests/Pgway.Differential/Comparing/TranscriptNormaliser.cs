@@ -13,6 +13,7 @@ namespace Pgway.Differential.Comparing;
 /// <item>a ParameterStatus repeating the value the client already has (a pooler re-reports parameters
 /// when it moves a client to another server; the client learns nothing new);</item>
 /// <item>server-side names of prepared statements in messages (pgway names them <c>pgway_N</c>);</item>
+/// <item>an error's source location in PostgreSQL (F, L, R fields): the same error may be raised by another routine through pgway;</item>
 /// <item>and, by rendering, the NotificationResponse sender's PID and RowDescription's table OIDs, which
 /// differ between any two runs (tables are made anew for each path).</item>
 /// </list>
@@ -73,9 +74,14 @@ public static partial class TranscriptNormaliser
     {
         ArgumentNullException.ThrowIfNull(message);
         var text = message.ToString();
-        return message.Type is 'E' or 'N' ? StatementName().Replace(text, "prepared statement \\\"…\\\"") : text;
+        return message.Type is 'E' or 'N' ? SourceLocation().Replace(StatementName().Replace(text, "prepared statement \\\"…\\\""), "") : text;
     }
 
     [GeneratedRegex("prepared statement \\\\\"[^\"\\\\]*\\\\\"")]
     private static partial Regex StatementName();
+
+    // Where in PostgreSQL's source an error was raised (F, L, R): the same error can come from another
+    // routine through pgway (a Parse pgway sends before the client's Bind meets a failed transaction first).
+    [GeneratedRegex(" [FLR]:\"(?:[^\"\\\\]|\\\\.)*\"")]
+    private static partial Regex SourceLocation();
 }
