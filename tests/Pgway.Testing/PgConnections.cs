@@ -23,7 +23,7 @@ internal static class PgConnections
             Password = credentials.PasswordFor(user),
             Database = database,
             Pooling = false,
-            Timeout = 5,
+            Timeout = 15,
             CommandTimeout = 30,
             SslMode = SslMode.Disable,
             ApplicationName = "pgway-testing",
