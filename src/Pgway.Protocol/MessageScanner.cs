@@ -19,20 +19,36 @@ public struct MessageScanner
     /// </summary>
     /// <returns>Null, or the error when a header breaks the bound (a protocol violation).</returns>
     public string? Scan<TObserver>(ReadOnlySpan<byte> data, int maxBodyLength, TObserver observer)
+        where TObserver : IMessageObserver => Scan(data, maxBodyLength, observer, out _);
+
+    /// <summary>
+    /// As <see cref="Scan{TObserver}(ReadOnlySpan{byte}, int, TObserver)"/>, stopping right after a
+    /// message whose body's last piece the observer answered with true.
+    /// </summary>
+    /// <param name="scanned">How many bytes of <paramref name="data"/> were scanned: all of them, unless the observer stopped the scan.</param>
+    public string? Scan<TObserver>(ReadOnlySpan<byte> data, int maxBodyLength, TObserver observer, out int scanned)
         where TObserver : IMessageObserver
     {
+        var total = data.Length;
+        scanned = total;
         while (!data.IsEmpty)
         {
             if (bodyRemaining > 0)
             {
                 var take = Math.Min(bodyRemaining, data.Length);
                 bodyRemaining -= take;
+                var piece = data[..take];
+                data = data[take..];
                 if (capturing)
                 {
-                    observer.OnBody(data[..take], last: bodyRemaining == 0);
+                    var stop = observer.OnBody(piece, last: bodyRemaining == 0);
                     capturing = bodyRemaining > 0;
+                    if (stop && !capturing && !data.IsEmpty)
+                    {
+                        scanned = total - data.Length;
+                        return null;
+                    }
                 }
-                data = data[take..];
                 continue;
             }
             header = (header << 8) | data[0];
@@ -55,7 +71,11 @@ public struct MessageScanner
             {
                 if (bodyRemaining == 0)
                 {
-                    observer.OnBody([], last: true);
+                    if (observer.OnBody([], last: true) && !data.IsEmpty)
+                    {
+                        scanned = total - data.Length;
+                        return null;
+                    }
                 }
                 else
                 {

@@ -18,7 +18,16 @@ public class MessageScannerTests
             return type is (byte)'Z' or (byte)'S';
         }
 
-        public void OnBody(ReadOnlySpan<byte> part, bool last)
+        /// <summary>Stop the scan after each ReadyForQuery.</summary>
+        public bool StopAfterReady { get; init; }
+
+        public bool OnBody(ReadOnlySpan<byte> part, bool last)
+        {
+            Take(part, last);
+            return last && StopAfterReady && Seen[^2].StartsWith('Z');
+        }
+
+        private void Take(ReadOnlySpan<byte> part, bool last)
         {
             body.AddRange(part);
             if (last)
@@ -79,5 +88,36 @@ public class MessageScannerTests
         scanner.Scan([(byte)'Q', 0, 0, 0, 9, (byte)'S'], 100, new Recorder());
 
         Assert.False(scanner.AtBoundary);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(1000)]
+    public void Scan_ObserverStops_RestScansOnLikeOneStream(int chunk)
+    {
+        var bytes = Stream();
+        var whole = new Recorder();
+        var stopping = new Recorder { StopAfterReady = true };
+        Assert.Null(new MessageScanner().Scan(bytes, MessageHeader.LargeMessageLimit, whole));
+        var scanner = new MessageScanner();
+        var stops = new List<int>();
+        for (var at = 0; at < bytes.Length;)
+        {
+            var piece = bytes.AsSpan(at, Math.Min(chunk, bytes.Length - at));
+            Assert.Null(scanner.Scan(piece, MessageHeader.LargeMessageLimit, stopping, out var scanned));
+            Assert.InRange(scanned, 1, piece.Length);
+            if (scanned < piece.Length)
+            {
+                stops.Add(at + scanned);
+            }
+            at += scanned;
+        }
+
+        Assert.Equal(whole.Seen, stopping.Seen);
+        // Right after the first ReadyForQuery (the last one ends the stream: nothing to stop before).
+        var firstReadyEnd = bytes.AsSpan().IndexOf("Z\0\0\0\u0005T"u8) + 6;
+        Assert.All(stops, stop => Assert.Equal(firstReadyEnd, stop));
+        Assert.Equal(chunk == 1000 ? 1 : stops.Count, stops.Count);
     }
 }

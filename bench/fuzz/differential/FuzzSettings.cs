@@ -5,11 +5,14 @@ namespace Pgway.Bench.Fuzz.Differential;
 /// <summary>The command line: how many conversations (or for how long), from which seed, and the bounds of each.</summary>
 internal sealed record FuzzSettings(int Count, TimeSpan? Duration, int FirstSeed, TimeSpan ReadTimeout, TimeSpan ShrinkBudget, int ShrinkRuns)
 {
+    /// <summary>Seeds run side by side, each worker in a database of its own.</summary>
+    public int Workers { get; init; } = 4;
+
     /// <summary>Print this seed's conversation and what each client received directly, then stop.</summary>
     public int? Show { get; init; }
 
     public const string Usage =
-        "usage: differential [--count N | --duration SECONDS | --show SEED] [--seed FIRST] [--read-timeout SECONDS] [--shrink-seconds SECONDS] [--shrink-runs N]";
+        "usage: differential [--count N | --duration SECONDS | --show SEED] [--seed FIRST] [--read-timeout SECONDS] [--shrink-seconds SECONDS] [--shrink-runs N] [--workers N]";
 
     public static FuzzSettings Parse(IReadOnlyList<string> arguments)
     {
@@ -26,6 +29,7 @@ internal sealed record FuzzSettings(int Count, TimeSpan? Duration, int FirstSeed
                 "--read-timeout" => settings with { ReadTimeout = TimeSpan.FromSeconds(Number(value)) },
                 "--shrink-seconds" => settings with { ShrinkBudget = TimeSpan.FromSeconds(Number(value)) },
                 "--shrink-runs" => settings with { ShrinkRuns = Number(value) },
+                "--workers" => settings with { Workers = Math.Max(1, Number(value)) },
                 _ => throw new ArgumentException($"unknown option {arguments[i]}\n{Usage}"),
             };
             i++;

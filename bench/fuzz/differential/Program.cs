@@ -25,7 +25,6 @@ Console.WriteLine("starting a PostgreSQL instance and pgway's paths…");
 await using var cluster = await PgTestCluster.CreateAsync(new PgTestClusterOptions { Roles = [PgInstanceRole.Primary] });
 await using var environment = await DifferentialEnvironment.StartAsync(cluster, stop.Token);
 var options = new RunnerOptions(DifferentialEnvironment.User, environment.Password, DifferentialEnvironment.Database, settings.ReadTimeout, TimeSpan.FromMilliseconds(100));
-var tester = new DifferentialTester(new PathRun(environment, options), settings.ShrinkBudget, settings.ShrinkRuns);
 
 if (settings.Show is { } show)
 {
@@ -43,27 +42,53 @@ if (settings.Show is { } show)
     return 0;
 }
 
+// Workers run seeds side by side, each in a database of its own (its own tables and pools); a run is
+// mostly waiting for answers, so a few workers multiply conversations per minute on two cores.
 var clock = Stopwatch.StartNew();
 var run = 0;
+var nextSeed = settings.FirstSeed - 1;
+var lastSeed = settings.Count == int.MaxValue ? int.MaxValue : settings.FirstSeed + settings.Count - 1;
 var divergences = new List<Divergence>();
 var oracle = new List<string>();
 var notes = new SortedSet<string>(StringComparer.Ordinal);
-for (var seed = settings.FirstSeed; run < settings.Count && !stop.IsCancellationRequested; seed++)
+var report = new Lock();
+var workers = new List<Task>();
+for (var worker = 0; worker < settings.Workers; worker++)
 {
-    if (settings.Duration is { } duration && clock.Elapsed > duration)
+    var database = await environment.DatabaseForWorkerAsync(worker, stop.Token);
+    var tester = new DifferentialTester(new PathRun(environment, options with { Database = database }), settings.ShrinkBudget, settings.ShrinkRuns);
+    workers.Add(Task.Run(() => WorkAsync(tester)));
+}
+await Task.WhenAll(workers);
+
+async Task WorkAsync(DifferentialTester tester)
+{
+    while (!stop.IsCancellationRequested && !(settings.Duration is { } duration && clock.Elapsed > duration))
     {
-        break;
+        var seed = Interlocked.Increment(ref nextSeed);
+        if (seed > lastSeed)
+        {
+            return;
+        }
+        SeedResult result;
+        try
+        {
+            result = await tester.RunSeedAsync(seed, stop.Token);
+        }
+        catch (Exception) when (stop.IsCancellationRequested)
+        {
+            // Ctrl-C: the test harness stops its PostgreSQL at once, so whatever failed then was the interruption.
+            return;
+        }
+        lock (report)
+        {
+            Record(seed, result);
+        }
     }
-    SeedResult result;
-    try
-    {
-        result = await tester.RunSeedAsync(seed, stop.Token);
-    }
-    catch (Exception) when (stop.IsCancellationRequested)
-    {
-        // Ctrl-C: the test harness stops its PostgreSQL at once, so whatever failed then was the interruption.
-        break;
-    }
+}
+
+void Record(int seed, SeedResult result)
+{
     run++;
     notes.UnionWith(result.Notes);
     if (result.OracleProblem is not null)
@@ -83,14 +108,14 @@ for (var seed = settings.FirstSeed; run < settings.Count && !stop.IsCancellation
             Console.WriteLine($"seed {seed} on {divergence.Path}: {divergence.First.Summary} (not shrunk: same kind as one shown before, or shrinking off)");
         }
     }
-    if (run % 25 == 0)
+    if (run % 100 == 0)
     {
         Console.WriteLine($"… {run} conversations, {divergences.Count} divergences, {clock.Elapsed:hh\\:mm\\:ss}");
     }
 }
 
 Console.WriteLine();
-Console.WriteLine($"conversations run: {run} (seeds {settings.FirstSeed}–{settings.FirstSeed + run - 1}) in {clock.Elapsed:hh\\:mm\\:ss}");
+Console.WriteLine($"conversations run: {run} (from seed {settings.FirstSeed}, {settings.Workers} workers) in {clock.Elapsed:hh\\:mm\\:ss}");
 Console.WriteLine($"divergences found: {divergences.Count} in {divergences.Select(d => d.Seed).Distinct().Count()} conversations");
 foreach (var group in divergences.GroupBy(d => d.Signature).OrderByDescending(g => g.Count()))
 {

@@ -21,7 +21,7 @@ internal sealed partial class ClientSession
     // The client was idle in a transaction whose server was fenced: its next request is told.
     private ServerLease? transactionLostTo;
     // Since the last time nothing was outstanding, inside a transaction block: the client sent
-    // something that could end the block (see MentionsTransactionEnd).
+    // something that could end the block (see StatementWords.TransactionEnd).
     private bool sentTransactionEnd;
 
     /// <summary>From any thread: the lease of fenced servers; the session's server, if it is one of them, is shut down on the loop.</summary>

@@ -485,6 +485,16 @@ internal sealed partial class ClientSession
     }
 
     // Bytes the client sent right after logging in (pipelined), handed to the forwarding once.
+    // Bytes read but not to be forwarded yet: they come back, before anything still unread, from TakeLeftover.
+    private void HoldBack(ReadOnlySpan<byte> rest)
+    {
+        var remaining = inbox is null ? 0 : inboxEnd - inboxStart;
+        var held = new byte[rest.Length + remaining];
+        rest.CopyTo(held);
+        inbox?.AsSpan(inboxStart, remaining).CopyTo(held.AsSpan(rest.Length));
+        (inbox, inboxStart, inboxEnd) = (held, 0, held.Length);
+    }
+
     private int TakeLeftover(byte[] buffer)
     {
         if (inbox is null)

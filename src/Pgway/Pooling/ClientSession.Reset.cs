@@ -13,8 +13,6 @@ namespace Pgway.Pooling;
 // ALL); where that cannot be read, from the ParameterStatus messages the server sent after it.
 internal sealed partial class ClientSession
 {
-    private HashSet<string>? resetTargets;
-    private bool resetAllText;
     // Set while pgway talks to the server on its own: the client's next request waits.
     private bool restoringSettings;
 
@@ -22,43 +20,16 @@ internal sealed partial class ClientSession
     // values are back, so a request the client sent right after it (without waiting) sees them.
     private bool waitAfterReset;
 
-    // The client's text, as it goes to the server: the settings a RESET in it names.
-    private void NoteResetWords(ReadOnlySpan<byte> text)
+    // The words of the read about to go to the server (its Query and Parse texts, read whole across
+    // reads by the client traffic's scan): a RESET or DISCARD, or a word that may end the block.
+    private void NoteStatementWords()
     {
-        if (startupValues.Count == 0 || (text.IndexOf("reset"u8) < 0 && text.IndexOf("RESET"u8) < 0 && text.IndexOf("Reset"u8) < 0
-            && text.IndexOf("discard"u8) < 0 && text.IndexOf("DISCARD"u8) < 0 && text.IndexOf("Discard"u8) < 0))
+        var (resetOrDiscard, transactionEnd) = fromClient.Words.TakeRead();
+        if (fromServer.Status != TransactionStatus.Idle && !sentTransactionEnd)
         {
-            return;
+            sentTransactionEnd = transactionEnd;
         }
-        waitAfterReset = true;
-        for (var i = 0; i + 5 < text.Length; i++)
-        {
-            if (!StartsWithWord(text[i..], "reset"u8) || (i > 0 && IsNamePart(text[i - 1])) || !IsSpace(text[i + 5]))
-            {
-                continue;
-            }
-            var rest = text[(i + 5)..];
-            var start = 0;
-            while (start < rest.Length && IsSpace(rest[start]))
-            {
-                start++;
-            }
-            var quoted = start < rest.Length && rest[start] == '"';
-            var end = quoted ? start + 1 : start;
-            while (end < rest.Length && (quoted ? rest[end] != '"' : IsNamePart(rest[end])))
-            {
-                end++;
-            }
-            var name = System.Text.Encoding.UTF8.GetString(rest[(quoted ? start + 1 : start)..end]);
-            if (!quoted && name.Equals("all", StringComparison.OrdinalIgnoreCase))
-            {
-                resetAllText = true;
-            }
-            else if (name.Length > 0)
-            {
-                (resetTargets ??= new(StringComparer.OrdinalIgnoreCase)).Add(name);
-            }
-        }
+        waitAfterReset |= resetOrDiscard && startupValues.Count > 0;
     }
 
     // After a read that completed a request with RESET or DISCARD in it: its answer and the start-up
@@ -76,18 +47,13 @@ internal sealed partial class ClientSession
         }
     }
 
-    private static bool IsSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r';
-
-    private static bool IsNamePart(byte b) => b is >= (byte)'a' and <= (byte)'z' or >= (byte)'A' and <= (byte)'Z' or >= (byte)'0' and <= (byte)'9' or (byte)'_' or (byte)'.';
-
     // In the pump, when a RESET or DISCARD ALL has been answered and nothing else is outstanding: the
     // client's start-up values set again; the ParameterStatus messages the client is to see, if any.
     private async Task<RestoredSettings?> RestoreStartupValuesAsync(ILoopTransport attached)
     {
         var reset = fromServer.SettingsReset;
         fromServer.SettingsReset = default;
-        var (targets, allText) = (resetTargets, resetAllText);
-        (resetTargets, resetAllText) = (null, false);
+        var (allText, targets) = fromClient.Words.TakeResetNames();
         var server = held!;
         List<KeyValuePair<string, string>>? changes = null;
         // The names read from the client's text decide when one of them is a start-up parameter; else

@@ -33,10 +33,7 @@ internal sealed partial class ClientSession
             {
                 return;
             }
-            if (fromServer.Status != TransactionStatus.Idle && !sentTransactionEnd)
-            {
-                sentTransactionEnd = MentionsTransactionEnd(lastWord.Span);
-            }
+            NoteStatementWords();
             sendingToServer = true;
             try
             {
@@ -90,41 +87,6 @@ internal sealed partial class ClientSession
             "pgway: the server answered a request pgway did not see sent (the conversation is out of step); the server connection is closed and so is this session");
         DropServer();
         client.CancelWaits();
-    }
-
-    // Inside a transaction block a lost request cannot have committed anything unless it could end
-    // the block (COMMIT, END, or ROLLBACK/ABORT followed by more): only then is its outcome unknown.
-    private static bool MentionsTransactionEnd(ReadOnlySpan<byte> text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            var rest = text[i..];
-            switch (rest[0] | 0x20)
-            {
-                case 'c' when StartsWithWord(rest, "commit"u8):
-                case 'e' when StartsWithWord(rest, "end"u8):
-                case 'r' when StartsWithWord(rest, "rollback"u8):
-                case 'a' when StartsWithWord(rest, "abort"u8):
-                    return true;
-            }
-        }
-        return false;
-    }
-
-    private static bool StartsWithWord(ReadOnlySpan<byte> text, ReadOnlySpan<byte> lowerWord)
-    {
-        if (text.Length < lowerWord.Length)
-        {
-            return false;
-        }
-        for (var i = 0; i < lowerWord.Length; i++)
-        {
-            if ((text[i] | 0x20) != lowerWord[i])
-            {
-                return false;
-            }
-        }
-        return true;
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "pooler: session {Session}: the server on {Lease} answered a request pgway did not see sent; closing that server and the session")]

@@ -158,6 +158,7 @@ internal sealed partial class ClientSession : IWaitingClient
     // The client's messages, forwarded as they come; a server is borrowed when one is needed.
     private async Task ServeAsync()
     {
+        fromClient.StopAfterReset = startupValues.Count > 0;
         while (!ended)
         {
             var buffer = ArrayPool<byte>.Shared.Rent(Routing.Splice.BufferSize);
@@ -184,11 +185,17 @@ internal sealed partial class ClientSession : IWaitingClient
                 {
                     return;
                 }
-                var chunk = buffer.AsMemory(0, read);
-                if (fromClient.Scan(chunk.Span) is { } error)
+                if (fromClient.Scan(buffer.AsSpan(0, read)) is { } error)
                 {
                     throw new PostgresProtocolException(error);
                 }
+                if (fromClient.Scanned < read)
+                {
+                    // A RESET or DISCARD ends there: the rest waits for its answer and the start-up values.
+                    HoldBack(buffer.AsSpan(fromClient.Scanned, read - fromClient.Scanned));
+                    read = fromClient.Scanned;
+                }
+                var chunk = buffer.AsMemory(0, read);
                 MarkClientActivity();
                 if (fromClient.Terminated)
                 {
@@ -214,11 +221,7 @@ internal sealed partial class ClientSession : IWaitingClient
                     // Gone while it waited (a client's own timeout): what it sent is never run.
                     return;
                 }
-                if (fromServer.Status != TransactionStatus.Idle && !sentTransactionEnd)
-                {
-                    sentTransactionEnd = MentionsTransactionEnd(chunk.Span);
-                }
-                NoteResetWords(chunk.Span);
+                NoteStatementWords();
                 while (restoringSettings && !ended)
                 {
                     // pgway is putting the client's start-up values back on the server: its turn next.

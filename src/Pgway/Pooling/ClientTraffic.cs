@@ -13,6 +13,8 @@ internal sealed class ClientTraffic : IMessageObserver
     private MessageScanner scanner;
     // Where, in the read being scanned, the next message's header starts.
     private int nextHeader;
+    // The body being read is a Query's (a Parse's RESET runs later, at its Execute).
+    private bool queryBody;
 
     /// <summary>Requests sent whose ReadyForQuery has not come back yet.</summary>
     public int Outstanding { get; set; }
@@ -25,6 +27,9 @@ internal sealed class ClientTraffic : IMessageObserver
     public bool BatchOpen { get; private set; }
 
     public bool Terminated { get; private set; }
+
+    /// <summary>What the texts of the client's Query and Parse messages say that pooling must notice.</summary>
+    public StatementWords Words { get; } = new();
 
     /// <summary>
     /// Where in the read last scanned the Terminate starts: what comes before it is the client's last
@@ -44,10 +49,21 @@ internal sealed class ClientTraffic : IMessageObserver
     /// <summary>Nothing sent is unanswered, no batch is open, and no message is half sent.</summary>
     public bool Idle => Outstanding == 0 && !BatchOpen && scanner.AtBoundary;
 
+    /// <summary>
+    /// Stop a scan right after a Query whose text holds a RESET or DISCARD (when more follows in the
+    /// read): what follows must wait until the client's start-up values are back on the server.
+    /// </summary>
+    public bool StopAfterReset { get; set; }
+
+    /// <summary>How many bytes of the read the last scan took: all, unless it stopped after a RESET or DISCARD.</summary>
+    public int Scanned { get; private set; }
+
     public string? Scan(ReadOnlySpan<byte> data)
     {
         nextHeader = scanner.NextHeaderOffset;
-        return scanner.Scan(data, MessageHeader.LargeMessageLimit, this);
+        var error = scanner.Scan(data, MessageHeader.LargeMessageLimit, this, out var scanned);
+        Scanned = scanned;
+        return error;
     }
 
     public bool OnMessage(byte type, int bodyLength)
@@ -65,7 +81,8 @@ internal sealed class ClientTraffic : IMessageObserver
                 // Each answered by its own ReadyForQuery (the tracker takes off those the server skips).
                 Outstanding++;
                 BatchOpen = false;
-                break;
+                queryBody = type == (byte)FrontendMessageCode.Query;
+                return queryBody;
             case FrontendMessageCode.Terminate:
                 Terminated = true;
                 TerminateAt = start;
@@ -75,12 +92,15 @@ internal sealed class ClientTraffic : IMessageObserver
                 break;
             default:
                 BatchOpen = true;
-                break;
+                queryBody = false;
+                return type == (byte)FrontendMessageCode.Parse;
         }
         return false;
     }
 
-    public void OnBody(ReadOnlySpan<byte> part, bool last)
+    public bool OnBody(ReadOnlySpan<byte> part, bool last)
     {
+        Words.Body(part, last);
+        return last && StopAfterReset && queryBody && Words.BodyHasReset;
     }
 }

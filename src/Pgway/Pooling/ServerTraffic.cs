@@ -111,7 +111,14 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
         return wanted;
     }
 
-    public void OnBody(ReadOnlySpan<byte> part, bool last)
+    public bool OnBody(ReadOnlySpan<byte> part, bool last)
+    {
+        // The server's messages are never a reason to stop a scan.
+        TakeBody(part, last);
+        return false;
+    }
+
+    private void TakeBody(ReadOnlySpan<byte> part, bool last)
     {
         part.CopyTo(body.AsSpan(bodyLength));
         bodyLength += part.Length;

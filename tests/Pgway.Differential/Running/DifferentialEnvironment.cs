@@ -103,12 +103,29 @@ public sealed class DifferentialEnvironment : IAsyncDisposable
         }
     }
 
-    /// <summary>Drops and makes again every client's schema and tables, so each path starts from the same data.</summary>
-    public async Task ResetSchemasAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The database conversations of worker <paramref name="worker"/> run in: the test database for the
+    /// first, a fresh one owned by <see cref="User"/> for each other, so workers run side by side without
+    /// sharing tables or pools (pgway pools per database).
+    /// </summary>
+    public async Task<string> DatabaseForWorkerAsync(int worker, CancellationToken cancellationToken)
     {
-        await using var connection = await cluster.OpenConnectionAsync(cluster.Primary, User, Database, cancellationToken);
+        if (worker == 0)
+        {
+            return Database;
+        }
+        var name = $"differential_{worker}";
+        await cluster.ExecuteNonQueryAsync(cluster.Primary, $"DROP DATABASE IF EXISTS {name} WITH (FORCE)", cancellationToken: cancellationToken);
+        await cluster.ExecuteNonQueryAsync(cluster.Primary, $"CREATE DATABASE {name} OWNER {User}", cancellationToken: cancellationToken);
+        return name;
+    }
+
+    /// <summary>Drops and makes again the schema and tables of each of <paramref name="clients"/> clients, so each path starts from the same data.</summary>
+    public async Task ResetSchemasAsync(string database, int clients, CancellationToken cancellationToken)
+    {
+        await using var connection = await cluster.OpenConnectionAsync(cluster.Primary, User, database, cancellationToken);
         var sql = "SET lock_timeout = '20s'; SET client_min_messages = warning;\n";
-        for (var client = 0; client < MaxClients; client++)
+        for (var client = 0; client < clients; client++)
         {
             var schema = Model.Conversation.Schema(client);
             sql += $"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};\n" +

@@ -13,7 +13,7 @@ public sealed class PathRun(DifferentialEnvironment environment, RunnerOptions o
     public async Task<IReadOnlyList<ClientTranscript>> RunAsync(Conversation conversation, DifferentialPath path, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(conversation);
-        await environment.ResetSchemasAsync(cancellationToken);
+        await environment.ResetSchemasAsync(Options.Database, conversation.Startup.Count, cancellationToken);
         await using var lease = await environment.OpenAsync(path, conversation.PoolSize);
         var options = Options with { WaitForOthers = path != DifferentialPath.PoolerSession };
         return await ConversationRunner.RunAsync(conversation, lease.EndPoint, options, cancellationToken);

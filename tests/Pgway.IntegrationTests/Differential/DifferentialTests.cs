@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace Pgway.IntegrationTests.Differential;
 
 /// <summary>
-/// PostgreSQL is the oracle: a fixed set of generated conversations (seeds 1…<see cref="Seeds"/>) runs
+/// PostgreSQL is the oracle: a fixed set of generated conversations (seeds 1…<see cref="Seeds"/>, two at a time) runs
 /// directly and through every pgway path (pooler in transaction and session mode, a <c>dest: pool</c>
 /// service, an L4 service), and each client must receive what it receives from PostgreSQL. Bounded:
 /// the run stops starting conversations after <see cref="Budget"/>; a divergence prints its seed and a
@@ -15,7 +15,8 @@ namespace Pgway.IntegrationTests.Differential;
 [Collection(SharedPgTestCluster.Name)]
 public sealed class DifferentialTests(PgTestClusterFixture fixture, ITestOutputHelper output)
 {
-    private const int Seeds = 60;
+    private const int Seeds = 100;
+    private const int Workers = 2;
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(100);
 
     [Fact]
@@ -25,33 +26,53 @@ public sealed class DifferentialTests(PgTestClusterFixture fixture, ITestOutputH
         await using var environment = await DifferentialEnvironment.StartAsync(fixture.Cluster, bound.Token);
         var options = new RunnerOptions(DifferentialEnvironment.User, environment.Password, DifferentialEnvironment.Database,
             ReadTimeout: TimeSpan.FromSeconds(5), TurnPatience: TimeSpan.FromMilliseconds(100));
-        var tester = new DifferentialTester(new PathRun(environment, options), shrinkBudget: TimeSpan.FromSeconds(8), shrinkRuns: 60) { MaxShrinks = 3 };
         var clock = Stopwatch.StartNew();
         var divergences = new List<Divergence>();
         var problems = new List<string>();
         var notes = new SortedSet<string>(StringComparer.Ordinal);
         var run = 0;
-        for (var seed = 1; seed <= Seeds && clock.Elapsed < Budget; seed++)
+        var nextSeed = 0;
+        var report = new Lock();
+        // Two workers side by side, each in a database of its own (the listed one, and one pooled as
+        // an unlisted database is): a run mostly waits for answers.
+        var workers = new List<Task>();
+        for (var worker = 0; worker < Workers; worker++)
         {
-            var result = await tester.RunSeedAsync(seed, bound.Token);
-            run++;
-            if (result.Divergences.Count > 0 && (await tester.RunSeedAsync(seed, bound.Token)).Divergences.Count == 0)
+            var database = await environment.DatabaseForWorkerAsync(worker, bound.Token);
+            var tester = new DifferentialTester(new PathRun(environment, options with { Database = database }), shrinkBudget: TimeSpan.FromSeconds(8), shrinkRuns: 60) { MaxShrinks = 2 };
+            workers.Add(Task.Run(() => WorkAsync(tester)));
+        }
+        await Task.WhenAll(workers);
+
+        async Task WorkAsync(DifferentialTester tester)
+        {
+            for (var seed = Interlocked.Increment(ref nextSeed); seed <= Seeds && clock.Elapsed < Budget; seed = Interlocked.Increment(ref nextSeed))
             {
-                // Seen once and not again on a second run of the same conversation: timing on a loaded
-                // machine (a read timeout), printed for a look but not failed here; bench/fuzz runs strict.
-                foreach (var divergence in result.Divergences)
+                var result = await tester.RunSeedAsync(seed, bound.Token);
+                var unreproduced = result.Divergences.Count > 0 && (await tester.RunSeedAsync(seed, bound.Token)).Divergences.Count == 0;
+                lock (report)
                 {
-                    output.WriteLine($"did not reproduce: seed {seed} on {divergence.Path}: {divergence.First.Summary}");
+                    run++;
+                    if (unreproduced)
+                    {
+                        // Seen once and not again on a second run of the same conversation: timing on a loaded
+                        // machine (a read timeout), printed for a look but not failed here; bench/fuzz runs strict.
+                        foreach (var divergence in result.Divergences)
+                        {
+                            output.WriteLine($"did not reproduce: seed {seed} on {divergence.Path}: {divergence.First.Summary}");
+                        }
+                        continue;
+                    }
+                    divergences.AddRange(result.Divergences);
+                    notes.UnionWith(result.Notes);
+                    if (result.OracleProblem is not null)
+                    {
+                        problems.Add($"seed {seed}: {result.OracleProblem}");
+                    }
                 }
-                continue;
-            }
-            divergences.AddRange(result.Divergences);
-            notes.UnionWith(result.Notes);
-            if (result.OracleProblem is not null)
-            {
-                problems.Add($"seed {seed}: {result.OracleProblem}");
             }
         }
+
         output.WriteLine($"{run} of {Seeds} conversations in {clock.Elapsed.TotalSeconds:0} s; {divergences.Count} divergences");
         foreach (var note in notes)
         {

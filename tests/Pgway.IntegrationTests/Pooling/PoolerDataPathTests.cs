@@ -382,6 +382,99 @@ public sealed class PoolerDataPathTests(PgTestClusterFixture fixture) : PoolerTe
         Assert.Equal("Asia/Tokyo", await ShowAsync("timezone"));
     }
 
+    [Theory]
+    [InlineData("transaction")]
+    [InlineData("session")]
+    public async Task ResetAll_CutBetweenWrites_StillPutsTheStartUpValuesBack(string mode)
+    {
+        // Found by the differential tester: "RESET ALL" arriving as "…R" + "ESET " + "ALL" was not read
+        // as a RESET, so search_path (which the server never reports) stayed as the server logged in.
+        Start(mode, poolSize: 2);
+        using var a = await LogInAsync(("search_path", "information_schema"));
+        var reset = WireClient.Query("RESET ALL");
+        var query = WireClient.Query("SELECT count(*) > 0 FROM sql_features");
+        foreach (var (from, to) in new[] { (0, 6), (6, 11), (11, reset.Length) })
+        {
+            await a.SendAsync(reset[from..to]);
+            // Paced so the pooler reads each piece on its own (nothing to wait for: the pooler answers none).
+            await Task.Delay(50);
+        }
+        await a.SendAsync(query);
+        Assert.Empty((await a.ReadUntilReadyAsync()).Errors);
+        var answer = await a.ReadUntilReadyAsync();
+        Assert.Empty(answer.Errors);
+        Assert.Equal(["t"], answer.Rows);
+    }
+
+    [Theory]
+    [InlineData("transaction")]
+    [InlineData("session")]
+    public async Task DiscardAll_InOneWriteWithTheNextQuery_TheNextQuerySeesTheStartUpValues(string mode)
+    {
+        // Found by the differential tester: the next query ran before pgway put the start-up values
+        // back, and the client was told the server's log-in value.
+        Start(mode, poolSize: 1);
+        using var a = await LogInAsync(("application_name", "diff"));
+        await a.SendAsync(WireClient.Query("SET application_name = 'other'"));
+        await a.ReadUntilReadyAsync();
+
+        await a.SendAsync(WireClient.Query("DISCARD ALL"), WireClient.Query("SHOW application_name"));
+        var discard = await a.ReadUntilReadyAsync();
+        var show = await a.ReadUntilReadyAsync();
+
+        // As from PostgreSQL: told once, the start-up value, and the next query runs with it.
+        Assert.Empty(discard.Errors);
+        Assert.Equal(["application_name=diff"], discard.Statuses);
+        Assert.Equal(["diff"], show.Rows);
+        Assert.Empty(show.Statuses);
+    }
+
+    [Fact]
+    public async Task ParseAndCloseSkippedAfterAnError_TheStatementDoesNotExist_AsOnPostgres()
+    {
+        // Found by the differential tester: the skipped Close gave back a name whose Parse was skipped too.
+        Start("transaction");
+        using var a = await LogInAsync();
+        await a.SendAsync(WireClient.Parse("", "SELECT * FROM no_such_table"), WireClient.Parse("s1", "SELECT 1"), WireClient.Close("s1"), WireClient.Sync());
+        Assert.Equal(["42P01"], (await a.ReadUntilReadyAsync()).Errors);
+
+        await a.SendAsync(WireClient.Bind("s1"), WireClient.Execute(), WireClient.Sync());
+        Assert.Equal(["26000"], (await a.ReadUntilReadyAsync()).Errors);
+        // And the name is free to prepare.
+        await a.SendAsync(WireClient.Parse("s1", "SELECT 2"), WireClient.Bind("s1"), WireClient.Execute(), WireClient.Sync());
+        var answer = await a.ReadUntilReadyAsync();
+        Assert.Empty(answer.Errors);
+        Assert.Equal(["2"], answer.Rows);
+    }
+
+    [Fact]
+    public async Task SameTextParsedInTwoPipelinedBatches_FirstSkipped_SecondAnsweredAsPostgresDoes()
+    {
+        // Found by the differential tester: the second Parse was answered by pgway on the strength of
+        // the first, which the server then skipped after an error.
+        Start("transaction");
+        using var a = await LogInAsync();
+        await a.SendAsync(WireClient.Query("BEGIN"));
+        await a.ReadUntilReadyAsync();
+        const string Text = "SELECT 41 + 1 AS n";
+        await a.SendAsync(WireClient.Bind(""), WireClient.Parse("s1", Text), WireClient.Sync(), WireClient.Parse("s3", Text), WireClient.Sync());
+        Assert.Equal(["26000"], (await a.ReadUntilReadyAsync()).Errors);
+        var second = await a.ReadUntilReadyAsync();
+        Assert.Equal(["25P02"], second.Errors);
+        Assert.Equal('E', second.Status);
+        await a.SendAsync(WireClient.Query("ROLLBACK"));
+        await a.ReadUntilReadyAsync();
+
+        // Outside a block the second Parse prepares it after all.
+        await a.SendAsync(WireClient.Bind(""), WireClient.Parse("s4", Text), WireClient.Sync(), WireClient.Parse("s5", Text), WireClient.Sync(),
+            WireClient.Bind("s5"), WireClient.Execute(), WireClient.Sync());
+        Assert.Equal(["26000"], (await a.ReadUntilReadyAsync()).Errors);
+        Assert.Empty((await a.ReadUntilReadyAsync()).Errors);
+        var rows = await a.ReadUntilReadyAsync();
+        Assert.Empty(rows.Errors);
+        Assert.Equal(["42"], rows.Rows);
+    }
+
     [Fact]
     public async Task ParseInAFailedTransactionBlock_OfAStatementTheServerHas_25P02AsFromPostgres()
     {

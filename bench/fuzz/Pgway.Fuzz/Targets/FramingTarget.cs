@@ -180,7 +180,13 @@ internal static class FramingTarget
             return true;
         }
 
-        public void OnBody(ReadOnlySpan<byte> part, bool last)
+        public bool OnBody(ReadOnlySpan<byte> part, bool last)
+        {
+            Take(part, last);
+            return false;
+        }
+
+        private void Take(ReadOnlySpan<byte> part, bool last)
         {
             if (body is null)
             {

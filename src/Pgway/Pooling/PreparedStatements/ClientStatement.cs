@@ -16,4 +16,7 @@ internal sealed class ClientStatement(SharedStatement statement)
 
     /// <summary>Its result type changed since the client was given <see cref="Shape"/>: every use fails with 0A000 until the client prepares it again.</summary>
     public bool Stale { get; set; }
+
+    /// <summary>The Parse that made it failed or was skipped after it had been closed in the same batch: a skipped Close must not bring it back.</summary>
+    public bool NeverPrepared { get; set; }
 }

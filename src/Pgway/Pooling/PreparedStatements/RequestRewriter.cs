@@ -43,6 +43,8 @@ internal sealed partial class RequestRewriter
     // that Sync naming it waits until the server's answers tell.
     private readonly Dictionary<string, (ClientStatement Closed, bool PastSync)> closing = new(StringComparer.Ordinal);
     private string? heldForClose;
+    // A Parse waits for an earlier batch's Parse of the same statement to be answered.
+    private bool heldForParse;
     // A Bind or Describe is held back until the server it goes to has told the description of its
     // statement (see ClientStatement); set while it is, and once it was asked for that message.
     private bool learnAsked;
@@ -167,6 +169,7 @@ internal sealed partial class RequestRewriter
             }
             learnAsked = false;
             heldForClose = null;
+            heldForParse = false;
             replacement.Reset();
             passRemaining = whole - deciding;
             position += deciding;
@@ -342,6 +345,16 @@ internal sealed partial class RequestRewriter
         var statement = registry.Acquire(body[(nameEnd + 1)..], parseContext?.Invoke() ?? "");
         var name = Encoding.UTF8.GetString(body[..nameEnd]);
         var server = tracker.Server!;
+        if (server.Touch(statement) && !server.IsConfirmed(statement) && tracker.ParseUnansweredBeforeSync(statement))
+        {
+            // Parsed in an earlier batch still unanswered: whether the server will have it (that Parse
+            // may be skipped after an error), and whether the block failed meanwhile, are known once
+            // everything before is answered. Held until then; handled afresh.
+            registry.Release(statement);
+            heldForParse = true;
+            AwaitingLearn = true;
+            return true;
+        }
         if (server.Touch(statement) && InFailedTransaction?.Invoke() == true)
         {
             // PostgreSQL refuses a Parse inside a failed transaction block (25P02) and keeps the name
@@ -399,13 +412,14 @@ internal sealed partial class RequestRewriter
     }
 
     /// <summary>The message held back still waits: for a description asked, or for a Close to be settled.</summary>
-    public bool StillHolding => tracker.PendingLearns > 0 || (heldForClose is { } name && closing.ContainsKey(name));
+    public bool StillHolding => tracker.PendingLearns > 0 || (heldForClose is { } name && closing.ContainsKey(name)) || (heldForParse && !tracker.Empty);
 
-    // A client's Close skipped after an error: the name is the client's again, unless it prepared it anew since.
+    // A client's Close skipped after an error: the name is the client's again, unless it prepared it
+    // anew since, or the Parse that made it was skipped too (Parse, Close, an error before both).
     private void KeepClosed(string name, ClientStatement closed)
     {
         Settled(name, closed);
-        if (!names.TryAdd(name, closed))
+        if (closed.NeverPrepared || !names.TryAdd(name, closed))
         {
             registry.Release(closed.Statement);
         }
@@ -418,6 +432,11 @@ internal sealed partial class RequestRewriter
         {
             names.Remove(name);
             registry.Release(statement);
+        }
+        else if (closing.TryGetValue(name, out var pending) && pending.Closed.Statement == statement)
+        {
+            // Closed after the failed Parse, in the same batch: the Close, skipped too, must not bring it back.
+            pending.Closed.NeverPrepared = true;
         }
     }
 

@@ -69,6 +69,28 @@ internal sealed class ResponseTracker
     /// <summary>Everything sent has been answered.</summary>
     public bool Empty => count == 0;
 
+    /// <summary>
+    /// A Parse of <paramref name="statement"/> pgway sent is still unanswered, and a Sync (or Query)
+    /// was sent after it: a later batch cannot know yet whether the server will have the statement.
+    /// </summary>
+    public bool ParseUnansweredBeforeSync(SharedStatement statement)
+    {
+        var parsed = false;
+        for (var i = 0; i < count; i++)
+        {
+            var request = queue[(head + i) % queue.Length];
+            if (request is { Kind: RequestKind.Parse } && request.Statement == statement && request.Handling != CompletionHandling.Fake)
+            {
+                parsed = true;
+            }
+            else if (parsed && request.Kind is RequestKind.Sync or RequestKind.UntilReady)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>Completions pgway answers itself are next, with nothing of the server's before them: the pump can send them now.</summary>
     public bool FakesReady => count > 0 && queue[head].Handling == CompletionHandling.Fake && bodyRemaining == 0 && dropRemaining == 0 && carryLength == 0;
 
@@ -314,6 +336,10 @@ internal sealed class ResponseTracker
         if (!Completes(request.Kind, type))
         {
             return MessageFate.Forward;
+        }
+        if (request is { Kind: RequestKind.Parse, Statement: { } prepared })
+        {
+            Server?.Confirm(prepared);
         }
         Pop();
         return request.Handling == CompletionHandling.Skip && bodyLength == 0 ? MessageFate.DropHeader : MessageFate.Forward;

@@ -11,6 +11,8 @@ internal sealed class ServerStatements(StatementRegistry registry, int capacity)
     private readonly LinkedList<SharedStatement> byUse = new();
     // The result description each statement has on this server, where a Describe told it.
     private readonly Dictionary<SharedStatement, byte[]> shapes = [];
+    // Parsed there, not yet answered ParseComplete: the Parse may still fail or be skipped.
+    private readonly HashSet<SharedStatement> unconfirmed = [];
 
     public int Count => prepared.Count;
 
@@ -43,8 +45,15 @@ internal sealed class ServerStatements(StatementRegistry registry, int capacity)
         }
         registry.AddReference(statement);
         prepared[statement] = byUse.AddLast(statement);
+        unconfirmed.Add(statement);
         return evicted;
     }
+
+    /// <summary>Its Parse was answered: the server has it.</summary>
+    public void Confirm(SharedStatement statement) => unconfirmed.Remove(statement);
+
+    /// <summary>Prepared there, and its Parse answered.</summary>
+    public bool IsConfirmed(SharedStatement statement) => prepared.ContainsKey(statement) && !unconfirmed.Contains(statement);
 
     /// <summary>The result description (RowDescription body, empty for NoData) the statement has here, if known.</summary>
     public byte[]? ShapeOf(SharedStatement statement) => shapes.GetValueOrDefault(statement);
@@ -62,6 +71,7 @@ internal sealed class ServerStatements(StatementRegistry registry, int capacity)
     public void Remove(SharedStatement statement)
     {
         shapes.Remove(statement);
+        unconfirmed.Remove(statement);
         if (prepared.Remove(statement, out var node))
         {
             byUse.Remove(node);
@@ -87,6 +97,7 @@ internal sealed class ServerStatements(StatementRegistry registry, int capacity)
             registry.Release(statement);
         }
         prepared.Clear();
+        unconfirmed.Clear();
         byUse.Clear();
         shapes.Clear();
         Dropped.Clear();
