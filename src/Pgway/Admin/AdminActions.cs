@@ -80,9 +80,9 @@ internal static class AdminActions
         }
         else if (member.Length == 0)
         {
-            await TextAsync(context, StatusCodes.Status400BadRequest, "say which instance: POST /unfence?member=NAME");
+            await TextAsync(context, StatusCodes.Status400BadRequest, "say which instance: POST /unfence?member=NAME[&force=true]");
         }
-        else if (unfence(member) is { } error)
+        else if (await unfence(member, IsYes(context.Request.Query["force"].ToString()), CancellationToken.None) is { } error)
         {
             await TextAsync(context, StatusCodes.Status409Conflict, error);
         }
@@ -91,6 +91,8 @@ internal static class AdminActions
             await TextAsync(context, StatusCodes.Status200OK, $"{member} is no longer fenced");
         }
     }
+
+    private static bool IsYes(string text) => text is "true" or "1" or "yes" or "on";
 
     private static TimeSpan? Seconds(string text, TimeSpan fallback) =>
         text.Length == 0 ? fallback

@@ -10,6 +10,6 @@ public sealed record AdminSources(Func<string> Metrics, Func<StatusReport> Statu
     /// <summary><c>POST /switchover</c>: runs a switchover (cluster, target or null, options); null when the endpoint offers none.</summary>
     public Func<string, string?, SwitchoverOptions, CancellationToken, Task<SwitchoverResult>>? Switchover { get; init; }
 
-    /// <summary><c>POST /unfence</c>: clears an instance's fence; returns null when done, or why not.</summary>
-    public Func<string, string?>? Unfence { get; init; }
+    /// <summary><c>POST /unfence</c>: clears an instance's fence (member, force); returns null when done, or why not.</summary>
+    public Func<string, bool, CancellationToken, Task<string?>>? Unfence { get; init; }
 }

@@ -14,6 +14,11 @@ namespace Pgway.Agent;
 /// <param name="Error">Why the status could not be read, for logs and the GET body.</param>
 /// <param name="LastKnownLeaderLocation">The highest leader position this reader has seen, kept across rounds.</param>
 /// <param name="Failure">Where reading failed, for checks that report timeouts and refusals apart.</param>
+/// <param name="Fence">
+/// Why the instance is fenced (<see cref="FenceSetting"/> in its configuration, set by a switchover
+/// that promoted another instance); null when it is not. A fenced instance that is not in recovery
+/// is no primary to anyone: every pgway and every agent reads the fence from the instance itself.
+/// </param>
 public sealed record InstanceStatus(
     PostgresState State,
     NodeRole Role,
@@ -34,8 +39,15 @@ public sealed record InstanceStatus(
     ImmutableArray<ReplicationConnection> Replication = default,
     string? Error = null,
     long? LastKnownLeaderLocation = null,
-    StatusFailure Failure = StatusFailure.None)
+    StatusFailure Failure = StatusFailure.None,
+    string? Fence = null)
 {
+    /// <summary>The server setting that carries the fence (a custom setting, in <c>postgresql.auto.conf</c> by <c>ALTER SYSTEM</c>).</summary>
+    public const string FenceSetting = "pgway.fenced";
+
+    /// <summary>Not in recovery, yet fenced: it must not be taken for a primary (nor serve reads) until unfenced or rebuilt as a replica.</summary>
+    public bool IsFencedPrimary => Fence is not null && Role == NodeRole.Primary;
+
     /// <summary>A status for an instance that could not be asked.</summary>
     public static InstanceStatus NotRunning(PostgresState state, DateTimeOffset checkedAt, string error, StatusFailure failure = StatusFailure.Other) =>
         new(state, NodeRole.Unknown, checkedAt, Error: error, Failure: failure);

@@ -28,7 +28,8 @@ public sealed partial class InstanceStatusReader : IAsyncDisposable
                pg_catalog.pg_last_xact_replay_timestamp(),
                CASE WHEN pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_is_wal_replay_paused() ELSE false END,
                CASE WHEN pg_catalog.pg_is_in_recovery() THEN (SELECT timeline_id FROM pg_catalog.pg_control_checkpoint()) END,
-               pg_catalog.current_setting('cluster_name')
+               pg_catalog.current_setting('cluster_name'),
+               pg_catalog.current_setting('pgway.fenced', true)
         """;
 
     private const string WalReceiverQuery = """
@@ -167,6 +168,7 @@ public sealed partial class InstanceStatusReader : IAsyncDisposable
         var paused = reader.GetBoolean(9);
         var checkpointTimeline = reader.IsDBNull(10) ? (int?)null : reader.GetInt32(10);
         var clusterName = reader.GetString(11);
+        var fence = reader.IsDBNull(12) || reader.GetString(12).Length == 0 ? null : reader.GetString(12);
 
         await reader.NextResultAsync(cancellationToken);
         string? receiverStatus = null, senderHost = null, conninfo = null;
@@ -214,7 +216,8 @@ public sealed partial class InstanceStatusReader : IAsyncDisposable
             LatestEndLocation: latestEnd,
             ReplicationState: !inRecovery ? null : receiverStatus == "streaming" ? "streaming" : "in archive recovery",
             Replication: replication.ToImmutable(),
-            Error: error);
+            Error: error,
+            Fence: fence);
         if (inRecovery && senderHost is not null && senderPort is not null)
         {
             var applicationName = ApplicationName(conninfo) ?? (clusterName.Length > 0 ? clusterName : "walreceiver");

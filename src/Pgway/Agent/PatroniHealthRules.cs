@@ -83,7 +83,9 @@ public static class PatroniHealthRules
         }
 
         var running = status.State == PostgresState.Running;
-        var primary = running && status.Role == NodeRole.Primary;
+        // A fenced primary (the old one after a switchover without Patroni) is nobody's primary and
+        // serves no reads: only "is it running" is answered for it.
+        var primary = running && status.Role == NodeRole.Primary && !status.IsFencedPrimary;
         var standbyLeader = running && status.Role == NodeRole.StandbyLeader;
         var replica = running && status.Role == NodeRole.Replica && !tags.NoLoadBalance
             && !IsLagging(status, query.MaxLag) && MatchesReplicationState(status, query.ReplicationState);
@@ -146,7 +148,7 @@ public static class PatroniHealthRules
         }
         if (status.Role is NodeRole.Primary or NodeRole.StandbyLeader)
         {
-            return true;
+            return !status.IsFencedPrimary;
         }
         if (status.ReplicationState != "streaming" || status.LeaderLocation == 0)
         {

@@ -25,6 +25,11 @@ public static class PatroniStatusBody
             json.WriteString("postmaster_start_time", PythonTimestamp(started));
         }
         json.WriteString("role", RoleName(status.Role));
+        if (status.IsFencedPrimary)
+        {
+            // Not Patroni's: why this primary is no primary to anyone (see docs/switchover.md).
+            json.WriteString("pgway_fenced", status.Fence);
+        }
         if (status.State == PostgresState.Running)
         {
             WriteRunning(json, status);

@@ -62,6 +62,10 @@ public sealed class PostgresHealthProbe : IHealthProbe
             return $"{PatroniStatusBody.StateName(status.State)}: {status.Error}";
         }
         var role = PatroniStatusBody.RoleName(status.Role);
+        if (status.IsFencedPrimary)
+        {
+            return $"{role}, fenced: {status.Fence}";
+        }
         if (status.Role != NodeRole.Replica)
         {
             return role;

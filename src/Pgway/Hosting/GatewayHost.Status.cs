@@ -15,7 +15,7 @@ public sealed partial class GatewayHost
     private AdminSources AdminSources() => new(Metrics, Status)
     {
         Switchover = SwitchoverAsync,
-        Unfence = Unfence,
+        Unfence = UnfenceAsync,
     };
 
     // A dest: pool service's pools are shown as a pooler named after the service.

@@ -39,19 +39,27 @@ public sealed partial class GatewayHost
         return Switchovers.SwitchoverAsync(cluster, to, options, cancellationToken);
     }
 
-    /// <summary>Clears the fence of an instance (by name): its checks decide again. Null when done, or why not.</summary>
-    public string? Unfence(string member)
+    /// <summary>
+    /// Clears the fence of an instance (by name), in the instance itself and in this pgway's routing: its
+    /// checks decide again. Refused while another instance of the cluster is (or may be) a primary, unless
+    /// <paramref name="force"/> (see <see cref="Unfencing"/>). Null when done, or why not.
+    /// </summary>
+    public async Task<string?> UnfenceAsync(string member, bool force, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(member);
-        if (!Clusters.SelectMany(c => c.Instances).Any(i => i.Name == member))
+        if (Clusters.FirstOrDefault(c => c.Instances.Any(i => i.Name == member)) is not { } cluster)
         {
             return $"unknown instance '{member}'";
         }
-        if (!monitor.Unfence(member))
+        var instance = cluster.Instances.First(i => i.Name == member);
+        var error = await Unfencing.ClearAsync(cluster, instance, force, monitor.Fenced.ContainsKey(member),
+            (i, token) => AdminConnection.OpenAsync(i, "pgway unfence", token), cancellationToken);
+        if (error is not null)
         {
-            return $"{member} is not fenced";
+            return error;
         }
-        RecordEvent(member, $"{member}: fence cleared by an operator; its checks decide again");
+        monitor.Unfence(member);
+        RecordEvent(member, $"{member}: fence cleared by an operator{(force ? " (forced)" : "")}; its checks decide again");
         return null;
     }
 

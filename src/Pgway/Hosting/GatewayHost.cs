@@ -156,7 +156,7 @@ public sealed partial class GatewayHost : IAsyncDisposable
                                 (cluster, to, cancellationToken) => self is null
                                     ? Task.FromResult(new Switchover.SwitchoverResult(cluster, false, null, null, null, 0, 0, [], "pgway is still starting"))
                                     : self.SwitchoverAsync(cluster, to, Switchover.SwitchoverOptions.Default, cancellationToken),
-                                member => self is null ? "pgway is still starting" : self.Unfence(member),
+                                (member, force, cancellationToken) => self is null ? Task.FromResult<string?>("pgway is still starting") : self.UnfenceAsync(member, force, cancellationToken),
                                 () => self is null ? [] : self.SwitchoverState()),
                         };
                         var pooler = Pooler.Start(poolerOptions, time, poolerLogger);

@@ -7,9 +7,9 @@ namespace Pgway.Pooling;
 /// <c>pgway serve</c>: the process's switchover coordinator and health monitor.
 /// </summary>
 /// <param name="Switchover">Runs a switchover of a cluster to a member (or null: any healthy replica).</param>
-/// <param name="Unfence">Clears an instance's fence; null when done, or why not.</param>
+/// <param name="Unfence">Clears an instance's fence (member, force); null when done, or why not.</param>
 /// <param name="State">Rows of (kind, name, detail): switchovers under way, fenced instances, held services.</param>
 public sealed record ConsoleSwitchover(
     Func<string, string?, CancellationToken, Task<SwitchoverResult>> Switchover,
-    Func<string, string?> Unfence,
+    Func<string, bool, CancellationToken, Task<string?>> Unfence,
     Func<IReadOnlyList<(string Kind, string Name, string Detail)>> State);

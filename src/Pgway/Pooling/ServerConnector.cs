@@ -165,6 +165,11 @@ internal static class ServerConnector
                         }
                     }, linked.Token);
                 }
+                if (ServerFenceCheck.MayBeFenced(login) && await ServerFenceCheck.ReadAsync(stream, linked.Token) is { } fence)
+                {
+                    throw new ServerLoginException(SqlState.CannotConnectNow,
+                        $"pgway: the server {lease} is fenced ({fence}): it is no primary, and pooled clients are not served from it");
+                }
                 await loop.SwitchTo();
                 return new PooledServer(socket, login, pooler.Time.GetUtcNow()) { Attached = transport, Tls = transport as TlsTransport, Id = pooler.NextObjectId(), Lease = lease };
             }

@@ -1,5 +1,3 @@
-using System.Globalization;
-using Newtonsoft.Json.Linq;
 using Npgsql;
 using Pgway.Model;
 
@@ -7,11 +5,11 @@ namespace Pgway.Switchover;
 
 /// <summary>
 /// A switchover without Patroni (pgway's agent answers the checks): the old primary is fenced in routing
-/// (sticky: down whatever its agent says, until an operator clears it) and on the server (read-only by default,
-/// its client backends terminated); the candidate replays up to the old primary's last WAL position; then
-/// <c>pg_promote()</c>. The old primary is left for the operator to rebuild as a replica (pg_rewind or
-/// pg_basebackup). SQL runs as Pigsty's admin user (<c>pg_admin_username</c> / <c>pg_admin_password</c>,
-/// default <c>dbuser_dba</c>), which needs superuser for <c>ALTER SYSTEM</c> and <c>pg_promote</c>.
+/// (sticky: down whatever its agent says, until an operator clears it) and in its own configuration (see
+/// <see cref="ServerFence"/>: every pgway and agent sees it fenced; read-only by default; its client backends
+/// terminated); the candidate replays up to the old primary's last WAL position; then <c>pg_promote()</c>.
+/// The old primary is left for the operator to rebuild as a replica (pg_rewind or pg_basebackup). SQL runs
+/// as Pigsty's admin user (see <see cref="AdminConnection"/>).
 /// </summary>
 /// <param name="replicaProblem">Why an instance cannot be promoted now; null when it is a healthy replica.</param>
 /// <param name="fence">Fences an instance in routing, with the reason.</param>
@@ -23,8 +21,6 @@ public sealed class PromoteSwitchover(
     TimeProvider time,
     TimeSpan timeout) : ISwitchoverMethod
 {
-    public const string DefaultAdminUser = "dbuser_dba";
-
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
 
     public string Name => "promote";
@@ -46,9 +42,9 @@ public sealed class PromoteSwitchover(
             {
                 // Connected: from here the old primary's settings may have changed, and are reset on failure.
                 serverTouched = true;
-                lsn = await FenceServerAsync(old, deadline.Token);
+                lsn = await FenceServerAsync(old, $"switched over by pgway at {time.GetUtcNow():yyyy-MM-dd HH:mm:ss}Z: rebuild it as a replica, or unfence it", deadline.Token);
             }
-            steps.Add("fence", $"{primary.Name} fenced: out of every service, read-only (default_transaction_read_only), client backends terminated; last WAL position {lsn}");
+            steps.Add("fence", $"{primary.Name} fenced: out of every service, in its own configuration ({Agent.InstanceStatus.FenceSetting}, read by every pgway and agent) and read-only (default_transaction_read_only), client backends terminated; last WAL position {lsn}");
             var next = candidate ?? await MostAdvancedAsync(cluster, primary, deadline.Token);
             await CatchUpAsync(next, lsn, deadline.Token);
             steps.Add("catch-up", $"{next.Name} replayed up to {lsn}");
@@ -57,6 +53,13 @@ public sealed class PromoteSwitchover(
             await using (var connection = await OpenAsync(next, deadline.Token))
             await using (var promote = new NpgsqlCommand("SELECT pg_promote(true, 60)", connection))
             {
+                if ((await ServerFence.ReadAsync(connection, deadline.Token)).Fence is not null)
+                {
+                    // A fence left from an earlier switchover (rebuilt as a replica without clearing it):
+                    // promoted, it would be no primary to anyone.
+                    await ServerFence.ClearAsync(connection, deadline.Token);
+                    steps.Add("unfence", $"{next.Name}'s fence from an earlier switchover cleared before its promotion");
+                }
                 if (await promote.ExecuteScalarAsync(deadline.Token) is not true)
                 {
                     throw new SwitchoverException($"pg_promote() on {next.Name} did not complete within 60 s");
@@ -83,17 +86,11 @@ public sealed class PromoteSwitchover(
         }
     }
 
-    // Read-only for every new transaction, every client session ended, then where its WAL ends.
-    private static async Task<string> FenceServerAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    // Fenced in its own configuration (read-only for every new transaction), every client session ended,
+    // then where its WAL ends.
+    private static async Task<string> FenceServerAsync(NpgsqlConnection connection, string reason, CancellationToken cancellationToken)
     {
-        await using (var readOnly = new NpgsqlCommand("ALTER SYSTEM SET default_transaction_read_only = on", connection))
-        {
-            await readOnly.ExecuteNonQueryAsync(cancellationToken);
-        }
-        await using (var reload = new NpgsqlCommand("SELECT pg_reload_conf()", connection))
-        {
-            await reload.ExecuteNonQueryAsync(cancellationToken);
-        }
+        await ServerFence.SetAsync(connection, reason, cancellationToken);
         await using (var terminate = new NpgsqlCommand(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()", connection))
         {
@@ -109,12 +106,11 @@ public sealed class PromoteSwitchover(
         {
             using var give = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             await using var connection = await OpenAsync(primary, give.Token);
-            await using var reset = new NpgsqlCommand("ALTER SYSTEM RESET default_transaction_read_only; SELECT pg_reload_conf()", connection);
-            await reset.ExecuteNonQueryAsync(give.Token);
+            await ServerFence.ClearAsync(connection, give.Token);
         }
         catch (Exception e) when (e is NpgsqlException or OperationCanceledException)
         {
-            throw new SwitchoverException($"the switchover was abandoned, but {primary.Name} could not be made writable again ({e.Message}): run ALTER SYSTEM RESET default_transaction_read_only and SELECT pg_reload_conf() on it, then clear its fence", e);
+            throw new SwitchoverException($"the switchover was abandoned, but {primary.Name} could not be made writable again ({e.Message}): clear its fence with `pgway unfence` (or run ALTER SYSTEM RESET pgway.fenced, ALTER SYSTEM RESET default_transaction_read_only and SELECT pg_reload_conf() on it)", e);
         }
     }
 
@@ -153,35 +149,6 @@ public sealed class PromoteSwitchover(
         }
     }
 
-    private static async Task<NpgsqlConnection> OpenAsync(Instance instance, CancellationToken cancellationToken)
-    {
-        var builder = new NpgsqlConnectionStringBuilder
-        {
-            Host = instance.Address,
-            Port = instance.PgPort,
-            Username = Text(instance, "pg_admin_username") ?? DefaultAdminUser,
-            Database = "postgres",
-            Pooling = false,
-            ApplicationName = "pgway switchover",
-            Timeout = 5,
-        };
-        if (Text(instance, "pg_admin_password") is { } password)
-        {
-            builder.Password = password;
-        }
-        var connection = new NpgsqlConnection(builder.ConnectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-    }
-
-    private static string? Text(Instance instance, string name) =>
-        instance.Variables[name] is JValue { Type: not JTokenType.Null } value ? value.ToString(CultureInfo.InvariantCulture) : null;
+    private static Task<NpgsqlConnection> OpenAsync(Instance instance, CancellationToken cancellationToken) =>
+        AdminConnection.OpenAsync(instance, "pgway switchover", cancellationToken);
 }

@@ -66,14 +66,24 @@ public sealed partial class PromoteSwitchoverTests(ITestOutputHelper output) : F
         var error = await Assert.ThrowsAsync<PostgresException>(() => Cluster.ExecuteNonQueryAsync(primary, "CREATE TABLE written_after_fence (id int)"));
         Assert.Equal("25006", error.SqlState);
 
-        // Its agent still says primary, yet it stays out: fenced (MAINT) until an operator clears it.
+        // Its agent says it is no primary (the fence is in its configuration), and it stays out: fenced (MAINT)
+        // until an operator clears it.
         var old = host.Monitor.Find(Service, primary.Name)!;
         var fencedAt = DateTimeOffset.UtcNow;
-        await Eventually.HoldsAsync(() => old.Snapshot.LastResult is { Code: 200 } last && last.CompletedAt > fencedAt, Timeout, () => $"{old.Snapshot.Status} {old.Snapshot.LastResult}");
+        await Eventually.HoldsAsync(() => old.Snapshot.LastResult is { Code: 503 } last && last.CompletedAt > fencedAt, Timeout, () => $"{old.Snapshot.Status} {old.Snapshot.LastResult}");
         Assert.Equal(("MAINT", false), (old.Snapshot.Status, old.Snapshot.IsUp));
         Assert.True(host.Monitor.Find(Service, replica.Name)!.Snapshot.IsUp);
         Assert.Contains(host.SwitchoverState(), row => row.Kind == "fenced" && row.Name == primary.Name);
-        Assert.Equal($"{replica.Name} is not fenced", host.Unfence(replica.Name));
+        Assert.StartsWith("switched over by pgway", await Cluster.ExecuteScalarAsync<string>(primary, "SELECT current_setting('pgway.fenced')"), StringComparison.Ordinal);
+        Assert.Equal($"{replica.Name} is not fenced", await host.UnfenceAsync(replica.Name, force: false, CancellationToken.None));
+
+        // Unfenced while the new primary is up: refused; forced: the fence goes from the instance too.
+        Assert.StartsWith($"refused: {replica.Name} is a primary", await host.UnfenceAsync(primary.Name, force: false, CancellationToken.None), StringComparison.Ordinal);
+        Assert.Contains(host.SwitchoverState(), row => row.Kind == "fenced" && row.Name == primary.Name);
+        Assert.Null(await host.UnfenceAsync(primary.Name, force: true, CancellationToken.None));
+        Assert.DoesNotContain(host.SwitchoverState(), row => row.Kind == "fenced");
+        Assert.Equal("", await Cluster.ExecuteScalarAsync<string>(primary, "SELECT coalesce(current_setting('pgway.fenced', true), '')"));
+        Assert.Equal("off", await Cluster.ExecuteScalarAsync<string>(primary, "SHOW default_transaction_read_only"));
     }
 
     [GeneratedRegex(@"number of failed transactions: (\d+)")]

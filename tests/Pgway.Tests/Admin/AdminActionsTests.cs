@@ -23,10 +23,10 @@ public sealed class AdminActionsTests
                     return Task.FromResult(new SwitchoverResult(cluster, cluster == "pg-test", "patroni", "pg-test-1", "pg-test-2", 1, 2, [],
                         cluster == "pg-test" ? null : $"unknown cluster '{cluster}'"));
                 },
-                Unfence = member =>
+                Unfence = (member, force, _) =>
                 {
-                    calls.Add($"unfence {member}");
-                    return member == "pg-test-1" ? null : $"{member} is not fenced";
+                    calls.Add($"unfence {member}{(force ? " forced" : "")}");
+                    return Task.FromResult(member == "pg-test-1" ? null : $"{member} is not fenced");
                 },
             },
             CancellationToken.None);

@@ -109,6 +109,8 @@ public class PatroniHealthRulesTests
         ["stopped"] = (InstanceStatus.NotRunning(PostgresState.Stopped, Now, "connection refused"), NodeTags.None),
         ["starting"] = (InstanceStatus.NotRunning(PostgresState.Starting, Now, "the database system is starting up"), NodeTags.None),
         ["primary, status unknown"] = (Primary(PostgresState.Unknown), NodeTags.None),
+        ["fenced primary"] = (Primary() with { Fence = "switched over by pgway" }, NodeTags.None),
+        ["replica rebuilt with a fence left"] = (Replica() with { Fence = "switched over by pgway" }, NodeTags.None),
     };
 
     private static readonly HealthEndpoint[] Questions = Enum.GetValues<HealthEndpoint>();
@@ -136,6 +138,11 @@ public class PatroniHealthRulesTests
             HealthEndpoint.Liveness, HealthEndpoint.Status] },
         { "standby leader", [HealthEndpoint.Leader, HealthEndpoint.StandbyLeader, HealthEndpoint.ReadOnly, HealthEndpoint.Health,
             HealthEndpoint.ReadOnlySync, HealthEndpoint.ReadOnlyQuorum, HealthEndpoint.Liveness, HealthEndpoint.Readiness, HealthEndpoint.Status] },
+        // The old primary after a switchover without Patroni: running, and nothing else to anyone.
+        { "fenced primary", [HealthEndpoint.Health, HealthEndpoint.Liveness, HealthEndpoint.Status] },
+        // A fence only matters while the instance is not in recovery: a replica is a replica.
+        { "replica rebuilt with a fence left", [HealthEndpoint.Replica, HealthEndpoint.ReadOnly, HealthEndpoint.Health, HealthEndpoint.Async,
+            HealthEndpoint.Liveness, HealthEndpoint.Readiness, HealthEndpoint.Status] },
         { "stopped", [HealthEndpoint.Liveness, HealthEndpoint.Status] },
         { "starting", [HealthEndpoint.Liveness, HealthEndpoint.Status] },
         { "primary, status unknown", [HealthEndpoint.Liveness, HealthEndpoint.Status] },

@@ -12,10 +12,10 @@ public sealed class UnfenceCommandTests
         var asked = new List<string>();
         var (endpoint, port) = await AdminActionHosts.StartEndpointAsync(new AdminSources(() => "", StatusSamples.Report)
         {
-            Unfence = member =>
+            Unfence = (member, force, _) =>
             {
-                asked.Add(member);
-                return refusal;
+                asked.Add(force ? $"{member} forced" : member);
+                return Task.FromResult(refusal);
             },
         }, credentials);
         return (endpoint, port, asked);
@@ -63,7 +63,7 @@ public sealed class UnfenceCommandTests
 
     [Theory]
     [InlineData("pg-test-9", "cannot unfence pg-test-9: unknown instance 'pg-test-9'")]
-    [InlineData("pg-test-1", "cannot unfence pg-test-1: pg-test-1 is not fenced")]
+    [InlineData("pg-test-1", "cannot unfence pg-test-1: pg-test-1 is not fenced in this pgway")]
     public async Task Unfence_RunningHost_RefusesUnknownAndUnfencedInstances(string member, string message)
     {
         var (host, port) = await AdminActionHosts.StartHostAsync();

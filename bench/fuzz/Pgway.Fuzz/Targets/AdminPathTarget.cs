@@ -30,10 +30,10 @@ internal static class AdminPathTarget
                 $"a switchover with timeouts {options.WaitTimeout} and {options.SwitchTimeout}");
             return Task.FromResult(new SwitchoverResult(cluster, to != "refuse", "patroni", "a", to ?? "b", 0, 0, [], to == "refuse" ? "refused" : null));
         },
-        Unfence = member =>
+        Unfence = (member, _, _) =>
         {
             Expect(member.Length > 0, "an unfence of no member");
-            return member == "refuse" ? "not fenced" : null;
+            return Task.FromResult(member == "refuse" ? "not fenced" : null);
         },
     };
 

@@ -70,7 +70,7 @@ internal static class AdminCommandParser
         return AtEnd(text, at) ? new AdminCommand(text, "SET", key.ToLowerInvariant(), value) : null;
     }
 
-    // SWITCHOVER cluster [TO member], UNFENCE member: Pigsty's names have dashes (pg-test-1), so a name here
+    // SWITCHOVER cluster [TO member], UNFENCE member [FORCE]: Pigsty's names have dashes (pg-test-1), so a name here
     // is a word that may have them too, or a "quoted" name.
     private static AdminCommand? ParseNames(string text, int at, string verb)
     {
@@ -88,6 +88,16 @@ internal static class AdminCommandParser
                 return null;
             }
             to = member;
+            SkipSpaces(text, ref at);
+        }
+        else if (verb == "UNFENCE" && ReadWord(text, ref at) is { } force)
+        {
+            // UNFENCE member FORCE: the Value says forced.
+            if (!force.Equals("FORCE", StringComparison.OrdinalIgnoreCase))
+            {
+                return null;
+            }
+            to = "FORCE";
             SkipSpaces(text, ref at);
         }
         return AtEnd(text, at) ? new AdminCommand(text, verb, name, to) : null;

@@ -5,7 +5,7 @@ namespace Pgway.Pooling.Admin;
 
 /// <summary>
 /// pgway's console commands for planned switchovers: <c>SWITCHOVER cluster [TO member]</c> answers the steps
-/// and their timings as rows (or the error that stopped it); <c>UNFENCE member</c> clears the fence a switchover
+/// and their timings as rows (or the error that stopped it); <c>UNFENCE member [FORCE]</c> clears the fence a switchover
 /// without Patroni leaves on the old primary; <c>SHOW SWITCHOVER</c> lists switchovers under way, fences and holds.
 /// </summary>
 internal static class AdminSwitchover
@@ -38,10 +38,10 @@ internal static class AdminSwitchover
         return AdminReply.Table(StepColumns, rows, "SWITCHOVER");
     }
 
-    public static Task<AdminReply> UnfenceAsync(AdminConsole console, AdminCommand command, CancellationToken cancellationToken) =>
-        Task.FromResult(console.Pooler.Options.Switchover is not { } switchover ? AdminReply.Failed(NotHere)
-            : switchover.Unfence(command.Argument!) is { } error ? AdminReply.Failed($"UNFENCE failed: {error}")
-            : AdminReply.Done("UNFENCE"));
+    public static async Task<AdminReply> UnfenceAsync(AdminConsole console, AdminCommand command, CancellationToken cancellationToken) =>
+        console.Pooler.Options.Switchover is not { } switchover ? AdminReply.Failed(NotHere)
+            : await switchover.Unfence(command.Argument!, command.Value is not null, CancellationToken.None) is { } error ? AdminReply.Failed($"UNFENCE failed: {error}")
+            : AdminReply.Done("UNFENCE");
 
     public static Task<AdminReply> Show(AdminConsole console)
     {
