@@ -110,7 +110,7 @@ public sealed class SplitBrainTests(ITestOutputHelper output) : FreshPgTestClust
             new("pg_default_services", $"[{{name: primary, port: {PrimaryPort}, ip: '{node}', dest: pgbouncer, selector: '[]', check: /primary, " +
                 "options: 'inter 500ms fastinter 200ms downinter 500ms rise 2 fall 2 on-marked-down shutdown-sessions'}]"),
         ]));
-        var serve = ServeProcess.Start("-c", file, "--node", node.ToString());
+        var serve = ServeProcess.Launch("-c", file, "--node", node.ToString());
         serves.Add(serve);
         return serve;
     }

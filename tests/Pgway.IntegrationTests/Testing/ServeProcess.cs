@@ -35,7 +35,7 @@ internal sealed class ServeProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>pgway serve</c> with <paramref name="arguments"/> after <c>serve</c>.</summary>
-    public static ServeProcess Start(params string[] arguments)
+    public static ServeProcess Launch(params string[] arguments)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "pgway.dll");
         Assert.True(File.Exists(dll), $"{dll} is not built");
