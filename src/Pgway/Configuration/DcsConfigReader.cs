@@ -51,7 +51,7 @@ internal static class DcsConfigReader
             }
             else
             {
-                diagnostics.Error(dcs.Location, $"pg_dcs endpoint '{endpoint}' of cluster '{source.Name}' is not an http(s) URL or host:port");
+                diagnostics.Error(dcs.Location, $"pg_dcs endpoint '{UrlRedaction.Redact(endpoint)}' of cluster '{source.Name}' is not an http(s) URL or host:port");
             }
         }
         var space = settings["namespace"]?.ToString() ?? variables.Value("pg_namespace")?.ToString() ?? DcsConfig.PigstyNamespace;

@@ -44,8 +44,9 @@ public sealed partial class DcsWatch : IAsyncDisposable
         this.options = options;
         this.time = time;
         this.logger = logger;
-        endpoints = string.Join(", ", config.Endpoints.Select(e => e.ToString().TrimEnd('/')));
-        client = new EtcdClient(endpoints.Replace(", ", ",", StringComparison.Ordinal), configureChannelOptions: channel =>
+        // Only ever logged redacted: an endpoint may carry etcd's user and password.
+        endpoints = string.Join(", ", config.Endpoints.Select(UrlRedaction.Redact));
+        client = new EtcdClient(string.Join(",", config.Endpoints.Select(e => e.ToString().TrimEnd('/'))), configureChannelOptions: channel =>
         {
             channel.HttpHandler = new SocketsHttpHandler
             {
@@ -259,11 +260,12 @@ public sealed partial class DcsWatch : IAsyncDisposable
         }
     }
 
-    private static string Describe(Exception e) => e switch
+    // The client library's messages may quote the endpoint it tried.
+    private static string Describe(Exception e) => UrlRedaction.Redact(e switch
     {
         RpcException rpc => $"{rpc.StatusCode}: {rpc.Status.Detail}",
         _ => e.Message,
-    };
+    });
 
     public async ValueTask DisposeAsync()
     {

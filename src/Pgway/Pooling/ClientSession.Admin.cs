@@ -73,11 +73,7 @@ internal sealed partial class ClientSession
         {
             return false;
         }
-        if (!pooler.Options.Secrets.ContainsKey(user))
-        {
-            await WrongPasswordAsync();
-            return false;
-        }
+        // An unlisted user is challenged as a listed one is (AuthenticateAsync's mock), never refused at once.
         if (await AuthenticateAsync() is null)
         {
             return false;

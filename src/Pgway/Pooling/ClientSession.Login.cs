@@ -268,11 +268,23 @@ internal sealed partial class ClientSession
         if (secret is null && method != HbaMethod.Reject && !IsAdmin && AuthQueryUser() is { } authUser)
         {
             var authDatabase = Settings.Settings["auth_dbname"] is { Length: > 0 } named ? named : database;
-            secret = await AuthQuery.LookUpAsync(pooler, loop, authUser, authDatabase, Settings.Settings["auth_query"], user);
+            (var outcome, secret) = await AuthQuery.LookUpAsync(pooler, loop, authUser, authDatabase, Settings.Settings["auth_query"], user);
+            switch (outcome)
+            {
+                case AuthQueryOutcome.Failed:
+                    // As PgBouncer: the cause (the auth user's name, the server's error) is in the log only.
+                    await RefuseAsync(DisconnectReason.LoginRefused, SqlState.ProtocolViolation, "pgway: the password could not be checked (auth_query failed; the cause is in pgway's log)");
+                    return null;
+                case AuthQueryOutcome.Busy:
+                    await RefuseAsync(DisconnectReason.LoginRefused, SqlState.TooManyConnections,
+                        $"pgway: too many log-ins wait for auth_query in this database (at most {AuthQueryGates.Waiting}); try again");
+                    return null;
+            }
         }
         switch (method)
         {
-            case HbaMethod.Trust:
+            case HbaMethod.Trust when secret is not null || !IsAdmin:
+                // The admin console is for listed users only, trusted or not.
                 return Credentials(secret, null);
             case HbaMethod.Reject or HbaMethod.Cert or HbaMethod.Peer:
                 var host = RemoteOf(rawClient)?.Address.ToString() ?? "local";
@@ -282,10 +294,10 @@ internal sealed partial class ClientSession
                         : $"authentication method {method.ToString().ToLowerInvariant()} is not supported by pgway yet");
                 return null;
         }
-        if (secret is null)
+        if (string.IsNullOrEmpty(secret))
         {
-            // Unknown users fail like a wrong password: nothing tells who exists.
-            await WrongPasswordAsync();
+            // No such user, or no password: challenged as any user is, refused as a wrong password is.
+            await MockAuthenticateAsync(method);
             return null;
         }
         var verifier = ScramVerifier.TryParse(secret, out var parsed) ? parsed : null;
@@ -300,7 +312,31 @@ internal sealed partial class ClientSession
         {
             return await Md5Async(secret);
         }
-        return await ScramAsync(secret, verifier ?? ScramVerifier.FromPassword(secret));
+        return await ScramAsync(secret, verifier ?? pooler.Verifiers.For(user, secret));
+    }
+
+    // PostgreSQL's mock authentication: the challenge a user with a secret gets under this method, the
+    // client's answer read, and the refusal a wrong password gets. Under md5 that is an MD5 challenge with a
+    // random salt, as PostgreSQL and PgBouncer send; under scram-sha-256 a SCRAM exchange with a salt that
+    // is the same at every try for the name (MockAuthentication), as a real user's is.
+    private async Task MockAuthenticateAsync(HbaMethod method)
+    {
+        switch (method)
+        {
+            case HbaMethod.Password:
+                await CleartextAsync("", null, md5: false, mock: true);
+                break;
+            case HbaMethod.Md5:
+                await Md5Async("", mock: true);
+                break;
+            case HbaMethod.Trust:
+                // Only the admin console gets here (an unlisted user under trust): nothing to challenge.
+                await WrongPasswordAsync();
+                break;
+            default:
+                await ScramExchangeAsync(pooler.MockAuthentication.Exchange(user));
+                break;
+        }
     }
 
     // Who runs auth_query: auth_user, or with Pigsty's pgbouncer_auth_query the database superuser
@@ -340,7 +376,7 @@ internal sealed partial class ClientSession
         return hba.Find(new HbaConnection(remote, Tls: client is Tls.TlsTransport, database, user))?.Method ?? HbaMethod.Reject;
     }
 
-    private async Task<ServerCredentials?> CleartextAsync(string secret, ScramVerifier? verifier, bool md5)
+    private async Task<ServerCredentials?> CleartextAsync(string secret, ScramVerifier? verifier, bool md5, bool mock = false)
     {
         var output = new ArrayBufferWriter<byte>();
         BackendMessages.AuthenticationCleartextPassword(output);
@@ -350,10 +386,10 @@ internal sealed partial class ClientSession
         {
             throw new PostgresProtocolException("malformed password message");
         }
-        var right = verifier is not null
+        var right = !mock && verifier is not null
             ? ScramVerifier.FromPassword(password, verifier.Salt, verifier.Iterations).Equals(verifier)
-            : md5 ? Md5Password.Hash(password, user) == secret : CryptographicOperations.FixedTimeEquals(
-                System.Text.Encoding.UTF8.GetBytes(password), System.Text.Encoding.UTF8.GetBytes(secret));
+            : !mock && (md5 ? Md5Password.Hash(password, user) == secret : CryptographicOperations.FixedTimeEquals(
+                System.Text.Encoding.UTF8.GetBytes(password), System.Text.Encoding.UTF8.GetBytes(secret)));
         if (!right)
         {
             await WrongPasswordAsync();
@@ -362,7 +398,7 @@ internal sealed partial class ClientSession
         return new ServerCredentials(user, password);
     }
 
-    private async Task<ServerCredentials?> Md5Async(string secret)
+    private async Task<ServerCredentials?> Md5Async(string secret, bool mock = false)
     {
         var salt = RandomNumberGenerator.GetBytes(4);
         var output = new ArrayBufferWriter<byte>();
@@ -373,7 +409,7 @@ internal sealed partial class ClientSession
         {
             throw new PostgresProtocolException("malformed password message");
         }
-        if (!Md5Password.Verify(answer, secret, user, salt))
+        if (mock || !Md5Password.Verify(answer, secret, user, salt))
         {
             await WrongPasswordAsync();
             return null;
@@ -383,6 +419,19 @@ internal sealed partial class ClientSession
 
     private async Task<ServerCredentials?> ScramAsync(string secret, ScramVerifier verifier)
     {
+        var exchange = new ScramServerExchange(verifier);
+        if (!await ScramExchangeAsync(exchange))
+        {
+            return null;
+        }
+        return ScramVerifier.TryParse(secret, out _)
+            ? new ServerCredentials(user, Verifier: verifier, ClientKey: exchange.ClientKey)
+            : new ServerCredentials(user, secret);
+    }
+
+    // The SASL exchange with the client; false when its proof failed (it has been told).
+    private async Task<bool> ScramExchangeAsync(ScramServerExchange exchange)
+    {
         var output = new ArrayBufferWriter<byte>();
         BackendMessages.AuthenticationSasl(output, ["SCRAM-SHA-256"]);
         await client.SendAsync(output.WrittenMemory);
@@ -391,7 +440,6 @@ internal sealed partial class ClientSession
         {
             throw new PostgresProtocolException($"expected a SASLInitialResponse for SCRAM-SHA-256{(mechanism is { Length: > 0 } ? $", got mechanism {mechanism}" : "")}");
         }
-        var exchange = new ScramServerExchange(verifier);
         if (!exchange.TryStart(clientFirst, out var serverFirst, out var error))
         {
             throw new PostgresProtocolException(error!);
@@ -404,16 +452,14 @@ internal sealed partial class ClientSession
         {
             case ScramOutcome.WrongPassword:
                 await WrongPasswordAsync();
-                return null;
+                return false;
             case ScramOutcome.Malformed:
                 throw new PostgresProtocolException(error!);
         }
         output.ResetWrittenCount();
         BackendMessages.AuthenticationSaslFinal(output, serverFinal);
         await client.SendAsync(output.WrittenMemory);
-        return ScramVerifier.TryParse(secret, out _)
-            ? new ServerCredentials(user, Verifier: verifier, ClientKey: exchange.ClientKey)
-            : new ServerCredentials(user, secret);
+        return true;
     }
 
     private Task WrongPasswordAsync() => RefuseAsync(DisconnectReason.AuthenticationFailed, SqlState.InvalidPassword, $"password authentication failed for user \"{user}\"");

@@ -23,6 +23,10 @@ public sealed partial class Pooler
         }
         var settings = next.Settings;
         Volatile.Write(ref options, next with { Listen = current.Listen, Backend = current.Backend, Target = current.Target, Reloader = next.Reloader ?? current.Reloader, InventoryReload = next.InventoryReload ?? current.InventoryReload, Switchover = next.Switchover ?? current.Switchover });
+        // Users, passwords, auth_user or auth_query may have changed: nothing derived from the old ones is
+        // reused (verifiers are keyed by password too, so one derived meanwhile from the old options is never wrong).
+        Verifiers.Clear();
+        AuthQueryAnswers.Clear();
         foreach (var ((database, _), pool) in pools)
         {
             pool.Limits = LimitsFor(settings, Listed(settings, database));

@@ -32,9 +32,11 @@ public sealed partial class Pooler : IAsyncDisposable
     private int clients;
     private PoolerOptions options;
 
-    private Pooler(PoolerOptions options, Tls.PoolerTls tls, Socket listener, TimeProvider time, ILogger logger)
+    private Pooler(PoolerOptions options, Tls.PoolerTls tls, Socket listener, TimeProvider time, ILogger logger, Authentication.VerifierCache verifiers)
     {
         this.options = options;
+        Verifiers = verifiers;
+        AuthQueryAnswers = new Authentication.AuthQueryAnswers(time);
         Tls = tls;
         this.listener = listener;
         Time = time;
@@ -68,8 +70,17 @@ public sealed partial class Pooler : IAsyncDisposable
     /// <summary>TLS towards clients and towards the server, its files read at start-up.</summary>
     internal Tls.PoolerTls Tls { get; }
 
-    /// <summary>auth_query look-ups under way at once, at most (PgBouncer runs them on one auth pool).</summary>
-    internal SemaphoreSlim AuthQueryGate { get; } = new(4);
+    /// <summary>auth_query look-ups under way and waiting, bounded per database and auth user.</summary>
+    internal Authentication.AuthQueryGates AuthQueryGates { get; } = new();
+
+    /// <summary>auth_query's recent answers.</summary>
+    internal Authentication.AuthQueryAnswers AuthQueryAnswers { get; }
+
+    /// <summary>The SCRAM verifiers of users known by a plain-text password, derived once each.</summary>
+    internal Authentication.VerifierCache Verifiers { get; }
+
+    /// <summary>The challenge of users without a usable secret (PostgreSQL's mock authentication).</summary>
+    internal Authentication.MockAuthentication MockAuthentication { get; } = new();
 
     /// <summary>Every pool now, with its totals.</summary>
     public IReadOnlyList<PoolSnapshot> Pools() => [.. pools.Values.Select(p => p.Snapshot()).OrderBy(p => p.Database, StringComparer.Ordinal).ThenBy(p => p.User, StringComparer.Ordinal)];
@@ -79,7 +90,10 @@ public sealed partial class Pooler : IAsyncDisposable
         pools.TryGetValue((database, user), out var pool) ? (pool.Total, pool.Idle) : (0, 0);
 
     /// <exception cref="InvalidOperationException">A TLS file is missing or unusable (named with its setting).</exception>
-    public static Pooler Start(PoolerOptions options, TimeProvider time, ILogger logger)
+    public static Pooler Start(PoolerOptions options, TimeProvider time, ILogger logger) => Start(options, time, logger, new Authentication.VerifierCache());
+
+    /// <param name="verifiers">Where SCRAM verifiers of plain-text passwords come from (tests count the derivations).</param>
+    internal static Pooler Start(PoolerOptions options, TimeProvider time, ILogger logger, Authentication.VerifierCache verifiers)
     {
         ArgumentNullException.ThrowIfNull(options);
         var tls = Pgway.Pooling.Tls.PoolerTls.Load(options.Settings, options.FilesDirectory ?? Environment.CurrentDirectory);
@@ -98,7 +112,7 @@ public sealed partial class Pooler : IAsyncDisposable
             socket.Dispose();
             throw;
         }
-        var pooler = new Pooler(options, tls, socket, time, logger);
+        var pooler = new Pooler(options, tls, socket, time, logger, verifiers);
         if (options.Target is { } target)
         {
             target.Fenced += pooler.OnFenced;
@@ -251,7 +265,7 @@ public sealed partial class Pooler : IAsyncDisposable
 
     internal ClientSession? SessionByCancelKey(int processId, int key) => cancelKeys.GetValueOrDefault((processId, key));
 
-    private Task AcceptLoopAsync() => Routing.AcceptLoop.RunAsync(listener, Time, Accept, error => LogAcceptFailed(Logger, error), acceptStopping.Token);
+    private Task AcceptLoopAsync() => Routing.AcceptLoop.RunAsync(listener, Time, Accept, error => LogAcceptFailed(Logger, error), e => LogAcceptCrashed(Logger, e), acceptStopping.Token);
 
     // A client's session runs on one epoll loop, in turn.
     private void Accept(Socket client)
@@ -327,7 +341,6 @@ public sealed partial class Pooler : IAsyncDisposable
         }
         stopping.Dispose();
         acceptStopping.Dispose();
-        AuthQueryGate.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: opening a server for min_pool_size of {Database}/{User} failed: {Error}")]
@@ -335,6 +348,9 @@ public sealed partial class Pooler : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: {Lease} fenced: its servers are closed, idle ones at once, busy ones taken from their clients")]
     private static partial void LogFenced(ILogger logger, string lease);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "pooler: a new client could not be taken on (closed); still accepting")]
+    private static partial void LogAcceptCrashed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: accept failed: {Error}")]
     private static partial void LogAcceptFailed(ILogger logger, SocketError error);

@@ -9,6 +9,9 @@ public sealed partial class ServiceListener
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Service}: accept failed: {Error}")]
     private static partial void LogAcceptFailed(ILogger logger, string service, SocketError error);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Service}: a new client could not be taken on (closed); still accepting")]
+    private static partial void LogAcceptCrashed(ILogger logger, string service, Exception exception);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Service}: connecting to {Member} failed ({Error}); trying another member")]
     private static partial void LogConnectFailed(ILogger logger, string service, string member, string error);
 

@@ -63,7 +63,8 @@ public sealed partial class ServiceListener : IAsyncDisposable
         return listener;
     }
 
-    private Task AcceptLoopAsync() => AcceptLoop.RunAsync(socket, time, Track, error => LogAcceptFailed(logger, route.Service.FullName, error), acceptStopping.Token);
+    private Task AcceptLoopAsync() => AcceptLoop.RunAsync(socket, time, Track, error => LogAcceptFailed(logger, route.Service.FullName, error),
+        e => LogAcceptCrashed(logger, route.Service.FullName, e), acceptStopping.Token);
 
     // Each session is kept until it ends, so that stopping can wait for them.
     private void Track(Socket client)

@@ -15,6 +15,40 @@ public class CommandTests
         Assert.Contains("OK — 1 cluster, 3 instances, 4 services", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("http://root:s3cret-pw@10.10.10.10:2379", "check")]
+    [InlineData("http://root:s3cret-pw@10.10.10.10:2379", "services")]
+    [InlineData("http://root:s3cret-pw@10.10.10.10:2379", "urls")]
+    [InlineData("ftp://root:s3cret-pw@10.10.10.10:2379", "check")]
+    public async Task Commands_EtcdEndpointWithCredentials_PasswordNeverPrinted(string endpoint, string command)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"pgway-dcs-{Guid.NewGuid():N}.yml");
+        await File.WriteAllTextAsync(file, $$"""
+            all:
+              children:
+                pg-x:
+                  hosts:
+                    10.0.0.1: { pg_seq: 1, pg_role: primary }
+                  vars:
+                    pg_cluster: pg-x
+                    pg_dcs: { type: etcd, endpoints: [ '{{endpoint}}' ] }
+            """);
+        try
+        {
+            var (_, output, error) = await CliRunner.RunAsync(command, "-c", file);
+
+            Assert.DoesNotContain("s3cret", output + error, StringComparison.Ordinal);
+            if (endpoint.StartsWith("ftp", StringComparison.Ordinal))
+            {
+                Assert.Contains("root:***@10.10.10.10", error, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     [Fact]
     public async Task Check_InvalidInventory_ExitOneWithEveryErrorAndLine()
     {

@@ -51,4 +51,22 @@ public class DcsConfigTests
         Assert.True(result.HasErrors);
         Assert.Contains(result.Errors, e => e.Message.Contains(message, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Load_BadEndpointWithCredentials_ErrorShowsNoPassword()
+    {
+        var result = TestInventories.Load(Inventory("        pg_dcs: { endpoints: [ 'ftp://root:s3cret-pw@10.10.10.10:2379' ] }"));
+
+        var error = Assert.Single(result.Errors, e => e.Message.Contains("pg_dcs endpoint", StringComparison.Ordinal));
+        Assert.Contains("ftp://root:***@10.10.10.10:2379", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://10.10.10.10:2379", "http://10.10.10.10:2379")]
+    [InlineData("http://root:pw@10.10.10.10:2379", "http://root:***@10.10.10.10:2379")]
+    [InlineData("https://root:p%40ss@etcd.example:2379/", "https://root:***@etcd.example:2379/")]
+    [InlineData("http://root@10.10.10.10:2379", "http://root@10.10.10.10:2379")]
+    [InlineData("etcd http://a:b@h1:2379, http://c:d@h2:2379 unreachable", "etcd http://a:***@h1:2379, http://c:***@h2:2379 unreachable")]
+    public void Redact_PasswordMaskedUserAndHostKept(string text, string expected) => Assert.Equal(expected, UrlRedaction.Redact(text));
 }

@@ -39,6 +39,23 @@ public class DcsWatchTests
         }
     }
 
+    [Fact]
+    public async Task Run_EndpointWithCredentials_PasswordNeverLogged()
+    {
+        var config = new DcsConfig([new Uri("http://root:s3cret-pw@127.0.0.1:1")], "/pg");
+        var watch = new DcsWatch("pg-test", config, _ => { }, DcsWatchOptions.Default, time, logger);
+        await using (watch)
+        {
+            watch.Start();
+
+            await WaitFor(() => logger.Any(LogLevel.Warning, "retrying in 1 s (attempt 1)"));
+        }
+
+        Assert.True(logger.Any(LogLevel.Warning, "http://root:***@127.0.0.1:1"));
+        Assert.False(logger.Any(LogLevel.Warning, "s3cret"));
+        Assert.False(logger.Any(LogLevel.Information, "s3cret"));
+    }
+
     private static async Task WaitFor(Func<bool> condition)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));

@@ -114,6 +114,79 @@ public class ScramTests
     }
 
     [Fact]
+    public void Client_ServerAsksForMoreIterationsThanTheCap_RefusedBeforeAnyWork()
+    {
+        var client = ScramClientExchange.WithPassword("pencil", ClientNonce);
+        var hostile = $"r={ClientNonce}{ServerNonce},s={Salt},i={ScramClientExchange.MaxIterations + 1}";
+
+        Assert.False(client.TryContinue(Bytes(hostile), out var clientFinal, out var error));
+        Assert.Empty(clientFinal);
+        Assert.Contains("1000001 SCRAM iterations", error, StringComparison.Ordinal);
+        Assert.Contains("scram_iterations", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Client_IterationsAtTheCap_Computed()
+    {
+        Assert.Equal(1_000_000, ScramClientExchange.MaxIterations);
+        Assert.True(ScramClientExchange.WithPassword("pencil", ClientNonce).TryContinue(Bytes($"r={ClientNonce}{ServerNonce},s={Salt},i=4096"), out _, out var error), error);
+    }
+
+    [Fact]
+    public void Mock_RightLookingExchange_RunsToTheProofAndFailsThereAsAWrongPassword()
+    {
+        var server = ScramServerExchange.Mock(Convert.FromBase64String(Salt), 4096, ServerNonce);
+
+        Assert.True(server.TryStart(Bytes($"n,,n=user,r={ClientNonce}"), out var serverFirst, out var error), error);
+        Assert.Equal(ServerFirst, Text(serverFirst));
+        Assert.Equal(ScramOutcome.WrongPassword, server.Finish(Bytes(ClientFinal), out var serverFinal, out _));
+        Assert.Empty(serverFinal);
+        Assert.Null(server.ClientKey);
+    }
+
+    [Fact]
+    public void Mock_MalformedClientFinal_MalformedAsForARealUser()
+    {
+        var server = ScramServerExchange.Mock(Convert.FromBase64String(Salt), 4096, ServerNonce);
+        server.TryStart(Bytes($"n,,n=user,r={ClientNonce}"), out _, out _);
+
+        Assert.Equal(ScramOutcome.Malformed, server.Finish(Bytes("c=biws,r=other,p=AAAA"), out _, out var error));
+        Assert.Contains("nonce", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MockSalt_SameNameSameSalt_OtherNameOrProcessOther()
+    {
+        var mock = new MockAuthentication();
+
+        Assert.Equal(mock.Salt("alice"), mock.Salt("alice"));
+        Assert.Equal(16, mock.Salt("alice").Length);
+        Assert.NotEqual(mock.Salt("alice"), mock.Salt("bob"));
+        Assert.NotEqual(mock.Salt("alice"), new MockAuthentication().Salt("alice"));
+        Assert.Equal(new MockAuthentication(new byte[32]).Salt("alice"), new MockAuthentication(new byte[32]).Salt("alice"));
+    }
+
+    [Fact]
+    public void VerifierCache_SameUserAndPassword_DerivedOnce_NewPasswordOrClearDerivedAgain()
+    {
+        var derived = 0;
+        var cache = new VerifierCache(password =>
+        {
+            derived++;
+            return ScramVerifier.FromPassword(password, Convert.FromBase64String(Salt), 4096);
+        });
+
+        var first = cache.For("user", "pencil");
+        Assert.Same(first, cache.For("user", "pencil"));
+        Assert.Equal(1, derived);
+        cache.For("user", "crayon");
+        Assert.Equal(2, derived);
+        cache.Clear();
+        cache.For("user", "pencil");
+        Assert.Equal(3, derived);
+    }
+
+    [Fact]
     public void Verifier_RoundTripsPostgresFormat()
     {
         var text = Pencil.ToString();

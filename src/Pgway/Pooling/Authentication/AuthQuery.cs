@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using Pgway.Protocol;
 using Pgway.Routing.Epoll;
 
@@ -11,26 +12,44 @@ namespace Pgway.Pooling.Authentication;
 /// PgBouncer's <c>auth_query</c>: the secret of a user pgway does not know is asked of the server,
 /// logged in as <c>auth_user</c>, with the user's name as <c>$1</c> (Pigsty's
 /// <c>SELECT username, password FROM monitor.pgbouncer_auth($1)</c>, a SECURITY DEFINER function
-/// over pg_shadow). Each look-up is one short connection; the answer is not cached, so a changed
-/// password takes effect at the next log-in.
+/// over pg_shadow). Each look-up is one short connection, a few at a time per database
+/// (<see cref="AuthQueryGates"/>); answers are reused for a few seconds (<see cref="AuthQueryAnswers"/>).
 /// </summary>
-internal static class AuthQuery
+internal static partial class AuthQuery
 {
-    /// <summary>On <paramref name="loop"/>: the user's secret (password, MD5 hash or SCRAM verifier); null when the query finds no such user or no password.</summary>
-    /// <exception cref="ServerLoginException">The auth user could not log in, or the query failed.</exception>
-    public static async Task<string?> LookUpAsync(Pooler pooler, EpollLoop loop, ServerCredentials authUser, string database, string query, string user)
+    /// <summary>On <paramref name="loop"/>: the user's secret (password, MD5 hash or SCRAM verifier), null when the query finds no such user or no password.</summary>
+    /// <remarks>A failure is logged with its cause; what the client is told is the caller's, and must not be the cause.</remarks>
+    public static async Task<(AuthQueryOutcome Outcome, string? Secret)> LookUpAsync(Pooler pooler, EpollLoop loop, ServerCredentials authUser, string database, string query, string user)
     {
-        // A few look-ups at a time: clients not yet authenticated must not be able to open a server
-        // connection each.
-        await pooler.AuthQueryGate.WaitAsync(pooler.Stopping);
+        if (pooler.AuthQueryAnswers.TryGet(database, authUser.User, user, out var known))
+        {
+            return (AuthQueryOutcome.Answered, known);
+        }
+        if (!await pooler.AuthQueryGates.EnterAsync(database, authUser.User, pooler.Stopping))
+        {
+            LogBusy(pooler.Logger, database, AuthQueryGates.Waiting);
+            return (AuthQueryOutcome.Busy, null);
+        }
         try
         {
             await loop.SwitchTo();
-            return await RunAsync(pooler, loop, authUser, database, query, user);
+            // Asked meanwhile by a client that waited ahead of this one.
+            if (pooler.AuthQueryAnswers.TryGet(database, authUser.User, user, out known))
+            {
+                return (AuthQueryOutcome.Answered, known);
+            }
+            var secret = await RunAsync(pooler, loop, authUser, database, query, user);
+            pooler.AuthQueryAnswers.Add(database, authUser.User, user, secret);
+            return (AuthQueryOutcome.Answered, secret);
+        }
+        catch (Exception e) when (e is ServerLoginException or SocketException or EndOfStreamException or PostgresProtocolException)
+        {
+            LogFailed(pooler.Logger, authUser.User, database, e.Message);
+            return (AuthQueryOutcome.Failed, null);
         }
         finally
         {
-            pooler.AuthQueryGate.Release();
+            pooler.AuthQueryGates.Leave(database, authUser.User);
         }
     }
 
@@ -70,7 +89,7 @@ internal static class AuthQuery
                         await server.Attached.SendAsync(output.WrittenMemory);
                         return error is null
                             ? secret is { Length: > 0 } ? secret : null
-                            : throw new ServerLoginException(SqlState.InvalidAuthorizationSpecification, $"pgway: auth_query as \"{authUser.User}\" failed: {error}");
+                            : throw new ServerLoginException(SqlState.InvalidAuthorizationSpecification, $"the query failed: {error}");
                 }
             }
         }
@@ -78,7 +97,7 @@ internal static class AuthQuery
             || (e is OperationCanceledException && deadline.IsCancellationRequested))
         {
             var why = e is OperationCanceledException ? $"no answer within server_connect_timeout {timeout.TotalSeconds:0.#}s" : e.Message;
-            throw new ServerLoginException(SqlState.ConnectionFailure, $"pgway: auth_query as \"{authUser.User}\" failed: {why}");
+            throw new ServerLoginException(SqlState.ConnectionFailure, why);
         }
         finally
         {
@@ -122,4 +141,10 @@ internal static class AuthQuery
         }
         return null;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: auth_query as {AuthUser} in database {Database} failed: {Error}; the client was told only that its password could not be checked")]
+    private static partial void LogFailed(ILogger logger, string authUser, string database, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: auth_query in database {Database}: {Waiting} log-ins wait already; one more refused")]
+    private static partial void LogBusy(ILogger logger, string database, int waiting);
 }

@@ -18,6 +18,14 @@ public sealed class ScramClientExchange
     private byte[]? serverKey;
     private string? authMessage;
 
+    /// <summary>
+    /// The most PBKDF2 rounds pgway does for a server's challenge. PostgreSQL's default is 4096 and
+    /// OWASP's advice for PBKDF2-HMAC-SHA-256 600,000, both well under; a server asking for more (say
+    /// 2,000,000,000, which PostgreSQL's scram_iterations allows) would hold the loop thread for minutes
+    /// at each log-in. At the cap one derivation costs about a third of a second.
+    /// </summary>
+    public const int MaxIterations = 1_000_000;
+
     private ScramClientExchange(string? password, ScramVerifier? verifier, byte[]? clientKey, string? clientNonce)
     {
         this.password = password;
@@ -49,6 +57,11 @@ public sealed class ScramClientExchange
             || !int.TryParse(attributes[2].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var iterations) || iterations < 1)
         {
             error = "the server's SCRAM server-first message is malformed";
+            return false;
+        }
+        if (iterations > MaxIterations && password is not null)
+        {
+            error = $"the server asks for {iterations.ToString(CultureInfo.InvariantCulture)} SCRAM iterations, more than pgway computes ({MaxIterations.ToString(CultureInfo.InvariantCulture)}): lower scram_iterations and set the user's password again";
             return false;
         }
         byte[] salt;

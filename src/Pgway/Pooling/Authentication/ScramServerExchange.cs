@@ -13,10 +13,21 @@ namespace Pgway.Pooling.Authentication;
 public sealed class ScramServerExchange(ScramVerifier verifier, string? serverNonce = null)
 {
     private readonly string serverNonce = serverNonce ?? Scram.NewNonce();
+    // PostgreSQL's mock authentication: the exchange runs as for a real user, and no proof holds.
+    private bool mock;
     private string? clientFirstBare;
     private string? serverFirst;
     private string? nonce;
     private string? channelBinding;
+
+    /// <summary>
+    /// An exchange for a user pgway has no usable secret for (unknown, or no password), as PostgreSQL's
+    /// mock authentication runs it: server-first carries <paramref name="salt"/> and
+    /// <paramref name="iterations"/> as a real user's would, the client's messages are checked the same
+    /// way, and the proof always fails as a wrong password does.
+    /// </summary>
+    public static ScramServerExchange Mock(byte[] salt, int iterations, string? serverNonce = null) =>
+        new(new ScramVerifier(iterations, salt, new byte[32], new byte[32]), serverNonce) { mock = true };
 
     /// <summary>The client's ClientKey, once its proof has been checked.</summary>
     public byte[]? ClientKey { get; private set; }
@@ -105,6 +116,10 @@ public sealed class ScramServerExchange(ScramVerifier verifier, string? serverNo
         {
             error = "malformed SCRAM proof";
             return ScramOutcome.Malformed;
+        }
+        if (mock)
+        {
+            return ScramOutcome.WrongPassword;
         }
         var authMessage = $"{clientFirstBare},{serverFirst},{text[..proofAt]}";
         var clientKey = Scram.Xor(proof, Scram.Hmac(verifier.StoredKey, authMessage));
