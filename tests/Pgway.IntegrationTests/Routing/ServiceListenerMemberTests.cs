@@ -58,7 +58,7 @@ public sealed class ServiceListenerMemberTests()
         var listeners = new List<ServiceListener>();
         var agents = await TestAgents.StartAsync(Cluster.Instances.Select(i => TestAgents.Options(Cluster, i)));
         var monitor = new HealthMonitor(services, HealthMonitorOptions.Default, new HealthProbeFactory(TimeProvider.System), TimeProvider.System, NullLogger<HealthMonitor>.Instance);
-        var options = ServiceListenerOptions.Pigsty with { FirstAnswerTimeout = TimeSpan.FromSeconds(2) };
+        var options = ServiceListenerOptions.Pigsty;
         foreach (var service in services)
         {
             var route = new ServiceRoute(service, m => monitor.Find(service.FullName, m.Name), options.QueueTimeout, TimeProvider.System);
@@ -93,7 +93,7 @@ public sealed class ServiceListenerMemberTests()
             // With nobody else to go to: a clear error, not a hang.
             var refused = await Assert.ThrowsAsync<PostgresException>(() => OpenAsync(Lonely));
             Assert.Equal("08006", refused.SqlState);
-            Assert.Contains("no member answered the start-up packet within 2s", refused.MessageText, StringComparison.Ordinal);
+            Assert.Contains("no member answered the start-up packet within 3s", refused.MessageText, StringComparison.Ordinal);
             await using var still = new NpgsqlCommand("SELECT 1", before);
             Assert.Equal(1, await still.ExecuteScalarAsync());
         }
