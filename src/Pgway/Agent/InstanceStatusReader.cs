@@ -53,6 +53,7 @@ public sealed partial class InstanceStatusReader : IAsyncDisposable
     private readonly InstanceStatusReaderOptions options;
     private readonly TimeProvider time;
     private readonly NpgsqlDataSource local;
+    private readonly NpgsqlDataSource fresh;
     private readonly ConcurrentDictionary<(string Host, int Port), NpgsqlDataSource> upstreams = new();
     private readonly Lock memoryGate = new();
     private long highestLeaderLocation;
@@ -63,6 +64,7 @@ public sealed partial class InstanceStatusReader : IAsyncDisposable
         this.options = options;
         this.time = time;
         local = NpgsqlDataSource.Create(Tune(new NpgsqlConnectionStringBuilder(options.ConnectionString), options.Timeout));
+        fresh = CreateFreshSource(options);
     }
 
     /// <summary>One round of queries; a status (never an exception) for any server-side failure.</summary>
@@ -74,12 +76,18 @@ public sealed partial class InstanceStatusReader : IAsyncDisposable
         using var expiry = new CancellationTokenSource(timeout, time);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expiry.Token);
         var progress = new ReadProgress();
+        // Bounded by its own timer, not the round's: its time-out is its answer, not the round's.
+        var freshCheck = FreshCheckDue() ? CheckFreshAsync(connectTimeout < timeout ? connectTimeout : timeout, cancellationToken) : null;
         var reading = ReadLocalAsync(progress, connectTimeout, deadline.Token);
         try
         {
             // WaitAsync is the last line of defence: whatever a frozen server does to the driver,
             // the answer comes within the timeout.
             var status = await reading.WaitAsync(timeout, time, deadline.Token);
+            if (freshCheck is not null && await freshCheck is { } refused)
+            {
+                return refused;
+            }
             return Remember(status);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsServerFailure(e))
@@ -97,6 +105,7 @@ public sealed partial class InstanceStatusReader : IAsyncDisposable
             // An abandoned read must stop holding its connection, and its failure must not go unobserved.
             await expiry.CancelAsync();
             _ = reading.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            _ = freshCheck?.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
     }
 
@@ -353,6 +362,7 @@ public sealed partial class InstanceStatusReader : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await local.DisposeAsync();
+        await fresh.DisposeAsync();
         foreach (var source in upstreams.Values)
         {
             await source.DisposeAsync();

@@ -7,4 +7,13 @@ namespace Pgway.Agent;
 public sealed record InstanceStatusReaderOptions(string ConnectionString, TimeSpan Timeout, bool IsStandbyLeader = false)
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How often a round also opens a new connection of its own (outside the pool), to see that the
+    /// instance still starts backends; every round while that fails. Zero turns the check off.
+    /// </summary>
+    public TimeSpan FreshConnectionInterval { get; init; } = DefaultFreshConnectionInterval;
+
+    /// <summary>One backend start a second at most per instance, only while checks are asked.</summary>
+    public static readonly TimeSpan DefaultFreshConnectionInterval = TimeSpan.FromSeconds(1);
 }

@@ -25,6 +25,9 @@ public sealed partial class ServiceListener
     [LoggerMessage(Level = LogLevel.Information, Message = "{Service}: {Client} via {Member} closed: {Reason}, {BytesIn} bytes in, {BytesOut} bytes out, {Seconds:0.###}s")]
     private static partial void LogSessionClosed(ILogger logger, string service, IPEndPoint client, string member, string reason, long bytesIn, long bytesOut, double seconds);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Service}: cancel request from {Client} sent to every member ({Taken} of {Members} took it)")]
+    private static partial void LogCancelForwarded(ILogger logger, string service, IPEndPoint client, int taken, int members);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "{Service}: a session failed")]
     private static partial void LogSessionFailed(ILogger logger, string service, Exception exception);
 }

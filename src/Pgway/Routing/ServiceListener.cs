@@ -109,14 +109,29 @@ public sealed partial class ServiceListener : IAsyncDisposable
     private async Task ServeClientAsync(Socket client)
     {
         var remote = (IPEndPoint)client.RemoteEndPoint!;
+        // Read before a member is chosen: a silent client holds no slot, a cancel goes where its
+        // session is, and the packet can be sent again to another member if the first says nothing.
+        var first = await StartupExchange.ReadFirstPacketAsync(client, options.StartPacketTimeout, time, stopping.Token);
+        if (first is null)
+        {
+            return;
+        }
+        if (StartupExchange.IsCancelRequest(first))
+        {
+            var members = route.Members;
+            var taken = await CancelBroadcast.SendAsync(members, first, options.ConnectTimeout, time, stopping.Token);
+            LogCancelForwarded(logger, route.Service.FullName, remote, taken, members.Length);
+            return;
+        }
         var clientKey = SourcePolicy.KeyOf(remote.Address);
         HashSet<int>? tried = null;
+        var unanswered = false;
         for (var attempt = 0; attempt <= options.Retries; attempt++)
         {
             var (member, failure) = await route.AcquireAsync(clientKey, tried, stopping.Token);
             if (member is null)
             {
-                await RefuseAsync(client, remote, failure, tried is not null);
+                await RefuseAsync(client, remote, first, failure, tried is not null, unanswered);
                 return;
             }
             try
@@ -127,8 +142,15 @@ public sealed partial class ServiceListener : IAsyncDisposable
                 try
                 {
                     using var server = await ConnectAsync(member, session.Token);
-                    if (server is null)
+                    var answer = server is null ? FirstAnswer.Closed : await RelayFirstAnswerAsync(client, server, first, member, session.Token);
+                    if (answer == FirstAnswer.Gone)
                     {
+                        return;
+                    }
+                    if (answer != FirstAnswer.Answered)
+                    {
+                        // Nothing has reached the client yet: the same packet may go to another member.
+                        unanswered |= answer == FirstAnswer.NoAnswer;
                         (tried ??= []).Add(member.Index);
                         if (attempt < options.Retries)
                         {
@@ -136,7 +158,7 @@ public sealed partial class ServiceListener : IAsyncDisposable
                         }
                         continue;
                     }
-                    await SpliceAsync(client, server, remote, member, session.Token);
+                    await SpliceAsync(client, server!, remote, member, session.Token);
                     return;
                 }
                 finally
@@ -149,7 +171,26 @@ public sealed partial class ServiceListener : IAsyncDisposable
                 route.Release(member);
             }
         }
-        await RefuseAsync(client, remote, RouteFailure.NoServer, retried: true);
+        await RefuseAsync(client, remote, first, RouteFailure.NoServer, retried: true, unanswered);
+    }
+
+    // The member's first answer, bounded: a postmaster that does not answer counts as a failed connect.
+    private async Task<FirstAnswer> RelayFirstAnswerAsync(Socket client, Socket server, byte[] first, MemberRoute member, CancellationToken session)
+    {
+        var (answer, answered) = await StartupExchange.RelayFirstAnswerAsync(client, server, first, options.FirstAnswerBound, time, session);
+        switch (answer)
+        {
+            case FirstAnswer.Answered:
+                member.Traffic.AddFromClient(first.Length);
+                member.Traffic.AddToClient(answered);
+                break;
+            case FirstAnswer.NoAnswer or FirstAnswer.Closed when !stopping.IsCancellationRequested:
+                member.ConnectFailed();
+                LogConnectFailed(logger, route.Service.FullName, member.Member.Name,
+                    answer == FirstAnswer.NoAnswer ? $"no answer to the start-up packet within {options.FirstAnswerBound.TotalSeconds:0.###}s" : "closed before answering");
+                break;
+        }
+        return answer;
     }
 
     private async Task<Socket?> ConnectAsync(MemberRoute member, CancellationToken session)
@@ -189,7 +230,7 @@ public sealed partial class ServiceListener : IAsyncDisposable
         socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 6);
     }
 
-    private Task RefuseAsync(Socket client, IPEndPoint remote, RouteFailure failure, bool retried)
+    private Task RefuseAsync(Socket client, IPEndPoint remote, byte[] first, RouteFailure failure, bool retried, bool unanswered)
     {
         var service = route.Service;
         var (sqlState, message) = failure switch
@@ -198,13 +239,15 @@ public sealed partial class ServiceListener : IAsyncDisposable
                 $"pgway: service {service.FullName} is full: every member is at maxconn {service.Options.MaxConn} (service maxconn {service.MaxConn}) and the queue at maxqueue {service.Options.MaxQueue} per member"),
             RouteFailure.QueueTimeout => (SqlState.TooManyConnections,
                 $"pgway: service {service.FullName} is full: no free slot (member maxconn {service.Options.MaxConn}, service maxconn {service.MaxConn}) within timeout queue {options.QueueTimeout.TotalSeconds:0.#}s"),
+            _ when retried && unanswered => (SqlState.ConnectionFailure,
+                $"pgway: service {service.FullName}: no member answered the start-up packet within {options.FirstAnswerBound.TotalSeconds:0.###}s or accepted a connection ({options.Retries + 1} tries)"),
             _ when retried => (SqlState.ConnectionFailure,
                 $"pgway: service {service.FullName}: no member accepted a connection ({options.Retries + 1} tries)"),
             _ => (SqlState.ConnectionFailure, $"pgway: service {service.FullName} has no member up"),
         };
         route.CountRefusal(failure);
         LogRefused(logger, service.FullName, remote, failure);
-        return ServiceRefusal.RefuseAsync(client, sqlState, message, options.RefusalWait, time, stopping.Token);
+        return ServiceRefusal.RefuseAsync(client, first, sqlState, message, options.RefusalWait, time, stopping.Token);
     }
 
     public async ValueTask DisposeAsync()

@@ -14,24 +14,22 @@ public static class ServiceRefusal
 {
     private static readonly ReadOnlyMemory<byte> NoEncryption = "N"u8.ToArray();
 
-    public static async Task RefuseAsync(Socket client, string sqlState, string message, TimeSpan wait, TimeProvider time, CancellationToken cancellationToken)
+    public static Task RefuseAsync(Socket client, string sqlState, string message, TimeSpan wait, TimeProvider time, CancellationToken cancellationToken) =>
+        RefuseAsync(client, ReadOnlyMemory<byte>.Empty, sqlState, message, wait, time, cancellationToken);
+
+    /// <summary>As <see cref="RefuseAsync(Socket, string, string, TimeSpan, TimeProvider, CancellationToken)"/>, for a client whose first bytes (<paramref name="received"/>) were already read.</summary>
+    public static async Task RefuseAsync(Socket client, ReadOnlyMemory<byte> received, string sqlState, string message, TimeSpan wait, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         using var expiry = new CancellationTokenSource(wait, time);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expiry.Token);
-        var received = new ArrayBufferWriter<byte>(512);
+        var pending = new ArrayBufferWriter<byte>(Math.Max(512, received.Length));
+        pending.Write(received.Span);
         try
         {
             while (true)
             {
-                var memory = received.GetMemory(512);
-                var read = await client.ReceiveAsync(memory, SocketFlags.None, deadline.Token);
-                if (read == 0)
-                {
-                    return;
-                }
-                received.Advance(read);
-                var buffer = new ReadOnlySequence<byte>(received.WrittenMemory);
+                var buffer = new ReadOnlySequence<byte>(pending.WrittenMemory);
                 var status = StartupPacketReader.TryRead(ref buffer, out var packet, out _);
                 if (status == StartupReadStatus.Invalid)
                 {
@@ -39,12 +37,18 @@ public static class ServiceRefusal
                 }
                 if (status == StartupReadStatus.Incomplete)
                 {
+                    var read = await client.ReceiveAsync(pending.GetMemory(512), SocketFlags.None, deadline.Token);
+                    if (read == 0)
+                    {
+                        return;
+                    }
+                    pending.Advance(read);
                     continue;
                 }
                 if (packet!.Kind is StartupPacketKind.SslRequest or StartupPacketKind.GssEncRequest)
                 {
                     await client.SendAsync(NoEncryption, SocketFlags.None, deadline.Token);
-                    received.Clear();
+                    pending.Clear();
                     continue;
                 }
                 if (packet.Kind == StartupPacketKind.Startup)

@@ -121,6 +121,29 @@ public sealed class AgentFailureTests() : FreshPgTestClusterPerTest(PgTestCluste
     }
 
     [Fact]
+    public async Task Answer_OnlyPostmasterStopped_UnavailableAlthoughTheKeptConnectionWorks()
+    {
+        var replica = Cluster.Instance(2);
+        await using var server = await TestAgents.StartAsync([TestAgents.Options(Cluster, replica)]);
+        Assert.Equal(200, (await TestAgents.CheckAsync(replica, "/read-only")).Code);
+
+        // Only the postmaster: the agent's kept connection (a backend) goes on answering, new clients hang.
+        var postmaster = replica.Pid ?? throw new InvalidOperationException($"{replica} has no PID");
+        NativeSignal.Stop(postmaster);
+        try
+        {
+            Assert.Equal(503, await TestAgents.WaitForStatusAsync(replica, "/read-only", 503, timeoutSeconds: 20));
+            var (_, body) = await TestAgents.GetAsync(replica, "/read-only");
+            Assert.Contains("new connection", body.GetProperty("error").GetString() ?? "", StringComparison.Ordinal);
+        }
+        finally
+        {
+            NativeSignal.Continue(postmaster);
+        }
+        Assert.Equal(200, await TestAgents.WaitForStatusAsync(replica, "/read-only", 200));
+    }
+
+    [Fact]
     public async Task Answer_PrimaryHangs_ReplicaStillAnswersFromItsOwnState()
     {
         var (primary, replica) = (Cluster.Primary, Cluster.Instance(2));

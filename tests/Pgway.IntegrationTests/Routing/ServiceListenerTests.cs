@@ -138,7 +138,9 @@ public sealed class ServiceListenerTests(PgTestClusterFixture fixture) : IAsyncL
 
         await Eventually.HoldsAsync(() => primary.Sessions == before, Timeout);
         Assert.Equal((Cluster.Primary.Address, false), await WhereAsync(5433));
-        Assert.True(primary.TotalSessions >= 4);
+        // The garbage and this client reached the member; the silent and the vanishing one never
+        // finished a first packet, so they took no member's slot at all.
+        Assert.True(primary.TotalSessions >= 2);
     }
 
     [Fact]
