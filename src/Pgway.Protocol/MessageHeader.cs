@@ -36,7 +36,7 @@ public readonly record struct MessageHeader(byte Type, int BodyLength)
         {
             var type = buffer[0];
             var shown = type is >= 0x20 and < 0x7F ? $"'{(char)type}'" : $"0x{type:X2}";
-            error = $"invalid length {length} of message type {shown} (must be 4 to {(long)maxBodyLength + 4})";
+            error = $"invalid message length {length} of message type {shown} (must be 4 to {(long)maxBodyLength + 4})";
             return MessageReadStatus.Invalid;
         }
         header = new MessageHeader(buffer[0], length - 4);

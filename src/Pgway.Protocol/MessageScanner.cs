@@ -27,7 +27,15 @@ public struct MessageScanner
     /// </summary>
     /// <param name="scanned">How many bytes of <paramref name="data"/> were scanned: all of them, unless the observer stopped the scan.</param>
     public string? Scan<TObserver>(ReadOnlySpan<byte> data, int maxBodyLength, TObserver observer, out int scanned)
+        where TObserver : IMessageObserver => Scan(data, new UniformMessageLimit(maxBodyLength), observer, out scanned);
+
+    /// <summary>
+    /// As <see cref="Scan{TObserver}(ReadOnlySpan{byte}, int, TObserver, out int)"/>, each message
+    /// bounded by its type (<see cref="FrontendMessageLimits"/> for what a client sends).
+    /// </summary>
+    public string? Scan<TObserver, TLimits>(ReadOnlySpan<byte> data, TLimits limits, TObserver observer, out int scanned)
         where TObserver : IMessageObserver
+        where TLimits : IMessageLimits
     {
         var total = data.Length;
         scanned = total;
@@ -62,9 +70,10 @@ public struct MessageScanner
             var length = (int)(uint)header;
             headerHave = 0;
             header = 0;
+            var maxBodyLength = limits.MaxBodyLength(type);
             if (length < 4 || length - 4 > maxBodyLength)
             {
-                return $"invalid length {length} of message type 0x{type:X2} (must be 4 to {(long)maxBodyLength + 4})";
+                return InvalidLength(type, length, maxBodyLength);
             }
             bodyRemaining = length - 4;
             if (observer.OnMessage(type, bodyRemaining))
@@ -84,6 +93,13 @@ public struct MessageScanner
             }
         }
         return null;
+    }
+
+    // PostgreSQL's own words first ("invalid message length"), then what pgway saw.
+    private static string InvalidLength(byte type, int length, int maxBodyLength)
+    {
+        var shown = type is >= 0x20 and < 0x7F ? $"'{(char)type}'" : $"0x{type:X2}";
+        return $"invalid message length {(uint)length} of message type {shown} (must be 4 to {(long)maxBodyLength + 4})";
     }
 
     /// <summary>Between messages: no header or body is half read.</summary>

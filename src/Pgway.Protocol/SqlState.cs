@@ -11,6 +11,12 @@ public static class SqlState
     public const string InvalidAuthorizationSpecification = "28000";
     public const string InvalidPassword = "28P01";
     public const string TooManyConnections = "53300";
+
+    /// <summary><c>configuration_limit_exceeded</c>: a limit set in pgway's configuration is reached.</summary>
+    public const string ConfigurationLimitExceeded = "53400";
+
+    /// <summary><c>program_limit_exceeded</c>: a request past a limit pgway sets on what one client may hold.</summary>
+    public const string ProgramLimitExceeded = "54000";
     public const string QueryCanceled = "57014";
     public const string FeatureNotSupported = "0A000";
     public const string InvalidCatalogName = "3D000";

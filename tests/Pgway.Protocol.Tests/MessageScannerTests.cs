@@ -77,7 +77,7 @@ public class MessageScannerTests
 
         var error = scanner.Scan([(byte)'Q', 0, 1, 0, 0], 100, new Recorder());
 
-        Assert.Equal("invalid length 65536 of message type 0x51 (must be 4 to 104)", error);
+        Assert.Equal("invalid message length 65536 of message type 'Q' (must be 4 to 104)", error);
     }
 
     [Fact]

@@ -118,7 +118,7 @@ public class MessageTests
     {
         MessageHeader.TryRead([(byte)'p', 0, 1, 0, 0], MessageHeader.SmallMessageLimit, out _, out var error);
 
-        Assert.Equal("invalid length 65536 of message type 'p' (must be 4 to 10004)", error);
+        Assert.Equal("invalid message length 65536 of message type 'p' (must be 4 to 10004)", error);
     }
 
     [Fact]

@@ -27,6 +27,9 @@ internal static class PgBouncerSettings
         Flag,
     }
 
+    /// <summary>The prefix of pgway's own pooler settings, which are inventory variables by that same name.</summary>
+    public const string PgwayPrefix = "pgway_";
+
     public static readonly FrozenDictionary<string, (Kind Kind, string Default)> Read = new Dictionary<string, (Kind, string)>
     {
         ["max_client_conn"] = (Kind.Count, "20000"),
@@ -48,6 +51,11 @@ internal static class PgBouncerSettings
         ["server_reset_query"] = (Kind.Text, "DISCARD ALL"),
         ["server_reset_query_always"] = (Kind.Flag, "0"),
         ["max_prepared_statements"] = (Kind.Count, "256"),
+        ["autodb_idle_timeout"] = (Kind.Seconds, "3600"),
+        // pgway's own, with no PgBouncer equivalent: set as pgway_<name> in the inventory (0: no limit).
+        [PgwayPrefix + "max_client_prepared_statements"] = (Kind.Count, "10000"),
+        [PgwayPrefix + "max_client_prepared_bytes"] = (Kind.Count, "16777216"),
+        [PgwayPrefix + "max_autodb_pools"] = (Kind.Count, "100"),
         ["ignore_startup_parameters"] = (Kind.List, "extra_float_digits"),
         ["admin_users"] = (Kind.List, "postgres,dbuser_dba"),
         ["stats_users"] = (Kind.List, "postgres,dbuser_monitor"),

@@ -84,6 +84,14 @@ internal sealed class PoolerSettingsReader(DiagnosticBag diagnostics)
                 diagnostics.Warning(variable.Location, $"{variable.Name} is not a PgBouncer setting pgway knows{Suggestions.DidYouMean(variable.Name, names)}");
             }
         }
+        // pgway's own settings are inventory variables under their own names (pgway_…).
+        foreach (var (name, known) in PgBouncerSettings.Read)
+        {
+            if (name.StartsWith(PgBouncerSettings.PgwayPrefix, StringComparison.Ordinal) && variables[name] is { } own && Value(own, known.Kind) is { } value)
+            {
+                settings[name] = value;
+            }
+        }
         if (authQueryText is not null)
         {
             settings["auth_query"] = authQueryText;

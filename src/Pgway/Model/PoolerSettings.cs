@@ -56,6 +56,18 @@ public sealed record PoolerSettings(
 
     public int MaxPreparedStatements { get; } = Int(Settings, "max_prepared_statements");
 
+    /// <summary>How long a pool made for a database not in <c>pg_databases</c> lives with no client and no server (PgBouncer's <c>autodb_idle_timeout</c>).</summary>
+    public TimeSpan AutodbIdleTimeout { get; } = Seconds(Settings, "autodb_idle_timeout");
+
+    /// <summary><c>pgway_max_client_prepared_statements</c>: named prepared statements one client may have (0: no limit).</summary>
+    public int MaxClientPreparedStatements { get; } = Int(Settings, "pgway_max_client_prepared_statements");
+
+    /// <summary><c>pgway_max_client_prepared_bytes</c>: bytes of names and definitions one client's prepared statements may hold (0: no limit).</summary>
+    public long MaxClientPreparedBytes { get; } = long.Parse(Settings["pgway_max_client_prepared_bytes"], System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary><c>pgway_max_autodb_pools</c>: pools made at once for databases not in <c>pg_databases</c> (0: no limit).</summary>
+    public int MaxAutodbPools { get; } = Int(Settings, "pgway_max_autodb_pools");
+
     /// <summary>A log line for each client that logs in.</summary>
     public bool LogConnections { get; } = Settings["log_connections"] == "1";
 

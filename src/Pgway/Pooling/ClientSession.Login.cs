@@ -106,6 +106,12 @@ internal sealed partial class ClientSession
             return false;
         }
         pool = pooler.PoolFor(database, user, listed, listedUser);
+        if (pool is null)
+        {
+            await RefuseAsync(DisconnectReason.LoginRefused, SqlState.ConfigurationLimitExceeded,
+                $"too many databases in use: pgway_max_autodb_pools ({Settings.MaxAutodbPools}) pools for databases not in pg_databases are in use");
+            return false;
+        }
         counts = pool.Statistics.For(loop);
         pool.Credentials ??= credentials;
         if (pool.Welcome is null)

@@ -19,7 +19,8 @@ internal sealed partial class ClientSession
         if (tracker is null)
         {
             tracker = new ResponseTracker { RequestDropped = DropOutstanding };
-            rewriter = new RequestRewriter(pooler.Statements, tracker, Settings.MaxPreparedStatements, MapsStatements, mode != PoolMode.Session, ParseContext)
+            rewriter = new RequestRewriter(pooler.Statements, tracker, Settings.MaxPreparedStatements, MapsStatements, mode != PoolMode.Session, ParseContext,
+                new ClientStatementLimits(Settings.MaxClientPreparedStatements, Settings.MaxClientPreparedBytes))
             {
                 InFailedTransaction = () => fromServer.Status == Protocol.TransactionStatus.Failed,
             };

@@ -661,6 +661,8 @@ internal sealed partial class ClientSession : IWaitingClient
         {
             pool?.RemoveClient();
         }
+        // The pool may go once no session holds it (an automatic one, after autodb_idle_timeout).
+        pool?.Leave();
         var why = reason ?? DisconnectReason.ClientClose;
         pooler.CountDisconnect(why);
         if (why != DisconnectReason.CancelRequest && Settings.LogDisconnections && pooler.Logger.IsEnabled(LogLevel.Information))

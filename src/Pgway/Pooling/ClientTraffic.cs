@@ -61,7 +61,8 @@ internal sealed class ClientTraffic : IMessageObserver
     public string? Scan(ReadOnlySpan<byte> data)
     {
         nextHeader = scanner.NextHeaderOffset;
-        var error = scanner.Scan(data, MessageHeader.LargeMessageLimit, this, out var scanned);
+        // PostgreSQL's bound per type: only a query, its values or COPY data may be large.
+        var error = scanner.Scan(data, default(FrontendMessageLimits), this, out var scanned);
         Scanned = scanned;
         return error;
     }

@@ -22,6 +22,8 @@ public sealed partial class Pooler : IAsyncDisposable
     private readonly ConcurrentDictionary<(int ProcessId, int Key), ClientSession> cancelKeys = new();
     private readonly ConcurrentDictionary<string, ConnectionBudget> databaseBudgets = new();
     private readonly ConcurrentDictionary<string, ConnectionBudget> userBudgets = new();
+    private readonly Lock automaticGate = new();
+    private int automaticPools;
     private readonly IDisposable expiring;
     private readonly long[] disconnects = new long[Enum.GetValues<DisconnectReason>().Length];
     private readonly ConcurrentDictionary<string, int> parameterSets = new(StringComparer.Ordinal);
@@ -123,23 +125,54 @@ public sealed partial class Pooler : IAsyncDisposable
 
     private static TimeSpan SweepInterval => TimeSpan.FromMilliseconds(100);
 
-    /// <summary>The pool of (database, user), made on first use with the database's and user's own settings over the pooler's.</summary>
-    internal ServerPool PoolFor(string database, string user, Model.PoolDatabase? listedDatabase, Model.PoolUser? listedUser) =>
-        pools.GetOrAdd((database, user), key =>
+    /// <summary>
+    /// The pool of (database, user), made on first use with the database's and user's own settings over
+    /// the pooler's, and entered for the caller (who leaves it when the session ends). Null when it
+    /// would be one automatic pool too many (<c>pgway_max_autodb_pools</c>).
+    /// </summary>
+    internal ServerPool? PoolFor(string database, string user, Model.PoolDatabase? listedDatabase, Model.PoolUser? listedUser)
+    {
+        if (listedDatabase is not null || (pools.TryGetValue((database, user), out var existing) && !existing.Automatic))
         {
-            var settings = Options.Settings;
-            var limits = LimitsFor(settings, listedDatabase);
-            var databaseBudget = databaseBudgets.GetOrAdd(key.Database,
-                _ => new ConnectionBudget("max_db_connections", listedDatabase?.ConnectionLimit ?? settings.MaxDbConnections));
-            var userBudget = userBudgets.GetOrAdd(key.User,
-                _ => new ConnectionBudget("max_user_connections", listedUser?.ConnectionLimit ?? settings.MaxUserConnections));
-            var pool = new ServerPool(key.Database, key.User, limits, databaseBudget, userBudget, Time);
-            if (IsPaused(key.Database))
+            var listed = pools.GetOrAdd((database, user), key => NewPool(key, listedDatabase, listedUser, automatic: false));
+            listed.Enter();
+            return listed;
+        }
+        // A database not in pg_databases (PgBouncer's "*"): made, counted and dropped under one lock,
+        // so that a pool is never dropped between a client finding it and entering it.
+        lock (automaticGate)
+        {
+            if (!pools.TryGetValue((database, user), out var pool))
             {
-                pool.Pause();
+                var max = Options.Settings.MaxAutodbPools;
+                if (max > 0 && automaticPools >= max && !DropOneUnusedAutomatic())
+                {
+                    return null;
+                }
+                pool = NewPool((database, user), null, listedUser, automatic: true);
+                pools[(database, user)] = pool;
+                automaticPools++;
             }
+            pool.Enter();
             return pool;
-        });
+        }
+    }
+
+    private ServerPool NewPool((string Database, string User) key, Model.PoolDatabase? listedDatabase, Model.PoolUser? listedUser, bool automatic)
+    {
+        var settings = Options.Settings;
+        var limits = LimitsFor(settings, listedDatabase);
+        var databaseBudget = databaseBudgets.GetOrAdd(key.Database,
+            _ => new ConnectionBudget("max_db_connections", listedDatabase?.ConnectionLimit ?? settings.MaxDbConnections));
+        var userBudget = userBudgets.GetOrAdd(key.User,
+            _ => new ConnectionBudget("max_user_connections", listedUser?.ConnectionLimit ?? settings.MaxUserConnections));
+        var pool = new ServerPool(key.Database, key.User, limits, databaseBudget, userBudget, Time) { Automatic = automatic };
+        if (IsPaused(key.Database))
+        {
+            pool.Pause();
+        }
+        return pool;
+    }
 
     private void Sweep()
     {
@@ -164,6 +197,7 @@ public sealed partial class Pooler : IAsyncDisposable
         if (maintain)
         {
             averages.Tick(now, Options.Settings.StatsPeriod, this);
+            DropUnusedAutomatic(now);
         }
     }
 

@@ -53,6 +53,26 @@ internal sealed partial class ServerPool(string database, string user, PoolLimit
 
     public void RemoveClient() => Interlocked.Decrement(ref clients);
 
+    // Sessions that took this pool, logged in yet or not (taken under the pooler's lock on
+    // automatic pools, so that one is never dropped between a client finding it and using it).
+    private int sessions;
+
+    /// <summary>Made for a database not in <c>pg_databases</c> (PgBouncer's <c>*</c>): dropped once unused for <c>autodb_idle_timeout</c>.</summary>
+    public bool Automatic { get; init; }
+
+    /// <summary>Sessions holding this pool now.</summary>
+    public int Sessions => Volatile.Read(ref sessions);
+
+    /// <summary>Since when no session and no server has used this pool (set by the pooler's sweep); null while used.</summary>
+    public DateTimeOffset? UnusedSince { get; set; }
+
+    public void Enter() => Interlocked.Increment(ref sessions);
+
+    public void Leave() => Interlocked.Decrement(ref sessions);
+
+    /// <summary>No session holds it, and it has no server.</summary>
+    public bool Unused => Sessions == 0 && Total == 0;
+
     public PoolSnapshot Snapshot()
     {
         int all, idleNow, waiting;

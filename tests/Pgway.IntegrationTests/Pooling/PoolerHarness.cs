@@ -57,13 +57,14 @@ internal static class PoolerHarness
         IReadOnlyDictionary<string, string> variables,
         IReadOnlyDictionary<string, string> secrets,
         Pgway.Pooling.Authentication.HbaFile? hba = null,
-        int backendPort = PgTestCluster.Port)
+        int backendPort = PgTestCluster.Port,
+        TimeProvider? time = null)
     {
         var inventory = InventoryLoader.LoadText(cluster.ToInventoryYaml(variables), "pooler.yml");
         Assert.False(inventory.HasErrors, string.Join('\n', inventory.Errors));
         var settings = inventory.Topology!.Clusters.Single().Pooler;
         return Pooler.Start(new PoolerOptions(new IPEndPoint(cluster.Primary.Address, 0), new IPEndPoint(cluster.Primary.Address, backendPort),
-            settings, secrets, hba), TimeProvider.System, NullLogger.Instance);
+            settings, secrets, hba), time ?? TimeProvider.System, NullLogger.Instance);
     }
 
     /// <summary>

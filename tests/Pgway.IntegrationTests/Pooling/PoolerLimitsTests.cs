@@ -18,7 +18,10 @@ public sealed class PoolerLimitsTests(PgTestClusterFixture fixture) : PoolerTest
     private const string Dba = PgTestUsers.Dba;
     private const string Database = PgTestUsers.TestDatabase;
 
-    private Pooler Start(string[] users, int backendPort = PgTestCluster.Port, params (string Name, string Value)[] settings)
+    private Pooler Start(string[] users, int backendPort = PgTestCluster.Port, params (string Name, string Value)[] settings) =>
+        Start(users, backendPort, null, settings);
+
+    private Pooler Start(string[] users, int backendPort, TimeProvider? time, params (string Name, string Value)[] settings)
     {
         // No reserve unless a test asks: it would hide the limits under test.
         var variables = new Dictionary<string, string> { ["pgbouncer_reserve_pool_size"] = "0" };
@@ -26,7 +29,7 @@ public sealed class PoolerLimitsTests(PgTestClusterFixture fixture) : PoolerTest
         {
             variables[name.StartsWith("pg", StringComparison.Ordinal) ? name : $"pgbouncer_{name}"] = value;
         }
-        Running = PoolerHarness.Start(Cluster, variables, users.ToDictionary(u => u, u => Cluster.Credentials.PasswordFor(u)), backendPort: backendPort);
+        Running = PoolerHarness.Start(Cluster, variables, users.ToDictionary(u => u, u => Cluster.Credentials.PasswordFor(u)), backendPort: backendPort, time: time);
         return Running;
     }
 
@@ -46,6 +49,79 @@ public sealed class PoolerLimitsTests(PgTestClusterFixture fixture) : PoolerTest
         var connection = Connect(user, options: options);
         await connection.OpenAsync();
         return connection;
+    }
+
+    // pg_databases is empty here: every database a client names gets a pool (PgBouncer's "*").
+    [Fact]
+    public async Task AutodbIdleTimeout_PoolOfAnUnlistedDatabase_KeptWhileUsedDroppedOnceUnusedThatLong()
+    {
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        Start([Meta], PgTestCluster.Port, clock);
+        await using (var client = await OpenAsync())
+        {
+            Assert.Equal(1, await ScalarAsync<int>(client, "SELECT 1"));
+
+            // Hours pass with the client connected: its idle server goes (server_idle_timeout, which
+            // shows a maintenance sweep ran meanwhile), the pool stays.
+            clock.Advance(TimeSpan.FromHours(2));
+            await Eventually.HoldsAsync(() => Running!.ServerCounts(Database, Meta).Total == 0, Bound);
+            Assert.Contains(Running!.Pools(), p => p.Database == Database);
+        }
+
+        await Eventually.HoldsAsync(() =>
+        {
+            clock.Advance(TimeSpan.FromMinutes(10));
+            return !Running.Pools().Any(p => p.Database == Database);
+        }, Bound, () => $"pools: {string.Join(", ", Running.Pools().Select(p => p.Database))}");
+        // A client later gets a new pool.
+        await using var again = await OpenAsync();
+        Assert.Equal(2, await ScalarAsync<int>(again, "SELECT 2"));
+    }
+
+    [Fact]
+    public async Task MaxAutodbPools_MadeUpDatabaseNames_PoolsBoundedAndAClientPastTheCapRefused53400()
+    {
+        Start(("pgway_max_autodb_pools", "2"));
+        for (var i = 0; i < 20; i++)
+        {
+            // Refused by PostgreSQL; the pool each made is unused at once, and makes room for the next.
+            var missing = await Assert.ThrowsAsync<PostgresException>(() => OpenDatabaseAsync($"pgway_no_such_db_{i}"));
+            Assert.Equal("3D000", missing.SqlState);
+        }
+        Assert.InRange(Running!.Pools().Count, 0, 2);
+
+        await using var first = await OpenDatabaseAsync(Database);
+        await using var second = await OpenDatabaseAsync("postgres");
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => OpenDatabaseAsync("template1"));
+
+        Assert.Equal("53400", refused.SqlState);
+        Assert.Contains("pgway_max_autodb_pools (2)", refused.MessageText, StringComparison.Ordinal);
+        Assert.Equal(1, await ScalarAsync<int>(first, "SELECT 1"));
+    }
+
+    private async Task<NpgsqlConnection> OpenDatabaseAsync(string database)
+    {
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Connect().ConnectionString) { Database = database }.ConnectionString);
+        try
+        {
+            await connection.OpenAsync();
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    // Time that moves only when told; timers still run on the real clock.
+    private sealed class ManualClock(DateTimeOffset start) : TimeProvider
+    {
+        private long ticks = start.UtcTicks;
+
+        public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref ticks), TimeSpan.Zero);
+
+        public void Advance(TimeSpan by) => Interlocked.Add(ref ticks, by.Ticks);
     }
 
     [Fact]

@@ -300,6 +300,83 @@ public sealed class PoolerPreparedStatementTests(PgTestClusterFixture fixture) :
         return ReadTypesUntilReadyAsync(raw, collected);
     }
 
+    [Fact]
+    public async Task Parse_PastTheClientsLimits_54000NamingTheSettingAndTheSessionGoesOn()
+    {
+        Start(poolSize: 1, new KeyValuePair<string, string>("pgway_max_client_prepared_statements", "3"),
+            new KeyValuePair<string, string>("pgway_max_client_prepared_bytes", "100000"));
+        using var client = await WireClient.LogInAsync(Running!.LocalEndPoint, User, Database, Bound);
+        for (var i = 1; i <= 3; i++)
+        {
+            Assert.Empty(await ErrorsOfAsync(client, WireClient.Parse($"s{i}", $"SELECT {i}"), WireClient.Sync()));
+        }
+
+        var tooMany = Assert.Single(await ErrorsOfAsync(client, WireClient.Parse("s4", "SELECT 4"), WireClient.Sync()));
+        Assert.Equal("54000", RawWireClient.Field(tooMany, 'C'));
+        Assert.Contains("pgway_max_client_prepared_statements 3", RawWireClient.Field(tooMany, 'M'), StringComparison.Ordinal);
+
+        // Inside a transaction block the refusal aborts it, as any failing Parse does in PostgreSQL.
+        Assert.Empty(await ErrorsOfAsync(client, WireClient.Query("BEGIN")));
+        Assert.Single(await ErrorsOfAsync(client, WireClient.Parse("s4", "SELECT 4"), WireClient.Sync()));
+        Assert.Equal("25P02", RawWireClient.Field(Assert.Single(await ErrorsOfAsync(client, WireClient.Query("SELECT 1"))), 'C'));
+        Assert.Empty(await ErrorsOfAsync(client, WireClient.Query("ROLLBACK")));
+
+        // Room made: one Close, and two large texts; the second is past the bytes limit.
+        Assert.Empty(await ErrorsOfAsync(client, WireClient.Close("s1"), WireClient.Close("s2"), WireClient.Sync()));
+        var large = $"SELECT '{new string('x', 60_000)}'";
+        Assert.Empty(await ErrorsOfAsync(client, WireClient.Parse("big1", large), WireClient.Sync()));
+        var tooLarge = Assert.Single(await ErrorsOfAsync(client, WireClient.Parse("big2", large.Replace('x', 'y')), WireClient.Sync()));
+        Assert.Equal("54000", RawWireClient.Field(tooLarge, 'C'));
+        Assert.Contains("pgway_max_client_prepared_bytes 100000", RawWireClient.Field(tooLarge, 'M'), StringComparison.Ordinal);
+
+        // What the client has still works.
+        await client.SendAsync(WireClient.Bind("s3"), WireClient.Execute(), WireClient.Sync());
+        var answer = await client.ReadUntilReadyAsync();
+        Assert.Equal(["3"], answer.Rows);
+        Assert.Empty(answer.Errors);
+    }
+
+    [Fact]
+    public async Task ClientLeaves_EveryStatementReferenceItHeldIsGiven()
+    {
+        Start(poolSize: 1);
+        using (var client = await WireClient.LogInAsync(Running!.LocalEndPoint, User, Database, Bound))
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                Assert.Empty(await ErrorsOfAsync(client, WireClient.Parse($"a{i}", $"SELECT {i % 5}"), WireClient.Sync()));
+            }
+            Assert.Equal(5, Running.Statements.Count);
+            // A Close sent and the client gone before its answer.
+            await client.SendAsync(WireClient.Close("a0"), WireClient.Flush());
+        }
+
+        // Only the server's cache refers to them now: one reference each.
+        await Eventually.HoldsAsync(() => Running.Clients == 0, Bound, () => $"clients: {Running.Clients}");
+        await Eventually.HoldsAsync(() => Running.Statements.Snapshot().All(s => s.References == 1), Bound,
+            () => string.Join(", ", Running.Statements.Snapshot().Select(s => $"{s.ServerName}:{s.References}")));
+    }
+
+    // The ErrorResponse bodies the messages were answered with, up to ReadyForQuery.
+    private static async Task<List<byte[]>> ErrorsOfAsync(WireClient client, params byte[][] messages)
+    {
+        await client.SendAsync(messages);
+        var errors = new List<byte[]>();
+        while (true)
+        {
+            var message = await client.ReadMessageAsync();
+            Assert.True(message is not null, "the connection ended before ReadyForQuery");
+            if (message.Value.Type == 'E')
+            {
+                errors.Add(message.Value.Body);
+            }
+            if (message.Value.Type == 'Z')
+            {
+                return errors;
+            }
+        }
+    }
+
     // The types of the messages up to ReadyForQuery, and each DataRow's columns joined by '|'.
     private static async Task<string> ReadTypesUntilReadyAsync(RawWireClient raw, List<string> rows)
     {

@@ -109,7 +109,33 @@ public sealed partial class PoolerProtocolTests
         await EveryServerIdleAsync();
     }
 
-    private static async Task ExpectProtocolViolationThenEndAsync(RawWireClient raw)
+    // PostgreSQL's own bounds (SocketBackend): only Query, FunctionCall, Parse, Bind and CopyData may
+    // be large; a 300 MB Describe is refused at its header, before pgway buffers or forwards any of it.
+    [Theory]
+    [InlineData('D', 300_000_004)]
+    [InlineData('D', 10_001)]
+    [InlineData('C', 10_001)]
+    [InlineData('E', 10_001)]
+    [InlineData('S', 10_001)]
+    [InlineData('H', 10_001)]
+    [InlineData('X', 10_001)]
+    public async Task LoggedIn_SmallMessageTypeOverPostgresLimit_08P01InvalidMessageLengthThenClosed(char type, int length)
+    {
+        Start("transaction", poolSize: 2, new KeyValuePair<string, string>("pgbouncer_auth_type", "trust"));
+        await using var bystander = await OpenAsync();
+        using var raw = await RawWireClient.ConnectAsync(Running!.LocalEndPoint, Bound);
+        await raw.SendAsync(RawWireClient.StartupMessage(("user", User), ("database", Database), ("application_name", "raw")));
+        Assert.Equal((byte)'I', (await raw.ReadUntilAsync('Z'))[0]);
+
+        await raw.SendAsync(RawWireClient.Header(type, length));
+
+        var body = await ExpectProtocolViolationThenEndAsync(raw);
+        Assert.StartsWith("invalid message length", RawWireClient.Field(body, 'M'), StringComparison.Ordinal);
+        await BystanderServedAsync(bystander);
+        await Eventually.HoldsAsync(() => Running.Clients == 1, Bound, () => $"clients: {Running.Clients}");
+    }
+
+    private static async Task<byte[]> ExpectProtocolViolationThenEndAsync(RawWireClient raw)
     {
         var message = await raw.ReadMessageAsync();
         Assert.True(message is not null, "the connection ended without an ErrorResponse");
@@ -118,6 +144,7 @@ public sealed partial class PoolerProtocolTests
         Assert.Equal("08P01", RawWireClient.Field(body, 'C'));
         Assert.Equal("FATAL", RawWireClient.Field(body, 'S'));
         Assert.Null(await raw.ReadMessageAsync());
+        return body;
     }
 
     private static async Task BystanderServedAsync(NpgsqlConnection bystander)

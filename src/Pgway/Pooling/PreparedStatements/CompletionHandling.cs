@@ -20,7 +20,8 @@ internal enum CompletionHandling : byte
 
     /// <summary>
     /// Sent by pgway to fail in the client's place (a Bind or Describe of a statement whose result type
-    /// changed): the server's error becomes PostgreSQL's <c>0A000 cached plan must not change result type</c>.
+    /// changed): the server's error becomes PostgreSQL's <c>0A000 cached plan must not change result type</c>,
+    /// or the request's own <see cref="PendingRequest.Error"/> (a Parse over a client's limit).
     /// </summary>
     PlanChanged,
 }

@@ -8,4 +8,5 @@ namespace Pgway.Pooling.PreparedStatements;
 /// <param name="CopyEnds">How many CopyDone or CopyFail the client had sent before this request: a COPY this request begins ends at the next one, and a Sync sent before that is the COPY's to ignore.</param>
 /// <param name="Client">For a Describe of a client's named statement: the client's statement, whose description is recorded (the client's own Describe) or compared (pgway's).</param>
 /// <param name="UnnamedGeneration">For a client's unnamed Parse: which of its unnamed Parses it is.</param>
-internal readonly record struct PendingRequest(RequestKind Kind, CompletionHandling Handling, SharedStatement? Statement = null, string? ClientName = null, int CopyEnds = 0, ClientStatement? Client = null, long UnnamedGeneration = 0);
+/// <param name="Error">With <see cref="CompletionHandling.PlanChanged"/>: the ErrorResponse the client gets instead of 0A000 (a limit pgway refused the request for).</param>
+internal readonly record struct PendingRequest(RequestKind Kind, CompletionHandling Handling, SharedStatement? Statement = null, string? ClientName = null, int CopyEnds = 0, ClientStatement? Client = null, long UnnamedGeneration = 0, byte[]? Error = null);

@@ -38,6 +38,11 @@ internal sealed partial class RequestRewriter
     private bool capturingUnnamed;
     private long unnamedGeneration;
     private readonly Dictionary<string, ClientStatement> names = new(StringComparer.Ordinal);
+    // What the client's names hold, against its limits: names per statement (a definition counts
+    // once, however many names share it), and the bytes of its names and distinct definitions.
+    private readonly ClientStatementLimits limits;
+    private readonly Dictionary<SharedStatement, int> namesPerStatement = [];
+    private long heldBytes;
     // Names the client closed whose Close is not answered yet, and whether a Sync came since: an
     // error before the Close in its batch would skip it (and the name would stay), so a message after
     // that Sync naming it waits until the server's answers tell.
@@ -60,8 +65,10 @@ internal sealed partial class RequestRewriter
     /// <param name="mapNames">Whether named statements are mapped to shared server names (transaction and statement modes with <c>max_prepared_statements</c>).</param>
     /// <param name="sharedServers">Whether the client's server is lent to others between transactions, so the client's unnamed statement must be made again where it is missing.</param>
     /// <param name="parseContext">The client's settings that change what a query text means, now: part of a shared statement's identity.</param>
-    public RequestRewriter(StatementRegistry registry, ResponseTracker tracker, int capacity, bool mapNames = true, bool sharedServers = true, Func<string>? parseContext = null)
+    /// <param name="limits">What the client's named statements may hold.</param>
+    public RequestRewriter(StatementRegistry registry, ResponseTracker tracker, int capacity, bool mapNames = true, bool sharedServers = true, Func<string>? parseContext = null, ClientStatementLimits limits = default)
     {
+        this.limits = limits;
         this.parseContext = parseContext;
         this.registry = registry;
         this.tracker = tracker;
@@ -79,6 +86,9 @@ internal sealed partial class RequestRewriter
 
     /// <summary>Statement names the client has now.</summary>
     public int Count => names.Count;
+
+    /// <summary>Bytes the client's names hold: each name, and each distinct definition once.</summary>
+    public long HeldBytes => heldBytes;
 
     /// <summary>A new server's cache of statements, at most <c>max_prepared_statements</c>.</summary>
     public ServerStatements NewServerCache() => new(registry, capacity);
@@ -204,12 +214,20 @@ internal sealed partial class RequestRewriter
             registry.Release(statement.Statement);
         }
         names.Clear();
+        namesPerStatement.Clear();
+        heldBytes = 0;
     }
 
     /// <summary>The session ends: every name goes, and any buffer.</summary>
     public void Dispose()
     {
         Forget();
+        // Names closed whose Close was never answered: their references go with the session.
+        foreach (var (closed, _) in closing.Values)
+        {
+            registry.Release(closed.Statement);
+        }
+        closing.Clear();
         pending.Reset();
         joined.Reset();
         replacement.Reset();
@@ -342,8 +360,16 @@ internal sealed partial class RequestRewriter
             tracker.Expect(new(RequestKind.Parse, CompletionHandling.Forward));
             return false;
         }
-        var statement = registry.Acquire(body[(nameEnd + 1)..], parseContext?.Invoke() ?? "");
+        var definition = body[(nameEnd + 1)..];
+        var context = parseContext?.Invoke() ?? "";
         var name = Encoding.UTF8.GetString(body[..nameEnd]);
+        // Checked before the statement is made: a refused definition is never copied.
+        if (OverLimit(name, definition, context) is { } refusal)
+        {
+            Refuse(refusal);
+            return true;
+        }
+        var statement = registry.Acquire(definition, context);
         var server = tracker.Server!;
         if (server.Touch(statement) && !server.IsConfirmed(statement) && tracker.ParseUnansweredBeforeSync(statement))
         {
@@ -363,13 +389,13 @@ internal sealed partial class RequestRewriter
             FailInAbortedTransaction();
             return true;
         }
-        if (names.Remove(name, out var previous))
+        if (RemoveName(name) is { } previous)
         {
             // PostgreSQL refuses a name in use; a pooler that lends servers cannot tell in time, so
             // the newer definition wins (as PgBouncer does).
             registry.Release(previous.Statement);
         }
-        names[name] = new ClientStatement(statement);
+        AddName(name, new ClientStatement(statement));
         if (server.Touch(statement))
         {
             tracker.Expect(new(RequestKind.Parse, CompletionHandling.Fake, statement, name));
@@ -419,10 +445,12 @@ internal sealed partial class RequestRewriter
     private void KeepClosed(string name, ClientStatement closed)
     {
         Settled(name, closed);
-        if (closed.NeverPrepared || !names.TryAdd(name, closed))
+        if (closed.NeverPrepared || names.ContainsKey(name))
         {
             registry.Release(closed.Statement);
+            return;
         }
+        AddName(name, closed);
     }
 
     // A Parse of the client's failed (or was skipped after an error): the name is not the client's after all.
@@ -430,7 +458,7 @@ internal sealed partial class RequestRewriter
     {
         if (names.TryGetValue(name, out var current) && current.Statement == statement)
         {
-            names.Remove(name);
+            RemoveName(name);
             registry.Release(statement);
         }
         else if (closing.TryGetValue(name, out var pending) && pending.Closed.Statement == statement)
@@ -517,7 +545,7 @@ internal sealed partial class RequestRewriter
             var closedName = client is null ? null : Encoding.UTF8.GetString(body[1..^1]);
             if (closedName is not null)
             {
-                names.Remove(closedName);
+                RemoveName(closedName);
                 closing[closedName] = (client!, false);
             }
             tracker.Expect(new(RequestKind.Close, CompletionHandling.Fake, client?.Statement, closedName, Client: client));
@@ -562,7 +590,7 @@ internal sealed partial class RequestRewriter
         {
             WriteClose(evicted);
         }
-        WriteHeader((byte)FrontendMessageCode.Parse, 4 + statement.ServerNameBytes.Length + statement.Definition.Length);
+        WriteHeader((byte)FrontendMessageCode.Parse, 4 + statement.ServerNameBytes.Length + statement.DefinitionLength);
         replacement.Append(statement.ServerNameBytes);
         replacement.Append(statement.Definition);
         tracker.Expect(new(RequestKind.Parse, handling, statement, clientName));

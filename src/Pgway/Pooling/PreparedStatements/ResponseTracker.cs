@@ -27,6 +27,8 @@ internal sealed class ResponseTracker
     private int carryLength;
     private int bodyRemaining;
     private int dropRemaining;
+    // The error the client gets for the failing request just met (PlanChangedError unless it carries its own).
+    private byte[] replacementError = PlanChangedError;
     // CopyDone and CopyFail the client has sent, and the count at which the COPY the server is in
     // now ends (0: none): a Sync sent before then is the COPY's, and PostgreSQL ignores it.
     private int clientCopyEnds;
@@ -229,7 +231,7 @@ internal sealed class ResponseTracker
                 output.Append(buffer.AsSpan(segmentStart, position - segmentStart));
                 if (fate == MessageFate.ReplaceWithPlanChanged)
                 {
-                    output.Append(PlanChangedError);
+                    output.Append(replacementError);
                 }
                 var inBuffer = Math.Min(bodyLength, length - position - MessageHeader.Size);
                 position += MessageHeader.Size + (fate == MessageFate.DropHeader ? 0 : inBuffer);
@@ -317,6 +319,7 @@ internal sealed class ResponseTracker
                 Pop();
                 return request.Handling == CompletionHandling.Learn ? MessageFate.DropWhole : MessageFate.Forward;
             case BackendMessageCode.ErrorResponse when request.Handling == CompletionHandling.PlanChanged:
+                replacementError = request.Error ?? PlanChangedError;
                 EndBatch();
                 return MessageFate.ReplaceWithPlanChanged;
             case BackendMessageCode.ErrorResponse:

@@ -5,12 +5,13 @@ namespace Pgway.Pooling.PreparedStatements;
 /// <summary>
 /// One distinct prepared statement (query text and parameter types) under the one name pgway gives
 /// it on every server, whatever each client calls it. Counted while a client's name or a server's
-/// cache refers to it (under the registry's lock).
+/// cache refers to it (under the registry's lock). Its definition is kept once: as the tail of its
+/// registry key.
 /// </summary>
-internal sealed class SharedStatement(long number, byte[] definition, string key = "")
+internal sealed class SharedStatement(long number, byte[] key, int definitionStart)
 {
-    /// <summary>Its identity in the registry: the parse context and the definition.</summary>
-    public string Key { get; } = key;
+    /// <summary>Its identity in the registry: the parse context, a zero byte, and the definition.</summary>
+    public byte[] Key { get; } = key;
 
     /// <summary>The name on servers, e.g. <c>pgway_17</c>.</summary>
     public string ServerName { get; } = $"pgway_{number}";
@@ -19,7 +20,10 @@ internal sealed class SharedStatement(long number, byte[] definition, string key
     public byte[] ServerNameBytes { get; } = Encoding.UTF8.GetBytes($"pgway_{number}\0");
 
     /// <summary>The Parse body after the statement's name: query text, parameter count and types.</summary>
-    public byte[] Definition { get; } = definition;
+    public ReadOnlySpan<byte> Definition => Key.AsSpan(definitionStart);
+
+    /// <summary>Bytes of <see cref="Definition"/>.</summary>
+    public int DefinitionLength => Key.Length - definitionStart;
 
     /// <summary>Client names and server caches referring to it; the registry forgets it at 0.</summary>
     public int References { get; set; }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace Pgway.Pooling.PreparedStatements;
@@ -11,8 +12,8 @@ namespace Pgway.Pooling.PreparedStatements;
 internal sealed class StatementRegistry
 {
     private readonly Lock gate = new();
-    // Keyed by the definition's bytes as Latin-1 characters: one char per byte, nothing lost.
-    private readonly Dictionary<string, SharedStatement> byDefinition = new(StringComparer.Ordinal);
+    // Keyed by the parse context, a zero byte and the definition: the one copy of the definition kept.
+    private readonly Dictionary<byte[], SharedStatement> byDefinition = new(DefinitionComparer.Instance);
     private long lastNumber;
 
     /// <summary>Statements known now.</summary>
@@ -32,18 +33,45 @@ internal sealed class StatementRegistry
     /// settings that change what a query text means: a literal's date order or time zone, the schema a
     /// name resolves in), made on first use; one reference taken for the caller.
     /// </summary>
-    public SharedStatement Acquire(ReadOnlySpan<byte> definition, string parseContext = "")
+    public SharedStatement Acquire(ReadOnlySpan<byte> definition, string parseContext = "") => Lookup(definition, parseContext, create: true)!;
+
+    /// <summary>The statement of <paramref name="definition"/> under <paramref name="parseContext"/> if known now; no reference taken, nothing made.</summary>
+    public SharedStatement? Find(ReadOnlySpan<byte> definition, string parseContext = "") => Lookup(definition, parseContext, create: false);
+
+    private SharedStatement? Lookup(ReadOnlySpan<byte> definition, string parseContext, bool create)
     {
-        var key = string.Concat(parseContext, "\0", Encoding.Latin1.GetString(definition));
-        lock (gate)
+        ArgumentNullException.ThrowIfNull(parseContext);
+        var contextLength = Encoding.UTF8.GetByteCount(parseContext);
+        var length = contextLength + 1 + definition.Length;
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
         {
-            if (!byDefinition.TryGetValue(key, out var statement))
+            Encoding.UTF8.GetBytes(parseContext, rented);
+            rented[contextLength] = 0;
+            definition.CopyTo(rented.AsSpan(contextLength + 1));
+            var key = rented.AsSpan(0, length);
+            lock (gate)
             {
-                statement = new SharedStatement(++lastNumber, definition.ToArray(), key);
-                byDefinition[key] = statement;
+                var lookup = byDefinition.GetAlternateLookup<ReadOnlySpan<byte>>();
+                if (!lookup.TryGetValue(key, out var statement))
+                {
+                    if (!create)
+                    {
+                        return null;
+                    }
+                    statement = new SharedStatement(++lastNumber, key.ToArray(), contextLength + 1);
+                    byDefinition[statement.Key] = statement;
+                }
+                if (create)
+                {
+                    statement.References++;
+                }
+                return statement;
             }
-            statement.References++;
-            return statement;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
         }
     }
 
@@ -68,6 +96,23 @@ internal sealed class StatementRegistry
         }
     }
 
+    /// <summary>Bytes of the definitions of the statements known now (each kept once).</summary>
+    public long DefinitionBytes
+    {
+        get
+        {
+            lock (gate)
+            {
+                long total = 0;
+                foreach (var statement in byDefinition.Values)
+                {
+                    total += statement.DefinitionLength;
+                }
+                return total;
+            }
+        }
+    }
+
     /// <summary>Every statement known now, with its references, for the admin console.</summary>
     public IReadOnlyList<(string ServerName, string Query, int References)> Snapshot()
     {
@@ -77,9 +122,9 @@ internal sealed class StatementRegistry
         }
     }
 
-    private static string QueryText(byte[] definition)
+    private static string QueryText(ReadOnlySpan<byte> definition)
     {
-        var end = Array.IndexOf(definition, (byte)0);
-        return Encoding.UTF8.GetString(definition, 0, end < 0 ? definition.Length : end);
+        var end = definition.IndexOf((byte)0);
+        return Encoding.UTF8.GetString(end < 0 ? definition : definition[..end]);
     }
 }
