@@ -21,11 +21,15 @@ public sealed partial class ServiceListener : IAsyncDisposable
     private readonly CancellationTokenSource acceptStopping = new();
     private readonly Lock sessionsGate = new();
     private readonly HashSet<Task> sessions = [];
+    private readonly ClientAdmission admission;
     private Task accepting = Task.CompletedTask;
+    // Connections the port holds now, in any stage (starting, queued, spliced, being refused).
+    private int open;
 
-    private ServiceListener(ServiceRoute route, Socket socket, ServiceListenerOptions options, TimeProvider time, ILogger logger)
+    private ServiceListener(ServiceRoute route, Socket socket, ServiceListenerOptions options, ClientAdmission admission, TimeProvider time, ILogger logger)
     {
         this.route = route;
+        this.admission = admission;
         this.socket = socket;
         this.options = options;
         this.time = time;
@@ -37,8 +41,12 @@ public sealed partial class ServiceListener : IAsyncDisposable
 
     public ServiceRoute Route => route;
 
+    /// <summary>Connections the port holds now, in any stage.</summary>
+    public int Open => Volatile.Read(ref open);
+
     /// <summary>Binds and starts accepting; throws <see cref="SocketException"/> when the address is taken or not this host's.</summary>
-    public static ServiceListener Start(ServiceRoute route, IPEndPoint bind, ServiceListenerOptions options, TimeProvider time, ILogger logger)
+    /// <param name="admission">The process's bound on clients, shared by every port; null for none but the default start-up cap.</param>
+    public static ServiceListener Start(ServiceRoute route, IPEndPoint bind, ServiceListenerOptions options, TimeProvider time, ILogger logger, ClientAdmission? admission = null)
     {
         ArgumentNullException.ThrowIfNull(route);
         ArgumentNullException.ThrowIfNull(bind);
@@ -58,7 +66,7 @@ public sealed partial class ServiceListener : IAsyncDisposable
             socket.Dispose();
             throw;
         }
-        var listener = new ServiceListener(route, socket, options, time, logger);
+        var listener = new ServiceListener(route, socket, options, admission ?? ClientAdmission.Unbounded(), time, logger);
         listener.accepting = listener.AcceptLoopAsync();
         return listener;
     }
@@ -66,10 +74,25 @@ public sealed partial class ServiceListener : IAsyncDisposable
     private Task AcceptLoopAsync() => AcceptLoop.RunAsync(socket, time, Track, error => LogAcceptFailed(logger, route.Service.FullName, error),
         e => LogAcceptCrashed(logger, route.Service.FullName, e), acceptStopping.Token);
 
-    // Each session is kept until it ends, so that stopping can wait for them.
+    // Over a limit, a client is refused here, before it costs more than its socket; each session
+    // admitted is kept until it ends, so that stopping can wait for them.
     private void Track(Socket client)
     {
-        var session = ServeAsync(client);
+        if (Interlocked.Increment(ref open) > route.AcceptLimit)
+        {
+            Interlocked.Decrement(ref open);
+            var service = route.Service;
+            RefuseAtAccept(client, RouteFailure.QueueFull, $"pgway: service {service.FullName} is full: {service.MaxConn} sessions (service maxconn) and its queue are taken");
+            return;
+        }
+        var (ticket, outcome) = admission.TryAdmit();
+        if (ticket is null)
+        {
+            Interlocked.Decrement(ref open);
+            RefuseAtAccept(client, RouteFailure.NoServer, admission.Describe(outcome));
+            return;
+        }
+        var session = ServeAsync(client, ticket);
         lock (sessionsGate)
         {
             sessions.Add(session);
@@ -83,13 +106,33 @@ public sealed partial class ServiceListener : IAsyncDisposable
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
+    private void RefuseAtAccept(Socket client, RouteFailure counted, string message)
+    {
+        if (counted == RouteFailure.QueueFull)
+        {
+            route.CountRefusal(counted);
+            admission.NoteRefused();
+        }
+        if (admission.ShouldReport(time.GetUtcNow(), out var refused))
+        {
+            LogRefusedAtAccept(logger, route.Service.FullName, refused, message);
+        }
+        ServiceRefusal.RefuseAtAccept(client, SqlState.TooManyConnections, message);
+    }
+
     // Never throws: every client's end is logged, and its socket closed.
-    private async Task ServeAsync(Socket client)
+    private async Task ServeAsync(Socket client, ClientTicket ticket)
     {
         await Task.Yield();
         try
         {
             KeepAlive(client);
+            // No member is chosen, and no server connection opened, for a client that says nothing.
+            if (!await FirstBytesAsync(client))
+            {
+                return;
+            }
+            ticket.FinishStartup();
             await ServeClientAsync(client);
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException && stopping.IsCancellationRequested)
@@ -103,7 +146,32 @@ public sealed partial class ServiceListener : IAsyncDisposable
         finally
         {
             client.Dispose();
+            ticket.Dispose();
+            Interlocked.Decrement(ref open);
         }
+    }
+
+    // A PostgreSQL client speaks first (start-up packet, SSLRequest or CancelRequest): waits for its
+    // first bytes, within the start-up timeout, without a buffer. False when it left or said nothing.
+    private async Task<bool> FirstBytesAsync(Socket client)
+    {
+        using var expiry = new CancellationTokenSource(admission.Limits.StartupTimeout, time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token, expiry.Token);
+        try
+        {
+            await client.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, deadline.Token);
+        }
+        catch (OperationCanceledException) when (expiry.IsCancellationRequested && !stopping.IsCancellationRequested)
+        {
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                var remote = client.RemoteEndPoint?.ToString() ?? "?";
+                LogStartupTimeout(logger, route.Service.FullName, remote, admission.Limits.StartupTimeout.TotalSeconds);
+            }
+            return false;
+        }
+        // Readable with nothing to read: the client closed.
+        return client.Available > 0;
     }
 
     private async Task ServeClientAsync(Socket client)
@@ -171,6 +239,12 @@ public sealed partial class ServiceListener : IAsyncDisposable
             if (stopping.IsCancellationRequested)
             {
                 return null;
+            }
+            if (e is SocketException local && LocalSocketErrors.IsLocal(local.SocketErrorCode))
+            {
+                // pgway's own shortage (descriptors, buffers): no fault of the member, and none of another.
+                LogLocalSocketError(logger, route.Service.FullName, member.Member.Name, local.SocketErrorCode);
+                throw;
             }
             member.ConnectFailed();
             LogConnectFailed(logger, route.Service.FullName, member.Member.Name,
