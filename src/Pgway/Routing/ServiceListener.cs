@@ -170,6 +170,11 @@ public sealed partial class ServiceListener : IAsyncDisposable
             }
             return false;
         }
+        catch (SocketException)
+        {
+            // Reset before it said anything.
+            return false;
+        }
         // Readable with nothing to read: the client closed.
         return client.Available > 0;
     }

@@ -138,7 +138,8 @@ public sealed class ServiceListenerTests(PgTestClusterFixture fixture) : IAsyncL
 
         await Eventually.HoldsAsync(() => primary.Sessions == before, Timeout);
         Assert.Equal((Cluster.Primary.Address, false), await WhereAsync(5433));
-        Assert.True(primary.TotalSessions >= 4);
+        // The silent client never reached a member (none is chosen before a client speaks); the others did.
+        Assert.True(primary.TotalSessions >= 2);
     }
 
     [Fact]
