@@ -27,17 +27,53 @@ internal static partial class ServeCommand
             Description = "Seconds sessions may run on after SIGTERM (or on a service a reload removed) before they are closed",
             DefaultValueFactory = _ => GatewayOptions.DefaultDrainTimeout.TotalSeconds,
         };
+        var descriptorReserve = new Option<int>("--descriptor-reserve")
+        {
+            Description = "File descriptors kept below the open-files limit for health checks, agents and the admin endpoint: clients are refused at accept before they would take them",
+            DefaultValueFactory = _ => AdmissionLimits.Default.DescriptorReserve,
+        };
+        var maxStarting = new Option<int>("--max-starting")
+        {
+            Description = "Clients that have not sent their start-up packet yet, at most (and at most half the clients the open-files limit allows)",
+            DefaultValueFactory = _ => AdmissionLimits.Default.MaxStarting,
+        };
+        var startupTimeout = new Option<double>("--startup-timeout")
+        {
+            Description = "Seconds a client may take to send its start-up packet before it is closed",
+            DefaultValueFactory = _ => AdmissionLimits.Default.StartupTimeout.TotalSeconds,
+        };
         var logFormat = new Option<LogFormat>("--log-format") { Description = "simple: a line of text per event; json: one JSON object per line", DefaultValueFactory = _ => LogFormat.Simple };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "The lowest level logged: Trace, Debug, Information (a line per connection), Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
         var command = new Command(Name, "Run the services, poolers, health agents and admin endpoints of the nodes this process hosts; SIGHUP reloads, SIGTERM drains")
         {
-            config, node, noAgent, noPooler, noAdmin, drainTimeout, logFormat, logLevel,
+            config, node, noAgent, noPooler, noAdmin, drainTimeout, descriptorReserve, maxStarting, startupTimeout, logFormat, logLevel,
         };
         command.Validators.Add(result =>
         {
             if (result.GetValue(drainTimeout) is < 0 or double.NaN)
             {
                 result.AddError("--drain-timeout must be 0 or more seconds");
+            }
+        });
+        descriptorReserve.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 0)
+            {
+                result.AddError("--descriptor-reserve must be 0 or more");
+            }
+        });
+        maxStarting.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError("--max-starting must be 1 or more");
+            }
+        });
+        startupTimeout.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double>() is <= 0 or double.NaN)
+            {
+                result.AddError("--startup-timeout must be more than 0 seconds");
             }
         });
         command.SetAction((parse, cancellationToken) =>
@@ -47,6 +83,7 @@ internal static partial class ServeCommand
                 RunPoolers = !parse.GetValue(noPooler),
                 RunAdmin = !parse.GetValue(noAdmin),
                 DrainTimeout = TimeSpan.FromSeconds(parse.GetValue(drainTimeout)),
+                Admission = new AdmissionLimits(parse.GetValue(descriptorReserve), parse.GetValue(maxStarting), TimeSpan.FromSeconds(parse.GetValue(startupTimeout))),
             };
             return RunAsync(context, parse.GetValue(config)!, options, parse.GetValue(logFormat), parse.GetValue(logLevel), cancellationToken);
         });

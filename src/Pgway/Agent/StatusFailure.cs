@@ -15,6 +15,9 @@ public enum StatusFailure
     /// <summary>Connected, but the queries took longer than allowed.</summary>
     Timeout,
 
+    /// <summary>This process could not open a socket (out of descriptors or buffers): nothing learned about the instance.</summary>
+    Local,
+
     /// <summary>Anything else: authentication, permissions, a server error.</summary>
     Other,
 }

@@ -19,6 +19,7 @@ public sealed record CheckResult(CheckStatus Status, int? Code, TimeSpan Duratio
         CheckStatus.L7Ok => $"L7OK/{Code}",
         CheckStatus.L7Status => $"L7STS/{Code}",
         CheckStatus.L7Response => "L7RSP",
+        CheckStatus.LocalError => "SOCKERR",
         CheckStatus.Dcs => "DCS",
         CheckStatus.Fenced => "MAINT",
         _ => "L7TOUT",

@@ -24,6 +24,12 @@ public enum CheckStatus
     /// <summary>L7TOUT: connected, but no answer in time.</summary>
     L7Timeout,
 
+    /// <summary>
+    /// SOCKERR: pgway could not open a socket of its own (out of descriptors or buffers). pgway's
+    /// fault, not the member's: the result is shown and logged, but counts neither way.
+    /// </summary>
+    LocalError,
+
     /// <summary>Not a check: the DCS watch moved the member because Patroni's leader key changed.</summary>
     Dcs,
 

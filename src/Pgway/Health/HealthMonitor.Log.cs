@@ -20,6 +20,9 @@ public sealed partial class HealthMonitor
     [LoggerMessage(Level = LogLevel.Error, Message = "the check of {Target} threw; counted as failed")]
     private static partial void LogProbeThrew(ILogger logger, string target, Exception exception);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "health check of {Target} could not run: {Error}; pgway's own shortage, not counted against the member")]
+    private static partial void LogLocalError(ILogger logger, string target, string error);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "health monitor: {Member} is no longer fenced; its checks decide again")]
     private static partial void LogUnfenced(ILogger logger, string member);
 }

@@ -149,6 +149,10 @@ public sealed partial class HealthMonitor : IAsyncDisposable
 
     private void NotifyChecked(CheckTarget target, CheckResult result)
     {
+        if (result.Status == CheckStatus.LocalError)
+        {
+            LogLocalError(logger, target.ToString(), result.Detail);
+        }
         foreach (var handler in Checked?.GetInvocationList() ?? [])
         {
             try

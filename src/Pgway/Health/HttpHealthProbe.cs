@@ -46,7 +46,7 @@ public sealed class HttpHealthProbe(CheckTarget target, TimeProvider time) : IHe
         catch (SocketException e)
         {
             socket?.Dispose();
-            return Result(CheckStatus.L4Connection, null, started, Describe(e));
+            return Result(Routing.LocalSocketErrors.IsLocal(e.SocketErrorCode) ? CheckStatus.LocalError : CheckStatus.L4Connection, null, started, Describe(e));
         }
         using (socket)
         {

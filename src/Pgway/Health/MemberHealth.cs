@@ -66,6 +66,12 @@ public sealed partial class MemberHealth
     private HealthEvent? ApplyLocked(CheckResult result, DateTimeOffset now)
     {
         var before = Snapshot;
+        if (result.Status == CheckStatus.LocalError)
+        {
+            // pgway's own shortage says nothing about the member: shown, retried on the same rhythm, not counted.
+            Volatile.Write(ref snapshot, before with { LastResult = result, NextCheck = now + before.Counter.NextInterval(Service.Options) });
+            return null;
+        }
         // A fenced member fails every check: its agent answering "primary" must not bring it back.
         var counter = before.Counter.After(result.Passes(ExpectedStatus) && !before.Fenced);
         var changed = counter.State != before.Counter.State;

@@ -45,6 +45,7 @@ public sealed class PostgresHealthProbe : IHealthProbe
             StatusFailure.Refused => CheckStatus.L4Connection,
             StatusFailure.ConnectTimeout => CheckStatus.L4Timeout,
             StatusFailure.Timeout => CheckStatus.L7Timeout,
+            StatusFailure.Local => CheckStatus.LocalError,
             _ => (CheckStatus?)null,
         };
         if (failed is { } failure)

@@ -21,6 +21,7 @@ public sealed partial class GatewayHost
     private bool draining;
     private Topology topology = null!;
     private GatewayOptions options = null!;
+    private ClientAdmission admission = null!;
     private TimeProvider time = null!;
     private ILoggerFactory logging = null!;
     private ILogger logger = null!;
@@ -40,8 +41,9 @@ public sealed partial class GatewayHost
         }
     }
 
-    private void KeepForReload(Topology loaded, GatewayOptions gatewayOptions, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    private void KeepForReload(Topology loaded, GatewayOptions gatewayOptions, ClientAdmission clientAdmission, TimeProvider timeProvider, ILoggerFactory loggerFactory)
     {
+        admission = clientAdmission;
         topology = loaded;
         options = gatewayOptions;
         time = timeProvider;
@@ -166,11 +168,11 @@ public sealed partial class GatewayHost
             {
                 if (service.IsPool)
                 {
-                    addedPools.Add(StartPoolService(clusters.First(c => c.Name == service.Cluster), service, monitor, next.SourceFile, options, time, logging, logger));
+                    addedPools.Add(StartPoolService(clusters.First(c => c.Name == service.Cluster), service, monitor, next.SourceFile, options, admission, time, logging, logger));
                 }
                 else
                 {
-                    added.Add(StartListener(service, monitor, options, time, logging, logger));
+                    added.Add(StartListener(service, monitor, options, admission, time, logging, logger));
                 }
             }
             catch (Exception e) when (e is SocketException or InvalidOperationException)

@@ -130,6 +130,10 @@ public sealed partial class GatewayHost : IAsyncDisposable
         AdminEndpoint? admin = null;
         var services = clusters.SelectMany(c => c.Services).ToList();
         var monitor = new HealthMonitor(services, options.Health, new HealthProbeFactory(time), time, logging.CreateLogger<HealthMonitor>());
+        var admission = ClientAdmission.ForThisProcess(options.Admission);
+        var raisedFrom = admission.RaisedFrom?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "the same";
+        var startupSeconds = admission.Limits.StartupTimeout.TotalSeconds;
+        LogAdmission(logger, admission.DescriptorLimit, raisedFrom, admission.DescriptorsAtStart, admission.Limits.DescriptorReserve, admission.ClientCapacity, admission.StartingCapacity, startupSeconds);
         GatewayHost? self = null;
         try
         {
@@ -158,6 +162,7 @@ public sealed partial class GatewayHost : IAsyncDisposable
                                     : self.SwitchoverAsync(cluster, to, Switchover.SwitchoverOptions.Default, cancellationToken),
                                 (member, force, cancellationToken) => self is null ? Task.FromResult<string?>("pgway is still starting") : self.UnfenceAsync(member, force, cancellationToken),
                                 () => self is null ? [] : self.SwitchoverState()),
+                            Admission = admission,
                         };
                         var pooler = Pooler.Start(poolerOptions, time, poolerLogger);
                         poolers.Add(pooler);
@@ -170,16 +175,16 @@ public sealed partial class GatewayHost : IAsyncDisposable
             {
                 if (service.IsPool)
                 {
-                    poolServices.Add(StartPoolService(clusters.First(c => c.Name == service.Cluster), service, monitor, topology.SourceFile, options, time, logging, logger));
+                    poolServices.Add(StartPoolService(clusters.First(c => c.Name == service.Cluster), service, monitor, topology.SourceFile, options, admission, time, logging, logger));
                 }
                 else
                 {
-                    listeners.Add(StartListener(service, monitor, options, time, logging, logger));
+                    listeners.Add(StartListener(service, monitor, options, admission, time, logging, logger));
                 }
             }
             var host = new GatewayHost(clusters, listeners, poolServices, monitor, agents, poolers, poolerInstances);
             host.FollowEvents(time);
-            host.KeepForReload(topology, options, time, logging);
+            host.KeepForReload(topology, options, admission, time, logging);
             self = host;
             if (options.RunAdmin)
             {
@@ -207,22 +212,22 @@ public sealed partial class GatewayHost : IAsyncDisposable
     }
 
     /// <summary>A <c>dest: pool</c> service's pooler and route; throws <see cref="SocketException"/> when its port is taken.</summary>
-    private static PoolService StartPoolService(Cluster cluster, Service service, HealthMonitor monitor, string inventoryFile, GatewayOptions options, TimeProvider time, ILoggerFactory logging, ILogger logger)
+    private static PoolService StartPoolService(Cluster cluster, Service service, HealthMonitor monitor, string inventoryFile, GatewayOptions options, ClientAdmission admission, TimeProvider time, ILoggerFactory logging, ILogger logger)
     {
-        var pooled = PoolService.Start(cluster, service, monitor, inventoryFile, options, time, logging);
+        var pooled = PoolService.Start(cluster, service, monitor, inventoryFile, options, time, logging, admission);
         LogPoolService(logger, service.FullName, service.Bind, service.Port, cluster.Pooler.PoolMode);
         return pooled;
     }
 
     /// <summary>A service's route, fed by the monitor, and its listener; throws <see cref="SocketException"/> when its port is taken.</summary>
-    private static ServiceListener StartListener(Service service, HealthMonitor monitor, GatewayOptions options, TimeProvider time, ILoggerFactory logging, ILogger logger)
+    private static ServiceListener StartListener(Service service, HealthMonitor monitor, GatewayOptions options, ClientAdmission admission, TimeProvider time, ILoggerFactory logging, ILogger logger)
     {
         var route = new ServiceRoute(service, m => monitor.Find(service.FullName, m.Name), options.Listeners.QueueTimeout, time);
         monitor.StateChanged += route.OnHealthChanged;
         var bind = service.Bind == Service.AnyAddress ? (Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any) : IPAddress.Parse(service.Bind);
         try
         {
-            var listener = ServiceListener.Start(route, new IPEndPoint(bind, service.Port), options.Listeners, time, logging.CreateLogger<ServiceListener>());
+            var listener = ServiceListener.Start(route, new IPEndPoint(bind, service.Port), options.Listeners, time, logging.CreateLogger<ServiceListener>(), admission);
             LogListening(logger, service.FullName, service.Bind, service.Port, service.Destination);
             return listener;
         }
@@ -283,6 +288,9 @@ public sealed partial class GatewayHost : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "admin endpoint (stats page /, /status.json, /metrics, /healthz) listening on {Urls}")]
     private static partial void LogAdmin(ILogger logger, IReadOnlyList<string> urls);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "open-files limit {Limit} (soft limit before: {RaisedFrom}), {InUse} open at start, {Reserve} kept in reserve: at most {Clients} clients, {Starting} of them still starting (each {StartupSeconds:0.#}s at most)")]
+    private static partial void LogAdmission(ILogger logger, long limit, string raisedFrom, int inUse, int reserve, int clients, int starting, double startupSeconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Service} listening on {Bind}:{Port} → {Destination}")]
     private static partial void LogListening(ILogger logger, string service, string bind, int port, PortReference destination);

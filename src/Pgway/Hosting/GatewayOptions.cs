@@ -30,6 +30,9 @@ public sealed record GatewayOptions(
 
     public TimeSpan AgentTimeout { get; init; } = Agent.InstanceStatusReaderOptions.DefaultTimeout;
 
+    /// <summary>The process's bound on clients at accept: descriptors kept in reserve, and the cap and timeout for clients still starting.</summary>
+    public AdmissionLimits Admission { get; init; } = AdmissionLimits.Default;
+
     /// <summary>How the watch of Patroni's leader key talks to etcd, for clusters with <c>pg_dcs</c>.</summary>
     public Dcs.DcsWatchOptions Dcs { get; init; } = Pgway.Dcs.DcsWatchOptions.Default;
 }

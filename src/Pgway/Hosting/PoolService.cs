@@ -38,7 +38,7 @@ public sealed class PoolService : IAsyncDisposable, Switchover.ISwitchoverPause
 
     /// <summary>Starts the service's pooler; throws <see cref="System.Net.Sockets.SocketException"/> when its port is taken.</summary>
     /// <exception cref="InvalidOperationException">The cluster's pooler auth or hba file has errors.</exception>
-    public static PoolService Start(Cluster cluster, Service service, HealthMonitor monitor, string inventoryFile, GatewayOptions options, TimeProvider time, ILoggerFactory logging)
+    public static PoolService Start(Cluster cluster, Service service, HealthMonitor monitor, string inventoryFile, GatewayOptions options, TimeProvider time, ILoggerFactory logging, ClientAdmission? admission = null)
     {
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(monitor);
@@ -46,7 +46,7 @@ public sealed class PoolService : IAsyncDisposable, Switchover.ISwitchoverPause
         ArgumentNullException.ThrowIfNull(logging);
         var route = new ServiceRoute(service, m => monitor.Find(service.FullName, m.Name), options.Listeners.QueueTimeout, time);
         var target = new RouteServerTarget(route, time);
-        var poolerOptions = PoolerSetup.ForService(cluster, service, target, inventoryFile);
+        var poolerOptions = PoolerSetup.ForService(cluster, service, target, inventoryFile) with { Admission = admission };
         // The route first (slowstart, counters), then the target (fencing), which reads the route.
         monitor.StateChanged += route.OnHealthChanged;
         monitor.StateChanged += target.OnHealthChanged;

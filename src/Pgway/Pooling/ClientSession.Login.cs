@@ -12,8 +12,12 @@ namespace Pgway.Pooling;
 // Logging a client in: its start-up packet, its password, its first server, the greeting.
 internal sealed partial class ClientSession
 {
-    // What has arrived from the client during log-in and not been used yet.
-    private byte[]? inbox = new byte[StartupPacketReader.MaxLength + MessageHeader.SmallMessageLimit];
+    // What has arrived during log-in and not been used yet: at most a start-up packet and a password
+    // message. Empty until the client sends something, then grown as needed, so an idle client holds
+    // no buffer and a typical start-up only a small one.
+    private const int InboxLimit = StartupPacketReader.MaxLength + MessageHeader.SmallMessageLimit;
+    private const int InboxFirstSize = 512;
+    private byte[]? inbox = [];
     private int inboxStart;
     private int inboxEnd;
 
@@ -518,7 +522,17 @@ internal sealed partial class ClientSession
         }
         if (inboxEnd == inbox!.Length)
         {
-            throw new PostgresProtocolException("too much data from the client before log-in completed");
+            if (inbox.Length == InboxLimit)
+            {
+                throw new PostgresProtocolException("too much data from the client before log-in completed");
+            }
+            if (inbox.Length == 0)
+            {
+                await client.WaitReadableAsync();
+            }
+            var grown = new byte[Math.Min(InboxLimit, Math.Max(InboxFirstSize, inbox.Length * 4))];
+            inbox.AsSpan(0, inboxEnd).CopyTo(grown);
+            inbox = grown;
         }
         while (true)
         {

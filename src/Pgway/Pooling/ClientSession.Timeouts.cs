@@ -11,6 +11,7 @@ internal sealed partial class ClientSession
     private long lastClientTicks;
     private long queryStartTicks;
     private volatile bool loggedIn;
+    private volatile bool startupRead;
     private volatile bool holdsServer;
     private volatile bool inTransaction;
     private volatile bool awaitingAnswer;
@@ -50,6 +51,15 @@ internal sealed partial class ClientSession
     private (DisconnectReason Reason, string SqlState, string Message)? Expiry(DateTimeOffset now, Model.PoolerSettings settings)
     {
         var ticks = now.UtcTicks;
+        if (!startupRead)
+        {
+            // Before the start-up packet: the process's short start-up timeout, as well as the login one.
+            var startup = pooler.Admission.Limits.StartupTimeout;
+            if (startup > TimeSpan.Zero && ticks - Volatile.Read(ref startedTicks) > startup.Ticks)
+            {
+                return (DisconnectReason.StartupTimeout, SqlState.ProtocolViolation, $"no start-up packet within {startup.TotalSeconds:0.#}s of connecting");
+            }
+        }
         if (!loggedIn)
         {
             var login = settings.ClientLoginTimeout;

@@ -62,9 +62,13 @@ internal sealed partial class ClientSession : IWaitingClient
     private RentedBuffer? toServer;
     private RentedBuffer? toClient;
 
-    public ClientSession(Pooler pooler, long id, EpollLoop loop, Socket client)
+    // The client's place in the process's bound on clients, its start-up slot given back once its start-up packet is in.
+    private readonly Routing.ClientTicket ticket;
+
+    public ClientSession(Pooler pooler, long id, EpollLoop loop, Socket client, Routing.ClientTicket ticket)
     {
         this.pooler = pooler;
+        this.ticket = ticket;
         Id = id;
         this.loop = loop;
         rawClient = client;
@@ -81,20 +85,17 @@ internal sealed partial class ClientSession : IWaitingClient
 
     public async Task RunAsync()
     {
-        var counted = false;
+        // Counted against max_client_conn at accept.
+        var counted = true;
         try
         {
             client = LoopSocket.Attach(loop, rawClient);
-            counted = pooler.TryAddClient();
             var startup = await ReadStartupAsync();
+            ticket.FinishStartup();
+            startupRead = true;
             if (startup is null)
             {
                 reason ??= DisconnectReason.CancelRequest;
-                return;
-            }
-            if (!counted)
-            {
-                await RefuseAsync(DisconnectReason.MaxClientConnections, SqlState.TooManyConnections, $"no more connections allowed (max_client_conn {Settings.MaxClientConnections})");
                 return;
             }
             if (!await RequireTlsAsync() || !await LogInAsync(startup))
@@ -657,6 +658,7 @@ internal sealed partial class ClientSession : IWaitingClient
         {
             pooler.RemoveClient();
         }
+        ticket.Dispose();
         if (loggedIn)
         {
             pool?.RemoveClient();

@@ -12,6 +12,12 @@ public enum DisconnectReason
     /// <summary>Over <c>max_client_conn</c>.</summary>
     MaxClientConnections,
 
+    /// <summary>Refused at accept by the process's bound on clients (its open-files limit, or clients still starting).</summary>
+    TooManyConnections,
+
+    /// <summary>No start-up packet within the start-up timeout.</summary>
+    StartupTimeout,
+
     /// <summary>A wrong password or an unknown user.</summary>
     AuthenticationFailed,
 

@@ -15,6 +15,7 @@ namespace Pgway.Pooling;
 public sealed partial class Pooler : IAsyncDisposable
 {
     private readonly Socket listener;
+    private readonly Routing.ClientAdmission admission;
     private readonly CancellationTokenSource stopping = new();
     private readonly CancellationTokenSource acceptStopping = new();
     private readonly ConcurrentDictionary<(string Database, string User), ServerPool> pools = new();
@@ -41,6 +42,7 @@ public sealed partial class Pooler : IAsyncDisposable
         AuthQueryAnswers = new Authentication.AuthQueryAnswers(time);
         Tls = tls;
         this.listener = listener;
+        admission = options.Admission ?? Routing.ClientAdmission.Unbounded();
         Time = time;
         Logger = logger;
         // query_wait_timeout, the reserve pool and the client timeouts are enforced by this sweep, to
@@ -301,13 +303,29 @@ public sealed partial class Pooler : IAsyncDisposable
 
     private Task AcceptLoopAsync() => Routing.AcceptLoop.RunAsync(listener, Time, Accept, error => LogAcceptFailed(Logger, error), e => LogAcceptCrashed(Logger, e), acceptStopping.Token);
 
-    // A client's session runs on one epoll loop, in turn.
+    /// <summary>The process's bound on clients this pooler admits under.</summary>
+    internal Routing.ClientAdmission Admission => admission;
+
+    // A client's session runs on one epoll loop, in turn. Over max_client_conn or the process's bound,
+    // the client is refused here, at once, before it holds anything but its socket for a moment.
     private void Accept(Socket client)
     {
+        if (!TryAddClient())
+        {
+            RefuseAtAccept(client, DisconnectReason.MaxClientConnections, $"no more connections allowed (max_client_conn {Options.Settings.MaxClientConnections})");
+            return;
+        }
+        var (ticket, outcome) = admission.TryAdmit();
+        if (ticket is null)
+        {
+            RemoveClient();
+            RefuseAtAccept(client, DisconnectReason.TooManyConnections, admission.Describe(outcome));
+            return;
+        }
         client.NoDelay = true;
         var id = NextObjectId();
         var loop = EpollLoops.Next();
-        var session = new ClientSession(this, id, loop, client);
+        var session = new ClientSession(this, id, loop, client, ticket);
         sessions[id] = session;
         _ = loop.RunAsync(async () =>
         {
@@ -321,6 +339,20 @@ public sealed partial class Pooler : IAsyncDisposable
             }
             return 0;
         });
+    }
+
+    private void RefuseAtAccept(Socket client, DisconnectReason why, string message)
+    {
+        CountDisconnect(why);
+        if (why == DisconnectReason.MaxClientConnections)
+        {
+            admission.NoteRefused();
+        }
+        if (admission.ShouldReport(Time.GetUtcNow(), out var refused))
+        {
+            LogRefusedAtAccept(Logger, LocalEndPoint.Port, refused, message);
+        }
+        Routing.ServiceRefusal.RefuseAtAccept(client, Protocol.SqlState.TooManyConnections, message);
     }
 
     // A member fenced: its idle servers close on their loops, and its busy ones are taken from their clients.
@@ -385,6 +417,9 @@ public sealed partial class Pooler : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "pooler: a new client could not be taken on (closed); still accepting")]
     private static partial void LogAcceptCrashed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pooler :{Port}: refused {Refused} clients at accept in the last seconds: {Reason}")]
+    private static partial void LogRefusedAtAccept(ILogger logger, int port, long refused, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: accept failed: {Error}")]
     private static partial void LogAcceptFailed(ILogger logger, SocketError error);

@@ -21,11 +21,15 @@ public sealed partial class ServiceListener : IAsyncDisposable
     private readonly CancellationTokenSource acceptStopping = new();
     private readonly Lock sessionsGate = new();
     private readonly HashSet<Task> sessions = [];
+    private readonly ClientAdmission admission;
     private Task accepting = Task.CompletedTask;
+    // Connections the port holds now, in any stage (starting, queued, spliced, being refused).
+    private int open;
 
-    private ServiceListener(ServiceRoute route, Socket socket, ServiceListenerOptions options, TimeProvider time, ILogger logger)
+    private ServiceListener(ServiceRoute route, Socket socket, ServiceListenerOptions options, ClientAdmission admission, TimeProvider time, ILogger logger)
     {
         this.route = route;
+        this.admission = admission;
         this.socket = socket;
         this.options = options;
         this.time = time;
@@ -37,8 +41,12 @@ public sealed partial class ServiceListener : IAsyncDisposable
 
     public ServiceRoute Route => route;
 
+    /// <summary>Connections the port holds now, in any stage.</summary>
+    public int Open => Volatile.Read(ref open);
+
     /// <summary>Binds and starts accepting; throws <see cref="SocketException"/> when the address is taken or not this host's.</summary>
-    public static ServiceListener Start(ServiceRoute route, IPEndPoint bind, ServiceListenerOptions options, TimeProvider time, ILogger logger)
+    /// <param name="admission">The process's bound on clients, shared by every port; null for none but the default start-up cap.</param>
+    public static ServiceListener Start(ServiceRoute route, IPEndPoint bind, ServiceListenerOptions options, TimeProvider time, ILogger logger, ClientAdmission? admission = null)
     {
         ArgumentNullException.ThrowIfNull(route);
         ArgumentNullException.ThrowIfNull(bind);
@@ -58,7 +66,7 @@ public sealed partial class ServiceListener : IAsyncDisposable
             socket.Dispose();
             throw;
         }
-        var listener = new ServiceListener(route, socket, options, time, logger);
+        var listener = new ServiceListener(route, socket, options, admission ?? ClientAdmission.Unbounded(), time, logger);
         listener.accepting = listener.AcceptLoopAsync();
         return listener;
     }
@@ -66,10 +74,25 @@ public sealed partial class ServiceListener : IAsyncDisposable
     private Task AcceptLoopAsync() => AcceptLoop.RunAsync(socket, time, Track, error => LogAcceptFailed(logger, route.Service.FullName, error),
         e => LogAcceptCrashed(logger, route.Service.FullName, e), acceptStopping.Token);
 
-    // Each session is kept until it ends, so that stopping can wait for them.
+    // Over a limit, a client is refused here, before it costs more than its socket; each session
+    // admitted is kept until it ends, so that stopping can wait for them.
     private void Track(Socket client)
     {
-        var session = ServeAsync(client);
+        if (Interlocked.Increment(ref open) > route.AcceptLimit)
+        {
+            Interlocked.Decrement(ref open);
+            var service = route.Service;
+            RefuseAtAccept(client, RouteFailure.QueueFull, $"pgway: service {service.FullName} is full: {service.MaxConn} sessions (service maxconn) and its queue are taken");
+            return;
+        }
+        var (ticket, outcome) = admission.TryAdmit();
+        if (ticket is null)
+        {
+            Interlocked.Decrement(ref open);
+            RefuseAtAccept(client, RouteFailure.NoServer, admission.Describe(outcome));
+            return;
+        }
+        var session = ServeAsync(client, ticket);
         lock (sessionsGate)
         {
             sessions.Add(session);
@@ -83,14 +106,28 @@ public sealed partial class ServiceListener : IAsyncDisposable
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
+    private void RefuseAtAccept(Socket client, RouteFailure counted, string message)
+    {
+        if (counted == RouteFailure.QueueFull)
+        {
+            route.CountRefusal(counted);
+            admission.NoteRefused();
+        }
+        if (admission.ShouldReport(time.GetUtcNow(), out var refused))
+        {
+            LogRefusedAtAccept(logger, route.Service.FullName, refused, message);
+        }
+        ServiceRefusal.RefuseAtAccept(client, SqlState.TooManyConnections, message);
+    }
+
     // Never throws: every client's end is logged, and its socket closed.
-    private async Task ServeAsync(Socket client)
+    private async Task ServeAsync(Socket client, ClientTicket ticket)
     {
         await Task.Yield();
         try
         {
             KeepAlive(client);
-            await ServeClientAsync(client);
+            await ServeClientAsync(client, ticket);
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException && stopping.IsCancellationRequested)
         {
@@ -103,19 +140,24 @@ public sealed partial class ServiceListener : IAsyncDisposable
         finally
         {
             client.Dispose();
+            ticket.Dispose();
+            Interlocked.Decrement(ref open);
         }
     }
 
-    private async Task ServeClientAsync(Socket client)
+    private async Task ServeClientAsync(Socket client, ClientTicket ticket)
     {
         var remote = (IPEndPoint)client.RemoteEndPoint!;
-        // Read before a member is chosen: a silent client holds no slot, a cancel goes where its
-        // session is, and the packet can be sent again to another member if the first says nothing.
-        var first = await StartupExchange.ReadFirstPacketAsync(client, options.StartPacketTimeout, time, stopping.Token);
+        // Read before a member is chosen: a silent client holds no slot (no member is chosen, no
+        // server connection opened), a cancel goes where its session is, and the packet can be sent
+        // again to another member if the first says nothing. Bounded by the start-up timeout too.
+        var startupTimeout = admission.Limits.StartupTimeout < options.StartPacketTimeout ? admission.Limits.StartupTimeout : options.StartPacketTimeout;
+        var first = await StartupExchange.ReadFirstPacketAsync(client, startupTimeout, time, stopping.Token);
         if (first is null)
         {
             return;
         }
+        ticket.FinishStartup();
         if (StartupExchange.IsCancelRequest(first))
         {
             var members = route.Members;
@@ -212,6 +254,12 @@ public sealed partial class ServiceListener : IAsyncDisposable
             if (stopping.IsCancellationRequested)
             {
                 return null;
+            }
+            if (e is SocketException local && LocalSocketErrors.IsLocal(local.SocketErrorCode))
+            {
+                // pgway's own shortage (descriptors, buffers): no fault of the member, and none of another.
+                LogLocalSocketError(logger, route.Service.FullName, member.Member.Name, local.SocketErrorCode);
+                throw;
             }
             member.ConnectFailed();
             LogConnectFailed(logger, route.Service.FullName, member.Member.Name,

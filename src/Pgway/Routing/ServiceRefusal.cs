@@ -14,6 +14,39 @@ public static class ServiceRefusal
 {
     private static readonly ReadOnlyMemory<byte> NoEncryption = "N"u8.ToArray();
 
+    /// <summary>
+    /// Turns a client away at accept, before it has sent anything, without holding its socket: the
+    /// ErrorResponse is written at once (a new socket's send buffer always has room for it) and the
+    /// socket closed, as PostgreSQL's postmaster answers a client it cannot fork a backend for. A
+    /// client that sends its start-up packet (or an SSLRequest) finds the error waiting.
+    /// </summary>
+    public static void RefuseAtAccept(Socket client, string sqlState, string message)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        try
+        {
+            var error = new ArrayBufferWriter<byte>(256);
+            ErrorResponseWriter.Write(error, ErrorSeverity.Fatal, sqlState, message);
+            client.Blocking = false;
+            client.Send(error.WrittenSpan, SocketFlags.None, out _);
+            client.Shutdown(SocketShutdown.Send);
+            // Closing with unread bytes resets the connection, which may drop the error on its way:
+            // what the client has sent already is read and let go.
+            Span<byte> discard = stackalloc byte[512];
+            for (var i = 0; i < 16 && client.Receive(discard, SocketFlags.None, out var status) > 0 && status == SocketError.Success; i++)
+            {
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Gone already: closing is all that is left.
+        }
+        finally
+        {
+            client.Dispose();
+        }
+    }
+
     public static Task RefuseAsync(Socket client, string sqlState, string message, TimeSpan wait, TimeProvider time, CancellationToken cancellationToken) =>
         RefuseAsync(client, ReadOnlyMemory<byte>.Empty, sqlState, message, wait, time, cancellationToken);
 

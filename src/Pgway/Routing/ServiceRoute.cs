@@ -336,6 +336,25 @@ public sealed partial class ServiceRoute
         return (chosen, true);
     }
 
+    /// <summary>
+    /// Connections the service's port holds at most, in any stage: the service's maxconn served and
+    /// its queue waiting (maxqueue per member up; an unbounded queue counts as maxconn more). Beyond
+    /// it a client is refused at accept. No bound without a service maxconn.
+    /// </summary>
+    internal int AcceptLimit
+    {
+        get
+        {
+            var maxConn = Service.MaxConn;
+            if (maxConn <= 0)
+            {
+                return int.MaxValue;
+            }
+            var queue = QueueLimit();
+            return (int)Math.Min(int.MaxValue, (long)maxConn + (queue > 0 ? queue : maxConn));
+        }
+    }
+
     // HAProxy bounds each server's queue by maxqueue; the service's queue holds that many per usable member.
     private int QueueLimit()
     {
