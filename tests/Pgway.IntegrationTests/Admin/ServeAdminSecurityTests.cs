@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using Pgway.Admin;
+using Pgway.Cli;
 using Pgway.Http;
 using Pgway.IntegrationTests.Testing;
 using Pgway.Testing;
@@ -53,7 +54,7 @@ public sealed class ServeAdminSecurityTests(PgTestClusterFixture fixture) : IDis
             new("patroni_port", AgentPort.ToString(CultureInfo.InvariantCulture)),
             new("pg_default_services", "[]"),
         ]));
-        var serve = ServeProcess.Start("-c", file, "--node", Address.ToString(), "--no-pooler", "--runtime-dir", runtimeDirectory);
+        var serve = ServeProcess.Launch("-c", file, "--node", Address.ToString(), "--no-pooler", "--runtime-dir", runtimeDirectory);
         try
         {
             await Eventually.HoldsAsync(() => serve.Output.Contains("Ctrl-C to stop", StringComparison.Ordinal) || serve.HasExited, Timeout, () => serve.Output);
@@ -62,7 +63,7 @@ public sealed class ServeAdminSecurityTests(PgTestClusterFixture fixture) : IDis
         }
         catch
         {
-            serve.Dispose();
+            await serve.DisposeAsync();
             throw;
         }
     }
@@ -90,7 +91,7 @@ public sealed class ServeAdminSecurityTests(PgTestClusterFixture fixture) : IDis
     [Fact]
     public async Task ServeProcess_NoAdminCredentials_ActionsTakeOnlyTheTokenItWroteAndTheCliReadsIt()
     {
-        using var serve = await StartAsync();
+        await using var serve = await StartAsync();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var tokenFile = AdminTokenFile.PathFor(runtimeDirectory, new IPEndPoint(Address, AdminPort));
 
@@ -119,15 +120,15 @@ public sealed class ServeAdminSecurityTests(PgTestClusterFixture fixture) : IDis
         }
 
         // `pgway unfence`, run as the same user, reads the token from the same directory.
-        using (var cli = ServeProcess.Run("unfence", "--member", PrimaryName, "--url", AdminUrl, "--runtime-dir", runtimeDirectory))
-        {
-            Assert.Equal(1, await cli.WaitForExitAsync(Timeout));
-            Assert.Contains($"cannot unfence {PrimaryName}: {PrimaryName} is not fenced", cli.Output, StringComparison.Ordinal);
-        }
+        var (printed, errors) = (new StringWriter(), new StringWriter());
+        var code = await PgwayCommand.RunAsync(["unfence", "--member", PrimaryName, "--url", AdminUrl, "--runtime-dir", runtimeDirectory],
+            CliContext.ForWriters(printed, errors), CancellationToken.None);
+        Assert.True(code == 1, $"{printed}{errors}");
+        Assert.Contains($"cannot unfence {PrimaryName}: {PrimaryName} is not fenced", errors.ToString(), StringComparison.Ordinal);
 
-        // Stopped, it takes its token away.
-        serve.Terminate();
-        Assert.Equal(0, await serve.WaitForExitAsync(Timeout));
+        // Stopped (SIGTERM), it takes its token away.
+        await serve.StopAsync();
+        Assert.True(serve.HasExited, serve.Output);
         Assert.False(File.Exists(tokenFile), serve.Output);
     }
 
@@ -137,7 +138,7 @@ public sealed class ServeAdminSecurityTests(PgTestClusterFixture fixture) : IDis
     [Fact]
     public async Task ServeProcess_BurstOfStatusRequests_ExcessRefusedAgentAnswersProcessLives()
     {
-        using var serve = await StartAsync();
+        await using var serve = await StartAsync();
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(180));
         var request = Encoding.ASCII.GetBytes($"GET {AdminEndpoint.StatusPath} HTTP/1.1\r\nHost: {Address}:{AdminPort}\r\n\r\n");
         var held = new List<Socket>();
