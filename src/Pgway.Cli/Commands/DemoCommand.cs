@@ -161,7 +161,11 @@ internal static class DemoCommand
             // The summary stays readable: problems only. Health changes are printed by the demo itself.
             .SetMinimumLevel(LogLevel.Warning)
             .AddFilter(typeof(HealthMonitor).FullName, LogLevel.Error));
-        var gateway = new GatewayOptions([.. cluster.Instances.Select(i => i.Address)], RunAgents: true, HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty);
+        // The admin token where serve writes it, so `pgway switchover --url …` works on the demo as on a node.
+        var gateway = new GatewayOptions([.. cluster.Instances.Select(i => i.Address)], RunAgents: true, HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty)
+        {
+            AdminTokenDirectory = Pgway.Admin.AdminTokenFile.DefaultDirectory(Environment.GetEnvironmentVariable),
+        };
         GatewayHost host;
         try
         {

@@ -54,7 +54,7 @@ internal static class RenderCommand
             }
             var nodeInstance = clusters.SelectMany(c => c.Instances).FirstOrDefault(i => i.Address == address) ?? clusters[0].Instances.FirstOrDefault();
             var statsPort = nodeInstance?.HaproxyExporterPort ?? 9101;
-            context.Output.Write(HaproxyConfigRenderer.Render(clusters, topology.SourceFile, address ?? clusters[0].Name, statsPort));
+            context.Output.Write(HaproxyConfigRenderer.Render(clusters, topology.SourceFile, address ?? clusters[0].Name, statsPort, nodeInstance?.AdminAuth));
             return 0;
         });
         return command;

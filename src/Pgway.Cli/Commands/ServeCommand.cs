@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Pgway.Admin;
 using Pgway.Health;
 using Pgway.Hosting;
 using Pgway.Routing;
@@ -42,11 +43,12 @@ internal static partial class ServeCommand
             Description = "Seconds a client may take to send its start-up packet before it is closed",
             DefaultValueFactory = _ => AdmissionLimits.Default.StartupTimeout.TotalSeconds,
         };
+        var runtimeDirectory = AdminEndpointOptions.RuntimeDirectoryOption("Where to write the admin endpoint's token, for the addresses without admin credentials (pgway switchover and unfence read it there)");
         var logFormat = new Option<LogFormat>("--log-format") { Description = "simple: a line of text per event; json: one JSON object per line", DefaultValueFactory = _ => LogFormat.Simple };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "The lowest level logged: Trace, Debug, Information (a line per connection), Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
         var command = new Command(Name, "Run the services, poolers, health agents and admin endpoints of the nodes this process hosts; SIGHUP reloads, SIGTERM drains")
         {
-            config, node, noAgent, noPooler, noAdmin, drainTimeout, descriptorReserve, maxStarting, startupTimeout, logFormat, logLevel,
+            config, node, noAgent, noPooler, noAdmin, drainTimeout, descriptorReserve, maxStarting, startupTimeout, runtimeDirectory, logFormat, logLevel,
         };
         command.Validators.Add(result =>
         {
@@ -84,6 +86,7 @@ internal static partial class ServeCommand
                 RunAdmin = !parse.GetValue(noAdmin),
                 DrainTimeout = TimeSpan.FromSeconds(parse.GetValue(drainTimeout)),
                 Admission = new AdmissionLimits(parse.GetValue(descriptorReserve), parse.GetValue(maxStarting), TimeSpan.FromSeconds(parse.GetValue(startupTimeout))),
+                AdminTokenDirectory = parse.GetValue(runtimeDirectory) ?? AdminTokenFile.DefaultDirectory(Environment.GetEnvironmentVariable),
             };
             return RunAsync(context, parse.GetValue(config)!, options, parse.GetValue(logFormat), parse.GetValue(logLevel), cancellationToken);
         });
@@ -190,6 +193,10 @@ internal static partial class ServeCommand
         foreach (var url in host.AdminUrls)
         {
             context.Output.WriteLine($"{"admin",-24} {url,-22} / (stats page) /status.json /metrics /healthz");
+        }
+        foreach (var file in host.AdminTokenFiles)
+        {
+            context.Output.WriteLine($"{"admin token",-24} {file} (POST /switchover and /unfence; readable by this user only)");
         }
         context.Output.WriteLine($"serving {host.ServicePorts().Count} services and {host.Poolers.Count} poolers of {string.Join(", ", host.Clusters.Select(c => c.Name))}{(runAgents ? " with health agents" : "")}; Ctrl-C to stop (SIGTERM and Ctrl-C drain first, SIGHUP reloads)");
     }

@@ -49,7 +49,11 @@ internal static class StatusCommand
     }
 
     /// <summary>Where the document is and the credentials to send: from --url, or from the inventory's entry for --node.</summary>
-    internal sealed record Target(Uri Url, AdminCredentials? Credentials);
+    internal sealed record Target(Uri Url, AdminCredentials? Credentials)
+    {
+        /// <summary>Where serve wrote the endpoint's admin token, read by an action without credentials.</summary>
+        public string? RuntimeDirectory { get; init; }
+    }
 
     // Null with the exit code when the arguments say no endpoint (2) or the inventory has errors (1, as every command).
     internal static Target? Resolve(CliContext context, string? url, FileInfo? config, string? node, string? user, string? password, out int exitCode)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -10,8 +9,8 @@ namespace Pgway.Admin;
 /// <summary>
 /// The admin endpoint's actions, by POST: <c>/switchover?cluster=C[&amp;to=M][&amp;wait_timeout=S][&amp;switch_timeout=S]</c>
 /// answers the switchover's steps as JSON (200 done, 409 refused or aborted, 400 a bad request);
-/// <c>/unfence?member=M</c> clears a fence. They change the cluster, so they need the endpoint's credentials when
-/// it has some, and without credentials they are accepted from a loopback client only.
+/// <c>/unfence?member=M</c> clears a fence. They change the cluster, so <see cref="AdminResponder"/> lets through only
+/// a request with the endpoint's credentials (or its token where it has none), its action header, and no foreign origin.
 /// </summary>
 internal static class AdminActions
 {
@@ -23,20 +22,6 @@ internal static class AdminActions
     private static readonly double LongestTimeoutSeconds = TimeSpan.FromMilliseconds(uint.MaxValue - 1).TotalSeconds;
 
     public static bool Handles(string? path) => path is SwitchoverPath or UnfencePath;
-
-    /// <summary>Why the client may not act; null when it may.</summary>
-    public static string? Refusal(AdminListen listen, HttpContext context)
-    {
-        if (listen.Credentials is not null)
-        {
-            // Checked by the caller, as for every page.
-            return null;
-        }
-        var remote = context.Connection.RemoteIpAddress;
-        return remote is not null && IPAddress.IsLoopback(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote)
-            ? null
-            : "actions need the admin credentials (haproxy_admin_username / haproxy_admin_password); without them they are accepted from this host (loopback) only";
-    }
 
     public static Task AnswerAsync(HttpContext context, AdminSources sources) =>
         context.Request.Path.Value == SwitchoverPath ? SwitchoverAsync(context, sources) : UnfenceAsync(context, sources);

@@ -2,12 +2,14 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Pgway.Http;
 
 namespace Pgway.Agent;
 
 /// <summary>
 /// Serves one or more <see cref="PatroniAgent"/>s over HTTP with Kestrel, one listening endpoint per
 /// agent (each node's address and <c>patroni_port</c>), so one process can answer for every node it hosts.
+/// Its connections and requests are bounded apart from the admin endpoint's, so monitoring never takes the checks' share.
 /// </summary>
 public sealed class AgentServer : IAsyncDisposable
 {
@@ -20,10 +22,15 @@ public sealed class AgentServer : IAsyncDisposable
         this.agents = agents;
     }
 
-    /// <summary>Binds every agent's endpoint and starts answering; fails if an endpoint is taken.</summary>
-    public static async Task<AgentServer> StartAsync(IReadOnlyList<PatroniAgent> agents, CancellationToken cancellationToken)
+    /// <summary>Binds every agent's endpoint and starts answering, within <see cref="HttpEndpointLimits.Agent"/>; fails if an endpoint is taken.</summary>
+    public static Task<AgentServer> StartAsync(IReadOnlyList<PatroniAgent> agents, CancellationToken cancellationToken) =>
+        StartAsync(agents, HttpEndpointLimits.Agent, cancellationToken);
+
+    /// <summary>Binds every agent's endpoint and starts answering, within the given limits; fails if an endpoint is taken.</summary>
+    public static async Task<AgentServer> StartAsync(IReadOnlyList<PatroniAgent> agents, HttpEndpointLimits limits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(agents);
+        ArgumentNullException.ThrowIfNull(limits);
         if (agents.GroupBy(a => a.Options.Listen).FirstOrDefault(g => g.Count() > 1) is { } clash)
         {
             throw new ArgumentException($"{string.Join(" and ", clash.Select(a => a.Options.Name))} would both answer on {clash.Key}", nameof(agents));
@@ -32,6 +39,7 @@ public sealed class AgentServer : IAsyncDisposable
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            limits.ApplyTo(kestrel);
             foreach (var agent in agents)
             {
                 kestrel.Listen(agent.Options.Listen);

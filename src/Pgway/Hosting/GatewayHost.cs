@@ -142,7 +142,7 @@ public sealed partial class GatewayHost : IAsyncDisposable
                 var hosted = clusters.SelectMany(c => c.Instances).Where(i => options.Nodes.Contains(i.Address));
                 agents = await AgentServer.StartAsync(
                     [.. hosted.Select(i => new PatroniAgent(InstanceSettings.Agent(i, options.AgentCacheMaxAge, options.AgentTimeout), time, logging.CreateLogger<PatroniAgent>()))],
-                    cancellationToken);
+                    options.AgentLimits, cancellationToken);
             }
             if (options.RunPoolers)
             {
@@ -188,9 +188,12 @@ public sealed partial class GatewayHost : IAsyncDisposable
             self = host;
             if (options.RunAdmin)
             {
-                admin = await AdminEndpoint.StartAsync(AdminListens(clusters, options.Nodes), host.AdminSources(), cancellationToken);
+                var adminListens = AdminListens(clusters, options.Nodes);
+                admin = await AdminEndpoint.StartAsync(adminListens, host.AdminSources(), options.Admin with { Time = time }, cancellationToken);
                 host.admin = admin;
                 LogAdmin(logger, admin.Urls);
+                // Once bound: a second pgway that failed to bind must not replace the running one's token.
+                host.WriteAdminTokens(adminListens, options.AdminTokenDirectory, logger);
             }
             monitor.Start();
             host.StartDcsWatches(clusters, options.Dcs, time, logging);
@@ -205,6 +208,7 @@ public sealed partial class GatewayHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        DeleteAdminTokens();
         await StopRetiringAsync();
         await StopDcsWatchesAsync();
         await StopAsync(listeners, poolServices, monitor, agents, poolers, admin);

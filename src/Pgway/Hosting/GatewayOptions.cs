@@ -26,6 +26,19 @@ public sealed record GatewayOptions(
 
     public static readonly TimeSpan DefaultDrainTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Where the admin endpoint's token is written, one file per address without admin credentials, for
+    /// <c>pgway switchover</c> and <c>unfence</c> to read (<see cref="Admin.AdminTokenFile"/>); null: nowhere, so actions
+    /// there take only the token <see cref="GatewayHost.AdminToken"/> holds.
+    /// </summary>
+    public string? AdminTokenDirectory { get; init; }
+
+    /// <summary>The admin endpoint's limits and caching.</summary>
+    public Admin.AdminEndpointSettings Admin { get; init; } = Pgway.Admin.AdminEndpointSettings.Default;
+
+    /// <summary>The health agents' connection and request limits.</summary>
+    public Http.HttpEndpointLimits AgentLimits { get; init; } = Pgway.Http.HttpEndpointLimits.Agent;
+
     public TimeSpan AgentCacheMaxAge { get; init; } = Agent.InstanceStatusCache.DefaultMaxAge;
 
     public TimeSpan AgentTimeout { get; init; } = Agent.InstanceStatusReaderOptions.DefaultTimeout;

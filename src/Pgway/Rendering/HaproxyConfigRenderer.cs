@@ -11,7 +11,11 @@ public static class HaproxyConfigRenderer
 {
     /// <param name="statsPort">Port of the stats page (Pigsty's haproxy_exporter_port).</param>
     /// <param name="nodeLabel">Names the stats URI, as Pigsty does per node.</param>
-    public static string Render(IEnumerable<Cluster> clusters, string sourceFile, string nodeLabel, int statsPort = 9101)
+    /// <param name="statsAuth">
+    /// The node's admin credentials (Pigsty's <c>haproxy_admin_username</c> / <c>haproxy_admin_password</c>): the stats
+    /// page, bound on every address, asks for them (<c>stats auth</c>). Null: the inventory names none, and the page is open.
+    /// </param>
+    public static string Render(IEnumerable<Cluster> clusters, string sourceFile, string nodeLabel, int statsPort = 9101, AdminCredentials? statsAuth = null)
     {
         var text = new StringBuilder();
         text.AppendLine("#---------------------------------------------------------------------");
@@ -39,12 +43,39 @@ public static class HaproxyConfigRenderer
         text.AppendLine("    stats enable");
         text.AppendLine($"    stats uri /haproxy/{nodeLabel}/");
         text.AppendLine("    stats refresh 30s");
+        if (statsAuth is not null)
+        {
+            text.AppendLine($"    stats auth {Escape(statsAuth.Username)}:{Escape(statsAuth.Password)}");
+        }
         foreach (var service in clusters.SelectMany(c => c.Services))
         {
             text.AppendLine();
             AppendService(text, service);
         }
         return text.ToString();
+    }
+
+    // HAProxy splits a line at spaces, starts a comment at '#' and reads quotes and backslashes
+    // (configuration.txt, "Quoting and escaping"): each is escaped with a backslash, a control character as \xHH.
+    private static string Escape(string word)
+    {
+        var escaped = new StringBuilder(word.Length);
+        foreach (var c in word)
+        {
+            if (c is ' ' or '#' or '\\' or '\'' or '"')
+            {
+                escaped.Append('\\').Append(c);
+            }
+            else if (char.IsControl(c) && c < 0x80)
+            {
+                escaped.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\x{(int)c:x2}");
+            }
+            else
+            {
+                escaped.Append(c);
+            }
+        }
+        return escaped.ToString();
     }
 
     // A selector written as a YAML block keeps its newlines; in a comment they would start config lines.

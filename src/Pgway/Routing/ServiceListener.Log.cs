@@ -34,9 +34,6 @@ public sealed partial class ServiceListener
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Service}: refused {Refused} clients at accept in the last seconds: {Reason}")]
     private static partial void LogRefusedAtAccept(ILogger logger, string service, long refused, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Service}: {Client} sent nothing within {Seconds:0.#}s of connecting: closed")]
-    private static partial void LogStartupTimeout(ILogger logger, string service, string client, double seconds);
-
     [LoggerMessage(Level = LogLevel.Error, Message = "{Service}: cannot open a socket to {Member}: {Error} (pgway's own shortage, not the member's fault)")]
     private static partial void LogLocalSocketError(ILogger logger, string service, string member, SocketError error);
 }

@@ -26,6 +26,8 @@ public sealed partial class PatroniSwitchoverTests(ITestOutputHelper output) : F
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
 
     private readonly string file = Path.Combine(Path.GetTempPath(), $"pgway-switchover-{Guid.NewGuid():N}.yml");
+    // Where the admin endpoint writes its token (the inventory gives no admin credentials) and `pgway switchover` reads it.
+    private readonly string runtimeDirectory = Path.Combine(Path.GetTempPath(), $"pgway-switchover-token-{Guid.NewGuid():N}");
     private readonly CollectingLoggerProvider logs = new();
     private LoggerFactory? logging;
 
@@ -41,7 +43,7 @@ public sealed partial class PatroniSwitchoverTests(ITestOutputHelper output) : F
         using var cliOutput = new StringWriter();
         using var cliError = new StringWriter();
         var code = await PgwayCommand.RunAsync(
-            ["switchover", "--cluster", Cluster.Name, "--to", candidate.Name, "--url", $"http://{oldLeader.Address}:{AdminPort}", "--wait-timeout", "10"],
+            ["switchover", "--cluster", Cluster.Name, "--to", candidate.Name, "--url", $"http://{oldLeader.Address}:{AdminPort}", "--wait-timeout", "10", "--runtime-dir", runtimeDirectory],
             CliContext.ForWriters(cliOutput, cliError));
         output.WriteLine(cliOutput.ToString());
         Assert.True(code == 0, $"{cliError}\n{Logs()}");
@@ -157,6 +159,7 @@ public sealed partial class PatroniSwitchoverTests(ITestOutputHelper output) : F
         var options = new GatewayOptions([Cluster.Node(1).Address.ToString()], RunAgents: false, HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty)
         {
             RunPoolers = false,
+            AdminTokenDirectory = runtimeDirectory,
         };
         logging = new LoggerFactory([logs]);
         var host = await GatewayHost.StartAsync(loaded.Topology!, options, TimeProvider.System, logging, CancellationToken.None);
@@ -170,6 +173,10 @@ public sealed partial class PatroniSwitchoverTests(ITestOutputHelper output) : F
     public void Dispose()
     {
         File.Delete(file);
+        if (Directory.Exists(runtimeDirectory))
+        {
+            Directory.Delete(runtimeDirectory, recursive: true);
+        }
         logging?.Dispose();
     }
 }

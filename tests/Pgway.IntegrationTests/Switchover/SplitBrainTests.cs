@@ -24,6 +24,8 @@ public sealed class SplitBrainTests(ITestOutputHelper output) : FreshPgTestClust
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
     private readonly List<string> files = [];
+    // Where each serve writes its admin token (no admin credentials in the inventory) and the CLI reads it.
+    private readonly string runtimeDirectory = Path.Combine(Path.GetTempPath(), $"pgway-split-token-{Guid.NewGuid():N}");
     private readonly List<ServeProcess> serves = [];
 
     [Fact]
@@ -42,6 +44,10 @@ public sealed class SplitBrainTests(ITestOutputHelper output) : FreshPgTestClust
             foreach (var file in files)
             {
                 File.Delete(file);
+            }
+            if (Directory.Exists(runtimeDirectory))
+            {
+                Directory.Delete(runtimeDirectory, recursive: true);
             }
         }
     }
@@ -110,7 +116,7 @@ public sealed class SplitBrainTests(ITestOutputHelper output) : FreshPgTestClust
             new("pg_default_services", $"[{{name: primary, port: {PrimaryPort}, ip: '{node}', dest: pgbouncer, selector: '[]', check: /primary, " +
                 "options: 'inter 500ms fastinter 200ms downinter 500ms rise 2 fall 2 on-marked-down shutdown-sessions'}]"),
         ]));
-        var serve = ServeProcess.Launch("-c", file, "--node", node.ToString());
+        var serve = ServeProcess.Launch("-c", file, "--node", node.ToString(), "--runtime-dir", runtimeDirectory);
         serves.Add(serve);
         return serve;
     }
@@ -159,10 +165,11 @@ public sealed class SplitBrainTests(ITestOutputHelper output) : FreshPgTestClust
         return answer.StatusCode;
     }
 
-    private static async Task<(int Code, string Output, string Error)> RunCliAsync(params string[] arguments)
+    // As the node's operator runs them: as pgway's user, reading the token its serve wrote.
+    private async Task<(int Code, string Output, string Error)> RunCliAsync(params string[] arguments)
     {
         var (printed, errors) = (new StringWriter(), new StringWriter());
-        var code = await PgwayCommand.RunAsync(arguments, CliContext.ForWriters(printed, errors), CancellationToken.None);
+        var code = await PgwayCommand.RunAsync([.. arguments, "--runtime-dir", runtimeDirectory], CliContext.ForWriters(printed, errors), CancellationToken.None);
         return (code, printed.ToString(), errors.ToString());
     }
 

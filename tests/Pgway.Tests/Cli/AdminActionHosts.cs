@@ -12,11 +12,20 @@ namespace Pgway.Tests.Cli;
 /// <summary>What the `pgway switchover` and `pgway unfence` tests ask: an admin endpoint with given answers, or a running host.</summary>
 internal static class AdminActionHosts
 {
-    /// <summary>An admin endpoint on loopback whose actions are <paramref name="sources"/>'.</summary>
+    /// <summary>Where these tests' endpoints write their token, as serve does (one file per address and port), for the commands' --runtime-dir.</summary>
+    public static readonly string RuntimeDirectory = Path.Combine(Path.GetTempPath(), $"pgway-cli-tests-{Environment.ProcessId}");
+
+    /// <summary>An admin endpoint on loopback whose actions are <paramref name="sources"/>', its token written to <see cref="RuntimeDirectory"/>.</summary>
     public static async Task<(AdminEndpoint Endpoint, int Port)> StartEndpointAsync(AdminSources sources, AdminCredentials? credentials = null)
     {
         var port = StatusSamples.FreePort();
-        var endpoint = await AdminEndpoint.StartAsync([new AdminListen(new IPEndPoint(IPAddress.Loopback, port), credentials)], sources, CancellationToken.None);
+        var listen = new IPEndPoint(IPAddress.Loopback, port);
+        var endpoint = await AdminEndpoint.StartAsync([new AdminListen(listen, credentials)], sources, CancellationToken.None);
+        if (credentials is null)
+        {
+            // As serve writes it: only for an address the inventory gives no credentials.
+            Assert.Null(AdminTokenFile.Write(AdminTokenFile.PathFor(RuntimeDirectory, listen), endpoint.Token));
+        }
         return (endpoint, port);
     }
 
@@ -33,7 +42,11 @@ internal static class AdminActionHosts
                     127.0.0.2: { pg_seq: 2, pg_role: replica }
                   vars: { pg_cluster: pg-test, haproxy_exporter_port: {{port}}, pg_default_services: [] }
             """);
-        var options = new GatewayOptions(["127.0.0.1"], RunAgents: false, HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty) { RunPoolers = false };
+        var options = new GatewayOptions(["127.0.0.1"], RunAgents: false, HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty)
+        {
+            RunPoolers = false,
+            AdminTokenDirectory = RuntimeDirectory,
+        };
         return (await GatewayHost.StartAsync(topology, options, TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None), port);
     }
 }

@@ -155,6 +155,43 @@ public class CommandTests
         Assert.DoesNotContain("listen pg-test-primary", output, StringComparison.Ordinal);
     }
 
+    // Before: the stats page listened on every address with no stats auth, whatever the inventory's credentials.
+    [Theory]
+    [InlineData("haproxy_admin_username: admin, haproxy_admin_password: pigsty", "    stats auth admin:pigsty\n")]
+    [InlineData("haproxy_admin_username: admin, haproxy_admin_password: 'p a#s\\s\"q''x'", "    stats auth admin:p\\ a\\#s\\\\s\\\"q\\'x\n")]
+    [InlineData("haproxy_admin_username: admin, haproxy_admin_password: pigsty, haproxy_auth_enabled: false", "")]
+    [InlineData("", "")]
+    public async Task RenderHaproxy_AdminCredentials_StatsPageAsksForThem(string variables, string authLine)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"pgway-render-{Guid.NewGuid():N}.yml");
+        await File.WriteAllTextAsync(file, $$"""
+            all:
+              children:
+                pg-x:
+                  hosts: { 10.0.0.1: { pg_seq: 1, pg_role: primary } }
+                  vars: { pg_cluster: pg-x, pg_default_services: [], haproxy_exporter_port: 9101{{(variables.Length == 0 ? "" : ", " + variables)}} }
+            """);
+        try
+        {
+            var (code, output, error) = await CliRunner.RunAsync("render", "haproxy", "-c", file, "--node", "10.0.0.1");
+
+            Assert.True(code == 0, error);
+            var stats = output[output.IndexOf("listen stats\n", StringComparison.Ordinal)..];
+            Assert.Equal(
+                "listen stats\n" +
+                "    bind *:9101\n" +
+                "    mode http\n" +
+                "    stats enable\n" +
+                "    stats uri /haproxy/10.0.0.1/\n" +
+                "    stats refresh 30s\n" +
+                authLine, stats);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     [Fact]
     public async Task RenderHaproxy_UnknownNode_Error()
     {

@@ -38,7 +38,7 @@ public sealed class SwitchoverCommandTests
         var (endpoint, port, asked) = await ServeAsync(Done);
         await using var _ = endpoint;
 
-        var (code, output, error) = await CliRunner.RunAsync("switchover", "--cluster", "pg-test", "--to", "pg-test-2", "--wait-timeout", "5", "--url", $"http://127.0.0.1:{port}");
+        var (code, output, error) = await CliRunner.RunAsync("switchover", "--cluster", "pg-test", "--to", "pg-test-2", "--wait-timeout", "5", "--url", $"http://127.0.0.1:{port}", "--runtime-dir", AdminActionHosts.RuntimeDirectory);
 
         Assert.True(code == 0, error);
         Assert.Equal(["pg-test pg-test-2 5 60"], asked);
@@ -53,7 +53,7 @@ public sealed class SwitchoverCommandTests
         var (endpoint, port, _) = await ServeAsync(Done with { Succeeded = false, NewPrimary = null, Error = "Patroni refused the switchover (412): no good", Steps = [Done.Steps[0]] });
         await using var _ = endpoint;
 
-        var (code, output, error) = await CliRunner.RunAsync("switchover", "--cluster", "pg-test", "--url", $"http://127.0.0.1:{port}");
+        var (code, output, error) = await CliRunner.RunAsync("switchover", "--cluster", "pg-test", "--url", $"http://127.0.0.1:{port}", "--runtime-dir", AdminActionHosts.RuntimeDirectory);
 
         Assert.Equal(1, code);
         Assert.Contains("validate", output, StringComparison.Ordinal);
@@ -66,8 +66,8 @@ public sealed class SwitchoverCommandTests
         var (endpoint, port, asked) = await ServeAsync(Done, new AdminCredentials("admin", "s3cret"));
         await using var _ = endpoint;
 
-        var (refused, _, refusedError) = await CliRunner.RunAsync("switchover", "--cluster", "pg-test", "--url", $"http://127.0.0.1:{port}");
-        var (code, _, error) = await CliRunner.RunAsync("switchover", "--cluster", "pg-test", "--url", $"http://127.0.0.1:{port}", "--user", "admin", "--password", "s3cret");
+        var (refused, _, refusedError) = await CliRunner.RunAsync("switchover", "--cluster", "pg-test", "--url", $"http://127.0.0.1:{port}", "--runtime-dir", AdminActionHosts.RuntimeDirectory);
+        var (code, _, error) = await CliRunner.RunAsync("switchover", "--cluster", "pg-test", "--url", $"http://127.0.0.1:{port}", "--runtime-dir", AdminActionHosts.RuntimeDirectory, "--user", "admin", "--password", "s3cret");
 
         Assert.Equal(1, refused);
         Assert.Contains("asks for credentials", refusedError, StringComparison.Ordinal);
@@ -83,7 +83,7 @@ public sealed class SwitchoverCommandTests
         var (host, port) = await AdminActionHosts.StartHostAsync();
         await using var _ = host;
 
-        var (code, _, error) = await CliRunner.RunAsync(["switchover", "--cluster", cluster, .. to is null ? Array.Empty<string>() : ["--to", to], "--url", $"http://127.0.0.1:{port}"]);
+        var (code, _, error) = await CliRunner.RunAsync(["switchover", "--cluster", cluster, .. to is null ? Array.Empty<string>() : ["--to", to], "--url", $"http://127.0.0.1:{port}", "--runtime-dir", AdminActionHosts.RuntimeDirectory]);
 
         Assert.Equal(1, code);
         Assert.Contains(message, error, StringComparison.Ordinal);

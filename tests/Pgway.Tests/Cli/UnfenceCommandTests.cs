@@ -27,7 +27,7 @@ public sealed class UnfenceCommandTests
         var (endpoint, port, asked) = await ServeAsync(null);
         await using var _ = endpoint;
 
-        var (code, output, error) = await CliRunner.RunAsync("unfence", "--member", "pg-test-1", "--url", $"http://127.0.0.1:{port}");
+        var (code, output, error) = await CliRunner.RunAsync("unfence", "--member", "pg-test-1", "--url", $"http://127.0.0.1:{port}", "--runtime-dir", AdminActionHosts.RuntimeDirectory);
 
         Assert.True(code == 0, error);
         Assert.Equal(["pg-test-1"], asked);
@@ -40,7 +40,7 @@ public sealed class UnfenceCommandTests
         var (endpoint, port, _) = await ServeAsync("pg-test-1 is not fenced");
         await using var _ = endpoint;
 
-        var (code, _, error) = await CliRunner.RunAsync("unfence", "--member", "pg-test-1", "--url", $"http://127.0.0.1:{port}");
+        var (code, _, error) = await CliRunner.RunAsync("unfence", "--member", "pg-test-1", "--url", $"http://127.0.0.1:{port}", "--runtime-dir", AdminActionHosts.RuntimeDirectory);
 
         Assert.Equal(1, code);
         Assert.Contains("cannot unfence pg-test-1: pg-test-1 is not fenced", error, StringComparison.Ordinal);
@@ -52,13 +52,29 @@ public sealed class UnfenceCommandTests
         var (endpoint, port, asked) = await ServeAsync(null, new AdminCredentials("admin", "s3cret"));
         await using var _ = endpoint;
 
-        var (refused, _, refusedError) = await CliRunner.RunAsync("unfence", "--member", "pg-test-1", "--url", $"http://127.0.0.1:{port}");
-        var (code, _, error) = await CliRunner.RunAsync("unfence", "--member", "pg-test-1", "--url", $"http://127.0.0.1:{port}", "--user", "admin", "--password", "s3cret");
+        var (refused, _, refusedError) = await CliRunner.RunAsync("unfence", "--member", "pg-test-1", "--url", $"http://127.0.0.1:{port}", "--runtime-dir", AdminActionHosts.RuntimeDirectory);
+        var (code, _, error) = await CliRunner.RunAsync("unfence", "--member", "pg-test-1", "--url", $"http://127.0.0.1:{port}", "--runtime-dir", AdminActionHosts.RuntimeDirectory, "--user", "admin", "--password", "s3cret");
 
         Assert.Equal(1, refused);
         Assert.Contains("asks for credentials", refusedError, StringComparison.Ordinal);
         Assert.True(code == 0, error);
         Assert.Single(asked);
+    }
+
+    // Before: without credentials the endpoint acted for any loopback client; now the command needs the token serve wrote.
+    [Fact]
+    public async Task Unfence_NoTokenInTheRuntimeDirectory_RefusedSaysWhereNothingDone()
+    {
+        var (endpoint, port, asked) = await ServeAsync(null);
+        await using var _ = endpoint;
+        var elsewhere = Path.Combine(Path.GetTempPath(), $"pgway-no-token-{Guid.NewGuid():N}");
+
+        var (code, _, error) = await CliRunner.RunAsync("unfence", "--member", "pg-test-1", "--url", $"http://127.0.0.1:{port}", "--runtime-dir", elsewhere);
+
+        Assert.Equal(1, code);
+        Assert.Contains("run this as pgway's user to use its token", error, StringComparison.Ordinal);
+        Assert.Contains(AdminTokenFile.PathFor(elsewhere, new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port)), error, StringComparison.Ordinal);
+        Assert.Empty(asked);
     }
 
     [Theory]
@@ -69,7 +85,7 @@ public sealed class UnfenceCommandTests
         var (host, port) = await AdminActionHosts.StartHostAsync();
         await using var _ = host;
 
-        var (code, _, error) = await CliRunner.RunAsync("unfence", "--member", member, "--url", $"http://127.0.0.1:{port}");
+        var (code, _, error) = await CliRunner.RunAsync("unfence", "--member", member, "--url", $"http://127.0.0.1:{port}", "--runtime-dir", AdminActionHosts.RuntimeDirectory);
 
         Assert.Equal(1, code);
         Assert.Contains(message, error, StringComparison.Ordinal);

@@ -11,7 +11,8 @@ namespace Pgway.Fuzz;
 /// The HTTP admin endpoint's requests (<see cref="AdminEndpoint"/>, <see cref="AdminActions"/>): the
 /// method, the path and query (its pages and <c>POST /switchover?…</c>, <c>/unfence?…</c>) and the
 /// <c>Authorization</c> header, answered in process as Kestrel would hand them over. The input is
-/// three lines: method, request target, Authorization value.
+/// three lines: method, request target, Authorization value; each request is answered with and without
+/// the action header.
 /// </summary>
 internal static class AdminPathTarget
 {
@@ -41,18 +42,23 @@ internal static class AdminPathTarget
 
     private static readonly AdminListen Guarded = new(new IPEndPoint(IPAddress.Loopback, 9101), new AdminCredentials("admin", "pa:ss"));
 
+    private static readonly AdminResponder Responder = new(Sources, new AdminToken("t0ken"), TimeSpan.Zero, TimeProvider.System);
+
     public static void Check(byte[] input)
     {
         var lines = Encoding.UTF8.GetString(input).Split('\n');
         var method = lines[0];
         var target = lines.ElementAtOrDefault(1) ?? "/";
         var authorization = lines.ElementAtOrDefault(2);
-        Answer(method, target, authorization, Open, IPAddress.Loopback);
-        Answer(method, target, authorization, Open, IPAddress.Parse("192.0.2.7"));
-        Answer(method, target, authorization, Guarded, IPAddress.Parse("192.0.2.7"));
+        foreach (var marked in new[] { false, true })
+        {
+            Answer(method, target, authorization, Open, IPAddress.Loopback, marked);
+            Answer(method, target, authorization, Open, IPAddress.Parse("192.0.2.7"), marked);
+            Answer(method, target, authorization, Guarded, IPAddress.Parse("192.0.2.7"), marked);
+        }
     }
 
-    private static void Answer(string method, string target, string? authorization, AdminListen listen, IPAddress remote)
+    private static void Answer(string method, string target, string? authorization, AdminListen listen, IPAddress remote, bool marked)
     {
         var question = target.IndexOf('?', StringComparison.Ordinal);
         var rawPath = question < 0 ? target : target[..question];
@@ -70,16 +76,24 @@ internal static class AdminPathTarget
         {
             request.Headers.Authorization = authorization;
         }
+        if (marked)
+        {
+            request.Headers[AdminEndpoint.ActionHeader] = "1";
+        }
         context.Connection.LocalIpAddress = listen.EndPoint.Address;
         context.Connection.LocalPort = listen.EndPoint.Port;
         context.Connection.RemoteIpAddress = remote;
         using var body = new MemoryStream();
         context.Response.Body = body;
-        AdminEndpoint.AnswerAsync(context, listen, Sources).GetAwaiter().GetResult();
+        Responder.AnswerAsync(context, listen).GetAwaiter().GetResult();
         var status = context.Response.StatusCode;
+        var action = AdminActions.Handles(path) && HttpMethods.IsPost(method);
         Expect(Answers.Contains(status), $"{method} {target} answered {status}");
-        Expect(status != 401 || listen.Credentials is not null, "credentials asked for where there are none");
-        Expect(status != 403 || listen.Credentials is null && !IPAddress.IsLoopback(remote), "a loopback client or one with credentials was refused");
+        Expect(status != 401 || listen.Credentials is not null || action, "credentials asked for where there are none");
+        Expect(status != 403 || action && !marked, "a request with the action header was refused");
+        Expect(!action || marked || status == 403, "an action without the action header was let through");
+        Expect(!action || status is 401 or 403 || (listen.Credentials is { } credentials ? credentials.Accepts(authorization) : Responder.Token.Accepts(authorization)),
+            "an action without the credentials or token was let through");
         Expect(status != 405 || !string.IsNullOrEmpty(context.Response.Headers.Allow), "405 without Allow");
         Expect(context.Response.ContentLength is null || context.Response.ContentLength == body.Length || HttpMethods.IsHead(method) && body.Length == 0,
             $"Content-Length {context.Response.ContentLength} for a body of {body.Length}");
