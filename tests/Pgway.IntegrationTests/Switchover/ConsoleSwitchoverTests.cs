@@ -23,6 +23,8 @@ public sealed class ConsoleSwitchoverTests(PgTestClusterFixture fixture)
         var password = Cluster.Credentials.PasswordFor(PgTestUsers.Dba);
         var inventory = InventoryLoader.LoadText(Cluster.ToInventoryYaml([
             new("pg_users", $"[{{name: {PgTestUsers.Dba}, password: '{password}', pgbouncer: true}}]"),
+            // UNFENCE reads the instance's own fence as the admin user.
+            new("pg_admin_password", $"'{password}'"),
             new("pgbouncer_auth_type", "plain"),
             new("pgbouncer_admin_users", PgTestUsers.Dba),
             new("pg_default_services", "[]"),
