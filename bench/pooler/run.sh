@@ -9,7 +9,9 @@ set -euo pipefail
 ROUNDS=${ROUNDS:-3}                 # interleaved rounds; the table shows medians over them
 DURATION=${DURATION:-15}            # seconds per run
 CONNECT_DURATION=${CONNECT_DURATION:-$DURATION}   # seconds per -C run
-WARMUP=${WARMUP:-5}                 # seconds per target and workload before round 1, not counted
+# Seconds per target and workload before round 1, not counted. pgway's JIT is still moving its hot
+# code to optimized tiers for 10-20 s of load on a busy 2-core machine (5 s left round 1 paying it).
+WARMUP=${WARMUP:-15}
 WORKLOADS=${WORKLOADS:-simple extended prepared connect tpcb}
 CLIENTS=${CLIENTS:-50}
 CONNECT_CLIENTS=${CONNECT_CLIENTS:-8}

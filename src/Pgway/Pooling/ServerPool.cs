@@ -194,11 +194,11 @@ internal sealed partial class ServerPool(string database, string user, PoolLimit
             waiter = new Waiter(loop, now, wait > TimeSpan.Zero ? now + wait : DateTimeOffset.MaxValue);
             waiters.AddLast(waiter);
             // Idle on another loop while this one waits: that loop hands one over.
-            donor = Paused ? null : idle.FirstOrDefault(l => l.Value.Count > 0).Key;
+            donor = Paused ? null : LoopWithIdle();
         }
         if (donor is not null)
         {
-            donor.Post(() => HandOver(donor));
+            PostHandOver(donor);
         }
         client?.Waiting(waiter);
         // Completes on this loop's thread, inline or posted (see Waiter).
@@ -509,6 +509,23 @@ internal sealed partial class ServerPool(string database, string user, PoolLimit
         UserBudget.Return();
     }
 
+    // Under the gate: a loop with an idle server, without the enumerator a LINQ query would allocate.
+    private EpollLoop? LoopWithIdle()
+    {
+        foreach (var (loop, servers) in idle)
+        {
+            if (servers.Count > 0)
+            {
+                return loop;
+            }
+        }
+        return null;
+    }
+
+    // A method of its own: a lambda in AcquireAsync would make its closure on every call, the
+    // served-at-once ones too.
+    private void PostHandOver(EpollLoop donor) => donor.Post(() => HandOver(donor));
+
     // On the donor loop: one of its idle servers, detached, to the first waiter.
     private void HandOver(EpollLoop donor)
     {
@@ -578,10 +595,13 @@ internal sealed partial class ServerPool(string database, string user, PoolLimit
             }
             else
             {
-                Loop.Post(() => core.SetResult(server));
+                PostResult(server);
             }
             return true;
         }
+
+        // A method of its own: a lambda in Grant would make its closure on every grant, the inline ones too.
+        private void PostResult(PooledServer? server) => Loop.Post(() => core.SetResult(server));
 
         public void Fail(Exception error)
         {

@@ -90,6 +90,66 @@ public sealed class StatementWordsTests
         Assert.Equal((false, false), words.TakeRead());
     }
 
+    // Ordinary SQL around the words: full of their first letters ("SELECT", "abalance", "accounts")
+    // and of near misses ("encode", "direct", "role", "resetting", "abstract"), at every offset, so
+    // that each word lands in every place of the sixteen the scan looks at together, and at the end.
+    public static TheoryData<string, bool, string?, bool> Placed => new()
+    {
+        // word, RESET ALL, the one name RESET names, a word that may end a block
+        { "RESET ALL", true, null, false },
+        { "RESET search_path", false, "search_path", false },
+        { "reset \"TimeZone\"", false, "TimeZone", false },
+        { "DISCARD ALL", false, null, false },
+        { "COMMIT", false, null, true },
+        { "end", false, null, true },
+        { "RollBack", false, null, true },
+        { "ABORT", false, null, true },
+        { "SELECT 1", false, null, false },
+    };
+
+    [Theory]
+    [MemberData(nameof(Placed))]
+    public void Body_WordAtEveryOffsetOfLongText_ReadTheSameWholeOrCut(string word, bool all, string? name, bool transactionEnd)
+    {
+        const string filler = "SELECT abalance, encode(x) FROM pgbench_accounts a WHERE aid = $1 AND role <> 'direct' OR resetting OR abstract ";
+        var resetOrDiscard = all || name is not null || word.StartsWith("DISCARD", StringComparison.Ordinal);
+        for (var offset = 0; offset <= 40; offset++)
+        {
+            foreach (var tail in new[] { "", ";", "; SELECT abalance FROM pgbench_accounts WHERE aid = $1" })
+            {
+                var text = System.Text.Encoding.UTF8.GetBytes(filler[..offset] + (offset > 0 && filler[offset - 1] != ' ' ? " " : "") + word + tail);
+                foreach (var cut in new[] { text.Length, 1, 7, 16, 17, text.Length / 2, text.Length - 1 })
+                {
+                    var words = new StatementWords();
+                    var at = Math.Clamp(cut, 0, text.Length);
+                    words.Body(text.AsSpan(0, at), last: at == text.Length);
+                    if (at < text.Length)
+                    {
+                        words.Body(text.AsSpan(at), last: true);
+                    }
+                    var where = $"\"{System.Text.Encoding.UTF8.GetString(text)}\" cut at {at}";
+                    var (seenReset, seenEnd) = words.TakeRead();
+                    var (seenAll, names) = words.TakeResetNames();
+                    Assert.True(resetOrDiscard == seenReset, where);
+                    Assert.True(transactionEnd == seenEnd, where);
+                    Assert.True(all == seenAll, where);
+                    Assert.True(name == names?.Single(), where);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Body_WordsInsideLongerWordsAndNames_AreReadAsBefore()
+    {
+        // A block-ending word counts even inside another word (a guess that errs towards "may have
+        // ended"); RESET and DISCARD count only as words of their own.
+        var words = new StatementWords();
+        words.Body("SELECT x.reset_count, my_discard, preset FROM t WHERE name = 'weekend' AND abc = 1 AND coded"u8, last: true);
+        Assert.Equal((false, true), words.TakeRead());
+        Assert.Equal((false, null), words.TakeResetNames());
+    }
+
     private static byte[] Messages(Action<ArrayBufferWriter<byte>> write)
     {
         var buffer = new ArrayBufferWriter<byte>();

@@ -8,6 +8,8 @@ namespace Pgway.Pooling.PreparedStatements;
 /// </summary>
 internal sealed class RentedBuffer : IBufferWriter<byte>
 {
+    private const int InitialSize = 4096;
+
     private byte[]? array;
 
     public int Length { get; private set; }
@@ -34,6 +36,20 @@ internal sealed class RentedBuffer : IBufferWriter<byte>
         return array.AsSpan(Length);
     }
 
+    /// <summary>
+    /// Forgets what was written, for a buffer refilled at once: an array of the first size is kept
+    /// (no trip to the pool each time), a larger one goes back, so a long text once is not held for good.
+    /// </summary>
+    public void Clear()
+    {
+        if (array is { Length: > InitialSize })
+        {
+            Reset();
+            return;
+        }
+        Length = 0;
+    }
+
     public void Reset()
     {
         if (array is not null)
@@ -51,7 +67,7 @@ internal sealed class RentedBuffer : IBufferWriter<byte>
         {
             return;
         }
-        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, array is null ? 4096 : array.Length * 2));
+        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, array is null ? InitialSize : array.Length * 2));
         if (array is not null)
         {
             array.AsSpan(0, Length).CopyTo(larger);

@@ -43,10 +43,12 @@ internal sealed partial class RequestRewriter
         (hadUnnamed, hasUnnamed) = (hasUnnamed && !unnamedTooLong, true);
         if (hadUnnamed)
         {
-            previousUnnamed.Reset();
-            previousUnnamed.Append(unnamedDefinition.Written.Span);
+            // Kept by swapping the buffers, not by copying the definition: one Parse per
+            // transaction on the extended protocol would otherwise copy its text twice.
+            (previousUnnamed, unnamedDefinition) = (unnamedDefinition, previousUnnamed);
         }
-        unnamedDefinition.Reset();
+        // Its array stays for the next definition (rented once, not once per Parse).
+        unnamedDefinition.Clear();
         unnamedTooLong = false;
         capturingUnnamed = true;
         unnamedGeneration++;

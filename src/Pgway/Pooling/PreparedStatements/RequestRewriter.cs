@@ -30,8 +30,8 @@ internal sealed partial class RequestRewriter
     private readonly bool sharedServers;
     // The client's unnamed statement: its definition (the Parse body after the empty name) while the
     // client has one, kept so that a server that lacks it gets it again before the client's Bind.
-    private readonly RentedBuffer unnamedDefinition = new();
-    private readonly RentedBuffer previousUnnamed = new();
+    private RentedBuffer unnamedDefinition = new();
+    private RentedBuffer previousUnnamed = new();
     private bool hasUnnamed;
     private bool hadUnnamed;
     private bool unnamedTooLong;
