@@ -31,10 +31,11 @@ internal static class RenderCommand
             IReadOnlyList<Cluster>? clusters;
             if (address is not null)
             {
-                clusters = [.. topology.ClustersOnNode(address)];
-                if (clusters.Count == 0)
+                // The services a node runs: its clusters', unless a pg_service_provider group runs them elsewhere.
+                clusters = [.. topology.ClustersServedOn(address)];
+                if (clusters.Count == 0 && !topology.ClustersOnNode(address).Any())
                 {
-                    context.Error.WriteLine($"no instance of any cluster is on node '{address}' in {topology.SourceFile}");
+                    context.Error.WriteLine($"no instance of any cluster is on node '{address}' in {topology.SourceFile}, and no cluster's pg_service_provider group lists it");
                     return 1;
                 }
             }
@@ -52,9 +53,15 @@ internal static class RenderCommand
                     return 1;
                 }
             }
-            var nodeInstance = clusters.SelectMany(c => c.Instances).FirstOrDefault(i => i.Address == address) ?? clusters[0].Instances.FirstOrDefault();
-            var statsPort = nodeInstance?.HaproxyExporterPort ?? 9101;
-            context.Output.Write(HaproxyConfigRenderer.Render(clusters, topology.SourceFile, address ?? clusters[0].Name, statsPort, nodeInstance?.AdminAuth));
+            // The stats section is the node's own: its port, credentials and (as Pigsty names it) nodename.
+            var nodeInstance = address is null ? clusters[0].Instances.FirstOrDefault()
+                : topology.Clusters.SelectMany(c => c.Instances).FirstOrDefault(i => i.Address == address);
+            var serviceNode = address is null ? null : topology.FindServiceNode(address);
+            var statsPort = nodeInstance?.HaproxyExporterPort ?? serviceNode?.AdminPort ?? 9101;
+            var statsAuth = nodeInstance is not null ? nodeInstance.AdminAuth : serviceNode?.AdminAuth;
+            var label = (nodeInstance?.Variables.Value<string>("nodename") ?? serviceNode?.NodeName) is { Length: > 0 } nodename ? nodename
+                : address ?? clusters[0].Name;
+            context.Output.Write(HaproxyConfigRenderer.Render(clusters, topology.SourceFile, label, statsPort, statsAuth));
             return 0;
         });
         return command;

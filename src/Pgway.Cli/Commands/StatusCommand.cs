@@ -85,14 +85,18 @@ internal static class StatusCommand
             return null;
         }
         var instance = topology.Clusters.SelectMany(c => c.Instances).FirstOrDefault(i => i.Address == node);
-        if (instance is null)
+        // A pg_service_provider node runs services, and their stats page, without an instance.
+        var (port, auth) = instance is not null ? (instance.HaproxyExporterPort, instance.AdminAuth)
+            : topology.FindServiceNode(node) is { } provider ? (provider.AdminPort, provider.AdminAuth)
+            : (0, null);
+        if (port == 0)
         {
-            context.Error.WriteLine($"no instance on node '{node}' in {topology.SourceFile}");
+            context.Error.WriteLine($"no instance on node '{node}' in {topology.SourceFile}, and no cluster's pg_service_provider group lists it");
             return null;
         }
-        var host = IPAddress.TryParse(instance.Address, out var address) && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
-            ? $"[{instance.Address}]" : instance.Address;
-        return new Target(StatusUrl($"http://{host}:{instance.HaproxyExporterPort}")!, credentials ?? instance.AdminAuth);
+        var host = IPAddress.TryParse(node, out var address) && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? $"[{node}]" : node;
+        return new Target(StatusUrl($"http://{host}:{port}")!, credentials ?? auth);
     }
 
     /// <summary>The document's URL from what the user typed: a scheme added if missing, <c>/status.json</c> appended unless there.</summary>

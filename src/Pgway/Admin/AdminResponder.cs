@@ -49,6 +49,8 @@ internal sealed class AdminResponder
             response.Headers.Allow = "GET, HEAD";
             return;
         }
+        // Pages only: an action answers at its own path, never behind Pigsty's nginx.
+        path = PigstyStatsUri.Local(path);
         if (path == "/healthz")
         {
             await WriteAsync(context, "text/plain; charset=utf-8", Encoding.UTF8.GetBytes("ok\n"));

@@ -31,10 +31,6 @@ internal static class DefaultServices
     public const string V1ServerOptions =
         "inter 3s fastinter 1s downinter 5s rise 3 fall 3 on-marked-down shutdown-sessions slowstart 30s maxconn 3000 maxqueue 128 weight 100";
 
-    /// <summary>The default-server options Pigsty renders for v2+ services with its default (norm) RTO plan.</summary>
-    public const string V2ServerOptions =
-        "inter 2s fastinter 1s downinter 2s rise 3 fall 3 on-marked-down shutdown-sessions slowstart 30s maxconn 3000 maxqueue 128 weight 100";
-
     public const int V1MaxConn = 3000;
 
     public const int V2MaxConn = 5000;

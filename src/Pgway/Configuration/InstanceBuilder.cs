@@ -86,6 +86,8 @@ internal sealed class InstanceBuilder(DiagnosticBag diagnostics)
         }
         var adminAuth = AdminAuth(host, out var adminValid);
         ok &= adminValid;
+        var patroniCaFile = PatroniCaFile(host, out var tlsValid);
+        ok &= tlsValid;
         if (!ok)
         {
             return null;
@@ -96,7 +98,62 @@ internal sealed class InstanceBuilder(DiagnosticBag diagnostics)
         return new Instance(cluster, seq, host.Address, role, offline, weight, pgPort, pgbouncerPort, patroniPort, exporterPort, adminPort, json, host.Location)
         {
             AdminAuth = adminAuth,
+            PatroniCaFile = patroniCaFile,
         };
+    }
+
+    /// <summary>A node of a <c>pg_service_provider</c> group: its admin endpoint's port and credentials, as an instance's.</summary>
+    public ServiceNode? BuildServiceNode(HostSource host)
+    {
+        var port = 9101;
+        if (host.Variables["haproxy_exporter_port"] is { } variable && variable.Value.Type != JTokenType.Null)
+        {
+            if (!MappingReader.TryInt(variable.Value, out port) || port is < 1 or > 65535)
+            {
+                diagnostics.Error(variable.Location, $"haproxy_exporter_port of '{host.Address}' must be an integer from 1 to 65535, got '{variable.Value}'");
+                return null;
+            }
+        }
+        var adminAuth = AdminAuth(host, out var valid);
+        return valid ? new ServiceNode(host.Address, port, host.Variables.Value("nodename")?.ToString()) { AdminAuth = adminAuth } : null;
+    }
+
+    /// <summary>Where Pigsty puts its CA on every node: /pg/cert/ca.crt since v2.7, /etc/pki/ca.crt before.</summary>
+    public const string PigstyCaFile = "/pg/cert/ca.crt";
+
+    /// <summary>Pigsty v2.0–v2.6's CA path in its service template.</summary>
+    public const string PigstyCaFileBeforeV27 = "/etc/pki/ca.crt";
+
+    // patroni_ssl_enabled is read per host, as Pigsty's service template reads it (host.patroni_ssl_enabled).
+    private string? PatroniCaFile(HostSource host, out bool valid)
+    {
+        valid = true;
+        var variables = host.Variables;
+        if (variables["patroni_ssl_enabled"] is not { } enabled || enabled.Value.Type == JTokenType.Null)
+        {
+            return null;
+        }
+        if (enabled.Value.Type != JTokenType.Boolean)
+        {
+            diagnostics.Error(enabled.Location, $"patroni_ssl_enabled of '{host.Address}' must be true or false, got '{enabled.Value}'");
+            valid = false;
+            return null;
+        }
+        if (!enabled.Value.Value<bool>())
+        {
+            return null;
+        }
+        if (variables["pgway_patroni_ca_file"] is { } file && file.Value.Type != JTokenType.Null)
+        {
+            if (file.Value.Type != JTokenType.String || file.Value.ToString().Length == 0)
+            {
+                diagnostics.Error(file.Location, $"pgway_patroni_ca_file of '{host.Address}' must be the path of a PEM file, got '{file.Value}'");
+                valid = false;
+                return null;
+            }
+            return file.Value.ToString();
+        }
+        return PigstyVersion.Before(variables, 2, 7) ? PigstyCaFileBeforeV27 : PigstyCaFile;
     }
 
     // Pigsty's own Prometheus scrapes haproxy's /metrics without credentials (its stats auth guards the

@@ -97,13 +97,38 @@ public static class InventoryLoader
             }
         }
 
+        var (provider, providerNodes) = ReadProvider(source, instanceBuilder, diagnostics);
         return new Cluster(source.Name, vip, instances, [.. services],
             Names(source.Variables.Value("pg_users")), Names(source.Variables.Value("pg_databases")),
             source.Variables.Value("pg_admin_username")?.ToString() ?? "dbuser_dba", source.Location)
         {
             Pooler = new PoolerSettingsReader(diagnostics).Read(source),
             Dcs = DcsConfigReader.Read(source, diagnostics),
+            ServiceProvider = provider,
+            ProviderNodes = providerNodes,
         };
+    }
+
+    /// <summary>
+    /// Pigsty's <c>pg_service_provider</c>: a group's nodes serve the cluster's services, and its own nodes do not.
+    /// A name that is no group of the inventory is ignored, as Pigsty ignores it, with a warning.
+    /// </summary>
+    private static (string? Group, ImmutableArray<ServiceNode> Nodes) ReadProvider(ClusterSource source, InstanceBuilder builder, DiagnosticBag diagnostics)
+    {
+        if (source.Provider is not { } provider)
+        {
+            return (null, []);
+        }
+        if (provider.Hosts is not { } hosts)
+        {
+            diagnostics.Warning(provider.Variable.Location, $"pg_service_provider '{provider.Group}' of cluster '{source.Name}' names no group of the inventory: as Pigsty does, the cluster's own nodes serve its services");
+            return (null, []);
+        }
+        if (hosts.IsEmpty)
+        {
+            diagnostics.Warning(provider.Variable.Location, $"pg_service_provider '{provider.Group}' of cluster '{source.Name}' names a group without hosts: no node serves the cluster's services");
+        }
+        return (provider.Group, [.. hosts.Select(builder.BuildServiceNode).OfType<ServiceNode>()]);
     }
 
     /// <summary>v2: pg_vip_address (CIDR) when pg_vip_enabled; v1: vip_address unless vip_mode is none.</summary>
@@ -173,7 +198,7 @@ public static class InventoryLoader
     /// </summary>
     private static void CheckPortClashes(List<Cluster> clusters, List<(Service Service, SourceLocation PortLocation)> services, DiagnosticBag diagnostics)
     {
-        var nodesOf = clusters.ToDictionary(c => c.Name, c => c.Instances.Select(i => i.Address).ToHashSet(StringComparer.Ordinal));
+        var nodesOf = clusters.ToDictionary(c => c.Name, c => c.ServiceAddresses.ToHashSet(StringComparer.Ordinal));
         for (var i = 0; i < services.Count; i++)
         {
             var (service, location) = services[i];
@@ -189,7 +214,13 @@ public static class InventoryLoader
                 }
             }
             var cluster = clusters.First(c => c.Name == service.Cluster);
-            foreach (var instance in cluster.Instances)
+            if (cluster.ProviderNodes.FirstOrDefault(n => n.AdminPort == service.Port) is { } node)
+            {
+                diagnostics.Error(location, $"service '{service.FullName}' port {service.Port} is the haproxy_exporter_port of node '{node.Address}' (pg_service_provider '{cluster.ServiceProvider}'); pick another port");
+                continue;
+            }
+            // With a provider, the services do not run on the instances' nodes.
+            foreach (var instance in cluster.ServiceProvider is null ? cluster.Instances : [])
             {
                 var taken = service.Port == instance.PgPort ? "pg_port"
                     : service.Port == instance.PgbouncerPort ? "pgbouncer_port"

@@ -14,6 +14,9 @@ internal sealed class InventoryReader(string file, DiagnosticBag diagnostics)
 
     private readonly List<Occurrence> _occurrences = [];
 
+    // Every group's name, those without hosts too: Pigsty tests pg_service_provider against Ansible's groups.
+    private readonly HashSet<string> _groups = new(StringComparer.Ordinal);
+
     /// <summary>A group's own variables and how deep it sits (all = 0).</summary>
     private sealed record GroupLevel(string Name, int Depth, VariableSet Own);
 
@@ -50,6 +53,7 @@ internal sealed class InventoryReader(string file, DiagnosticBag diagnostics)
             return;
         }
         var group = new MappingReader(node, file, diagnostics, $"group '{name}'", GroupKeys);
+        _groups.Add(name);
         var own = group.Mapping("vars") is { } vars ? VariableSet.Empty.Overlay(ReadVariables(vars)) : VariableSet.Empty;
         var chain = parents.Add(new GroupLevel(name, parents.Count, own));
         if (group.Mapping("hosts") is { } hosts)
@@ -125,7 +129,10 @@ internal sealed class InventoryReader(string file, DiagnosticBag diagnostics)
             var defining = _occurrences.FirstOrDefault(o =>
                 o.GroupVariables.Value("pg_cluster")?.ToString() == name && members.Any(m => m.Address == o.Address));
             var variables = defining?.GroupVariables ?? members.First().Variables;
-            clusters.Add(new ClusterSource(name, variables, [.. members], defining?.GroupLocation ?? members.First().Location));
+            clusters.Add(new ClusterSource(name, variables, [.. members], defining?.GroupLocation ?? members.First().Location)
+            {
+                Provider = Provider(variables, hosts),
+            });
         }
 
         foreach (var orphan in hosts.Where(h => h.Variables.Value("pg_cluster") is null && h.Variables["pg_seq"] is not null))
@@ -133,5 +140,20 @@ internal sealed class InventoryReader(string file, DiagnosticBag diagnostics)
             diagnostics.Error(orphan.Location, $"host '{orphan.Address}' has pg_seq but no pg_cluster: set pg_cluster in its group's vars");
         }
         return [.. clusters];
+    }
+
+    /// <summary>The group a cluster's <c>pg_service_provider</c> names, with its hosts (those of its child groups too), in inventory order.</summary>
+    private ProviderSource? Provider(VariableSet variables, List<HostSource> hosts)
+    {
+        if (variables["pg_service_provider"] is not { } variable || variables.Value("pg_service_provider")?.ToString() is not { Length: > 0 } group)
+        {
+            return null;
+        }
+        if (!_groups.Contains(group))
+        {
+            return new ProviderSource(variable, group, null);
+        }
+        var addresses = _occurrences.Where(o => o.Chain.Any(level => level.Name == group)).Select(o => o.Address).Distinct(StringComparer.Ordinal);
+        return new ProviderSource(variable, group, [.. addresses.Select(a => hosts.First(h => h.Address == a))]);
     }
 }

@@ -16,7 +16,8 @@ internal static class KnownVariables
         "pg_vip_enabled", "pg_users", "pg_databases", "pg_admin_username", "pg_upstream", "pg_delay",
         "pgbouncer_poolmode", "pgbouncer_auth_query", "pgbouncer_sslmode", "pgbouncer_enabled",
         "patroni_enabled", "pg_dcs", "pg_namespace", "pg_tags", "pg_monitor_username", "pg_monitor_password",
-        "pgway_max_client_prepared_statements", "pgway_max_client_prepared_bytes", "pgway_max_autodb_pools");
+        "pgway_max_client_prepared_statements", "pgway_max_client_prepared_bytes", "pgway_max_autodb_pools",
+        "pg_rto", "pg_rto_plan", "patroni_ssl_enabled", "pgway_patroni_ca_file", "pg_service_provider", "version");
 
     /// <summary>Pigsty variables pgway does not read but must not mistake for typos.</summary>
     private static readonly FrozenSet<string> Others = FrozenSet.Create(StringComparer.Ordinal,

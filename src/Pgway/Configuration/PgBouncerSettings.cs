@@ -113,6 +113,15 @@ internal static class PgBouncerSettings
         "pgbouncer_sslmode", "pgbouncer_exporter_enabled", "pgbouncer_exporter_url", "pgbouncer_exporter_options",
     }.ToFrozenSet(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Pigsty v1's names for PgBouncer settings (v1.0–v1.5 render <c>max_db_connections = {{ pgbouncer_max_db_conn }}</c>);
+    /// v1's other pooler variables map already: <c>pgbouncer_poolmode</c>, <c>pgbouncer_port</c>, <c>pgbouncer_enabled</c>.
+    /// </summary>
+    public static readonly FrozenDictionary<string, string> PigstyV1Names = new Dictionary<string, string>
+    {
+        ["max_db_conn"] = "max_db_connections",
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
     /// <summary>PgBouncer settings that Pigsty sets through its own variable instead.</summary>
     public static readonly FrozenDictionary<string, string> SetThrough = new Dictionary<string, string>
     {

@@ -59,6 +59,16 @@ internal sealed class PoolerSettingsReader(DiagnosticBag diagnostics)
         foreach (var variable in variables.All.Where(v => v.Name.StartsWith(Prefix, StringComparison.Ordinal) && !PgBouncerSettings.PigstyVariables.Contains(v.Name)))
         {
             var name = variable.Name[Prefix.Length..];
+            if (PgBouncerSettings.PigstyV1Names.TryGetValue(name, out var pgbouncerName))
+            {
+                // PgBouncer's own name, when given too, is the more specific: it wins, as pgbouncer_client_tls_sslmode does.
+                if (variables[Prefix + pgbouncerName] is not null)
+                {
+                    diagnostics.Warning(variable.Location, $"{variable.Name} (Pigsty v1's name for {pgbouncerName}) is overridden by {Prefix}{pgbouncerName}");
+                    continue;
+                }
+                name = pgbouncerName;
+            }
             if (PgBouncerSettings.SetThrough.TryGetValue(name, out var instead))
             {
                 if (name == "pool_mode" && mode is null)

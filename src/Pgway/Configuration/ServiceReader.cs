@@ -54,8 +54,10 @@ internal sealed class ServiceReader(DiagnosticBag diagnostics)
         }
         else
         {
-            ReadList(defaults, DefaultServices.V2, ServiceSchema.V2, cluster, result);
-            ReadList(services, null, ServiceSchema.V2, cluster, result);
+            // Read once per cluster: a problem with pg_rto is reported once, not once per service.
+            var options = RtoPlan.DefaultOptions(variables, diagnostics);
+            ReadList(defaults, DefaultServices.V2, ServiceSchema.V2, cluster, result, options);
+            ReadList(services, null, ServiceSchema.V2, cluster, result, options);
         }
         return result;
     }
@@ -66,7 +68,8 @@ internal sealed class ServiceReader(DiagnosticBag diagnostics)
             ? list
             : null;
 
-    private void ReadList(Variable? variable, string? builtIn, ServiceSchema schema, ClusterSource cluster, List<ServiceSpec> into)
+    private void ReadList(Variable? variable, string? builtIn, ServiceSchema schema, ClusterSource cluster, List<ServiceSpec> into,
+        (string Text, SourceLocation? Location) defaultOptions = default)
     {
         YamlNode? node;
         string file;
@@ -99,7 +102,7 @@ internal sealed class ServiceReader(DiagnosticBag diagnostics)
             }
             var spec = schema == ServiceSchema.V1
                 ? ReadV1(mapping, file, cluster)
-                : ReadV2(mapping, file, cluster);
+                : ReadV2(mapping, file, cluster, defaultOptions);
             if (spec is not null)
             {
                 into.Add(spec);
@@ -149,7 +152,8 @@ internal sealed class ServiceReader(DiagnosticBag diagnostics)
         };
     }
 
-    private ServiceSpec? ReadV2(YamlMappingNode node, string file, ClusterSource cluster)
+    /// <param name="defaultOptions">The cluster's options for a service that gives none: Pigsty's RTO plan (see <see cref="RtoPlan"/>).</param>
+    private ServiceSpec? ReadV2(YamlMappingNode node, string file, ClusterSource cluster, (string Text, SourceLocation? Location) defaultOptions)
     {
         var reader = new MappingReader(node, file, diagnostics, $"a service of cluster '{cluster.Name}'", V2Keys,
             key => V1ToV2.TryGetValue(key, out var v2) ? $": this list uses Pigsty's v2 schema, where it is '{v2}'" : null);
@@ -187,7 +191,9 @@ internal sealed class ServiceReader(DiagnosticBag diagnostics)
             reader.String("backup") is { } backup ? new(backup, reader.LocationOf("backup")) : null,
             reader.Int("maxconn", 1, 10_000_000) ?? DefaultServices.V2MaxConn,
             new(reader.String("balance") ?? "roundrobin", reader.LocationOf("balance")),
-            new(options ?? DefaultServices.V2ServerOptions, reader.LocationOf("options")))
+            options is null
+                ? new(defaultOptions.Text ?? RtoPlan.BeforeV4, defaultOptions.Location ?? reader.Location)
+                : new(options, reader.LocationOf("options")))
         {
             AllBackups = reader.Bool("allbackups") ?? false,
         };

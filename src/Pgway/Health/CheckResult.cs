@@ -22,6 +22,8 @@ public sealed record CheckResult(CheckStatus Status, int? Code, TimeSpan Duratio
         CheckStatus.LocalError => "SOCKERR",
         CheckStatus.Dcs => "DCS",
         CheckStatus.Fenced => "MAINT",
+        CheckStatus.L6Response => "L6RSP",
+        CheckStatus.L6Timeout => "L6TOUT",
         _ => "L7TOUT",
     };
 

@@ -35,4 +35,10 @@ public enum CheckStatus
 
     /// <summary>Not a check: an operator or a switchover fenced the member (HAProxy's maintenance).</summary>
     Fenced,
+
+    /// <summary>L6RSP: the TLS handshake failed (a certificate the CA did not sign, a server without TLS).</summary>
+    L6Response,
+
+    /// <summary>L6TOUT: the TLS handshake did not finish in time.</summary>
+    L6Timeout,
 }

@@ -10,7 +10,13 @@ namespace Pgway.Health;
 /// <param name="Path">Path and query, e.g. <c>/read-only?lag=1MB</c>; for a postgres check, the question answered by SQL.</param>
 public sealed record CheckTarget(HealthCheckKind Kind, string Address, int Port, string Method, string Path)
 {
+    /// <summary>
+    /// HTTPS, verified against this CA file (PEM), as HAProxy's <c>check-ssl ca-file</c> on Pigsty's
+    /// <c>patroni_ssl_enabled</c> instances; null: plain HTTP.
+    /// </summary>
+    public string? CaFile { get; init; }
+
     public override string ToString() => Kind == HealthCheckKind.Postgres
         ? $"postgres {Address}:{Port} {Path}"
-        : $"{Method} http://{(Address.Contains(':', StringComparison.Ordinal) ? $"[{Address}]" : Address)}:{Port}{Path}";
+        : $"{Method} {(CaFile is null ? "http" : "https")}://{(Address.Contains(':', StringComparison.Ordinal) ? $"[{Address}]" : Address)}:{Port}{Path}";
 }

@@ -116,7 +116,11 @@ public sealed partial class HealthMonitor : IAsyncDisposable
         var check = service.Check;
         return check.Kind switch
         {
-            HealthCheckKind.Http when member.CheckPort is { } port => new CheckTarget(check.Kind, member.Instance.Address, port, check.Method, check.Path),
+            HealthCheckKind.Http when member.CheckPort is { } port => new CheckTarget(check.Kind, member.Instance.Address, port, check.Method, check.Path)
+            {
+                // Pigsty turns TLS on for Patroni's REST API only; another check port stays plain.
+                CaFile = port == member.Instance.PatroniPort ? member.Instance.PatroniCaFile : null,
+            },
             HealthCheckKind.Postgres => new CheckTarget(check.Kind, member.Instance.Address, member.Instance.PgPort, "", check.Path),
             _ => null,
         };

@@ -1,7 +1,11 @@
 using System.Buffers;
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace Pgway.Health;
@@ -11,13 +15,18 @@ namespace Pgway.Health;
 /// <c>HTTP/1.0</c> request line, and only the status line of the answer read. Written on a bare
 /// socket rather than HttpClient because the check's meaning is in what HttpClient hides: connect and
 /// answer timed separately, refused versus timed out versus malformed (HAProxy's L4CON, L4TOUT, L7TOUT,
-/// L7RSP), no connection reuse between checks.
+/// L7RSP), no connection reuse between checks. With <see cref="CheckTarget.CaFile"/> the same request goes over
+/// TLS, as HAProxy's <c>check-ssl ca-file</c>: the server's chain must end at that CA; its name is not checked
+/// (HAProxy checks it only with <c>verifyhost</c>, which Pigsty does not set).
 /// </summary>
 public sealed class HttpHealthProbe(CheckTarget target, TimeProvider time) : IHealthProbe
 {
     private const int MaxStatusLine = 1024;
 
     private readonly byte[] request = Encoding.ASCII.GetBytes($"{target.Method} {target.Path} HTTP/1.0\r\n\r\n");
+
+    // Loaded once per probe; a file that cannot be read is tried again at the next check, so fixing it heals.
+    private X509Certificate2Collection? loadedAuthorities;
 
     public async Task<CheckResult> ProbeAsync(CheckDeadlines deadlines, CancellationToken cancellationToken)
     {
@@ -50,13 +59,26 @@ public sealed class HttpHealthProbe(CheckTarget target, TimeProvider time) : IHe
         }
         using (socket)
         {
+            Stream stream = new NetworkStream(socket, ownsSocket: false);
             try
             {
-                await socket.SendAsync(request, SocketFlags.None, linked.Token);
+                if (target.CaFile is { } caFile)
+                {
+                    // HAProxy's timeout check covers the handshake as well as the answer.
+                    using var handshake = new CancellationTokenSource(deadlines.Response, time);
+                    using var shaking = CancellationTokenSource.CreateLinkedTokenSource(linked.Token, handshake.Token);
+                    var (tls, failure) = await HandshakeAsync(stream, caFile, started, deadlines, cancellationToken, shaking.Token);
+                    if (failure is not null)
+                    {
+                        return failure;
+                    }
+                    stream = tls!;
+                }
+                await stream.WriteAsync(request, linked.Token);
                 // HAProxy's timeout check runs from the moment the request is out.
                 using var response = new CancellationTokenSource(deadlines.Response, time);
                 using var answering = CancellationTokenSource.CreateLinkedTokenSource(linked.Token, response.Token);
-                return await ReadStatusLineAsync(socket, started, answering.Token);
+                return await ReadStatusLineAsync(stream, started, answering.Token);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -66,10 +88,97 @@ public sealed class HttpHealthProbe(CheckTarget target, TimeProvider time) : IHe
             {
                 return Result(CheckStatus.L7Response, null, started, Describe(e));
             }
+            catch (IOException e)
+            {
+                return Result(CheckStatus.L7Response, null, started, e.InnerException is SocketException inner ? Describe(inner) : e.Message);
+            }
+            finally
+            {
+                await stream.DisposeAsync();
+            }
         }
     }
 
-    private async Task<CheckResult> ReadStatusLineAsync(Socket socket, long started, CancellationToken cancellationToken)
+    /// <summary>The TLS session, or the failed check (L6RSP, L6TOUT) that says why there is none.</summary>
+    private async Task<(SslStream? Stream, CheckResult? Failure)> HandshakeAsync(Stream plain, string caFile, long started, CheckDeadlines deadlines, CancellationToken caller, CancellationToken cancellationToken)
+    {
+        X509Certificate2Collection authorities;
+        try
+        {
+            authorities = Authorities(caFile);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            return (null, Result(CheckStatus.L6Response, null, started, $"cannot read the CA file {caFile}: {e.Message}"));
+        }
+        string? refused = null;
+        var tls = new SslStream(plain, leaveInnerStreamOpen: true);
+        try
+        {
+            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = target.Address,
+                RemoteCertificateValidationCallback = (_, certificate, chain, _) => Verify(certificate, chain, authorities, out refused),
+            }, cancellationToken);
+            return (tls, null);
+        }
+        catch (OperationCanceledException) when (!caller.IsCancellationRequested)
+        {
+            await tls.DisposeAsync();
+            return (null, Result(CheckStatus.L6Timeout, null, started, $"no TLS handshake within {Ms(deadlines.Response)}"));
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException)
+        {
+            await tls.DisposeAsync();
+            return (null, Result(CheckStatus.L6Response, null, started, refused ?? $"TLS handshake failed: {e.Message}"));
+        }
+    }
+
+    private X509Certificate2Collection Authorities(string caFile)
+    {
+        if (loadedAuthorities is null)
+        {
+            var loaded = new X509Certificate2Collection();
+            loaded.ImportFromPemFile(caFile);
+            if (loaded.Count == 0)
+            {
+                throw new CryptographicException("no PEM certificate in it");
+            }
+            loadedAuthorities = loaded;
+        }
+        return loadedAuthorities;
+    }
+
+    /// <summary>The server's chain must end at one of the CA file's certificates; the name is not checked (no <c>verifyhost</c>).</summary>
+    private static bool Verify(X509Certificate? certificate, X509Chain? presented, X509Certificate2Collection authorities, out string? refused)
+    {
+        refused = null;
+        if (certificate is not X509Certificate2 leaf)
+        {
+            refused = "the server sent no certificate";
+            return false;
+        }
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (presented is not null)
+        {
+            foreach (var element in presented.ChainElements)
+            {
+                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+            }
+        }
+        if (chain.Build(leaf))
+        {
+            return true;
+        }
+        var status = chain.ChainStatus.Length > 0 ? chain.ChainStatus[0].StatusInformation.Trim() : "untrusted";
+        refused = $"certificate '{leaf.Subject}' is not signed by the CA in the CA file: {status}";
+        return false;
+    }
+
+    private async Task<CheckResult> ReadStatusLineAsync(Stream stream, long started, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(MaxStatusLine);
         try
@@ -77,7 +186,7 @@ public sealed class HttpHealthProbe(CheckTarget target, TimeProvider time) : IHe
             var filled = 0;
             while (filled < MaxStatusLine)
             {
-                var read = await socket.ReceiveAsync(buffer.AsMemory(filled, MaxStatusLine - filled), SocketFlags.None, cancellationToken);
+                var read = await stream.ReadAsync(buffer.AsMemory(filled, MaxStatusLine - filled), cancellationToken);
                 if (read == 0)
                 {
                     break;

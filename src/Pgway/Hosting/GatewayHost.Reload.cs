@@ -112,13 +112,13 @@ public sealed partial class GatewayHost
         }
         var current = listeners;
         var currentPools = poolServices;
-        var diff = ServiceDiff.Between(current.Select(l => l.Route.Service).Concat(currentPools.Select(p => p.Route.Service)), clusters.SelectMany(c => c.Services));
+        var diff = ServiceDiff.Between(current.Select(l => l.Route.Service).Concat(currentPools.Select(p => p.Route.Service)), HostedServices(clusters, options.Nodes));
         LogReloading(logger, next.SourceFile, diff.Added.Length, diff.Removed.Length, diff.Changed.Length);
 
         // The monitor first: routes of changed and added services read their members' health from it.
         var changedBy = diff.Changed.ToDictionary(c => c.After.FullName, c => c.After);
         var monitored = new List<Service>();
-        foreach (var service in clusters.SelectMany(c => c.Services))
+        foreach (var service in HostedServices(clusters, options.Nodes))
         {
             monitored.Add(changedBy.GetValueOrDefault(service.FullName)
                 ?? diff.Unchanged.FirstOrDefault(u => u.FullName == service.FullName && u.Bind == service.Bind && u.Port == service.Port)

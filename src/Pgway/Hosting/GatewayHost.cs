@@ -72,8 +72,8 @@ public sealed partial class GatewayHost : IAsyncDisposable
         MetricsReport.Write(Snapshot(), PoolerReadings()) + DcsMetrics();
 
     /// <summary>
-    /// Where the admin endpoint listens: each hosted instance's node address and <c>haproxy_exporter_port</c>,
-    /// once per address, asking for the credentials the first instance there names.
+    /// Where the admin endpoint listens: each hosted instance's (and <c>pg_service_provider</c> node's) address and
+    /// <c>haproxy_exporter_port</c>, once per address, asking for the credentials the first one there names.
     /// </summary>
     public static IReadOnlyList<AdminListen> AdminListens(IReadOnlyList<Cluster> clusters, IReadOnlyList<string> nodes)
     {
@@ -86,33 +86,60 @@ public sealed partial class GatewayHost : IAsyncDisposable
             {
                 throw new ArgumentException($"the admin endpoint of {instance.Name} needs an IP address, not '{instance.Address}' (or run serve with --no-admin)", nameof(clusters));
             }
-            var endPoint = new IPEndPoint(address, instance.HaproxyExporterPort);
-            var index = listens.FindIndex(l => l.EndPoint.Equals(endPoint));
-            if (index < 0)
+            Listen(listens, new IPEndPoint(address, instance.HaproxyExporterPort), instance.AdminAuth);
+        }
+        // A pg_service_provider node runs services without an instance: its stats page shows them.
+        foreach (var node in clusters.SelectMany(c => c.ProviderNodes).Where(n => nodes.Contains(n.Address)))
+        {
+            if (!IPAddress.TryParse(node.Address, out var address))
             {
-                listens.Add(new AdminListen(endPoint, instance.AdminAuth));
+                throw new ArgumentException($"the admin endpoint of node '{node.Address}' needs an IP address (or run serve with --no-admin)", nameof(clusters));
             }
-            else if (listens[index].Credentials is null && instance.AdminAuth is not null)
-            {
-                listens[index] = listens[index] with { Credentials = instance.AdminAuth };
-            }
+            Listen(listens, new IPEndPoint(address, node.AdminPort), node.AdminAuth);
         }
         return listens;
     }
 
-    /// <summary>The clusters with an instance on one of the nodes, or an error naming the node that has none.</summary>
+    private static void Listen(List<AdminListen> listens, IPEndPoint endPoint, AdminCredentials? credentials)
+    {
+        var index = listens.FindIndex(l => l.EndPoint.Equals(endPoint));
+        if (index < 0)
+        {
+            listens.Add(new AdminListen(endPoint, credentials));
+        }
+        else if (listens[index].Credentials is null && credentials is not null)
+        {
+            listens[index] = listens[index] with { Credentials = credentials };
+        }
+    }
+
+    /// <summary>
+    /// The clusters with an instance on one of the nodes or served on one (a <c>pg_service_provider</c> node), or an
+    /// error naming the node that has neither.
+    /// </summary>
     public static IReadOnlyList<Cluster> HostedClusters(Topology topology, IReadOnlyList<string> nodes)
     {
         ArgumentNullException.ThrowIfNull(topology);
         ArgumentNullException.ThrowIfNull(nodes);
         foreach (var node in nodes)
         {
-            if (!topology.Clusters.Any(c => c.Instances.Any(i => i.Address == node)))
+            if (!topology.Clusters.Any(c => c.Instances.Any(i => i.Address == node) || c.ServesOn(node)))
             {
-                throw new ArgumentException($"no instance on node '{node}' in {topology.SourceFile}", nameof(nodes));
+                throw new ArgumentException($"no instance on node '{node}' in {topology.SourceFile}, and no cluster's pg_service_provider group lists it", nameof(nodes));
             }
         }
-        return [.. topology.Clusters.Where(c => c.Instances.Any(i => nodes.Contains(i.Address)))];
+        return [.. topology.Clusters.Where(c => c.Instances.Any(i => nodes.Contains(i.Address)) || nodes.Any(c.ServesOn))];
+    }
+
+    /// <summary>
+    /// The services the nodes run: those of the clusters served on them. A cluster with a <c>pg_service_provider</c>
+    /// runs its services on that group's nodes, and its own nodes run only its instances' agents and poolers.
+    /// </summary>
+    public static IEnumerable<Service> HostedServices(IReadOnlyList<Cluster> clusters, IReadOnlyList<string> nodes)
+    {
+        ArgumentNullException.ThrowIfNull(clusters);
+        ArgumentNullException.ThrowIfNull(nodes);
+        return clusters.Where(c => nodes.Any(c.ServesOn)).SelectMany(c => c.Services);
     }
 
     /// <summary>Starts the agents, the listeners and the monitor; on any failure, stops what it started and throws.</summary>
@@ -128,7 +155,7 @@ public sealed partial class GatewayHost : IAsyncDisposable
         var poolers = new List<Pooler>();
         var poolerInstances = new List<string>();
         AdminEndpoint? admin = null;
-        var services = clusters.SelectMany(c => c.Services).ToList();
+        var services = HostedServices(clusters, options.Nodes).ToList();
         var monitor = new HealthMonitor(services, options.Health, new HealthProbeFactory(time), time, logging.CreateLogger<HealthMonitor>());
         var admission = ClientAdmission.ForThisProcess(options.Admission);
         var raisedFrom = admission.RaisedFrom?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "the same";

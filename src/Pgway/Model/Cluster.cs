@@ -24,4 +24,23 @@ public sealed record Cluster(
 
     /// <summary>Patroni's DCS (<c>pg_dcs</c>), watched for leader changes; null when the inventory names none.</summary>
     public DcsConfig? Dcs { get; init; }
+
+    /// <summary>
+    /// Pigsty's <c>pg_service_provider</c>: the inventory group whose nodes serve this cluster's services; null when the
+    /// cluster's own nodes do (no provider, or one that names no group, as Pigsty falls back).
+    /// </summary>
+    public string? ServiceProvider { get; init; }
+
+    /// <summary>The provider group's nodes, in inventory order (empty without a provider).</summary>
+    public ImmutableArray<ServiceNode> ProviderNodes { get; init; } = [];
+
+    /// <summary>Whether a pgway on <paramref name="address"/> runs this cluster's services: a provider node, or else a node of an instance.</summary>
+    public bool ServesOn(string address) => ServiceProvider is null
+        ? Instances.Any(i => i.Address == address)
+        : ProviderNodes.Any(n => n.Address == address);
+
+    /// <summary>The addresses that run this cluster's services.</summary>
+    public IEnumerable<string> ServiceAddresses => ServiceProvider is null
+        ? Instances.Select(i => i.Address)
+        : ProviderNodes.Select(n => n.Address);
 }

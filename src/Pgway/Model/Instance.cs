@@ -29,4 +29,10 @@ public sealed record Instance(
     /// (<c>haproxy_auth_enabled</c> false, or no <c>haproxy_admin_username</c>/<c>haproxy_admin_password</c> given).
     /// </summary>
     public AdminCredentials? AdminAuth { get; init; }
+
+    /// <summary>
+    /// Pigsty's <c>patroni_ssl_enabled</c>: Patroni's REST API speaks HTTPS with a certificate Pigsty's CA signed, and
+    /// checks verify it against this file (<c>pgway_patroni_ca_file</c>, else where Pigsty puts the CA); null: plain HTTP.
+    /// </summary>
+    public string? PatroniCaFile { get; init; }
 }

@@ -125,6 +125,11 @@ public static class HaproxyConfigRenderer
             var line = new StringBuilder($"    server {member.Name} {member.Instance.Address}:{member.Port}");
             if (checks && (bySql ? member.Instance.PatroniPort : member.CheckPort) is { } checkPort)
             {
+                // Pigsty's template: TLS for Patroni's REST API on instances with patroni_ssl_enabled.
+                if (member.Instance.PatroniCaFile is { } caFile && checkPort == member.Instance.PatroniPort)
+                {
+                    line.Append($" check-ssl ca-file {Escape(caFile)}");
+                }
                 line.Append($" check port {checkPort}");
             }
             line.Append($" weight {member.Weight}");

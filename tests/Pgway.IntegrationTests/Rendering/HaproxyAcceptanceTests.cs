@@ -37,6 +37,51 @@ public class HaproxyAcceptanceTests
         }
     }
 
+    // Pigsty's plan writes fastinter 0.5s and 1.5s, which this HAProxy refuses; pgway renders whole milliseconds.
+    // With patroni_ssl_enabled, HAProxy must find and load the CA file, so the test writes a real one.
+    [Theory]
+    [InlineData("fast")]
+    [InlineData("safe")]
+    [InlineData("wide")]
+    public async Task Render_RtoPlanAndPatroniSsl_HaproxyAcceptsIt(string rto)
+    {
+        var directory = Directory.CreateTempSubdirectory("pgway-haproxy-").FullName;
+        try
+        {
+            var caFile = Path.Combine(directory, "ca.crt");
+            using (var key = System.Security.Cryptography.ECDsa.Create())
+            {
+                var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=pigsty-ca", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+                request.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension(true, false, 0, true));
+                using var ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+                await File.WriteAllTextAsync(caFile, ca.ExportCertificatePem());
+            }
+            var result = InventoryLoader.LoadText($$"""
+                all:
+                  children:
+                    pg-test:
+                      hosts:
+                        10.10.10.11: { pg_seq: 1, pg_role: primary }
+                        10.10.10.12: { pg_seq: 2, pg_role: replica }
+                      vars: { pg_cluster: pg-test, pg_rto: {{rto}}, patroni_ssl_enabled: true, pgway_patroni_ca_file: '{{caFile}}' }
+                  vars: { version: v4.5.0 }
+                """, "rto.yml");
+            Assert.False(result.HasErrors, string.Join('\n', result.Errors));
+            var config = HaproxyConfigRenderer.Render(result.Topology!.Clusters, "rto.yml", "pg-test");
+            var file = Path.Combine(directory, "haproxy.cfg");
+            await File.WriteAllTextAsync(file, config);
+
+            var (exitCode, output) = await RunAsync(Haproxy(), "-c", "-f", file);
+
+            Assert.True(exitCode == 0, $"haproxy -c rejected the rendered config:\n{output}\n---\n{config}");
+            Assert.Contains("check-ssl ca-file", config, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task Render_BrokenConfig_HaproxyRejectsIt()
     {

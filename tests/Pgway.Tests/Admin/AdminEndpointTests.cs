@@ -54,6 +54,41 @@ public sealed class AdminEndpointTests
         Assert.DoesNotContain("http://", html, StringComparison.OrdinalIgnoreCase);
     }
 
+    // Pigsty's nginx forwards /haproxy/<nodename>/ to the node's haproxy_exporter_port unchanged (its haproxy has
+    // "stats uri /haproxy/<nodename>/"): the page answers there, and its relative links (status.json, metrics) too.
+    [Theory]
+    [InlineData("/haproxy/pg-test-1/", "text/html; charset=utf-8")]
+    [InlineData("/haproxy/pg-test-1/status.json", "application/json; charset=utf-8")]
+    [InlineData("/haproxy/proxy-2/metrics", "text/plain; version=0.0.4; charset=utf-8")]
+    public async Task Get_PigstyNginxPath_AnsweredAsAtTheRoot(string path, string contentType)
+    {
+        var (endpoint, url) = await StartAsync(Credentials);
+        await using var _ = endpoint;
+        using var http = new HttpClient();
+
+        using var refused = await GetAsync(http, url + path);
+        using var response = await GetAsync(http, url + path, Credentials);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(contentType, response.Content.Headers.ContentType?.ToString());
+    }
+
+    [Theory]
+    [InlineData("/haproxy/")]
+    [InlineData("/haproxy/pg-test-1")]
+    [InlineData("/haproxy/pg-test-1/other")]
+    public async Task Get_PigstyNginxPathWithoutPage_NotFound(string path)
+    {
+        var (endpoint, url) = await StartAsync(null);
+        await using var _ = endpoint;
+        using var http = new HttpClient();
+
+        using var response = await GetAsync(http, url + path);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
     [Fact]
     public async Task Get_StatusJson_TheSourcesDocument()
     {
