@@ -66,7 +66,7 @@ internal static class YamlSource
             diagnostics.Error(new SourceLocation(file, open.Line, open.Column), $"YAML syntax: {open.Describe()} is not closed");
             return;
         }
-        var (line, column) = LastGoodMark(text);
+        var (line, column) = EmptyKey(text) ?? LastGoodMark(text);
         diagnostics.Error(new SourceLocation(file, line, column), "YAML syntax: the parser cannot read on from here (an empty key before a nested mapping, such as ': a: b'?)");
     }
 
@@ -107,7 +107,22 @@ internal static class YamlSource
         }
     }
 
-    /// <summary>Where the last event the parser could read starts: the failure is there or just after.</summary>
+    /// <summary>The first line that starts with an empty key (<c>: a: b</c>), which YamlDotNet cannot build a node for.</summary>
+    private static (int Line, int Column)? EmptyKey(string text)
+    {
+        var lines = text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var body = lines[i].TrimStart(' ');
+            if (body.StartsWith(':') && (body.Length == 1 || char.IsWhiteSpace(body[1])))
+            {
+                return (i + 1, lines[i].Length - body.Length + 1);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Where the last event the parser could read starts (within the text): the failure is there or just after.</summary>
     private static (int Line, int Column) LastGoodMark(string text)
     {
         var parser = new Parser(new StringReader(text));
@@ -123,7 +138,7 @@ internal static class YamlSource
         {
             // The mark so far is the answer.
         }
-        return mark;
+        return (Math.Min(mark.Line, Math.Max(1, text.TrimEnd().Split('\n').Length)), mark.Column);
     }
 
     /// <summary>YamlDotNet reports some errors away from their cause; find the offending text ourselves.</summary>
