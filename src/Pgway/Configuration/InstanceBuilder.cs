@@ -30,7 +30,7 @@ internal sealed class InstanceBuilder(DiagnosticBag diagnostics)
             {
                 return value;
             }
-            diagnostics.Error(variable.Location, $"{name} of '{host.Address}' must be an integer from {min} to {max}, got '{variable.Value}'");
+            diagnostics.Error(variable.Location, $"{host.Describe(name)} must be an integer from {min} to {max}, got '{variable.Value}'");
             ok = false;
             return fallback;
         }
@@ -68,7 +68,7 @@ internal sealed class InstanceBuilder(DiagnosticBag diagnostics)
             }
             else
             {
-                diagnostics.Error(offlineVariable.Location, $"pg_offline_query of '{host.Address}' must be true or false, got '{offlineVariable.Value}'");
+                diagnostics.Error(offlineVariable.Location, $"{host.Describe("pg_offline_query")} must be true or false, got '{offlineVariable.Value}'");
                 ok = false;
             }
         }
@@ -81,7 +81,7 @@ internal sealed class InstanceBuilder(DiagnosticBag diagnostics)
         var adminPort = Int("haproxy_exporter_port", 9101, 1, 65535);
         if (variables["pg_tags"] is { } tags && tags.Value.Type is not (JTokenType.Object or JTokenType.Null))
         {
-            diagnostics.Error(tags.Location, $"pg_tags of '{host.Address}' must be a mapping of Patroni tags (e.g. {{noloadbalance: true}}), got '{tags.Value}'");
+            diagnostics.Error(tags.Location, $"{host.Describe("pg_tags")} must be a mapping of Patroni tags (e.g. {{noloadbalance: true}}), got '{tags.Value}'");
             ok = false;
         }
         var adminAuth = AdminAuth(host, out var adminValid);
@@ -157,8 +157,10 @@ internal sealed class InstanceBuilder(DiagnosticBag diagnostics)
     }
 
     // Pigsty's own Prometheus scrapes haproxy's /metrics without credentials (its stats auth guards the
-    // stats page only), so pgway asks for them on /metrics only when the inventory names both, rather
-    // than with Pigsty's default admin/pigsty.
+    // stats page only), so pgway asks for them on /metrics only when the inventory sets a password,
+    // rather than with Pigsty's default admin/pigsty.
+    private const string PigstyAdminUsername = "admin";
+
     private AdminCredentials? AdminAuth(HostSource host, out bool valid)
     {
         var ok = true;
@@ -172,7 +174,7 @@ internal sealed class InstanceBuilder(DiagnosticBag diagnostics)
             }
             else
             {
-                diagnostics.Error(enabledVariable.Location, $"haproxy_auth_enabled of '{host.Address}' must be true or false, got '{enabledVariable.Value}'");
+                diagnostics.Error(enabledVariable.Location, $"{host.Describe("haproxy_auth_enabled")} must be true or false, got '{enabledVariable.Value}'");
                 ok = false;
             }
         }
@@ -184,23 +186,25 @@ internal sealed class InstanceBuilder(DiagnosticBag diagnostics)
             }
             if (variable.Value.Type is JTokenType.Object or JTokenType.Array || variable.Value.ToString().Length == 0)
             {
-                diagnostics.Error(variable.Location, $"{name} of '{host.Address}' must be a non-empty string, got '{variable.Value}'");
+                diagnostics.Error(variable.Location, $"{host.Describe(name)} must be a non-empty string, got '{variable.Value}'");
                 ok = false;
                 return null;
             }
             return variable.Value.ToString();
         }
-        var username = Text("haproxy_admin_username");
         var password = Text("haproxy_admin_password");
+        // Pigsty's haproxy role defaults the user name to 'admin', so a password alone is complete.
+        var username = Text("haproxy_admin_username") ?? (password is null ? null : PigstyAdminUsername);
         if (username is not null && username.Contains(':', StringComparison.Ordinal))
         {
-            diagnostics.Error(variables["haproxy_admin_username"]!.Location, $"haproxy_admin_username of '{host.Address}' must not contain ':' (basic auth splits there)");
+            diagnostics.Error(variables["haproxy_admin_username"]!.Location, $"{host.Describe("haproxy_admin_username")} must not contain ':' (basic auth splits there)");
             ok = false;
         }
-        if (enabled && (username is null) != (password is null))
+        if (enabled && username is not null && password is null)
         {
-            var (given, missing) = username is null ? ("haproxy_admin_password", "haproxy_admin_username") : ("haproxy_admin_username", "haproxy_admin_password");
-            diagnostics.Error(variables[given]!.Location, $"{given} of '{host.Address}' is set but {missing} is not: set both to protect /metrics, or neither");
+            // Pigsty's default password 'pigsty' is published, so pgway does not guard /metrics with it.
+            diagnostics.Error(variables["haproxy_admin_username"]!.Location,
+                $"{host.Describe("haproxy_admin_username")} is set but haproxy_admin_password is not: set the password to protect /metrics (Pigsty's published default is no protection), or neither");
             ok = false;
         }
         valid = ok;

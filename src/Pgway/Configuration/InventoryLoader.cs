@@ -37,7 +37,7 @@ public static class InventoryLoader
         try
         {
             var sources = new InventoryReader(file, diagnostics).Read(root);
-            var servicePorts = new List<(Service Service, SourceLocation PortLocation)>();
+            var servicePorts = new List<(Service Service, SourceLocation PortLocation, string Where)>();
             foreach (var source in sources)
             {
                 if (BuildCluster(source, diagnostics, servicePorts) is { } cluster)
@@ -56,7 +56,7 @@ public static class InventoryLoader
         return new LoadResult(topology, diagnostics.ToImmutable());
     }
 
-    private static Cluster? BuildCluster(ClusterSource source, DiagnosticBag diagnostics, List<(Service, SourceLocation)> servicePorts)
+    private static Cluster? BuildCluster(ClusterSource source, DiagnosticBag diagnostics, List<(Service, SourceLocation, string)> servicePorts)
     {
         if (!ClusterNames.IsValid(source.Name))
         {
@@ -93,7 +93,7 @@ public static class InventoryLoader
             if (serviceBuilder.Build(spec, source.Name, vip, instances) is { } service)
             {
                 services.Add(service);
-                servicePorts.Add((service, spec.Port.Location));
+                servicePorts.Add((service, spec.Port.Location, spec.BuiltIn ? "one of Pigsty's default services" : $"line {spec.Port.Location.Line}"));
             }
         }
 
@@ -183,9 +183,6 @@ public static class InventoryLoader
         }
     }
 
-    private static string Describe(SourceLocation location) =>
-        location.File == DefaultServices.File ? "one of Pigsty's default services" : $"line {location.Line}";
-
     private static ImmutableArray<string> Names(JToken? list) =>
         list is JArray array
             ? [.. array.Select(item => item is JObject o ? o["name"]?.ToString() : item.Type == JTokenType.String ? item.ToString() : null).OfType<string>()]
@@ -196,20 +193,20 @@ public static class InventoryLoader
     /// and their binds overlap ('*' overlaps everything) on a node that hosts both; a service port also
     /// clashes with the ports the node's own processes (postgres, pooler, agent, exporter, stats page) use.
     /// </summary>
-    private static void CheckPortClashes(List<Cluster> clusters, List<(Service Service, SourceLocation PortLocation)> services, DiagnosticBag diagnostics)
+    private static void CheckPortClashes(List<Cluster> clusters, List<(Service Service, SourceLocation PortLocation, string Where)> services, DiagnosticBag diagnostics)
     {
         var nodesOf = clusters.ToDictionary(c => c.Name, c => c.ServiceAddresses.ToHashSet(StringComparer.Ordinal));
         for (var i = 0; i < services.Count; i++)
         {
-            var (service, location) = services[i];
+            var (service, location, _) = services[i];
             for (var j = 0; j < i; j++)
             {
-                var (other, otherLocation) = services[j];
+                var (other, _, where) = services[j];
                 var shareNode = other.Cluster == service.Cluster || nodesOf[other.Cluster].Overlaps(nodesOf[service.Cluster]);
                 var bindsOverlap = service.Bind == Service.AnyAddress || other.Bind == Service.AnyAddress || service.Bind == other.Bind;
                 if (other.Port == service.Port && shareNode && bindsOverlap)
                 {
-                    diagnostics.Error(location, $"service '{service.FullName}' listens on {service.Bind}:{service.Port}, which '{other.FullName}' ({Describe(otherLocation)}) already uses");
+                    diagnostics.Error(location, $"service '{service.FullName}' listens on {service.Bind}:{service.Port}, which '{other.FullName}' ({where}) already uses");
                     break;
                 }
             }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Newtonsoft.Json.Linq;
 using YamlDotNet.RepresentationModel;
 
 namespace Pgway.Configuration;
@@ -94,13 +95,34 @@ internal sealed class InventoryReader(string file, DiagnosticBag diagnostics)
         foreach (var (key, value) in YamlValues.Entries(vars))
         {
             var name = key.Value ?? "";
-            if (!KnownVariables.IsKnown(name) && Suggestions.Closest(name, KnownVariables.Read) is { } match)
+            if (KnownVariables.NearMiss(name) is { } match)
             {
                 diagnostics.Warning(YamlSource.Locate(file, key), $"unknown variable '{name}' (did you mean '{match}'?)");
             }
             result.Add(new Variable(name, value, file));
         }
         return result;
+    }
+
+    /// <summary>
+    /// Ansible merges every group a host is in into one set of variables, so a host listed under two
+    /// clusters ends up in one of them only; the other loses an instance, often its primary.
+    /// </summary>
+    private void WarnOfSecondCluster(List<Occurrence> occurrences)
+    {
+        var named = occurrences.Where(o => o.GroupVariables.Value("pg_cluster") is not null)
+            .DistinctBy(o => o.GroupVariables.Value("pg_cluster")!.ToString()).ToList();
+        if (named.Count < 2)
+        {
+            return;
+        }
+        var first = named[0];
+        foreach (var other in named.Skip(1))
+        {
+            diagnostics.Warning(other.Location,
+                $"host '{other.Address}' is listed in cluster '{other.GroupVariables.Value("pg_cluster")}' and in cluster '{first.GroupVariables.Value("pg_cluster")}' (line {first.Location.Line}): " +
+                "Ansible merges a host's groups, so it is an instance of one cluster only and the other is left without it (a cluster without its primary, if it was one)");
+        }
     }
 
     private ImmutableArray<ClusterSource> BuildClusters()
@@ -110,6 +132,7 @@ internal sealed class InventoryReader(string file, DiagnosticBag diagnostics)
         var hosts = new List<HostSource>();
         foreach (var occurrences in _occurrences.GroupBy(o => o.Address))
         {
+            WarnOfSecondCluster(occurrences.ToList());
             var groupVariables = occurrences.SelectMany(o => o.Chain)
                 .DistinctBy(level => (level.Depth, level.Name))
                 .OrderBy(level => level.Depth).ThenBy(level => level.Name, StringComparer.Ordinal)
@@ -117,7 +140,7 @@ internal sealed class InventoryReader(string file, DiagnosticBag diagnostics)
             var hostVariables = occurrences.Aggregate(VariableSet.Empty, (merged, o) => merged.Overlay(o.HostVariables));
             // Problems with an instance are best shown where its cluster lists it.
             var listing = occurrences.FirstOrDefault(o => o.GroupVariables.Value("pg_cluster") is not null) ?? occurrences.First();
-            hosts.Add(new HostSource(occurrences.Key, groupVariables.Overlay(hostVariables), listing.Location));
+            hosts.Add(new HostSource(occurrences.Key, groupVariables.Overlay(hostVariables), listing.Location, hostVariables));
         }
 
         var clusters = new List<ClusterSource>();
@@ -125,6 +148,11 @@ internal sealed class InventoryReader(string file, DiagnosticBag diagnostics)
                                      .GroupBy(h => h.Variables.Value("pg_cluster")!.ToString()))
         {
             var name = members.Key;
+            if (members.Select(m => m.Variables["pg_instances"]).FirstOrDefault(v => v?.Value is JObject { Count: > 0 }) is { } multi)
+            {
+                diagnostics.Warning(multi.Location, $"cluster '{name}' puts several PostgreSQL instances on one node (pg_instances, as MatrixDB/Greenplum segments do), which pgway does not serve: its group is skipped");
+                continue;
+            }
             // The cluster's own variables are those of the group that names it, not of any one host.
             var defining = _occurrences.FirstOrDefault(o =>
                 o.GroupVariables.Value("pg_cluster")?.ToString() == name && members.Any(m => m.Address == o.Address));

@@ -56,7 +56,10 @@ internal sealed class PoolerSettingsReader(DiagnosticBag diagnostics)
         }
 
         var settings = PgBouncerSettings.Read.ToDictionary(s => s.Key, s => s.Value.Default, StringComparer.Ordinal);
-        foreach (var variable in variables.All.Where(v => v.Name.StartsWith(Prefix, StringComparison.Ordinal) && !PgBouncerSettings.PigstyVariables.Contains(v.Name)))
+        // Pigsty's own pgbouncer_* variables (pgbouncer_exporter_port, v1's pgbouncer_hba_rules, …) are not
+        // PgBouncer settings: those that matter are read by name, the rest concern other programs.
+        foreach (var variable in variables.All.Where(v => v.Name.StartsWith(Prefix, StringComparison.Ordinal)
+                     && !PgBouncerSettings.PigstyVariables.Contains(v.Name) && !PigstyVariables.RoleDefaults.Contains(v.Name)))
         {
             var name = variable.Name[Prefix.Length..];
             if (PgBouncerSettings.PigstyV1Names.TryGetValue(name, out var pgbouncerName))
@@ -90,7 +93,8 @@ internal sealed class PoolerSettingsReader(DiagnosticBag diagnostics)
             }
             else
             {
-                var names = PgBouncerSettings.Read.Keys.Concat(PgBouncerSettings.NotActedOn).Select(n => Prefix + n);
+                var names = PgBouncerSettings.Read.Keys.Concat(PgBouncerSettings.NotActedOn).Select(n => Prefix + n)
+                    .Concat(PigstyVariables.RoleDefaults.Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)));
                 diagnostics.Warning(variable.Location, $"{variable.Name} is not a PgBouncer setting pgway knows{Suggestions.DidYouMean(variable.Name, names)}");
             }
         }
@@ -105,6 +109,12 @@ internal sealed class PoolerSettingsReader(DiagnosticBag diagnostics)
         if (authQueryText is not null)
         {
             settings["auth_query"] = authQueryText;
+        }
+        // Pigsty renders ignore_startup_parameters from its own list variable; PgBouncer's name, when given, wins.
+        if (variables["pgbouncer_ignore_param"] is { } ignoreParam && variables["pgbouncer_ignore_startup_parameters"] is null
+            && Value(ignoreParam, PgBouncerSettings.Kind.List) is { } ignored)
+        {
+            settings["ignore_startup_parameters"] = ignored;
         }
         ReadTls(variables, settings, sslMode);
         if (!PgBouncerSettings.AuthTypes.Contains(settings["auth_type"]))

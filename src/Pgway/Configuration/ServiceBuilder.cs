@@ -14,6 +14,10 @@ internal sealed class ServiceBuilder(DiagnosticBag diagnostics)
 {
     private static readonly string[] DestinationNames = [PortReference.Postgres, PortReference.Pgbouncer, PortReference.Pool];
 
+    /// <summary>Instance roles (with and without offline queries) a selector is tried on before its empty result is called a mistake.</summary>
+    private static readonly (string Role, bool OfflineQuery)[] Shapes =
+        [("primary", false), ("replica", false), ("replica", true), ("offline", false), ("standby", false), ("delayed", false)];
+
     public Service? Build(ServiceSpec spec, string cluster, string? vip, ImmutableArray<Instance> instances)
     {
         var ok = true;
@@ -41,7 +45,9 @@ internal sealed class ServiceBuilder(DiagnosticBag diagnostics)
             ok = false;
         }
 
-        var destination = ParsePort(spec.Destination, DestinationNames, $"the destination of {what}");
+        // v2's 'default' was resolved through pg_default_service_dest already, but is a valid value to name.
+        var destination = ParsePort(spec.Destination, DestinationNames, $"the destination of {what}",
+            spec.Schema == ServiceSchema.V2 ? ["default", .. DestinationNames] : DestinationNames);
         var check = BuildCheck(spec, what);
         ok &= destination is not null && check is not null;
 
@@ -85,8 +91,9 @@ internal sealed class ServiceBuilder(DiagnosticBag diagnostics)
         return port is null ? null : HealthCheck.Http(path, port, spec.CheckCode.Value);
     }
 
-    private PortReference? ParsePort(Located<string> text, IReadOnlyCollection<string> names, string what)
+    private PortReference? ParsePort(Located<string> text, IReadOnlyCollection<string> names, string what, IReadOnlyCollection<string>? listed = null)
     {
+        listed ??= names;
         if (names.Contains(text.Value))
         {
             return PortReference.Named(text.Value);
@@ -95,7 +102,7 @@ internal sealed class ServiceBuilder(DiagnosticBag diagnostics)
         {
             return PortReference.Fixed(number);
         }
-        diagnostics.Error(text.Location, $"{what} is '{text.Value}', which is neither a port number nor one of {string.Join(", ", names)}{Suggestions.DidYouMean(text.Value, names)}");
+        diagnostics.Error(text.Location, $"{what} is '{text.Value}', which is neither a port number nor one of {string.Join(", ", listed)}{Suggestions.DidYouMean(text.Value, listed)}");
         return null;
     }
 
@@ -127,11 +134,38 @@ internal sealed class ServiceBuilder(DiagnosticBag diagnostics)
 
         var members = instances.Where(i => selected.Contains(i.Address)).Select(i => Member(i, backups.Contains(i.Address))).ToList();
         members.AddRange(instances.Where(i => backups.Contains(i.Address) && !selected.Contains(i.Address)).Select(i => Member(i, true)));
-        if (members.Count == 0 && instances.Length > 0)
+        if (members.Count == 0 && instances.Length > 0 && !SelectsSomeShape(selector, backupSelector, instances[0]))
         {
             diagnostics.Warning(spec.Selector.Location, $"{what} selects no instance: its selector \"{spec.Selector.Value}\" matches none of {string.Join(", ", instances.Select(i => i.Name))}");
         }
         return [.. members];
+    }
+
+    /// <summary>
+    /// Whether the selectors would pick an instance of some role in this cluster. Pigsty's offline
+    /// service selects offline instances and, as backups, replicas: on a single-node cluster (its default
+    /// install) it is empty by design and fills when a replica joins, so only a service that no
+    /// instance of any role could join (a misspelt role or variable) is worth a warning.
+    /// </summary>
+    private static bool SelectsSomeShape(MemberSelector selector, MemberSelector? backup, Instance model)
+    {
+        var shapes = new JArray();
+        foreach (var (role, offlineQuery) in Shapes)
+        {
+            var shape = (JObject)model.Variables.DeepClone();
+            shape["pg_role"] = role;
+            shape["pg_offline_query"] = offlineQuery;
+            shape["inventory_hostname"] = $"{role}-{offlineQuery}";
+            shapes.Add(shape);
+        }
+        try
+        {
+            return selector.Select(shapes).Count > 0 || backup?.Select(shapes).Count > 0;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return false;
+        }
     }
 
     private MemberSelector? Compile(Located<string> text, string what)

@@ -105,7 +105,7 @@ internal sealed class ServiceReader(DiagnosticBag diagnostics)
                 : ReadV2(mapping, file, cluster, defaultOptions);
             if (spec is not null)
             {
-                into.Add(spec);
+                into.Add(file == DefaultServices.File ? spec.AsBuiltInOf(cluster.Variables["pg_cluster"]?.Location ?? cluster.Location) : spec);
             }
         }
     }

@@ -33,6 +33,15 @@ public sealed class AdminAuthInventoryTests
     }
 
     [Fact]
+    public void Load_PasswordOnly_PigstysDefaultUsernameAdmin()
+    {
+        var result = TestInventories.Load(Inventory(", haproxy_admin_password: 'p@ss'"));
+
+        Assert.Empty(result.Diagnostics);
+        Assert.All(result.Topology!.Clusters.Single().Instances, i => Assert.Equal(new AdminCredentials("admin", "p@ss"), i.AdminAuth));
+    }
+
+    [Fact]
     public void Load_AuthDisabled_MetricsOpen()
     {
         var topology = TestInventories.LoadValid(Inventory(", haproxy_auth_enabled: false, haproxy_admin_username: admin, haproxy_admin_password: pigsty"));
@@ -41,11 +50,10 @@ public sealed class AdminAuthInventoryTests
     }
 
     [Theory]
-    [InlineData(", haproxy_admin_username: admin", "haproxy_admin_username of '10.0.0.1' is set but haproxy_admin_password is not")]
-    [InlineData(", haproxy_admin_password: pigsty", "haproxy_admin_password of '10.0.0.1' is set but haproxy_admin_username is not")]
-    [InlineData(", haproxy_admin_username: 'a:b', haproxy_admin_password: x", "haproxy_admin_username of '10.0.0.1' must not contain ':'")]
-    [InlineData(", haproxy_admin_username: '', haproxy_admin_password: x", "haproxy_admin_username of '10.0.0.1' must be a non-empty string")]
-    [InlineData(", haproxy_auth_enabled: maybe", "haproxy_auth_enabled of '10.0.0.1' must be true or false")]
+    [InlineData(", haproxy_admin_username: admin", "haproxy_admin_username is set but haproxy_admin_password is not")]
+    [InlineData(", haproxy_admin_username: 'a:b', haproxy_admin_password: x", "haproxy_admin_username must not contain ':'")]
+    [InlineData(", haproxy_admin_username: '', haproxy_admin_password: x", "haproxy_admin_username must be a non-empty string")]
+    [InlineData(", haproxy_auth_enabled: maybe", "haproxy_auth_enabled must be true or false")]
     public void Load_InvalidAdminVariables_Error(string vars, string error)
     {
         var result = TestInventories.Load(Inventory(vars));

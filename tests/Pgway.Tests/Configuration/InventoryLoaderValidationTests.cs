@@ -124,7 +124,7 @@ public class InventoryLoaderValidationTests
                         selector: "[]"
             """);
 
-        AssertAt(result.Single("the destination of service 'pg-x-x' is 'pgbouncr', which is neither a port number nor one of postgres, pgbouncer, pool (did you mean 'pgbouncer'?)"), 12);
+        AssertAt(result.Single("the destination of service 'pg-x-x' is 'pgbouncr', which is neither a port number nor one of default, postgres, pgbouncer, pool (did you mean 'pgbouncer'?)"), 12);
     }
 
     [Fact]
@@ -173,9 +173,10 @@ public class InventoryLoaderValidationTests
     {
         var result = LoadCluster("""
                     pg_services:
-                      - { name: x, port: 5500, selector: "[? pg_role == `offline`]" }
+                      - { name: x, port: 5500, selector: "[? pg_role == `ofline`]" }
             """);
 
+        // No instance of any role could match, so the empty service is a mistake, not the cluster's shape.
         AssertAt(result.Single("service 'pg-x-x' selects no instance"), 10, DiagnosticSeverity.Warning);
         Assert.NotNull(result.Topology);
     }
@@ -327,7 +328,7 @@ public class InventoryLoaderValidationTests
                     pg_services: [ { name: x, port: 9101, selector: "[]" } ]
             """);
 
-        AssertAt(bad.Single("haproxy_exporter_port of '10.0.0.1' must be an integer"), 9);
+        AssertAt(bad.Single("haproxy_exporter_port must be an integer"), 9);
         Assert.Contains("port 9101 is the haproxy_exporter_port", clash.Single("haproxy_exporter_port").Message, StringComparison.Ordinal);
     }
 
