@@ -57,9 +57,11 @@ internal sealed class PoolerSettingsReader(DiagnosticBag diagnostics)
 
         var settings = PgBouncerSettings.Read.ToDictionary(s => s.Key, s => s.Value.Default, StringComparer.Ordinal);
         // Pigsty's own pgbouncer_* variables (pgbouncer_exporter_port, v1's pgbouncer_hba_rules, …) are not
-        // PgBouncer settings: those that matter are read by name, the rest concern other programs.
+        // PgBouncer settings: those that matter are read by name, the rest concern other programs. v1's
+        // pgbouncer_max_db_conn is one of Pigsty's names and a PgBouncer setting under another name.
         foreach (var variable in variables.All.Where(v => v.Name.StartsWith(Prefix, StringComparison.Ordinal)
-                     && !PgBouncerSettings.PigstyVariables.Contains(v.Name) && !PigstyVariables.RoleDefaults.Contains(v.Name)))
+                     && !PgBouncerSettings.PigstyVariables.Contains(v.Name)
+                     && (!PigstyVariables.RoleDefaults.Contains(v.Name) || PgBouncerSettings.PigstyV1Names.ContainsKey(v.Name[Prefix.Length..]))))
         {
             var name = variable.Name[Prefix.Length..];
             if (PgBouncerSettings.PigstyV1Names.TryGetValue(name, out var pgbouncerName))
