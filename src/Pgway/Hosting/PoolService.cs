@@ -71,6 +71,13 @@ public sealed class PoolService : IAsyncDisposable, Switchover.ISwitchoverPause
         Target.Refresh();
     }
 
+    /// <summary>
+    /// The pooler options of <paramref name="service"/> in <paramref name="cluster"/> as the inventory
+    /// says now, for a reload to apply (as a node's pooler takes its own).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The cluster's pooler auth or hba file has errors.</exception>
+    public PoolerOptions OptionsFor(Cluster cluster, Service service, string inventoryFile) => PoolerSetup.ForService(cluster, service, Target, inventoryFile);
+
     public async ValueTask DisposeAsync()
     {
         monitor.StateChanged -= Route.OnHealthChanged;
