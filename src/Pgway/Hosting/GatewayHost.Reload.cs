@@ -172,7 +172,7 @@ public sealed partial class GatewayHost
             {
                 if (service.IsPool)
                 {
-                    addedPools.Add(StartPoolService(clusters.First(c => c.Name == service.Cluster), service, monitor, next.SourceFile, options, admission, time, logging, logger));
+                    addedPools.Add(StartPoolService(clusters.First(c => c.Name == service.Cluster), service, monitor, next.SourceFile, options, admission, time, logging, logger, ReloadForConsoleAsync));
                 }
                 else
                 {

@@ -201,7 +201,10 @@ public sealed class ServeReloadTests(PgTestClusterFixture fixture) : IDisposable
         {
             string PoolInventory(string password, bool withRemoved, int poolSize) => Cluster.ToInventoryYaml([
                 new("pg_monitor_password", $"'{Cluster.Credentials.PasswordFor(PgTestUsers.Monitor)}'"),
-                new("pg_users", $"[{{name: {rotated}, password: '{password}', pgbouncer: true}}" + (withRemoved ? $", {{name: {removed}, password: '{OldPassword}', pgbouncer: true}}]" : "]")),
+                new("pg_users", $"[{{name: {PgTestUsers.Dba}, password: '{Cluster.Credentials.PasswordFor(PgTestUsers.Dba)}', pgbouncer: true}}, {{name: {rotated}, password: '{password}', pgbouncer: true}}" +
+                    (withRemoved ? $", {{name: {removed}, password: '{OldPassword}', pgbouncer: true}}]" : "]")),
+                // The test's console client logs in with a plain password.
+                new("pgbouncer_auth_type", "plain"),
                 new("pgbouncer_default_pool_size", poolSize.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                 new("pg_default_services", $"[{{name: pooled, port: {PoolPort}, ip: '{Entry}', dest: pool, selector: '[? pg_role == `primary`]', check: /primary, " +
                     "check_method: postgres, options: 'inter 1s fastinter 500ms rise 1 fall 3'}]"),
@@ -225,15 +228,21 @@ public sealed class ServeReloadTests(PgTestClusterFixture fixture) : IDisposable
             Assert.Equal(1, await QueryAsAsync(rotated, OldPassword, 1));
             Assert.Equal(2, await QueryAsAsync(removed, OldPassword, 2));
 
+            using var admin = await Pooling.AdminConsoleClient.ConnectAsync(new System.Net.IPEndPoint(Cluster.Primary.Address, PoolPort), PgTestUsers.Dba, Cluster.Credentials.PasswordFor(PgTestUsers.Dba));
+
             await Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"ALTER ROLE {rotated} PASSWORD '{NewPassword}'");
             await File.WriteAllTextAsync(file, PoolInventory(NewPassword, withRemoved: false, poolSize: 7));
-            var result = await host.ReloadFromFileAsync(CancellationToken.None);
+            // The console's RELOAD on the dest: pool port itself reloads the whole process.
+            var reloaded = await admin.QueryAsync("RELOAD");
 
-            Assert.True(result.Applied, result.ToString());
+            Assert.Equal("RELOAD", reloaded.Tag);
             var oldPassword = await Assert.ThrowsAsync<PostgresException>(() => QueryAsAsync(rotated, OldPassword, 3));
             Assert.Equal("28P01", oldPassword.SqlState);
             var gone = await Assert.ThrowsAsync<PostgresException>(() => QueryAsAsync(removed, OldPassword, 4));
             Assert.Equal("28P01", gone.SqlState);
+            // Its idle server ended: the next one logs in with the new password, not the one the pool started with.
+            await Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{rotated}'");
+            await Eventually.HoldsAsync(async () => await Cluster.ExecuteScalarAsync<long>(Cluster.Primary, $"SELECT count(*) FROM pg_stat_activity WHERE usename = '{rotated}'") == 0, Timeout);
             Assert.Equal(5, await QueryAsAsync(rotated, NewPassword, 5));
             var pooled = Assert.Single(host.PoolServices).Pooler;
             Assert.Equal(7, pooled.Options.Settings.DefaultPoolSize);
