@@ -350,6 +350,18 @@ internal sealed class PoolerSettingsReader(DiagnosticBag diagnostics)
             error = $"auth_type '{normalized}' is not one of {string.Join(", ", PgBouncerSettings.AuthTypes)}";
             return null;
         }
+        // As the inventory's TLS values are checked: a mode pgway would read as disable must not pass for one.
+        if (name is "client_tls_sslmode" or "server_tls_sslmode" && !TlsModes.TryParse(normalized, out _))
+        {
+            error = $"{name} '{normalized}' is not one of {string.Join(", ", TlsModes.Names)}{Suggestions.DidYouMean(normalized, TlsModes.Names)}";
+            return null;
+        }
+        if (name is "client_tls_protocols" or "server_tls_protocols"
+            && normalized.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault(w => !PgBouncerSettings.TlsProtocols.Contains(w)) is { } word)
+        {
+            error = $"{name}: '{word}' is not one of {string.Join(", ", PgBouncerSettings.TlsProtocols)}{Suggestions.DidYouMean(word, PgBouncerSettings.TlsProtocols)}";
+            return null;
+        }
         return normalized;
     }
 

@@ -67,9 +67,10 @@ public sealed partial class GatewayHost
     /// Applies <paramref name="next"/> live. Services are compared by full name, bind address and port:
     /// new ones start listening; removed ones stop accepting and their sessions run on until they end
     /// or <see cref="GatewayOptions.DrainTimeout"/>; changed ones take their new members, weights,
-    /// balance, options and checks for new connections, established ones untouched. Each pooler takes
-    /// its new settings (as the console's RELOAD). A configuration that does not fit (a hosted node
-    /// missing, a pooler's auth file with errors) is rejected and nothing changes.
+    /// balance, options and checks for new connections, established ones untouched. Each pooler, a
+    /// node's or a <c>dest: pool</c> port's, takes its new settings (as the console's RELOAD): users,
+    /// passwords, hba, limits and TLS. A configuration that does not fit (a hosted node missing, a
+    /// pooler's auth or hba file with errors, a TLS file missing or bad) is rejected and nothing changes.
     /// </summary>
     /// <remarks>A pooler, agent or admin endpoint added or removed needs a restart; the result warns of it.</remarks>
     public async Task<ReloadResult> ReloadAsync(Topology next, CancellationToken cancellationToken)
@@ -105,14 +106,17 @@ public sealed partial class GatewayHost
         {
             return Reject([e.Message]);
         }
-        var (poolerOptions, poolerErrors, warnings) = PoolersFor(clusters, next.SourceFile);
-        if (poolerErrors.Count > 0)
-        {
-            return Reject(poolerErrors);
-        }
         var current = listeners;
         var currentPools = poolServices;
         var diff = ServiceDiff.Between(current.Select(l => l.Route.Service).Concat(currentPools.Select(p => p.Route.Service)), HostedServices(clusters, options.Nodes));
+        var (poolerOptions, poolerErrors, warnings) = PoolersFor(clusters, next.SourceFile);
+        var (poolServiceOptions, poolServiceErrors) = PoolServicesFor(currentPools, clusters, diff, next.SourceFile);
+        // A node's pooler and its cluster's dest: pool ports read the same files: each error once.
+        var rejected = poolerErrors.Concat(poolServiceErrors).Distinct(StringComparer.Ordinal).ToList();
+        if (rejected.Count > 0)
+        {
+            return Reject(rejected);
+        }
         LogReloading(logger, next.SourceFile, diff.Added.Length, diff.Removed.Length, diff.Changed.Length);
 
         // The monitor first: routes of changed and added services read their members' health from it.
@@ -168,7 +172,7 @@ public sealed partial class GatewayHost
             {
                 if (service.IsPool)
                 {
-                    addedPools.Add(StartPoolService(clusters.First(c => c.Name == service.Cluster), service, monitor, next.SourceFile, options, admission, time, logging, logger));
+                    addedPools.Add(StartPoolService(clusters.First(c => c.Name == service.Cluster), service, monitor, next.SourceFile, options, admission, time, logging, logger, ReloadForConsoleAsync));
                 }
                 else
                 {
@@ -193,6 +197,10 @@ public sealed partial class GatewayHost
                 poolers[i].Reload(reloaded);
             }
         }
+        foreach (var (pooled, reloaded) in poolServiceOptions)
+        {
+            pooled.Pooler.Reload(reloaded);
+        }
         foreach (var warning in warnings)
         {
             LogReloadWarning(logger, warning);
@@ -206,9 +214,9 @@ public sealed partial class GatewayHost
     }
 
     // Each running pooler's new options, checked before anything changes; what a reload cannot do is a warning.
-    private (Dictionary<string, PoolerOptions> Options, List<string> Errors, List<string> Warnings) PoolersFor(IReadOnlyList<Cluster> clusters, string file)
+    private (Dictionary<string, PoolerReload> Options, List<string> Errors, List<string> Warnings) PoolersFor(IReadOnlyList<Cluster> clusters, string file)
     {
-        var found = new Dictionary<string, PoolerOptions>(StringComparer.Ordinal);
+        var found = new Dictionary<string, PoolerReload>(StringComparer.Ordinal);
         var errors = new List<string>();
         var warnings = new List<string>();
         if (!options.RunPoolers)
@@ -226,7 +234,7 @@ public sealed partial class GatewayHost
                 }
                 try
                 {
-                    found[instance.Name] = PoolerSetup.For(cluster, instance, file);
+                    found[instance.Name] = PoolerReload.Load(PoolerSetup.For(cluster, instance, file));
                 }
                 catch (InvalidOperationException e)
                 {
@@ -237,6 +245,27 @@ public sealed partial class GatewayHost
         warnings.AddRange(poolerInstances.Where(name => !found.ContainsKey(name) && errors.Count == 0)
             .Select(name => $"{name}: no pooler in the inventory any more; it runs until the next restart"));
         return (found, errors, warnings);
+    }
+
+    // Each dest: pool port that stays (a dest changed away from pool included: it pools until the
+    // restart) takes its cluster's new pooler settings as a node's pooler does, checked before anything changes.
+    private static (List<(PoolService Service, PoolerReload Options)> Options, List<string> Errors) PoolServicesFor(List<PoolService> running, IReadOnlyList<Cluster> clusters, ServiceDiff diff, string file)
+    {
+        var found = new List<(PoolService, PoolerReload)>();
+        var errors = new List<string>();
+        foreach (var pooled in running.Where(p => !diff.Removed.Contains(p.Route.Service)))
+        {
+            var service = diff.Changed.FirstOrDefault(c => c.Before == pooled.Route.Service)?.After is { IsPool: true } after ? after : pooled.Route.Service;
+            try
+            {
+                found.Add((pooled, PoolerReload.Load(pooled.OptionsFor(clusters.First(c => c.Name == service.Cluster), service, file))));
+            }
+            catch (InvalidOperationException e)
+            {
+                errors.Add(e.Message);
+            }
+        }
+        return (found, errors);
     }
 
     private ReloadResult Reject(List<string> errors)

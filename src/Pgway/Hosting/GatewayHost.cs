@@ -202,7 +202,8 @@ public sealed partial class GatewayHost : IAsyncDisposable
             {
                 if (service.IsPool)
                 {
-                    poolServices.Add(StartPoolService(clusters.First(c => c.Name == service.Cluster), service, monitor, topology.SourceFile, options, admission, time, logging, logger));
+                    poolServices.Add(StartPoolService(clusters.First(c => c.Name == service.Cluster), service, monitor, topology.SourceFile, options, admission, time, logging, logger,
+                        cancellationToken => self is null ? Task.FromResult<string?>("pgway is still starting") : self.ReloadForConsoleAsync(cancellationToken)));
                 }
                 else
                 {
@@ -243,9 +244,10 @@ public sealed partial class GatewayHost : IAsyncDisposable
     }
 
     /// <summary>A <c>dest: pool</c> service's pooler and route; throws <see cref="SocketException"/> when its port is taken.</summary>
-    private static PoolService StartPoolService(Cluster cluster, Service service, HealthMonitor monitor, string inventoryFile, GatewayOptions options, ClientAdmission admission, TimeProvider time, ILoggerFactory logging, ILogger logger)
+    private static PoolService StartPoolService(Cluster cluster, Service service, HealthMonitor monitor, string inventoryFile, GatewayOptions options, ClientAdmission admission, TimeProvider time, ILoggerFactory logging, ILogger logger,
+        Func<CancellationToken, Task<string?>> inventoryReload)
     {
-        var pooled = PoolService.Start(cluster, service, monitor, inventoryFile, options, time, logging, admission);
+        var pooled = PoolService.Start(cluster, service, monitor, inventoryFile, options, time, logging, admission, inventoryReload);
         LogPoolService(logger, service.FullName, service.Bind, service.Port, cluster.Pooler.PoolMode);
         return pooled;
     }

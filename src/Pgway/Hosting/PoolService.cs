@@ -38,7 +38,9 @@ public sealed class PoolService : IAsyncDisposable, Switchover.ISwitchoverPause
 
     /// <summary>Starts the service's pooler; throws <see cref="System.Net.Sockets.SocketException"/> when its port is taken.</summary>
     /// <exception cref="InvalidOperationException">The cluster's pooler auth or hba file has errors.</exception>
-    public static PoolService Start(Cluster cluster, Service service, HealthMonitor monitor, string inventoryFile, GatewayOptions options, TimeProvider time, ILoggerFactory logging, ClientAdmission? admission = null)
+    /// <param name="inventoryReload">The console's RELOAD on this port: the whole process reloads, as on a node's pooler.</param>
+    public static PoolService Start(Cluster cluster, Service service, HealthMonitor monitor, string inventoryFile, GatewayOptions options, TimeProvider time, ILoggerFactory logging,
+        ClientAdmission? admission = null, Func<CancellationToken, Task<string?>>? inventoryReload = null)
     {
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(monitor);
@@ -46,7 +48,7 @@ public sealed class PoolService : IAsyncDisposable, Switchover.ISwitchoverPause
         ArgumentNullException.ThrowIfNull(logging);
         var route = new ServiceRoute(service, m => monitor.Find(service.FullName, m.Name), options.Listeners.QueueTimeout, time);
         var target = new RouteServerTarget(route, time);
-        var poolerOptions = PoolerSetup.ForService(cluster, service, target, inventoryFile) with { Admission = admission };
+        var poolerOptions = PoolerSetup.ForService(cluster, service, target, inventoryFile) with { Admission = admission, InventoryReload = inventoryReload };
         // The route first (slowstart, counters), then the target (fencing), which reads the route.
         monitor.StateChanged += route.OnHealthChanged;
         monitor.StateChanged += target.OnHealthChanged;
@@ -70,6 +72,13 @@ public sealed class PoolService : IAsyncDisposable, Switchover.ISwitchoverPause
         // Servers of members gone or no longer chosen close when their transaction ends.
         Target.Refresh();
     }
+
+    /// <summary>
+    /// The pooler options of <paramref name="service"/> in <paramref name="cluster"/> as the inventory
+    /// says now, for a reload to apply (as a node's pooler takes its own).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The cluster's pooler auth or hba file has errors.</exception>
+    public PoolerOptions OptionsFor(Cluster cluster, Service service, string inventoryFile) => PoolerSetup.ForService(cluster, service, Target, inventoryFile);
 
     public async ValueTask DisposeAsync()
     {

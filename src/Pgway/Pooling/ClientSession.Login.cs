@@ -117,7 +117,9 @@ internal sealed partial class ClientSession
             return false;
         }
         counts = pool.Statistics.For(loop);
-        pool.Credentials ??= credentials;
+        // Each log-in's, not the first's: after a reload rotated the password, new servers log in
+        // with the one the client just proved, never with one the inventory no longer holds.
+        pool.Credentials = credentials;
         if (pool.Welcome is null)
         {
             // The first client of a pool waits for a server to learn what to greet clients with (it

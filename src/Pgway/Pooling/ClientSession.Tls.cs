@@ -16,7 +16,7 @@ internal sealed partial class ClientSession
     // An SSLRequest: 'S' and the handshake when client TLS is on (and not on already); false when it is to be answered 'N'.
     private async Task<bool> AcceptSslRequestAsync()
     {
-        if (pooler.Tls.ClientOptions is null || client is not LoopSocket plain)
+        if (tls.ClientOptions is null || client is not LoopSocket plain)
         {
             return false;
         }
@@ -28,7 +28,7 @@ internal sealed partial class ClientSession
     // off (PostgreSQL closes such a connection too), the handshake failed, or no ALPN said postgresql.
     private async Task<bool> AcceptDirectTlsAsync(LoopSocket plain)
     {
-        if (pooler.Tls.ClientOptions is null)
+        if (tls.ClientOptions is null)
         {
             reason ??= DisconnectReason.ProtocolViolation;
             LogTlsRefused(pooler.Logger, Id, "a direct TLS handshake, and client_tls_sslmode is disable");
@@ -55,7 +55,7 @@ internal sealed partial class ClientSession
     {
         try
         {
-            client = await TlsTransport.AcceptAsync(loop, plain, rawClient, hello, pooler.Tls.ClientOptions!, pooler.Stopping);
+            client = await TlsTransport.AcceptAsync(loop, plain, rawClient, hello, tls.ClientOptions!, pooler.Stopping);
             return true;
         }
         catch (TlsHandshakeException e)
@@ -71,18 +71,18 @@ internal sealed partial class ClientSession
     // same check for both).
     private async Task<bool> RequireTlsAsync()
     {
-        var mode = pooler.Tls.ClientMode;
+        var mode = tls.ClientMode;
         if (mode < TlsMode.Require)
         {
             return true;
         }
-        if (client is not TlsTransport tls)
+        if (client is not TlsTransport secured)
         {
             await RefuseAsync(DisconnectReason.LoginRefused, SqlState.InvalidAuthorizationSpecification,
                 $"SSL required: pgway's client_tls_sslmode is {TlsModes.Name(mode)}");
             return false;
         }
-        if (mode >= TlsMode.VerifyCa && !pooler.Tls.IsTrustedClient(tls.Session.RemoteCertificate))
+        if (mode >= TlsMode.VerifyCa && !tls.IsTrustedClient(secured.Session.RemoteCertificate))
         {
             await RefuseAsync(DisconnectReason.LoginRefused, SqlState.InvalidAuthorizationSpecification,
                 "connection requires a valid client certificate");

@@ -65,10 +65,14 @@ internal sealed partial class ClientSession : IWaitingClient
     // The client's place in the process's bound on clients, its start-up slot given back once its start-up packet is in.
     private readonly Routing.ClientTicket ticket;
 
+    // The pooler's TLS when the client connected: a reload meanwhile applies to the next client, never halfway through a handshake.
+    private readonly Tls.PoolerTls tls;
+
     public ClientSession(Pooler pooler, long id, EpollLoop loop, Socket client, Routing.ClientTicket ticket)
     {
         this.pooler = pooler;
         this.ticket = ticket;
+        tls = pooler.Tls;
         Id = id;
         this.loop = loop;
         rawClient = client;

@@ -8,21 +8,41 @@ namespace Pgway.Pooling;
 public sealed partial class Pooler
 {
     /// <summary>
+    /// Applies <paramref name="next"/> live, its TLS files read first (see <see cref="Reload(PoolerReload)"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A TLS file is missing or unusable: nothing changed.</exception>
+    public void Reload(PoolerOptions next) => Reload(PoolerReload.Load(next));
+
+    /// <summary>
     /// Applies <paramref name="next"/> live: pool sizes and limits to every pool (servers over a
     /// lowered limit close as they are released), timeouts from the next check, authentication
-    /// (secrets, hba rules, <c>auth_type</c>) to the next log-in. The listening and server addresses
-    /// cannot change without a restart: they are kept, with a warning when they differ.
+    /// (secrets, hba rules, <c>auth_type</c>) to the next log-in, TLS (modes, certificates, CAs,
+    /// protocols) to the next connection, client or server. The listening address cannot change
+    /// without a restart, nor the server address of a node's pooler: they are kept, with a warning
+    /// when they differ.
     /// </summary>
-    public void Reload(PoolerOptions next)
+    public void Reload(PoolerReload next)
     {
         ArgumentNullException.ThrowIfNull(next);
         var current = Options;
-        if (!next.Listen.Equals(current.Listen) || !next.Backend.Equals(current.Backend))
+        var wanted = next.Options;
+        // A dest: pool service's server address is only shown (its route chooses each server's member).
+        var backend = current.Target is null ? current.Backend : wanted.Backend;
+        if (!wanted.Listen.Equals(current.Listen) || !wanted.Backend.Equals(backend))
         {
-            LogAddressesKept(Logger, current.Listen.ToString(), current.Backend.ToString());
+            LogAddressesKept(Logger, current.Listen.ToString(), backend.ToString());
         }
-        var settings = next.Settings;
-        Volatile.Write(ref options, next with { Listen = current.Listen, Backend = current.Backend, Target = current.Target, Reloader = next.Reloader ?? current.Reloader, InventoryReload = next.InventoryReload ?? current.InventoryReload, Switchover = next.Switchover ?? current.Switchover });
+        var settings = wanted.Settings;
+        Volatile.Write(ref options, wanted with
+        {
+            Listen = current.Listen, Backend = backend, Target = current.Target, Admission = current.Admission,
+            Reloader = wanted.Reloader ?? current.Reloader, InventoryReload = wanted.InventoryReload ?? current.InventoryReload, Switchover = wanted.Switchover ?? current.Switchover,
+        });
+        var previousTls = Interlocked.Exchange(ref tls, next.Tls);
+        if (next.Tls != previousTls)
+        {
+            LogTlsReloaded(Logger, next.Tls.ClientMode, next.Tls.ServerMode);
+        }
         // Users, passwords, auth_user or auth_query may have changed: nothing derived from the old ones is
         // reused (verifiers are keyed by password too, so one derived meanwhile from the old options is never wrong).
         Verifiers.Clear();
@@ -53,6 +73,9 @@ public sealed partial class Pooler
         Lifetime: settings.ServerLifetime,
         IdleTimeout: settings.ServerIdleTimeout,
         LoginRetry: settings.ServerLoginRetry);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "pooler: reload: TLS for new connections: client_tls_sslmode {ClientMode}, server_tls_sslmode {ServerMode}")]
+    private static partial void LogTlsReloaded(ILogger logger, TlsMode clientMode, TlsMode serverMode);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: reload: the listening and server addresses cannot change without a restart; still {Listen} to {Backend}")]
     private static partial void LogAddressesKept(ILogger logger, string listen, string backend);

@@ -34,13 +34,14 @@ public sealed partial class Pooler : IAsyncDisposable
     private long nextSessionId;
     private int clients;
     private PoolerOptions options;
+    private Tls.PoolerTls tls;
 
     private Pooler(PoolerOptions options, Tls.PoolerTls tls, Socket listener, TimeProvider time, ILogger logger, Authentication.VerifierCache verifiers)
     {
         this.options = options;
         Verifiers = verifiers;
         AuthQueryAnswers = new Authentication.AuthQueryAnswers(time);
-        Tls = tls;
+        this.tls = tls;
         this.listener = listener;
         admission = options.Admission ?? Routing.ClientAdmission.Unbounded();
         Time = time;
@@ -51,7 +52,7 @@ public sealed partial class Pooler : IAsyncDisposable
         expiring = EpollLoops.Next().Every(SweepInterval, Sweep);
     }
 
-    /// <summary>The options now: <see cref="Reload"/> (the admin console's RELOAD and SET) swaps them whole.</summary>
+    /// <summary>The options now: <see cref="Reload(PoolerReload)"/> (the admin console's RELOAD and SET) swaps them whole.</summary>
     public PoolerOptions Options => Volatile.Read(ref options);
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)listener.LocalEndPoint!;
@@ -71,8 +72,11 @@ public sealed partial class Pooler : IAsyncDisposable
     /// <summary>The values servers reported for start-up values clients gave (<c>German</c> → <c>German, DMY</c>), learned once each.</summary>
     internal CanonicalParameterValues CanonicalValues { get; } = new();
 
-    /// <summary>TLS towards clients and towards the server, its files read at start-up.</summary>
-    internal Tls.PoolerTls Tls { get; }
+    /// <summary>
+    /// TLS towards clients and towards the server, its files read at start-up and again by a reload
+    /// (swapped whole: a session reads it once, at its start, so one connection never mixes two).
+    /// </summary>
+    internal Tls.PoolerTls Tls => Volatile.Read(ref tls);
 
     /// <summary>auth_query look-ups under way and waiting, bounded per database and auth user.</summary>
     internal Authentication.AuthQueryGates AuthQueryGates { get; } = new();
@@ -100,7 +104,7 @@ public sealed partial class Pooler : IAsyncDisposable
     internal static Pooler Start(PoolerOptions options, TimeProvider time, ILogger logger, Authentication.VerifierCache verifiers)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var tls = Pgway.Pooling.Tls.PoolerTls.Load(options.Settings, options.FilesDirectory ?? Environment.CurrentDirectory);
+        var tls = PoolerReload.Load(options).Tls;
         var socket = new Socket(options.Listen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {

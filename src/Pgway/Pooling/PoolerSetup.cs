@@ -127,5 +127,5 @@ public static partial class PoolerSetup
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "pooler: RELOAD: {Error}")]
-    private static partial void LogReloadError(ILogger logger, string error);
+    internal static partial void LogReloadError(ILogger logger, string error);
 }

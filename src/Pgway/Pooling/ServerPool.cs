@@ -88,7 +88,7 @@ internal sealed partial class ServerPool(string database, string user, PoolLimit
         };
     }
 
-    /// <summary>How pgway logs in to this pool's servers; set by the first client that authenticates.</summary>
+    /// <summary>How pgway logs in to this pool's servers; set by each client that authenticates (the latest secret after a reload).</summary>
     public ServerCredentials? Credentials { get; set; }
 
     /// <summary>

@@ -16,6 +16,7 @@ public sealed class ServeReloadTests(PgTestClusterFixture fixture) : IDisposable
     private const int Port = 15451;
     private const int OtherPort = 15452;
     private const int PoolerPort = 16451;
+    private const int PoolPort = 15453;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     private readonly string file = Path.Combine(Path.GetTempPath(), $"pgway-reload-{Guid.NewGuid():N}.yml");
@@ -185,6 +186,122 @@ public sealed class ServeReloadTests(PgTestClusterFixture fixture) : IDisposable
         Assert.Contains(Path.GetFileName(file), refused.ErrorMessage, StringComparison.Ordinal);
         Assert.Equal(7, pooler.Options.Settings.DefaultPoolSize);
         Assert.Equal(2, host.Listeners.Count);
+    }
+
+    [Fact]
+    public async Task Reload_PasswordRotatedUserRemovedLimitRaised_DestPoolPortFollowsTheInventory()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var (rotated, removed) = ($"pgway_rot_{suffix}", $"pgway_gone_{suffix}");
+        const string OldPassword = "Pgway.Rotate.Old";
+        const string NewPassword = "Pgway.Rotate.New";
+        // The service's own users, so that the shared cluster's roles keep their passwords.
+        await Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"CREATE ROLE {rotated} LOGIN PASSWORD '{OldPassword}'; CREATE ROLE {removed} LOGIN PASSWORD '{OldPassword}'");
+        try
+        {
+            string PoolInventory(string password, bool withRemoved, int poolSize) => Cluster.ToInventoryYaml([
+                new("pg_monitor_password", $"'{Cluster.Credentials.PasswordFor(PgTestUsers.Monitor)}'"),
+                new("pg_users", $"[{{name: {PgTestUsers.Dba}, password: '{Cluster.Credentials.PasswordFor(PgTestUsers.Dba)}', pgbouncer: true}}, {{name: {rotated}, password: '{password}', pgbouncer: true}}" +
+                    (withRemoved ? $", {{name: {removed}, password: '{OldPassword}', pgbouncer: true}}]" : "]")),
+                // The test's console client logs in with a plain password.
+                new("pgbouncer_auth_type", "plain"),
+                new("pgbouncer_default_pool_size", poolSize.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                new("pg_default_services", $"[{{name: pooled, port: {PoolPort}, ip: '{Entry}', dest: pool, selector: '[? pg_role == `primary`]', check: /primary, " +
+                    "check_method: postgres, options: 'inter 1s fastinter 500ms rise 1 fall 3'}]"),
+            ]);
+            async Task<int> QueryAsAsync(string user, string password, int value)
+            {
+                var builder = Cluster.ConnectionStringBuilder(Cluster.Primary);
+                (builder.Port, builder.Username, builder.Password) = (PoolPort, user, password);
+                await using var connection = new NpgsqlConnection(builder.ConnectionString);
+                await connection.OpenAsync();
+                return await QueryAsync(connection, value);
+            }
+
+            await File.WriteAllTextAsync(file, PoolInventory(OldPassword, withRemoved: true, poolSize: 2));
+            var loaded = InventoryLoader.LoadFile(file);
+            Assert.False(loaded.HasErrors, string.Join('\n', loaded.Errors));
+            var options = new GatewayOptions([Entry], RunAgents: false, HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty) { RunPoolers = false, RunAdmin = false };
+            await using var host = await GatewayHost.StartAsync(loaded.Topology!, options, TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None);
+            await UntilPrimaryUpAsync(host);
+            // Each user leaves an idle server in its pool: a client the pooler still accepted would be lent it without a new server log-in.
+            Assert.Equal(1, await QueryAsAsync(rotated, OldPassword, 1));
+            Assert.Equal(2, await QueryAsAsync(removed, OldPassword, 2));
+
+            using var admin = await Pooling.AdminConsoleClient.ConnectAsync(new System.Net.IPEndPoint(Cluster.Primary.Address, PoolPort), PgTestUsers.Dba, Cluster.Credentials.PasswordFor(PgTestUsers.Dba));
+
+            await Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"ALTER ROLE {rotated} PASSWORD '{NewPassword}'");
+            await File.WriteAllTextAsync(file, PoolInventory(NewPassword, withRemoved: false, poolSize: 7));
+            // The console's RELOAD on the dest: pool port itself reloads the whole process.
+            var reloaded = await admin.QueryAsync("RELOAD");
+
+            Assert.Equal("RELOAD", reloaded.Tag);
+            var oldPassword = await Assert.ThrowsAsync<PostgresException>(() => QueryAsAsync(rotated, OldPassword, 3));
+            Assert.Equal("28P01", oldPassword.SqlState);
+            var gone = await Assert.ThrowsAsync<PostgresException>(() => QueryAsAsync(removed, OldPassword, 4));
+            Assert.Equal("28P01", gone.SqlState);
+            // Its idle server ended: the next one logs in with the new password, not the one the pool started with.
+            await Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{rotated}'");
+            await Eventually.HoldsAsync(async () => await Cluster.ExecuteScalarAsync<long>(Cluster.Primary, $"SELECT count(*) FROM pg_stat_activity WHERE usename = '{rotated}'") == 0, Timeout);
+            Assert.Equal(5, await QueryAsAsync(rotated, NewPassword, 5));
+            var pooled = Assert.Single(host.PoolServices).Pooler;
+            Assert.Equal(7, pooled.Options.Settings.DefaultPoolSize);
+            Assert.Equal(PoolPort, pooled.LocalEndPoint.Port);
+        }
+        finally
+        {
+            await Cluster.ExecuteNonQueryAsync(Cluster.Primary, $"DROP ROLE IF EXISTS {rotated}, {removed}");
+        }
+    }
+
+    [Fact]
+    public async Task Reload_ClientTlsRequired_EveryPoolerPortRefusesPlaintextAndABadCertificateIsRejected()
+    {
+        using var certificates = Pooling.TestCertificates.Create(Cluster.Primary.Address, PgTestUsers.Dba);
+        string TlsInventory(string sslMode) => Cluster.ToInventoryYaml([
+            new("pg_monitor_password", $"'{Cluster.Credentials.PasswordFor(PgTestUsers.Monitor)}'"),
+            new("pg_users", $"[{{name: {PgTestUsers.Dba}, password: '{Cluster.Credentials.PasswordFor(PgTestUsers.Dba)}', pgbouncer: true}}]"),
+            new("pgbouncer_port", PoolerPort.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("pgbouncer_sslmode", sslMode),
+            new("pgbouncer_client_tls_cert_file", $"'{certificates.ServerCertFile}'"),
+            new("pgbouncer_client_tls_key_file", $"'{certificates.ServerKeyFile}'"),
+            new("pgbouncer_client_tls_ca_file", $"'{certificates.CaFile}'"),
+            new("pg_default_services", $"[{{name: pooled, port: {PoolPort}, ip: '{Entry}', dest: pool, selector: '[? pg_role == `primary`]', check: /primary, " +
+                "check_method: postgres, options: 'inter 1s fastinter 500ms rise 1 fall 3'}]"),
+        ]);
+        async Task<int> QueryOnAsync(int port, SslMode mode, int value)
+        {
+            await using var connection = ServeClients.Connection(Cluster, port);
+            connection.ConnectionString = new NpgsqlConnectionStringBuilder(connection.ConnectionString) { SslMode = mode, RootCertificate = certificates.CaFile }.ConnectionString;
+            await connection.OpenAsync();
+            return await QueryAsync(connection, value);
+        }
+        await File.WriteAllTextAsync(file, TlsInventory("disable"));
+        var loaded = InventoryLoader.LoadFile(file);
+        Assert.False(loaded.HasErrors, string.Join('\n', loaded.Errors));
+        var options = new GatewayOptions([Entry], RunAgents: false, HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty) { RunAdmin = false };
+        await using var host = await GatewayHost.StartAsync(loaded.Topology!, options, TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None);
+        await UntilPrimaryUpAsync(host);
+        Assert.Equal(1, await QueryOnAsync(PoolPort, SslMode.Disable, 1));
+
+        await File.WriteAllTextAsync(file, TlsInventory("require"));
+        var applied = await host.ReloadFromFileAsync(CancellationToken.None);
+
+        Assert.True(applied.Applied, applied.ToString());
+        foreach (var port in new[] { PoolPort, PoolerPort })
+        {
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => QueryOnAsync(port, SslMode.Disable, 2));
+            Assert.Equal("28000", refused.SqlState);
+            Assert.Equal(3, await QueryOnAsync(port, SslMode.VerifyFull, 3));
+        }
+
+        await File.WriteAllTextAsync(certificates.ServerCertFile, "not a certificate\n");
+        var rejected = await host.ReloadFromFileAsync(CancellationToken.None);
+
+        Assert.False(rejected.Applied);
+        Assert.Contains(rejected.Errors, e => e.Contains("client_tls_cert_file", StringComparison.Ordinal));
+        Assert.Equal(4, await QueryOnAsync(PoolPort, SslMode.VerifyFull, 4));
+        Assert.Equal(5, await QueryOnAsync(PoolerPort, SslMode.VerifyFull, 5));
     }
 
     public void Dispose() => File.Delete(file);

@@ -81,7 +81,7 @@ internal static class AdminControl
             return AdminReply.Failed("RELOAD is not possible: this pooler was not started from an inventory file");
         }
         // Reading files is no work for an epoll loop.
-        var next = await Task.Run(reload, cancellationToken);
+        var next = await Task.Run(() => Prepare(reload, pooler.Logger), cancellationToken);
         if (next is null)
         {
             return AdminReply.Failed("RELOAD failed: the inventory or a file it names has errors (see pgway's log); the settings in use are kept");
@@ -92,18 +92,20 @@ internal static class AdminControl
 
     /// <summary>
     /// SET key = value: one PgBouncer setting changed live, checked as in the inventory; lost at the
-    /// next RELOAD, as in PgBouncer. Files (<c>auth_file</c>, <c>auth_hba_file</c>) are read at RELOAD only.
+    /// next RELOAD, as in PgBouncer. Files (<c>auth_file</c>, <c>auth_hba_file</c>) are read at RELOAD
+    /// only. A TLS setting reads its files again and applies to the next connection, or is refused
+    /// with the reason (a file missing or not a certificate) and the TLS in use kept.
     /// </summary>
-    public static Task<AdminReply> SetAsync(AdminConsole console, AdminCommand command, CancellationToken cancellationToken)
+    public static async Task<AdminReply> SetAsync(AdminConsole console, AdminCommand command, CancellationToken cancellationToken)
     {
         var key = command.Argument!;
         if (key is "auth_file" or "auth_hba_file")
         {
-            return Task.FromResult(AdminReply.Failed($"SET failed: {key} is read with the inventory: change it there and RELOAD"));
+            return AdminReply.Failed($"SET failed: {key} is read with the inventory: change it there and RELOAD");
         }
         if (PoolerSettingsReader.CheckLiveValue(key, command.Value!, out var error) is not { } value)
         {
-            return Task.FromResult(AdminReply.Failed($"SET failed: {error}"));
+            return AdminReply.Failed($"SET failed: {error}");
         }
         var pooler = console.Pooler;
         var options = pooler.Options;
@@ -111,8 +113,44 @@ internal static class AdminControl
         var mode = key == "pool_mode" ? Enum.Parse<PoolMode>(value, ignoreCase: true) : old.PoolMode;
         ImmutableSortedDictionary<string, string> settings = key == "pool_mode" ? old.Settings : old.Settings.SetItem(key, value);
         // A new record, not `with`: PoolerSettings parses each value once, in its constructor.
-        pooler.Reload(options with { Settings = new PoolerSettings(mode, old.UseAuthQuery, old.SslMode, settings, old.Databases, old.Users) });
-        return Task.FromResult(AdminReply.Done($"SET {key}={value}"));
+        var next = options with { Settings = new PoolerSettings(mode, old.UseAuthQuery, old.SslMode, settings, old.Databases, old.Users) };
+        PoolerReload reload;
+        if (key.StartsWith("client_tls_", StringComparison.Ordinal) || key.StartsWith("server_tls_", StringComparison.Ordinal))
+        {
+            try
+            {
+                // Reading files is no work for an epoll loop.
+                reload = await Task.Run(() => PoolerReload.Load(next), cancellationToken);
+            }
+            catch (InvalidOperationException e)
+            {
+                return AdminReply.Failed($"SET failed: {e.Message}; the TLS in use is kept");
+            }
+        }
+        else
+        {
+            reload = PoolerReload.KeepingTls(next, pooler.Tls);
+        }
+        pooler.Reload(reload);
+        return AdminReply.Done($"SET {key}={value}");
+    }
+
+    // A standalone pooler's RELOAD: the options read again, then their TLS files; null when either has errors, each logged.
+    private static PoolerReload? Prepare(Func<PoolerOptions?> reload, Microsoft.Extensions.Logging.ILogger logger)
+    {
+        if (reload() is not { } options)
+        {
+            return null;
+        }
+        try
+        {
+            return PoolerReload.Load(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            PoolerSetup.LogReloadError(logger, e.Message);
+            return null;
+        }
     }
 
     private static Task<AdminReply> Answer(string? error, string tag) => Task.FromResult(error is null ? AdminReply.Done(tag) : AdminReply.Failed(error));

@@ -87,6 +87,8 @@ public class AdminCommandParserTests
     [InlineData("auth_type", "md5", "md5")]
     [InlineData("pool_mode", "session", "session")]
     [InlineData("admin_users", "a,b", "a,b")]
+    [InlineData("client_tls_sslmode", "verify-full", "verify-full")]
+    [InlineData("server_tls_protocols", "tlsv1.2,tlsv1.3", "tlsv1.2,tlsv1.3")]
     public void CheckLiveValue_Valid_Normalized(string name, string text, string expected)
     {
         Assert.Equal(expected, PoolerSettingsReader.CheckLiveValue(name, text, out var error));
@@ -103,6 +105,9 @@ public class AdminCommandParserTests
     [InlineData("default_pol_size", "1", "unknown setting 'default_pol_size' (did you mean")]
     [InlineData("listen_port", "1", "pgway cannot change listen_port")]
     [InlineData("tcp_keepalive", "1", "pgway cannot change tcp_keepalive")]
+    [InlineData("client_tls_sslmode", "requre", "client_tls_sslmode 'requre' is not one of disable, allow, prefer, require, verify-ca, verify-full (did you mean")]
+    [InlineData("server_tls_sslmode", "on", "server_tls_sslmode 'on' is not one of")]
+    [InlineData("client_tls_protocols", "secure,tls9", "client_tls_protocols: 'tls9' is not one of")]
     public void CheckLiveValue_Invalid_ErrorNamesTheProblem(string name, string text, string error)
     {
         Assert.Null(PoolerSettingsReader.CheckLiveValue(name, text, out var message));
