@@ -11,6 +11,7 @@ public sealed class DemoLock : IDisposable
     public const string FileName = ".pgway-demo.lock";
 
     private readonly FileStream stream;
+    private bool disposed;
 
     private DemoLock(FileStream stream, string path)
     {
@@ -46,10 +47,22 @@ public sealed class DemoLock : IDisposable
         }
     }
 
-    /// <summary>Removes the lock file, then lets go of the lock.</summary>
+    /// <summary>Removes the lock file, then lets go of the lock; once.</summary>
     public void Dispose()
     {
-        File.Delete(Path);
+        if (disposed)
+        {
+            return;
+        }
+        disposed = true;
+        try
+        {
+            File.Delete(Path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // The demo removed its directory, the lock file with it.
+        }
         stream.Dispose();
     }
 }

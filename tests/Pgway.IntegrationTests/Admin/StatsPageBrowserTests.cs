@@ -98,7 +98,8 @@ public sealed class StatsPageBrowserTests(ITestOutputHelper output) : FreshPgTes
         // The pool service: no client, its servers counted apart.
         var pool = page.Locator($"section[data-service='{Cluster.Name}-pool']");
         await Assertions.Expect(pool.Locator("[data-role=clients]")).ToHaveTextAsync("clients 0", wait);
-        await Assertions.Expect(pool.Locator("[data-role=servers]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^servers [1-9]"), wait);
+        // How many servers is StatusEndpointTests' to count: a check slow enough on a loaded machine fences the primary and closes them.
+        await Assertions.Expect(pool.Locator("[data-role=servers]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^servers \d"), wait);
         await Assertions.Expect(pool.Locator("[data-role=sessions]")).ToHaveCountAsync(0);
 
         // Charts drawn by the page from the host's history: a few samples in every service's and member's chart.
