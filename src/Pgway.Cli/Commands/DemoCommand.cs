@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Pgway.Configuration;
 using Pgway.Demo;
 using Pgway.Health;
 using Pgway.Hosting;
@@ -65,8 +66,31 @@ internal static class DemoCommand
             return 1;
         }
         Directory.CreateDirectory(options.Directory);
+        // Before writing anything: a second demo must leave the running one's files alone.
+        if (DemoLock.TryAcquire(options.Directory) is not { } held)
+        {
+            context.Error.WriteLine($"another pgway demo runs on {options.Directory} (it holds {DemoLock.PathIn(options.Directory)}); " +
+                "stop it (Ctrl-C where it runs) before starting a new one, or connect to the running one");
+            return 1;
+        }
+        using (held)
+        {
+            return await RunLockedAsync(context, options, binaries, held, cancellationToken);
+        }
+    }
+
+    private static async Task<int> RunLockedAsync(CliContext context, DemoOptions options, PgBinaries binaries, DemoLock held, CancellationToken cancellationToken)
+    {
+        // A demo in another directory holds the same ports: the embedded inventory names them without a file written.
+        if (GatewayPortTaken(options.Directory) is { } taken)
+        {
+            context.Error.WriteLine(taken);
+            held.Dispose();
+            RemoveIfEmpty(options.Directory);
+            return 1;
+        }
         var inventory = DemoInventory.Write(options.Directory);
-        string[] written = [inventory, UserList(options)];
+        string[] written = [inventory, UserList(options), held.Path];
         if (InventoryInput.Load(context, new FileInfo(inventory)) is not { } topology || topology.FindCluster(DemoInventory.ClusterName) is not { } cluster)
         {
             return 1;
@@ -99,6 +123,22 @@ internal static class DemoCommand
                     ? $"stopped; removed the demo's files from {options.Directory}"
                     : $"stopped; removed {options.Directory}");
             }
+        }
+    }
+
+    private static string? GatewayPortTaken(string directory)
+    {
+        var embedded = InventoryLoader.LoadText(DemoInventory.Text, Path.Combine(directory, DemoInventory.FileName));
+        return embedded.Topology?.FindCluster(DemoInventory.ClusterName) is { } cluster
+            ? PortCheck.FindProblem(PortCheck.GatewayPorts(cluster))
+            : null;
+    }
+
+    private static void RemoveIfEmpty(string directory)
+    {
+        if (Directory.Exists(directory) && !Directory.EnumerateFileSystemEntries(directory).Any())
+        {
+            Directory.Delete(directory);
         }
     }
 

@@ -47,8 +47,31 @@ internal static class ServicesCommand
                 Markup.Escape(Names(service.ActiveMembers)),
                 Markup.Escape(Names(service.BackupMembers)));
         }
-        context.Console.Write(table);
+        if (NarrowLayout.Fits(context.Console, table))
+        {
+            context.Console.Write(table);
+        }
+        else
+        {
+            WriteList(context, services);
+        }
         return 0;
+    }
+
+    // Narrower than the table: one block per service, its values wrapped between words, never inside a name.
+    private static void WriteList(CliContext context, IReadOnlyList<Service> services)
+    {
+        foreach (var service in services)
+        {
+            context.Console.MarkupLine(
+                $"[bold]{Markup.Escape(service.FullName)}[/]  {Markup.Escape($"{service.Bind}:{service.Port}")} → {Markup.Escape(service.Destination.ToString())} · {service.Balance.Name()}");
+            var grid = new Grid().AddColumn(new GridColumn().NoWrap().Padding(2, 0, 2, 0)).AddColumn(new GridColumn().Padding(0, 0, 0, 0));
+            grid.AddRow("[grey]check[/]", Markup.Escape(CheckText(service.Check)));
+            grid.AddRow("[grey]members[/]", Markup.Escape(Names(service.ActiveMembers)));
+            grid.AddRow("[grey]backups[/]", Markup.Escape(Names(service.BackupMembers)));
+            context.Console.Write(grid);
+            context.Console.WriteLine();
+        }
     }
 
     private static string CheckText(HealthCheck check) =>

@@ -38,18 +38,22 @@ internal static class StatusTables
         return new Rows(parts);
     }
 
-    // The service's own row, above its members: what HAProxy's backend line shows.
+    // The service's own row, above its members: what HAProxy's backend line shows. A dest: pool service's
+    // pooler keeps server connections with no client, so it shows clients and servers apart, never "sessions".
     private static Markup Heading(StatusService service) => new(
         $"\n[bold]{Markup.Escape(service.Name)}[/] {(service.Up ? "[green]UP[/]" : "[red]DOWN[/]")} " +
         $"{Markup.Escape($"{service.Bind}:{service.Port} → {service.Destination}")} [grey]·[/] {Markup.Escape(service.Balance)}  " +
-        $"[grey]sessions[/] {Of(service.Sessions, service.MaxSessions, service.SessionLimit)}  " +
-        $"[grey]queue[/] {Of(service.Queue, service.MaxQueue, service.QueueLimit)}  [grey]total[/] {service.TotalSessions}  " +
+        (service.Pooled
+            ? $"[grey]clients[/] {service.Clients}  [grey]waiting[/] {service.ClientsWaiting}  " +
+              $"[grey]servers[/] {Of(service.Servers, service.MaxSessions, service.SessionLimit)}  [grey]servers total[/] {service.TotalSessions}  "
+            : $"[grey]sessions[/] {Of(service.Sessions, service.MaxSessions, service.SessionLimit)}  " +
+              $"[grey]queue[/] {Of(service.Queue, service.MaxQueue, service.QueueLimit)}  [grey]total[/] {service.TotalSessions}  ") +
         $"[grey]refused[/] {service.Refused}  [grey]{(service.Up ? "up" : "down")} for[/] {Age(service.SecondsInState)}");
 
     private static Table Members(StatusService service)
     {
         var table = new Table().Border(TableBorder.Rounded)
-            .AddColumns("Member", "Address", "State", "In state", "Weight", "Sessions", "Total", "Last check", "Took", "Age", "Detail");
+            .AddColumns("Member", "Address", "State", "In state", "Weight", service.Pooled ? "Servers" : "Sessions", "Total", "Last check", "Took", "Age", "Detail");
         foreach (var column in new[] { 3, 4, 5, 6, 8, 9 })
         {
             table.Columns[column].RightAligned();
@@ -65,7 +69,7 @@ internal static class StatusTables
                 member.EffectiveWeight == member.Weight ? Number(member.Weight) : $"{member.EffectiveWeight}/{member.Weight}",
                 Of(member.Sessions, member.MaxSessions, member.SessionLimit),
                 Number(member.TotalSessions),
-                check is null ? "[grey]-[/]" : $"[{(check.Passed ? "green" : "red")}]{Markup.Escape(check.Reason)}[/]",
+                check is null ? "[grey]-[/]" : $"[{(check.Passed ? "green" : member.RoleMismatch is null ? "red" : "grey")}]{Markup.Escape(check.Reason)}[/]",
                 check is null ? "-" : Milliseconds(check.DurationMs),
                 check is null ? "-" : Age(check.AgeSeconds),
                 check is null ? "" : Markup.Escape(check.Detail));
@@ -73,8 +77,11 @@ internal static class StatusTables
         return table;
     }
 
-    /// <summary>The state as the stats page colours it; a backup that is up shows as "backup".</summary>
-    public static string State(StatusMember member) => (member.Backup && member.Up ? "backup" : member.State) switch
+    /// <summary>
+    /// The state as the stats page colours it; a backup that is up shows as "backup", and a healthy member whose role
+    /// does not fit the service as that, in grey ("not primary"): red DOWN is kept for failures.
+    /// </summary>
+    public static string State(StatusMember member) => member.RoleMismatch is { } mismatch ? $"[grey]{Markup.Escape(mismatch)}[/]" : (member.Backup && member.Up ? "backup" : member.State) switch
     {
         "backup" => "[blue]BACKUP[/]",
         "up" => "[green]UP[/]",

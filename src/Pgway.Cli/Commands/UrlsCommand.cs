@@ -48,9 +48,44 @@ internal static class UrlsCommand
             {
                 table.AddRow(url.HostKind, Markup.Escape(url.Target), Markup.Escape(url.Url));
             }
-            context.Console.Write(table);
+            if (NarrowLayout.Fits(context.Console, table))
+            {
+                context.Console.Write(table);
+            }
+            else
+            {
+                WriteList(context, result.urls);
+            }
             context.Console.MarkupLine($"Users: {Markup.Escape(string.Join(", ", result.users))}  (--user to choose; passwords are never printed)");
         }
         return 0;
+    }
+
+    // Narrower than the table: a list by host form, each URL whole on its line. A URL is copied, so pgway never
+    // breaks one; one longer than the terminal is written as it is, for the terminal to wrap without a gap.
+    private static void WriteList(CliContext context, IReadOnlyList<ConnectionUrl> urls)
+    {
+        var width = context.Console.Profile.Width;
+        var writer = context.Console.Profile.Out.Writer;
+        foreach (var group in urls.GroupBy(u => u.HostKind))
+        {
+            var targetWidth = group.Max(u => u.Target.Length);
+            writer.WriteLine();
+            writer.WriteLine(group.Key);
+            foreach (var url in group)
+            {
+                var line = $"  {url.Target.PadRight(targetWidth)}  {url.Url}";
+                if (line.Length <= width)
+                {
+                    writer.WriteLine(line);
+                }
+                else
+                {
+                    writer.WriteLine($"  {url.Target}");
+                    writer.WriteLine($"    {url.Url}");
+                }
+            }
+        }
+        writer.WriteLine();
     }
 }

@@ -18,6 +18,7 @@ internal static class MetricsReport
         ArgumentNullException.ThrowIfNull(poolers);
         var w = new PrometheusWriter();
         WriteServices(w, services);
+        WriteClientsAndServers(w, services, poolers);
         WriteMembers(w, services);
         WriteHaproxy(w, services);
         WritePools(w, poolers);
@@ -35,7 +36,7 @@ internal static class MetricsReport
             }
         }
         Each("pgway_service_up", "gauge", "Whether any member of the service is up (1) or none (0).", s => s.IsUp ? 1 : 0);
-        Each("pgway_service_current_sessions", "gauge", "Client sessions the service forwards now.", s => s.Sessions);
+        Each("pgway_service_current_sessions", "gauge", "Connections the service holds to its members now: one per client when spliced, server connections for dest: pool.", s => s.Sessions);
         Each("pgway_service_max_sessions", "gauge", "Most client sessions the service forwarded at once.", s => s.MaxSessions);
         Each("pgway_service_sessions_total", "counter", "Client sessions the service forwarded.", s => s.TotalSessions);
         Each("pgway_service_current_queue", "gauge", "Clients waiting for a member's free slot now.", s => s.Queue);
@@ -47,6 +48,22 @@ internal static class MetricsReport
             w.Sample(s.RefusedNoServer, ("service", s.Service), ("reason", "no_server"));
             w.Sample(s.RefusedQueueFull, ("service", s.Service), ("reason", "queue_full"));
             w.Sample(s.RefusedQueueTimeout, ("service", s.Service), ("reason", "queue_timeout"));
+        }
+    }
+
+    // Sessions alone mislead on a dest: pool service: its pooler keeps server connections open with no client at all.
+    private static void WriteClientsAndServers(PrometheusWriter w, IReadOnlyList<ServiceRouteSnapshot> services, IReadOnlyList<PoolerMetrics> poolers)
+    {
+        w.Family("pgway_service_current_clients", "gauge", "Clients connected through the service now.");
+        foreach (var s in services)
+        {
+            var pooler = poolers.FirstOrDefault(p => p.IsService && p.Instance == s.Service);
+            w.Sample(pooler?.Clients ?? s.Sessions, ("service", s.Service));
+        }
+        w.Family("pgway_service_current_servers", "gauge", "Server connections the service holds to its members now.");
+        foreach (var s in services)
+        {
+            w.Sample(s.Sessions, ("service", s.Service));
         }
     }
 
@@ -67,7 +84,7 @@ internal static class MetricsReport
         Each("pgway_member_backup", "gauge", "Whether the member is a backup (1), used only when no active member is up.", m => m.IsBackup ? 1 : 0);
         Each("pgway_member_weight", "gauge", "The member's configured weight.", m => m.Weight);
         Each("pgway_member_effective_weight", "gauge", "The weight balancing uses now (lower while slowstart ramps).", m => m.EffectiveWeight);
-        Each("pgway_member_current_sessions", "gauge", "Client sessions forwarded to the member now.", m => m.Sessions);
+        Each("pgway_member_current_sessions", "gauge", "Connections to the member now: one per client when spliced, server connections for dest: pool.", m => m.Sessions);
         Each("pgway_member_sessions_total", "counter", "Client sessions forwarded to the member.", m => m.TotalSessions);
         Each("pgway_member_connect_failures_total", "counter", "Connections to the member that failed or timed out.", m => m.ConnectFailures);
         Each("pgway_member_sessions_shutdown_total", "counter", "Sessions closed because the member went down (or a backup gave way).", m => m.SessionsShutdown);

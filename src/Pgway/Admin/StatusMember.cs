@@ -16,6 +16,12 @@ namespace Pgway.Admin;
 /// <param name="LastChange">When the member's state last changed.</param>
 /// <param name="SecondsInState">Seconds since <paramref name="LastChange"/>.</param>
 /// <param name="Check">The last health check; null before the first or when the service checks nothing.</param>
+/// <param name="RoleMismatch">
+/// Why a healthy member takes no sessions: the instance answered its check, but its role does not fit the service
+/// (<c>not primary</c>, <c>not replica</c>, <c>lagging</c>…); see <see cref="RoleFit"/>. Null when the member is up,
+/// or down for a real failure (unreachable, an error, a timeout), which <paramref name="State"/> <c>down</c> then means.
+/// </param>
+/// <param name="CheckHistoryMs">The duration of its last check at each history sample, in milliseconds (null: no check yet).</param>
 public sealed record StatusMember(
     string Name,
     string Address,
@@ -33,4 +39,6 @@ public sealed record StatusMember(
     long ConnectFailures,
     DateTimeOffset LastChange,
     double SecondsInState,
-    StatusCheck? Check);
+    StatusCheck? Check,
+    string? RoleMismatch = null,
+    IReadOnlyList<double?>? CheckHistoryMs = null);

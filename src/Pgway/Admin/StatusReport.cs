@@ -6,8 +6,13 @@ namespace Pgway.Admin;
 /// </summary>
 /// <param name="GeneratedAt">When the snapshots were read; ages and times in state count from here.</param>
 /// <param name="Events">The latest events, oldest first.</param>
+/// <param name="HistoryIntervalSeconds">
+/// Seconds between two samples of every <see cref="StatusService.History"/> and <see cref="StatusMember.CheckHistoryMs"/>
+/// (the last sample is the newest); 0 when the document carries no history.
+/// </param>
 public sealed record StatusReport(
     DateTimeOffset GeneratedAt,
     IReadOnlyList<StatusService> Services,
     IReadOnlyList<StatusPooler> Poolers,
-    IReadOnlyList<StatusEvent> Events);
+    IReadOnlyList<StatusEvent> Events,
+    double HistoryIntervalSeconds = 0);

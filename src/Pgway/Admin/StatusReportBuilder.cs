@@ -31,30 +31,53 @@ internal static class StatusReportBuilder
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(poolers);
         ArgumentNullException.ThrowIfNull(events);
+        var list = services.ToList();
+        var readings = poolers.ToList();
+        // Instances some check reached and found fit: proof that they run, for RoleFit.
+        var answering = list.SelectMany(s => s.Route.Members).Where(m => m.Health?.LastResult is { } r && Passed(r))
+            .Select(m => m.Address).ToHashSet(StringComparer.Ordinal);
         return new StatusReport(now,
-            [.. services.Select(s => Service(now, s.Service, s.Route))],
-            [.. poolers.Select(p => new StatusPooler(p.Instance, p.Clients, [.. p.Pools.Select(pool => Pool(now, pool))]))],
+            [.. list.Select(s => Service(now, s.Service, s.Route, PoolerOf(readings, s.Service), answering))],
+            [.. readings.Select(p => new StatusPooler(p.Instance, p.Clients, [.. p.Pools.Select(pool => Pool(now, pool))]))],
             events);
     }
 
-    private static StatusService Service(DateTimeOffset now, Service service, ServiceRouteSnapshot route) =>
-        new(service.FullName, service.Cluster, service.Bind, service.Port, service.Destination.ToString(), service.Balance.Name(),
+    // A dest: pool service's pooler is read under the service's full name.
+    private static PoolerMetrics? PoolerOf(List<PoolerMetrics> poolers, Service service) =>
+        service.IsPool ? poolers.Find(p => p.IsService && p.Instance == service.FullName) : null;
+
+    private static StatusService Service(DateTimeOffset now, Service service, ServiceRouteSnapshot route, PoolerMetrics? pooler, HashSet<string> answering)
+    {
+        var pooled = service.IsPool;
+        var clients = pooled ? pooler?.Clients ?? 0 : route.Sessions;
+        var waiting = pooled ? pooler?.Pools.Sum(p => p.ClientsWaiting) ?? 0 : route.Queue;
+        long? transactions = pooled ? pooler?.Pools.Sum(p => p.Statistics.TotalTransactionCount) ?? 0 : null;
+        return new(service.FullName, service.Cluster, service.Bind, service.Port, service.Destination.ToString(), service.Balance.Name(),
             route.IsUp, route.Sessions, route.MaxSessions, route.SessionLimit, route.TotalSessions,
             route.Queue, route.MaxQueue, route.QueueLimit, route.Refused, route.LastChange, Seconds(now - route.LastChange),
-            [.. route.Members.Select(m => Member(now, m))]);
+            [.. route.Members.Select(m => Member(now, service.Check, m, answering))],
+            pooled, clients, route.Sessions, waiting, transactions);
+    }
 
-    private static StatusMember Member(DateTimeOffset now, MemberRouteSnapshot member)
+    private static StatusMember Member(DateTimeOffset now, HealthCheck serviceCheck, MemberRouteSnapshot member, HashSet<string> answering)
     {
         var health = member.Health;
-        var check = health?.LastResult is { } result
-            ? new StatusCheck(result.Status is CheckStatus.L4Ok or CheckStatus.L7Ok, result.Reason, result.Code, result.Detail,
+        var result = health?.LastResult;
+        var check = result is not null
+            ? new StatusCheck(Passed(result), result.Reason, result.Code, result.Detail,
                 result.Duration.TotalMilliseconds, result.CompletedAt, Seconds(now - result.CompletedAt))
+            : null;
+        // Only a member that is down, not fenced: a fenced one is in maintenance, whatever its role.
+        var mismatch = result is not null && health is { State: MemberHealthState.Down, Fenced: false }
+            ? RoleFit.Mismatch(serviceCheck, result, answering.Contains(member.Address))
             : null;
         return new StatusMember(member.Name, member.Address, member.Port, member.IsBackup,
             health is null ? NoCheck : StateName(health.State), member.Status, member.IsUp,
             member.Weight, member.EffectiveWeight, member.Sessions, member.MaxSessions, member.SessionLimit, member.TotalSessions,
-            member.ConnectFailures, member.LastChange, Seconds(now - member.LastChange), check);
+            member.ConnectFailures, member.LastChange, Seconds(now - member.LastChange), check, mismatch);
     }
+
+    private static bool Passed(CheckResult result) => result.Status is CheckStatus.L4Ok or CheckStatus.L7Ok;
 
     private static StatusPool Pool(DateTimeOffset now, PoolSnapshot pool)
     {

@@ -11,6 +11,19 @@ namespace Pgway.Admin;
 /// <param name="Refused">Clients turned away (no member up, queue full or timed out).</param>
 /// <param name="LastChange">When the service last went from up to down or back (its start otherwise).</param>
 /// <param name="SecondsInState">Seconds since <paramref name="LastChange"/>.</param>
+/// <param name="Sessions">
+/// Connections the service holds to its members now (HAProxy's sessions): one per client on a spliced service,
+/// the pooler's server connections on a <c>dest: pool</c> service, which may stay open with no client at all.
+/// </param>
+/// <param name="Pooled">A <c>dest: pool</c> service: its clients and its server connections are counted apart.</param>
+/// <param name="Clients">Clients connected through the service now (on a spliced service, equal to its sessions).</param>
+/// <param name="Servers">Server connections to its members now (on a spliced service, equal to its sessions).</param>
+/// <param name="ClientsWaiting">
+/// Clients waiting now: for a member's free slot (<paramref name="Queue"/>) on a spliced service, for a server
+/// connection (PgBouncer's cl_waiting, summed over its pools) on a <c>dest: pool</c> service.
+/// </param>
+/// <param name="Transactions">Transactions pooled since start; null on a spliced service, whose bytes pgway does not read.</param>
+/// <param name="History">The last minutes of these counts, sampled by the host; null where nothing samples them.</param>
 public sealed record StatusService(
     string Name,
     string Cluster,
@@ -29,4 +42,10 @@ public sealed record StatusService(
     long Refused,
     DateTimeOffset LastChange,
     double SecondsInState,
-    IReadOnlyList<StatusMember> Members);
+    IReadOnlyList<StatusMember> Members,
+    bool Pooled = false,
+    int Clients = 0,
+    int Servers = 0,
+    int ClientsWaiting = 0,
+    long? Transactions = null,
+    StatusServiceHistory? History = null);

@@ -229,6 +229,7 @@ public sealed partial class GatewayHost : IAsyncDisposable
         }
         catch
         {
+            self?.StopHistory();
             await StopAsync(listeners, poolServices, monitor, agents, poolers, admin);
             throw;
         }
@@ -236,6 +237,7 @@ public sealed partial class GatewayHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        StopHistory();
         DeleteAdminTokens();
         await StopRetiringAsync();
         await StopDcsWatchesAsync();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Npgsql;
@@ -50,6 +51,8 @@ public sealed class StatusEndpointTests(PgTestClusterFixture fixture)
             var member = primaryService[Member(other)];
             Assert.Equal(("down", false, false), (member.State, member.Up, member.Check!.Passed));
             Assert.Equal("L7STS/503", member.Check.Reason);
+            // Healthy, answering, and no primary: said so, apart from a failure.
+            Assert.Equal("not primary", member.RoleMismatch);
         }
         // The replica service: the replica active and up, the primary and the offline replica backups that are up.
         var replicaService = byName["replica"].Members.ToDictionary(m => m.Name);
@@ -120,14 +123,61 @@ public sealed class StatusEndpointTests(PgTestClusterFixture fixture)
         {
             Assert.Contains(service.Service, text, StringComparison.Ordinal);
         }
-        var replicaDown = text.Split('\n').First(l => l.Contains($"│ {Member(Cluster.Instance(2))} ", StringComparison.Ordinal));
-        Assert.Contains("│ DOWN ", replicaDown, StringComparison.Ordinal);
-        Assert.Contains("L7STS/503", replicaDown, StringComparison.Ordinal);
+        // In the primary service (the first table) the healthy replica is "not primary", not DOWN as HAProxy shows it.
+        var notPrimary = text.Split('\n').First(l => l.Contains($"│ {Member(Cluster.Instance(2))} ", StringComparison.Ordinal));
+        Assert.Contains("│ not primary ", notPrimary, StringComparison.Ordinal);
+        Assert.DoesNotContain("DOWN", notPrimary, StringComparison.Ordinal);
+        Assert.Contains("L7STS/503", notPrimary, StringComparison.Ordinal);
         Assert.Contains(" BACKUP ", text, StringComparison.Ordinal);
         Assert.Contains($"{Cluster.Name}-primary/{Member(Cluster.Instance(2))} is DOWN", text, StringComparison.Ordinal);
 
         var (refused, refusedError) = (await PgwayCommand.RunAsync(["status", "--url", Url], CliContext.ForWriters(TextWriter.Null, error)), error.ToString());
         Assert.Equal(1, refused);
         Assert.Contains("asks for credentials", refusedError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StatusMetricsAndCommand_PoolServiceWithServersAndNoClient_ClientsZeroServersApart()
+    {
+        // fall 3: one check slowed by a loaded machine must not fence the primary, which would close the pool's servers.
+        var services = $"[{{name: primary, port: 5433, ip: '{Cluster.Primary.Address}', dest: pool, selector: '[]', check: /primary, " +
+            "check_method: postgres, options: 'inter 1s fastinter 500ms downinter 1s rise 1 fall 3'}]";
+        await using var host = await AdminTestHost.StartAsync(Cluster, AdminPort, services);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        // A client that has come and gone: the pooler keeps its server connection, and no client is left.
+        await using (var connection = await AdminTestHost.OpenThroughAsync(Cluster, 5433))
+        await using (var command = new NpgsqlCommand("SELECT 1", connection))
+        {
+            await command.ExecuteScalarAsync();
+        }
+        var name = $"{Cluster.Name}-primary";
+
+        // Read as JSON text: the fields a script reads, by their names.
+        var service = default(JsonElement);
+        await Eventually.HoldsAsync(async () =>
+        {
+            using var response = await AdminTestHost.GetAsync(http, Url + "/status.json");
+            using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            service = document.RootElement.GetProperty("services").EnumerateArray().Single(s => s.GetProperty("name").GetString() == name).Clone();
+            return service.GetProperty("sessions").GetInt32() >= 1 && service.TryGetProperty("clients", out var clients) && clients.GetInt32() == 0;
+        }, TimeSpan.FromSeconds(30), () => service.ToString());
+        Assert.True(service.GetProperty("pooled").GetBoolean());
+        Assert.Equal(service.GetProperty("sessions").GetInt32(), service.GetProperty("servers").GetInt32());
+
+        using var scrape = await AdminTestHost.GetAsync(http, Url + "/metrics");
+        var metrics = await scrape.Content.ReadAsStringAsync();
+        string Sample(string family) => metrics.Split('\n').Single(l => l.StartsWith($"{family}{{service=\"{name}\"}} ", StringComparison.Ordinal)).Split(' ')[1];
+        Assert.Equal("0", Sample("pgway_service_current_clients"));
+        Assert.True(int.Parse(Sample("pgway_service_current_servers"), CultureInfo.InvariantCulture) >= 1,
+            $"servers {Sample("pgway_service_current_servers")}, sessions {Sample("pgway_service_current_sessions")}; {AdminTestHost.Describe(host)}");
+
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await PgwayCommand.RunAsync(["status", "--url", Url], CliContext.ForWriters(output, error));
+        Assert.True(code == 0, error.ToString());
+        var heading = output.ToString().Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal));
+        Assert.Contains("clients 0 ", heading, StringComparison.Ordinal);
+        Assert.Matches("servers [1-9]", heading);
+        Assert.DoesNotContain("sessions", heading, StringComparison.Ordinal);
     }
 }

@@ -117,6 +117,60 @@ public sealed class DemoCommandTests : IDisposable
         Assert.Equal([notes], Directory.GetFileSystemEntries(directory));
     }
 
+    [Fact]
+    public async Task Demo_SecondWhileOneRuns_ExitsOneLeavingTheFirstsFilesAlone()
+    {
+        // What a running demo shows a second one: its inventory in the directory and its gateway ports taken.
+        Directory.CreateDirectory(directory);
+        var inventory = Path.Combine(directory, "pg-test.yml");
+        await File.WriteAllTextAsync(inventory, "# the running demo's inventory\n");
+        var written = File.GetLastWriteTimeUtc(inventory);
+        using var holder = HoldPrimaryServicePort();
+
+        using var demo = DemoProcess.Start(directory, []);
+
+        Assert.Equal(1, await demo.WaitForExitAsync(StepTimeout));
+        Assert.Contains("127.0.0.11:5433 is taken", demo.Output, StringComparison.Ordinal);
+        Assert.Equal("# the running demo's inventory\n", await File.ReadAllTextAsync(inventory));
+        Assert.Equal(written, File.GetLastWriteTimeUtc(inventory));
+        Assert.Equal([inventory], Directory.GetFileSystemEntries(directory));
+    }
+
+    [Fact]
+    public async Task Demo_SecondOnTheSameDirectory_StopsAtTheFirstsLockBeforeWritingAnything()
+    {
+        Directory.CreateDirectory(directory);
+        var inventory = Path.Combine(directory, "pg-test.yml");
+        await File.WriteAllTextAsync(inventory, "# the running demo's inventory\n");
+        var written = File.GetLastWriteTimeUtc(inventory);
+        // The running demo's lock, as it holds it; its ports too, so that a demo ignoring the lock could not start a cluster here.
+        using var held = new FileStream(Path.Combine(directory, ".pgway-demo.lock"), FileMode.Create, FileAccess.ReadWrite, FileShare.None);
+        using var holder = HoldPrimaryServicePort();
+
+        using var demo = DemoProcess.Start(directory, []);
+
+        Assert.Equal(1, await demo.WaitForExitAsync(StepTimeout));
+        Assert.Contains($"another pgway demo runs on {directory}", demo.Output, StringComparison.Ordinal);
+        Assert.Equal("# the running demo's inventory\n", await File.ReadAllTextAsync(inventory));
+        Assert.Equal(written, File.GetLastWriteTimeUtc(inventory));
+        Assert.True(File.Exists(held.Name));
+    }
+
+    // Holding the port ourselves; if something else holds it already, the demo must stop all the same.
+    private static Socket HoldPrimaryServicePort()
+    {
+        var holder = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            holder.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.11"), 5433));
+            holder.Listen();
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+        }
+        return holder;
+    }
+
     public void Dispose()
     {
         // A failed test must not leave servers behind: kill what it saw running, by PID, then the files.

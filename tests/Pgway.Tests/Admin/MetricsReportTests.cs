@@ -80,4 +80,19 @@ public sealed partial class MetricsReportTests
     [Fact]
     public void Write_MemberWithoutCheck_NoCheckSamples() =>
         Assert.DoesNotContain("pgway_member_check_duration_seconds{service=\"pg-test-primary\",member=\"pg \\\"odd\\\"\"}", Text, StringComparison.Ordinal);
+
+    [Fact]
+    public void Write_PoolServiceWithIdleServersAndNoClient_ClientsAndServersApart()
+    {
+        var pooled = Service with { Service = "pg-test-pool", Sessions = 8 };
+        var pooler = new PoolerMetrics("pg-test-pool", 0, [], new Dictionary<DisconnectReason, long>()) { IsService = true };
+
+        var text = MetricsReport.Write([Service, pooled], [Pooler, pooler]);
+
+        Assert.Contains("pgway_service_current_clients{service=\"pg-test-pool\"} 0\n", text, StringComparison.Ordinal);
+        Assert.Contains("pgway_service_current_servers{service=\"pg-test-pool\"} 8\n", text, StringComparison.Ordinal);
+        // A spliced service: one server connection per client.
+        Assert.Contains("pgway_service_current_clients{service=\"pg-test-primary\"} 2\n", text, StringComparison.Ordinal);
+        Assert.Contains("pgway_service_current_servers{service=\"pg-test-primary\"} 2\n", text, StringComparison.Ordinal);
+    }
 }

@@ -153,4 +153,53 @@ public sealed class StatusReportBuilderTests
         Assert.Same(events, report.Events);
         Assert.Empty(report.Services);
     }
+
+    [Fact]
+    public void Build_PoolServiceWithServersAndNoClient_ClientsAndServersApart()
+    {
+        var pooled = Replica with { Destination = PortReference.Named(PortReference.Pool) };
+        // The service's pooler: no client, two pools with one waiting client between them (a client still logging in is counted too).
+        var pooler = new PoolerMetrics(pooled.FullName, 1,
+            [new PoolSnapshot("meta", "dbuser_meta", 0, 1, 0, 2, 20, new PoolStatisticsSnapshot(5, 8, 0, 0, 0, 0, 0)),
+             new PoolSnapshot("test", "test", 0, 0, 0, 1, 20, new PoolStatisticsSnapshot(7, 9, 0, 0, 0, 0, 0))],
+            new Dictionary<DisconnectReason, long>()) { IsService = true };
+
+        var service = StatusReportBuilder.Build(Now, [(pooled, Route(Member("pg-test-2", false, Up)))], [pooler], []).Services.Single();
+
+        Assert.Equal((true, 1, 3, 1, 12L), (service.Pooled, service.Clients, service.Servers, service.ClientsWaiting, service.Transactions));
+        Assert.Equal(3, service.Sessions);
+    }
+
+    [Fact]
+    public void Build_SplicedService_ClientsAndServersAreItsSessions()
+    {
+        var service = Build(Route(Member("pg-test-2", false, Up))).Services.Single();
+
+        Assert.Equal((false, 3, 3, 1, (long?)null), (service.Pooled, service.Clients, service.Servers, service.ClientsWaiting, service.Transactions));
+    }
+
+    [Fact]
+    public void Build_RunningReplicaFailsPrimaryCheck_NotPrimaryRatherThanAFailure()
+    {
+        var primaryService = Replica with { Name = "primary", Check = HealthCheck.Http("/primary", PortReference.Named(PortReference.Patroni)) };
+        var replicaService = Replica;
+        var refused = new CheckResult(CheckStatus.L7Status, 503, TimeSpan.FromMilliseconds(2), Now, "HTTP/1.1 503 Service Unavailable");
+        var passed = new CheckResult(CheckStatus.L7Ok, 200, TimeSpan.FromMilliseconds(2), Now, "HTTP/1.1 200 OK");
+        var unreachable = new CheckResult(CheckStatus.L4Connection, null, TimeSpan.FromMilliseconds(2), Now, "connection refused");
+        MemberRouteSnapshot At(string name, string address, HealthCounter counter, CheckResult result) =>
+            Member(name, false, counter, result) with { Address = address };
+
+        var report = StatusReportBuilder.Build(Now,
+            [
+                (primaryService, Route(At("pg-test-2", "10.10.10.12", Down, refused), At("pg-test-3", "10.10.10.13", Down, refused), At("pg-test-4", "10.10.10.14", Down, unreachable))),
+                // The replica service's check reaches pg-test-2 only: pg-test-3's 503 may be a stopped PostgreSQL behind a running Patroni.
+                (replicaService, Route(At("pg-test-2", "10.10.10.12", Up, passed))),
+            ], [], []);
+
+        var members = report.Services[0].Members.ToDictionary(m => m.Name);
+        Assert.Equal(("down", "not primary"), (members["pg-test-2"].State, members["pg-test-2"].RoleMismatch));
+        Assert.Null(members["pg-test-3"].RoleMismatch);
+        Assert.Null(members["pg-test-4"].RoleMismatch);
+        Assert.Null(report.Services[1].Members.Single().RoleMismatch);
+    }
 }

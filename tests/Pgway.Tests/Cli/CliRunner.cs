@@ -12,4 +12,15 @@ internal static class CliRunner
         var exitCode = await PgwayCommand.RunAsync(args, CliContext.ForWriters(output, error));
         return (exitCode, output.ToString(), error.ToString());
     }
+
+    /// <summary>Runs the command line as on a terminal <paramref name="width"/> columns wide.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunAtWidthAsync(int width, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var context = CliContext.ForWriters(output, error);
+        context.Console.Profile.Width = width;
+        var exitCode = await PgwayCommand.RunAsync(args, context);
+        return (exitCode, output.ToString(), error.ToString());
+    }
 }

@@ -246,4 +246,35 @@ public sealed class StatusCommandTests
         Assert.NotEqual(0, code);
         Assert.Contains("--interval must be at least 1 second", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Render_PoolServiceAndAReplicaThatIsNotPrimary_ClientsServersAndANeutralState()
+    {
+        var sample = StatusSamples.Report();
+        var service = sample.Services[0] with
+        {
+            Name = "pg-test-primary",
+            Pooled = true,
+            Clients = 0,
+            Servers = 8,
+            ClientsWaiting = 0,
+            Sessions = 8,
+            Members = [sample.Services[0].Members[0] with
+            {
+                State = "down",
+                Status = "DOWN",
+                Up = false,
+                Check = new StatusCheck(false, "L7STS/503", 503, "role replica", 2, StatusSamples.Now, 0),
+                RoleMismatch = "not primary",
+            }],
+        };
+
+        var text = Rendered(sample with { Services = [service] });
+
+        Assert.Contains("pg-test-primary UP *:5434 → pgbouncer · roundrobin  clients 0  waiting 0  servers 8/5/∞", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("sessions", text, StringComparison.Ordinal);
+        var row = text.Split('\n').Single(l => l.Contains("│ pg-test-2 ", StringComparison.Ordinal));
+        Assert.Contains("│ not primary ", row, StringComparison.Ordinal);
+        Assert.DoesNotContain("DOWN", row, StringComparison.Ordinal);
+    }
 }
