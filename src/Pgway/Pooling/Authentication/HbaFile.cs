@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Net;
 using System.Text;
 using Pgway.Configuration;
+using Pgway.Model;
 
 namespace Pgway.Pooling.Authentication;
 
@@ -47,13 +48,23 @@ public sealed class HbaFile
     public static HbaFile Parse(string text, string file)
     {
         ArgumentNullException.ThrowIfNull(text);
+        return Parse(text.Split('\n').Select((line, i) => (line.TrimEnd('\r'), new SourceLocation(file, i + 1, 1))));
+    }
+
+    /// <summary>Rules rendered from the inventory (Pigsty's pgb_hba rules): each line's errors point at the entry it came from.</summary>
+    public static HbaFile Parse(PoolerHbaFile rendered)
+    {
+        ArgumentNullException.ThrowIfNull(rendered);
+        return Parse(rendered.Lines.Select(line => (line.Text, line.Location)));
+    }
+
+    private static HbaFile Parse(IEnumerable<(string Text, SourceLocation Location)> lines)
+    {
         var rules = ImmutableArray.CreateBuilder<HbaRule>();
         var diagnostics = new DiagnosticBag();
-        var lines = text.Split('\n');
-        for (var i = 0; i < lines.Length; i++)
+        foreach (var (line, location) in lines)
         {
-            var location = new SourceLocation(file, i + 1, 1);
-            if (!TryTokens(lines[i].TrimEnd('\r'), out var tokens))
+            if (!TryTokens(line, out var tokens))
             {
                 diagnostics.Error(location, "unterminated quote");
                 continue;
@@ -101,6 +112,12 @@ public sealed class HbaFile
         if (!Methods.TryGetValue(methodName, out var method))
         {
             diagnostics.Error(location, $"authentication method '{methodName}' is not one of {string.Join(", ", Methods.Keys)}{Suggestions.DidYouMean(methodName, Methods.Keys)}");
+            return null;
+        }
+        if (method == HbaMethod.Cert)
+        {
+            // Refusing every client such a rule matches would be a rule silently different from PgBouncer's.
+            diagnostics.Error(location, "authentication method 'cert' (TLS client certificates) is not supported by pgway yet: use scram-sha-256 or md5 on a hostssl line");
             return null;
         }
         if (method == HbaMethod.Peer && needsAddress)
