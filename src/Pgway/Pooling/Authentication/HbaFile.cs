@@ -11,8 +11,9 @@ namespace Pgway.Pooling.Authentication;
 /// <c>hostnossl</c>), databases (<c>all</c>, <c>sameuser</c>, names), users (<c>all</c>, names),
 /// an address (CIDR, address and mask, or <c>all</c>) and a method. The first rule that matches
 /// decides; none matching means reject. What PostgreSQL has and PgBouncer does not (<c>+group</c>,
-/// <c>@file</c>, <c>samehost</c>, <c>include</c>, replication) is an error at its line, never a
-/// silently different rule.
+/// <c>@file</c>, <c>samehost</c>, <c>include</c>, replication), and what pgway does not support yet
+/// (<c>cert</c>), is an error at its line, never a silently different rule. The lines may be a file's
+/// or those rendered from the inventory (<see cref="Parse(PoolerHbaFile)"/>).
 /// </summary>
 public sealed class HbaFile
 {
