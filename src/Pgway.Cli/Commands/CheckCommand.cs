@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pgway.Configuration;
+using Pgway.Pooling;
 
 namespace Pgway.Cli.Commands;
 
@@ -17,13 +18,15 @@ internal static class CheckCommand
     private static int Run(CliContext context, FileInfo file)
     {
         var result = InventoryLoader.LoadFile(file.ToString());
-        foreach (var diagnostic in result.Diagnostics)
+        // The pgb_hba rules each pooler would enforce, parsed as the pooler parses them.
+        var poolerHba = result.Topology is { } loaded ? PoolerSetup.Check(loaded) : [];
+        foreach (var diagnostic in result.Diagnostics.Concat(poolerHba))
         {
             context.Error.WriteLine(diagnostic.ToString());
         }
-        var errors = result.Errors.Count();
-        var warnings = result.Warnings.Count();
-        if (result.Topology is { } topology)
+        var errors = result.Errors.Count() + poolerHba.Count(d => d.IsError);
+        var warnings = result.Warnings.Count() + poolerHba.Count(d => !d.IsError);
+        if (result.Topology is { } topology && errors == 0)
         {
             context.Output.WriteLine(
                 $"{file}: OK — {Count(topology.Clusters.Length, "cluster")}, {Count(topology.Clusters.Sum(c => c.Instances.Length), "instance")}, " +

@@ -4,7 +4,7 @@ using Pgway.Rendering;
 
 namespace Pgway.Cli.Commands;
 
-/// <summary><c>pgway render haproxy|pgservice</c>: configuration for the tools pgway works beside.</summary>
+/// <summary><c>pgway render haproxy|pgservice|pgb-hba</c>: configuration for the tools pgway works beside, and the hba rules its pooler enforces.</summary>
 internal static class RenderCommand
 {
     public static Command Create(CliContext context)
@@ -12,7 +12,42 @@ internal static class RenderCommand
         var render = new Command("render", "Render configuration for other tools from the inventory");
         render.Subcommands.Add(Haproxy(context));
         render.Subcommands.Add(PgService(context));
+        render.Subcommands.Add(PgbHba(context));
         return render;
+    }
+
+    private static Command PgbHba(CliContext context)
+    {
+        var config = CommonOptions.Config();
+        var cluster = CommonOptions.Cluster();
+        var node = new Option<string>("--node") { Description = "The node's address: its instance's pgb_hba.conf", Required = true };
+        var command = new Command("pgb-hba", "The pgb_hba.conf Pigsty renders for a node's pooler, which pgway's pooler enforces") { config, node, cluster };
+        command.SetAction(parse =>
+        {
+            if (InventoryInput.Load(context, parse.GetValue(config)!, showWarnings: false) is not { } topology
+                || InventoryInput.Select(context, topology, parse.GetValue(cluster)) is not { } clusters)
+            {
+                return 1;
+            }
+            var address = parse.GetValue(node)!;
+            var instances = clusters.SelectMany(c => c.Instances).Where(i => i.Address == address).ToList();
+            if (instances.Count != 1)
+            {
+                context.Error.WriteLine(instances.Count == 0
+                    ? $"no instance is on node '{address}' in {topology.SourceFile}"
+                    : $"node '{address}' has instances of {instances.Count} clusters ({string.Join(", ", instances.Select(i => i.Cluster))}): choose one with --cluster");
+                return 1;
+            }
+            // What the pooler would refuse to load is said, not hidden behind a file that looks fine.
+            var problems = Pooling.Authentication.HbaFile.Parse(instances[0].PoolerHba).Diagnostics.Distinct().ToList();
+            foreach (var problem in problems)
+            {
+                context.Error.WriteLine(problem.ToString());
+            }
+            context.Output.Write(instances[0].PoolerHba.Text);
+            return problems.Any(p => p.IsError) ? 1 : 0;
+        });
+        return command;
     }
 
     private static Command Haproxy(CliContext context)

@@ -36,11 +36,13 @@ public static class InventoryLoader
         var clusters = new List<Cluster>();
         try
         {
-            var sources = new InventoryReader(file, diagnostics).Read(root);
+            var reader = new InventoryReader(file, diagnostics);
+            var sources = reader.Read(root);
+            var infra = reader.InfraHosts.ToImmutableArray();
             var servicePorts = new List<(Service Service, SourceLocation PortLocation, string Where)>();
             foreach (var source in sources)
             {
-                if (BuildCluster(source, diagnostics, servicePorts) is { } cluster)
+                if (BuildCluster(source, infra, diagnostics, servicePorts) is { } cluster)
                 {
                     clusters.Add(cluster);
                 }
@@ -56,7 +58,7 @@ public static class InventoryLoader
         return new LoadResult(topology, diagnostics.ToImmutable());
     }
 
-    private static Cluster? BuildCluster(ClusterSource source, DiagnosticBag diagnostics, List<(Service, SourceLocation, string)> servicePorts)
+    private static Cluster? BuildCluster(ClusterSource source, ImmutableArray<string> infra, DiagnosticBag diagnostics, List<(Service, SourceLocation, string)> servicePorts)
     {
         if (!ClusterNames.IsValid(source.Name))
         {
@@ -65,7 +67,11 @@ public static class InventoryLoader
         }
 
         var instanceBuilder = new InstanceBuilder(diagnostics);
-        var instances = source.Hosts.Select(h => instanceBuilder.Build(source.Name, h)).OfType<Instance>().ToImmutableArray();
+        var hbaReader = new PoolerHbaReader(diagnostics);
+        var members = source.Hosts.Select(h => h.Address).ToImmutableArray();
+        var instances = source.Hosts
+            .Select(h => instanceBuilder.Build(source.Name, h) is { } instance ? instance with { PoolerHba = hbaReader.Read(h, instance, members, infra) } : null)
+            .OfType<Instance>().ToImmutableArray();
         foreach (var clash in instances.GroupBy(i => i.Seq).Where(g => g.Count() > 1))
         {
             foreach (var instance in clash.Skip(1))

@@ -28,6 +28,10 @@ internal sealed class InventoryReader(string file, DiagnosticBag diagnostics)
         public VariableSet GroupVariables => Chain.Aggregate(VariableSet.Empty, (merged, level) => merged.Overlay(level.Own));
     }
 
+    /// <summary>The hosts of the inventory's <c>infra</c> group (Ansible's <c>groups['infra']</c>), known once <see cref="Read"/> has run.</summary>
+    public IEnumerable<string> InfraHosts =>
+        _occurrences.Where(o => o.Chain.Any(level => level.Name == "infra")).Select(o => o.Address).Distinct(StringComparer.Ordinal);
+
     public ImmutableArray<ClusterSource> Read(YamlNode root)
     {
         if (root is not YamlMappingNode mapping)

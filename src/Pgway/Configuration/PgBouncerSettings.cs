@@ -111,6 +111,7 @@ internal static class PgBouncerSettings
     {
         "pgbouncer_enabled", "pgbouncer_port", "pgbouncer_log_dir", "pgbouncer_auth_query", "pgbouncer_poolmode",
         "pgbouncer_sslmode", "pgbouncer_exporter_enabled", "pgbouncer_exporter_url", "pgbouncer_exporter_options",
+        "pgbouncer_hba_rules", "pgbouncer_hba_rules_extra",
     }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>

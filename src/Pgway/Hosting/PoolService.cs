@@ -14,8 +14,11 @@ public sealed class PoolService : IAsyncDisposable, Switchover.ISwitchoverPause
 {
     private readonly HealthMonitor monitor;
 
-    private PoolService(ServiceRoute route, RouteServerTarget target, Pooler pooler, HealthMonitor monitor)
+    private readonly IReadOnlyList<string> nodes;
+
+    private PoolService(ServiceRoute route, RouteServerTarget target, Pooler pooler, HealthMonitor monitor, IReadOnlyList<string> nodes)
     {
+        this.nodes = nodes;
         Route = route;
         Target = target;
         Pooler = pooler;
@@ -42,19 +45,21 @@ public sealed class PoolService : IAsyncDisposable, Switchover.ISwitchoverPause
     public static PoolService Start(Cluster cluster, Service service, HealthMonitor monitor, string inventoryFile, GatewayOptions options, TimeProvider time, ILoggerFactory logging,
         ClientAdmission? admission = null, Func<CancellationToken, Task<string?>>? inventoryReload = null)
     {
+        ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(monitor);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logging);
         var route = new ServiceRoute(service, m => monitor.Find(service.FullName, m.Name), options.Listeners.QueueTimeout, time);
         var target = new RouteServerTarget(route, time);
-        var poolerOptions = PoolerSetup.ForService(cluster, service, target, inventoryFile) with { Admission = admission, InventoryReload = inventoryReload };
+        var node = NodeOf(cluster, options.Nodes);
+        var poolerOptions = PoolerSetup.ForService(cluster, service, node, target, inventoryFile) with { Admission = admission, InventoryReload = inventoryReload };
         // The route first (slowstart, counters), then the target (fencing), which reads the route.
         monitor.StateChanged += route.OnHealthChanged;
         monitor.StateChanged += target.OnHealthChanged;
         try
         {
-            return new PoolService(route, target, Pooler.Start(poolerOptions, time, logging.CreateLogger<Pooler>()), monitor);
+            return new PoolService(route, target, Pooler.Start(poolerOptions, time, logging.CreateLogger<Pooler>()), monitor, options.Nodes);
         }
         catch
         {
@@ -78,7 +83,12 @@ public sealed class PoolService : IAsyncDisposable, Switchover.ISwitchoverPause
     /// says now, for a reload to apply (as a node's pooler takes its own).
     /// </summary>
     /// <exception cref="InvalidOperationException">The cluster's pooler auth or hba file has errors.</exception>
-    public PoolerOptions OptionsFor(Cluster cluster, Service service, string inventoryFile) => PoolerSetup.ForService(cluster, service, Target, inventoryFile);
+    public PoolerOptions OptionsFor(Cluster cluster, Service service, string inventoryFile) =>
+        PoolerSetup.ForService(cluster, service, NodeOf(cluster, nodes), Target, inventoryFile);
+
+    // Whose pgb_hba rules the port enforces: the cluster's instance on the node served here, as that node's own pooler.
+    private static Instance NodeOf(Cluster cluster, IReadOnlyList<string> nodes) =>
+        cluster.Instances.FirstOrDefault(i => nodes.Contains(i.Address)) ?? cluster.Instances[0];
 
     public async ValueTask DisposeAsync()
     {

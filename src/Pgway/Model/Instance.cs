@@ -35,4 +35,7 @@ public sealed record Instance(
     /// checks verify it against this file (<c>pgway_patroni_ca_file</c>, else where Pigsty puts the CA); null: plain HTTP.
     /// </summary>
     public string? PatroniCaFile { get; init; }
+
+    /// <summary>The pgb_hba.conf Pigsty renders for this instance's pooler.</summary>
+    public PoolerHbaFile PoolerHba { get; init; } = PoolerHbaFile.Empty;
 }

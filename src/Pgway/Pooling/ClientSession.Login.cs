@@ -276,7 +276,7 @@ internal sealed partial class ClientSession
     private async Task<ServerCredentials?> AuthenticateAsync()
     {
         var secret = pooler.Options.Secrets.GetValueOrDefault(user);
-        var method = Method();
+        var method = Method(out var unmatched);
         if (secret is null && method != HbaMethod.Reject && !IsAdmin && AuthQueryUser() is { } authUser)
         {
             var authDatabase = Settings.Settings["auth_dbname"] is { Length: > 0 } named ? named : database;
@@ -299,11 +299,13 @@ internal sealed partial class ClientSession
                 // The admin console is for listed users only, trusted or not.
                 return Credentials(secret, null);
             case HbaMethod.Reject or HbaMethod.Cert or HbaMethod.Peer:
+                // PostgreSQL's wording, which clients and people recognise (PgBouncer's is "login rejected").
                 var host = RemoteOf(rawClient)?.Address.ToString() ?? "local";
+                var encryption = client is Tls.TlsTransport ? "SSL encryption" : "no encryption";
                 await RefuseAsync(DisconnectReason.LoginRefused, SqlState.InvalidAuthorizationSpecification,
-                    method == HbaMethod.Reject
-                        ? $"pg_hba.conf rejects connection for host \"{host}\", user \"{user}\", database \"{database}\""
-                        : $"authentication method {method.ToString().ToLowerInvariant()} is not supported by pgway yet");
+                    method != HbaMethod.Reject ? $"authentication method {method.ToString().ToLowerInvariant()} is not supported by pgway yet"
+                    : unmatched ? $"no pg_hba.conf entry for host \"{host}\", user \"{user}\", database \"{database}\", {encryption}"
+                    : $"pg_hba.conf rejects connection for host \"{host}\", user \"{user}\", database \"{database}\", {encryption}");
                 return null;
         }
         if (string.IsNullOrEmpty(secret))
@@ -365,8 +367,10 @@ internal sealed partial class ClientSession
             : new ServerCredentials(name);
     }
 
-    private HbaMethod Method()
+    // The method for this client; unmatched when auth_type is hba and no rule matched (a reject too).
+    private HbaMethod Method(out bool unmatched)
     {
+        unmatched = false;
         switch (Settings.Settings["auth_type"])
         {
             case "trust" or "any":
@@ -385,7 +389,11 @@ internal sealed partial class ClientSession
             return HbaMethod.ScramSha256;
         }
         var remote = RemoteOf(rawClient)?.Address;
-        return hba.Find(new HbaConnection(remote, Tls: client is Tls.TlsTransport, database, user))?.Method ?? HbaMethod.Reject;
+        // The console answers as pgbouncer or pgway; its rules are PgBouncer's, for the database pgbouncer.
+        var hbaDatabase = database == "pgway" ? Admin.AdminConsole.DatabaseName : database;
+        var rule = hba.Find(new HbaConnection(remote, Tls: client is Tls.TlsTransport, hbaDatabase, user));
+        unmatched = rule is null;
+        return rule?.Method ?? HbaMethod.Reject;
     }
 
     private async Task<ServerCredentials?> CleartextAsync(string secret, ScramVerifier? verifier, bool md5, bool mock = false)

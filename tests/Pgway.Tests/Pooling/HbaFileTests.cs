@@ -60,6 +60,7 @@ public class HbaFileTests
     [InlineData("host all all md5", "expected: type database user address method")]
     [InlineData("host all all all peer", "method 'peer' works only for 'local' connections")]
     [InlineData("include other.conf", "'include' is not supported")]
+    [InlineData("hostssl all all all cert", "'cert' (TLS client certificates) is not supported by pgway yet")]
     [InlineData("host \"unterminated all all md5", "unterminated quote")]
     public void Parse_BadLine_ErrorAtItsLineAndLeftOut(string line, string expected)
     {
@@ -75,10 +76,10 @@ public class HbaFileTests
     [Fact]
     public void Parse_OptionsAfterMethod_WarnedAndIgnored()
     {
-        var hba = HbaFile.Parse("hostssl all all all cert clientcert=verify-full", "hba.conf");
+        var hba = HbaFile.Parse("hostssl all all all scram-sha-256 clientcert=verify-full", "hba.conf");
 
         Assert.False(hba.HasErrors);
         Assert.Contains("clientcert=verify-full", Assert.Single(hba.Diagnostics).Message, StringComparison.Ordinal);
-        Assert.Equal(HbaMethod.Cert, Assert.Single(hba.Rules).Method);
+        Assert.Equal(HbaMethod.ScramSha256, Assert.Single(hba.Rules).Method);
     }
 }

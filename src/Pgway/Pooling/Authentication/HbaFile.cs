@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Net;
 using System.Text;
 using Pgway.Configuration;
+using Pgway.Model;
 
 namespace Pgway.Pooling.Authentication;
 
@@ -10,8 +11,9 @@ namespace Pgway.Pooling.Authentication;
 /// <c>hostnossl</c>), databases (<c>all</c>, <c>sameuser</c>, names), users (<c>all</c>, names),
 /// an address (CIDR, address and mask, or <c>all</c>) and a method. The first rule that matches
 /// decides; none matching means reject. What PostgreSQL has and PgBouncer does not (<c>+group</c>,
-/// <c>@file</c>, <c>samehost</c>, <c>include</c>, replication) is an error at its line, never a
-/// silently different rule.
+/// <c>@file</c>, <c>samehost</c>, <c>include</c>, replication), and what pgway does not support yet
+/// (<c>cert</c>), is an error at its line, never a silently different rule. The lines may be a file's
+/// or those rendered from the inventory (<see cref="Parse(PoolerHbaFile)"/>).
 /// </summary>
 public sealed class HbaFile
 {
@@ -47,13 +49,23 @@ public sealed class HbaFile
     public static HbaFile Parse(string text, string file)
     {
         ArgumentNullException.ThrowIfNull(text);
+        return Parse(text.Split('\n').Select((line, i) => (line.TrimEnd('\r'), new SourceLocation(file, i + 1, 1))));
+    }
+
+    /// <summary>Rules rendered from the inventory (Pigsty's pgb_hba rules): each line's errors point at the entry it came from.</summary>
+    public static HbaFile Parse(PoolerHbaFile rendered)
+    {
+        ArgumentNullException.ThrowIfNull(rendered);
+        return Parse(rendered.Lines.Select(line => (line.Text, line.Location)));
+    }
+
+    private static HbaFile Parse(IEnumerable<(string Text, SourceLocation Location)> lines)
+    {
         var rules = ImmutableArray.CreateBuilder<HbaRule>();
         var diagnostics = new DiagnosticBag();
-        var lines = text.Split('\n');
-        for (var i = 0; i < lines.Length; i++)
+        foreach (var (line, location) in lines)
         {
-            var location = new SourceLocation(file, i + 1, 1);
-            if (!TryTokens(lines[i].TrimEnd('\r'), out var tokens))
+            if (!TryTokens(line, out var tokens))
             {
                 diagnostics.Error(location, "unterminated quote");
                 continue;
@@ -101,6 +113,12 @@ public sealed class HbaFile
         if (!Methods.TryGetValue(methodName, out var method))
         {
             diagnostics.Error(location, $"authentication method '{methodName}' is not one of {string.Join(", ", Methods.Keys)}{Suggestions.DidYouMean(methodName, Methods.Keys)}");
+            return null;
+        }
+        if (method == HbaMethod.Cert)
+        {
+            // Refusing every client such a rule matches would be a rule silently different from PgBouncer's.
+            diagnostics.Error(location, "authentication method 'cert' (TLS client certificates) is not supported by pgway yet: use scram-sha-256 or md5 on a hostssl line");
             return null;
         }
         if (method == HbaMethod.Peer && needsAddress)
