@@ -3,7 +3,7 @@ namespace Pgway.Tests.Cli;
 /// <summary><c>pgway render pgb-hba</c> and what <c>pgway check</c> says about Pigsty's pgbouncer hba rules.</summary>
 public class PgbHbaCommandTests
 {
-    private static async Task<(int ExitCode, string Output, string Error, string File)> RunAsync(string rules, params string[] command)
+    private static async Task<(int ExitCode, string Output, string Error, string File)> RunWithRulesAsync(string rules, params string[] command)
     {
         var file = Path.Combine(Path.GetTempPath(), $"pgway-pgbhba-{Guid.NewGuid():N}.yml");
         await File.WriteAllTextAsync(file, $$"""
@@ -30,7 +30,7 @@ public class PgbHbaCommandTests
     [Fact]
     public async Task RenderPgbHba_Node_PrintsItsFile()
     {
-        var (code, output, error, _) = await RunAsync("- { user: bob, addr: world, auth: deny, title: 'no bob', role: replica }", "render", "pgb-hba", "--node", "10.0.0.2");
+        var (code, output, error, _) = await RunWithRulesAsync("- { user: bob, addr: world, auth: deny, title: 'no bob', role: replica }", "render", "pgb-hba", "--node", "10.0.0.2");
 
         Assert.True(code == 0, error);
         Assert.StartsWith("# pgb_hba.conf of pg-x-2 [replica] @ 10.0.0.2:6432\n", output, StringComparison.Ordinal);
@@ -40,7 +40,7 @@ public class PgbHbaCommandTests
     [Fact]
     public async Task RenderPgbHba_UnknownNode_Error()
     {
-        var (code, _, error, _) = await RunAsync("- { addr: world }", "render", "pgb-hba", "--node", "10.9.9.9");
+        var (code, _, error, _) = await RunWithRulesAsync("- { addr: world }", "render", "pgb-hba", "--node", "10.9.9.9");
 
         Assert.Equal(1, code);
         Assert.Contains("no instance is on node '10.9.9.9'", error, StringComparison.Ordinal);
@@ -49,7 +49,7 @@ public class PgbHbaCommandTests
     [Fact]
     public async Task RenderPgbHba_RuleThePoolerCannotEnforce_FileAndErrorAtItsLine()
     {
-        var (code, output, error, file) = await RunAsync("- { user: bob, addr: world, auth: cert }", "render", "pgb-hba", "--node", "10.0.0.1");
+        var (code, output, error, file) = await RunWithRulesAsync("- { user: bob, addr: world, auth: cert }", "render", "pgb-hba", "--node", "10.0.0.1");
 
         Assert.Equal(1, code);
         Assert.Contains("hostssl  all                bob                0.0.0.0/0 cert\n", output, StringComparison.Ordinal);
@@ -63,7 +63,7 @@ public class PgbHbaCommandTests
     [InlineData("- { title: raw, rules: [ 'host all all 10.0.0.0/33 md5' ] }", ":8:36: error: '10.0.0.0/33' is not a valid CIDR network")]
     public async Task Check_RuleNotSupportedOrMalformed_ErrorWithFileAndLine(string rules, string expected)
     {
-        var (code, output, error, file) = await RunAsync(rules, "check");
+        var (code, output, error, file) = await RunWithRulesAsync(rules, "check");
 
         Assert.Equal(1, code);
         Assert.Empty(output);
@@ -74,7 +74,7 @@ public class PgbHbaCommandTests
     [Fact]
     public async Task Check_GoodRules_Ok()
     {
-        var (code, output, error, _) = await RunAsync("- { user: bob, addr: world, auth: deny, title: 'no bob', order: 10 }", "check");
+        var (code, output, error, _) = await RunWithRulesAsync("- { user: bob, addr: world, auth: deny, title: 'no bob', order: 10 }", "check");
 
         Assert.True(code == 0, error);
         Assert.Contains("OK", output, StringComparison.Ordinal);
