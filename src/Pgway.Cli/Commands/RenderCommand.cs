@@ -94,7 +94,7 @@ internal static class RenderCommand
             var serviceNode = address is null ? null : topology.FindServiceNode(address);
             var statsPort = nodeInstance?.HaproxyExporterPort ?? serviceNode?.AdminPort ?? 9101;
             var statsAuth = nodeInstance is not null ? nodeInstance.AdminAuth : serviceNode?.AdminAuth;
-            var label = (nodeInstance?.Variables.Value<string>("nodename") ?? serviceNode?.NodeName) is { Length: > 0 } nodename ? nodename
+            var label = (nodeInstance?.NodeName ?? serviceNode?.NodeName) is { Length: > 0 } nodename ? nodename
                 : address ?? clusters[0].Name;
             context.Output.Write(HaproxyConfigRenderer.Render(clusters, topology.SourceFile, label, statsPort, statsAuth));
             return 0;

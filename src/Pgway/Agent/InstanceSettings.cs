@@ -1,4 +1,3 @@
-using Newtonsoft.Json.Linq;
 using Npgsql;
 using Pgway.Model;
 
@@ -22,10 +21,10 @@ public static class InstanceSettings
         {
             Host = instance.Address,
             Port = instance.PgPort,
-            Username = Text(instance, "pg_monitor_username") ?? DefaultMonitorUser,
+            Username = instance.Logins.MonitorUser ?? DefaultMonitorUser,
             Database = "postgres",
         };
-        if (Text(instance, "pg_monitor_password") is { } password)
+        if (instance.Logins.MonitorPassword is { } password)
         {
             builder.Password = password;
         }
@@ -34,11 +33,11 @@ public static class InstanceSettings
 
     /// <summary>The instance's Patroni tags from <c>pg_tags</c>.</summary>
     public static NodeTags Tags(Instance instance) =>
-        NodeTags.From(instance?.Variables["pg_tags"] as JObject);
+        NodeTags.From(instance?.Tags);
 
     /// <summary>A primary with an upstream outside its cluster (<c>pg_upstream</c>) leads a standby cluster.</summary>
     public static bool IsStandbyLeader(Instance instance) =>
-        instance?.Role == InstanceRole.Primary && Text(instance, "pg_upstream") is not null;
+        instance?.Role == InstanceRole.Primary && instance.Upstream is not null;
 
     /// <summary>The status reader's settings for the instance.</summary>
     public static InstanceStatusReaderOptions StatusReader(Instance instance, TimeSpan timeout) =>
@@ -55,7 +54,4 @@ public static class InstanceSettings
         return new AgentOptions(new System.Net.IPEndPoint(address, instance.PatroniPort), StatusReader(instance, timeout),
             Tags(instance), instance.Cluster, instance.Name, cacheMaxAge);
     }
-
-    private static string? Text(Instance instance, string name) =>
-        instance.Variables[name] is JValue { Type: not JTokenType.Null } value ? value.ToString() : null;
 }

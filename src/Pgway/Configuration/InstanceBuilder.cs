@@ -5,7 +5,7 @@ using Pgway.Model;
 namespace Pgway.Configuration;
 
 /// <summary>Builds typed <see cref="Instance"/>s from a cluster's hosts, checking each identity variable.</summary>
-internal sealed class InstanceBuilder(DiagnosticBag diagnostics)
+internal sealed partial class InstanceBuilder(DiagnosticBag diagnostics)
 {
     private static readonly FrozenDictionary<string, InstanceRole> Roles = new Dictionary<string, InstanceRole>
     {
@@ -88,18 +88,14 @@ internal sealed class InstanceBuilder(DiagnosticBag diagnostics)
         ok &= adminValid;
         var patroniCaFile = PatroniCaFile(host, out var tlsValid);
         ok &= tlsValid;
-        if (!ok)
-        {
-            return null;
-        }
-
         var json = variables.ToJson();
         json["inventory_hostname"] = host.Address;
-        return new Instance(cluster, seq, host.Address, role, offline, weight, pgPort, pgbouncerPort, patroniPort, exporterPort, adminPort, json, host.Location)
+        var instance = WithSettings(new Instance(cluster, seq, host.Address, role, offline, weight, pgPort, pgbouncerPort, patroniPort, exporterPort, adminPort, json, host.Location)
         {
             AdminAuth = adminAuth,
             PatroniCaFile = patroniCaFile,
-        };
+        }, host, json, ref ok);
+        return ok ? instance : null;
     }
 
     /// <summary>A node of a <c>pg_service_provider</c> group: its admin endpoint's port and credentials, as an instance's.</summary>

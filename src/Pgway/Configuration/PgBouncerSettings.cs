@@ -90,9 +90,6 @@ internal static class PgBouncerSettings
     /// </summary>
     public static readonly string[] TlsProtocols = ["secure", "all", "legacy", "tlsv1.0", "tlsv1.1", "tlsv1.2", "tlsv1.3"];
 
-    /// <summary>PgBouncer's <c>auth_type</c> values.</summary>
-    public static readonly string[] AuthTypes = ["hba", "scram-sha-256", "md5", "plain", "trust", "any", "cert"];
-
     /// <summary>Real PgBouncer settings pgway does not act on (yet): accepted with a warning.</summary>
     public static readonly FrozenSet<string> NotActedOn = new[]
     {

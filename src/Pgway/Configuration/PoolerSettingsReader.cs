@@ -119,10 +119,10 @@ internal sealed class PoolerSettingsReader(DiagnosticBag diagnostics)
             settings["ignore_startup_parameters"] = ignored;
         }
         ReadTls(variables, settings, sslMode);
-        if (!PgBouncerSettings.AuthTypes.Contains(settings["auth_type"]))
+        if (!AuthTypes.TryParse(settings["auth_type"], out _))
         {
             diagnostics.Error(variables["pgbouncer_auth_type"]!.Location,
-                $"pgbouncer_auth_type '{settings["auth_type"]}' is not one of {string.Join(", ", PgBouncerSettings.AuthTypes)}{Suggestions.DidYouMean(settings["auth_type"], PgBouncerSettings.AuthTypes)}");
+                $"pgbouncer_auth_type '{settings["auth_type"]}' is not one of {string.Join(", ", AuthTypes.Names)}{Suggestions.DidYouMean(settings["auth_type"], AuthTypes.Names)}");
         }
 
         return new PoolerSettings(mode ?? PoolMode.Transaction, useAuthQuery, sslMode,
@@ -345,9 +345,9 @@ internal sealed class PoolerSettingsReader(DiagnosticBag diagnostics)
             error = $"{name} must be {Expected(known.Kind)}, got '{text}'";
             return null;
         }
-        if (name == "auth_type" && !PgBouncerSettings.AuthTypes.Contains(normalized))
+        if (name == "auth_type" && !AuthTypes.TryParse(normalized, out _))
         {
-            error = $"auth_type '{normalized}' is not one of {string.Join(", ", PgBouncerSettings.AuthTypes)}";
+            error = $"auth_type '{normalized}' is not one of {string.Join(", ", AuthTypes.Names)}";
             return null;
         }
         // As the inventory's TLS values are checked: a mode pgway would read as disable must not pass for one.

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Newtonsoft.Json.Linq;
 using Pgway.Model;
 
 namespace Pgway.Demo;
@@ -14,19 +13,19 @@ internal static class DemoRoles
 {
     /// <summary>The system users whose SCRAM verifiers go into the poolers' userlist, as Pigsty's defaults list them in pgbouncer.</summary>
     public static IReadOnlyList<string> PoolerSystemUsers(Instance instance) =>
-        [Text(instance, "pg_admin_username") ?? "dbuser_dba", Text(instance, "pg_monitor_username") ?? "dbuser_monitor"];
+        [instance.Logins.AdminUser ?? "dbuser_dba", instance.Logins.MonitorUser ?? "dbuser_monitor"];
 
     /// <summary>The replication user and its password.</summary>
     public static (string User, string Password) Replication(Instance instance) =>
-        (Text(instance, "pg_replication_username") ?? "replicator", Required(instance, "pg_replication_password"));
+        (instance.Logins.ReplicationUser ?? "replicator", Required(instance.Logins.ReplicationPassword, "pg_replication_password"));
 
     /// <summary>The administrator and its password (<c>pg_admin_username</c>, <c>pg_admin_password</c>).</summary>
     public static (string User, string Password) Admin(Instance instance) =>
-        (Text(instance, "pg_admin_username") ?? "dbuser_dba", Required(instance, "pg_admin_password"));
+        (instance.Logins.AdminUser ?? "dbuser_dba", Required(instance.Logins.AdminPassword, "pg_admin_password"));
 
     /// <summary>The first user of <c>pg_users</c> with a password, and the first database, for the connection strings to try.</summary>
     public static (string User, string Password, string Database)? BusinessUser(Instance instance) =>
-        Users(instance).FirstOrDefault(u => u.Password is not null) is { Password: { } password } user
+        instance.Users.FirstOrDefault(u => u.Password is not null) is { Password: { } password } user
             ? (user.Name, password, Databases(instance) is [var first, ..] ? first : "postgres")
             : null;
 
@@ -58,8 +57,8 @@ internal static class DemoRoles
         Role(replicator, "LOGIN REPLICATION", replicatorPassword, ["pg_monitor", "dbrole_readonly"]);
         var (admin, adminPassword) = Admin(instance);
         Role(admin, "LOGIN SUPERUSER", adminPassword, ["dbrole_admin"]);
-        Role(Text(instance, "pg_monitor_username") ?? "dbuser_monitor", "LOGIN", Required(instance, "pg_monitor_password"), ["pg_monitor"]);
-        foreach (var user in Users(instance))
+        Role(instance.Logins.MonitorUser ?? "dbuser_monitor", "LOGIN", Required(instance.Logins.MonitorPassword, "pg_monitor_password"), ["pg_monitor"]);
+        foreach (var user in instance.Users)
         {
             Role(user.Name, "LOGIN", user.Password, user.Roles);
         }
@@ -77,7 +76,7 @@ internal static class DemoRoles
             """);
         // Tables made by the administrators and the admin users are readable and writable by the
         // groups, as Pigsty's pg_default_privileges arrange.
-        IEnumerable<string> owners = ["postgres", Text(instance, "pg_admin_username") ?? "dbuser_dba", .. Users(instance).Where(u => u.Roles.Contains("dbrole_admin")).Select(u => u.Name)];
+        IEnumerable<string> owners = ["postgres", instance.Logins.AdminUser ?? "dbuser_dba", .. instance.Users.Where(u => u.Roles.Contains("dbrole_admin")).Select(u => u.Name)];
         foreach (var owner in owners)
         {
             var role = Identifier(owner);
@@ -93,36 +92,14 @@ internal static class DemoRoles
     }
 
     /// <summary>The names in <c>pg_databases</c>.</summary>
-    public static IReadOnlyList<string> Databases(Instance instance) =>
-        instance?.Variables["pg_databases"] is JArray list
-            ? [.. list.OfType<JObject>().Select(d => d["name"]?.ToString()).OfType<string>().Where(n => n.Length > 0)]
-            : [];
+    public static IReadOnlyList<string> Databases(Instance instance) => instance is null ? [] : instance.Databases;
 
     /// <summary>A double-quoted identifier.</summary>
     public static string Identifier(string name) => $"\"{name.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
 
     private static string Literal(string text) => $"'{text.Replace("'", "''", StringComparison.Ordinal)}'";
 
-    private static IEnumerable<(string Name, string? Password, IReadOnlyList<string> Roles)> Users(Instance instance)
-    {
-        if (instance.Variables["pg_users"] is not JArray users)
-        {
-            yield break;
-        }
-        foreach (var user in users.OfType<JObject>())
-        {
-            if (user["name"]?.ToString() is { Length: > 0 } name)
-            {
-                var roles = user["roles"] is JArray groups ? groups.Select(g => g.ToString()).ToList() : [];
-                yield return (name, user["password"]?.ToString(), roles);
-            }
-        }
-    }
-
     // The demo's inventory names every password: none is made up here.
-    private static string Required(Instance instance, string name) =>
-        Text(instance, name) ?? throw new InvalidOperationException($"the demo inventory must set {name}");
-
-    private static string? Text(Instance instance, string name) =>
-        instance.Variables[name] is JValue { Type: not JTokenType.Null } value ? value.ToString() : null;
+    private static string Required(string? value, string name) =>
+        value ?? throw new InvalidOperationException($"the demo inventory must set {name}");
 }

@@ -61,7 +61,7 @@ internal sealed class GatewaySwitchoverHost(GatewayHost host, HttpClient patroni
         : new PromoteSwitchover(i => ReplicaProblem(cluster, i), (m, why) => host.Monitor.Fence(m, why), m => host.Monitor.Unfence(m), host.Time, options.SwitchTimeout);
 
     internal static bool UsesPatroni(Cluster cluster, bool agentsRunHere) =>
-        !cluster.Instances.Any(i => i.Variables["patroni_enabled"] is Newtonsoft.Json.Linq.JValue { Value: false })
+        !cluster.Instances.Any(i => !i.PatroniEnabled)
         && (cluster.Dcs is not null || !agentsRunHere);
 
     public void FollowLeader(Cluster cluster, string leader) => host.FollowLeaderNow(cluster.Name, leader);

@@ -54,6 +54,24 @@ public sealed record PoolerSettings(
 
     public string ServerResetQuery { get; } = Settings["server_reset_query"];
 
+    /// <summary><c>auth_type</c>: checked where it is read (the inventory, the console's SET), so any other text reads as hba.</summary>
+    public AuthType AuthType { get; } = AuthTypes.TryParse(Settings.GetValueOrDefault("auth_type"), out var authType) ? authType : AuthType.Hba;
+
+    /// <summary><c>auth_user</c>, who runs <c>auth_query</c>; null when not set.</summary>
+    public string? AuthUser { get; } = Text(Settings, "auth_user");
+
+    /// <summary><c>auth_dbname</c>, the database <c>auth_query</c> runs in; null: the client's own.</summary>
+    public string? AuthDatabase { get; } = Text(Settings, "auth_dbname");
+
+    /// <summary><c>auth_query</c>: the query that looks up a user's secret, taking the user name as $1.</summary>
+    public string AuthQuery { get; } = Settings.GetValueOrDefault("auth_query", "");
+
+    /// <summary><c>auth_file</c>, relative to the inventory's folder; null when not set.</summary>
+    public string? AuthFile { get; } = Text(Settings, "auth_file");
+
+    /// <summary><c>auth_hba_file</c>, relative to the inventory's folder; null when not set.</summary>
+    public string? AuthHbaFile { get; } = Text(Settings, "auth_hba_file");
+
     public int MaxPreparedStatements { get; } = Int(Settings, "max_prepared_statements");
 
     /// <summary>How long a pool made for a database not in <c>pg_databases</c> lives with no client and no server (PgBouncer's <c>autodb_idle_timeout</c>).</summary>
@@ -91,6 +109,9 @@ public sealed record PoolerSettings(
 
     private static TlsMode Tls(ImmutableSortedDictionary<string, string> settings, string name) =>
         settings.TryGetValue(name, out var text) && TlsModes.TryParse(text, out var mode) ? mode : TlsMode.Disable;
+
+    private static string? Text(ImmutableSortedDictionary<string, string> settings, string name) =>
+        settings.TryGetValue(name, out var text) && text.Length > 0 ? text : null;
 
     private static int Int(ImmutableSortedDictionary<string, string> settings, string name) => int.Parse(settings[name], System.Globalization.CultureInfo.InvariantCulture);
 

@@ -279,8 +279,8 @@ internal sealed partial class ClientSession
         var method = Method(out var unmatched);
         if (secret is null && method != HbaMethod.Reject && !IsAdmin && AuthQueryUser() is { } authUser)
         {
-            var authDatabase = Settings.Settings["auth_dbname"] is { Length: > 0 } named ? named : database;
-            (var outcome, secret) = await AuthQuery.LookUpAsync(pooler, loop, authUser, authDatabase, Settings.Settings["auth_query"], user);
+            var authDatabase = Settings.AuthDatabase ?? database;
+            (var outcome, secret) = await AuthQuery.LookUpAsync(pooler, loop, authUser, authDatabase, Settings.AuthQuery, user);
             switch (outcome)
             {
                 case AuthQueryOutcome.Failed:
@@ -357,7 +357,7 @@ internal sealed partial class ClientSession
     // postgres (Pigsty's pg_dbsu), as Pigsty renders it; null when auth_query is not in use.
     private ServerCredentials? AuthQueryUser()
     {
-        var name = Settings.Settings["auth_user"] is { Length: > 0 } named ? named : Settings.UseAuthQuery ? "postgres" : null;
+        var name = Settings.AuthUser ?? (Settings.UseAuthQuery ? "postgres" : null);
         if (name is null)
         {
             return null;
@@ -371,17 +371,17 @@ internal sealed partial class ClientSession
     private HbaMethod Method(out bool unmatched)
     {
         unmatched = false;
-        switch (Settings.Settings["auth_type"])
+        switch (Settings.AuthType)
         {
-            case "trust" or "any":
+            case AuthType.Trust or AuthType.Any:
                 return HbaMethod.Trust;
-            case "plain":
+            case AuthType.Plain:
                 return HbaMethod.Password;
-            case "md5":
+            case AuthType.Md5:
                 return HbaMethod.Md5;
-            case "scram-sha-256":
+            case AuthType.ScramSha256:
                 return HbaMethod.ScramSha256;
-            case "cert":
+            case AuthType.Cert:
                 return HbaMethod.Cert;
         }
         if (pooler.Options.Hba is not { } hba)

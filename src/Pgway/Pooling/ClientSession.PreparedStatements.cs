@@ -43,14 +43,29 @@ internal sealed partial class ClientSession
     // when the statement is parsed; a name resolves in the search_path).
     private static readonly string[] ParseSettings = ["search_path", "DateStyle", "TimeZone", "IntervalStyle", "standard_conforming_strings"];
 
+    // Made again only when one of those settings changed: a named Parse reads it each time.
+    private string? parseContext;
+    private string?[]? parseContextValues;
+
     private string ParseContext()
     {
-        var context = new System.Text.StringBuilder();
-        foreach (var name in ParseSettings)
+        var values = parseContextValues ??= new string?[ParseSettings.Length];
+        var same = parseContext is not null;
+        for (var i = 0; i < ParseSettings.Length && same; i++)
         {
-            context.Append(parameters.GetValueOrDefault(name)).Append('\u0001');
+            same = string.Equals(parameters.GetValueOrDefault(ParseSettings[i]), values[i], StringComparison.Ordinal);
         }
-        return context.ToString();
+        if (same)
+        {
+            return parseContext!;
+        }
+        var context = new System.Text.StringBuilder();
+        for (var i = 0; i < ParseSettings.Length; i++)
+        {
+            values[i] = parameters.GetValueOrDefault(ParseSettings[i]);
+            context.Append(values[i]).Append('\u0001');
+        }
+        return parseContext = context.ToString();
     }
 
     // A request the server will never answer (skipped after an error, or a Sync the COPY read).

@@ -692,6 +692,10 @@ internal sealed partial class ClientSession : IWaitingClient
         {
             return true;
         }
+        var limit = ResetDeadline(Settings);
+        var watch = limit > TimeSpan.Zero ? new ResetWatch(attached, loop) : null;
+        using var expiry = watch is null ? null : new CancellationTokenSource(limit, pooler.Time);
+        using var expired = expiry?.Token.UnsafeRegister(static state => ((ResetWatch)state!).Expire(), watch);
         try
         {
             var output = new ArrayBufferWriter<byte>();
@@ -707,7 +711,8 @@ internal sealed partial class ClientSession : IWaitingClient
                 }
                 if (type == (byte)BackendMessageCode.ReadyForQuery)
                 {
-                    if (body.Length != 1 || body.Span[0] != (byte)TransactionStatus.Idle)
+                    // Answered, unless the deadline passed meanwhile: then the server is closed all the same.
+                    if (body.Length != 1 || body.Span[0] != (byte)TransactionStatus.Idle || watch?.Finish() == false)
                     {
                         return false;
                     }
@@ -720,9 +725,18 @@ internal sealed partial class ClientSession : IWaitingClient
         }
         catch (Exception e) when (e is SocketException or EndOfStreamException or PostgresProtocolException or OperationCanceledException)
         {
+            if (watch?.Expired == true)
+            {
+                LogResetExpired(pooler.Logger, Id, limit.TotalSeconds);
+            }
             return false;
         }
     }
+
+    // PgBouncer's janitor closes a server whose reset query runs past server_idle_timeout (counted from
+    // the query's send), or past server_lifetime; pgway gives the reset that long, and no limit when both are 0.
+    internal static TimeSpan ResetDeadline(PoolerSettings settings) =>
+        settings.ServerIdleTimeout > TimeSpan.Zero ? settings.ServerIdleTimeout : settings.ServerLifetime;
 
     private async Task RefuseAsync(DisconnectReason why, string sqlState, string message)
     {
@@ -753,6 +767,9 @@ internal sealed partial class ClientSession : IWaitingClient
 
     [LoggerMessage(Level = LogLevel.Information, Message = "pooler: client {Session} {User}@{Database} from {Remote} disconnected: {Reason} after {Seconds:0.###}s")]
     private static partial void LogDisconnected(ILogger logger, long session, string user, string database, string remote, string reason, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: session {Session}: server_reset_query not answered within {Seconds}s; the server is closed")]
+    private static partial void LogResetExpired(ILogger logger, long session, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: session {Session} lost its server: {Error}")]
     private static partial void LogServerLost(ILogger logger, long session, string error);

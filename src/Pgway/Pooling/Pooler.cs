@@ -27,8 +27,7 @@ public sealed partial class Pooler : IAsyncDisposable
     private int automaticPools;
     private readonly IDisposable expiring;
     private readonly long[] disconnects = new long[Enum.GetValues<DisconnectReason>().Length];
-    private readonly ConcurrentDictionary<string, int> parameterSets = new(StringComparer.Ordinal);
-    private int nextParameterSet;
+    private readonly ParameterSets parameterSets = new();
     private int sweeps;
     private Task accepting = Task.CompletedTask;
     private long nextSessionId;
@@ -253,17 +252,7 @@ public sealed partial class Pooler : IAsyncDisposable
     /// same number, so a server already brought to that set is known to need nothing. 0 when too
     /// many distinct sets have been seen (each client then compares parameter by parameter).
     /// </summary>
-    internal int ParameterSetId(Dictionary<string, string> parameters)
-    {
-        var key = string.Join('\0', parameters.OrderBy(p => p.Key, StringComparer.OrdinalIgnoreCase)
-            .Select(p => $"{p.Key.ToLowerInvariant()}={p.Value}"));
-        if (parameterSets.TryGetValue(key, out var id))
-        {
-            return id;
-        }
-        // Bounded: unique application names, say, must not grow this without end.
-        return parameterSets.Count >= 10_000 ? 0 : parameterSets.GetOrAdd(key, _ => Interlocked.Increment(ref nextParameterSet));
-    }
+    internal int ParameterSetId(Dictionary<string, string> parameters) => parameterSets.IdOf(parameters);
 
     /// <summary>Counts a new client; false when <c>max_client_conn</c> is reached.</summary>
     internal bool TryAddClient()

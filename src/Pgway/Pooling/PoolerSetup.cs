@@ -12,7 +12,7 @@ public static partial class PoolerSetup
 {
     /// <summary>Whether the instance's node runs a pooler (Pigsty's <c>pgbouncer_enabled</c>, default true).</summary>
     public static bool IsEnabled(Instance instance) =>
-        instance.Variables["pgbouncer_enabled"] is not { Type: Newtonsoft.Json.Linq.JTokenType.Boolean } enabled || (bool)enabled;
+        instance.PoolerEnabled;
 
     /// <summary>
     /// The pooler on the instance's address and <c>pgbouncer_port</c>, in front of its <c>pg_port</c>.
@@ -73,7 +73,7 @@ public static partial class PoolerSetup
 
     // As Pigsty's pgbouncer.ini: auth_type hba with its rendered pgb_hba.conf, unless the inventory names its own file.
     private static bool UsesRenderedHba(Cluster cluster) =>
-        cluster.Pooler.Settings["auth_type"] == "hba" && cluster.Pooler.Settings["auth_hba_file"].Length == 0;
+        cluster.Pooler.AuthType == AuthType.Hba && cluster.Pooler.AuthHbaFile is null;
 
 
     private static PoolerOptions Build(Cluster cluster, Instance node, IPEndPoint listen, IPEndPoint backend, string inventoryFile)
@@ -85,7 +85,7 @@ public static partial class PoolerSetup
         {
             secrets[user.Name] = user.Password!;
         }
-        if (settings.Settings["auth_file"] is { Length: > 0 } authFile)
+        if (settings.AuthFile is { } authFile)
         {
             var path = Path.Combine(folder, authFile);
             var parsed = UserList.Parse(Read(path, "auth_file"), path);
@@ -99,7 +99,7 @@ public static partial class PoolerSetup
             }
         }
         HbaFile? hba = null;
-        if (settings.Settings["auth_hba_file"] is { Length: > 0 } hbaFile)
+        if (settings.AuthHbaFile is { } hbaFile)
         {
             var path = Path.Combine(folder, hbaFile);
             hba = HbaFile.Parse(Read(path, "auth_hba_file"), path);

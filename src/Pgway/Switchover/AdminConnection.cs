@@ -1,5 +1,3 @@
-using System.Globalization;
-using Newtonsoft.Json.Linq;
 using Npgsql;
 using Pgway.Model;
 
@@ -21,13 +19,13 @@ public static class AdminConnection
         {
             Host = instance.Address,
             Port = instance.PgPort,
-            Username = Text(instance, "pg_admin_username") ?? DefaultAdminUser,
+            Username = instance.Logins.AdminUser ?? DefaultAdminUser,
             Database = "postgres",
             Pooling = false,
             ApplicationName = applicationName,
             Timeout = 5,
         };
-        if (Text(instance, "pg_admin_password") is { } password)
+        if (instance.Logins.AdminPassword is { } password)
         {
             builder.Password = password;
         }
@@ -43,7 +41,4 @@ public static class AdminConnection
             throw;
         }
     }
-
-    private static string? Text(Instance instance, string name) =>
-        instance.Variables[name] is JValue { Type: not JTokenType.Null } value ? value.ToString(CultureInfo.InvariantCulture) : null;
 }

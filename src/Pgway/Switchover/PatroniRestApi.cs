@@ -4,7 +4,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Newtonsoft.Json.Linq;
 using Pgway.Model;
 
 namespace Pgway.Switchover;
@@ -24,7 +23,8 @@ public static class PatroniRestApi
     public static Uri Url(Instance instance, string path)
     {
         ArgumentNullException.ThrowIfNull(instance);
-        var scheme = instance.Variables["patroni_ssl_enabled"] is JValue { Value: true } ? "https" : "http";
+        // patroni_ssl_enabled: the CA file is set exactly when the REST API speaks HTTPS.
+        var scheme = instance.PatroniCaFile is not null ? "https" : "http";
         var host = IPAddress.TryParse(instance.Address, out var address) && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
             ? $"[{instance.Address}]" : instance.Address;
         return new Uri(string.Create(CultureInfo.InvariantCulture, $"{scheme}://{host}:{instance.PatroniPort}{path}"));
@@ -33,8 +33,8 @@ public static class PatroniRestApi
     public static AuthenticationHeaderValue Authorization(Instance instance)
     {
         ArgumentNullException.ThrowIfNull(instance);
-        var user = Text(instance, "patroni_username") ?? DefaultUsername;
-        var password = Text(instance, "patroni_password") ?? DefaultPassword;
+        var user = instance.Logins.PatroniUser ?? DefaultUsername;
+        var password = instance.Logins.PatroniPassword ?? DefaultPassword;
         return new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
     }
 
@@ -79,7 +79,4 @@ public static class PatroniRestApi
             return null;
         }
     }
-
-    private static string? Text(Instance instance, string name) =>
-        instance.Variables[name] is JValue { Type: not JTokenType.Null } value ? value.ToString(CultureInfo.InvariantCulture) : null;
 }

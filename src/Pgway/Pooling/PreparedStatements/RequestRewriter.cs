@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using Pgway.Protocol;
@@ -17,6 +18,9 @@ internal sealed partial class RequestRewriter
 {
     // A longer statement or portal name is refused rather than buffered without end.
     private const int MaxNameLength = 64 * 1024;
+
+    // Characters of a statement name decoded on the stack; a longer name is decoded into a rented array.
+    private const int StackNameChars = 256;
 
     // An unnamed Parse longer than this is not kept to be made again on another server: its Bind in a
     // later transaction finds no unnamed statement, as if the client had none.
@@ -577,9 +581,22 @@ internal sealed partial class RequestRewriter
         {
             return null;
         }
-        Span<char> chars = stackalloc char[Encoding.UTF8.GetMaxCharCount(name.Length)];
-        var count = Encoding.UTF8.GetChars(name, chars);
-        return names.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars[..count], out var statement) ? statement : null;
+        // The client chooses the name's length (up to MaxNameLength): only a short one is decoded on the stack.
+        var most = Encoding.UTF8.GetMaxCharCount(name.Length);
+        char[]? rented = null;
+        Span<char> chars = most <= StackNameChars ? stackalloc char[StackNameChars] : (rented = ArrayPool<char>.Shared.Rent(most));
+        try
+        {
+            var count = Encoding.UTF8.GetChars(name, chars);
+            return names.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars[..count], out var statement) ? statement : null;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
+        }
     }
 
     // A Parse of the statement under its server name (the least recently used one closed first if

@@ -5,10 +5,10 @@ namespace Pgway.Pooling.PreparedStatements;
 /// <summary>
 /// One distinct prepared statement (query text and parameter types) under the one name pgway gives
 /// it on every server, whatever each client calls it. Counted while a client's name or a server's
-/// cache refers to it (under the registry's lock). Its definition is kept once: as the tail of its
+/// cache refers to it (under its registry stripe's lock). Its definition is kept once: as the tail of its
 /// registry key.
 /// </summary>
-internal sealed class SharedStatement(long number, byte[] key, int definitionStart)
+internal sealed class SharedStatement(long number, byte[] key, int definitionStart, int stripe = 0)
 {
     /// <summary>Its identity in the registry: the parse context, a zero byte, and the definition.</summary>
     public byte[] Key { get; } = key;
@@ -24,6 +24,9 @@ internal sealed class SharedStatement(long number, byte[] key, int definitionSta
 
     /// <summary>Bytes of <see cref="Definition"/>.</summary>
     public int DefinitionLength => Key.Length - definitionStart;
+
+    /// <summary>The registry's stripe it is kept in, whose lock guards <see cref="References"/>.</summary>
+    public int Stripe { get; } = stripe;
 
     /// <summary>Client names and server caches referring to it; the registry forgets it at 0.</summary>
     public int References { get; set; }

@@ -11,9 +11,11 @@ namespace Pgway.Pooling.PreparedStatements;
 /// </summary>
 internal sealed class StatementRegistry
 {
-    private readonly Lock gate = new();
-    // Keyed by the parse context, a zero byte and the definition: the one copy of the definition kept.
-    private readonly Dictionary<byte[], SharedStatement> byDefinition = new(DefinitionComparer.Instance);
+    // Statements are spread over stripes by their key's hash, each with its own lock: clients of every
+    // loop preparing at once contend only when their statements share a stripe, not on one process-wide lock.
+    private const int StripeCount = 16;
+
+    private readonly Stripe[] stripes = [.. Enumerable.Range(0, StripeCount).Select(_ => new Stripe())];
     private long lastNumber;
 
     /// <summary>Statements known now.</summary>
@@ -21,10 +23,15 @@ internal sealed class StatementRegistry
     {
         get
         {
-            lock (gate)
+            var count = 0;
+            foreach (var stripe in stripes)
             {
-                return byDefinition.Count;
+                lock (stripe.Gate)
+                {
+                    count += stripe.ByDefinition.Count;
+                }
             }
+            return count;
         }
     }
 
@@ -50,17 +57,18 @@ internal sealed class StatementRegistry
             rented[contextLength] = 0;
             definition.CopyTo(rented.AsSpan(contextLength + 1));
             var key = rented.AsSpan(0, length);
-            lock (gate)
+            var index = StripeOf(key);
+            var stripe = stripes[index];
+            lock (stripe.Gate)
             {
-                var lookup = byDefinition.GetAlternateLookup<ReadOnlySpan<byte>>();
-                if (!lookup.TryGetValue(key, out var statement))
+                if (!stripe.Lookup.TryGetValue(key, out var statement))
                 {
                     if (!create)
                     {
                         return null;
                     }
-                    statement = new SharedStatement(++lastNumber, key.ToArray(), contextLength + 1);
-                    byDefinition[statement.Key] = statement;
+                    statement = new SharedStatement(Interlocked.Increment(ref lastNumber), key.ToArray(), contextLength + 1, index);
+                    stripe.ByDefinition[statement.Key] = statement;
                 }
                 if (create)
                 {
@@ -78,7 +86,7 @@ internal sealed class StatementRegistry
     /// <summary>One more reference to a statement the caller already holds one of.</summary>
     public void AddReference(SharedStatement statement)
     {
-        lock (gate)
+        lock (stripes[statement.Stripe].Gate)
         {
             statement.References++;
         }
@@ -87,11 +95,12 @@ internal sealed class StatementRegistry
     /// <summary>Gives a reference back; the last one forgets the statement.</summary>
     public void Release(SharedStatement statement)
     {
-        lock (gate)
+        var stripe = stripes[statement.Stripe];
+        lock (stripe.Gate)
         {
             if (--statement.References == 0)
             {
-                byDefinition.Remove(statement.Key);
+                stripe.ByDefinition.Remove(statement.Key);
             }
         }
     }
@@ -101,30 +110,56 @@ internal sealed class StatementRegistry
     {
         get
         {
-            lock (gate)
+            long total = 0;
+            foreach (var stripe in stripes)
             {
-                long total = 0;
-                foreach (var statement in byDefinition.Values)
+                lock (stripe.Gate)
                 {
-                    total += statement.DefinitionLength;
+                    foreach (var statement in stripe.ByDefinition.Values)
+                    {
+                        total += statement.DefinitionLength;
+                    }
                 }
-                return total;
             }
+            return total;
         }
     }
 
     /// <summary>Every statement known now, with its references, for the admin console.</summary>
     public IReadOnlyList<(string ServerName, string Query, int References)> Snapshot()
     {
-        lock (gate)
+        var all = new List<(string, string, int)>();
+        foreach (var stripe in stripes)
         {
-            return [.. byDefinition.Values.Select(s => (s.ServerName, QueryText(s.Definition), s.References))];
+            lock (stripe.Gate)
+            {
+                all.AddRange(stripe.ByDefinition.Values.Select(s => (s.ServerName, QueryText(s.Definition), s.References)));
+            }
         }
+        return all;
     }
+
+    // The stripe's own dictionary hashes the key again: the cost of one pass over the bytes, at a
+    // Parse, against a lock every loop shares.
+    private static int StripeOf(ReadOnlySpan<byte> key) => (int)((uint)DefinitionComparer.Instance.GetHashCode(key) % StripeCount);
 
     private static string QueryText(ReadOnlySpan<byte> definition)
     {
         var end = definition.IndexOf((byte)0);
         return Encoding.UTF8.GetString(end < 0 ? definition : definition[..end]);
+    }
+
+    private sealed class Stripe
+    {
+        public readonly Lock Gate = new();
+        // Keyed by the parse context, a zero byte and the definition: the one copy of the definition kept.
+        public readonly Dictionary<byte[], SharedStatement> ByDefinition;
+        public readonly Dictionary<byte[], SharedStatement>.AlternateLookup<ReadOnlySpan<byte>> Lookup;
+
+        public Stripe()
+        {
+            ByDefinition = new(DefinitionComparer.Instance);
+            Lookup = ByDefinition.GetAlternateLookup<ReadOnlySpan<byte>>();
+        }
     }
 }

@@ -43,6 +43,28 @@ public sealed class StatementMappingTests
         Assert.Equal(["pgway_1", "pgway_1"], names);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(200)]
+    [InlineData(30_000)]
+    public void Rewrite_NamesShortAndLongAndMultiByte_FoundOnBind(int repeat)
+    {
+        // Past the few characters decoded on the stack, a name is decoded into a rented array: found all the same.
+        var name = string.Concat(Enumerable.Repeat("é", repeat));
+        var client = Messages(w =>
+        {
+            FrontendMessages.Parse(w, name, "SELECT $1::int");
+            FrontendMessages.Bind(w, name, ["7"]);
+            FrontendMessages.Execute(w);
+            FrontendMessages.Sync(w);
+        });
+
+        var server = Types(RewriteInReads(client, int.MaxValue), out var names);
+
+        Assert.Equal("P B E S", server);
+        Assert.Equal(["pgway_1", "pgway_1"], names);
+    }
+
     [Fact]
     public void Rewrite_UnnamedStatements_ForwardedAsTheyAre()
     {
