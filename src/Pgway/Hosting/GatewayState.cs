@@ -1,6 +1,5 @@
 using Pgway.Dcs;
 using Pgway.Model;
-using Pgway.Pooling;
 using Pgway.Routing;
 
 namespace Pgway.Hosting;
