@@ -8,33 +8,34 @@ namespace Pgway.Hosting;
 // actions have no admin credentials to ask for.
 public sealed partial class GatewayHost
 {
-    private readonly List<string> adminTokenFiles = [];
-
     /// <summary>What actions take where the inventory gives no admin credentials; null when the admin endpoint does not run.</summary>
     public AdminToken? AdminToken => admin?.Token;
 
     /// <summary>The files the admin token was written to (one per address without admin credentials).</summary>
     public IReadOnlyList<string> AdminTokenFiles => adminTokenFiles;
 
-    private void WriteAdminTokens(IReadOnlyList<AdminListen> listens, string? directory, ILogger logger)
+    // Once bound: a second pgway that failed to bind must not replace the running one's token.
+    internal static IReadOnlyList<string> WriteAdminTokens(AdminToken token, IReadOnlyList<AdminListen> listens, string? directory, ILogger logger)
     {
-        if (admin is null || directory is null)
+        if (directory is null)
         {
-            return;
+            return [];
         }
+        var written = new List<string>();
         foreach (var listen in listens.Where(l => l.Credentials is null))
         {
             var path = AdminTokenFile.PathFor(directory, listen.EndPoint);
-            if (AdminTokenFile.Write(path, admin.Token) is { } error)
+            if (AdminTokenFile.Write(path, token) is { } error)
             {
                 LogAdminTokenNotWritten(logger, listen.EndPoint, path, error);
             }
             else
             {
-                adminTokenFiles.Add(path);
+                written.Add(path);
                 LogAdminTokenWritten(logger, listen.EndPoint, path);
             }
         }
+        return written;
     }
 
     private void DeleteAdminTokens()

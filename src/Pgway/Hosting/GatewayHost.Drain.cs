@@ -9,7 +9,7 @@ public sealed partial class GatewayHost
     private static readonly TimeSpan DrainProgressInterval = TimeSpan.FromSeconds(5);
 
     /// <summary>Sessions open now: on every service (spliced or queued) and every pooler (clients).</summary>
-    public int OpenSessions => listeners.Sum(l => l.SessionCount) + poolers.Sum(p => p.Clients) + poolServices.Sum(p => p.Pooler.Clients);
+    public int OpenSessions => state.OpenSessions;
 
     /// <summary>
     /// Stops accepting on every service and pooler port, then waits for the sessions to end — pooled
@@ -20,19 +20,18 @@ public sealed partial class GatewayHost
     public async Task<bool> DrainAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         // After a reload under way, and before any other: none may open ports again.
-        await reloadGate.WaitAsync(cancellationToken);
-        draining = true;
-        reloadGate.Release();
+        await reload.EndReloadsAsync(cancellationToken);
+        var (listeners, poolers, poolServices) = (state.Listeners, state.Poolers, state.PoolServices);
         var started = time.GetTimestamp();
         foreach (var listener in listeners)
         {
             await listener.StopAcceptingAsync();
         }
-        var (sessions, clients) = (listeners.Sum(l => l.SessionCount), poolers.Sum(p => p.Clients) + poolServices.Sum(p => p.Pooler.Clients));
+        var (sessions, clients) = (listeners.Sum(l => l.SessionCount), state.PoolerClients);
         LogDrainStarted(logger, sessions, clients, timeout.TotalSeconds);
         var ending = Task.WhenAll([
             .. listeners.Select(l => l.DrainAsync(timeout, cancellationToken)),
-            .. poolers.Select(p => p.DrainAsync(timeout, cancellationToken)),
+            .. poolers.Select(p => p.Pooler.DrainAsync(timeout, cancellationToken)),
             .. poolServices.Select(p => p.Pooler.DrainAsync(timeout, cancellationToken)),
         ]);
         while (await Task.WhenAny(ending, Task.Delay(DrainProgressInterval, time, cancellationToken)) != ending)

@@ -1,75 +1,131 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Pgway.Admin;
 using Pgway.Agent;
+using Pgway.Dcs;
 using Pgway.Health;
 using Pgway.Model;
 using Pgway.Pooling;
 using Pgway.Routing;
+using Pgway.Switchover;
 
 namespace Pgway.Hosting;
 
 /// <summary>
 /// Everything one pgway process runs for the nodes it hosts: the health agents and poolers of their
 /// instances, the health monitor, and a listener for every service of their clusters. Services bound to
-/// <c>*</c> listen once, on every address, and serve as each hosted node's entry point.
+/// <c>*</c> listen once, on every address, and serve as each hosted node's entry point. Made whole, running,
+/// by <see cref="StartAsync"/>.
 /// </summary>
 public sealed partial class GatewayHost : IAsyncDisposable
 {
-    // Replaced whole by a reload (copy on write), so readers never see a list being changed.
-    private List<ServiceListener> listeners;
-    // dest: pool services, replaced whole by a reload like the listeners.
-    private List<PoolService> poolServices;
-    private readonly HealthMonitor monitor;
+    private readonly GatewayParts parts;
+    private readonly GatewayState state;
+    private readonly GatewayReload reload;
     private readonly AgentServer? agents;
-    private readonly List<Pooler> poolers;
-    private readonly List<string> poolerInstances;
-    private AdminEndpoint? admin;
+    private readonly AdminEndpoint? admin;
+    private readonly IReadOnlyList<string> adminTokenFiles;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
 
-    private GatewayHost(IReadOnlyList<Cluster> clusters, List<ServiceListener> listeners, List<PoolService> poolServices, HealthMonitor monitor, AgentServer? agents, List<Pooler> poolers, List<string> poolerInstances)
+    internal GatewayHost(GatewayParts parts, AgentServer? agents, AdminEndpoint? admin, IReadOnlyList<string> adminTokenFiles)
     {
-        Clusters = clusters;
-        this.listeners = listeners;
-        this.poolServices = poolServices;
-        this.monitor = monitor;
+        this.parts = parts;
+        state = parts.State;
+        reload = parts.Reload;
+        time = parts.Time;
+        logger = parts.Logger;
         this.agents = agents;
-        this.poolers = poolers;
-        this.poolerInstances = poolerInstances;
+        this.admin = admin;
+        this.adminTokenFiles = adminTokenFiles;
     }
+
+    /// <summary>
+    /// Starts the agents, the poolers, the listeners, the admin endpoint, the monitor and the DCS watches; on any
+    /// failure, stops what it started and throws. See <see cref="GatewayHostBuilder"/>.
+    /// </summary>
+    public static Task<GatewayHost> StartAsync(Topology topology, GatewayOptions options, TimeProvider time, ILoggerFactory logging, CancellationToken cancellationToken) =>
+        GatewayHostBuilder.StartAsync(topology, options, time, logging, cancellationToken);
 
     /// <summary>The admin endpoint's bound addresses (stats page, <c>/status.json</c>, <c>/metrics</c>, <c>/healthz</c>); empty when it does not run.</summary>
     public IReadOnlyList<string> AdminUrls => admin?.Urls ?? [];
 
-    public IReadOnlyList<Pooler> Poolers => poolers;
+    /// <summary>The hosted instances' poolers, in the inventory's order.</summary>
+    public IReadOnlyList<Pooler> Poolers => [.. state.Poolers.Select(p => p.Pooler)];
 
     /// <summary>The hosted clusters as last loaded (at start-up or by <see cref="ReloadAsync"/>).</summary>
-    public IReadOnlyList<Cluster> Clusters { get; private set; }
+    public IReadOnlyList<Cluster> Clusters => state.Clusters;
 
-    public IReadOnlyList<ServiceListener> Listeners => listeners;
+    /// <summary>The spliced services' listeners, in the inventory's order.</summary>
+    public IReadOnlyList<ServiceListener> Listeners => state.Listeners;
 
     /// <summary>The <c>dest: pool</c> services: each a pooler on the service port, pooling to the member its route chooses.</summary>
-    public IReadOnlyList<PoolService> PoolServices => poolServices;
+    public IReadOnlyList<PoolService> PoolServices => state.PoolServices;
 
-    public HealthMonitor Monitor => monitor;
+    public HealthMonitor Monitor => parts.Monitor;
 
     /// <summary>Every service's counters and members now, for the stats page and metrics.</summary>
-    public IReadOnlyList<ServiceRouteSnapshot> Snapshot() => [.. Routes().Select(r => r.Snapshot())];
+    public IReadOnlyList<ServiceRouteSnapshot> Snapshot() => parts.Status.Snapshot();
 
     /// <summary>Every running service, spliced and pooled, in the inventory's order (as <see cref="Snapshot"/>).</summary>
-    public IReadOnlyList<ServicePort> ServicePorts()
-    {
-        var order = Clusters.SelectMany(c => c.Services).Select((s, i) => (s.FullName, i)).ToDictionary(k => k.FullName, k => k.i);
-        return [.. listeners.Select(l => new ServicePort(l.Route, l.LocalEndPoint, Pooled: false))
-            .Concat(poolServices.Select(p => new ServicePort(p.Route, p.Pooler.LocalEndPoint, Pooled: true)))
-            .OrderBy(p => order.GetValueOrDefault(p.Route.Service.FullName, int.MaxValue))];
-    }
-
-    private IEnumerable<ServiceRoute> Routes() => ServicePorts().Select(p => p.Route);
+    public IReadOnlyList<ServicePort> ServicePorts() => state.ServicePorts();
 
     /// <summary>What <c>/metrics</c> shows now: every service, member and pool, read from snapshots.</summary>
-    public string Metrics() =>
-        MetricsReport.Write(Snapshot(), PoolerReadings()) + DcsMetrics();
+    public string Metrics() => parts.Status.Metrics();
+
+    /// <summary>
+    /// The status document now: every service and member, every pool, the latest member state changes, and the last
+    /// minutes of each service's and member's counts.
+    /// </summary>
+    public StatusReport Status() => parts.Status.Status();
+
+    /// <summary>Where the configuration in use was read from, read again by <see cref="ReloadFromFileAsync"/>.</summary>
+    public string SourceFile => state.Topology.SourceFile;
+
+    /// <summary>Listeners of removed services still running sessions.</summary>
+    public int RetiringServices => parts.Retirement.Count;
+
+    /// <summary>Reads <see cref="SourceFile"/> again and applies it (see <see cref="ReloadAsync"/>); its errors reject it, each logged with file and line.</summary>
+    public Task<ReloadResult> ReloadFromFileAsync(CancellationToken cancellationToken) => reload.ReloadFromFileAsync(cancellationToken);
+
+    /// <summary>
+    /// Applies <paramref name="next"/> live. Services are compared by full name, bind address and port:
+    /// new ones start listening; removed ones stop accepting and their sessions run on until they end
+    /// or <see cref="GatewayOptions.DrainTimeout"/>; changed ones take their new members, weights,
+    /// balance, options and checks for new connections, established ones untouched. Each pooler, a
+    /// node's or a <c>dest: pool</c> port's, takes its new settings (as the console's RELOAD): users,
+    /// passwords, hba, limits and TLS. A configuration that does not fit (a hosted node missing, a
+    /// pooler's auth or hba file with errors, a TLS file missing or bad) is rejected and nothing changes.
+    /// </summary>
+    /// <remarks>A pooler, agent or admin endpoint added or removed needs a restart; the result warns of it.</remarks>
+    public Task<ReloadResult> ReloadAsync(Topology next, CancellationToken cancellationToken) => reload.ReloadAsync(next, cancellationToken);
+
+    /// <summary>The process's one coordinator: it allows one switchover per cluster at a time.</summary>
+    public SwitchoverCoordinator Switchovers => parts.Switchover.Coordinator;
+
+    /// <summary>
+    /// Switches <paramref name="cluster"/>'s primary over to <paramref name="to"/> (an instance name; null: a
+    /// healthy replica): see <see cref="SwitchoverCoordinator"/>. The result lists the steps and their timings.
+    /// </summary>
+    public Task<SwitchoverResult> SwitchoverAsync(string cluster, string? to, SwitchoverOptions options, CancellationToken cancellationToken) =>
+        parts.Switchover.SwitchoverAsync(cluster, to, options, cancellationToken);
+
+    /// <summary>
+    /// Clears the fence of an instance (by name), in the instance itself and in this pgway's routing: its
+    /// checks decide again. Refused while another instance of the cluster is (or may be) a primary, unless
+    /// <paramref name="force"/> (see <see cref="Unfencing"/>). Null when done, or why not.
+    /// </summary>
+    public Task<string?> UnfenceAsync(string member, bool force, CancellationToken cancellationToken) =>
+        parts.Switchover.UnfenceAsync(member, force, cancellationToken);
+
+    /// <summary>For SHOW SWITCHOVER: switchovers under way, fenced instances, and held pooled services with their holders.</summary>
+    public IReadOnlyList<(string Kind, string Name, string Detail)> SwitchoverState() => parts.Switchover.State();
+
+    /// <summary>The DCS watch of each hosted cluster that has <c>pg_dcs</c>.</summary>
+    public IReadOnlyList<DcsWatch> DcsWatches => parts.Dcs.Watches;
+
+    /// <summary>The watch of <paramref name="cluster"/>, or null when it has no <c>pg_dcs</c>.</summary>
+    public DcsWatch? DcsWatchOf(string cluster) => parts.Dcs.WatchOf(cluster);
 
     /// <summary>
     /// Where the admin endpoint listens: each hosted instance's (and <c>pg_service_provider</c> node's) address and
@@ -142,191 +198,9 @@ public sealed partial class GatewayHost : IAsyncDisposable
         return clusters.Where(c => nodes.Any(c.ServesOn)).SelectMany(c => c.Services);
     }
 
-    /// <summary>Starts the agents, the listeners and the monitor; on any failure, stops what it started and throws.</summary>
-    public static async Task<GatewayHost> StartAsync(Topology topology, GatewayOptions options, TimeProvider time, ILoggerFactory logging, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(logging);
-        var clusters = HostedClusters(topology, options.Nodes);
-        var logger = logging.CreateLogger<GatewayHost>();
-        AgentServer? agents = null;
-        var listeners = new List<ServiceListener>();
-        var poolServices = new List<PoolService>();
-        var poolers = new List<Pooler>();
-        var poolerInstances = new List<string>();
-        AdminEndpoint? admin = null;
-        var services = HostedServices(clusters, options.Nodes).ToList();
-        var monitor = new HealthMonitor(services, options.Health, new HealthProbeFactory(time), time, logging.CreateLogger<HealthMonitor>());
-        var admission = ClientAdmission.ForThisProcess(options.Admission);
-        var raisedFrom = admission.RaisedFrom?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "the same";
-        var startupSeconds = admission.Limits.StartupTimeout.TotalSeconds;
-        LogAdmission(logger, admission.DescriptorLimit, raisedFrom, admission.DescriptorsAtStart, admission.Limits.DescriptorReserve, admission.ClientCapacity, admission.StartingCapacity, startupSeconds);
-        GatewayHost? self = null;
-        try
-        {
-            if (options.RunAgents)
-            {
-                var hosted = clusters.SelectMany(c => c.Instances).Where(i => options.Nodes.Contains(i.Address));
-                agents = await AgentServer.StartAsync(
-                    [.. hosted.Select(i => new PatroniAgent(InstanceSettings.Agent(i, options.AgentCacheMaxAge, options.AgentTimeout), time, logging.CreateLogger<PatroniAgent>()))],
-                    options.AgentLimits, cancellationToken);
-            }
-            if (options.RunPoolers)
-            {
-                foreach (var cluster in clusters)
-                {
-                    foreach (var instance in cluster.Instances.Where(i => options.Nodes.Contains(i.Address) && PoolerSetup.IsEnabled(i)))
-                    {
-                        var poolerLogger = logging.CreateLogger<Pooler>();
-                        var poolerOptions = PoolerSetup.For(cluster, instance, topology.SourceFile) with
-                        {
-                            Reloader = PoolerSetup.Reloader(cluster.Name, instance.Address, topology.SourceFile, poolerLogger),
-                            // The console's RELOAD reloads the whole process, services included.
-                            InventoryReload = cancellationToken => self is null ? Task.FromResult<string?>("pgway is still starting") : self.ReloadForConsoleAsync(cancellationToken),
-                            Switchover = new ConsoleSwitchover(
-                                (cluster, to, cancellationToken) => self is null
-                                    ? Task.FromResult(new Switchover.SwitchoverResult(cluster, false, null, null, null, 0, 0, [], "pgway is still starting"))
-                                    : self.SwitchoverAsync(cluster, to, Switchover.SwitchoverOptions.Default, cancellationToken),
-                                (member, force, cancellationToken) => self is null ? Task.FromResult<string?>("pgway is still starting") : self.UnfenceAsync(member, force, cancellationToken),
-                                () => self is null ? [] : self.SwitchoverState()),
-                            Admission = admission,
-                        };
-                        var pooler = Pooler.Start(poolerOptions, time, poolerLogger);
-                        poolers.Add(pooler);
-                        poolerInstances.Add(instance.Name);
-                        LogPooling(logger, instance.Name, pooler.LocalEndPoint, pooler.Options.Backend, cluster.Pooler.PoolMode);
-                    }
-                }
-            }
-            foreach (var service in services)
-            {
-                if (service.IsPool)
-                {
-                    poolServices.Add(StartPoolService(clusters.First(c => c.Name == service.Cluster), service, monitor, topology.SourceFile, options, admission, time, logging, logger,
-                        cancellationToken => self is null ? Task.FromResult<string?>("pgway is still starting") : self.ReloadForConsoleAsync(cancellationToken)));
-                }
-                else
-                {
-                    listeners.Add(StartListener(service, monitor, options, admission, time, logging, logger));
-                }
-            }
-            var host = new GatewayHost(clusters, listeners, poolServices, monitor, agents, poolers, poolerInstances);
-            host.FollowEvents(time);
-            host.KeepForReload(topology, options, admission, time, logging);
-            self = host;
-            if (options.RunAdmin)
-            {
-                var adminListens = AdminListens(clusters, options.Nodes);
-                admin = await AdminEndpoint.StartAsync(adminListens, host.AdminSources(), options.Admin with { Time = time }, cancellationToken);
-                host.admin = admin;
-                LogAdmin(logger, admin.Urls);
-                // Once bound: a second pgway that failed to bind must not replace the running one's token.
-                host.WriteAdminTokens(adminListens, options.AdminTokenDirectory, logger);
-            }
-            monitor.Start();
-            host.StartDcsWatches(clusters, options.Dcs, time, logging);
-            return host;
-        }
-        catch
-        {
-            self?.StopHistory();
-            await StopAsync(listeners, poolServices, monitor, agents, poolers, admin);
-            throw;
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
-        StopHistory();
         DeleteAdminTokens();
-        await StopRetiringAsync();
-        await StopDcsWatchesAsync();
-        await StopAsync(listeners, poolServices, monitor, agents, poolers, admin);
-        patroniApi.Dispose();
+        await parts.StopAsync(agents, admin);
     }
-
-    /// <summary>A <c>dest: pool</c> service's pooler and route; throws <see cref="SocketException"/> when its port is taken.</summary>
-    private static PoolService StartPoolService(Cluster cluster, Service service, HealthMonitor monitor, string inventoryFile, GatewayOptions options, ClientAdmission admission, TimeProvider time, ILoggerFactory logging, ILogger logger,
-        Func<CancellationToken, Task<string?>> inventoryReload)
-    {
-        var pooled = PoolService.Start(cluster, service, monitor, inventoryFile, options, time, logging, admission, inventoryReload);
-        LogPoolService(logger, service.FullName, service.Bind, service.Port, cluster.Pooler.PoolMode);
-        return pooled;
-    }
-
-    /// <summary>A service's route, fed by the monitor, and its listener; throws <see cref="SocketException"/> when its port is taken.</summary>
-    private static ServiceListener StartListener(Service service, HealthMonitor monitor, GatewayOptions options, ClientAdmission admission, TimeProvider time, ILoggerFactory logging, ILogger logger)
-    {
-        var route = new ServiceRoute(service, m => monitor.Find(service.FullName, m.Name), options.Listeners.QueueTimeout, time);
-        monitor.StateChanged += route.OnHealthChanged;
-        var bind = service.Bind == Service.AnyAddress ? (Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any) : IPAddress.Parse(service.Bind);
-        try
-        {
-            var listener = ServiceListener.Start(route, new IPEndPoint(bind, service.Port), options.Listeners, time, logging.CreateLogger<ServiceListener>(), admission);
-            LogListening(logger, service.FullName, service.Bind, service.Port, service.Destination);
-            return listener;
-        }
-        catch
-        {
-            monitor.StateChanged -= route.OnHealthChanged;
-            throw;
-        }
-    }
-
-    // Each part stops even if another failed to: a stuck listener must not leave the agents running.
-    private static async ValueTask StopAsync(List<ServiceListener> listeners, List<PoolService> poolServices, HealthMonitor monitor, AgentServer? agents, List<Pooler> poolers, AdminEndpoint? admin)
-    {
-        var failures = new List<Exception>();
-        async Task Try(Func<ValueTask> stop)
-        {
-            try
-            {
-                await stop();
-            }
-            catch (Exception e)
-            {
-                failures.Add(e);
-            }
-        }
-        if (admin is not null)
-        {
-            await Try(admin.DisposeAsync);
-        }
-        foreach (var listener in listeners)
-        {
-            await Try(listener.DisposeAsync);
-        }
-        foreach (var pooled in poolServices)
-        {
-            await Try(pooled.DisposeAsync);
-        }
-        foreach (var pooler in poolers)
-        {
-            await Try(pooler.DisposeAsync);
-        }
-        await Try(monitor.DisposeAsync);
-        if (agents is not null)
-        {
-            await Try(agents.DisposeAsync);
-        }
-        if (failures.Count > 0)
-        {
-            throw new AggregateException("pgway did not stop cleanly", failures);
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Instance} pooler listening on {Listen} → {Backend} ({Mode} mode)")]
-    private static partial void LogPooling(ILogger logger, string instance, IPEndPoint listen, IPEndPoint backend, PoolMode mode);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Service} listening on {Bind}:{Port} → pool to the members' postgres ({Mode} mode)")]
-    private static partial void LogPoolService(ILogger logger, string service, string bind, int port, PoolMode mode);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "admin endpoint (stats page /, /status.json, /metrics, /healthz) listening on {Urls}")]
-    private static partial void LogAdmin(ILogger logger, IReadOnlyList<string> urls);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "open-files limit {Limit} (soft limit before: {RaisedFrom}), {InUse} open at start, {Reserve} kept in reserve: at most {Clients} clients, {Starting} of them still starting (each {StartupSeconds:0.#}s at most)")]
-    private static partial void LogAdmission(ILogger logger, long limit, string raisedFrom, int inUse, int reserve, int clients, int starting, double startupSeconds);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Service} listening on {Bind}:{Port} → {Destination}")]
-    private static partial void LogListening(ILogger logger, string service, string bind, int port, PortReference destination);
 }

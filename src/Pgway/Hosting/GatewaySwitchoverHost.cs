@@ -1,18 +1,20 @@
+using Pgway.Admin;
 using Pgway.Dcs;
+using Pgway.Health;
 using Pgway.Model;
 using Pgway.Switchover;
 
 namespace Pgway.Hosting;
 
 /// <summary>What a switchover sees of the gateway host: its clusters, health, pooled primary services and DCS watches, read live.</summary>
-internal sealed class GatewaySwitchoverHost(GatewayHost host, HttpClient patroni) : ISwitchoverHost
+internal sealed class GatewaySwitchoverHost(GatewayState state, HealthMonitor monitor, DcsFollower dcs, StatusEventLog events, GatewayOptions options, HttpClient patroni, TimeProvider time) : ISwitchoverHost
 {
-    public IReadOnlyList<Cluster> Clusters => host.Clusters;
+    public IReadOnlyList<Cluster> Clusters => state.Clusters;
 
     public string? PrimaryOf(Cluster cluster, out string? problem)
     {
         problem = null;
-        if (host.DcsWatchOf(cluster.Name) is { IsConnected: true, IsLeaderKnown: true } watch)
+        if (dcs.WatchOf(cluster.Name) is { IsConnected: true, IsLeaderKnown: true } watch)
         {
             if (watch.Leader is null)
             {
@@ -20,7 +22,7 @@ internal sealed class GatewaySwitchoverHost(GatewayHost host, HttpClient patroni
             }
             return watch.Leader;
         }
-        var up = host.Monitor.Members
+        var up = monitor.Members
             .Where(m => m.Service.Cluster == cluster.Name && m.Target is not null && LeaderRules.IsPrimaryCheck(m.Service.Check) && m.Snapshot.IsUp)
             .Select(m => m.Member.Name)
             .Distinct(StringComparer.Ordinal)
@@ -35,11 +37,11 @@ internal sealed class GatewaySwitchoverHost(GatewayHost host, HttpClient patroni
 
     public string? ReplicaProblem(Cluster cluster, Instance member)
     {
-        if (host.Monitor.Fenced.TryGetValue(member.Name, out var reason))
+        if (monitor.Fenced.TryGetValue(member.Name, out var reason))
         {
             return $"it is fenced ({reason})";
         }
-        var checkedIn = host.Monitor.Members
+        var checkedIn = monitor.Members
             .Where(m => m.Service.Cluster == cluster.Name && m.Member.Name == member.Name && m.Target is not null && !LeaderRules.IsPrimaryCheck(m.Service.Check))
             .ToList();
         if (checkedIn.Count == 0 || checkedIn.Any(m => m.Snapshot.IsUp))
@@ -50,21 +52,25 @@ internal sealed class GatewaySwitchoverHost(GatewayHost host, HttpClient patroni
         return $"down in every service that checks it ({string.Join(", ", checkedIn.Select(m => $"{m.Service.FullName} {m.Snapshot.Status}"))})";
     }
 
-    public IReadOnlyList<ISwitchoverPause> PausesOf(Cluster cluster) => host.PrimaryPoolServices(cluster.Name);
+    public IReadOnlyList<ISwitchoverPause> PausesOf(Cluster cluster) => state.PrimaryPoolServices(cluster.Name);
 
     /// <summary>
     /// Patroni's REST API unless the cluster runs without Patroni: <c>patroni_enabled: false</c> on an instance, or
     /// (no <c>pg_dcs</c>) pgway's own agents answering the checks on <c>patroni_port</c> for its hosted instances.
     /// </summary>
-    public ISwitchoverMethod MethodOf(Cluster cluster, SwitchoverOptions options) => UsesPatroni(cluster, host.RunsAgentsFor(cluster))
-        ? new PatroniSwitchover(patroni, host.Time, options.SwitchTimeout)
-        : new PromoteSwitchover(i => ReplicaProblem(cluster, i), (m, why) => host.Monitor.Fence(m, why), m => host.Monitor.Unfence(m), host.Time, options.SwitchTimeout);
+    public ISwitchoverMethod MethodOf(Cluster cluster, SwitchoverOptions options) => UsesPatroni(cluster, RunsAgentsFor(cluster))
+        ? new PatroniSwitchover(patroni, time, options.SwitchTimeout)
+        : new PromoteSwitchover(i => ReplicaProblem(cluster, i), (m, why) => monitor.Fence(m, why), m => monitor.Unfence(m), time, options.SwitchTimeout);
 
     internal static bool UsesPatroni(Cluster cluster, bool agentsRunHere) =>
         !cluster.Instances.Any(i => !i.PatroniEnabled)
         && (cluster.Dcs is not null || !agentsRunHere);
 
-    public void FollowLeader(Cluster cluster, string leader) => host.FollowLeaderNow(cluster.Name, leader);
+    // Whether this process runs pgway's agent (on patroni_port) for an instance of the cluster: then no Patroni runs there.
+    private bool RunsAgentsFor(Cluster cluster) =>
+        options.RunAgents && cluster.Instances.Any(i => options.Nodes.Contains(i.Address));
 
-    public void Record(string cluster, string message) => host.RecordEvent(cluster, message);
+    public void FollowLeader(Cluster cluster, string leader) => dcs.FollowNow(cluster.Name, leader);
+
+    public void Record(string cluster, string message) => events.Add(time.GetUtcNow(), cluster, message);
 }

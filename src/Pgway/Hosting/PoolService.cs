@@ -41,9 +41,9 @@ public sealed class PoolService : IAsyncDisposable, Switchover.ISwitchoverPause
 
     /// <summary>Starts the service's pooler; throws <see cref="System.Net.Sockets.SocketException"/> when its port is taken.</summary>
     /// <exception cref="InvalidOperationException">The cluster's pooler auth or hba file has errors.</exception>
-    /// <param name="inventoryReload">The console's RELOAD on this port: the whole process reloads, as on a node's pooler.</param>
+    /// <param name="control">What the console on this port reaches (RELOAD of the whole process, SWITCHOVER), as on a node's pooler.</param>
     public static PoolService Start(Cluster cluster, Service service, HealthMonitor monitor, string inventoryFile, GatewayOptions options, TimeProvider time, ILoggerFactory logging,
-        ClientAdmission? admission = null, Func<CancellationToken, Task<string?>>? inventoryReload = null)
+        ClientAdmission? admission = null, IGatewayControl? control = null)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(service);
@@ -53,7 +53,7 @@ public sealed class PoolService : IAsyncDisposable, Switchover.ISwitchoverPause
         var route = new ServiceRoute(service, m => monitor.Find(service.FullName, m.Name), options.Listeners.QueueTimeout, time);
         var target = new RouteServerTarget(route, time);
         var node = NodeOf(cluster, options.Nodes);
-        var poolerOptions = PoolerSetup.ForService(cluster, service, node, target, inventoryFile) with { Admission = admission, InventoryReload = inventoryReload };
+        var poolerOptions = PoolerSetup.ForService(cluster, service, node, target, inventoryFile) with { Admission = admission, Control = control };
         // The route first (slowstart, counters), then the target (fencing), which reads the route.
         monitor.StateChanged += route.OnHealthChanged;
         monitor.StateChanged += target.OnHealthChanged;

@@ -36,7 +36,7 @@ public sealed partial class Pooler
         Volatile.Write(ref options, wanted with
         {
             Listen = current.Listen, Backend = backend, Target = current.Target, Admission = current.Admission,
-            Reloader = wanted.Reloader ?? current.Reloader, InventoryReload = wanted.InventoryReload ?? current.InventoryReload, Switchover = wanted.Switchover ?? current.Switchover,
+            Control = wanted.Control ?? current.Control,
         });
         var previousTls = Interlocked.Exchange(ref tls, next.Tls);
         if (next.Tls != previousTls)

@@ -7,10 +7,6 @@ namespace Pgway.Pooling;
 /// <summary>One pooler: where it listens, the server it pools, its settings and who may log in.</summary>
 /// <param name="Secrets">Each user's secret (password, MD5 hash or SCRAM verifier): the inventory's <c>pg_users</c> with <c>pgbouncer: true</c> and the auth file.</param>
 /// <param name="Hba">The rules for <c>auth_type hba</c>; null means SCRAM for every client.</param>
-/// <param name="Reloader">
-/// The admin console's RELOAD: reads the options again (the inventory, auth and hba files), or
-/// returns null, having logged why, when they have errors; null when RELOAD is not possible.
-/// </param>
 /// <param name="FilesDirectory">Where relative paths in the settings (TLS certificates and keys) are read from: the inventory's folder; null for the current directory.</param>
 public sealed record PoolerOptions(
     IPEndPoint Listen,
@@ -18,18 +14,14 @@ public sealed record PoolerOptions(
     PoolerSettings Settings,
     IReadOnlyDictionary<string, string> Secrets,
     HbaFile? Hba,
-    Func<PoolerOptions?>? Reloader = null,
     string? FilesDirectory = null)
 {
     /// <summary>
-    /// The admin console's RELOAD when the pooler runs inside <c>pgway serve</c>: the whole process
-    /// reloads (services and poolers, the inventory read once); returns null when applied, or why it
-    /// was rejected. Null for a pooler on its own, which RELOAD reloads through <see cref="Reloader"/>.
+    /// The process the pooler runs in, for the console's RELOAD (the whole process reloads: services and
+    /// poolers, the inventory read once), SWITCHOVER, UNFENCE and SHOW SWITCHOVER. Null for a pooler on
+    /// its own: it has no inventory to read again, nor a process to switch over.
     /// </summary>
-    public Func<CancellationToken, Task<string?>>? InventoryReload { get; init; }
-
-    /// <summary>The console's SWITCHOVER, UNFENCE and SHOW SWITCHOVER under <c>pgway serve</c>; null for a pooler on its own.</summary>
-    public ConsoleSwitchover? Switchover { get; init; }
+    public IGatewayControl? Control { get; init; }
 
     /// <summary>
     /// Where new server connections go instead of <see cref="Backend"/>: a <c>dest: pool</c> service's

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Net;
-using Microsoft.Extensions.Logging;
 using Pgway.Configuration;
 using Pgway.Model;
 using Pgway.Pooling.Authentication;
@@ -8,7 +7,7 @@ using Pgway.Pooling.Authentication;
 namespace Pgway.Pooling;
 
 /// <summary>What a node's pooler needs from the inventory: its addresses, settings, secrets and hba rules.</summary>
-public static partial class PoolerSetup
+public static class PoolerSetup
 {
     /// <summary>Whether the instance's node runs a pooler (Pigsty's <c>pgbouncer_enabled</c>, default true).</summary>
     public static bool IsEnabled(Instance instance) =>
@@ -120,39 +119,6 @@ public static partial class PoolerSetup
         return new PoolerOptions(listen, backend, settings, secrets, hba, FilesDirectory: folder);
     }
 
-    /// <summary>
-    /// The admin console's RELOAD for the pooler of the instance on <paramref name="address"/> in
-    /// <paramref name="clusterName"/>: reads the inventory again (and the auth and hba files it
-    /// names) and returns that pooler's options, or null when anything has errors, each logged.
-    /// </summary>
-    public static Func<PoolerOptions?> Reloader(string clusterName, string address, string inventoryFile, ILogger logger) => () =>
-    {
-        var loaded = InventoryLoader.LoadFile(inventoryFile);
-        if (loaded.HasErrors || loaded.Topology is null)
-        {
-            foreach (var error in loaded.Errors)
-            {
-                LogReloadError(logger, error.ToString());
-            }
-            return null;
-        }
-        var cluster = loaded.Topology.Clusters.FirstOrDefault(c => c.Name == clusterName);
-        if (cluster?.Instances.FirstOrDefault(i => i.Address == address) is not { } instance)
-        {
-            LogReloadError(logger, $"{inventoryFile}: no instance of {clusterName} on {address} any more");
-            return null;
-        }
-        try
-        {
-            return For(cluster, instance, inventoryFile);
-        }
-        catch (InvalidOperationException e)
-        {
-            LogReloadError(logger, e.Message);
-            return null;
-        }
-    };
-
     private static string Read(string path, string setting)
     {
         try
@@ -164,7 +130,4 @@ public static partial class PoolerSetup
             throw new InvalidOperationException($"pgbouncer_{setting} '{path}' cannot be read: {e.Message}", e);
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "pooler: RELOAD: {Error}")]
-    internal static partial void LogReloadError(ILogger logger, string error);
 }

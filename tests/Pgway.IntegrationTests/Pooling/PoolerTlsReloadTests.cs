@@ -1,6 +1,5 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using Pgway.Configuration;
+using Pgway.Hosting;
 using Pgway.IntegrationTests.Testing;
 using Pgway.Pooling;
 using Pgway.Testing;
@@ -18,6 +17,7 @@ public sealed class PoolerTlsReloadTests(PgTestClusterFixture fixture) : PoolerT
     private readonly DirectoryInfo folder = Directory.CreateTempSubdirectory("pgway-tls-reload-");
     private TestCertificates? certificates;
     private TestCertificates? renewed;
+    private GatewayHost? host;
 
     private TestCertificates Certificates => certificates ??= TestCertificates.Create(Cluster.Primary.Address, PoolerHarness.User);
 
@@ -25,6 +25,15 @@ public sealed class PoolerTlsReloadTests(PgTestClusterFixture fixture) : PoolerT
     private TestCertificates Renewed => renewed ??= TestCertificates.Create(Cluster.Primary.Address, PoolerHarness.User);
 
     private string InventoryFile => Path.Combine(folder.FullName, "inventory.yml");
+
+    public override async Task DisposeAsync()
+    {
+        if (host is not null)
+        {
+            await host.DisposeAsync();
+        }
+        await base.DisposeAsync();
+    }
 
     public void Dispose()
     {
@@ -41,7 +50,7 @@ public sealed class PoolerTlsReloadTests(PgTestClusterFixture fixture) : PoolerT
         File.Copy(from.CaFile, Path.Combine(folder.FullName, "ca.crt"), overwrite: true);
     }
 
-    // As pgway serve starts a node's pooler, on an ephemeral port, with RELOAD reading the inventory again.
+    // As pgway serve starts a node's pooler, with RELOAD reading the inventory again.
     private async Task<Pooler> StartAsync(string sslMode)
     {
         Install(Certificates);
@@ -54,25 +63,20 @@ public sealed class PoolerTlsReloadTests(PgTestClusterFixture fixture) : PoolerT
             new("pgbouncer_client_tls_cert_file", "server.crt"),
             new("pgbouncer_client_tls_key_file", "server.key"),
             new("pgbouncer_client_tls_ca_file", "ca.crt"),
+            .. ServedPooler.Variables,
         ]));
-        var loaded = InventoryLoader.LoadFile(InventoryFile);
-        Assert.False(loaded.HasErrors, string.Join('\n', loaded.Errors));
-        var cluster = loaded.Topology!.Clusters.Single();
-        var instance = cluster.Instances.Single(i => i.Address == Cluster.Primary.Address.ToString());
-        Running = Pooler.Start(PoolerSetup.For(cluster, instance, InventoryFile) with
-        {
-            Listen = new System.Net.IPEndPoint(Cluster.Primary.Address, 0),
-            Reloader = PoolerSetup.Reloader(cluster.Name, instance.Address, InventoryFile, NullLogger.Instance),
-        }, TimeProvider.System, NullLogger.Instance);
-        return Running;
+        host = await ServedPooler.StartAsync(Cluster, InventoryFile);
+        return host.Poolers.Single();
     }
 
+    private Pooler Served => host!.Poolers.Single();
+
     private Task<AdminConsoleClient> ConsoleAsync() =>
-        AdminConsoleClient.ConnectAsync(Running!.LocalEndPoint, PgTestUsers.Dba, Cluster.Credentials.PasswordFor(PgTestUsers.Dba));
+        AdminConsoleClient.ConnectAsync(Served.LocalEndPoint, PgTestUsers.Dba, Cluster.Credentials.PasswordFor(PgTestUsers.Dba));
 
     private async Task<int> AnswerAsync(SslMode mode, string? rootCertificate = null)
     {
-        var builder = PoolerHarness.ConnectionStringBuilder(Running!, Cluster);
+        var builder = PoolerHarness.ConnectionStringBuilder(Served, Cluster);
         builder.GssEncryptionMode = GssEncryptionMode.Disable;
         builder.SslMode = mode;
         builder.RootCertificate = rootCertificate;

@@ -65,29 +65,17 @@ internal static class AdminControl
         return AdminReply.Done("WAIT_CLOSE");
     }
 
-    /// <summary>RELOAD: the options read again (the inventory, auth and hba files) and applied; on errors the settings in use stay.</summary>
+    /// <summary>RELOAD (under <c>pgway serve</c>): every service and pooler of the process, from one reading of the inventory; on errors the configuration in use stays.</summary>
     public static async Task<AdminReply> ReloadAsync(AdminConsole console, AdminCommand command, CancellationToken cancellationToken)
     {
-        var pooler = console.Pooler;
-        if (pooler.Options.InventoryReload is { } reloadAll)
-        {
-            // Under serve: every service and pooler of the process, from one reading of the inventory.
-            return await Task.Run(() => reloadAll(cancellationToken), cancellationToken) is { } rejected
-                ? AdminReply.Failed($"RELOAD failed: {rejected}; the configuration in use is kept")
-                : AdminReply.Done("RELOAD");
-        }
-        if (pooler.Options.Reloader is not { } reload)
+        if (console.Pooler.Options.Control is not { } control)
         {
             return AdminReply.Failed("RELOAD is not possible: this pooler was not started from an inventory file");
         }
         // Reading files is no work for an epoll loop.
-        var next = await Task.Run(() => Prepare(reload, pooler.Logger), cancellationToken);
-        if (next is null)
-        {
-            return AdminReply.Failed("RELOAD failed: the inventory or a file it names has errors (see pgway's log); the settings in use are kept");
-        }
-        pooler.Reload(next);
-        return AdminReply.Done("RELOAD");
+        return await Task.Run(() => control.ReloadAsync(cancellationToken), cancellationToken) is { } rejected
+            ? AdminReply.Failed($"RELOAD failed: {rejected}; the configuration in use is kept")
+            : AdminReply.Done("RELOAD");
     }
 
     /// <summary>
@@ -133,24 +121,6 @@ internal static class AdminControl
         }
         pooler.Reload(reload);
         return AdminReply.Done($"SET {key}={value}");
-    }
-
-    // A standalone pooler's RELOAD: the options read again, then their TLS files; null when either has errors, each logged.
-    private static PoolerReload? Prepare(Func<PoolerOptions?> reload, Microsoft.Extensions.Logging.ILogger logger)
-    {
-        if (reload() is not { } options)
-        {
-            return null;
-        }
-        try
-        {
-            return PoolerReload.Load(options);
-        }
-        catch (InvalidOperationException e)
-        {
-            PoolerSetup.LogReloadError(logger, e.Message);
-            return null;
-        }
     }
 
     private static Task<AdminReply> Answer(string? error, string tag) => Task.FromResult(error is null ? AdminReply.Done(tag) : AdminReply.Failed(error));

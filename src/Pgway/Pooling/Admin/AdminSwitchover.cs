@@ -20,12 +20,12 @@ internal static class AdminSwitchover
 
     public static async Task<AdminReply> SwitchoverAsync(AdminConsole console, AdminCommand command, CancellationToken cancellationToken)
     {
-        if (console.Pooler.Options.Switchover is not { } switchover)
+        if (console.Pooler.Options.Control is not { } control)
         {
             return AdminReply.Failed(NotHere);
         }
         // Not the client's token: a console client leaving must not stop a switchover half-way.
-        var result = await switchover.Switchover(command.Argument!, command.Value, CancellationToken.None);
+        var result = await control.SwitchoverAsync(command.Argument!, command.Value, Pgway.Switchover.SwitchoverOptions.Default, CancellationToken.None);
         if (!result.Succeeded)
         {
             return AdminReply.Failed($"SWITCHOVER failed: {result.Error}");
@@ -39,16 +39,16 @@ internal static class AdminSwitchover
     }
 
     public static async Task<AdminReply> UnfenceAsync(AdminConsole console, AdminCommand command, CancellationToken cancellationToken) =>
-        console.Pooler.Options.Switchover is not { } switchover ? AdminReply.Failed(NotHere)
-            : await switchover.Unfence(command.Argument!, command.Value is not null, CancellationToken.None) is { } error ? AdminReply.Failed($"UNFENCE failed: {error}")
+        console.Pooler.Options.Control is not { } control ? AdminReply.Failed(NotHere)
+            : await control.UnfenceAsync(command.Argument!, command.Value is not null, CancellationToken.None) is { } error ? AdminReply.Failed($"UNFENCE failed: {error}")
             : AdminReply.Done("UNFENCE");
 
     public static Task<AdminReply> Show(AdminConsole console)
     {
         var rows = new List<string?[]>();
-        if (console.Pooler.Options.Switchover is { } switchover)
+        if (console.Pooler.Options.Control is { } control)
         {
-            foreach (var (kind, name, detail) in switchover.State())
+            foreach (var (kind, name, detail) in control.SwitchoverState())
             {
                 rows.Add([kind, name, detail]);
             }

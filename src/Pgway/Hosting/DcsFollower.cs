@@ -7,61 +7,101 @@ using Pgway.Switchover;
 
 namespace Pgway.Hosting;
 
-// One DCS watch per hosted cluster with pg_dcs: Patroni's leader key moves the members of the cluster's
-// primary services the moment it changes. The watches start with the monitor and stop with the host; a
-// reload keeps them, and its new members are told the leader at once.
-public sealed partial class GatewayHost
+/// <summary>
+/// One DCS watch per hosted cluster with <c>pg_dcs</c>: Patroni's leader key moves the members of the cluster's
+/// primary services the moment it changes. The watches start with the monitor and stop with the host; a reload
+/// keeps them, and its new members are told the leader at once (<see cref="FollowKnownLeaders"/>).
+/// </summary>
+internal sealed partial class DcsFollower : IAsyncDisposable
 {
-    // One leader applied at a time: a reload re-applying the leader it read must not overwrite a newer one.
-    private readonly Lock dcsGate = new();
-    private List<DcsWatch> dcsWatches = [];
-    // Clusters whose DCS names no leader now: the pooled primary services held, and the end of the hold.
-    private readonly Dictionary<string, (IReadOnlyList<PoolService> Services, CancellationTokenSource Expiry)> noLeaderHolds = new(StringComparer.Ordinal);
-
     private const string NoLeaderHolder = "no leader in the DCS";
 
     // How long a new leader may take to finish its promotion before the hold ends anyway.
-    private static readonly TimeSpan WritableWait = TimeSpan.FromSeconds(10);
+    internal static readonly TimeSpan WritableWait = TimeSpan.FromSeconds(10);
 
-    /// <summary>The DCS watch of each hosted cluster that has <c>pg_dcs</c>.</summary>
-    public IReadOnlyList<DcsWatch> DcsWatches => dcsWatches;
+    // When no pooled primary service sets query_wait_timeout, how long a hold without a leader lasts.
+    internal static readonly TimeSpan DefaultHoldLimit = TimeSpan.FromSeconds(120);
 
-    /// <summary>The watch of <paramref name="cluster"/>, or null when it has no <c>pg_dcs</c>.</summary>
-    public DcsWatch? DcsWatchOf(string cluster) => dcsWatches.FirstOrDefault(w => w.Cluster == cluster);
+    private readonly ILeaderRouting routing;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
+    // One leader applied at a time: a reload re-applying the leader it read must not overwrite a newer one.
+    private readonly Lock gate = new();
+    private readonly List<DcsWatch> watches;
+    // Clusters whose DCS names no leader now: the pooled primary services held, and the end of the hold.
+    private readonly Dictionary<string, (IReadOnlyList<ISwitchoverPause> Services, CancellationTokenSource Expiry)> noLeaderHolds = new(StringComparer.Ordinal);
+    private bool stopped;
 
-    private void StartDcsWatches(IReadOnlyList<Cluster> clusters, DcsWatchOptions options, TimeProvider time, ILoggerFactory logging)
+    /// <summary>Makes (without starting) the watch of each cluster that has <c>pg_dcs</c>.</summary>
+    public DcsFollower(IReadOnlyList<Cluster> clusters, ILeaderRouting routing, DcsWatchOptions options, TimeProvider time, ILoggerFactory logging)
     {
-        var watches = new List<DcsWatch>();
+        this.routing = routing;
+        this.time = time;
+        logger = logging.CreateLogger<GatewayHost>();
+        watches = [];
         foreach (var cluster in clusters)
         {
             if (cluster.Dcs is { } dcs)
             {
                 var name = cluster.Name;
-                var watch = new DcsWatch(name, dcs, change => FollowDcsLeader(name, change.Leader, fromDcs: true), options, time, logging.CreateLogger<DcsWatch>());
-                watches.Add(watch);
-                watch.Start();
+                watches.Add(new DcsWatch(name, dcs, change => Follow(name, change.Leader, fromDcs: true), options, time, logging.CreateLogger<DcsWatch>()));
             }
         }
-        dcsWatches = watches;
     }
 
-    // No leader in the DCS (a switchover started elsewhere, e.g. patronictl, or a failover): the pooled primary
-    // services hold new transactions first, so none starts anywhere until a leader is named; the old leader is
-    // still marked down at once, as before: Patroni releases the key only once its postgres has stopped, and
-    // after a crash, fencing is what keeps writes away from it. The hold ends when a leader is back, or after
-    // the cluster's query_wait_timeout, by which time its waiting clients have given up anyway.
-    private void FollowDcsLeader(string cluster, string? leader, bool fromDcs)
+    /// <summary>The DCS watch of each hosted cluster that has <c>pg_dcs</c>.</summary>
+    public IReadOnlyList<DcsWatch> Watches => watches;
+
+    /// <summary>The watch of <paramref name="cluster"/>, or null when it has no <c>pg_dcs</c>.</summary>
+    public DcsWatch? WatchOf(string cluster) => watches.FirstOrDefault(w => w.Cluster == cluster);
+
+    /// <summary>Clusters whose pooled primary services are held now because the DCS names no leader.</summary>
+    public IReadOnlyList<string> HeldClusters
     {
-        lock (dcsGate)
+        get
         {
+            lock (gate)
+            {
+                return [.. noLeaderHolds.Keys];
+            }
+        }
+    }
+
+    /// <summary>Starts every watch: after the monitor, whose members the first leader read moves.</summary>
+    public void Start()
+    {
+        foreach (var watch in watches)
+        {
+            watch.Start();
+        }
+    }
+
+    /// <summary>A leader named by a switchover of this process: followed at once, without waiting for the key's change.</summary>
+    public void FollowNow(string cluster, string leader) => Follow(cluster, leader, fromDcs: false);
+
+    /// <summary>
+    /// No leader in the DCS (a switchover started elsewhere, e.g. patronictl, or a failover): the pooled primary
+    /// services hold new transactions first, so none starts anywhere until a leader is named; the old leader is
+    /// still marked down at once, as before: Patroni releases the key only once its postgres has stopped, and
+    /// after a crash, fencing is what keeps writes away from it. The hold ends when a leader is back, or after
+    /// the cluster's query_wait_timeout, by which time its waiting clients have given up anyway.
+    /// </summary>
+    internal void Follow(string cluster, string? leader, bool fromDcs)
+    {
+        lock (gate)
+        {
+            if (stopped)
+            {
+                return;
+            }
             if (leader is null && fromDcs)
             {
                 HoldWithoutLeader(cluster);
             }
-            monitor.FollowLeader(cluster, leader);
+            routing.FollowLeader(cluster, leader);
             if (leader is not null && noLeaderHolds.TryGetValue(cluster, out var hold))
             {
-                if (hold.Services.Count > 0 && Clusters.FirstOrDefault(c => c.Name == cluster)?.Instances.FirstOrDefault(i => i.Name == leader) is { } instance)
+                if (hold.Services.Count > 0 && routing.FindLeader(cluster, leader) is { } instance)
                 {
                     _ = ReleaseOnceWritableAsync(cluster, instance, hold.Expiry);
                 }
@@ -73,37 +113,36 @@ public sealed partial class GatewayHost
         }
     }
 
-    // After a reload: members that start afresh count as up until checked; the known leader says otherwise at once.
-    private void FollowDcsLeaders()
+    /// <summary>After a reload: members that start afresh count as up until checked; the known leader says otherwise at once.</summary>
+    public void FollowKnownLeaders()
     {
-        lock (dcsGate)
+        lock (gate)
         {
-            foreach (var watch in dcsWatches.Where(w => w.IsLeaderKnown))
+            foreach (var watch in watches.Where(w => w.IsLeaderKnown))
             {
-                monitor.FollowLeader(watch.Cluster, watch.Leader);
+                routing.FollowLeader(watch.Cluster, watch.Leader);
             }
         }
     }
 
-    // Under dcsGate. The services held are those of the moment: a reload meanwhile does not change what is released.
+    // Under gate. The services held are those of the moment: a reload meanwhile does not change what is released.
     private void HoldWithoutLeader(string cluster)
     {
         if (noLeaderHolds.ContainsKey(cluster))
         {
             return;
         }
-        var held = PrimaryPoolServices(cluster);
+        var (held, queryWaitTimeout) = routing.PrimaryPools(cluster);
         var expiry = new CancellationTokenSource();
         noLeaderHolds[cluster] = (held, expiry);
         foreach (var service in held)
         {
-            service.Pooler.Hold(NoLeaderHolder);
+            service.Hold(NoLeaderHolder);
         }
         if (held.Count > 0)
         {
-            var limit = held.Max(s => s.Pooler.Options.Settings.QueryWaitTimeout);
-            LogNoLeaderHold(logger, cluster, held.Count, limit.TotalSeconds);
-            _ = ExpireNoLeaderHoldAsync(cluster, expiry, limit > TimeSpan.Zero ? limit : TimeSpan.FromSeconds(120));
+            LogNoLeaderHold(logger, cluster, held.Count, queryWaitTimeout.TotalSeconds);
+            _ = ExpireNoLeaderHoldAsync(cluster, expiry, queryWaitTimeout > TimeSpan.Zero ? queryWaitTimeout : DefaultHoldLimit);
         }
     }
 
@@ -117,7 +156,7 @@ public sealed partial class GatewayHost
         {
             return;
         }
-        lock (dcsGate)
+        lock (gate)
         {
             if (noLeaderHolds.TryGetValue(cluster, out var hold) && hold.Expiry == expiry)
             {
@@ -137,7 +176,7 @@ public sealed partial class GatewayHost
         {
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(expiry.Token);
             limit.CancelAfter(WritableWait);
-            await PatroniRestApi.WaitWritableAsync(patroniApi, leader, time, limit.Token);
+            await routing.WaitWritableAsync(leader, limit.Token);
             var took = time.GetElapsedTime(clock).TotalMilliseconds;
             LogLeaderWritable(logger, cluster, leader.Name, took);
         }
@@ -154,7 +193,7 @@ public sealed partial class GatewayHost
         {
             return;
         }
-        lock (dcsGate)
+        lock (gate)
         {
             if (noLeaderHolds.TryGetValue(cluster, out var hold) && hold.Expiry == expiry)
             {
@@ -163,7 +202,7 @@ public sealed partial class GatewayHost
         }
     }
 
-    // Under dcsGate.
+    // Under gate.
     private void ReleaseNoLeaderHold(string cluster)
     {
         if (!noLeaderHolds.Remove(cluster, out var hold))
@@ -174,31 +213,13 @@ public sealed partial class GatewayHost
         hold.Expiry.Dispose();
         foreach (var service in hold.Services)
         {
-            service.Pooler.Release(NoLeaderHolder);
+            service.Release(NoLeaderHolder);
         }
     }
 
-    private async ValueTask StopDcsWatchesAsync()
+    /// <summary><c>pgway_dcs_connected</c> and <c>pgway_dcs_has_leader</c>, after the other families; empty without watches.</summary>
+    public string Metrics()
     {
-        var watches = dcsWatches;
-        dcsWatches = [];
-        lock (dcsGate)
-        {
-            foreach (var cluster in noLeaderHolds.Keys.ToList())
-            {
-                ReleaseNoLeaderHold(cluster);
-            }
-        }
-        foreach (var watch in watches)
-        {
-            await watch.DisposeAsync();
-        }
-    }
-
-    // pgway_dcs_connected and pgway_dcs_leader, after the other families.
-    private string DcsMetrics()
-    {
-        var watches = dcsWatches;
         if (watches.Count == 0)
         {
             return "";
@@ -217,6 +238,23 @@ public sealed partial class GatewayHost
             text.Append(CultureInfo.InvariantCulture, $"pgway_dcs_has_leader{{cluster=\"{watch.Cluster}\"}} {(watch.Leader is null ? 0 : 1)}\n");
         }
         return text.ToString();
+    }
+
+    /// <summary>Releases every hold and stops the watches.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        lock (gate)
+        {
+            stopped = true;
+            foreach (var cluster in noLeaderHolds.Keys.ToList())
+            {
+                ReleaseNoLeaderHold(cluster);
+            }
+        }
+        foreach (var watch in watches)
+        {
+            await watch.DisposeAsync();
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Cluster}: Patroni's leader key names no leader: {Services} pooled primary service(s) hold new transactions until a leader is back (at most {Seconds} s)")]
