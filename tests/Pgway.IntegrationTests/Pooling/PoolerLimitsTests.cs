@@ -245,7 +245,7 @@ public sealed class PoolerLimitsTests(PgTestClusterFixture fixture) : PoolerTest
     }
 
     [Fact]
-    public async Task MinPoolSize_ServersOpenedAndKept()
+    public async Task MinPoolSize_ServersOpenedOnceAClientLoggedIn()
     {
         Start(("min_pool_size", "3"), ("default_pool_size", "5"));
         await using (var client = await OpenAsync())
