@@ -4,8 +4,9 @@ using Pgway.Routing.Epoll;
 namespace Pgway.Pooling;
 
 /// <summary>
-/// A client's place in a pool's queue, resumed on the client's own loop: inline when settled on that
-/// loop, posted to it otherwise; no thread-pool hop, and no timer of its own (the pooler's sweep
+/// A client's place in a pool's queue, resumed on the client's own loop: inline when granted a
+/// server or slot on that loop, posted to it otherwise (and always when its wait is ended without
+/// one); no thread-pool hop, and no timer of its own (the pooler's sweep
 /// expires waiters by their deadline). One client owns one, and re-arms it for each wait, so a
 /// wait allocates nothing: no node (the queue links waiters through their own fields), no closure
 /// (the posted completion is one delegate made with the waiter).
@@ -50,14 +51,26 @@ internal sealed class PoolWaiter : IValueTaskSource<PoolAcquisition>
         return new(this, core.Version);
     }
 
-    /// <summary>Ends the wait with <paramref name="result"/>: at once when called on the waiter's loop, else posted there.</summary>
-    public void Settle(PoolAcquisition result)
+    /// <summary>
+    /// Gives the waiter a server or a slot: at once when called on the waiter's loop (a server
+    /// released there goes on with no hop), else posted there.
+    /// </summary>
+    public void Grant(PoolAcquisition result)
     {
         if (Loop.IsCurrent)
         {
             core.SetResult(result);
             return;
         }
+        End(result);
+    }
+
+    /// <summary>
+    /// Ends the wait, always posted to the waiter's loop: a cancel or a timeout comes from the
+    /// session's own code, which must finish what it is doing before the session goes on.
+    /// </summary>
+    public void End(PoolAcquisition result)
+    {
         pending = result;
         Loop.Post(complete);
     }

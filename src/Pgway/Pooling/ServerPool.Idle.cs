@@ -107,7 +107,7 @@ internal sealed partial class ServerPool
             return true;
         }
         server.Detach();
-        taker.Settle(PoolAcquisition.Of(server));
+        taker.Grant(PoolAcquisition.Of(server));
         return true;
     }
 

@@ -18,7 +18,7 @@ internal sealed partial class ServerPool
                 return;
             }
         }
-        waiter.Settle(PoolAcquisition.Cancelled);
+        waiter.End(PoolAcquisition.Cancelled);
     }
 
     /// <summary>Ends the waits whose <c>query_wait_timeout</c> has passed; the pooler calls it a few times a second.</summary>
@@ -33,7 +33,7 @@ internal sealed partial class ServerPool
             }
             expired = waiters.TakeExpired(now);
         }
-        WaitQueue.SettleAll(expired, PoolAcquisition.TimedOut);
+        WaitQueue.SettleAll(expired, PoolAcquisition.TimedOut, grant: false);
     }
 
     /// <summary>
@@ -64,7 +64,7 @@ internal sealed partial class ServerPool
                 }
             }
         }
-        WaitQueue.SettleAll(granted, PoolAcquisition.Slot);
+        WaitQueue.SettleAll(granted, PoolAcquisition.Slot, grant: true);
         return blocked;
     }
 
@@ -87,7 +87,7 @@ internal sealed partial class ServerPool
         }
         if (told is not null)
         {
-            WaitQueue.SettleAll(told, PoolAcquisition.LoginFailing(error));
+            WaitQueue.SettleAll(told, PoolAcquisition.LoginFailing(error), grant: false);
         }
     }
 

@@ -228,7 +228,7 @@ internal sealed partial class ServerPool(string database, string user, PoolLimit
         {
             server.Detach();
         }
-        taker.Settle(PoolAcquisition.Of(server));
+        taker.Grant(PoolAcquisition.Of(server));
     }
 
     /// <summary>A server that cannot be reused (or a reserved slot not used): closed, and its slot offered to a waiter unless log-ins are failing.</summary>
@@ -246,6 +246,6 @@ internal sealed partial class ServerPool(string database, string user, PoolLimit
             taker = first;
         }
         // The slot passes to the waiter, who connects a server of its own.
-        taker.Settle(PoolAcquisition.Slot);
+        taker.Grant(PoolAcquisition.Slot);
     }
 }

@@ -148,14 +148,25 @@ internal sealed class WaitQueue
         last = waiter;
     }
 
-    /// <summary>Settles every waiter of a chain; each one's link is read before it is settled (its client may wait again at once).</summary>
-    public static void SettleAll(PoolWaiter? chain, PoolAcquisition result)
+    /// <summary>
+    /// Settles every waiter of a chain: granted (<paramref name="grant"/>, see <see cref="PoolWaiter.Grant"/>)
+    /// or ended (see <see cref="PoolWaiter.End"/>). Each one's link is read before it is settled
+    /// (its client may wait again at once).
+    /// </summary>
+    public static void SettleAll(PoolWaiter? chain, PoolAcquisition result, bool grant)
     {
         while (chain is not null)
         {
             var next = chain.Next;
             chain.Next = null;
-            chain.Settle(result);
+            if (grant)
+            {
+                chain.Grant(result);
+            }
+            else
+            {
+                chain.End(result);
+            }
             chain = next;
         }
     }

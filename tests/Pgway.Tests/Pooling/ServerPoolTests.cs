@@ -233,6 +233,26 @@ public sealed class ServerPoolTests(PoolLoops loops)
     }
 
     [Fact]
+    public async Task CancelWait_OnTheWaitersLoop_EndsItAfterTheCallerIsDone()
+    {
+        var pool = PoolLoops.Pool(PoolLoops.Limits(size: 1), time);
+        Assert.Equal(AcquireOutcome.Slot, Now(pool.AcquireAsync(loops.A, TimeSpan.Zero, null)).Outcome);
+        var client = new TestWaitingClient();
+        var waiting = pool.AcquireAsync(loops.A, TimeSpan.Zero, client).AsTask();
+
+        // The session cancels its own wait (its timeout, pgway stopping) and goes on with its own
+        // code: its wait must not resume inside that call.
+        var completedInside = await PoolLoops.OnLoop(loops.A, () =>
+        {
+            pool.CancelWait(client.Queued!);
+            return waiting.IsCompleted;
+        }).WaitAsync(PoolLoops.Bound);
+
+        Assert.False(completedInside);
+        Assert.Equal(AcquireOutcome.Cancelled, (await waiting.WaitAsync(PoolLoops.Bound)).Outcome);
+    }
+
+    [Fact]
     public async Task CancelWait_AlreadyGranted_TheServerStillArrives()
     {
         var pool = PoolLoops.Pool(PoolLoops.Limits(size: 1), time);
