@@ -124,7 +124,11 @@ internal sealed partial class ClientSession
         {
             // The first client of a pool waits for a server to learn what to greet clients with (it
             // has no cancel key yet, so nothing can cancel this wait).
-            await BorrowServerAsync();
+            if (!await BorrowServerAsync())
+            {
+                // Refused (no server in time, log-ins failing) or ended meanwhile: the client has been told.
+                return false;
+            }
             pool.Welcome ??= held!.Login.Parameters;
         }
 

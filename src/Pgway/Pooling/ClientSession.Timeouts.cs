@@ -101,7 +101,7 @@ internal sealed partial class ClientSession
         if (waiting is { } place)
         {
             // Queued for a server: it leaves the queue, and is never granted one.
-            pool!.CancelWait(place, new OperationCanceledException(message));
+            pool!.CancelWait(place);
         }
         if (awaitingAnswer && held is { } running)
         {

@@ -47,7 +47,9 @@ internal sealed partial class ClientSession : IWaitingClient
     private bool ended;
     private DisconnectReason? reason;
     private (int ProcessId, int Key)? cancelKey;
-    private ServerPool.Waiter? waiting;
+    private PoolWaiter? waiting;
+    // Made at the first wait for a server, and reused for every wait after it.
+    private PoolWaiter? poolWaiter;
     // Set while a new server is opened for the client (a dest: pool service may wait for a member):
     // a cancel request or pgway stopping ends that wait as it ends a wait in the queue.
     private Action? cancelConnecting;
@@ -153,7 +155,7 @@ internal sealed partial class ClientSession : IWaitingClient
         ended = true;
         if (waiting is { } place)
         {
-            pool!.CancelWait(place, new OperationCanceledException("pgway is stopping"));
+            pool!.CancelWait(place);
         }
         cancelConnecting?.Invoke();
         client?.CancelWaits();
@@ -217,6 +219,11 @@ internal sealed partial class ClientSession : IWaitingClient
                 }
                 if (server is null && !await BorrowServerAsync())
                 {
+                    if (ended)
+                    {
+                        // Refused, timed out or stopped while waiting: the client has been told, if it could be.
+                        return;
+                    }
                     // Cancelled while waiting: what the client sent is never run.
                     await AnswerCancelledAsync();
                     continue;
@@ -420,42 +427,55 @@ internal sealed partial class ClientSession : IWaitingClient
         }
     }
 
+    PoolWaiter IWaitingClient.Waiter => poolWaiter ??= new PoolWaiter();
+
     /// <summary>On the loop, by the pool, when this client has to wait for a server.</summary>
-    void IWaitingClient.Waiting(ServerPool.Waiter waiter)
+    void IWaitingClient.Waiting(PoolWaiter waiter)
     {
         waiting = waiter;
         waitedForServer = true;
     }
 
-    // False when the client cancelled its request while it waited.
+    // False when no server came: the client cancelled its request while it waited, or the session
+    // ended (timed out, refused, pgway stopping; then `ended` is set).
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> BorrowServerAsync()
     {
-        PooledServer? borrowed;
         waitedForServer = false;
         var waitStart = Stopwatch.GetTimestamp();
+        PoolAcquisition acquired;
         try
         {
-            borrowed = await pool!.AcquireAsync(loop, Settings.QueryWaitTimeout, this);
+            acquired = await pool!.AcquireAsync(loop, Settings.QueryWaitTimeout, this);
             await loop.SwitchTo();
-            counts.AddWait(Stopwatch.GetTimestamp() - waitStart);
-        }
-        catch (WaitCancelledException)
-        {
-            await loop.SwitchTo();
-            return false;
-        }
-        catch (TimeoutException)
-        {
-            await loop.SwitchTo();
-            throw new ServerLoginException(SqlState.QueryCanceled,
-                $"pgway: no server connection within query_wait_timeout {Settings.QueryWaitTimeout.TotalSeconds:0.#}s ({pool!.Describe()})", DisconnectReason.QueryWaitTimeout);
         }
         finally
         {
             // Served, cancelled, expired or failed: no longer in the queue for a cancel request to end.
             waiting = null;
         }
+        if (ended && acquired.Outcome is AcquireOutcome.Server or AcquireOutcome.Slot)
+        {
+            // Given one as the session ended (timed out, or pgway stopping): it goes back unused.
+            pool.Discard(acquired.Server);
+            return false;
+        }
+        switch (acquired.Outcome)
+        {
+            case AcquireOutcome.Cancelled:
+                return false;
+            case AcquireOutcome.TimedOut:
+                ended = true;
+                await TryRefuseAsync(DisconnectReason.QueryWaitTimeout, SqlState.QueryCanceled,
+                    $"pgway: no server connection within query_wait_timeout {Settings.QueryWaitTimeout.TotalSeconds:0.#}s ({pool.Describe()})");
+                return false;
+            case AcquireOutcome.LoginFailing:
+                ended = true;
+                await TryRefuseAsync(DisconnectReason.ServerLoginFailed, SqlState.ConnectionFailure, acquired.LoginFailingMessage);
+                return false;
+        }
+        counts.AddWait(Stopwatch.GetTimestamp() - waitStart);
+        var borrowed = acquired.Server;
         if (borrowed is { Lease.IsRetired: true })
         {
             // Fenced or retired as it was handed over: closed, and the client asks again.

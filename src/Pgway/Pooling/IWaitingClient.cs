@@ -1,7 +1,11 @@
 namespace Pgway.Pooling;
 
-/// <summary>A client that may wait for a server: the pool hands it its place in the queue, to give up on cancel.</summary>
+/// <summary>A client that may wait for a server: it lends the pool its waiter, and is told when it queues, to give up on cancel.</summary>
 internal interface IWaitingClient
 {
-    void Waiting(ServerPool.Waiter waiter);
+    /// <summary>The client's own waiter, reused for each of its waits (one at a time): asked for only when it has to wait.</summary>
+    PoolWaiter Waiter { get; }
+
+    /// <summary>On the client's loop, when it queues: until its wait ends, <see cref="ServerPool.CancelWait"/> with this waiter ends it.</summary>
+    void Waiting(PoolWaiter waiter);
 }

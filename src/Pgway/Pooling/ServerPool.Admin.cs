@@ -25,7 +25,7 @@ internal sealed partial class ServerPool
         {
             lock (gate)
             {
-                return total == idleCount;
+                return slots.Total == idle.Count;
             }
         }
     }
@@ -37,7 +37,7 @@ internal sealed partial class ServerPool
         {
             lock (gate)
             {
-                return total - idleCount;
+                return slots.Total - idle.Count;
             }
         }
     }
@@ -70,14 +70,11 @@ internal sealed partial class ServerPool
         lock (gate)
         {
             var count = 0;
-            foreach (var list in idle.Values)
+            foreach (var server in idle.All())
             {
-                foreach (var server in list)
+                if (server.Generation < current)
                 {
-                    if (server.Generation < current)
-                    {
-                        count++;
-                    }
+                    count++;
                 }
             }
             return count;
@@ -90,41 +87,12 @@ internal sealed partial class ServerPool
         var list = new List<ServerSnapshot>();
         lock (gate)
         {
-            foreach (var servers in idle.Values)
+            foreach (var server in idle.All())
             {
-                foreach (var server in servers)
-                {
-                    // Nobody changes an idle server's parameters: a client takes it out of this list first.
-                    list.Add(ServerSnapshot.Of(server, this, clientId: null, requestTime: server.IdleSince));
-                }
+                // Nobody changes an idle server's parameters: a client takes it out of this list first.
+                list.Add(ServerSnapshot.Of(server, this, clientId: null, requestTime: server.IdleSince));
             }
         }
         return list;
-    }
-
-    // A reload lowered pool_size (with the reserve), max_db_connections or max_user_connections below
-    // what is open: a released server is closed rather than kept.
-    private bool OverLimits()
-    {
-        var limits = Limits;
-        return Volatile.Read(ref total) > limits.Size + limits.ReserveSize
-            || (DatabaseBudget.Limit > 0 && DatabaseBudget.Used > DatabaseBudget.Limit)
-            || (UserBudget.Limit > 0 && UserBudget.Used > UserBudget.Limit);
-    }
-
-    // On the loop: its idle servers go to the queued clients, one each, while there are both.
-    private void HandOverAll(EpollLoop loop)
-    {
-        while (true)
-        {
-            lock (gate)
-            {
-                if (Paused || waiters.Count == 0 || !idle.TryGetValue(loop, out var list) || list.Count == 0)
-                {
-                    return;
-                }
-            }
-            HandOver(loop);
-        }
     }
 }

@@ -1,5 +1,3 @@
-using System.Threading.Tasks.Sources;
-using Pgway.Protocol;
 using Pgway.Routing.Epoll;
 
 namespace Pgway.Pooling;
@@ -12,20 +10,22 @@ namespace Pgway.Pooling;
 /// reserve. Every server also counts against its database's and its user's budget
 /// (<c>max_db_connections</c>, <c>max_user_connections</c>), shared with other pools.
 /// </summary>
-/// <remarks>Every method that touches a server is called on the loop that server is attached to.</remarks>
+/// <remarks>
+/// The pool's parts each hold one concern and are used under its lock: <see cref="PoolSlots"/>
+/// (sizes and budgets), <see cref="IdleServers"/> (per loop), <see cref="WaitQueue"/> and
+/// <see cref="LoginBackoff"/>. Every method that touches a server is called on the loop that server
+/// is attached to. Time is read from the injected <see cref="TimeProvider"/>.
+/// </remarks>
 internal sealed partial class ServerPool(string database, string user, PoolLimits limits, ConnectionBudget databaseBudget, ConnectionBudget userBudget, TimeProvider time)
 {
     // How long the first waiter may be passed over for one on the loop a server is released on.
     private static readonly TimeSpan OwnLoopPreference = TimeSpan.FromMilliseconds(2);
 
     private readonly Lock gate = new();
-    // Per loop, oldest first: the most recently used is taken first, the oldest ages out.
-    private readonly Dictionary<EpollLoop, List<PooledServer>> idle = [];
-    private readonly LinkedList<Waiter> waiters = new();
-    private int total;
-    private int idleCount;
-    private DateTimeOffset loginFailedAt;
-    private string? loginError;
+    private readonly PoolSlots slots = new(databaseBudget, userBudget);
+    private readonly IdleServers idle = new();
+    private readonly WaitQueue waiters = new();
+    private readonly LoginBackoff login = new();
     private int clients;
     private PoolLimits limits = limits;
 
@@ -40,9 +40,9 @@ internal sealed partial class ServerPool(string database, string user, PoolLimit
         set => Volatile.Write(ref limits, value);
     }
 
-    public ConnectionBudget DatabaseBudget { get; } = databaseBudget;
+    public ConnectionBudget DatabaseBudget => slots.DatabaseBudget;
 
-    public ConnectionBudget UserBudget { get; } = userBudget;
+    public ConnectionBudget UserBudget => slots.UserBudget;
 
     public PoolStatistics Statistics { get; } = new();
 
@@ -79,7 +79,7 @@ internal sealed partial class ServerPool(string database, string user, PoolLimit
         DateTimeOffset? oldestWait;
         lock (gate)
         {
-            (all, idleNow, waiting, oldestWait) = (total, idleCount, waiters.Count, waiters.First?.Value.Since);
+            (all, idleNow, waiting, oldestWait) = (slots.Total, idle.Count, waiters.Count, waiters.First?.Since);
         }
         return new PoolSnapshot(Database, User, Math.Max(0, Clients - waiting), waiting, all - idleNow, idleNow, Limits.Size, Statistics.Snapshot())
         {
@@ -97,16 +97,8 @@ internal sealed partial class ServerPool(string database, string user, PoolLimit
     /// </summary>
     public IReadOnlyDictionary<string, string>? Welcome { get; set; }
 
-    public int Total
-    {
-        get
-        {
-            lock (gate)
-            {
-                return total;
-            }
-        }
-    }
+    /// <summary>Servers open or being connected.</summary>
+    public int Total => slots.Total;
 
     public int Idle
     {
@@ -114,7 +106,7 @@ internal sealed partial class ServerPool(string database, string user, PoolLimit
         {
             lock (gate)
             {
-                return idleCount;
+                return idle.Count;
             }
         }
     }
@@ -150,128 +142,60 @@ internal sealed partial class ServerPool(string database, string user, PoolLimit
 
     /// <summary>
     /// On <paramref name="loop"/>: an idle server (attached to this loop, or detached for it to
-    /// attach), or null with a slot reserved for the caller to connect a new one; waits while the pool
-    /// is full. The caller gives the slot back in every case (<see cref="Release"/> or <see cref="Discard"/>).
+    /// attach), or a slot reserved for the caller to connect a new one; waits while the pool is full.
+    /// For a server or a slot, the caller gives it back in every case (<see cref="Release"/> or
+    /// <see cref="Discard"/>); the other outcomes leave it owing nothing.
     /// </summary>
-    /// <exception cref="ServerLoginException">Logging in to the server has been failing (<c>server_login_retry</c>) and the pool has no server to wait for.</exception>
-    /// <param name="client">Told of its wait, if it has to wait, so that a cancel request (or pgway stopping) can end it with <see cref="CancelWait"/>.</param>
+    /// <param name="wait"><c>query_wait_timeout</c>: zero waits for ever.</param>
+    /// <param name="client">
+    /// The waiting client: its own <see cref="PoolWaiter"/> is reused for the wait, and it is told of
+    /// it so that a cancel request (or pgway stopping) can end it with <see cref="CancelWait"/>. Null:
+    /// a waiter is made for this wait alone.
+    /// </param>
     /// <remarks>Completes at once, with no allocation, when there is an idle server on the loop or room for a new one.</remarks>
-    public ValueTask<PooledServer?> AcquireAsync(EpollLoop loop, TimeSpan wait, IWaitingClient? client)
+    public ValueTask<PoolAcquisition> AcquireAsync(EpollLoop loop, TimeSpan wait, IWaitingClient? client)
     {
         var now = time.GetUtcNow();
-        Waiter waiter;
+        PoolWaiter waiter;
+        ValueTask<PoolAcquisition> waited;
         EpollLoop? donor;
         lock (gate)
         {
             // Paused (the admin console's PAUSE or KILL): every client queues until RESUME.
             if (!Paused)
             {
-                if (idle.TryGetValue(loop, out var mine))
+                while (idle.TakeNewest(loop) is { } server)
                 {
-                    while (mine.Count > 0)
+                    if (server.IsUsable(now, Limits.Lifetime) && server.Generation == Generation)
                     {
-                        var server = mine[^1];
-                        mine.RemoveAt(mine.Count - 1);
-                        idleCount--;
-                        if (server.IsUsable(now, Limits.Lifetime) && server.Generation == Generation)
-                        {
-                            return new(server);
-                        }
-                        server.Close();
-                        ReturnSlot();
+                        return new(PoolAcquisition.Of(server));
                     }
+                    server.Close();
+                    slots.Return();
                 }
-                var failing = LoginFailure(now);
-                if (failing is not null && total == 0)
+                var failing = login.Failure(now, Limits.LoginRetry);
+                if (failing is not null && slots.Total == 0)
                 {
-                    throw LoginFailingError(failing);
+                    return new(PoolAcquisition.LoginFailing(failing));
                 }
-                if (failing is null && waiters.Count == 0 && TryTakeSlot(reserve: false))
+                if (failing is null && waiters.Count == 0 && slots.TryTake(Limits, reserve: false))
                 {
-                    return new((PooledServer?)null);
+                    return new(PoolAcquisition.Slot);
                 }
             }
-            waiter = new Waiter(loop, now, wait > TimeSpan.Zero ? now + wait : DateTimeOffset.MaxValue);
-            waiters.AddLast(waiter);
+            waiter = client?.Waiter ?? new PoolWaiter();
+            waited = waiter.Arm(loop, now, wait > TimeSpan.Zero ? now + wait : DateTimeOffset.MaxValue);
+            waiters.Enqueue(waiter);
             // Idle on another loop while this one waits: that loop hands one over.
-            donor = Paused ? null : LoopWithIdle();
+            donor = Paused ? null : idle.AnyLoop();
         }
         if (donor is not null)
         {
             PostHandOver(donor);
         }
         client?.Waiting(waiter);
-        // Completes on this loop's thread, inline or posted (see Waiter).
-        return waiter.Task;
-    }
-
-    /// <summary>The client cancelled its request while waiting (a cancel request with its key): it leaves the queue.</summary>
-    public void CancelWait(Waiter waiter, Exception? error = null)
-    {
-        lock (gate)
-        {
-            waiters.Remove(waiter);
-        }
-        waiter.Fail(error ?? new WaitCancelledException());
-    }
-
-    /// <summary>Fails the waiters whose <c>query_wait_timeout</c> has passed; the pooler calls it a few times a second.</summary>
-    public void ExpireWaiters(DateTimeOffset now)
-    {
-        List<Waiter>? expired = null;
-        lock (gate)
-        {
-            for (var node = waiters.First; node is not null;)
-            {
-                var next = node.Next;
-                if (node.Value.Deadline <= now)
-                {
-                    waiters.Remove(node);
-                    (expired ??= []).Add(node.Value);
-                }
-                node = next;
-            }
-        }
-        expired?.ForEach(w => w.Fail(new TimeoutException()));
-    }
-
-    /// <summary>
-    /// Gives waiting clients the slots that have opened: a budget shared with another pool freed, the
-    /// reserve now open to those that waited <c>reserve_pool_timeout</c>, or <c>server_login_retry</c>
-    /// over. Returns the shared budget that still holds a waiter back, if any, so the pooler can close
-    /// an idle server of another pool under it.
-    /// </summary>
-    public ConnectionBudget? ServeWaiters(DateTimeOffset now)
-    {
-        List<Waiter>? granted = null;
-        ConnectionBudget? blocked = null;
-        lock (gate)
-        {
-            if (LoginFailure(now) is null && !Paused)
-            {
-                while (waiters.First is { } first)
-                {
-                    var reserve = Limits.ReserveSize > 0 && now - first.Value.Since >= Limits.ReserveTimeout;
-                    if (!TryTakeSlot(reserve))
-                    {
-                        blocked = total < Limits.Size + (reserve ? Limits.ReserveSize : 0)
-                            ? DatabaseBudget.Exhausted ? DatabaseBudget : UserBudget.Exhausted ? UserBudget : null
-                            : null;
-                        break;
-                    }
-                    waiters.RemoveFirst();
-                    (granted ??= []).Add(first.Value);
-                }
-            }
-        }
-        foreach (var waiter in granted ?? [])
-        {
-            if (!waiter.Grant(null))
-            {
-                Discard(null);
-            }
-        }
-        return blocked;
+        // Completes on this loop's thread, inline or posted (see PoolWaiter).
+        return waited;
     }
 
     /// <summary>
@@ -282,340 +206,46 @@ internal sealed partial class ServerPool(string database, string user, PoolLimit
     public void Release(PooledServer server, EpollLoop loop)
     {
         var now = time.GetUtcNow();
-        if ((Limits.Lifetime > TimeSpan.Zero && now - server.Created >= Limits.Lifetime) || server.Generation != Generation || server.Lease.IsRetired || OverLimits())
+        var limits = Limits;
+        if ((limits.Lifetime > TimeSpan.Zero && now - server.Created >= limits.Lifetime) || server.Generation != Generation || server.Lease.IsRetired || slots.OverLimits(limits))
         {
             Discard(server);
             return;
         }
-        Waiter? taker = null;
+        PoolWaiter? taker;
         lock (gate)
         {
-            // A waiter on this loop takes it with no hand-over, unless the first in the queue has
-            // waited long enough: first come, first served wins then, or a loop whose clients keep
-            // coming back would starve the other loops' clients. Paused: the server waits idle
-            // here, for RESUME, whoever is queued.
-            if (!Paused && waiters.First is { } head)
-            {
-                if (head.Value.Loop != loop && now - head.Value.Since < OwnLoopPreference)
-                {
-                    for (var node = head.Next; node is not null; node = node.Next)
-                    {
-                        if (node.Value.Loop == loop)
-                        {
-                            waiters.Remove(node);
-                            taker = node.Value;
-                            break;
-                        }
-                    }
-                }
-                if (taker is null)
-                {
-                    waiters.RemoveFirst();
-                    taker = head.Value;
-                    if (taker.Loop != loop)
-                    {
-                        server.Detach();
-                    }
-                }
-            }
+            // Paused: the server waits idle here, for RESUME, whoever is queued.
+            taker = Paused ? null : waiters.TakeFor(loop, now, OwnLoopPreference);
             if (taker is null)
             {
-                if (!idle.TryGetValue(loop, out var list))
-                {
-                    idle[loop] = list = [];
-                }
                 server.IdleSince = now;
-                list.Add(server);
-                idleCount++;
+                idle.Add(loop, server);
                 return;
             }
         }
-        if (!taker.Grant(server))
+        if (taker.Loop != loop)
         {
-            // The waiter gave up at that very moment: the server goes back, attached here.
-            server.AttachTo(loop);
-            Release(server, loop);
+            server.Detach();
         }
+        taker.Grant(PoolAcquisition.Of(server));
     }
 
     /// <summary>A server that cannot be reused (or a reserved slot not used): closed, and its slot offered to a waiter unless log-ins are failing.</summary>
     public void Discard(PooledServer? server)
     {
         server?.Close();
-        while (true)
+        PoolWaiter? taker;
+        lock (gate)
         {
-            Waiter? taker;
-            lock (gate)
+            if (Paused || login.Failure(time.GetUtcNow(), Limits.LoginRetry) is not null || waiters.TakeFirst() is not { } first)
             {
-                if (waiters.First is not { } first || Paused || LoginFailure(time.GetUtcNow()) is not null)
-                {
-                    ReturnSlot();
-                    return;
-                }
-                waiters.RemoveFirst();
-                taker = first.Value;
-            }
-            // The slot passes to the waiter, who connects a server of its own.
-            if (taker.Grant(null))
-            {
+                slots.Return();
                 return;
             }
+            taker = first;
         }
-    }
-
-    /// <summary>
-    /// A reserved slot whose server could not be connected or logged in to: the slot is given back,
-    /// no new server is tried for <c>server_login_retry</c>, and when the pool is left with no server
-    /// to wait for, the waiting clients are told now.
-    /// </summary>
-    public void ConnectFailed(string error)
-    {
-        List<Waiter>? told = null;
-        lock (gate)
-        {
-            loginFailedAt = time.GetUtcNow();
-            loginError = error;
-            ReturnSlot();
-            if (total == 0)
-            {
-                told = [.. waiters];
-                waiters.Clear();
-            }
-        }
-        told?.ForEach(w => w.Fail(LoginFailingError(error)));
-    }
-
-    public void NoteLoginSuccess()
-    {
-        lock (gate)
-        {
-            loginError = null;
-        }
-    }
-
-    /// <summary>
-    /// On <paramref name="loop"/>: closes its idle servers that are past <c>server_lifetime</c>, idle
-    /// longer than <c>server_idle_timeout</c> (keeping <c>min_pool_size</c>), or closed by the server.
-    /// </summary>
-    public void CloseExpiredIdle(EpollLoop loop, DateTimeOffset now)
-    {
-        lock (gate)
-        {
-            if (!idle.TryGetValue(loop, out var list))
-            {
-                return;
-            }
-            for (var i = 0; i < list.Count;)
-            {
-                var server = list[i];
-                var idleTooLong = Limits.IdleTimeout > TimeSpan.Zero && now - server.IdleSince >= Limits.IdleTimeout && total > Limits.MinSize;
-                if (idleTooLong || !server.IsUsable(now, Limits.Lifetime) || server.Generation != Generation)
-                {
-                    list.RemoveAt(i);
-                    idleCount--;
-                    server.Close();
-                    ReturnSlot();
-                    continue;
-                }
-                i++;
-            }
-        }
-    }
-
-    /// <summary>On <paramref name="loop"/>: closes one of its idle servers, to free a budget another pool waits for.</summary>
-    public void CloseOneIdle(EpollLoop loop)
-    {
-        lock (gate)
-        {
-            if (idle.TryGetValue(loop, out var list) && list.Count > 0)
-            {
-                // The oldest: the one least likely to be wanted soon.
-                var server = list[0];
-                list.RemoveAt(0);
-                idleCount--;
-                server.Close();
-                ReturnSlot();
-            }
-        }
-    }
-
-    /// <summary>Slots for the servers missing to <c>min_pool_size</c>: the caller connects that many (once a client has logged in, and while log-ins work).</summary>
-    public int TakeSlotsForMinimum(DateTimeOffset now)
-    {
-        lock (gate)
-        {
-            var taken = 0;
-            while (Credentials is not null && LoginFailure(now) is null && total < Limits.MinSize && TryTakeSlot(reserve: false))
-            {
-                taken++;
-            }
-            return taken;
-        }
-    }
-
-    /// <summary>Closes the idle servers attached to <paramref name="loop"/> (at stop, on that loop).</summary>
-    public void CloseIdle(EpollLoop loop)
-    {
-        lock (gate)
-        {
-            if (idle.TryGetValue(loop, out var list))
-            {
-                foreach (var server in list)
-                {
-                    server.Close();
-                    ReturnSlot();
-                }
-                idleCount -= list.Count;
-                list.Clear();
-            }
-        }
-    }
-
-    /// <summary>The loops that hold idle servers now.</summary>
-    public EpollLoop[] LoopsWithIdle()
-    {
-        lock (gate)
-        {
-            return [.. idle.Where(l => l.Value.Count > 0).Select(l => l.Key)];
-        }
-    }
-
-    private static ServerLoginException LoginFailingError(string error) =>
-        new(SqlState.ConnectionFailure, $"pgway: server login has been failing, try again later (server_login_retry): {error}");
-
-    private string? LoginFailure(DateTimeOffset now) =>
-        loginError is not null && now - loginFailedAt < Limits.LoginRetry ? loginError : null;
-
-    // Under the gate: room in the pool (with the reserve, for a client that waited long enough) and in both budgets.
-    private bool TryTakeSlot(bool reserve)
-    {
-        if (total >= Limits.Size + (reserve ? Limits.ReserveSize : 0) || !DatabaseBudget.TryTake())
-        {
-            return false;
-        }
-        if (!UserBudget.TryTake())
-        {
-            DatabaseBudget.Return();
-            return false;
-        }
-        total++;
-        return true;
-    }
-
-    private void ReturnSlot()
-    {
-        total--;
-        DatabaseBudget.Return();
-        UserBudget.Return();
-    }
-
-    // Under the gate: a loop with an idle server, without the enumerator a LINQ query would allocate.
-    private EpollLoop? LoopWithIdle()
-    {
-        foreach (var (loop, servers) in idle)
-        {
-            if (servers.Count > 0)
-            {
-                return loop;
-            }
-        }
-        return null;
-    }
-
-    // A method of its own: a lambda in AcquireAsync would make its closure on every call, the
-    // served-at-once ones too.
-    private void PostHandOver(EpollLoop donor) => donor.Post(() => HandOver(donor));
-
-    // On the donor loop: one of its idle servers, detached, to the first waiter.
-    private void HandOver(EpollLoop donor)
-    {
-        Waiter? taker;
-        PooledServer server;
-        lock (gate)
-        {
-            if (Paused || waiters.First is not { } first || !idle.TryGetValue(donor, out var list) || list.Count == 0)
-            {
-                return;
-            }
-            server = list[^1];
-            list.RemoveAt(list.Count - 1);
-            idleCount--;
-            if (!server.IsUsable(time.GetUtcNow(), Limits.Lifetime) || server.Generation != Generation)
-            {
-                taker = null;
-            }
-            else
-            {
-                waiters.RemoveFirst();
-                taker = first.Value;
-            }
-        }
-        if (taker is null)
-        {
-            // Closed by the database while idle, or too old: its slot goes to the waiter instead.
-            Discard(server);
-            return;
-        }
-        server.Detach();
-        if (!taker.Grant(server))
-        {
-            server.AttachTo(donor);
-            Release(server, donor);
-        }
-    }
-
-    /// <summary>
-    /// A client waiting for a server, resumed on its own loop: inline when the server is granted on
-    /// that loop, posted to it otherwise; no thread-pool hop, no timer of its own (the pooler expires
-    /// waiters by their deadline).
-    /// </summary>
-    internal sealed class Waiter(EpollLoop loop, DateTimeOffset since, DateTimeOffset deadline) : IValueTaskSource<PooledServer?>
-    {
-        private ManualResetValueTaskSourceCore<PooledServer?> core;
-        private int settled;
-
-        public EpollLoop Loop { get; } = loop;
-
-        public DateTimeOffset Since { get; } = since;
-
-        public DateTimeOffset Deadline { get; } = deadline;
-
-        public ValueTask<PooledServer?> Task => new(this, core.Version);
-
-        /// <summary>The server (or null: a slot to connect one); false when the waiter is gone already.</summary>
-        public bool Grant(PooledServer? server)
-        {
-            if (Interlocked.Exchange(ref settled, 1) != 0)
-            {
-                return false;
-            }
-            if (Loop.IsCurrent)
-            {
-                core.SetResult(server);
-            }
-            else
-            {
-                PostResult(server);
-            }
-            return true;
-        }
-
-        // A method of its own: a lambda in Grant would make its closure on every grant, the inline ones too.
-        private void PostResult(PooledServer? server) => Loop.Post(() => core.SetResult(server));
-
-        public void Fail(Exception error)
-        {
-            if (Interlocked.Exchange(ref settled, 1) == 0)
-            {
-                Loop.Post(() => core.SetException(error));
-            }
-        }
-
-        public PooledServer? GetResult(short token) => core.GetResult(token);
-
-        public ValueTaskSourceStatus GetStatus(short token) => core.GetStatus(token);
-
-        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-            core.OnCompleted(continuation, state, token, flags & ~(ValueTaskSourceOnCompletedFlags.UseSchedulingContext | ValueTaskSourceOnCompletedFlags.FlowExecutionContext));
+        // The slot passes to the waiter, who connects a server of its own.
+        taker.Grant(PoolAcquisition.Slot);
     }
 }
