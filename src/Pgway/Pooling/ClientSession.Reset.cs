@@ -73,6 +73,13 @@ internal sealed partial class ClientSession
         {
             return null;
         }
+        // What the client had been told of each parameter that may be reported now: those the server
+        // reported after the RESET (their reports are replaced), and those put back.
+        var told = new Dictionary<string, string?>(reset.Replaced ?? new Dictionary<string, string?>(), StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, _) in changes)
+        {
+            told.TryAdd(name, parameters.GetValueOrDefault(name));
+        }
         restoringSettings = true;
         try
         {
@@ -82,7 +89,6 @@ internal sealed partial class ClientSession
                 FrontendMessages.Query(output, $"SELECT pg_catalog.set_config({QuoteLiteral(name)}, {QuoteLiteral(value)}, false)");
             }
             await attached.SendAsync(output.WrittenMemory);
-            var statuses = new ArrayBufferWriter<byte>();
             using var reader = new MessageStreamReader(new LoopStream(attached));
             for (var answered = 0; answered < changes.Count;)
             {
@@ -90,13 +96,7 @@ internal sealed partial class ClientSession
                 if (type == (byte)BackendMessageCode.ParameterStatus && ServerTraffic.TryParameter(body.Span, out var name, out var value))
                 {
                     server.Parameters[name] = value;
-                    // Told only when the client had another value before the RESET, as PostgreSQL tells.
-                    var before = reset.Reported is { } reported && reported.TryGetValue(name, out var was) ? was : parameters.GetValueOrDefault(name);
                     parameters[name] = value;
-                    if (before != value)
-                    {
-                        BackendMessages.ParameterStatus(statuses, name, value);
-                    }
                 }
                 else if (type == (byte)BackendMessageCode.ErrorResponse)
                 {
@@ -115,12 +115,7 @@ internal sealed partial class ClientSession
                 }
             }
             fromServer.ParametersChanged = true;
-            var drop = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            foreach (var (name, _) in changes)
-            {
-                drop.Add(name);
-            }
-            return new RestoredSettings(statuses.WrittenSpan.ToArray(), drop);
+            return new RestoredSettings(ReportedChanges(told, server.Login.Parameters, server.Parameters, pool?.Welcome), ReplaceReports: true);
         }
         finally
         {
@@ -128,29 +123,58 @@ internal sealed partial class ClientSession
         }
     }
 
-    // What the client gets of a read after a RESET: without the server's reports of the values put
-    // back (where the read can be walked message by message), and with the restored values' reports
-    // just before the read's closing ReadyForQuery (or after the read, when it does not end with one).
-    private static ReadOnlyMemory<byte> WithStatuses(ReadOnlyMemory<byte> read, RestoredSettings restored)
+    // What PostgreSQL would report at the RESET's ReadyForQuery: each reported parameter whose value
+    // now differs from what the client was told, in PostgreSQL's order (not the order pgway put the
+    // values back in, nor the server's reports first and pgway's after). A name the client was told
+    // nothing of since its greeting had the greeting's value.
+    internal static byte[] ReportedChanges(IReadOnlyDictionary<string, string?> told, IReadOnlyDictionary<string, string> reported,
+        IReadOnlyDictionary<string, string> now, IReadOnlyDictionary<string, string>? welcome)
+    {
+        var names = new List<string>(told.Keys);
+        names.Sort(ReportOrder.Instance);
+        var statuses = new ArrayBufferWriter<byte>();
+        foreach (var name in names)
+        {
+            if (!reported.ContainsKey(name) || !now.TryGetValue(name, out var value))
+            {
+                // Not a reported parameter: PostgreSQL says nothing of it.
+                continue;
+            }
+            if ((told[name] ?? welcome?.GetValueOrDefault(name)) != value)
+            {
+                BackendMessages.ParameterStatus(statuses, name, value);
+            }
+        }
+        return statuses.WrittenSpan.ToArray();
+    }
+
+    // What the client gets of a read after a RESET: the server's own reports after the RESET (of the
+    // values it went back to, some of which pgway changed again) replaced, where the read can be
+    // walked message by message, by pgway's, just before the read's closing ReadyForQuery (or after
+    // the read, when it does not end with one). Reports before the RESET, of requests before it in the
+    // same read, are the client's as they are.
+    internal static ReadOnlyMemory<byte> WithStatuses(ReadOnlyMemory<byte> read, RestoredSettings restored)
     {
         var kept = new ArrayBufferWriter<byte>(read.Length + restored.Statuses.Length);
         var span = read.Span;
+        var replaceFrom = 0;
+        for (var at = 0; restored.ReplaceReports && TryMessageLength(span, at, out var length); at += length)
+        {
+            if (span[at] == (byte)BackendMessageCode.CommandComplete && ServerTraffic.IsResetTag(span.Slice(at + MessageHeader.Size, length - MessageHeader.Size)))
+            {
+                replaceFrom = at + length;
+            }
+        }
         var position = 0;
         var readyAt = -1;
-        while (restored.Drop.Count > 0 && position + MessageHeader.Size <= span.Length)
+        while (restored.ReplaceReports && TryMessageLength(span, position, out var length))
         {
-            var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(span[(position + 1)..]) + 1;
-            if (length < MessageHeader.Size || position + length > span.Length)
-            {
-                break;
-            }
             var message = span.Slice(position, length);
             if (message[0] == (byte)BackendMessageCode.ReadyForQuery && position + length == span.Length)
             {
                 readyAt = kept.WrittenCount;
             }
-            if (!(message[0] == (byte)BackendMessageCode.ParameterStatus
-                && ServerTraffic.TryParameter(message[MessageHeader.Size..], out var name, out _) && restored.Drop.Contains(name)))
+            if (position < replaceFrom || message[0] != (byte)BackendMessageCode.ParameterStatus)
             {
                 kept.Write(message);
             }
@@ -170,5 +194,16 @@ internal sealed partial class ClientSession
         restored.Statuses.CopyTo(joined, split);
         output[split..].CopyTo(joined.AsSpan(split + restored.Statuses.Length));
         return joined;
+    }
+
+    private static bool TryMessageLength(ReadOnlySpan<byte> span, int position, out int length)
+    {
+        length = 0;
+        if (position + MessageHeader.Size > span.Length)
+        {
+            return false;
+        }
+        length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(span[(position + 1)..]) + 1;
+        return length >= MessageHeader.Size && position + length <= span.Length;
     }
 }

@@ -346,7 +346,7 @@ internal sealed partial class ClientSession : IWaitingClient
                         if (statuses is not null && !fromServer.ScanBeganAtBoundary)
                         {
                             // The server's own reports cannot be picked out of this read: they stay before ours.
-                            statuses.Drop.Clear();
+                            statuses = statuses with { ReplaceReports = false };
                         }
                     }
                     if (tracker is null)

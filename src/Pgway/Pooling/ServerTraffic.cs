@@ -70,6 +70,10 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
         FatalAt = -1;
         ScanBeganAtBoundary = scanner.AtBoundary;
         offset = scanner.AtBoundary ? 0 : -1;
+        if (SettingsReset.Replaced is not null)
+        {
+            SettingsReset = SettingsReset.WithNewRead();
+        }
         return scanner.Scan(data, MessageHeader.LargeMessageLimit, this);
     }
 
@@ -175,6 +179,9 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
             }
         }
     }
+
+    /// <summary>A CommandComplete tag (with its zero byte) of a RESET or DISCARD ALL.</summary>
+    public static bool IsResetTag(ReadOnlySpan<byte> tag) => tag.SequenceEqual(ResetTag) || tag.SequenceEqual(DiscardAll);
 
     /// <summary>A ParameterStatus body: name and value, each ended by a zero byte.</summary>
     public static bool TryParameter(ReadOnlySpan<byte> body, out string name, out string value)

@@ -1,0 +1,84 @@
+using Pgway.Differential.Model;
+using Pgway.Differential.Running;
+using Pgway.Differential.Wire;
+using Pgway.IntegrationTests.Testing;
+using Xunit.Abstractions;
+
+namespace Pgway.IntegrationTests.Differential;
+
+/// <summary>
+/// Issue 17's ParameterStatus divergences, as fixed conversations run directly and through every
+/// pooled path (node pooler in transaction and session mode, a <c>dest: pool</c> service, an L4
+/// service): a client must be told the same parameters, in the same order, as by PostgreSQL.
+/// </summary>
+[Collection(SharedPgTestCluster.Name)]
+public sealed class ParameterStatusDifferentialTests(PgTestClusterFixture fixture, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(120);
+
+    private static ConversationStep Step(int client, string sql, bool readAfter = true) =>
+        new(client, [Frontend.Query(sql)], SplitSeed: 0, ReadAfter: readAfter);
+
+    [Fact]
+    public async Task ResetAll_SeveralParametersBack_ToldInPostgreSqlsOrder()
+    {
+        // Seed 2278: after RESET ALL PostgreSQL 15 reports DateStyle, then TimeZone (its GUC table's
+        // order); pgway reported the server's own TimeZone first, then the DateStyle it put back.
+        var conversation = new Conversation(2278, ConversationProfile.Transaction, PoolSize: 1,
+            [[new("DateStyle", "German")]],
+            [
+                Step(0, "SELECT set_config('DateStyle', 'SQL, DMY', false) AS ds"),
+                Step(0, "SET TimeZone = 'UTC'"),
+                Step(0, "RESET ALL"),
+                Step(0, "SET application_name = 'renamed'"),
+                Step(0, "SET TimeZone = 'Europe/Berlin'"),
+                Step(0, "SET IntervalStyle = iso_8601"),
+                Step(0, "DISCARD ALL"),
+            ]);
+        await RunAsync(conversation);
+    }
+
+    [Fact]
+    public async Task SetThenResetAll_OnAServerWhoseLastReportIsTheNewValue_ToldBoth()
+    {
+        // Seed 2195: the server had last reported Pacific/Auckland (to an earlier client, or before
+        // pgway put this client's value back), so the SET was not reported by it and pgway told nothing.
+        var conversation = new Conversation(2195, ConversationProfile.Transaction, PoolSize: 1,
+            [[new("TimeZone", "America/New_York")], [new("TimeZone", "Pacific/Auckland")]],
+            [
+                Step(1, "SELECT 1"),
+                Step(0, "SET TimeZone = 'Pacific/Auckland'", readAfter: false),
+                Step(0, "RESET ALL"),
+                Step(1, "SET TimeZone = 'Europe/Berlin'"),
+                Step(0, "SET TimeZone = 'Europe/Berlin'"),
+                Step(0, "SELECT 2"),
+                Step(1, "RESET TimeZone"),
+                Step(0, "RESET ALL"),
+                Step(1, "DISCARD ALL"),
+                Step(0, "SET TimeZone = 'Pacific/Auckland'", readAfter: false),
+                Step(0, "RESET ALL", readAfter: false),
+                Step(0, "SELECT 3"),
+            ]);
+        await RunAsync(conversation);
+    }
+
+    private async Task RunAsync(Conversation conversation)
+    {
+        using var bound = new CancellationTokenSource(Bound);
+        await using var environment = await DifferentialEnvironment.StartAsync(fixture.Cluster, bound.Token);
+        var options = new RunnerOptions(DifferentialEnvironment.User, environment.Password, DifferentialEnvironment.Database,
+            ReadTimeout: TimeSpan.FromSeconds(10), TurnPatience: TimeSpan.FromMilliseconds(100));
+        var tester = new DifferentialTester(new PathRun(environment, options), shrinkBudget: TimeSpan.Zero, shrinkRuns: 0);
+        // Twice: the second run's dest: pool service lends the server the first run left behind.
+        for (var round = 0; round < 2; round++)
+        {
+            var result = await tester.RunAsync(conversation, bound.Token);
+            Assert.Null(result.OracleProblem);
+            foreach (var divergence in result.Divergences)
+            {
+                output.WriteLine(divergence.Report());
+            }
+            Assert.True(result.Divergences.Count == 0, string.Join('\n', result.Divergences.Select(d => $"{d.Path}: {d.First.Summary}")));
+        }
+    }
+}
