@@ -39,10 +39,12 @@ public sealed class ParameterStatusDifferentialTests(PgTestClusterFixture fixtur
     }
 
     [Fact]
-    public async Task SetThenResetAll_OnAServerWhoseLastReportIsTheNewValue_ToldBoth()
+    public async Task SetThenResetAll_AnsweredInOneRead_ToldBoth()
     {
-        // Seed 2195: the server had last reported Pacific/Auckland (to an earlier client, or before
-        // pgway put this client's value back), so the SET was not reported by it and pgway told nothing.
+        // Seed 2195: the SET's report came in one read with the RESET's answer, and pgway took every
+        // TimeZone report of that read out (not only the RESET's), so the client never learnt of the
+        // SET; the start-up value told after the RESET then repeated what the client knew. Two clients
+        // share one server, on the second run with what the first left on the dest: pool service's.
         var conversation = new Conversation(2195, ConversationProfile.Transaction, PoolSize: 1,
             [[new("TimeZone", "America/New_York")], [new("TimeZone", "Pacific/Auckland")]],
             [
