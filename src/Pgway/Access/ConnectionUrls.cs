@@ -7,7 +7,7 @@ namespace Pgway.Access;
 /// instance name, instance IP) with each port that answers there, and multi-host URLs that
 /// let libpq find the primary or prefer a standby by itself.
 /// </summary>
-public static class ConnectionUrls
+internal static class ConnectionUrls
 {
     /// <summary>The user URLs are written for: the one asked for, else the first business user, else the admin.</summary>
     public static string DefaultUser(Cluster cluster) => cluster.Users.FirstOrDefault() ?? cluster.AdminUser;

@@ -16,7 +16,7 @@ namespace Pgway.Admin;
 /// (<see cref="AdminEndpointSettings.Limits"/>), and <c>/status.json</c> and <c>/metrics</c> are built at most once per
 /// <see cref="AdminEndpointSettings.CacheAge"/>, so no flood of monitoring requests reaches the health checks.
 /// </summary>
-public sealed class AdminEndpoint : IAsyncDisposable
+internal sealed class AdminEndpoint : IAsyncDisposable
 {
     /// <summary>The path of the status document (the stats page's data, and <c>pgway status</c>'s).</summary>
     public const string StatusPath = "/status.json";

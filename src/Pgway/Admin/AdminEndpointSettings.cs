@@ -3,7 +3,7 @@ using Pgway.Http;
 namespace Pgway.Admin;
 
 /// <summary>How the admin endpoint bounds itself, and the token its actions take where there are no credentials.</summary>
-public sealed record AdminEndpointSettings
+internal sealed record AdminEndpointSettings
 {
     /// <summary>The default <see cref="CacheAge"/>: the stats page reads every 2 s, so each reading is at most a second old.</summary>
     public static readonly TimeSpan DefaultCacheAge = TimeSpan.FromSeconds(1);

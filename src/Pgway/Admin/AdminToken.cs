@@ -10,7 +10,7 @@ namespace Pgway.Admin;
 /// only pgway's user can read (<see cref="AdminTokenFile"/>), and sent as <c>Authorization: Bearer TOKEN</c>.
 /// Whoever can read it can read the inventory too, so it grants nothing they did not have.
 /// </summary>
-public sealed class AdminToken
+internal sealed class AdminToken
 {
     /// <summary>The <c>Authorization</c> scheme the token travels in.</summary>
     public const string Scheme = "Bearer";

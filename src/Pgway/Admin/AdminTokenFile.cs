@@ -8,7 +8,7 @@ namespace Pgway.Admin;
 /// (<c>admin-ADDRESS-PORT.token</c>, mode 0600) in pgway's runtime directory, so that <c>pgway serve</c>
 /// writes it and <c>pgway switchover</c> / <c>unfence</c>, run as the same user, read it back.
 /// </summary>
-public static class AdminTokenFile
+internal static class AdminTokenFile
 {
     /// <summary>Names the runtime directory for <c>serve</c> and the commands that act alike.</summary>
     public const string DirectoryVariable = "PGWAY_RUNTIME_DIR";

@@ -7,7 +7,7 @@ namespace Pgway.Admin;
 /// <param name="Detail">Why, in words: "role replica", "connection refused".</param>
 /// <param name="DurationMs">How long the check took, in milliseconds.</param>
 /// <param name="AgeSeconds">Seconds since the check completed.</param>
-public sealed record StatusCheck(
+internal sealed record StatusCheck(
     bool Passed,
     string Reason,
     int? Code,

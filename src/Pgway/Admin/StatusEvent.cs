@@ -5,7 +5,7 @@ namespace Pgway.Admin;
 /// <param name="From">The state before (as <see cref="StatusMember.State"/>).</param>
 /// <param name="To">The state after.</param>
 /// <param name="Message">HAProxy's log wording: "pg-test-replica/pg-test-2 is DOWN, reason: L4CON, info: connection refused, check duration: 1ms".</param>
-public sealed record StatusEvent(
+internal sealed record StatusEvent(
     long Id,
     DateTimeOffset Time,
     string Service,

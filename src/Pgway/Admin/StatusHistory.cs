@@ -6,7 +6,7 @@ namespace Pgway.Admin;
 /// <see cref="Interval"/>; each series keeps <see cref="Capacity"/> samples in a ring, and a service or member that
 /// a reload removed is forgotten at the next sample, so memory stays bounded by what the inventory serves.
 /// </summary>
-public sealed class StatusHistory
+internal sealed class StatusHistory
 {
     /// <summary>Two seconds: the stats page's refresh.</summary>
     public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(2);

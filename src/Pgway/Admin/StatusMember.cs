@@ -22,7 +22,7 @@ namespace Pgway.Admin;
 /// or down for a real failure (unreachable, an error, a timeout), which <paramref name="State"/> <c>down</c> then means.
 /// </param>
 /// <param name="CheckHistoryMs">The duration of its last check at each history sample, in milliseconds (null: no check yet).</param>
-public sealed record StatusMember(
+internal sealed record StatusMember(
     string Name,
     string Address,
     int Port,

@@ -13,7 +13,7 @@ namespace Pgway.Admin;
 /// <param name="AvgQueryMs">Average query time since the pooler started, in milliseconds.</param>
 /// <param name="TotalWaitMs">Time clients spent waiting for a server, in milliseconds (total_wait_time).</param>
 /// <param name="MaxWaitSeconds">How long the longest-waiting client has waited now (maxwait); 0 when none waits.</param>
-public sealed record StatusPool(
+internal sealed record StatusPool(
     string Database,
     string User,
     int ClientsActive,

@@ -10,7 +10,7 @@ namespace Pgway.Admin;
 /// Seconds between two samples of every <see cref="StatusService.History"/> and <see cref="StatusMember.CheckHistoryMs"/>
 /// (the last sample is the newest); 0 when the document carries no history.
 /// </param>
-public sealed record StatusReport(
+internal sealed record StatusReport(
     DateTimeOffset GeneratedAt,
     IReadOnlyList<StatusService> Services,
     IReadOnlyList<StatusPooler> Poolers,

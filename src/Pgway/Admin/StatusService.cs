@@ -24,7 +24,7 @@ namespace Pgway.Admin;
 /// </param>
 /// <param name="Transactions">Transactions pooled since start; null on a spliced service, whose bytes pgway does not read.</param>
 /// <param name="History">The last minutes of these counts, sampled by the host; null where nothing samples them.</param>
-public sealed record StatusService(
+internal sealed record StatusService(
     string Name,
     string Cluster,
     string Bind,

@@ -11,7 +11,7 @@ namespace Pgway.Admin;
 /// Transactions per second between two samples; null entries where it is not known (the first sample, or a spliced
 /// service, which never knows).
 /// </param>
-public sealed record StatusServiceHistory(
+internal sealed record StatusServiceHistory(
     IReadOnlyList<int> Clients,
     IReadOnlyList<int> Servers,
     IReadOnlyList<int> Waiting,

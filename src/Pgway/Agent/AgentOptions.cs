@@ -7,7 +7,7 @@ namespace Pgway.Agent;
 /// <param name="Scope">The cluster name, reported as Patroni's <c>scope</c>.</param>
 /// <param name="Name">The instance name, reported as Patroni's member <c>name</c>.</param>
 /// <param name="CacheMaxAge">How long one status answers every check (see <see cref="InstanceStatusCache"/>).</param>
-public sealed record AgentOptions(
+internal sealed record AgentOptions(
     IPEndPoint Listen,
     InstanceStatusReaderOptions Instance,
     NodeTags Tags,

@@ -1,7 +1,7 @@
 namespace Pgway.Agent;
 
 /// <summary>What the agent answers: a status code and, for GET, Patroni's JSON body.</summary>
-public sealed record AgentResponse(int StatusCode, ReadOnlyMemory<byte> Body)
+internal sealed record AgentResponse(int StatusCode, ReadOnlyMemory<byte> Body)
 {
     public bool HasBody => !Body.IsEmpty;
 }

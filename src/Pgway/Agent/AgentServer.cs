@@ -11,7 +11,7 @@ namespace Pgway.Agent;
 /// agent (each node's address and <c>patroni_port</c>), so one process can answer for every node it hosts.
 /// Its connections and requests are bounded apart from the admin endpoint's, so monitoring never takes the checks' share.
 /// </summary>
-public sealed class AgentServer : IAsyncDisposable
+internal sealed class AgentServer : IAsyncDisposable
 {
     private readonly WebApplication app;
     private readonly IReadOnlyList<PatroniAgent> agents;

@@ -1,7 +1,7 @@
 namespace Pgway.Agent;
 
 /// <summary>Which of Patroni's health questions a request path asks.</summary>
-public enum HealthEndpoint
+internal enum HealthEndpoint
 {
     /// <summary>Not a health endpoint: always 503, as Patroni answers unknown paths.</summary>
     Unknown,

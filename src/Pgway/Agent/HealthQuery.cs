@@ -4,7 +4,7 @@ namespace Pgway.Agent;
 /// The query parameters of a health request, read as Python's <c>parse_qs</c> reads them for Patroni:
 /// <c>&amp;</c>-separated, percent- and plus-decoded, blank values dropped, the first value of a key wins.
 /// </summary>
-public sealed class HealthQuery
+internal sealed class HealthQuery
 {
     public static readonly HealthQuery Empty = new(new Dictionary<string, string>(StringComparer.Ordinal));
 

@@ -4,7 +4,7 @@ using Pgway.Model;
 namespace Pgway.Agent;
 
 /// <summary>What the inventory says about checking one instance: how to log in, its tags, whether it leads a standby cluster.</summary>
-public static class InstanceSettings
+internal static class InstanceSettings
 {
     /// <summary>Pigsty's monitoring user, which has <c>pg_monitor</c> and is allowed in by Pigsty's HBA rules.</summary>
     public const string DefaultMonitorUser = "dbuser_monitor";

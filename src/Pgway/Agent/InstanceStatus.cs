@@ -19,7 +19,7 @@ namespace Pgway.Agent;
 /// that promoted another instance); null when it is not. A fenced instance that is not in recovery
 /// is no primary to anyone: every pgway and every agent reads the fence from the instance itself.
 /// </param>
-public sealed record InstanceStatus(
+internal sealed record InstanceStatus(
     PostgresState State,
     NodeRole Role,
     DateTimeOffset CheckedAt,

@@ -4,7 +4,7 @@ namespace Pgway.Agent;
 /// Keeps the last status for a short interval and lets concurrent callers share one refresh, so a
 /// burst of checks (every node's HAProxy or pgway, every service) costs one round of queries.
 /// </summary>
-public sealed class InstanceStatusCache(Func<CancellationToken, Task<InstanceStatus>> read, TimeSpan maxAge, TimeProvider time)
+internal sealed class InstanceStatusCache(Func<CancellationToken, Task<InstanceStatus>> read, TimeSpan maxAge, TimeProvider time)
 {
     private readonly Lock gate = new();
     private InstanceStatus? last;

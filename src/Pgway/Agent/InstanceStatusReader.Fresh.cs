@@ -9,7 +9,7 @@ namespace Pgway.Agent;
 /// one of its own, without the pool, bounded like connecting: an instance that cannot give it a
 /// backend in time is not running for any check.
 /// </summary>
-public sealed partial class InstanceStatusReader
+internal sealed partial class InstanceStatusReader
 {
     private readonly Lock freshGate = new();
     private DateTimeOffset lastFreshSuccess = DateTimeOffset.MinValue;

@@ -12,7 +12,7 @@ namespace Pgway.Agent;
 /// position and whether the upstream counts it as synchronous. Never throws for an unreachable
 /// server: that is a status too, and a whole round is bounded by the configured timeout.
 /// </summary>
-public sealed partial class InstanceStatusReader : IAsyncDisposable
+internal sealed partial class InstanceStatusReader : IAsyncDisposable
 {
     private const string LocalQuery = """
         SELECT pg_catalog.pg_is_in_recovery(),

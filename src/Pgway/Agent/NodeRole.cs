@@ -1,7 +1,7 @@
 namespace Pgway.Agent;
 
 /// <summary>An instance's role as Patroni reports it (the <c>role</c> field).</summary>
-public enum NodeRole
+internal enum NodeRole
 {
     /// <summary>Not known: PostgreSQL did not answer.</summary>
     Unknown,

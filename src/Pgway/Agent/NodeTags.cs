@@ -9,7 +9,7 @@ namespace Pgway.Agent;
 /// Patroni compares <c>tag_&lt;key&gt;=&lt;value&gt;</c> query parameters against: strings as written,
 /// anything else (booleans, numbers) in lower case, as Python's <c>str(value).lower()</c> gives.
 /// </summary>
-public sealed class NodeTags
+internal sealed class NodeTags
 {
     public static readonly NodeTags None = new(FrozenDictionary<string, string>.Empty, FrozenDictionary<string, JToken>.Empty);
 

@@ -9,7 +9,7 @@ namespace Pgway.Agent;
 /// Answers Patroni's health questions for one PostgreSQL instance. Transport-free: the HTTP server
 /// hands it the method, path and query; tests can ask it directly.
 /// </summary>
-public sealed partial class PatroniAgent : IAsyncDisposable
+internal sealed partial class PatroniAgent : IAsyncDisposable
 {
     private static readonly string Version =
         typeof(PatroniAgent).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0";

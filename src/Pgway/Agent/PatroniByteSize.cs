@@ -12,7 +12,7 @@ namespace Pgway.Agent;
 /// Values beyond 64 bits, which Python keeps as big integers, saturate to <see cref="long.MaxValue"/>
 /// or <see cref="long.MinValue"/>, so a limit stays unreachable or always exceeded as in Patroni.
 /// </summary>
-public static partial class PatroniByteSize
+internal static partial class PatroniByteSize
 {
     private static readonly (string Unit, long Bytes, long RoundTo)[] Units =
     [

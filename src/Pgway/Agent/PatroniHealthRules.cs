@@ -7,7 +7,7 @@ namespace Pgway.Agent;
 /// the leader is the instance that is not in recovery (or the configured standby leader), a
 /// synchronous standby is one the upstream's <c>pg_stat_replication</c> lists as <c>sync</c>.
 /// </summary>
-public static class PatroniHealthRules
+internal static class PatroniHealthRules
 {
     /// <summary>Patroni's default <c>maximum_lag_on_failover</c>, which <c>/readiness</c> uses without <c>lag=</c>.</summary>
     public const long DefaultReadinessMaxLag = 1024 * 1024;

@@ -9,7 +9,7 @@ namespace Pgway.Agent;
 /// The JSON body of a GET health request, with Patroni's field names and shapes, so dashboards
 /// and scripts that read Patroni's answer read pgway's agent unchanged.
 /// </summary>
-public static class PatroniStatusBody
+internal static class PatroniStatusBody
 {
     /// <summary>The agent's identity in the body's <c>patroni</c> object.</summary>
     public sealed record Identity(string Scope, string Name, string Version);

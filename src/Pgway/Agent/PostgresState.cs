@@ -1,7 +1,7 @@
 namespace Pgway.Agent;
 
 /// <summary>Whether PostgreSQL answers, in Patroni's vocabulary (the <c>state</c> field).</summary>
-public enum PostgresState
+internal enum PostgresState
 {
     /// <summary>Answered the status query.</summary>
     Running,

@@ -6,7 +6,7 @@ namespace Pgway.Agent;
 /// Turns what users type for a PostgreSQL instance — a libpq URL (<c>postgres://user:pw@host:5432/db</c>)
 /// or an Npgsql/libpq key=value string — into an Npgsql connection string.
 /// </summary>
-public static class PostgresUrl
+internal static class PostgresUrl
 {
     /// <summary>The connection string, or an exception whose message says what is wrong.</summary>
     public static NpgsqlConnectionStringBuilder Parse(string text)

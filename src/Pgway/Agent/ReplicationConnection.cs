@@ -1,7 +1,7 @@
 namespace Pgway.Agent;
 
 /// <summary>One row of the primary's <c>pg_stat_replication</c>, as Patroni lists it under <c>replication</c>.</summary>
-public sealed record ReplicationConnection(
+internal sealed record ReplicationConnection(
     string? UserName,
     string? ApplicationName,
     string? ClientAddress,

@@ -1,7 +1,7 @@
 namespace Pgway.Agent;
 
 /// <summary>Why a status could not be read, in the terms a check reports (HAProxy's L4CON, L4TOUT, L7TOUT).</summary>
-public enum StatusFailure
+internal enum StatusFailure
 {
     /// <summary>The status was read.</summary>
     None,

@@ -1,7 +1,7 @@
 namespace Pgway.Agent;
 
 /// <summary>How the upstream counts a replica for synchronous commit (<c>pg_stat_replication.sync_state</c>).</summary>
-public enum SyncRole
+internal enum SyncRole
 {
     /// <summary>Asynchronous, potential, or not known.</summary>
     None,

@@ -1,7 +1,7 @@
 namespace Pgway.Configuration;
 
 /// <summary>One problem found in a configuration file, with where it is.</summary>
-public sealed record Diagnostic(DiagnosticSeverity Severity, SourceLocation Location, string Message)
+internal sealed record Diagnostic(DiagnosticSeverity Severity, SourceLocation Location, string Message)
 {
     public bool IsError => Severity == DiagnosticSeverity.Error;
 

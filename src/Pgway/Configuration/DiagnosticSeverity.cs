@@ -1,7 +1,7 @@
 namespace Pgway.Configuration;
 
 /// <summary>How much a configuration problem matters: errors stop pgway from using the file.</summary>
-public enum DiagnosticSeverity
+internal enum DiagnosticSeverity
 {
     Warning,
     Error,

@@ -9,7 +9,7 @@ namespace Pgway.Configuration;
 /// Loads a Pigsty-style inventory into a <see cref="Topology"/>, validating all of it
 /// and reporting every problem with its file and line.
 /// </summary>
-public static class InventoryLoader
+internal static class InventoryLoader
 {
     public static LoadResult LoadFile(string path)
     {

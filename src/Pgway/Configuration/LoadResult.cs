@@ -4,7 +4,7 @@ using Pgway.Model;
 namespace Pgway.Configuration;
 
 /// <summary>The outcome of loading an inventory: the topology when there were no errors, and every problem found.</summary>
-public sealed record LoadResult(Topology? Topology, ImmutableArray<Diagnostic> Diagnostics)
+internal sealed record LoadResult(Topology? Topology, ImmutableArray<Diagnostic> Diagnostics)
 {
     public bool HasErrors => Diagnostics.Any(d => d.IsError);
 

@@ -4,7 +4,7 @@ namespace Pgway.Dcs;
 /// <param name="Leader">The new leader's member name; null while the cluster has no leader (a switchover or failover under way).</param>
 /// <param name="Previous">The leader before; null when there was none or it was not known yet.</param>
 /// <param name="ObservedAt">When the watch received the change.</param>
-public sealed record DcsLeaderChange(string Cluster, string? Leader, string? Previous, DateTimeOffset ObservedAt)
+internal sealed record DcsLeaderChange(string Cluster, string? Leader, string? Previous, DateTimeOffset ObservedAt)
 {
     public bool HasLeader => Leader is not null;
 }

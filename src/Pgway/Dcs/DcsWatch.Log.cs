@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Pgway.Dcs;
 
-public sealed partial class DcsWatch
+internal sealed partial class DcsWatch
 {
     [LoggerMessage(Level = LogLevel.Information, Message = "{Cluster}: watching Patroni's leader key {Key} in etcd ({Endpoints})")]
     private static partial void LogWatching(ILogger logger, string cluster, string key, string endpoints);

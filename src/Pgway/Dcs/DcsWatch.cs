@@ -16,7 +16,7 @@ namespace Pgway.Dcs;
 /// etcd cannot be reached the watch says so (<see cref="IsConnected"/>, a warning repeated with backoff) and
 /// keeps trying; meanwhile the health checks alone decide, as without a DCS.
 /// </summary>
-public sealed partial class DcsWatch : IAsyncDisposable
+internal sealed partial class DcsWatch : IAsyncDisposable
 {
     private readonly DcsConfig config;
     private readonly Action<DcsLeaderChange> onLeader;

@@ -9,7 +9,7 @@ namespace Pgway.Dcs;
 /// them, the leader is up, and with no leader at all (a switchover under way) every member is down.
 /// Replica services are left to their checks: a demoted leader becomes a replica only once it says so.
 /// </summary>
-public static class LeaderRules
+internal static class LeaderRules
 {
     /// <summary>
     /// Whether <paramref name="check"/> passes exactly on the leader: Patroni's <c>/primary</c>, <c>/master</c>,

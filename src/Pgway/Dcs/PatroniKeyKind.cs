@@ -1,7 +1,7 @@
 namespace Pgway.Dcs;
 
 /// <summary>The keys of a Patroni scope the DCS watch reads.</summary>
-public enum PatroniKeyKind
+internal enum PatroniKeyKind
 {
     /// <summary>Any other key: <c>config</c>, <c>status</c>, <c>initialize</c>, <c>sync</c>, <c>failover</c>…</summary>
     Other,

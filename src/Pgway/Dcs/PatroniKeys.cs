@@ -6,7 +6,7 @@ namespace Pgway.Dcs;
 /// </summary>
 /// <param name="Namespace">Patroni's namespace, e.g. <c>/pg</c> (slashes around it are ignored).</param>
 /// <param name="Scope">Patroni's scope: the cluster name.</param>
-public sealed record PatroniKeys(string Namespace, string Scope)
+internal sealed record PatroniKeys(string Namespace, string Scope)
 {
     private const string MembersFolder = "members/";
 

@@ -1,7 +1,7 @@
 namespace Pgway.Demo;
 
 /// <summary>The inventory of <c>pgway demo</c>: an embedded Pigsty-style YAML that the demo writes into its directory and runs.</summary>
-public static class DemoInventory
+internal static class DemoInventory
 {
     /// <summary>The file name in the demo directory.</summary>
     public const string FileName = "pg-test.yml";

@@ -5,7 +5,7 @@ namespace Pgway.Demo;
 /// second demo started on the same directory stops at once instead of rewriting the first's inventory. An exclusive
 /// lock on an open file (flock on Linux), not the file's existence: a demo that was killed leaves a file that locks nothing.
 /// </summary>
-public sealed class DemoLock : IDisposable
+internal sealed class DemoLock : IDisposable
 {
     /// <summary>The lock file's name in the demo directory.</summary>
     public const string FileName = ".pgway-demo.lock";

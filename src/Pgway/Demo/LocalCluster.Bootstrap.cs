@@ -6,7 +6,7 @@ using Pgway.LocalPostgres;
 namespace Pgway.Demo;
 
 // Building the cluster: initdb and configuration of the primary, roles and databases, standbys by pg_basebackup.
-public sealed partial class LocalCluster
+internal sealed partial class LocalCluster
 {
     private const string SharedSettings = """
 

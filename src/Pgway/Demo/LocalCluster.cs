@@ -12,7 +12,7 @@ namespace Pgway.Demo;
 /// <c>postgres</c> OS user when this process is root, since initdb refuses root). Kept data is
 /// started again as it was left, the current primary included.
 /// </summary>
-public sealed partial class LocalCluster
+internal sealed partial class LocalCluster
 {
     private const string PrimaryFile = "primary";
 

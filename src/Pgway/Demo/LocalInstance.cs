@@ -6,7 +6,7 @@ namespace Pgway.Demo;
 /// One PostgreSQL instance of a <see cref="LocalCluster"/>: its own loopback address and port, data
 /// directory, Unix socket directory and log file, all under the instance's directory.
 /// </summary>
-public sealed class LocalInstance
+internal sealed class LocalInstance
 {
     internal LocalInstance(Instance instance, string directory)
     {

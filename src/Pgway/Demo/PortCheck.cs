@@ -8,7 +8,7 @@ namespace Pgway.Demo;
 /// Whether the ports a cluster's nodes need are free, before anything starts, so that a taken port
 /// is named with what needs it rather than surfacing as a bind error halfway through.
 /// </summary>
-public static class PortCheck
+internal static class PortCheck
 {
     /// <summary>The ports pgway itself listens on for the cluster: services, poolers, agents, admin endpoints.</summary>
     public static IReadOnlyList<(IPEndPoint EndPoint, string What)> GatewayPorts(Cluster cluster)

@@ -3,7 +3,7 @@ namespace Pgway.Health;
 /// <summary>One probe's answer.</summary>
 /// <param name="Code">The HTTP status (or the status the SQL check decided, 200 or 503); null below layer 7.</param>
 /// <param name="Detail">Why, in words: "connection refused", "role replica", "no status line within 3000 ms".</param>
-public sealed record CheckResult(CheckStatus Status, int? Code, TimeSpan Duration, DateTimeOffset CompletedAt, string Detail)
+internal sealed record CheckResult(CheckStatus Status, int? Code, TimeSpan Duration, DateTimeOffset CompletedAt, string Detail)
 {
     /// <summary>Whether the check passes for a member expecting <paramref name="expectedStatus"/> (0: any 2xx or 3xx, as HAProxy without <c>http-check expect</c>).</summary>
     public bool Passes(int expectedStatus) => Code is { } code

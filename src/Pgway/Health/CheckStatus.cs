@@ -1,7 +1,7 @@
 namespace Pgway.Health;
 
 /// <summary>The outcome of one check, in HAProxy's terms (its <c>check_status</c> codes).</summary>
-public enum CheckStatus
+internal enum CheckStatus
 {
     /// <summary>L4OK: connected (a check without a layer-7 part).</summary>
     L4Ok,

@@ -8,7 +8,7 @@ namespace Pgway.Health;
 /// </summary>
 /// <param name="Method">The HTTP method (HAProxy's default <c>OPTIONS</c>); empty for a postgres check.</param>
 /// <param name="Path">Path and query, e.g. <c>/read-only?lag=1MB</c>; for a postgres check, the question answered by SQL.</param>
-public sealed record CheckTarget(HealthCheckKind Kind, string Address, int Port, string Method, string Path)
+internal sealed record CheckTarget(HealthCheckKind Kind, string Address, int Port, string Method, string Path)
 {
     /// <summary>
     /// HTTPS, verified against this CA file (PEM), as HAProxy's <c>check-ssl ca-file</c> on Pigsty's

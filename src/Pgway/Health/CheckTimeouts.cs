@@ -5,7 +5,7 @@ namespace Pgway.Health;
 /// <c>min(timeout connect, inter)</c> and the answer <c>timeout check</c> once the request is sent;
 /// without it, the interval bounds the whole check. Pigsty sets both to 3 s.
 /// </summary>
-public sealed record CheckTimeouts(TimeSpan Connect, TimeSpan? Check)
+internal sealed record CheckTimeouts(TimeSpan Connect, TimeSpan? Check)
 {
     public static readonly CheckTimeouts Pigsty = new(TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(3));
 

@@ -9,7 +9,7 @@ namespace Pgway.Health;
 /// once at <c>rise</c>, lifts it to the top (up). A new server starts at <c>rise</c>: usable, but one
 /// failure takes it down.
 /// </summary>
-public readonly record struct HealthCounter(int Health, int Rise, int Fall, bool Checked)
+internal readonly record struct HealthCounter(int Health, int Rise, int Fall, bool Checked)
 {
     /// <summary>The state before any check: counted as up, with health exactly <c>rise</c>.</summary>
     public static HealthCounter Initial(int rise, int fall)

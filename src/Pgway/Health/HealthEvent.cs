@@ -1,7 +1,7 @@
 namespace Pgway.Health;
 
 /// <summary>A member's state changed: what it was, what it is, and the check that moved it.</summary>
-public sealed record HealthEvent(
+internal sealed record HealthEvent(
     DateTimeOffset Time,
     string Service,
     string Member,

@@ -4,7 +4,7 @@ namespace Pgway.Health;
 
 // Following Patroni's leader key: the DCS watch tells the monitor who leads the moment the key changes,
 // and the members of the cluster's primary services move at once instead of after rise × fastinter.
-public sealed partial class HealthMonitor
+internal sealed partial class HealthMonitor
 {
     /// <summary>
     /// Applies <paramref name="leader"/> (null: the cluster has no leader) to every member of

@@ -5,7 +5,7 @@ namespace Pgway.Health;
 // Fencing an instance by hand or by a switchover without Patroni: every member of the cluster's services
 // with that instance goes down and stays down (MAINT) until the fence is cleared. The fence outlives a
 // reload (members made anew are fenced too) but not the process: the server-side fence (read-only) does.
-public sealed partial class HealthMonitor
+internal sealed partial class HealthMonitor
 {
     // Instance names (unique across clusters: <cluster>-<seq>) fenced now, with why.
     private readonly ConcurrentDictionary<string, string> fenced = new(StringComparer.Ordinal);

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Pgway.Health;
 
-public sealed partial class HealthMonitor
+internal sealed partial class HealthMonitor
 {
     [LoggerMessage(Level = LogLevel.Information, Message = "health monitor: {Members} members, {Targets} distinct checks")]
     private static partial void LogStarting(ILogger logger, int members, int targets);

@@ -6,7 +6,7 @@ namespace Pgway.Health;
 // A reload hands the monitor the new services: members that keep their check keep their state
 // (a member down stays down), the others start afresh; probers whose members are unchanged keep
 // running, the rest are stopped and replaced.
-public sealed partial class HealthMonitor
+internal sealed partial class HealthMonitor
 {
     /// <summary>
     /// Monitors <paramref name="services"/> from now on instead of the services it had. A member of

@@ -10,7 +10,7 @@ namespace Pgway.Health;
 /// the stats page and metrics read <see cref="Members"/>; <see cref="StateChanged"/> tells them
 /// the moment a member goes down or comes back.
 /// </summary>
-public sealed partial class HealthMonitor : IAsyncDisposable
+internal sealed partial class HealthMonitor : IAsyncDisposable
 {
     private readonly HealthMonitorOptions options;
     private readonly TimeProvider time;

@@ -8,7 +8,7 @@ namespace Pgway.Health;
 /// SQL probes of one instance share one status reader — one connection pool and one memory of the
 /// leader's position — however many services ask it different questions.
 /// </summary>
-public sealed class HealthProbeFactory(TimeProvider time) : IHealthProbeFactory
+internal sealed class HealthProbeFactory(TimeProvider time) : IHealthProbeFactory
 {
     // Each check brings its own deadlines; the reader's timeout is only the driver's backstop.
     private static readonly TimeSpan DriverBackstop = TimeSpan.FromSeconds(30);

@@ -19,7 +19,7 @@ namespace Pgway.Health;
 /// TLS, as HAProxy's <c>check-ssl ca-file</c>: the server's chain must end at that CA; its name is not checked
 /// (HAProxy checks it only with <c>verifyhost</c>, which Pigsty does not set).
 /// </summary>
-public sealed class HttpHealthProbe(CheckTarget target, TimeProvider time) : IHealthProbe
+internal sealed class HttpHealthProbe(CheckTarget target, TimeProvider time) : IHealthProbe
 {
     private const int MaxStatusLine = 1024;
 

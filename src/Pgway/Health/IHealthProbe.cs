@@ -1,7 +1,7 @@
 namespace Pgway.Health;
 
 /// <summary>Runs one check against one target. Never throws for a failed check: failure is a result.</summary>
-public interface IHealthProbe : IAsyncDisposable
+internal interface IHealthProbe : IAsyncDisposable
 {
     Task<CheckResult> ProbeAsync(CheckDeadlines deadlines, CancellationToken cancellationToken);
 }

@@ -2,7 +2,7 @@ namespace Pgway.Health;
 
 // The DCS watch's override: a member moved at once to fully up or fully down, as if its checks had
 // passed rise times or failed fall times. Its checks keep their schedule and decide from then on.
-public sealed partial class MemberHealth
+internal sealed partial class MemberHealth
 {
     /// <summary>
     /// Sets the member fully up or fully down for <paramref name="cause"/> (a <see cref="CheckStatus.Dcs"/> result,

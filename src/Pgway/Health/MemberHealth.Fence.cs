@@ -2,7 +2,7 @@ namespace Pgway.Health;
 
 // A sticky fence: the member is moved down at once and fails every check until it is cleared, so an old
 // primary whose agent still answers "primary" after a switchover without Patroni cannot come back.
-public sealed partial class MemberHealth
+internal sealed partial class MemberHealth
 {
     /// <summary>Fences the member (down at once, and down until <see cref="Unfence"/>); returns the event when its state changed.</summary>
     internal HealthEvent? Fence(CheckResult cause, DateTimeOffset now)

@@ -6,7 +6,7 @@ namespace Pgway.Health;
 /// The live health of one member of one service. Its prober writes it, and the DCS watch may
 /// override it between two checks; anyone may read <see cref="Snapshot"/> at any time.
 /// </summary>
-public sealed partial class MemberHealth
+internal sealed partial class MemberHealth
 {
     // Serialises the prober's counting with the DCS watch's overrides, so neither loses the other's write.
     private readonly Lock writeGate = new();

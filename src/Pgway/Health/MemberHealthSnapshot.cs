@@ -7,7 +7,7 @@ namespace Pgway.Health;
 /// <param name="LastResult">The last check's result; null before the first check or for a member without a check.</param>
 /// <param name="LastChange">When <see cref="State"/> last changed (the monitor's start for a member never changed).</param>
 /// <param name="NextCheck">When the member's next check is due; null for a member without a check.</param>
-public sealed record MemberHealthSnapshot(
+internal sealed record MemberHealthSnapshot(
     string Service,
     string Member,
     HealthCounter Counter,

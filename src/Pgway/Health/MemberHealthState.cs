@@ -1,7 +1,7 @@
 namespace Pgway.Health;
 
 /// <summary>A member's health as HAProxy's stats page shows it.</summary>
-public enum MemberHealthState
+internal enum MemberHealthState
 {
     /// <summary>Usable, health full (or never checked yet: HAProxy counts a new server as up).</summary>
     Up,

@@ -7,7 +7,7 @@ namespace Pgway.Health;
 /// answered by SQL against the member's postgres with the same rules as the agent, so a cluster
 /// needs neither Patroni nor an agent for its services to route by role and lag.
 /// </summary>
-public sealed class PostgresHealthProbe : IHealthProbe
+internal sealed class PostgresHealthProbe : IHealthProbe
 {
     private readonly InstanceStatusReader reader;
     private readonly IAsyncDisposable readerLease;

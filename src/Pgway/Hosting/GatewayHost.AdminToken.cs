@@ -6,7 +6,7 @@ namespace Pgway.Hosting;
 
 // The admin endpoint's token, written where pgway switchover and unfence find it, for each address whose
 // actions have no admin credentials to ask for.
-public sealed partial class GatewayHost
+internal sealed partial class GatewayHost
 {
     /// <summary>What actions take where the inventory gives no admin credentials; null when the admin endpoint does not run.</summary>
     public AdminToken? AdminToken => admin?.Token;

@@ -4,7 +4,7 @@ namespace Pgway.Hosting;
 
 // SIGTERM: every service and pooler port closes at once; spliced sessions run on and pooled clients
 // finish their transaction, for at most the drain timeout; then the host is disposed as usual.
-public sealed partial class GatewayHost
+internal sealed partial class GatewayHost
 {
     private static readonly TimeSpan DrainProgressInterval = TimeSpan.FromSeconds(5);
 

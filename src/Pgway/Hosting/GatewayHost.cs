@@ -17,7 +17,7 @@ namespace Pgway.Hosting;
 /// <c>*</c> listen once, on every address, and serve as each hosted node's entry point. Made whole, running,
 /// by <see cref="StartAsync"/>.
 /// </summary>
-public sealed partial class GatewayHost : IAsyncDisposable
+internal sealed partial class GatewayHost : IAsyncDisposable
 {
     private readonly GatewayParts parts;
     private readonly GatewayState state;

@@ -6,7 +6,7 @@ namespace Pgway.Hosting;
 /// <summary>What `pgway serve` runs for the nodes it hosts.</summary>
 /// <param name="Nodes">The node addresses this process hosts (each must be an instance's address in the inventory).</param>
 /// <param name="RunAgents">Run pgway's health agent for each hosted instance; off when Patroni answers on its port.</param>
-public sealed record GatewayOptions(
+internal sealed record GatewayOptions(
     IReadOnlyList<string> Nodes,
     bool RunAgents,
     HealthMonitorOptions Health,

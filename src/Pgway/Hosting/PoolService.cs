@@ -10,7 +10,7 @@ namespace Pgway.Hosting;
 /// A <c>dest: pool</c> service: a pooler on the service's port whose server connections go to the
 /// member the service's route chooses, fed by the health monitor (which also fences members).
 /// </summary>
-public sealed class PoolService : IAsyncDisposable, Switchover.ISwitchoverPause
+internal sealed class PoolService : IAsyncDisposable, Switchover.ISwitchoverPause
 {
     private readonly HealthMonitor monitor;
 

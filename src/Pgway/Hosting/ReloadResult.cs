@@ -6,7 +6,7 @@ namespace Pgway.Hosting;
 /// <param name="Applied">False when the new configuration was rejected and the one in use kept.</param>
 /// <param name="Errors">Why it was rejected; when applied, what could not be done (a port that would not bind).</param>
 /// <param name="Warnings">What a reload cannot change and needs a restart for (a pooler, agent or admin endpoint added or removed).</param>
-public sealed record ReloadResult(
+internal sealed record ReloadResult(
     bool Applied,
     ImmutableArray<string> Added,
     ImmutableArray<string> Removed,

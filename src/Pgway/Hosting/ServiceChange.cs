@@ -8,7 +8,7 @@ namespace Pgway.Hosting;
 /// <param name="MembersRemoved">Instances that are members no more.</param>
 /// <param name="MembersChanged">Members whose weight, backup flag, address or ports changed.</param>
 /// <param name="SettingsChanged">Whether anything but the members changed (check, balance, options, maxconn, selectors), or their order.</param>
-public sealed record ServiceChange(
+internal sealed record ServiceChange(
     Service Before,
     Service After,
     ImmutableArray<string> MembersAdded,

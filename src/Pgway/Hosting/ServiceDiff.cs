@@ -8,7 +8,7 @@ namespace Pgway.Hosting;
 /// name, bind address and port: one that moved to another address or port is removed and added.
 /// Where a setting is written in the file (its line) is no change.
 /// </summary>
-public sealed record ServiceDiff(
+internal sealed record ServiceDiff(
     ImmutableArray<Service> Added,
     ImmutableArray<Service> Removed,
     ImmutableArray<ServiceChange> Changed,

@@ -10,7 +10,7 @@ namespace Pgway.Http;
 /// </summary>
 /// <param name="MaxConnections">Connections held at once; the next is closed on accept.</param>
 /// <param name="KeepAliveTimeout">How long an idle keep-alive connection is kept.</param>
-public sealed record HttpEndpointLimits(int MaxConnections, TimeSpan KeepAliveTimeout)
+internal sealed record HttpEndpointLimits(int MaxConnections, TimeSpan KeepAliveTimeout)
 {
     /// <summary>
     /// The admin endpoint: a few browsers on the stats page, Prometheus and the CLI need a handful of

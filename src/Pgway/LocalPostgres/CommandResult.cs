@@ -1,7 +1,7 @@
 namespace Pgway.LocalPostgres;
 
 /// <summary>The outcome of one external command (initdb, pg_ctl, pg_basebackup…).</summary>
-public sealed record CommandResult(string CommandLine, int ExitCode, string StandardOutput, string StandardError)
+internal sealed record CommandResult(string CommandLine, int ExitCode, string StandardOutput, string StandardError)
 {
     public bool Succeeded => ExitCode == 0;
 

@@ -6,7 +6,7 @@ namespace Pgway.LocalPostgres;
 /// <summary>
 /// The directory holding the PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup, postgres).
 /// </summary>
-public sealed class PgBinaries
+internal sealed class PgBinaries
 {
     /// <summary>The environment variable that overrides binary discovery.</summary>
     public const string EnvironmentVariable = "PGWAY_PG_BIN";

@@ -6,7 +6,7 @@ namespace Pgway.LocalPostgres;
 /// Runs PostgreSQL binaries. initdb and postgres refuse to run as root, so under root every binary
 /// goes through <c>runuser -u postgres --</c> and the files it needs are handed to that user.
 /// </summary>
-public sealed partial class PgCommandRunner
+internal sealed partial class PgCommandRunner
 {
     public const string ServiceUser = "postgres";
 

@@ -6,7 +6,7 @@ namespace Pgway.LocalPostgres;
 /// Looks at and kills postmaster processes by PID, only ever the PIDs this process started,
 /// and only while the PID still runs the postmaster of the expected data directory (PIDs get reused).
 /// </summary>
-public static class PostmasterProcess
+internal static class PostmasterProcess
 {
     /// <summary>
     /// Whether <paramref name="pid"/> is a live process. A zombie counts as dead: in a container whose

@@ -7,7 +7,7 @@ namespace Pgway.Model;
 /// The user name and password the admin endpoint's stats page, <c>/status.json</c> and <c>/metrics</c> ask for (Pigsty's
 /// <c>haproxy_admin_username</c> and <c>haproxy_admin_password</c>).
 /// </summary>
-public sealed record AdminCredentials(string Username, string Password)
+internal sealed record AdminCredentials(string Username, string Password)
 {
     /// <summary>Whether an <c>Authorization</c> header carries these credentials; compared in constant time.</summary>
     public bool Accepts(string? authorization)

@@ -1,7 +1,7 @@
 namespace Pgway.Model;
 
 /// <summary>PgBouncer's <c>auth_type</c>: how the pooler checks a client that logs in.</summary>
-public enum AuthType
+internal enum AuthType
 {
     /// <summary>Each client's method comes from the hba rules (<c>auth_hba_file</c>, else Pigsty's rendered pgb_hba.conf).</summary>
     Hba,

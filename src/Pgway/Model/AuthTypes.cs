@@ -1,7 +1,7 @@
 namespace Pgway.Model;
 
 /// <summary>The text names of <see cref="AuthType"/>, as PgBouncer's <c>auth_type</c> spells them.</summary>
-public static class AuthTypes
+internal static class AuthTypes
 {
     /// <summary>Every name, in the order of <see cref="AuthType"/>.</summary>
     public static IReadOnlyList<string> Names { get; } = ["hba", "scram-sha-256", "md5", "plain", "trust", "any", "cert"];

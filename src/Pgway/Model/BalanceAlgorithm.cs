@@ -1,7 +1,7 @@
 namespace Pgway.Model;
 
 /// <summary>HAProxy's balance algorithms that pgway implements.</summary>
-public enum BalanceAlgorithm
+internal enum BalanceAlgorithm
 {
     RoundRobin,
     LeastConn,

@@ -3,7 +3,7 @@ using System.Collections.Frozen;
 namespace Pgway.Model;
 
 /// <summary>The names HAProxy and Pigsty write for each balance algorithm.</summary>
-public static class BalanceAlgorithmNames
+internal static class BalanceAlgorithmNames
 {
     public static readonly FrozenDictionary<string, BalanceAlgorithm> ByName = new Dictionary<string, BalanceAlgorithm>
     {

@@ -7,7 +7,7 @@ namespace Pgway.Model;
 /// <param name="Vip">The L2 VIP, when the cluster has one enabled.</param>
 /// <param name="Users">Business users from <c>pg_users</c>, in order.</param>
 /// <param name="Databases">Databases from <c>pg_databases</c>, in order.</param>
-public sealed record Cluster(
+internal sealed record Cluster(
     string Name,
     string? Vip,
     ImmutableArray<Instance> Instances,

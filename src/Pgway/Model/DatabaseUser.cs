@@ -6,4 +6,4 @@ namespace Pgway.Model;
 /// <param name="Name">The role's name.</param>
 /// <param name="Password">Its password (plain, MD5 or SCRAM as the inventory gives it); null: none.</param>
 /// <param name="Roles">The roles it is granted (<c>roles</c>, e.g. <c>dbrole_admin</c>).</param>
-public sealed record DatabaseUser(string Name, string? Password, ImmutableArray<string> Roles);
+internal sealed record DatabaseUser(string Name, string? Password, ImmutableArray<string> Roles);

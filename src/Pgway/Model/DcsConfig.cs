@@ -9,7 +9,7 @@ namespace Pgway.Model;
 /// </summary>
 /// <param name="Endpoints">etcd client URLs (<c>http://10.10.10.10:2379</c>), at least one.</param>
 /// <param name="Namespace">Patroni's <c>namespace</c> with its leading slash and no trailing one (<c>/pg</c>, <c>/service</c>).</param>
-public sealed record DcsConfig(ImmutableArray<Uri> Endpoints, string Namespace)
+internal sealed record DcsConfig(ImmutableArray<Uri> Endpoints, string Namespace)
 {
     /// <summary>Pigsty's <c>pg_namespace</c> default (Patroni's own default is <c>/service</c>).</summary>
     public const string PigstyNamespace = "/pg";

@@ -2,7 +2,7 @@ namespace Pgway.Model;
 
 /// <summary>A service's health check, as HAProxy's <c>option httpchk</c> would run it.</summary>
 /// <param name="Path">Path with optional query, e.g. <c>/read-only?lag=16kB</c>.</param>
-public sealed record HealthCheck(HealthCheckKind Kind, string Method, string Path, PortReference? Port, int ExpectedStatus)
+internal sealed record HealthCheck(HealthCheckKind Kind, string Method, string Path, PortReference? Port, int ExpectedStatus)
 {
     public static readonly HealthCheck Disabled = new(HealthCheckKind.None, "", "", null, 0);
 

@@ -1,7 +1,7 @@
 namespace Pgway.Model;
 
 /// <summary>How members of a service are checked.</summary>
-public enum HealthCheckKind
+internal enum HealthCheckKind
 {
     /// <summary>No check: members always count as up (Pigsty's <c>check_port: none</c>).</summary>
     None,

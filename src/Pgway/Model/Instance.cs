@@ -7,7 +7,7 @@ namespace Pgway.Model;
 /// <summary>One PostgreSQL instance of a cluster, as the inventory declares it.</summary>
 /// <param name="Address">The host key in the inventory (<c>inventory_hostname</c>), usually an IP.</param>
 /// <param name="Variables">Merged variables (host over cluster over global), the object selectors see.</param>
-public sealed record Instance(
+internal sealed record Instance(
     string Cluster,
     int Seq,
     string Address,

@@ -12,7 +12,7 @@ namespace Pgway.Model;
 /// <param name="PatroniPassword">Pigsty's <c>patroni_password</c>.</param>
 /// <param name="ReplicationUser">Pigsty's <c>pg_replication_username</c> (the demo makes the role).</param>
 /// <param name="ReplicationPassword">Pigsty's <c>pg_replication_password</c>.</param>
-public sealed record InstanceLogins(
+internal sealed record InstanceLogins(
     string? MonitorUser,
     string? MonitorPassword,
     string? AdminUser,

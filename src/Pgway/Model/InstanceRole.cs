@@ -1,7 +1,7 @@
 namespace Pgway.Model;
 
 /// <summary>An instance's <c>pg_role</c> in the inventory.</summary>
-public enum InstanceRole
+internal enum InstanceRole
 {
     Primary,
     Replica,

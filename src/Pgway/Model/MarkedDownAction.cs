@@ -1,7 +1,7 @@
 namespace Pgway.Model;
 
 /// <summary>HAProxy's <c>on-marked-down</c>: what happens to sessions when a member goes down.</summary>
-public enum MarkedDownAction
+internal enum MarkedDownAction
 {
     /// <summary>Sessions live on until they close by themselves.</summary>
     None,

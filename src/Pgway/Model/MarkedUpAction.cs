@@ -1,7 +1,7 @@
 namespace Pgway.Model;
 
 /// <summary>HAProxy's <c>on-marked-up</c>: what happens when a member comes back up.</summary>
-public enum MarkedUpAction
+internal enum MarkedUpAction
 {
     None,
 

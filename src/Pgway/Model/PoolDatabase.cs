@@ -8,4 +8,4 @@ namespace Pgway.Model;
 /// <param name="PoolSizeMin">Pigsty's <c>pool_size_min</c> (PgBouncer's <c>min_pool_size</c>).</param>
 /// <param name="PoolReserve">Pigsty's <c>pool_reserve</c> (PgBouncer's <c>reserve_pool</c>).</param>
 /// <param name="ConnectionLimit">Pigsty's <c>pool_connlimit</c> (PgBouncer's <c>max_db_connections</c>).</param>
-public sealed record PoolDatabase(string Name, PoolMode? PoolMode, int? PoolSize, int? PoolSizeMin, int? PoolReserve, int? ConnectionLimit);
+internal sealed record PoolDatabase(string Name, PoolMode? PoolMode, int? PoolSize, int? PoolSizeMin, int? PoolReserve, int? ConnectionLimit);

@@ -1,7 +1,7 @@
 namespace Pgway.Model;
 
 /// <summary>When a server connection goes back to its pool (PgBouncer's <c>pool_mode</c>).</summary>
-public enum PoolMode
+internal enum PoolMode
 {
     /// <summary>When the client disconnects (after <c>server_reset_query</c>).</summary>
     Session,

@@ -6,7 +6,7 @@ namespace Pgway.Model;
 /// file) and Pigsty's per-user pool settings.
 /// </summary>
 /// <param name="ConnectionLimit">Pigsty's <c>pool_connlimit</c> (PgBouncer's <c>max_user_connections</c>).</param>
-public sealed record PoolUser(string Name, string? Password, PoolMode? PoolMode, int? ConnectionLimit)
+internal sealed record PoolUser(string Name, string? Password, PoolMode? PoolMode, int? ConnectionLimit)
 {
     public override string ToString() => $"PoolUser {{ Name = {Name}, PoolMode = {PoolMode}, ConnectionLimit = {ConnectionLimit} }}";
 }

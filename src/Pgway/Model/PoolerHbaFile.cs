@@ -9,7 +9,7 @@ namespace Pgway.Model;
 /// file <c>pgway render pgb-hba</c> prints and the rules the pooler enforces when <c>auth_type</c> is
 /// hba and no <c>auth_hba_file</c> is named. Rules of other roles are in it as comments, as Pigsty leaves them.
 /// </summary>
-public sealed record PoolerHbaFile(ImmutableArray<PoolerHbaLine> Lines)
+internal sealed record PoolerHbaFile(ImmutableArray<PoolerHbaLine> Lines)
 {
     public static readonly PoolerHbaFile Empty = new([]);
 

@@ -10,7 +10,7 @@ namespace Pgway.Model;
 /// </summary>
 /// <param name="Settings">Every PgBouncer setting by its PgBouncer name: Pigsty's rendering, overridden by the inventory.</param>
 /// <param name="UseAuthQuery">Pigsty's <c>pgbouncer_auth_query</c>: users not listed are looked up with <c>auth_query</c>.</param>
-public sealed record PoolerSettings(
+internal sealed record PoolerSettings(
     PoolMode PoolMode,
     bool UseAuthQuery,
     string SslMode,

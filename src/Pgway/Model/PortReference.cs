@@ -6,7 +6,7 @@ namespace Pgway.Model;
 /// A port written as a number or as a name that each instance resolves from its own
 /// variables (<c>postgres</c> → pg_port), so one service can reach differently configured nodes.
 /// </summary>
-public sealed record PortReference(string? Name, int? Number)
+internal sealed record PortReference(string? Name, int? Number)
 {
     public const string Postgres = "postgres";
     public const string Pgbouncer = "pgbouncer";

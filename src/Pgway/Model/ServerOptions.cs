@@ -5,7 +5,7 @@ namespace Pgway.Model;
 /// Defaults are HAProxy's own, so a service without options behaves as HAProxy would.
 /// </summary>
 /// <param name="Text">The options as written, for rendering an equivalent haproxy.cfg.</param>
-public sealed record ServerOptions(
+internal sealed record ServerOptions(
     TimeSpan Inter,
     TimeSpan? FastInterSetting,
     TimeSpan? DownInterSetting,

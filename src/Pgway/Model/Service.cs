@@ -9,7 +9,7 @@ namespace Pgway.Model;
 /// </summary>
 /// <param name="Bind">The listening address: <c>*</c>, or an IP (a <c>vip</c> is resolved already).</param>
 /// <param name="MaxConn">Service-wide connection limit (HAProxy's listen <c>maxconn</c>).</param>
-public sealed record Service(
+internal sealed record Service(
     string Cluster,
     string Name,
     string Bind,

@@ -1,7 +1,7 @@
 namespace Pgway.Model;
 
 /// <summary>Which Pigsty service schema a service was written in.</summary>
-public enum ServiceSchema
+internal enum ServiceSchema
 {
     /// <summary>Pigsty v1: <c>pg_services</c> + <c>pg_services_extra</c>, <c>src_port</c>/<c>dst_port</c>.</summary>
     V1,

@@ -4,7 +4,7 @@ namespace Pgway.Model;
 /// PgBouncer's <c>client_tls_sslmode</c> and <c>server_tls_sslmode</c> (libpq's <c>sslmode</c> names),
 /// in order of strictness.
 /// </summary>
-public enum TlsMode
+internal enum TlsMode
 {
     /// <summary>No TLS: a client's SSLRequest is answered 'N'; no SSLRequest is sent to the server.</summary>
     Disable,

@@ -1,7 +1,7 @@
 namespace Pgway.Model;
 
 /// <summary>The text names of <see cref="TlsMode"/>: <c>disable</c> … <c>verify-full</c>.</summary>
-public static class TlsModes
+internal static class TlsModes
 {
     /// <summary>Every name, in order of strictness.</summary>
     public static IReadOnlyList<string> Names { get; } = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];

@@ -6,7 +6,7 @@ namespace Pgway.Model;
 /// Everything pgway knows from one inventory: clusters, their instances and services.
 /// Immutable, so a reload swaps one snapshot for another.
 /// </summary>
-public sealed record Topology(string SourceFile, ImmutableArray<Cluster> Clusters)
+internal sealed record Topology(string SourceFile, ImmutableArray<Cluster> Clusters)
 {
     public Cluster? FindCluster(string name) => Clusters.FirstOrDefault(c => c.Name == name);
 

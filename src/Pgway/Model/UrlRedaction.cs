@@ -8,7 +8,7 @@ namespace Pgway.Model;
 /// operator still sees which endpoint is meant. Everything pgway logs or prints that may hold an
 /// etcd URL from <c>pg_dcs</c> goes through here.
 /// </summary>
-public static partial class UrlRedaction
+internal static partial class UrlRedaction
 {
     /// <summary>What a password is shown as.</summary>
     public const string Mask = "***";

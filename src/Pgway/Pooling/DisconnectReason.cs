@@ -1,7 +1,7 @@
 namespace Pgway.Pooling;
 
 /// <summary>Why a pooler client's connection ended: each is logged with the client and counted.</summary>
-public enum DisconnectReason
+internal enum DisconnectReason
 {
     /// <summary>The client said goodbye (Terminate) or closed its connection.</summary>
     ClientClose,

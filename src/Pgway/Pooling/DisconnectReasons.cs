@@ -1,7 +1,7 @@
 namespace Pgway.Pooling;
 
 /// <summary>The names disconnect reasons have in logs and metrics: <c>client_close</c>, <c>query_wait_timeout</c>…</summary>
-public static class DisconnectReasons
+internal static class DisconnectReasons
 {
     private static readonly string[] Labels = [.. Enum.GetValues<DisconnectReason>().Select(ToSnakeCase)];
 

@@ -3,7 +3,7 @@ using System.Net;
 namespace Pgway.Pooling;
 
 /// <summary>A node pooler's server: always the same address, never fenced.</summary>
-public sealed class FixedServerTarget(IPEndPoint endPoint) : IServerTarget
+internal sealed class FixedServerTarget(IPEndPoint endPoint) : IServerTarget
 {
     private readonly ServerLease lease = new(endPoint, null);
 

@@ -10,7 +10,7 @@ namespace Pgway.Pooling;
 /// The console's PAUSE, RESUME, KILL and the like act on its own pooler and need no control. The admin endpoint's
 /// POST /switchover and /unfence reach the same control.
 /// </remarks>
-public interface IGatewayControl
+internal interface IGatewayControl
 {
     /// <summary>Reads the inventory again and applies it to every service and pooler of the process; null when applied, or why it was rejected.</summary>
     Task<string?> ReloadAsync(CancellationToken cancellationToken);

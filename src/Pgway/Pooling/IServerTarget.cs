@@ -5,7 +5,7 @@ namespace Pgway.Pooling;
 /// member a service's route chooses for a <c>dest: pool</c> service. Each server connection holds
 /// the <see cref="ServerLease"/> it was opened under, and is never reused once that lease is retired.
 /// </summary>
-public interface IServerTarget
+internal interface IServerTarget
 {
     /// <summary>A place for one new server connection now, or null when none is eligible (wait for <see cref="WaitForChangeAsync"/>).</summary>
     ServerLease? TryLease();

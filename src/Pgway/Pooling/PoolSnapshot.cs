@@ -5,7 +5,7 @@ namespace Pgway.Pooling;
 /// <param name="ClientsWaiting">Clients waiting for a server (cl_waiting).</param>
 /// <param name="ServersActive">Servers lent to a client (sv_active).</param>
 /// <param name="ServersIdle">Servers idle in the pool (sv_idle).</param>
-public sealed record PoolSnapshot(
+internal sealed record PoolSnapshot(
     string Database,
     string User,
     int ClientsActive,

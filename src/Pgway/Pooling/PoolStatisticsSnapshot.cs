@@ -1,7 +1,7 @@
 namespace Pgway.Pooling;
 
 /// <summary>A pool's totals since the pooler started, by PgBouncer's SHOW STATS names (times in microseconds).</summary>
-public sealed record PoolStatisticsSnapshot(
+internal sealed record PoolStatisticsSnapshot(
     long TotalTransactionCount,
     long TotalQueryCount,
     long TotalReceived,

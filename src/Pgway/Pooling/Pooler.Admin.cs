@@ -7,7 +7,7 @@ namespace Pgway.Pooling;
 // What the admin console asks of the pooler: its clients and servers as they are now, and PAUSE,
 // RESUME, RECONNECT, KILL, KILL_CLIENT and WAIT_CLOSE with PgBouncer's meanings (and its messages,
 // which tools and people know).
-public sealed partial class Pooler
+internal sealed partial class Pooler
 {
     private readonly ConcurrentDictionary<string, byte> pausedDatabases = new(StringComparer.Ordinal);
     private readonly StatsAverager averages = new();

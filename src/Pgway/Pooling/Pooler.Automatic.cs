@@ -5,7 +5,7 @@ namespace Pgway.Pooling;
 // Pools made for databases not in pg_databases (PgBouncer's "*" fallback, when pg_databases is
 // empty): any name a client logs in with makes one, so they are bounded in number
 // (pgway_max_autodb_pools) and dropped once unused for autodb_idle_timeout.
-public sealed partial class Pooler
+internal sealed partial class Pooler
 {
     /// <summary>Pools made for databases not in <c>pg_databases</c> that exist now.</summary>
     internal int AutomaticPools

@@ -2,7 +2,7 @@ namespace Pgway.Pooling;
 
 // SIGTERM: the port closes, every client finishes its transaction and is then told pgway is
 // shutting down; the servers are closed when the pooler is disposed.
-public sealed partial class Pooler
+internal sealed partial class Pooler
 {
     /// <summary>Closes the port: no new client is accepted; the clients connected are left alone.</summary>
     public async Task StopAcceptingAsync()

@@ -3,7 +3,7 @@ namespace Pgway.Pooling;
 // Holds: pgway's own PAUSE, taken by a switchover (or while Patroni's leader key names no leader), apart from
 // the console's PAUSE so that neither's RESUME ends the other. Each holder releases its own hold; the pools
 // lend servers again once no hold, PAUSE or KILL is left.
-public sealed partial class Pooler
+internal sealed partial class Pooler
 {
     private readonly Lock holdGate = new();
     private readonly Dictionary<string, int> holds = new(StringComparer.Ordinal);

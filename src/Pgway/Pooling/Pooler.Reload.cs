@@ -5,7 +5,7 @@ namespace Pgway.Pooling;
 
 // Settings changed while the pooler runs (the admin console's RELOAD and SET): the options are
 // swapped whole, and what the pools copied from them (sizes, limits, ages) is set again.
-public sealed partial class Pooler
+internal sealed partial class Pooler
 {
     /// <summary>
     /// Applies <paramref name="next"/> live, its TLS files read first (see <see cref="Reload(PoolerReload)"/>).

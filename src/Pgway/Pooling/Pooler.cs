@@ -12,7 +12,7 @@ namespace Pgway.Pooling;
 /// from pools per (database, user) shared by every epoll loop. Each client session is a coroutine on
 /// one loop (see <see cref="ClientSession"/>).
 /// </summary>
-public sealed partial class Pooler : IAsyncDisposable
+internal sealed partial class Pooler : IAsyncDisposable
 {
     private readonly Socket listener;
     private readonly Routing.ClientAdmission admission;

@@ -8,7 +8,7 @@ namespace Pgway.Pooling;
 /// <param name="Secrets">Each user's secret (password, MD5 hash or SCRAM verifier): the inventory's <c>pg_users</c> with <c>pgbouncer: true</c> and the auth file.</param>
 /// <param name="Hba">The rules for <c>auth_type hba</c>; null means SCRAM for every client.</param>
 /// <param name="FilesDirectory">Where relative paths in the settings (TLS certificates and keys) are read from: the inventory's folder; null for the current directory.</param>
-public sealed record PoolerOptions(
+internal sealed record PoolerOptions(
     IPEndPoint Listen,
     IPEndPoint Backend,
     PoolerSettings Settings,

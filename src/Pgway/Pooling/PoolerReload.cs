@@ -6,7 +6,7 @@ namespace Pgway.Pooling;
 /// A pooler's next options with their TLS files read and checked: made before a reload changes
 /// anything, so that a missing or bad certificate rejects the reload and the TLS in use stays.
 /// </summary>
-public sealed class PoolerReload
+internal sealed class PoolerReload
 {
     private PoolerReload(PoolerOptions options, PoolerTls tls)
     {

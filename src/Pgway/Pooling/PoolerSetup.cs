@@ -7,7 +7,7 @@ using Pgway.Pooling.Authentication;
 namespace Pgway.Pooling;
 
 /// <summary>What a node's pooler needs from the inventory: its addresses, settings, secrets and hba rules.</summary>
-public static class PoolerSetup
+internal static class PoolerSetup
 {
     /// <summary>Whether the instance's node runs a pooler (Pigsty's <c>pgbouncer_enabled</c>, default true).</summary>
     public static bool IsEnabled(Instance instance) =>

@@ -8,7 +8,7 @@ namespace Pgway.Pooling;
 /// again). Fenced: retired, and its client loses it at once, mid-transaction or not.
 /// </summary>
 /// <param name="member">The service member's name; null for a node pooler's fixed server.</param>
-public sealed class ServerLease(IPEndPoint endPoint, string? member, Action? released = null)
+internal sealed class ServerLease(IPEndPoint endPoint, string? member, Action? released = null)
 {
     private int retired;
     private int fenced;

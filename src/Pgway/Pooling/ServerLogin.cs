@@ -9,7 +9,7 @@ namespace Pgway.Pooling;
 /// asks for (trust, cleartext, MD5, SCRAM-SHA-256), then its parameters and cancel key until
 /// ReadyForQuery. Every message is bounded; a server error surfaces with its SQLSTATE.
 /// </summary>
-public static class ServerLogin
+internal static class ServerLogin
 {
     public static async Task<ServerLoginResult> LoginAsync(Stream stream, ServerCredentials credentials,
         IReadOnlyList<KeyValuePair<string, string>> startupParameters, CancellationToken cancellationToken)

@@ -1,7 +1,7 @@
 namespace Pgway.Pooling;
 
 /// <summary>A server refused the log-in (its ErrorResponse), or pgway could not answer its challenge or get a server.</summary>
-public sealed class ServerLoginException(string sqlState, string message, DisconnectReason reason = DisconnectReason.ServerLoginFailed) : Exception(message)
+internal sealed class ServerLoginException(string sqlState, string message, DisconnectReason reason = DisconnectReason.ServerLoginFailed) : Exception(message)
 {
     public string SqlState { get; } = sqlState;
 

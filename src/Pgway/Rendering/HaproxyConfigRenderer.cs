@@ -7,7 +7,7 @@ namespace Pgway.Rendering;
 /// Renders an haproxy.cfg equivalent to the one Pigsty deploys, for those who keep HAProxy
 /// in front of their clusters (or want to compare it with pgway side by side).
 /// </summary>
-public static class HaproxyConfigRenderer
+internal static class HaproxyConfigRenderer
 {
     /// <param name="statsPort">Port of the stats page (Pigsty's haproxy_exporter_port).</param>
     /// <param name="nodeLabel">Names the stats URI, as Pigsty does per node.</param>

@@ -4,7 +4,7 @@ using Pgway.Model;
 namespace Pgway.Rendering;
 
 /// <summary>Renders a libpq connection service file (pg_service.conf) with one entry per service.</summary>
-public static class PgServiceRenderer
+internal static class PgServiceRenderer
 {
     /// <param name="database">Written as dbname when given; otherwise clients name the database themselves.</param>
     public static string Render(IEnumerable<Cluster> clusters, string sourceFile, string? database = null)

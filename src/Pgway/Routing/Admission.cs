@@ -1,7 +1,7 @@
 namespace Pgway.Routing;
 
 /// <summary>What <see cref="ClientAdmission"/> decided for a client just accepted.</summary>
-public enum Admission
+internal enum Admission
 {
     /// <summary>Admitted: it holds a <see cref="ClientTicket"/>.</summary>
     Admitted,

@@ -10,7 +10,7 @@ namespace Pgway.Routing;
 /// </param>
 /// <param name="MaxStarting">Clients accepted that have not yet sent their start-up packet (their first bytes, on a spliced port), at most.</param>
 /// <param name="StartupTimeout">How long an accepted client may take to send its start-up packet (after any TLS handshake) before it is closed.</param>
-public sealed record AdmissionLimits(int DescriptorReserve, int MaxStarting, TimeSpan StartupTimeout)
+internal sealed record AdmissionLimits(int DescriptorReserve, int MaxStarting, TimeSpan StartupTimeout)
 {
     /// <summary>
     /// 100 descriptors in reserve (a few per service and instance checked, with room for the agent and

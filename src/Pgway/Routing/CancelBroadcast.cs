@@ -10,7 +10,7 @@ namespace Pgway.Routing;
 /// other (to the wrong member, half the time or always). PostgreSQL and PgBouncer ignore a key
 /// they do not know, silently, so the one member that has it cancels and the others do nothing.
 /// </summary>
-public static class CancelBroadcast
+internal static class CancelBroadcast
 {
     /// <summary>
     /// Sends <paramref name="request"/> to each member's port at once, and returns when every member

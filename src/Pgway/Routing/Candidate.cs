@@ -6,7 +6,7 @@ namespace Pgway.Routing;
 /// </summary>
 /// <param name="Index">The member's position in the service (HAProxy's server order, the tie-breaker).</param>
 /// <param name="MaxConn">The member's connection limit; 0 means unlimited.</param>
-public readonly record struct Candidate(int Index, bool IsUp, bool IsBackup, int Weight, int Sessions, int MaxConn)
+internal readonly record struct Candidate(int Index, bool IsUp, bool IsBackup, int Weight, int Sessions, int MaxConn)
 {
     /// <summary>Whether one more connection fits under the member's limit.</summary>
     public bool HasRoom => MaxConn == 0 || Sessions < MaxConn;

@@ -8,7 +8,7 @@ namespace Pgway.Routing;
 /// clients that have not sent their start-up packet are capped apart, so idle sockets cannot hold
 /// every client slot. A refused client is answered at once and closed.
 /// </summary>
-public sealed class ClientAdmission
+internal sealed class ClientAdmission
 {
     private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(10);
 

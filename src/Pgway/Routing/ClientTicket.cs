@@ -5,7 +5,7 @@ namespace Pgway.Routing;
 /// until <see cref="FinishStartup"/>. Both calls are idempotent, so every path that ends a client may
 /// simply dispose its ticket.
 /// </summary>
-public sealed class ClientTicket : IDisposable
+internal sealed class ClientTicket : IDisposable
 {
     private readonly ClientAdmission admission;
     private int starting = 1;

@@ -1,7 +1,7 @@
 namespace Pgway.Routing;
 
 /// <summary>How the exchange of a client's first packet with a member ended (see <see cref="StartupExchange"/>).</summary>
-public enum FirstAnswer
+internal enum FirstAnswer
 {
     /// <summary>The member answered and its answer was passed to the client: the session is the member's.</summary>
     Answered,

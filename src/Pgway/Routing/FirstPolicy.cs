@@ -6,7 +6,7 @@ namespace Pgway.Routing;
 /// HAProxy's <c>first</c>: the first member in order with room, so traffic fills one member up to
 /// its <c>maxconn</c> before the next takes any (useful to keep spare members idle).
 /// </summary>
-public sealed class FirstPolicy : ILoadBalancingPolicy
+internal sealed class FirstPolicy : ILoadBalancingPolicy
 {
     public BalanceAlgorithm Algorithm => BalanceAlgorithm.First;
 

@@ -3,7 +3,7 @@ using Pgway.Model;
 namespace Pgway.Routing;
 
 /// <summary>A balance algorithm: picks one of the eligible members that has room for another connection.</summary>
-public interface ILoadBalancingPolicy
+internal interface ILoadBalancingPolicy
 {
     BalanceAlgorithm Algorithm { get; }
 

@@ -7,7 +7,7 @@ namespace Pgway.Routing;
 /// PostgreSQL's): the member with the lowest <c>(sessions + 1) / weight</c>; ties go round robin so
 /// idle members share the first connections.
 /// </summary>
-public sealed class LeastConnPolicy : ILoadBalancingPolicy
+internal sealed class LeastConnPolicy : ILoadBalancingPolicy
 {
     private int turn;
 

@@ -3,7 +3,7 @@ using Pgway.Model;
 namespace Pgway.Routing;
 
 /// <summary>Finds the policy for a service's <c>balance</c>; each service gets its own (round robin keeps state).</summary>
-public static class LoadBalancingPolicies
+internal static class LoadBalancingPolicies
 {
     public static ILoadBalancingPolicy Create(BalanceAlgorithm algorithm) => algorithm switch
     {

@@ -7,7 +7,7 @@ namespace Pgway.Routing;
 /// out of descriptors (EMFILE, ENFILE) or of buffer memory (ENOBUFS, ENOMEM). Such a failure says
 /// nothing about the member being connected to, so it must never count against it.
 /// </summary>
-public static class LocalSocketErrors
+internal static class LocalSocketErrors
 {
     public static bool IsLocal(SocketError error) => error is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable;
 

@@ -6,7 +6,7 @@ namespace Pgway.Routing;
 /// every backup that is up when the service balances over all of them (<c>option allbackups</c>).
 /// Weight 0 members take no balanced traffic.
 /// </summary>
-public static class MemberChoice
+internal static class MemberChoice
 {
     /// <summary>The eligible members, in service order; empty when no member is up.</summary>
     /// <param name="allBackups">HAProxy's <c>option allbackups</c>: balance over every backup that is up.</param>

@@ -8,7 +8,7 @@ namespace Pgway.Routing;
 /// A member's live routing state: its sessions against its limit, its counters, and when it last
 /// came back up (for slowstart). The health monitor says whether it is up; this says how busy it is.
 /// </summary>
-public sealed class MemberRoute
+internal sealed class MemberRoute
 {
     private int sessions;
     private int maxSessions;

@@ -12,7 +12,7 @@ namespace Pgway.Routing;
 /// <param name="ConnectFailures">Connections to the member that failed or timed out (HAProxy's <c>econ</c>).</param>
 /// <param name="SessionsShutdown">Sessions pgway closed because the member went down (or a backup, because an active member came back).</param>
 /// <param name="LastChange">When the member's state last changed.</param>
-public sealed record MemberRouteSnapshot(
+internal sealed record MemberRouteSnapshot(
     string Name,
     string Address,
     int Port,

@@ -8,7 +8,7 @@ namespace Pgway.Routing;
 /// a a a a a b c, so no member gets a burst. Full members are skipped this turn without losing
 /// their place.
 /// </summary>
-public sealed class RoundRobinPolicy : ILoadBalancingPolicy
+internal sealed class RoundRobinPolicy : ILoadBalancingPolicy
 {
     private readonly Lock gate = new();
     private readonly Dictionary<int, long> scores = [];

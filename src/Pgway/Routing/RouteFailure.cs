@@ -1,7 +1,7 @@
 namespace Pgway.Routing;
 
 /// <summary>Why a client got no member.</summary>
-public enum RouteFailure
+internal enum RouteFailure
 {
     /// <summary>A member was chosen.</summary>
     None,

@@ -13,7 +13,7 @@ namespace Pgway.Routing;
 /// (a backup once an active one is back, or one a reload removed) is retired, its servers closed
 /// when their transaction ends.
 /// </summary>
-public sealed class RouteServerTarget(ServiceRoute route, TimeProvider time) : IServerTarget
+internal sealed class RouteServerTarget(ServiceRoute route, TimeProvider time) : IServerTarget
 {
     private readonly ConcurrentDictionary<ServerLease, MemberRoute> open = new();
     // Members a connection just failed to: avoided until their next health change, or fastinter.

@@ -6,7 +6,7 @@ namespace Pgway.Routing;
 
 // A service removed by a reload, or pgway stopping on SIGTERM: the port closes at once, and the
 // sessions under way run on until they end or the drain timeout, whichever comes first.
-public sealed partial class ServiceListener
+internal sealed partial class ServiceListener
 {
     /// <summary>Sessions running now (queued for a member, connecting or spliced).</summary>
     public int SessionCount

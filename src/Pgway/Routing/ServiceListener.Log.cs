@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Pgway.Routing;
 
-public sealed partial class ServiceListener
+internal sealed partial class ServiceListener
 {
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Service}: accept failed: {Error}")]
     private static partial void LogAcceptFailed(ILogger logger, string service, SocketError error);

@@ -10,7 +10,7 @@ namespace Pgway.Routing;
 /// it (trying another member when one refuses) and splices the bytes. A client that gets no member
 /// is answered with a PostgreSQL error naming the service and the reason.
 /// </summary>
-public sealed partial class ServiceListener : IAsyncDisposable
+internal sealed partial class ServiceListener : IAsyncDisposable
 {
     private readonly ServiceRoute route;
     private readonly ServiceListenerOptions options;

@@ -5,7 +5,7 @@ namespace Pgway.Routing;
 /// <param name="QueueTimeout"><c>timeout queue</c>: how long a client may wait for a free slot.</param>
 /// <param name="Retries"><c>retries</c>: further members tried when one refuses (redispatch).</param>
 /// <param name="RefusalWait">How long a refused client gets to send its start-up packet, to be answered with an error.</param>
-public sealed record ServiceListenerOptions(TimeSpan ConnectTimeout, TimeSpan QueueTimeout, int Retries, TimeSpan RefusalWait)
+internal sealed record ServiceListenerOptions(TimeSpan ConnectTimeout, TimeSpan QueueTimeout, int Retries, TimeSpan RefusalWait)
 {
     /// <summary>
     /// How long a client may take to send its first packet (start-up, SSLRequest or CancelRequest)

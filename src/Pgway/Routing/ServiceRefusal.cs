@@ -10,7 +10,7 @@ namespace Pgway.Routing;
 /// limit, instead of a bare reset the client can only report as "server closed the connection".
 /// A client that sends nothing usable within the wait just gets closed.
 /// </summary>
-public static class ServiceRefusal
+internal static class ServiceRefusal
 {
     private static readonly ReadOnlyMemory<byte> NoEncryption = "N"u8.ToArray();
 

@@ -3,7 +3,7 @@ namespace Pgway.Routing;
 // A dest: pool service: the pooler asks for a member per new server connection, never queues
 // here (its clients wait in their pool, up to query_wait_timeout), and wants to know when asking
 // again may help.
-public sealed partial class ServiceRoute
+internal sealed partial class ServiceRoute
 {
     private TaskCompletionSource? changed;
 

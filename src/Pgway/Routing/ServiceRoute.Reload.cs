@@ -5,7 +5,7 @@ namespace Pgway.Routing;
 
 // A reload changes a service in place: the listener, the queue and the counters stay; new
 // connections follow the new members, weights, balance and options at once.
-public sealed partial class ServiceRoute
+internal sealed partial class ServiceRoute
 {
     /// <summary>
     /// Routes by <paramref name="next"/> (the same service: full name, bind and port) from now on. A

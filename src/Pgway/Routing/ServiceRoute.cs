@@ -10,7 +10,7 @@ namespace Pgway.Routing;
 /// slowstart; when every usable member is full the client waits, first come first served, in a
 /// queue bounded by <c>maxqueue</c> per member and by <c>timeout queue</c>.
 /// </summary>
-public sealed partial class ServiceRoute
+internal sealed partial class ServiceRoute
 {
     private ILoadBalancingPolicy policy;
     private Service service;

@@ -14,7 +14,7 @@ namespace Pgway.Routing;
 /// <param name="RefusedQueueFull">Clients answered "full" because the queue was full.</param>
 /// <param name="RefusedQueueTimeout">Clients answered "full" after waiting <c>timeout queue</c>.</param>
 /// <param name="LastChange">When the service last went from up to down or back (its start otherwise).</param>
-public sealed record ServiceRouteSnapshot(
+internal sealed record ServiceRouteSnapshot(
     string Service,
     bool IsUp,
     int Sessions,

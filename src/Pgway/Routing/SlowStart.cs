@@ -5,7 +5,7 @@ namespace Pgway.Routing;
 /// <c>maxconn</c> ramp linearly from almost nothing to full over the slowstart period, so a
 /// recovering server is not flooded at once.
 /// </summary>
-public static class SlowStart
+internal static class SlowStart
 {
     /// <summary>The share of the member's capacity it may use now, from just above 0 to 1.</summary>
     /// <param name="upSince">When the member last came up; null when it has been up since start-up.</param>

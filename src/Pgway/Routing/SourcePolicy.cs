@@ -8,7 +8,7 @@ namespace Pgway.Routing;
 /// map, so one client keeps reaching the same member while the set of usable members stays the
 /// same. A full member passes the client to the next slot with room.
 /// </summary>
-public sealed class SourcePolicy : ILoadBalancingPolicy
+internal sealed class SourcePolicy : ILoadBalancingPolicy
 {
     public BalanceAlgorithm Algorithm => BalanceAlgorithm.Source;
 

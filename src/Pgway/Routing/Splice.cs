@@ -12,7 +12,7 @@ namespace Pgway.Routing;
 /// writer (backpressure through the kernel's socket buffers); an end of stream from one side is
 /// passed on as a half-close, and the splice ends when both directions have ended.
 /// </summary>
-public static class Splice
+internal static class Splice
 {
     /// <summary>Large enough for bulk results, small enough that thousands of busy sessions stay cheap.</summary>
     public const int BufferSize = 16 * 1024;

@@ -1,7 +1,7 @@
 namespace Pgway.Routing;
 
 /// <summary>Bytes a splice has moved each way, readable while it runs (for the stats page and metrics).</summary>
-public sealed class SpliceCounters
+internal sealed class SpliceCounters
 {
     private readonly SpliceCounters? total;
     private long fromClient;

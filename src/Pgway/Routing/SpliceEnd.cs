@@ -1,7 +1,7 @@
 namespace Pgway.Routing;
 
 /// <summary>How a splice ended, for the session's log line and counters.</summary>
-public enum SpliceEnd
+internal enum SpliceEnd
 {
     /// <summary>Both sides finished sending and the streams closed in order.</summary>
     Closed,

@@ -6,7 +6,7 @@ namespace Pgway.Routing;
 
 // The exchange on an epoll loop: the sockets are attached for it and detached after, open, for
 // the splice to take; a timer's expiry is posted to the loop, where it ends the waits under way.
-public static partial class StartupExchange
+internal static partial class StartupExchange
 {
     private static Task<byte[]?> ReadFirstPacketOnLoopAsync(Socket client, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {

@@ -18,7 +18,7 @@ namespace Pgway.Routing;
 /// the exchange and detached before <see cref="Splice"/> takes them, so the .NET socket engine
 /// never registers them); elsewhere on .NET's sockets.
 /// </remarks>
-public static partial class StartupExchange
+internal static partial class StartupExchange
 {
     private const int CancelRequestCode = 80877102;
     private const int HeaderLength = 8;

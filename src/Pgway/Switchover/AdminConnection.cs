@@ -7,7 +7,7 @@ namespace Pgway.Switchover;
 /// Connections to an instance as Pigsty's admin user (<c>pg_admin_username</c> / <c>pg_admin_password</c>,
 /// default <c>dbuser_dba</c>), which needs superuser for <c>ALTER SYSTEM</c> and <c>pg_promote</c>.
 /// </summary>
-public static class AdminConnection
+internal static class AdminConnection
 {
     public const string DefaultAdminUser = "dbuser_dba";
 

@@ -3,7 +3,7 @@ using Pgway.Model;
 namespace Pgway.Switchover;
 
 /// <summary>What a switchover needs of the process it runs in (the gateway host; a fake in tests).</summary>
-public interface ISwitchoverHost
+internal interface ISwitchoverHost
 {
     /// <summary>The hosted clusters.</summary>
     IReadOnlyList<Cluster> Clusters { get; }

@@ -3,7 +3,7 @@ using Pgway.Model;
 namespace Pgway.Switchover;
 
 /// <summary>How a cluster's primary is moved: by Patroni, or by pgway's fence and SQL promotion.</summary>
-public interface ISwitchoverMethod
+internal interface ISwitchoverMethod
 {
     /// <summary><c>patroni</c> or <c>promote</c>.</summary>
     string Name { get; }

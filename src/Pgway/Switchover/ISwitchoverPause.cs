@@ -1,7 +1,7 @@
 namespace Pgway.Switchover;
 
 /// <summary>A pooled service a switchover holds: new transactions wait while those under way end.</summary>
-public interface ISwitchoverPause
+internal interface ISwitchoverPause
 {
     /// <summary>The service's full name, for the steps and errors.</summary>
     string Name { get; }

@@ -13,7 +13,7 @@ namespace Pgway.Switchover;
 /// basic auth is Pigsty's <c>patroni_username</c> / <c>patroni_password</c> (defaults <c>postgres</c> /
 /// <c>Patroni.API</c>), sent always: a Patroni without authentication ignores it.
 /// </summary>
-public static class PatroniRestApi
+internal static class PatroniRestApi
 {
     public const string DefaultUsername = "postgres";
     public const string DefaultPassword = "Patroni.API";

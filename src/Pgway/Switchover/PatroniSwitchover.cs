@@ -10,7 +10,7 @@ namespace Pgway.Switchover;
 /// does), which answers once the new leader holds the key; then the new leader's <c>/primary</c> is asked until
 /// its postgres has left recovery, so no held transaction is sent to a server still promoting.
 /// </summary>
-public sealed class PatroniSwitchover(HttpClient http, TimeProvider time, TimeSpan timeout) : ISwitchoverMethod
+internal sealed class PatroniSwitchover(HttpClient http, TimeProvider time, TimeSpan timeout) : ISwitchoverMethod
 {
     public string Name => "patroni";
 

@@ -14,7 +14,7 @@ namespace Pgway.Switchover;
 /// <param name="replicaProblem">Why an instance cannot be promoted now; null when it is a healthy replica.</param>
 /// <param name="fence">Fences an instance in routing, with the reason.</param>
 /// <param name="unfence">Clears that fence (when the switchover is abandoned before the promotion).</param>
-public sealed class PromoteSwitchover(
+internal sealed class PromoteSwitchover(
     Func<Instance, string?> replicaProblem,
     Action<string, string> fence,
     Action<string> unfence,

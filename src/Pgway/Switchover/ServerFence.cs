@@ -10,7 +10,7 @@ namespace Pgway.Switchover;
 /// instance from the new primary (<c>pg_basebackup</c>, <c>pg_rewind</c>) brings the new primary's
 /// configuration, without them. <c>ALTER SYSTEM</c> runs on a standby too (it writes no WAL).
 /// </summary>
-public static class ServerFence
+internal static class ServerFence
 {
     /// <summary>What the instance says of itself: in recovery or not, and its fence (null when none).</summary>
     public readonly record struct State(bool InRecovery, string? Fence);

@@ -12,7 +12,7 @@ namespace Pgway.Switchover;
 /// and leaves everything as it was. Only pooled (<c>dest: pool</c>) clients are held: spliced (L4) services
 /// cannot be, and their sessions on the old primary end with it.
 /// </summary>
-public sealed partial class SwitchoverCoordinator(ISwitchoverHost host, TimeProvider time, ILogger<SwitchoverCoordinator> logger)
+internal sealed partial class SwitchoverCoordinator(ISwitchoverHost host, TimeProvider time, ILogger<SwitchoverCoordinator> logger)
 {
     // How often the drain looks again at the transactions under way.
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(10);

@@ -1,7 +1,7 @@
 namespace Pgway.Switchover;
 
 /// <summary>A switchover step failed: the message says why and what to do, and ends the switchover.</summary>
-public sealed class SwitchoverException : Exception
+internal sealed class SwitchoverException : Exception
 {
     public SwitchoverException()
     {

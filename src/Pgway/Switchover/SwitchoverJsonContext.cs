@@ -5,4 +5,4 @@ namespace Pgway.Switchover;
 /// <summary>A switchover's result as the admin endpoint's <c>POST /switchover</c> answers it (camelCase), read back by <c>pgway switchover</c>.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(SwitchoverResult))]
-public sealed partial class SwitchoverJsonContext : JsonSerializerContext;
+internal sealed partial class SwitchoverJsonContext : JsonSerializerContext;

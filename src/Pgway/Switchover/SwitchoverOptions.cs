@@ -3,7 +3,7 @@ namespace Pgway.Switchover;
 /// <summary>How long each bounded step of a switchover may take.</summary>
 /// <param name="WaitTimeout">How long the paused services wait for the transactions under way to end; past it the switchover is aborted and nothing is switched.</param>
 /// <param name="SwitchTimeout">How long Patroni's <c>POST /switchover</c>, or without Patroni the candidate's catching up and promotion, may take.</param>
-public sealed record SwitchoverOptions(TimeSpan WaitTimeout, TimeSpan SwitchTimeout)
+internal sealed record SwitchoverOptions(TimeSpan WaitTimeout, TimeSpan SwitchTimeout)
 {
     public static readonly TimeSpan DefaultWaitTimeout = TimeSpan.FromSeconds(10);
 

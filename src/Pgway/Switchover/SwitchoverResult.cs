@@ -4,7 +4,7 @@ namespace Pgway.Switchover;
 /// <param name="Method"><c>patroni</c> (Patroni's REST API switched over) or <c>promote</c> (pgway fenced the old primary and promoted by SQL); null when validation failed.</param>
 /// <param name="PausedMilliseconds">How long the pooled primary services held new transactions (pause to resume).</param>
 /// <param name="Error">Why it failed; null when it succeeded.</param>
-public sealed record SwitchoverResult(
+internal sealed record SwitchoverResult(
     string Cluster,
     bool Succeeded,
     string? Method,

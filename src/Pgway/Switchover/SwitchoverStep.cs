@@ -5,4 +5,4 @@ namespace Pgway.Switchover;
 /// <param name="At">Since the switchover started, in milliseconds, when the step ended.</param>
 /// <param name="Took">How long the step took, in milliseconds.</param>
 /// <param name="Detail">What it did or found, in words.</param>
-public sealed record SwitchoverStep(string Name, double At, double Took, string Detail);
+internal sealed record SwitchoverStep(string Name, double At, double Took, string Detail);

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Pgway.Switchover;
 
 /// <summary>A switchover's steps as they end, each timed from the previous one and logged at Information.</summary>
-public sealed partial class SwitchoverSteps
+internal sealed partial class SwitchoverSteps
 {
     private readonly TimeProvider time;
     private readonly ILogger logger;

@@ -11,7 +11,7 @@ namespace Pgway.Switchover;
 /// <see cref="ServerFence"/>); an instance that cannot be reached keeps it, unless forced (then only this
 /// pgway's own fence goes, and the instance's stays until it is cleared there).
 /// </summary>
-public static class Unfencing
+internal static class Unfencing
 {
     /// <summary>Null when the fence may go (and is gone from the instance, where it was there); else why not.</summary>
     /// <param name="fencedHere">This pgway fences it in routing (its own switchover did).</param>

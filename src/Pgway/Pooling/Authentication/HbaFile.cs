@@ -15,7 +15,7 @@ namespace Pgway.Pooling.Authentication;
 /// (<c>cert</c>), is an error at its line, never a silently different rule. The lines may be a file's
 /// or those rendered from the inventory (<see cref="Parse(PoolerHbaFile)"/>).
 /// </summary>
-public sealed class HbaFile
+internal sealed class HbaFile
 {
     private static readonly Dictionary<string, HbaMethod> Methods = new(StringComparer.Ordinal)
     {

@@ -1,7 +1,7 @@
 namespace Pgway.Pooling.Authentication;
 
 /// <summary>The authentication methods of pg_hba.conf that PgBouncer's <c>auth_hba_file</c> supports.</summary>
-public enum HbaMethod
+internal enum HbaMethod
 {
     Trust,
     Reject,

@@ -9,7 +9,7 @@ namespace Pgway.Pooling.Authentication;
 /// <param name="Databases">Names, or the keywords <c>all</c> and <c>sameuser</c>.</param>
 /// <param name="Users">Names, or the keyword <c>all</c>.</param>
 /// <param name="Network">The client network; null for <c>local</c> or <c>all</c>.</param>
-public sealed record HbaRule(string Type, ImmutableArray<HbaName> Databases, ImmutableArray<HbaName> Users, IPNetwork? Network, HbaMethod Method, SourceLocation Location)
+internal sealed record HbaRule(string Type, ImmutableArray<HbaName> Databases, ImmutableArray<HbaName> Users, IPNetwork? Network, HbaMethod Method, SourceLocation Location)
 {
     public bool Matches(HbaConnection connection)
     {

@@ -8,7 +8,7 @@ namespace Pgway.Pooling.Authentication;
 /// client answers <c>"md5" + md5hex(md5hex(password + user) + salt)</c>. Knowing the stored hash is
 /// enough to answer (the hash is the secret), so a userlist with MD5 hashes can log in to servers.
 /// </summary>
-public static class Md5Password
+internal static class Md5Password
 {
     public const string Prefix = "md5";
 

@@ -9,7 +9,7 @@ namespace Pgway.Pooling.Authentication;
 /// recovered by <see cref="ScramServerExchange"/> — which works when the server's verifier has the
 /// salt and iteration count of the verifier the client was checked against.
 /// </summary>
-public sealed class ScramClientExchange
+internal sealed class ScramClientExchange
 {
     private readonly string? password;
     private readonly ScramVerifier? verifier;

@@ -1,7 +1,7 @@
 namespace Pgway.Pooling.Authentication;
 
 /// <summary>How a client's SCRAM proof fared.</summary>
-public enum ScramOutcome
+internal enum ScramOutcome
 {
     Authenticated,
 

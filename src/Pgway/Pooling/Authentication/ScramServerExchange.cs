@@ -10,7 +10,7 @@ namespace Pgway.Pooling.Authentication;
 /// proof holds has shown its ClientKey, which pgway keeps (<see cref="ClientKey"/>) to log in to a
 /// server with the same verifier as that client — without ever knowing the password.
 /// </summary>
-public sealed class ScramServerExchange(ScramVerifier verifier, string? serverNonce = null)
+internal sealed class ScramServerExchange(ScramVerifier verifier, string? serverNonce = null)
 {
     private readonly string serverNonce = serverNonce ?? Scram.NewNonce();
     // PostgreSQL's mock authentication: the exchange runs as for a real user, and no proof holds.

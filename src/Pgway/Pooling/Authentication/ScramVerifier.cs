@@ -9,7 +9,7 @@ namespace Pgway.Pooling.Authentication;
 /// <c>SCRAM-SHA-256$&lt;iterations&gt;:&lt;salt&gt;$&lt;StoredKey&gt;:&lt;ServerKey&gt;</c> (base64).
 /// It proves a client knows the password without holding the password.
 /// </summary>
-public sealed record ScramVerifier(int Iterations, byte[] Salt, byte[] StoredKey, byte[] ServerKey)
+internal sealed record ScramVerifier(int Iterations, byte[] Salt, byte[] StoredKey, byte[] ServerKey)
 {
     public const string Prefix = "SCRAM-SHA-256$";
 

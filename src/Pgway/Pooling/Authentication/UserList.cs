@@ -9,7 +9,7 @@ namespace Pgway.Pooling.Authentication;
 /// Blank lines and lines starting with <c>;</c> or <c>#</c> are comments; anything else that does
 /// not parse is an error naming its line (PgBouncer skips such lines silently).
 /// </summary>
-public static class UserList
+internal static class UserList
 {
     public static UserListResult Parse(string text, string file)
     {
@@ -86,4 +86,4 @@ public static class UserList
 }
 
 /// <summary>The users of an auth file, and its errors.</summary>
-public sealed record UserListResult(IReadOnlyDictionary<string, string> Users, IReadOnlyList<Diagnostic> Errors);
+internal sealed record UserListResult(IReadOnlyDictionary<string, string> Users, IReadOnlyList<Diagnostic> Errors);
