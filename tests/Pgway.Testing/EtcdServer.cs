@@ -9,7 +9,7 @@ namespace Pgway.Testing;
 /// The single-member etcd a <see cref="PatroniTestCluster"/> uses as its DCS, on the cluster's first loopback
 /// address with the standard ports, with its data directory and log in the cluster's directory.
 /// </summary>
-public sealed class EtcdServer
+internal sealed class EtcdServer
 {
     /// <summary>etcd's standard client port.</summary>
     public const int ClientPort = 2379;

@@ -5,7 +5,7 @@ namespace Pgway.Testing;
 /// <summary>
 /// A reserved run of consecutive loopback addresses, one per instance. Dispose to give it back.
 /// </summary>
-public sealed class LoopbackBlock : IDisposable
+internal sealed class LoopbackBlock : IDisposable
 {
     private readonly Action<LoopbackBlock> _release;
     private int _disposed;

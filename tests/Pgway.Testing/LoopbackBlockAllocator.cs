@@ -9,7 +9,7 @@ namespace Pgway.Testing;
 /// lock file (parallel test assemblies), or when anything already listens on one of its addresses
 /// (a leftover server, a demo cluster). The whole 127.0.0.0/8 is loopback on Linux, so no setup is needed.
 /// </summary>
-public sealed class LoopbackBlockAllocator
+internal sealed class LoopbackBlockAllocator
 {
     /// <summary>The second octet of every automatically allocated block.</summary>
     public const int SecondOctet = 77;

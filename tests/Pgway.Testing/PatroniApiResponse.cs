@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace Pgway.Testing;
 
 /// <summary>What a Patroni REST API endpoint answered: the status code and the body (empty for HEAD and OPTIONS).</summary>
-public sealed record PatroniApiResponse(HttpStatusCode StatusCode, string Body)
+internal sealed record PatroniApiResponse(HttpStatusCode StatusCode, string Body)
 {
     /// <summary>The body parsed as JSON, or null when it is empty or not JSON.</summary>
     public JsonNode? Json

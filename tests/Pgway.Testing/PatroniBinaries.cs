@@ -4,7 +4,7 @@ namespace Pgway.Testing;
 /// The programs a <see cref="PatroniTestCluster"/> runs besides PostgreSQL's: <c>patroni</c> and <c>patronictl</c>
 /// (Debian package <c>patroni</c>) and <c>etcd</c> (<c>etcd-server</c>).
 /// </summary>
-public sealed class PatroniBinaries
+internal sealed class PatroniBinaries
 {
     private static readonly string[] s_wellKnownDirectories = ["/usr/bin", "/usr/local/bin", "/usr/sbin"];
 

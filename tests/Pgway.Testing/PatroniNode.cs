@@ -7,7 +7,7 @@ namespace Pgway.Testing;
 /// own loopback address (postgres on 5432, the REST API on 8008), with its config, data directory, socket
 /// directory and logs under the cluster's directory.
 /// </summary>
-public sealed class PatroniNode
+internal sealed class PatroniNode
 {
     internal PatroniNode(string clusterName, int seq, IPAddress address, string directory, IReadOnlyDictionary<string, object> tags)
     {

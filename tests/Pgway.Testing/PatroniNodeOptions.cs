@@ -1,7 +1,7 @@
 namespace Pgway.Testing;
 
 /// <summary>How to configure one node of a <see cref="PatroniTestCluster"/>.</summary>
-public sealed record PatroniNodeOptions
+internal sealed record PatroniNodeOptions
 {
     /// <summary>
     /// Patroni's <c>tags</c> for the node: its own (<c>nofailover</c>, <c>noloadbalance</c>, <c>nosync</c>,

@@ -1,7 +1,7 @@
 namespace Pgway.Testing;
 
 // Building the cluster: etcd, node 1's bootstrap, users, the other nodes.
-public sealed partial class PatroniTestCluster
+internal sealed partial class PatroniTestCluster
 {
     private async Task BootstrapAsync(CancellationToken cancellationToken)
     {

@@ -5,7 +5,7 @@ namespace Pgway.Testing;
 
 // Each node's patroni.yml. It is written as JSON, which YAML (and so Patroni's loader) reads as is, so that
 // passwords, paths and tags need no YAML quoting rules.
-public sealed partial class PatroniTestCluster
+internal sealed partial class PatroniTestCluster
 {
     private static readonly JsonSerializerOptions s_configFormat = new() { WriteIndented = true };
 

@@ -3,7 +3,7 @@ using Npgsql;
 namespace Pgway.Testing;
 
 // Connecting to the nodes' postgres over TCP on their own address, as pgway and its users will.
-public sealed partial class PatroniTestCluster
+internal sealed partial class PatroniTestCluster
 {
     /// <summary>
     /// Settings for connecting to <paramref name="node"/>'s postgres as <paramref name="user"/> with its password.

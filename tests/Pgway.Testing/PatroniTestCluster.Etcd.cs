@@ -1,7 +1,7 @@
 namespace Pgway.Testing;
 
 // Taking the DCS away and giving it back, for tests of what follows etcd (Patroni itself, pgway's DCS watch).
-public sealed partial class PatroniTestCluster
+internal sealed partial class PatroniTestCluster
 {
     /// <summary>
     /// Stops etcd (SIGTERM, then SIGKILL by PID after the grace period) and returns once it is gone. Patroni's

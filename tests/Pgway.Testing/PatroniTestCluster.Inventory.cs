@@ -1,7 +1,7 @@
 namespace Pgway.Testing;
 
 // Describing the cluster as a Pigsty inventory, so tests can run pgway against it.
-public sealed partial class PatroniTestCluster
+internal sealed partial class PatroniTestCluster
 {
     /// <summary>
     /// Renders a Pigsty-style inventory of this cluster: one host per node (address, pg_seq, and pg_role as at

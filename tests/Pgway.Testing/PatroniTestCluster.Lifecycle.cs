@@ -5,7 +5,7 @@ namespace Pgway.Testing;
 
 // Starting and killing nodes, switching the leader over, and shutting everything down. Processes are only
 // ever signalled by PID after checking their command line: Patroni by its config file, postgres by its data directory.
-public sealed partial class PatroniTestCluster
+internal sealed partial class PatroniTestCluster
 {
     private static readonly TimeSpan s_stopGracePeriod = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan s_killTimeout = TimeSpan.FromSeconds(5);

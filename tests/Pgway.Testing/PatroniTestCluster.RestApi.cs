@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace Pgway.Testing;
 
 // Asking Patroni's REST API, and waiting for the cluster to reach a state by asking it.
-public sealed partial class PatroniTestCluster
+internal sealed partial class PatroniTestCluster
 {
     private static readonly TimeSpan s_requestTimeout = TimeSpan.FromSeconds(5);
 

@@ -15,7 +15,7 @@ namespace Pgway.Testing;
 /// await cluster.WaitForLeaderAsync(cluster.Node(2), cancellationToken: ct);
 /// </code>
 /// </example>
-public sealed partial class PatroniTestCluster : IAsyncDisposable
+internal sealed partial class PatroniTestCluster : IAsyncDisposable
 {
     /// <summary>Every node's postgres listens on the real PostgreSQL port, each on its own address.</summary>
     public const int PgPort = 5432;

@@ -4,7 +4,7 @@ namespace Pgway.Testing;
 /// How to build a <see cref="PatroniTestCluster"/>. The defaults give a 2-node pg-test in namespace
 /// <c>/service</c> with <c>ttl</c> 20, <c>loop_wait</c> 2 and <c>retry_timeout</c> 5.
 /// </summary>
-public sealed record PatroniTestClusterOptions
+internal sealed record PatroniTestClusterOptions
 {
     /// <summary>Pigsty's <c>pg_cluster</c>, used as Patroni's <c>scope</c>; nodes are named <c>&lt;cluster&gt;-&lt;seq&gt;</c>.</summary>
     public string ClusterName { get; init; } = "pg-test";

@@ -6,7 +6,7 @@ namespace Pgway.Testing;
 /// One PostgreSQL instance of a <see cref="PgTestCluster"/>: its own loopback address on port 5432,
 /// data directory, socket directory and log file. Live state is updated by the cluster's helpers.
 /// </summary>
-public sealed class PgInstance
+internal sealed class PgInstance
 {
     internal PgInstance(string clusterName, int seq, PgInstanceRole role, IPAddress address, string directory)
     {

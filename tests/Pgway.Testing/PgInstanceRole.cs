@@ -1,7 +1,7 @@
 namespace Pgway.Testing;
 
 /// <summary>The role an instance was created for, as Pigsty's <c>pg_role</c> names it.</summary>
-public enum PgInstanceRole
+internal enum PgInstanceRole
 {
     /// <summary>The read-write instance the others stream from.</summary>
     Primary,

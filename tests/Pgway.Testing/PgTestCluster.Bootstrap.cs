@@ -4,7 +4,7 @@ using System.Text;
 namespace Pgway.Testing;
 
 // Building the cluster: initdb, configuration, users, standbys.
-public sealed partial class PgTestCluster
+internal sealed partial class PgTestCluster
 {
     private static readonly string s_sharedSettings = $"""
 

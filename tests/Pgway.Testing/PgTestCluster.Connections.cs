@@ -3,7 +3,7 @@ using Npgsql;
 namespace Pgway.Testing;
 
 // Connecting to instances over TCP on their own address, as pgway and its users will.
-public sealed partial class PgTestCluster
+internal sealed partial class PgTestCluster
 {
     /// <summary>
     /// Settings for connecting to <paramref name="instance"/> as <paramref name="user"/> with its password.

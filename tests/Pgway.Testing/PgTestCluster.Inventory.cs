@@ -1,7 +1,7 @@
 namespace Pgway.Testing;
 
 // Describing the cluster as a Pigsty inventory, so tests can run pgway against it.
-public sealed partial class PgTestCluster
+internal sealed partial class PgTestCluster
 {
     /// <summary>
     /// Renders a Pigsty-style inventory of this cluster: one host per instance (address, pg_seq, pg_role)

@@ -2,7 +2,7 @@ namespace Pgway.Testing;
 
 // Starting, stopping, killing and promoting instances, and steering WAL replay. Every helper returns
 // once the server shows the new state, or throws with the instance's log tail after OperationTimeout.
-public sealed partial class PgTestCluster
+internal sealed partial class PgTestCluster
 {
     private static readonly TimeSpan s_disposeStepTimeout = TimeSpan.FromSeconds(5);
 

@@ -1,7 +1,7 @@
 namespace Pgway.Testing;
 
 // TLS on the primary, for tests of clients (pgway's pooler among them) that connect to it over TLS.
-public sealed partial class PgTestCluster
+internal sealed partial class PgTestCluster
 {
     /// <summary>
     /// Turns TLS on at the primary with <paramref name="certificatePem"/> and <paramref name="keyPem"/>

@@ -14,7 +14,7 @@ namespace Pgway.Testing;
 /// await cluster.WaitForCatchUpAsync(cluster.Replicas[0], ct);
 /// </code>
 /// </example>
-public sealed partial class PgTestCluster : IAsyncDisposable
+internal sealed partial class PgTestCluster : IAsyncDisposable
 {
     /// <summary>Every instance listens on the real PostgreSQL port, each on its own address.</summary>
     public const int Port = 5432;

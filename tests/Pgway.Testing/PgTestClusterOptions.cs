@@ -3,7 +3,7 @@ using System.Net;
 namespace Pgway.Testing;
 
 /// <summary>How to build a <see cref="PgTestCluster"/>. The defaults give Pigsty's pg-test: primary, replica, offline.</summary>
-public sealed record PgTestClusterOptions
+internal sealed record PgTestClusterOptions
 {
     /// <summary>Pigsty's <c>pg_cluster</c>; instances are named <c>&lt;cluster&gt;-&lt;seq&gt;</c>.</summary>
     public string ClusterName { get; init; } = "pg-test";

@@ -6,7 +6,7 @@ namespace Pgway.Testing;
 /// The passwords of one test cluster's users: random per cluster, so nothing credential-like is
 /// committed and a leaked test log is worthless.
 /// </summary>
-public sealed class PgTestCredentials
+internal sealed class PgTestCredentials
 {
     // No quotes, spaces or backslashes: the passwords go into conninfo strings and SQL literals verbatim.
     private const string Alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";

@@ -5,7 +5,7 @@ using Npgsql;
 namespace Pgway.Testing;
 
 /// <summary>The users and database every test cluster has, named as in Pigsty's defaults.</summary>
-public static class PgTestUsers
+internal static class PgTestUsers
 {
     /// <summary>The bootstrap superuser.</summary>
     public const string Postgres = "postgres";

@@ -43,7 +43,7 @@ public sealed class DifferentialEnvironment : IAsyncDisposable
 
     public string Password => cluster.Credentials.PasswordFor(User);
 
-    public static async Task<DifferentialEnvironment> StartAsync(PgTestCluster cluster, CancellationToken cancellationToken)
+    internal static async Task<DifferentialEnvironment> StartAsync(PgTestCluster cluster, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         var primary = cluster.Primary;
@@ -87,7 +87,7 @@ public sealed class DifferentialEnvironment : IAsyncDisposable
     }
 
     /// <summary>Where clients connect for <paramref name="path"/>; a pooler started for this run is stopped when the lease is disposed.</summary>
-    public Task<PathLease> OpenAsync(DifferentialPath path, int poolSize)
+    internal Task<PathLease> OpenAsync(DifferentialPath path, int poolSize)
     {
         switch (path)
         {

@@ -4,7 +4,7 @@ using Pgway.Pooling;
 namespace Pgway.Differential.Running;
 
 /// <summary>An endpoint to run a conversation against, and the pooler started for it (stopped on dispose), if any.</summary>
-public sealed class PathLease(IPEndPoint endPoint, Pooler? pooler) : IAsyncDisposable
+internal sealed class PathLease(IPEndPoint endPoint, Pooler? pooler) : IAsyncDisposable
 {
     public IPEndPoint EndPoint { get; } = endPoint;
 

@@ -7,10 +7,10 @@ namespace Pgway.IntegrationTests.Pooling;
 /// <summary>What every pooler test class shares: the cluster of its collection, and the pooler a test started, stopped after it.</summary>
 public abstract class PoolerTestClass(PgTestClusterFixture fixture) : IAsyncLifetime
 {
-    protected PgTestCluster Cluster => fixture.Cluster;
+    private protected PgTestCluster Cluster => fixture.Cluster;
 
     /// <summary>The pooler the test started, if any.</summary>
-    protected Pooler? Running { get; set; }
+    private protected Pooler? Running { get; set; }
 
     public Task InitializeAsync() => Task.CompletedTask;
 

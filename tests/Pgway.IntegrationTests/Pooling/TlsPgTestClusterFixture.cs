@@ -8,7 +8,7 @@ public sealed class TlsPgTestClusterFixture : IAsyncLifetime
     private PgTestCluster? cluster;
     private TestCertificates? certificates;
 
-    public PgTestCluster Cluster => cluster ?? throw new InvalidOperationException("The TLS cluster is not started yet.");
+    internal PgTestCluster Cluster => cluster ?? throw new InvalidOperationException("The TLS cluster is not started yet.");
 
     internal TestCertificates Certificates => certificates ?? throw new InvalidOperationException("The TLS cluster is not started yet.");
 

@@ -13,13 +13,13 @@ public abstract class FreshPatroniTestClusterPerTest : IAsyncLifetime
     private PatroniTestCluster? _cluster;
 
     /// <summary>Builds a cluster with <paramref name="options"/> (null: the defaults) before each test.</summary>
-    protected FreshPatroniTestClusterPerTest(PatroniTestClusterOptions? options = null)
+    private protected FreshPatroniTestClusterPerTest(PatroniTestClusterOptions? options = null)
     {
         _options = options;
     }
 
     /// <summary>This test's own cluster.</summary>
-    protected PatroniTestCluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster is not started yet.");
+    private protected PatroniTestCluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster is not started yet.");
 
     /// <inheritdoc/>
     public async Task InitializeAsync() => _cluster = await PatroniTestCluster.CreateAsync(_options);

@@ -14,13 +14,13 @@ public abstract class FreshPgTestClusterPerTest : IAsyncLifetime
     private PgTestCluster? _cluster;
 
     /// <summary>Builds a cluster with <paramref name="options"/> before each test.</summary>
-    protected FreshPgTestClusterPerTest(PgTestClusterOptions options)
+    private protected FreshPgTestClusterPerTest(PgTestClusterOptions options)
     {
         _options = options;
     }
 
     /// <summary>This test's own cluster.</summary>
-    protected PgTestCluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster is not started yet.");
+    private protected PgTestCluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster is not started yet.");
 
     /// <inheritdoc/>
     public async Task InitializeAsync() => _cluster = await PgTestCluster.CreateAsync(_options);

@@ -16,7 +16,7 @@ public sealed class PatroniTestClusterFixture : IAsyncLifetime
     private PatroniTestCluster? _cluster;
 
     /// <summary>The options the shared cluster is built with.</summary>
-    public static PatroniTestClusterOptions Options { get; } = new()
+    internal static PatroniTestClusterOptions Options { get; } = new()
     {
         SynchronousMode = true,
         Nodes =
@@ -27,7 +27,7 @@ public sealed class PatroniTestClusterFixture : IAsyncLifetime
     };
 
     /// <summary>The running cluster.</summary>
-    public PatroniTestCluster Cluster => _cluster ?? throw new InvalidOperationException("The shared Patroni cluster is not started yet.");
+    internal PatroniTestCluster Cluster => _cluster ?? throw new InvalidOperationException("The shared Patroni cluster is not started yet.");
 
     /// <inheritdoc/>
     public async Task InitializeAsync() => _cluster = await PatroniTestCluster.CreateAsync(Options);

@@ -19,7 +19,7 @@ public sealed class PgTestClusterFixture : IAsyncLifetime
     private PgTestCluster? _cluster;
 
     /// <summary>The running cluster.</summary>
-    public PgTestCluster Cluster => _cluster ?? throw new InvalidOperationException("The shared cluster is not started yet.");
+    internal PgTestCluster Cluster => _cluster ?? throw new InvalidOperationException("The shared cluster is not started yet.");
 
     /// <inheritdoc/>
     public async Task InitializeAsync() => _cluster = await PgTestCluster.CreateAsync();

@@ -10,42 +10,42 @@ public sealed class RoleFitTests
 
     private static CheckResult Result(CheckStatus status, int? code) => new(status, code, TimeSpan.FromMilliseconds(2), Now, "");
 
-    public static TheoryData<string, string, CheckStatus, int?, bool, string?> Cases => new()
+    public static TheoryData<string, string, string, int?, bool, string?> Cases => new()
     {
         // The instance answered, its role does not fit: said so, per question.
-        { "postgres", "/primary", CheckStatus.L7Status, 503, false, "not primary" },
-        { "http", "/primary", CheckStatus.L7Status, 503, true, "not primary" },
-        { "http", "/read-write", CheckStatus.L7Status, 503, true, "not primary" },
-        { "http", "/master", CheckStatus.L7Status, 503, true, "not primary" },
-        { "http", "/leader", CheckStatus.L7Status, 503, true, "not leader" },
-        { "http", "/standby-leader", CheckStatus.L7Status, 503, true, "not standby leader" },
-        { "postgres", "/replica", CheckStatus.L7Status, 503, false, "not replica" },
-        { "http", "/replica?lag=1MB", CheckStatus.L7Status, 503, true, "not replica or lagging" },
-        { "http", "/read-only?lag=16kB", CheckStatus.L7Status, 503, true, "lagging" },
-        { "postgres", "/sync", CheckStatus.L7Status, 503, false, "not sync standby" },
-        { "http", "/read-only-sync", CheckStatus.L7Status, 503, true, "not sync standby" },
-        { "http", "/quorum", CheckStatus.L7Status, 503, true, "not quorum standby" },
-        { "http", "/async", CheckStatus.L7Status, 503, true, "not async standby" },
+        { "postgres", "/primary", nameof(CheckStatus.L7Status), 503, false, "not primary" },
+        { "http", "/primary", nameof(CheckStatus.L7Status), 503, true, "not primary" },
+        { "http", "/read-write", nameof(CheckStatus.L7Status), 503, true, "not primary" },
+        { "http", "/master", nameof(CheckStatus.L7Status), 503, true, "not primary" },
+        { "http", "/leader", nameof(CheckStatus.L7Status), 503, true, "not leader" },
+        { "http", "/standby-leader", nameof(CheckStatus.L7Status), 503, true, "not standby leader" },
+        { "postgres", "/replica", nameof(CheckStatus.L7Status), 503, false, "not replica" },
+        { "http", "/replica?lag=1MB", nameof(CheckStatus.L7Status), 503, true, "not replica or lagging" },
+        { "http", "/read-only?lag=16kB", nameof(CheckStatus.L7Status), 503, true, "lagging" },
+        { "postgres", "/sync", nameof(CheckStatus.L7Status), 503, false, "not sync standby" },
+        { "http", "/read-only-sync", nameof(CheckStatus.L7Status), 503, true, "not sync standby" },
+        { "http", "/quorum", nameof(CheckStatus.L7Status), 503, true, "not quorum standby" },
+        { "http", "/async", nameof(CheckStatus.L7Status), 503, true, "not async standby" },
         // Over HTTP a 503 also comes from a Patroni whose PostgreSQL is stopped: only another passing check proves it runs.
-        { "http", "/primary", CheckStatus.L7Status, 503, false, null },
+        { "http", "/primary", nameof(CheckStatus.L7Status), 503, false, null },
         // Questions a running instance always passes: failing them is a failure.
-        { "postgres", "/read-only", CheckStatus.L7Status, 503, false, null },
-        { "http", "/health", CheckStatus.L7Status, 503, true, null },
+        { "postgres", "/read-only", nameof(CheckStatus.L7Status), 503, false, null },
+        { "http", "/health", nameof(CheckStatus.L7Status), 503, true, null },
         // Real failures stay failures.
-        { "postgres", "/primary", CheckStatus.L4Connection, null, true, null },
-        { "postgres", "/primary", CheckStatus.L4Timeout, null, true, null },
-        { "http", "/primary", CheckStatus.L7Timeout, null, true, null },
-        { "http", "/primary", CheckStatus.L7Response, null, true, null },
-        { "postgres", "/primary", CheckStatus.Fenced, null, true, null },
+        { "postgres", "/primary", nameof(CheckStatus.L4Connection), null, true, null },
+        { "postgres", "/primary", nameof(CheckStatus.L4Timeout), null, true, null },
+        { "http", "/primary", nameof(CheckStatus.L7Timeout), null, true, null },
+        { "http", "/primary", nameof(CheckStatus.L7Response), null, true, null },
+        { "postgres", "/primary", nameof(CheckStatus.Fenced), null, true, null },
     };
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Mismatch_CheckAndResult_WordsOnlyForARoleThatDoesNotFit(string kind, string path, CheckStatus status, int? code, bool answeredElsewhere, string? expected)
+    public void Mismatch_CheckAndResult_WordsOnlyForARoleThatDoesNotFit(string kind, string path, string status, int? code, bool answeredElsewhere, string? expected)
     {
         var check = kind == "postgres" ? HealthCheck.Postgres(path) : HealthCheck.Http(path, PortReference.Named(PortReference.Patroni));
 
-        Assert.Equal(expected, RoleFit.Mismatch(check, Result(status, code), answeredElsewhere));
+        Assert.Equal(expected, RoleFit.Mismatch(check, Result(Enum.Parse<CheckStatus>(status), code), answeredElsewhere));
     }
 
     [Fact]

@@ -153,12 +153,12 @@ public class PatroniStatusBodyTests
     }
 
     [Theory]
-    [InlineData(SyncRole.None, false, false)]
-    [InlineData(SyncRole.Sync, true, false)]
-    [InlineData(SyncRole.Quorum, false, true)]
-    public void Write_ReplicaSyncRole_SyncStandbyOnlyForSync(SyncRole role, bool syncStandby, bool quorumStandby)
+    [InlineData(nameof(SyncRole.None), false, false)]
+    [InlineData(nameof(SyncRole.Sync), true, false)]
+    [InlineData(nameof(SyncRole.Quorum), false, true)]
+    public void Write_ReplicaSyncRole_SyncStandbyOnlyForSync(string role, bool syncStandby, bool quorumStandby)
     {
-        var body = Write(Replica(role));
+        var body = Write(Replica(Enum.Parse<SyncRole>(role)));
 
         Assert.Equal(syncStandby, body.TryGetProperty("sync_standby", out var sync) && sync.GetBoolean());
         Assert.Equal(quorumStandby, body.TryGetProperty("quorum_standby", out var quorum) && quorum.GetBoolean());
@@ -185,11 +185,11 @@ public class PatroniStatusBodyTests
     }
 
     [Theory]
-    [InlineData(PostgresState.Starting, "starting")]
-    [InlineData(PostgresState.Unknown, "unknown")]
-    public void Write_NotRunning_StateNamedAsPatroni(PostgresState state, string expected)
+    [InlineData(nameof(PostgresState.Starting), "starting")]
+    [InlineData(nameof(PostgresState.Unknown), "unknown")]
+    public void Write_NotRunning_StateNamedAsPatroni(string state, string expected)
     {
-        var body = Write(InstanceStatus.NotRunning(state, Now, "no answer"));
+        var body = Write(InstanceStatus.NotRunning(Enum.Parse<PostgresState>(state), Now, "no answer"));
 
         Assert.Equal(expected, body.GetProperty("state").GetString());
         Assert.False(body.TryGetProperty("xlog", out _));

@@ -278,13 +278,14 @@ public class InventoryLoaderSchemaTests
     }
 
     [Theory]
-    [InlineData("pg_services_extra", "{ name: s, src_port: 5500, dst_port: postgres, check_method: postgres, check_url: /read-only?lag=1MB, selector: \"[]\" }", HealthCheckKind.Postgres)]
-    [InlineData("pg_services_extra", "{ name: s, src_port: 5500, dst_port: postgres, check_method: http, check_url: /read-only?lag=1MB, selector: \"[]\" }", HealthCheckKind.Http)]
-    [InlineData("pg_services", "{ name: s, port: 5500, dest: postgres, check_method: postgres, check: /read-only?lag=1MB, selector: \"[]\" }", HealthCheckKind.Postgres)]
-    [InlineData("pg_services", "{ name: s, port: 5500, dest: postgres, check_method: http, check: /read-only?lag=1MB, selector: \"[]\" }", HealthCheckKind.Http)]
-    [InlineData("pg_services", "{ name: s, port: 5500, dest: postgres, check: /read-only?lag=1MB, selector: \"[]\" }", HealthCheckKind.Http)]
-    public void Load_CheckMethod_KindAndCheckPortPerSchema(string list, string service, HealthCheckKind kind)
+    [InlineData("pg_services_extra", "{ name: s, src_port: 5500, dst_port: postgres, check_method: postgres, check_url: /read-only?lag=1MB, selector: \"[]\" }", nameof(HealthCheckKind.Postgres))]
+    [InlineData("pg_services_extra", "{ name: s, src_port: 5500, dst_port: postgres, check_method: http, check_url: /read-only?lag=1MB, selector: \"[]\" }", nameof(HealthCheckKind.Http))]
+    [InlineData("pg_services", "{ name: s, port: 5500, dest: postgres, check_method: postgres, check: /read-only?lag=1MB, selector: \"[]\" }", nameof(HealthCheckKind.Postgres))]
+    [InlineData("pg_services", "{ name: s, port: 5500, dest: postgres, check_method: http, check: /read-only?lag=1MB, selector: \"[]\" }", nameof(HealthCheckKind.Http))]
+    [InlineData("pg_services", "{ name: s, port: 5500, dest: postgres, check: /read-only?lag=1MB, selector: \"[]\" }", nameof(HealthCheckKind.Http))]
+    public void Load_CheckMethod_KindAndCheckPortPerSchema(string list, string service, string kindName)
     {
+        var kind = Enum.Parse<HealthCheckKind>(kindName);
         var topology = TestInventories.LoadValid($"""
             all:
               children:

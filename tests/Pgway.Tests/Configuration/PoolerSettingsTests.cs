@@ -160,11 +160,11 @@ public class PoolerSettingsTests
     }
 
     [Theory]
-    [InlineData("pgbouncer_sslmode: verify-ca", TlsMode.VerifyCa)]
-    [InlineData("pgbouncer_client_tls_sslmode: require", TlsMode.Require)]
-    [InlineData("pgbouncer_sslmode: prefer\n        pgbouncer_client_tls_sslmode: verify-full", TlsMode.VerifyFull)]
-    public void ClientTlsMode_PigstysNameOrPgBouncersWhichWins(string vars, TlsMode expected) =>
-        Assert.Equal(expected, Pooler("        " + vars).ClientTlsMode);
+    [InlineData("pgbouncer_sslmode: verify-ca", nameof(TlsMode.VerifyCa))]
+    [InlineData("pgbouncer_client_tls_sslmode: require", nameof(TlsMode.Require))]
+    [InlineData("pgbouncer_sslmode: prefer\n        pgbouncer_client_tls_sslmode: verify-full", nameof(TlsMode.VerifyFull))]
+    public void ClientTlsMode_PigstysNameOrPgBouncersWhichWins(string vars, string expected) =>
+        Assert.Equal(Enum.Parse<TlsMode>(expected), Pooler("        " + vars).ClientTlsMode);
 
     [Fact]
     public void ServerTls_ModeAndFiles()

@@ -151,14 +151,14 @@ public sealed partial class TypedSettingsTests
     }
 
     [Theory]
-    [InlineData("hba", AuthType.Hba)]
-    [InlineData("scram-sha-256", AuthType.ScramSha256)]
-    [InlineData("md5", AuthType.Md5)]
-    [InlineData("plain", AuthType.Plain)]
-    [InlineData("trust", AuthType.Trust)]
-    [InlineData("any", AuthType.Any)]
-    [InlineData("cert", AuthType.Cert)]
-    public void Load_AuthSettings_Typed(string authType, AuthType expected)
+    [InlineData("hba", nameof(AuthType.Hba))]
+    [InlineData("scram-sha-256", nameof(AuthType.ScramSha256))]
+    [InlineData("md5", nameof(AuthType.Md5))]
+    [InlineData("plain", nameof(AuthType.Plain))]
+    [InlineData("trust", nameof(AuthType.Trust))]
+    [InlineData("any", nameof(AuthType.Any))]
+    [InlineData("cert", nameof(AuthType.Cert))]
+    public void Load_AuthSettings_Typed(string authType, string expected)
     {
         var topology = TestInventories.LoadValid($"""
             all:
@@ -175,7 +175,7 @@ public sealed partial class TypedSettingsTests
             """);
 
         var pooler = topology.Clusters.Single().Pooler;
-        Assert.Equal(expected, pooler.AuthType);
+        Assert.Equal(Enum.Parse<AuthType>(expected), pooler.AuthType);
         Assert.Equal("checker", pooler.AuthUser);
         Assert.Equal("meta", pooler.AuthDatabase);
         Assert.Equal("SELECT u, p FROM users WHERE u = $1", pooler.AuthQuery);

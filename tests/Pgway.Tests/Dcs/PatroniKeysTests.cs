@@ -12,15 +12,15 @@ public class PatroniKeysTests
         Assert.Equal(expected, new PatroniKeys(space, "pg-test").Leader);
 
     [Theory]
-    [InlineData("/pg/pg-test/leader", PatroniKeyKind.Leader, null)]
-    [InlineData("/pg/pg-test/members/pg-test-2", PatroniKeyKind.Member, "pg-test-2")]
-    [InlineData("/pg/pg-test/members/", PatroniKeyKind.Other, null)]
-    [InlineData("/pg/pg-test/members/pg-test-2/x", PatroniKeyKind.Other, null)]
-    [InlineData("/pg/pg-test/config", PatroniKeyKind.Other, null)]
-    [InlineData("/pg/pg-test/initialize", PatroniKeyKind.Other, null)]
-    [InlineData("/pg/pg-test/leaderx", PatroniKeyKind.Other, null)]
-    [InlineData("/pg/pg-test2/leader", PatroniKeyKind.Other, null)]
-    [InlineData("/service/pg-test/leader", PatroniKeyKind.Other, null)]
-    public void Parse_Key_KindAndMember(string key, PatroniKeyKind kind, string? member) =>
-        Assert.Equal(new PatroniKey(kind, member), new PatroniKeys("/pg", "pg-test").Parse(key));
+    [InlineData("/pg/pg-test/leader", nameof(PatroniKeyKind.Leader), null)]
+    [InlineData("/pg/pg-test/members/pg-test-2", nameof(PatroniKeyKind.Member), "pg-test-2")]
+    [InlineData("/pg/pg-test/members/", nameof(PatroniKeyKind.Other), null)]
+    [InlineData("/pg/pg-test/members/pg-test-2/x", nameof(PatroniKeyKind.Other), null)]
+    [InlineData("/pg/pg-test/config", nameof(PatroniKeyKind.Other), null)]
+    [InlineData("/pg/pg-test/initialize", nameof(PatroniKeyKind.Other), null)]
+    [InlineData("/pg/pg-test/leaderx", nameof(PatroniKeyKind.Other), null)]
+    [InlineData("/pg/pg-test2/leader", nameof(PatroniKeyKind.Other), null)]
+    [InlineData("/service/pg-test/leader", nameof(PatroniKeyKind.Other), null)]
+    public void Parse_Key_KindAndMember(string key, string kind, string? member) =>
+        Assert.Equal(new PatroniKey(Enum.Parse<PatroniKeyKind>(kind), member), new PatroniKeys("/pg", "pg-test").Parse(key));
 }

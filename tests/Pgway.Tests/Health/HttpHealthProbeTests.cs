@@ -22,21 +22,21 @@ public sealed class HttpHealthProbeTests : IDisposable
         new(HealthCheckKind.Http, "127.0.0.1", Port, method, path);
 
     [Theory]
-    [InlineData("HTTP/1.0 200 OK\r\n\r\n", CheckStatus.L7Ok, 200)]
-    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", CheckStatus.L7Ok, 200)]
-    [InlineData("HTTP/1.0 503 Service Unavailable\r\n\r\n", CheckStatus.L7Status, 503)]
-    [InlineData("HTTP/1.0 404 Not Found\r\n\r\n", CheckStatus.L7Status, 404)]
-    [InlineData("SSH-2.0-OpenSSH_9.2\r\n", CheckStatus.L7Response, null)]
-    [InlineData("", CheckStatus.L7Response, null)]
-    [InlineData("HTTP/1.0 2x0 OK\r\n\r\n", CheckStatus.L7Response, null)]
-    public async Task Probe_Answer_ReadsStatusLine(string answer, CheckStatus expected, int? code)
+    [InlineData("HTTP/1.0 200 OK\r\n\r\n", nameof(CheckStatus.L7Ok), 200)]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", nameof(CheckStatus.L7Ok), 200)]
+    [InlineData("HTTP/1.0 503 Service Unavailable\r\n\r\n", nameof(CheckStatus.L7Status), 503)]
+    [InlineData("HTTP/1.0 404 Not Found\r\n\r\n", nameof(CheckStatus.L7Status), 404)]
+    [InlineData("SSH-2.0-OpenSSH_9.2\r\n", nameof(CheckStatus.L7Response), null)]
+    [InlineData("", nameof(CheckStatus.L7Response), null)]
+    [InlineData("HTTP/1.0 2x0 OK\r\n\r\n", nameof(CheckStatus.L7Response), null)]
+    public async Task Probe_Answer_ReadsStatusLine(string answer, string expected, int? code)
     {
         var server = AnswerOnceAsync(answer);
         await using var probe = new HttpHealthProbe(Target(), TimeProvider.System);
 
         var result = await probe.ProbeAsync(Long, CancellationToken.None);
 
-        Assert.Equal(expected, result.Status);
+        Assert.Equal(Enum.Parse<CheckStatus>(expected), result.Status);
         Assert.Equal(code, result.Code);
         Assert.Equal("OPTIONS /primary HTTP/1.0\r\n\r\n", await server);
     }

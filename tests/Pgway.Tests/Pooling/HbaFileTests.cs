@@ -28,16 +28,16 @@ public class HbaFileTests
     }
 
     [Theory]
-    [InlineData("socket", "meta", "anyone", HbaMethod.Peer)]
-    [InlineData("127.0.0.1", "meta", "dbuser_dba", HbaMethod.ScramSha256)]
-    [InlineData("::ffff:127.0.0.1", "meta", "dbuser_dba", HbaMethod.ScramSha256)]
-    [InlineData("10.1.2.3", "test", "dbuser_meta", HbaMethod.Md5)]
-    [InlineData("10.10.2.3", "other", "dbuser_view", HbaMethod.Reject)]
-    [InlineData("10.10.2.3", "bob", "bob", HbaMethod.Password)]
-    [InlineData("::1", "all", "x", HbaMethod.Trust)]
-    [InlineData("192.168.1.1", "meta", "dbuser_meta", HbaMethod.Reject)]
-    public void Find_FirstMatchingRuleDecides(string address, string database, string user, HbaMethod expected) =>
-        Assert.Equal(expected, Method(address, database, user));
+    [InlineData("socket", "meta", "anyone", nameof(HbaMethod.Peer))]
+    [InlineData("127.0.0.1", "meta", "dbuser_dba", nameof(HbaMethod.ScramSha256))]
+    [InlineData("::ffff:127.0.0.1", "meta", "dbuser_dba", nameof(HbaMethod.ScramSha256))]
+    [InlineData("10.1.2.3", "test", "dbuser_meta", nameof(HbaMethod.Md5))]
+    [InlineData("10.10.2.3", "other", "dbuser_view", nameof(HbaMethod.Reject))]
+    [InlineData("10.10.2.3", "bob", "bob", nameof(HbaMethod.Password))]
+    [InlineData("::1", "all", "x", nameof(HbaMethod.Trust))]
+    [InlineData("192.168.1.1", "meta", "dbuser_meta", nameof(HbaMethod.Reject))]
+    public void Find_FirstMatchingRuleDecides(string address, string database, string user, string expected) =>
+        Assert.Equal(Enum.Parse<HbaMethod>(expected), Method(address, database, user));
 
     [Fact]
     public void Find_HostsslRuleNeedsTls() =>

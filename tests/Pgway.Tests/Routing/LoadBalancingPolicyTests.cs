@@ -104,12 +104,14 @@ public class LoadBalancingPolicyTests
     }
 
     [Theory]
-    [InlineData(BalanceAlgorithm.RoundRobin, typeof(RoundRobinPolicy))]
-    [InlineData(BalanceAlgorithm.LeastConn, typeof(LeastConnPolicy))]
-    [InlineData(BalanceAlgorithm.First, typeof(FirstPolicy))]
-    [InlineData(BalanceAlgorithm.Source, typeof(SourcePolicy))]
-    public void Create_Algorithm_PolicyOfThatName(BalanceAlgorithm algorithm, Type expected)
+    [InlineData(nameof(BalanceAlgorithm.RoundRobin), typeof(RoundRobinPolicy))]
+    [InlineData(nameof(BalanceAlgorithm.LeastConn), typeof(LeastConnPolicy))]
+    [InlineData(nameof(BalanceAlgorithm.First), typeof(FirstPolicy))]
+    [InlineData(nameof(BalanceAlgorithm.Source), typeof(SourcePolicy))]
+    public void Create_Algorithm_PolicyOfThatName(string algorithmName, Type expected)
     {
+        var algorithm = Enum.Parse<BalanceAlgorithm>(algorithmName);
+
         var policy = LoadBalancingPolicies.Create(algorithm);
 
         Assert.IsType(expected, policy);

@@ -36,7 +36,7 @@ public abstract class SpliceTests : IAsyncLifetime, IDisposable
 
     protected abstract Task ConnectAsync(Socket socket, IPEndPoint endPoint);
 
-    protected abstract Task<SpliceEnd> RunAsync(Socket client, Socket server, SpliceCounters counters, CancellationToken cancellationToken);
+    private protected abstract Task<SpliceEnd> RunAsync(Socket client, Socket server, SpliceCounters counters, CancellationToken cancellationToken);
 
     public Task DisposeAsync()
     {
@@ -199,7 +199,7 @@ public sealed class EpollSpliceTests : SpliceTests
 {
     protected override Task ConnectAsync(Socket socket, IPEndPoint endPoint) => EpollConnect.ConnectAsync(socket, endPoint, CancellationToken.None);
 
-    protected override Task<SpliceEnd> RunAsync(Socket client, Socket server, SpliceCounters counters, CancellationToken cancellationToken) =>
+    private protected override Task<SpliceEnd> RunAsync(Socket client, Socket server, SpliceCounters counters, CancellationToken cancellationToken) =>
         EpollSplice.RunAsync(client, server, counters, cancellationToken);
 
     [Fact]
@@ -255,6 +255,6 @@ public sealed class SocketSpliceTests : SpliceTests
 {
     protected override Task ConnectAsync(Socket socket, IPEndPoint endPoint) => socket.ConnectAsync(endPoint);
 
-    protected override Task<SpliceEnd> RunAsync(Socket client, Socket server, SpliceCounters counters, CancellationToken cancellationToken) =>
+    private protected override Task<SpliceEnd> RunAsync(Socket client, Socket server, SpliceCounters counters, CancellationToken cancellationToken) =>
         Splice.RunOnSocketsAsync(client, server, counters, cancellationToken);
 }
