@@ -1,8 +1,4 @@
-using System.Buffers;
-using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Net;
-using System.Text;
 using Microsoft.Extensions.Logging;
 using Pgway.Pooling.Admin;
 using Pgway.Protocol;
@@ -10,23 +6,11 @@ using Pgway.Routing.Epoll;
 
 namespace Pgway.Pooling;
 
-// A client of the admin console (database pgbouncer or pgway): logged in as any client, then each
-// simple Query is a console command, answered by pgway itself; no server is involved.
-internal sealed partial class ClientSession
+// A client of the admin console (database pgbouncer or pgway): logged in as any client (but only
+// as a listed user), then served by a ConsoleSession; and what SHOW CLIENTS and KILL need of every
+// session.
+internal sealed partial class ClientSession : IConsoleClient
 {
-    // What PgBouncer 1.18 reports to console clients; tools that read the console (exporters) may look
-    // at server_version, so pgway says the same.
-    private static readonly KeyValuePair<string, string>[] ConsoleParameters =
-    [
-        new("server_version", "1.18.0/bouncer"),
-        new("client_encoding", "UTF8"),
-        new("server_encoding", "UTF8"),
-        new("DateStyle", "ISO"),
-        new("TimeZone", "GMT"),
-        new("standard_conforming_strings", "on"),
-        new("is_superuser", "on"),
-    ];
-
     private AdminAccess? adminAccess;
 
     /// <summary>The loop this session runs on: the admin console reads its state there.</summary>
@@ -42,15 +26,16 @@ internal sealed partial class ClientSession
     /// <summary>On the session's loop: what SHOW CLIENTS and SHOW SERVERS say of it; null while it logs in or once it has ended.</summary>
     internal ClientSnapshot? Describe(DateTimeOffset now)
     {
-        if (!loggedIn || ended)
+        var reading = status.Read();
+        if (!reading.LoggedIn)
         {
             return null;
         }
         var server = held is { } current && pool is { } mine
             ? ServerSnapshot.Of(current, mine, Id, new DateTimeOffset(Volatile.Read(ref lastClientTicks), TimeSpan.Zero))
             : null;
-        var wait = awaitingAnswer ? TimeSpan.FromTicks(Math.Max(0, now.UtcTicks - Volatile.Read(ref queryStartTicks))) : TimeSpan.Zero;
-        return new ClientSnapshot(Id, user, database, waiting is not null || cancelConnecting is not null, RemoteOf(rawClient), LocalOf(rawClient),
+        var wait = reading.AwaitingAnswer ? TimeSpan.FromTicks(Math.Max(0, now.UtcTicks - Volatile.Read(ref queryStartTicks))) : TimeSpan.Zero;
+        return new ClientSnapshot(Id, user, database, reading.State == ClientState.WaitingForServer, RemoteOf(rawClient), LocalOf(rawClient),
             new DateTimeOffset(Volatile.Read(ref startedTicks), TimeSpan.Zero), new DateTimeOffset(Volatile.Read(ref lastClientTicks), TimeSpan.Zero),
             wait, parameters.GetValueOrDefault("application_name"), server, pool);
     }
@@ -85,79 +70,22 @@ internal sealed partial class ClientSession
             await RefuseAsync(DisconnectReason.LoginRefused, SqlState.InvalidAuthorizationSpecification, "not allowed");
             return false;
         }
-        var output = new ArrayBufferWriter<byte>();
-        BackendMessages.AuthenticationOk(output);
-        foreach (var (name, value) in ConsoleParameters)
-        {
-            BackendMessages.ParameterStatus(output, name, value);
-        }
-        cancelKey = pooler.NewCancelKey(this);
-        var key = new byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(key, cancelKey.Value.Key);
-        BackendMessages.BackendKeyData(output, cancelKey.Value.ProcessId, key);
-        BackendMessages.ReadyForQuery(output, TransactionStatus.Idle);
-        await client.SendAsync(output.WrittenMemory);
+        await GreetAsync(ConsoleSession.Parameters, own: null);
         return true;
     }
 
-    // Each simple Query is one console command; the extended protocol gets an error (once per batch,
-    // answered at its Sync), and the session goes on.
-    private async Task ServeAdminAsync()
+    bool IConsoleClient.Ending => Ended;
+
+    string IConsoleClient.UserName => user;
+
+    async Task<(byte Type, ReadOnlyMemory<byte> Body)> IConsoleClient.ReadMessageAsync()
     {
-        var console = new AdminConsole(pooler, Id, user, adminAccess!.Value);
-        var shard = pooler.AdminStatistics.For(loop);
-        var skippingBatch = false;
-        pooler.AddAdminClient();
-        try
-        {
-            while (!ended)
-            {
-                var (type, body) = await ReadClientMessageAsync();
-                MarkClientActivity();
-                var output = new ArrayBufferWriter<byte>();
-                switch (type)
-                {
-                    case (byte)FrontendMessageCode.Terminate:
-                        return;
-                    case (byte)FrontendMessageCode.Query:
-                        var started = Stopwatch.GetTimestamp();
-                        shard.AddReceived(5 + body.Length);
-                        var text = Encoding.UTF8.GetString(body.Span[..Math.Max(0, body.Length - 1)]);
-                        var reply = await console.ExecuteAsync(text, pooler.Stopping);
-                        await loop.SwitchTo();
-                        reply.WriteTo(output);
-                        BackendMessages.ReadyForQuery(output, TransactionStatus.Idle);
-                        var now = Stopwatch.GetTimestamp();
-                        shard.AddQuery(started, now);
-                        shard.AddTransaction(started, now);
-                        shard.AddSent(output.WrittenCount);
-                        break;
-                    case (byte)FrontendMessageCode.Sync:
-                        skippingBatch = false;
-                        BackendMessages.ReadyForQuery(output, TransactionStatus.Idle);
-                        break;
-                    case (byte)FrontendMessageCode.Flush:
-                        break;
-                    default:
-                        if (!skippingBatch)
-                        {
-                            skippingBatch = true;
-                            ErrorResponseWriter.Write(output, ErrorSeverity.Error, SqlState.ProtocolViolation, "extended query protocol not supported by admin console");
-                            LogConsoleExtended(pooler.Logger, Id, user, (char)type);
-                        }
-                        break;
-                }
-                if (output.WrittenCount > 0)
-                {
-                    await client.SendAsync(output.WrittenMemory);
-                }
-            }
-        }
-        finally
-        {
-            pooler.RemoveAdminClient();
-        }
+        var message = await ReadClientMessageAsync();
+        MarkClientActivity();
+        return message;
     }
+
+    ValueTask IConsoleClient.SendAsync(ReadOnlyMemory<byte> data) => client.SendAsync(data);
 
     private static IPEndPoint? LocalOf(System.Net.Sockets.Socket socket)
     {
@@ -173,7 +101,4 @@ internal sealed partial class ClientSession
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: admin console: client {Session} {User} refused: not in admin_users or stats_users")]
     private static partial void LogConsoleRefused(ILogger logger, long session, string user);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "pooler: admin console: client {Session} {User} sent an extended-protocol message ('{Type}'): refused")]
-    private static partial void LogConsoleExtended(ILogger logger, long session, string user, char type);
 }

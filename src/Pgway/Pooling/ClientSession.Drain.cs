@@ -6,22 +6,20 @@ namespace Pgway.Pooling;
 // transactions, that pgway is shutting down (57P01, as PostgreSQL's own shutdown says it).
 internal sealed partial class ClientSession
 {
-    private bool draining;
-
-    /// <summary>From any thread: the session ends at its next point between transactions (at once if it is at one).</summary>
+    /// <summary>From any thread, once the pooler drains: the session ends at its next point between transactions (at once if it is at one).</summary>
     public void Drain() => loop.Post(() =>
     {
-        draining = true;
         if (DrainNow())
         {
             _ = ShutDownAsync();
         }
     });
 
-    // On the loop: whether the session is draining and at a point where ending it loses nothing:
-    // logged in (or a console), nothing of the client's unanswered, no transaction open on a server.
+    // On the loop: whether the pooler drains and the session is at a point where ending it loses
+    // nothing: logged in (or a console), not queued for a server, nothing of the client's
+    // unanswered, no transaction open on a server.
     private bool DrainNow() =>
-        draining && !ended && loggedIn && waiting is null
+        pooler.Draining && State is not (ClientState.Connecting or ClientState.LoggingIn or ClientState.Ending) && waiting is null
         && (IsAdmin || (fromClient.Idle && (server is null || (fromServer.Idle && fromServer.Status == TransactionStatus.Idle))));
 
     private async Task ShutDownAsync()
@@ -30,7 +28,7 @@ internal sealed partial class ClientSession
         {
             return;
         }
-        ended = true;
+        End();
         await TryRefuseAsync(DisconnectReason.Shutdown, SqlState.AdminShutdown, "pgway is shutting down");
         client.CancelWaits();
         server?.CancelWaits();

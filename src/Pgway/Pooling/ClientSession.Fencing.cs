@@ -27,7 +27,7 @@ internal sealed partial class ClientSession
     /// <summary>From any thread: the lease of fenced servers; the session's server, if it is one of them, is shut down on the loop.</summary>
     public void OnServerFenced(ServerLease lease) => loop.Post(() =>
     {
-        if (ended || held is not { } current || current.Lease != lease)
+        if (Ended || held is not { } current || current.Lease != lease)
         {
             return;
         }
@@ -51,7 +51,7 @@ internal sealed partial class ClientSession
     {
         var lease = held!.Lease;
         LogServerFenced(pooler.Logger, Id, lease.ToString(), lease.IsFenced ? "fenced" : "lost");
-        if (mode == PoolMode.Session || sendingToServer || !fromServer.Idle || !fromClient.AtMessageBoundary
+        if (mode == PoolMode.Session || State == ClientState.Sending || !fromServer.Idle || !fromClient.AtMessageBoundary
             || fromClient.BatchOpen || fromClient.ServerCopyingIn || tracker is { FakesReady: true })
         {
             return false;

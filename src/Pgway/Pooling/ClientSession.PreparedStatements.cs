@@ -115,12 +115,12 @@ internal sealed partial class ClientSession
             }
             // The client's next message waits for the description the server was just asked for
             // (the pump reads it): then the rest goes, or the client gets 0A000 as from PostgreSQL.
-            while (rewriter.StillHolding && server is not null && !ended)
+            while (rewriter.StillHolding && server is not null && !Ended)
             {
                 await answered.Start();
             }
             rewriter.AwaitingLearn = false;
-            if (server is null || ended)
+            if (server is null || Ended)
             {
                 return;
             }

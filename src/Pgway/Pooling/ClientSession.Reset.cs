@@ -41,7 +41,7 @@ internal sealed partial class ClientSession
             return;
         }
         waitAfterReset = false;
-        while (!ended && server is not null && (fromClient.Outstanding > 0 || restoringSettings))
+        while (!Ended && server is not null && (fromClient.Outstanding > 0 || restoringSettings))
         {
             await answered.Start();
         }

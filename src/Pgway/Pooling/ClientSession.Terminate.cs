@@ -29,23 +29,23 @@ internal sealed partial class ClientSession
                 await AnswerTransactionLostAsync();
                 return;
             }
-            if (server is null && !await BorrowServerAsync())
+            if (server is null && await BorrowServerAsync() != ServerBorrow.Lent)
             {
                 return;
             }
             NoteStatementWords();
-            sendingToServer = true;
+            BeginSending();
             try
             {
                 await SendToServerAsync(lastWord);
             }
             finally
             {
-                sendingToServer = false;
+                EndSending();
             }
             ReleaseIfIdle();
         }
-        while (!ended && server is not null && (fromClient.Outstanding > 0 || !fromServer.Idle || tracker is { FakesReady: true }))
+        while (!Ended && server is not null && (fromClient.Outstanding > 0 || !fromServer.Idle || tracker is { FakesReady: true }))
         {
             await answered.Start();
         }
@@ -81,7 +81,7 @@ internal sealed partial class ClientSession
     private async Task EndOutOfStepAsync()
     {
         LogOutOfStep(pooler.Logger, Id, held?.Lease.ToString() ?? "?");
-        ended = true;
+        End();
         // The answers read with it are not forwarded: whose they are is exactly what is unknown.
         await TryRefuseAsync(DisconnectReason.ProtocolDesync, SqlState.ProtocolViolation,
             "pgway: the server answered a request pgway did not see sent (the conversation is out of step); the server connection is closed and so is this session");

@@ -10,11 +10,8 @@ internal sealed partial class ClientSession
     private long startedTicks;
     private long lastClientTicks;
     private long queryStartTicks;
-    private volatile bool loggedIn;
-    private volatile bool startupRead;
-    private volatile bool holdsServer;
-    private volatile bool inTransaction;
-    private volatile bool awaitingAnswer;
+    // Set once by whichever thread first decides the session must end (the sweep, a kill, a drain),
+    // so that only one ending is posted to the loop.
     private int expired;
 
     private void MarkStarted(DateTimeOffset now) => Volatile.Write(ref startedTicks, now.UtcTicks);
@@ -24,7 +21,7 @@ internal sealed partial class ClientSession
     {
         var now = pooler.Time.GetUtcNow().UtcTicks;
         Volatile.Write(ref lastClientTicks, now);
-        if (!awaitingAnswer && fromClient.Outstanding > 0)
+        if (!status.Read().AwaitingAnswer && fromClient.Outstanding > 0)
         {
             Volatile.Write(ref queryStartTicks, now);
         }
@@ -33,9 +30,7 @@ internal sealed partial class ClientSession
 
     private void UpdateTimeoutState()
     {
-        holdsServer = server is not null;
-        inTransaction = server is not null && fromServer.Status != TransactionStatus.Idle;
-        awaitingAnswer = fromClient.Outstanding > 0;
+        status.Note(awaitingAnswer: fromClient.Outstanding > 0, inTransaction: server is not null && fromServer.Status != TransactionStatus.Idle);
     }
 
     /// <summary>From the sweep: ends the session when one of its timeouts has passed.</summary>
@@ -51,7 +46,13 @@ internal sealed partial class ClientSession
     private (DisconnectReason Reason, string SqlState, string Message)? Expiry(DateTimeOffset now, Model.PoolerSettings settings)
     {
         var ticks = now.UtcTicks;
-        if (!startupRead)
+        var reading = status.Read();
+        if (reading.State == ClientState.Ending)
+        {
+            // Ending already, for another reason.
+            return null;
+        }
+        if (!reading.StartupRead)
         {
             // Before the start-up packet: the process's short start-up timeout, as well as the login one.
             var startup = pooler.Admission.Limits.StartupTimeout;
@@ -60,7 +61,7 @@ internal sealed partial class ClientSession
                 return (DisconnectReason.StartupTimeout, SqlState.ProtocolViolation, $"no start-up packet within {startup.TotalSeconds:0.#}s of connecting");
             }
         }
-        if (!loggedIn)
+        if (!reading.LoggedIn)
         {
             var login = settings.ClientLoginTimeout;
             return login > TimeSpan.Zero && ticks - Volatile.Read(ref startedTicks) > login.Ticks
@@ -68,14 +69,14 @@ internal sealed partial class ClientSession
                 : null;
         }
         var idleFor = ticks - Volatile.Read(ref lastClientTicks);
-        if (awaitingAnswer)
+        if (reading.AwaitingAnswer)
         {
             var query = settings.QueryTimeout;
             return query > TimeSpan.Zero && ticks - Volatile.Read(ref queryStartTicks) > query.Ticks
                 ? (DisconnectReason.QueryTimeout, SqlState.QueryCanceled, $"query_timeout ({query.TotalSeconds:0.#}s): the query ran too long")
                 : null;
         }
-        if (inTransaction)
+        if (reading.InTransaction)
         {
             var transaction = settings.IdleTransactionTimeout;
             return transaction > TimeSpan.Zero && idleFor > transaction.Ticks
@@ -83,7 +84,7 @@ internal sealed partial class ClientSession
                 : null;
         }
         var idle = settings.ClientIdleTimeout;
-        return !holdsServer || mode == Model.PoolMode.Session
+        return !reading.HoldsServer || mode == Model.PoolMode.Session
             ? idle > TimeSpan.Zero && idleFor > idle.Ticks
                 ? (DisconnectReason.ClientIdleTimeout, SqlState.ProtocolViolation, $"client_idle_timeout ({idle.TotalSeconds:0.#}s): the client was idle too long")
                 : null
@@ -92,18 +93,18 @@ internal sealed partial class ClientSession
 
     private async Task ExpireAsync(DisconnectReason why, string sqlState, string message)
     {
-        if (ended)
+        if (Ended)
         {
             return;
         }
-        ended = true;
+        End();
         LogExpired(pooler.Logger, Id, message);
         if (waiting is { } place)
         {
             // Queued for a server: it leaves the queue, and is never granted one.
             pool!.CancelWait(place);
         }
-        if (awaitingAnswer && held is { } running)
+        if (status.Read().AwaitingAnswer && held is { } running)
         {
             // A query past query_timeout is cancelled on the server, not left to run to its end.
             SendCancel(running);

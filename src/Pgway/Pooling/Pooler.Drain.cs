@@ -4,6 +4,13 @@ namespace Pgway.Pooling;
 // shutting down; the servers are closed when the pooler is disposed.
 internal sealed partial class Pooler
 {
+    // Set once, when draining starts: each session reads it at its points between transactions,
+    // so one that logs in meanwhile is told too.
+    private volatile bool draining;
+
+    /// <summary>Draining: each client ends at its next point between transactions.</summary>
+    internal bool Draining => draining;
+
     /// <summary>Closes the port: no new client is accepted; the clients connected are left alone.</summary>
     public async Task StopAcceptingAsync()
     {
@@ -20,6 +27,7 @@ internal sealed partial class Pooler
     public async Task<bool> DrainAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         await StopAcceptingAsync();
+        draining = true;
         foreach (var session in sessions.Values)
         {
             session.Drain();

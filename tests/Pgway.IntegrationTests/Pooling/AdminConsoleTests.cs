@@ -186,6 +186,23 @@ public sealed class AdminConsoleTests(PgTestClusterFixture fixture) : PoolerTest
     }
 
     [Fact]
+    public async Task ShowClients_ClientQueuedBehindPause_WaitingThenActive()
+    {
+        Start();
+        await using var client = await OpenClientAsync();
+        await ScalarAsync(client, "SELECT 1");
+        using var admin = await ConsoleAsync();
+        Assert.Equal("PAUSE", (await admin.QueryAsync($"PAUSE {PoolerHarness.Database}").WaitAsync(Bound)).Tag);
+
+        // Its state, read on its loop: queued for a server while the pool is paused, then holding one.
+        var queued = ScalarAsync(client, "SELECT 2");
+        await Eventually.HoldsAsync(async () => (await admin.QueryAsync("SHOW CLIENTS")).Single("database", PoolerHarness.Database)["state"] == "waiting", Bound);
+        Assert.Equal("RESUME", (await admin.QueryAsync($"RESUME {PoolerHarness.Database}")).Tag);
+        Assert.Equal(2, await queued.WaitAsync(Bound));
+        Assert.Equal("active", (await admin.QueryAsync("SHOW CLIENTS")).Single("database", PoolerHarness.Database)["state"]);
+    }
+
+    [Fact]
     public async Task PauseAll_ThenPauseDatabase_Refused()
     {
         Start();

@@ -94,6 +94,70 @@ public sealed class ClientTrafficTests
         Assert.True(server.OutOfStep);
     }
 
+    [Fact]
+    public void Scan_AfterTerminate_NothingMoreCounted()
+    {
+        var traffic = new ClientTraffic();
+        var bytes = Messages(w =>
+        {
+            FrontendMessages.Terminate(w);
+            FrontendMessages.Query(w, "SELECT 1");
+            FrontendMessages.Sync(w);
+        });
+
+        traffic.Scan(bytes);
+
+        Assert.True(traffic.Terminated);
+        Assert.Equal(0, traffic.TerminateAt);
+        Assert.Equal(0, traffic.Outstanding);
+    }
+
+    [Fact]
+    public void Scan_FunctionCallInABatch_ClosesTheBatchAndAwaitsItsAnswer()
+    {
+        var traffic = new ClientTraffic();
+        traffic.Scan(Messages(w => FrontendMessages.Parse(w, "", "SELECT 1")));
+        Assert.True(traffic.BatchOpen);
+
+        traffic.Scan([(byte)'F', 0, 0, 0, 14, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+
+        Assert.False(traffic.BatchOpen);
+        Assert.Equal(1, traffic.Outstanding);
+    }
+
+    [Fact]
+    public void Scan_CopyMessages_OpenNoBatchAndAwaitNothing()
+    {
+        var traffic = new ClientTraffic();
+
+        traffic.Scan([(byte)'d', 0, 0, 0, 6, (byte)'1', (byte)'\n', (byte)'c', 0, 0, 0, 4]);
+
+        Assert.True(traffic.Idle);
+    }
+
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void Scan_StopAfterReset_TheRestWaitsForTheResetsAnswer(bool stop, bool scannedAll)
+    {
+        var reset = Messages(w => FrontendMessages.Query(w, "RESET ALL"));
+        var bytes = reset.Concat(Messages(w => FrontendMessages.Query(w, "SHOW TimeZone"))).ToArray();
+        var traffic = new ClientTraffic { StopAfterReset = stop };
+
+        Assert.Null(traffic.Scan(bytes));
+
+        Assert.Equal(scannedAll ? bytes.Length : reset.Length, traffic.Scanned);
+        Assert.Equal(scannedAll ? 2 : 1, traffic.Outstanding);
+    }
+
+    [Fact]
+    public void Scan_LengthBelowTheHeader_ErrorNamesIt()
+    {
+        var traffic = new ClientTraffic();
+
+        Assert.NotNull(traffic.Scan([(byte)'Q', 0, 0, 0, 2]));
+    }
+
     private static void ScanInReads(ClientTraffic traffic, byte[] bytes, int readSize)
     {
         for (var position = 0; position < bytes.Length; position += readSize)

@@ -1,0 +1,204 @@
+using System.Buffers;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Pgway.Model;
+using Pgway.Protocol;
+using Pgway.Routing.Epoll;
+
+namespace Pgway.Pooling;
+
+// The server's answers to the client: one pump per session, reading whichever server the client
+// holds, and what happens when that server goes away under it.
+internal sealed partial class ClientSession
+{
+    // The server's answers to the client, from whichever server the client holds; gives the server
+    // back when the transaction is over. One pump for the whole session: between transactions it
+    // waits for the next server lent (no task, and no buffer, per transaction).
+    private async Task PumpServerAsync()
+    {
+        byte[]? buffer = null;
+        try
+        {
+            while (!Ended)
+            {
+                if (server is not { } from)
+                {
+                    ReturnBuffer(ref buffer);
+                    await serverLent.Start();
+                    continue;
+                }
+                buffer ??= ArrayPool<byte>.Shared.Rent(Routing.Splice.BufferSize);
+                try
+                {
+                    if (tracker is { FakesReady: true })
+                    {
+                        // Completions pgway answers itself, with nothing of the server's before them.
+                        await SendFakesAsync();
+                        continue;
+                    }
+                    var carried = tracker?.CarryLength ?? 0;
+                    var read = from.TryReceive(buffer.AsSpan(carried));
+                    if (read < 0)
+                    {
+                        // Woken also when the server is given back (detached): the pump looks again then.
+                        await from.WaitReadableAsync();
+                        continue;
+                    }
+                    if (read == 0)
+                    {
+                        if (await LoseServerAsync(from, ServerClosed))
+                        {
+                            continue;
+                        }
+                        return;
+                    }
+                    if (fromServer.Scan(buffer.AsSpan(carried, read)) is { } error)
+                    {
+                        throw new PostgresProtocolException($"the server: {error}");
+                    }
+                    if (fromServer.OutOfStep)
+                    {
+                        await EndOutOfStepAsync();
+                        return;
+                    }
+                    if (fromServer.FatalAt >= 0 && pooler.Options.Target is not null && mode != PoolMode.Session)
+                    {
+                        // A pool service's server ending its connection (shut down, terminated): what came
+                        // before its FATAL is the client's, the FATAL is not, so the client loses its
+                        // transaction, not its session.
+                        if (fromServer.FatalAt > 0 && tracker is null)
+                        {
+                            await SendToClientAsync(buffer.AsMemory(0, fromServer.FatalAt));
+                        }
+                        else if (fromServer.FatalAt > 0)
+                        {
+                            tracker!.TakeCarry(buffer);
+                            await SendFilteredAsync(buffer, carried + fromServer.FatalAt);
+                        }
+                        if (await LoseServerAsync(from, ServerClosed))
+                        {
+                            continue;
+                        }
+                        return;
+                    }
+                    if (fromServer.FatalAt >= 0)
+                    {
+                        // Passed on below: the client has its error, and needs no second one when the server closes.
+                        serverSaidFatal = true;
+                    }
+                    if (mode == PoolMode.Statement && fromServer.Status != TransactionStatus.Idle)
+                    {
+                        // What the client began cannot be kept on one server: it is told, and the server,
+                        // inside the transaction, is closed rather than reused.
+                        End();
+                        await TryRefuseAsync(DisconnectReason.TransactionInStatementMode, SqlState.FeatureNotSupported,
+                            "pgway: transaction blocks not allowed in statement pooling mode");
+                        DropServer();
+                        client.CancelWaits();
+                        return;
+                    }
+                    RestoredSettings? statuses = null;
+                    if (fromServer.SettingsReset.Any && fromClient.Outstanding == 0 && !fromClient.BatchOpen && fromServer.Idle && State != ClientState.Sending)
+                    {
+                        statuses = await RestoreStartupValuesAsync(from);
+                        if (statuses is not null && !fromServer.ScanBeganAtBoundary)
+                        {
+                            // The server's own reports cannot be picked out of this read: they stay before ours.
+                            statuses = statuses with { ReplaceReports = false };
+                        }
+                    }
+                    if (tracker is null)
+                    {
+                        await SendToClientAsync(statuses is null ? buffer.AsMemory(0, read) : WithStatuses(buffer.AsMemory(0, read), statuses));
+                    }
+                    else
+                    {
+                        tracker.TakeCarry(buffer);
+                        await SendFilteredAsync(buffer, carried + read, statuses);
+                    }
+                    counts.AddSent(read);
+                    ReleaseIfIdle();
+                    UpdateTimeoutState();
+                    answered.Complete();
+                    if (DrainNow())
+                    {
+                        // The transaction's last answer is the client's: now it learns pgway is stopping.
+                        await ShutDownAsync();
+                        return;
+                    }
+                }
+                catch (Exception e) when (e is SocketException or PostgresProtocolException or ObjectDisposedException or OperationCanceledException)
+                {
+                    if (e is OperationCanceledException && server == from && !Ended)
+                    {
+                        throw;
+                    }
+                    if (!await LoseServerAsync(from, e.Message))
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The session is ending.
+        }
+        finally
+        {
+            ReturnBuffer(ref buffer);
+            answered.Complete();
+        }
+    }
+
+    private static void ReturnBuffer(ref byte[]? buffer)
+    {
+        if (buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            buffer = null;
+        }
+    }
+
+    // What the log says of a server that closed its end (or sent its FATAL and will).
+    private const string ServerClosed = "Connection reset by peer";
+
+    // The server the pump reads is gone (closed, reset, its FATAL read, or unreadable): true when
+    // the pump goes on (the server was no longer the client's, or only the transaction was lost),
+    // false when the session ends, the client told why.
+    private async Task<bool> LoseServerAsync(ILoopTransport from, string error)
+    {
+        if (server != from || Ended)
+        {
+            // About a server no longer the client's, or the session is ending anyway.
+            return true;
+        }
+        var fenced = held?.Lease is { IsFenced: true } lease ? lease : null;
+        // Whatever waits on this server's answers learns it is gone.
+        answered.Complete();
+        if ((fenced is not null || pooler.Options.Target is not null) && await TryRecoverAsync())
+        {
+            // Only the transaction was lost: the session goes on, with a server elsewhere.
+            return true;
+        }
+        // The server died under the client: the client learns it and the session ends.
+        LogServerLost(pooler.Logger, Id, error);
+        End();
+        if (serverSaidFatal)
+        {
+            // Its own FATAL, passed on, said why, as PostgreSQL's client would see it.
+            reason ??= DisconnectReason.ServerLost;
+            DropServer();
+            client.CancelWaits();
+            return false;
+        }
+        await TryRefuseAsync(DisconnectReason.ServerLost, SqlState.ConnectionFailure,
+            fenced is null ? "pgway: the server connection was lost (server closed the connection unexpectedly)" : FencedMessage(fenced));
+        DropServer();
+        client.CancelWaits();
+        return false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: session {Session} lost its server: {Error}")]
+    private static partial void LogServerLost(ILogger logger, long session, string error);
+}
