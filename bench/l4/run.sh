@@ -15,6 +15,9 @@ THREADS=${THREADS:-2}
 SCALE=${SCALE:-10}
 ADDR=${BENCH_ADDR:-127.0.0.71}      # a loopback address of its own; every port below is on it
 PG_PORT=5432 PGWAY_PORT=5433 HAPROXY_PORT=6433 AGENT_PORT=8008 STATS_PORT=9101
+# pgway serve holds STATS_PORT (haproxy_exporter_port) for its own admin endpoint, and the pooler's
+# 6432: HAProxy's stats page moves to a port of its own.
+HAPROXY_STATS_PORT=9102
 OUT=${OUT:-}                        # when set, the raw results and logs are copied there
 BUILD=${BUILD:-1}                   # BUILD=0 uses the Release build as it is
 
@@ -115,7 +118,8 @@ wait_for_port "pgway" "$PGWAY_PORT" "$pgway_pid" "$work/pgway.log"
 # --- HAProxy ----------------------------------------------------------------------------------
 
 # The rendered config as it is, but: on another port, in the foreground, with maxconn within the
-# descriptor limit (two per connection), and its stats page on this address only.
+# descriptor limit (two per connection), and its stats page on this address and a port of its own
+# (pgway serve, running beside it, holds the rendered one for its admin endpoint).
 nofile=$(ulimit -n)
 [ "$nofile" = unlimited ] && nofile=1048576
 global_maxconn=$(( (nofile - 100) / 2 ))
@@ -123,10 +127,11 @@ global_maxconn=$(( (nofile - 100) / 2 ))
 "$pgway_bin" render haproxy -c "$work/inventory.yml" >"$work/haproxy.rendered.cfg"
 sed -e '/^[[:space:]]*daemon[[:space:]]*$/d' \
     -e "s/^\([[:space:]]*\)maxconn 65535[[:space:]]*\$/\1maxconn $global_maxconn/" \
-    -e "s/bind \*:$STATS_PORT\$/bind $ADDR:$STATS_PORT/" \
+    -e "s/bind \*:$STATS_PORT\$/bind $ADDR:$HAPROXY_STATS_PORT/" \
     -e "s/bind $ADDR:$PGWAY_PORT\$/bind $ADDR:$HAPROXY_PORT/" \
     "$work/haproxy.rendered.cfg" >"$work/haproxy.cfg"
 grep -q "bind $ADDR:$HAPROXY_PORT\$" "$work/haproxy.cfg" || die "the rendered haproxy.cfg has no 'bind $ADDR:$PGWAY_PORT' to move"
+grep -q "bind $ADDR:$HAPROXY_STATS_PORT\$" "$work/haproxy.cfg" || die "the rendered haproxy.cfg has no 'bind *:$STATS_PORT' (stats page) to move"
 "$haproxy_bin" -c -q -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 || { cat "$work/haproxy.log" >&2; die "haproxy -c rejected the config"; }
 haproxy_version=$("$haproxy_bin" -v | awk 'NR == 1 {print $3}')
 

@@ -205,6 +205,7 @@ internal static class DemoCommand
         var gateway = new GatewayOptions([.. cluster.Instances.Select(i => i.Address)], RunAgents: true, HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty)
         {
             AdminTokenDirectory = Pgway.Admin.AdminTokenFile.DefaultDirectory(Environment.GetEnvironmentVariable),
+            LoopThreads = Pgway.Transport.EpollLoopGroup.CountFrom(Environment.GetEnvironmentVariable(Pgway.Transport.EpollLoopGroup.ThreadsVariable)),
         };
         GatewayHost host;
         try

@@ -5,6 +5,7 @@ using Pgway.Admin;
 using Pgway.Health;
 using Pgway.Hosting;
 using Pgway.Routing;
+using Pgway.Transport;
 
 namespace Pgway.Cli.Commands;
 
@@ -87,6 +88,7 @@ internal static partial class ServeCommand
                 DrainTimeout = TimeSpan.FromSeconds(parse.GetValue(drainTimeout)),
                 Admission = new AdmissionLimits(parse.GetValue(descriptorReserve), parse.GetValue(maxStarting), TimeSpan.FromSeconds(parse.GetValue(startupTimeout))),
                 AdminTokenDirectory = parse.GetValue(runtimeDirectory) ?? AdminTokenFile.DefaultDirectory(Environment.GetEnvironmentVariable),
+                LoopThreads = EpollLoopGroup.CountFrom(Environment.GetEnvironmentVariable(EpollLoopGroup.ThreadsVariable)),
             };
             return RunAsync(context, parse.GetValue(config)!, options, parse.GetValue(logFormat), parse.GetValue(logLevel), cancellationToken);
         });

@@ -97,7 +97,7 @@ internal sealed partial class InstanceStatusReader : IAsyncDisposable
             var timedOut = e is OperationCanceledException or TimeoutException || Find<TimeoutException>(e) is not null;
             var failure = timedOut
                 ? progress.Connected ? StatusFailure.Timeout : StatusFailure.ConnectTimeout
-                : Routing.LocalSocketErrors.Find(e) is not null ? StatusFailure.Local
+                : Transport.LocalSocketErrors.Find(e) is not null ? StatusFailure.Local
                 : Classify(e) == PostgresState.Stopped ? StatusFailure.Refused : StatusFailure.Other;
             return InstanceStatus.NotRunning(Classify(e), time.GetUtcNow(), Describe(e, progress.Connected ? timeout : connectTimeout), failure);
         }

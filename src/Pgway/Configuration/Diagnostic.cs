@@ -1,3 +1,5 @@
+using Pgway.Model;
+
 namespace Pgway.Configuration;
 
 /// <summary>One problem found in a configuration file, with where it is.</summary>

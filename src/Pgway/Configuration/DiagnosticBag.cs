@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Pgway.Model;
 
 namespace Pgway.Configuration;
 

@@ -1,3 +1,5 @@
+using Pgway.Model;
+
 namespace Pgway.Configuration;
 
 /// <summary>A host of the inventory with every variable that applies to it merged.</summary>

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Newtonsoft.Json.Linq;
+using Pgway.Model;
 using YamlDotNet.RepresentationModel;
 
 namespace Pgway.Configuration;

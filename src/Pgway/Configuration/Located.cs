@@ -1,3 +1,5 @@
+using Pgway.Model;
+
 namespace Pgway.Configuration;
 
 /// <summary>A value read from configuration with the place it was read from.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Newtonsoft.Json.Linq;
+using Pgway.Model;
 using YamlDotNet.RepresentationModel;
 
 namespace Pgway.Configuration;

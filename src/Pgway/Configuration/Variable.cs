@@ -1,4 +1,5 @@
 using Newtonsoft.Json.Linq;
+using Pgway.Model;
 using YamlDotNet.RepresentationModel;
 
 namespace Pgway.Configuration;

@@ -55,7 +55,7 @@ internal sealed class HttpHealthProbe(CheckTarget target, TimeProvider time) : I
         catch (SocketException e)
         {
             socket?.Dispose();
-            return Result(Routing.LocalSocketErrors.IsLocal(e.SocketErrorCode) ? CheckStatus.LocalError : CheckStatus.L4Connection, null, started, Describe(e));
+            return Result(Transport.LocalSocketErrors.IsLocal(e.SocketErrorCode) ? CheckStatus.LocalError : CheckStatus.L4Connection, null, started, Describe(e));
         }
         using (socket)
         {

@@ -6,6 +6,7 @@ using Pgway.Health;
 using Pgway.Model;
 using Pgway.Pooling;
 using Pgway.Routing;
+using Pgway.Transport;
 
 namespace Pgway.Hosting;
 
@@ -27,6 +28,7 @@ internal static partial class GatewayHostBuilder
         var monitor = new HealthMonitor(services, options.Health, new HealthProbeFactory(time), time, logging.CreateLogger<HealthMonitor>());
         var admission = ClientAdmission.ForThisProcess(options.Admission);
         var raisedFrom = admission.RaisedFrom?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "the same";
+        var loops = new EpollLoopGroup(options.LoopThreads, time);
         LogAdmission(logger, admission.DescriptorLimit, raisedFrom, admission.DescriptorsAtStart, admission.Limits.DescriptorReserve, admission.ClientCapacity, admission.StartingCapacity, admission.Limits.StartupTimeout.TotalSeconds);
 
         var state = new GatewayState(topology, clusters);
@@ -37,10 +39,10 @@ internal static partial class GatewayHostBuilder
         var status = new GatewayStatus(state, monitor, dcs, events, time);
         var switchover = new GatewaySwitchover(state, monitor, dcs, events, options, patroni, time, logging);
         var gate = new GatewayControlGate();
-        var starter = new ServiceStarter(monitor, options, admission, gate, time, logging);
+        var starter = new ServiceStarter(monitor, options, admission, loops, gate, time, logging);
         var retirement = new ServiceRetirement(monitor, options.DrainTimeout, logger);
         var reload = new GatewayReload(state, monitor, dcs, starter, retirement, options, logging);
-        var parts = new GatewayParts(state, monitor, status, dcs, switchover, reload, retirement, patroni, time, logger);
+        var parts = new GatewayParts(state, monitor, status, dcs, switchover, reload, retirement, patroni, loops, time, logger);
 
         AgentServer? agents = null;
         AdminEndpoint? admin = null;
@@ -55,7 +57,7 @@ internal static partial class GatewayHostBuilder
             }
             if (options.RunPoolers)
             {
-                StartPoolers(state, clusters, topology.SourceFile, options, admission, gate, time, logging, logger);
+                StartPoolers(state, clusters, topology.SourceFile, options, admission, loops, gate, time, logging, logger);
             }
             foreach (var service in services)
             {
@@ -92,7 +94,7 @@ internal static partial class GatewayHostBuilder
     }
 
     // Each hosted instance's pooler (pgbouncer_enabled), on its pgbouncer_port.
-    private static void StartPoolers(GatewayState state, IReadOnlyList<Cluster> clusters, string inventoryFile, GatewayOptions options, ClientAdmission admission, IGatewayControl control,
+    private static void StartPoolers(GatewayState state, IReadOnlyList<Cluster> clusters, string inventoryFile, GatewayOptions options, ClientAdmission admission, EpollLoopGroup loops, IGatewayControl control,
         TimeProvider time, ILoggerFactory logging, ILogger logger)
     {
         foreach (var cluster in clusters)
@@ -100,7 +102,7 @@ internal static partial class GatewayHostBuilder
             foreach (var instance in cluster.Instances.Where(i => options.Nodes.Contains(i.Address) && PoolerSetup.IsEnabled(i)))
             {
                 var poolerOptions = PoolerSetup.For(cluster, instance, inventoryFile) with { Control = control, Admission = admission };
-                var pooler = Pooler.Start(poolerOptions, time, logging.CreateLogger<Pooler>());
+                var pooler = Pooler.Start(poolerOptions, loops, time, logging.CreateLogger<Pooler>());
                 state.Add(new NodePooler(instance.Name, pooler));
                 LogPooling(logger, instance.Name, pooler.LocalEndPoint, pooler.Options.Backend, cluster.Pooler.PoolMode);
             }

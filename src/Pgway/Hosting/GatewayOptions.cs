@@ -1,5 +1,6 @@
 using Pgway.Health;
 using Pgway.Routing;
+using Pgway.Transport;
 
 namespace Pgway.Hosting;
 
@@ -45,6 +46,12 @@ internal sealed record GatewayOptions(
 
     /// <summary>The process's bound on clients at accept: descriptors kept in reserve, and the cap and timeout for clients still starting.</summary>
     public AdmissionLimits Admission { get; init; } = AdmissionLimits.Default;
+
+    /// <summary>
+    /// How many epoll loops (threads) serve the sessions of every port, as HAProxy's <c>nbthread</c>:
+    /// one per CPU unless <c>PGWAY_SPLICE_THREADS</c> said otherwise when <c>pgway serve</c> started.
+    /// </summary>
+    public int LoopThreads { get; init; } = EpollLoopGroup.DefaultCount;
 
     /// <summary>How the watch of Patroni's leader key talks to etcd, for clusters with <c>pg_dcs</c>.</summary>
     public Dcs.DcsWatchOptions Dcs { get; init; } = Pgway.Dcs.DcsWatchOptions.Default;

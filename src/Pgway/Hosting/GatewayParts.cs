@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Pgway.Admin;
 using Pgway.Agent;
 using Pgway.Health;
+using Pgway.Transport;
 
 namespace Pgway.Hosting;
 
@@ -18,6 +19,7 @@ internal sealed record GatewayParts(
     GatewayReload Reload,
     ServiceRetirement Retirement,
     HttpClient PatroniApi,
+    EpollLoopGroup Loops,
     TimeProvider Time,
     ILogger Logger)
 {
@@ -62,6 +64,8 @@ internal sealed record GatewayParts(
         {
             await Try(agents.DisposeAsync);
         }
+        // After every port and pooler that ran sessions on them.
+        Loops.Dispose();
         PatroniApi.Dispose();
         Reload.Dispose();
         if (failures.Count > 0)

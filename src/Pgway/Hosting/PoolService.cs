@@ -3,6 +3,7 @@ using Pgway.Health;
 using Pgway.Model;
 using Pgway.Pooling;
 using Pgway.Routing;
+using Pgway.Transport;
 
 namespace Pgway.Hosting;
 
@@ -43,7 +44,7 @@ internal sealed class PoolService : IAsyncDisposable, Switchover.ISwitchoverPaus
     /// <exception cref="InvalidOperationException">The cluster's pooler auth or hba file has errors.</exception>
     /// <param name="control">What the console on this port reaches (RELOAD of the whole process, SWITCHOVER), as on a node's pooler.</param>
     public static PoolService Start(Cluster cluster, Service service, HealthMonitor monitor, string inventoryFile, GatewayOptions options, TimeProvider time, ILoggerFactory logging,
-        ClientAdmission? admission = null, IGatewayControl? control = null)
+        ClientAdmission? admission = null, IGatewayControl? control = null, EpollLoopGroup? loops = null)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(service);
@@ -59,7 +60,7 @@ internal sealed class PoolService : IAsyncDisposable, Switchover.ISwitchoverPaus
         monitor.StateChanged += target.OnHealthChanged;
         try
         {
-            return new PoolService(route, target, Pooler.Start(poolerOptions, time, logging.CreateLogger<Pooler>()), monitor, options.Nodes);
+            return new PoolService(route, target, Pooler.Start(poolerOptions, loops, time, logging.CreateLogger<Pooler>()), monitor, options.Nodes);
         }
         catch
         {

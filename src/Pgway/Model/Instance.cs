@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using Newtonsoft.Json.Linq;
-using Pgway.Configuration;
 
 namespace Pgway.Model;
 

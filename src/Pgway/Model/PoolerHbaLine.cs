@@ -1,5 +1,3 @@
-using Pgway.Configuration;
-
 namespace Pgway.Model;
 
 /// <summary>One line of an instance's pgb_hba.conf and the inventory entry it was rendered from, where an error about it points.</summary>

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Pgway.Configuration;
 
 namespace Pgway.Model;
 

@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 using Pgway.Model;
 using Pgway.Pooling.Authentication;
 using Pgway.Protocol;
-using Pgway.Routing.Epoll;
+using Pgway.Transport;
 
 namespace Pgway.Pooling;
 

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Pgway.Model;
 using Pgway.Protocol;
-using Pgway.Routing.Epoll;
+using Pgway.Transport;
 
 namespace Pgway.Pooling;
 
@@ -27,7 +27,7 @@ internal sealed partial class ClientSession
                     await serverLent.Start();
                     continue;
                 }
-                buffer ??= ArrayPool<byte>.Shared.Rent(Routing.Splice.BufferSize);
+                buffer ??= ArrayPool<byte>.Shared.Rent(Transport.Splice.BufferSize);
                 try
                 {
                     if (tracker is { FakesReady: true })

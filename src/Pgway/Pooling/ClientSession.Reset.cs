@@ -1,7 +1,7 @@
 using System.Buffers;
 using Microsoft.Extensions.Logging;
 using Pgway.Protocol;
-using Pgway.Routing.Epoll;
+using Pgway.Transport;
 
 namespace Pgway.Pooling;
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 using Pgway.Model;
 using Pgway.Pooling.Tls;
 using Pgway.Protocol;
-using Pgway.Routing.Epoll;
+using Pgway.Transport;
 
 namespace Pgway.Pooling;
 

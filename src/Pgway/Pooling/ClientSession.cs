@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 using Pgway.Model;
 using Pgway.Pooling.PreparedStatements;
 using Pgway.Protocol;
-using Pgway.Routing.Epoll;
+using Pgway.Transport;
 
 namespace Pgway.Pooling;
 
@@ -64,12 +64,12 @@ internal sealed partial class ClientSession : IWaitingClient
     private RentedBuffer? toClient;
 
     // The client's place in the process's bound on clients, its start-up slot given back once its start-up packet is in.
-    private readonly Routing.ClientTicket ticket;
+    private readonly Transport.ClientTicket ticket;
 
     // The pooler's TLS when the client connected: a reload meanwhile applies to the next client, never halfway through a handshake.
     private readonly Tls.PoolerTls tls;
 
-    public ClientSession(Pooler pooler, long id, EpollLoop loop, Socket client, Routing.ClientTicket ticket)
+    public ClientSession(Pooler pooler, long id, EpollLoop loop, Socket client, Transport.ClientTicket ticket)
     {
         this.pooler = pooler;
         this.ticket = ticket;
@@ -173,7 +173,7 @@ internal sealed partial class ClientSession : IWaitingClient
         fromClient.StopAfterReset = startupValues.Count > 0;
         while (!Ended)
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(Routing.Splice.BufferSize);
+            var buffer = ArrayPool<byte>.Shared.Rent(Transport.Splice.BufferSize);
             try
             {
                 int read;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Pgway.Routing.Epoll;
+using Pgway.Transport;
 
 namespace Pgway.Pooling;
 

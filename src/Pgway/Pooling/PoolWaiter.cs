@@ -1,5 +1,5 @@
 using System.Threading.Tasks.Sources;
-using Pgway.Routing.Epoll;
+using Pgway.Transport;
 
 namespace Pgway.Pooling;
 

@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using Pgway.Routing.Epoll;
+using Pgway.Transport;
 
 namespace Pgway.Pooling;
 

@@ -189,7 +189,7 @@ internal sealed partial class Pooler
     /// <summary>Every logged-in client now, each described on its own loop (where its state lives), by number.</summary>
     internal async Task<List<ClientSnapshot>> ClientsAsync()
     {
-        var byLoop = new Dictionary<Routing.Epoll.EpollLoop, List<ClientSession>>();
+        var byLoop = new Dictionary<Transport.EpollLoop, List<ClientSession>>();
         foreach (var session in sessions.Values)
         {
             if (!byLoop.TryGetValue(session.Loop, out var list))

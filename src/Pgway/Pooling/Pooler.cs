@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
-using Pgway.Routing.Epoll;
+using Pgway.Transport;
 
 namespace Pgway.Pooling;
 
@@ -15,7 +15,7 @@ namespace Pgway.Pooling;
 internal sealed partial class Pooler : IAsyncDisposable
 {
     private readonly Socket listener;
-    private readonly Routing.ClientAdmission admission;
+    private readonly Transport.ClientAdmission admission;
     private readonly CancellationTokenSource stopping = new();
     private readonly CancellationTokenSource acceptStopping = new();
     private readonly ConcurrentDictionary<(string Database, string User), ServerPool> pools = new();
@@ -26,6 +26,8 @@ internal sealed partial class Pooler : IAsyncDisposable
     private readonly Lock automaticGate = new();
     private int automaticPools;
     private readonly IDisposable expiring;
+    private readonly EpollLoopGroup loops;
+    private readonly bool ownsLoops;
     private readonly long[] disconnects = new long[Enum.GetValues<DisconnectReason>().Length];
     private readonly ParameterSets parameterSets = new();
     private int sweeps;
@@ -35,20 +37,22 @@ internal sealed partial class Pooler : IAsyncDisposable
     private PoolerOptions options;
     private Tls.PoolerTls tls;
 
-    private Pooler(PoolerOptions options, Tls.PoolerTls tls, Socket listener, TimeProvider time, ILogger logger, Authentication.VerifierCache verifiers)
+    private Pooler(PoolerOptions options, Tls.PoolerTls tls, Socket listener, EpollLoopGroup? loops, TimeProvider time, ILogger logger, Authentication.VerifierCache verifiers)
     {
         this.options = options;
+        ownsLoops = loops is null;
+        this.loops = loops ?? new EpollLoopGroup(EpollLoopGroup.DefaultCount, time);
         Verifiers = verifiers;
         AuthQueryAnswers = new Authentication.AuthQueryAnswers(time);
         this.tls = tls;
         this.listener = listener;
-        admission = options.Admission ?? Routing.ClientAdmission.Unbounded();
+        admission = options.Admission ?? Transport.ClientAdmission.Unbounded();
         Time = time;
         Logger = logger;
         // query_wait_timeout, the reserve pool and the client timeouts are enforced by this sweep, to
         // a tenth of a second, rather than by a timer per client; the servers are looked after every
         // second. It runs on an epoll loop, which wakes up for it only when it has nothing else to do.
-        expiring = EpollLoops.Next().Every(SweepInterval, Sweep);
+        expiring = this.loops.Next().Every(SweepInterval, Sweep);
     }
 
     /// <summary>The options now: <see cref="Reload(PoolerReload)"/> (the admin console's RELOAD and SET) swaps them whole.</summary>
@@ -97,10 +101,16 @@ internal sealed partial class Pooler : IAsyncDisposable
         pools.TryGetValue((database, user), out var pool) ? (pool.Total, pool.Idle) : (0, 0);
 
     /// <exception cref="InvalidOperationException">A TLS file is missing or unusable (named with its setting).</exception>
-    public static Pooler Start(PoolerOptions options, TimeProvider time, ILogger logger) => Start(options, time, logger, new Authentication.VerifierCache());
+    public static Pooler Start(PoolerOptions options, TimeProvider time, ILogger logger) => Start(options, null, time, logger, new Authentication.VerifierCache());
+
+    /// <param name="loops">The process's epoll loops, which the host stops after the pooler; null: the pooler makes its own (one per CPU) and stops them with itself.</param>
+    /// <exception cref="InvalidOperationException">A TLS file is missing or unusable (named with its setting).</exception>
+    public static Pooler Start(PoolerOptions options, EpollLoopGroup? loops, TimeProvider time, ILogger logger) => Start(options, loops, time, logger, new Authentication.VerifierCache());
 
     /// <param name="verifiers">Where SCRAM verifiers of plain-text passwords come from (tests count the derivations).</param>
-    internal static Pooler Start(PoolerOptions options, TimeProvider time, ILogger logger, Authentication.VerifierCache verifiers)
+    internal static Pooler Start(PoolerOptions options, TimeProvider time, ILogger logger, Authentication.VerifierCache verifiers) => Start(options, null, time, logger, verifiers);
+
+    private static Pooler Start(PoolerOptions options, EpollLoopGroup? loops, TimeProvider time, ILogger logger, Authentication.VerifierCache verifiers)
     {
         ArgumentNullException.ThrowIfNull(options);
         var tls = PoolerReload.Load(options).Tls;
@@ -119,7 +129,7 @@ internal sealed partial class Pooler : IAsyncDisposable
             socket.Dispose();
             throw;
         }
-        var pooler = new Pooler(options, tls, socket, time, logger, verifiers);
+        var pooler = new Pooler(options, tls, socket, loops, time, logger, verifiers);
         if (options.Target is { } target)
         {
             target.Fenced += pooler.OnFenced;
@@ -229,7 +239,7 @@ internal sealed partial class Pooler : IAsyncDisposable
         }
         for (var missing = pool.TakeSlotsForMinimum(now); missing > 0; missing--)
         {
-            var loop = EpollLoops.Next();
+            var loop = loops.Next();
             _ = loop.RunAsync(async () =>
             {
                 try
@@ -294,10 +304,10 @@ internal sealed partial class Pooler : IAsyncDisposable
 
     internal ClientSession? SessionByCancelKey(int processId, int key) => cancelKeys.GetValueOrDefault((processId, key));
 
-    private Task AcceptLoopAsync() => Routing.AcceptLoop.RunAsync(listener, Time, Accept, error => LogAcceptFailed(Logger, error), e => LogAcceptCrashed(Logger, e), acceptStopping.Token);
+    private Task AcceptLoopAsync() => Transport.AcceptLoop.RunAsync(listener, Time, Accept, error => LogAcceptFailed(Logger, error), e => LogAcceptCrashed(Logger, e), acceptStopping.Token);
 
     /// <summary>The process's bound on clients this pooler admits under.</summary>
-    internal Routing.ClientAdmission Admission => admission;
+    internal Transport.ClientAdmission Admission => admission;
 
     // A client's session runs on one epoll loop, in turn. Over max_client_conn or the process's bound,
     // the client is refused here, at once, before it holds anything but its socket for a moment.
@@ -317,7 +327,7 @@ internal sealed partial class Pooler : IAsyncDisposable
         }
         client.NoDelay = true;
         var id = NextObjectId();
-        var loop = EpollLoops.Next();
+        var loop = loops.Next();
         var session = new ClientSession(this, id, loop, client, ticket);
         sessions[id] = session;
         _ = loop.RunAsync(async () =>
@@ -345,7 +355,7 @@ internal sealed partial class Pooler : IAsyncDisposable
         {
             LogRefusedAtAccept(Logger, LocalEndPoint.Port, refused, message);
         }
-        Routing.ServiceRefusal.RefuseAtAccept(client, Protocol.SqlState.TooManyConnections, message);
+        Transport.ClientRefusal.RefuseAtAccept(client, Protocol.SqlState.TooManyConnections, message);
     }
 
     // A member fenced: its idle servers close on their loops, and its busy ones are taken from their clients.
@@ -400,6 +410,10 @@ internal sealed partial class Pooler : IAsyncDisposable
         }
         stopping.Dispose();
         acceptStopping.Dispose();
+        if (ownsLoops)
+        {
+            loops.Dispose();
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: opening a server for min_pool_size of {Database}/{User} failed: {Error}")]

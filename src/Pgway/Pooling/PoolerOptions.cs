@@ -30,7 +30,7 @@ internal sealed record PoolerOptions(
     public IServerTarget? Target { get; init; }
 
     /// <summary>The process's bound on clients, shared with every other port; null for a pooler on its own (only the start-up cap and timeout).</summary>
-    public Routing.ClientAdmission? Admission { get; init; }
+    public Transport.ClientAdmission? Admission { get; init; }
 
     /// <summary>The target new server connections go to: <see cref="Target"/>, or the fixed <see cref="Backend"/>.</summary>
     internal IServerTarget Servers => Target ?? new FixedServerTarget(Backend);

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Pgway.Pooling.Tls;
 using Pgway.Protocol;
-using Pgway.Routing.Epoll;
+using Pgway.Transport;
 
 namespace Pgway.Pooling;
 
@@ -134,7 +134,7 @@ internal static class ServerConnector
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, pooler.Stopping, cancellation);
             try
             {
-                await EpollConnect.ConnectAsync(socket, backend, linked.Token);
+                await EpollConnect.ConnectAsync(loop, socket, backend, linked.Token);
             }
             // Refused at once, or no answer in time; not pgway stopping.
             catch (Exception e) when (e is SocketException || (e is OperationCanceledException && timeout.IsCancellationRequested))

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Pgway.Health;
 using Pgway.Model;
+using Pgway.Transport;
 
 namespace Pgway.Routing;
 

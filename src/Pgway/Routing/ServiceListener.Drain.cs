@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Pgway.Transport;
 
 namespace Pgway.Routing;
 
@@ -58,13 +59,13 @@ internal sealed partial class ServiceListener
         var service = route.Service.FullName;
         if (!logger.IsEnabled(LogLevel.Information))
         {
-            await Splice.RunAsync(client, server, member.Traffic, session);
+            await Splice.RunAsync(loops, client, server, member.Traffic, session);
             return;
         }
         var started = time.GetTimestamp();
         var counters = new SpliceCounters(member.Traffic);
         LogSessionOpened(logger, service, remote, member.Member.Name, member.Member.Port);
-        var end = await Splice.RunAsync(client, server, counters, session);
+        var end = await Splice.RunAsync(loops, client, server, counters, session);
         var reason = end switch
         {
             SpliceEnd.Closed => "closed",

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Pgway.Protocol;
+using Pgway.Transport;
 
 namespace Pgway.Routing;
 
@@ -22,12 +23,16 @@ internal sealed partial class ServiceListener : IAsyncDisposable
     private readonly Lock sessionsGate = new();
     private readonly HashSet<Task> sessions = [];
     private readonly ClientAdmission admission;
+    private readonly EpollLoopGroup loops;
+    private readonly bool ownsLoops;
     private Task accepting = Task.CompletedTask;
     // Connections the port holds now, in any stage (starting, queued, spliced, being refused).
     private int open;
 
-    private ServiceListener(ServiceRoute route, Socket socket, ServiceListenerOptions options, ClientAdmission admission, TimeProvider time, ILogger logger)
+    private ServiceListener(ServiceRoute route, Socket socket, ServiceListenerOptions options, ClientAdmission admission, EpollLoopGroup? loops, TimeProvider time, ILogger logger)
     {
+        ownsLoops = loops is null;
+        this.loops = loops ?? new EpollLoopGroup(EpollLoopGroup.DefaultCount, time);
         this.route = route;
         this.admission = admission;
         this.socket = socket;
@@ -46,7 +51,9 @@ internal sealed partial class ServiceListener : IAsyncDisposable
 
     /// <summary>Binds and starts accepting; throws <see cref="SocketException"/> when the address is taken or not this host's.</summary>
     /// <param name="admission">The process's bound on clients, shared by every port; null for none but the default start-up cap.</param>
-    public static ServiceListener Start(ServiceRoute route, IPEndPoint bind, ServiceListenerOptions options, TimeProvider time, ILogger logger, ClientAdmission? admission = null)
+    /// <param name="loops">The process's epoll loops, which the host stops after the listener; null: the listener makes its own (one per CPU) and stops them with itself.</param>
+    public static ServiceListener Start(ServiceRoute route, IPEndPoint bind, ServiceListenerOptions options, TimeProvider time, ILogger logger, ClientAdmission? admission = null,
+        EpollLoopGroup? loops = null)
     {
         ArgumentNullException.ThrowIfNull(route);
         ArgumentNullException.ThrowIfNull(bind);
@@ -66,7 +73,7 @@ internal sealed partial class ServiceListener : IAsyncDisposable
             socket.Dispose();
             throw;
         }
-        var listener = new ServiceListener(route, socket, options, admission ?? ClientAdmission.Unbounded(), time, logger);
+        var listener = new ServiceListener(route, socket, options, admission ?? ClientAdmission.Unbounded(), loops, time, logger);
         listener.accepting = listener.AcceptLoopAsync();
         return listener;
     }
@@ -117,7 +124,7 @@ internal sealed partial class ServiceListener : IAsyncDisposable
         {
             LogRefusedAtAccept(logger, route.Service.FullName, refused, message);
         }
-        ServiceRefusal.RefuseAtAccept(client, SqlState.TooManyConnections, message);
+        ClientRefusal.RefuseAtAccept(client, SqlState.TooManyConnections, message);
     }
 
     // Never throws: every client's end is logged, and its socket closed.
@@ -152,7 +159,7 @@ internal sealed partial class ServiceListener : IAsyncDisposable
         // server connection opened), a cancel goes where its session is, and the packet can be sent
         // again to another member if the first says nothing. Bounded by the start-up timeout too.
         var startupTimeout = admission.Limits.StartupTimeout < options.StartPacketTimeout ? admission.Limits.StartupTimeout : options.StartPacketTimeout;
-        var first = await StartupExchange.ReadFirstPacketAsync(client, startupTimeout, time, stopping.Token);
+        var first = await StartupExchange.ReadFirstPacketAsync(loops, client, startupTimeout, time, stopping.Token);
         if (first is null)
         {
             return;
@@ -219,7 +226,7 @@ internal sealed partial class ServiceListener : IAsyncDisposable
     // The member's first answer, bounded: a postmaster that does not answer counts as a failed connect.
     private async Task<FirstAnswer> RelayFirstAnswerAsync(Socket client, Socket server, byte[] first, MemberRoute member, CancellationToken session)
     {
-        var (answer, answered) = await StartupExchange.RelayFirstAnswerAsync(client, server, first, options.FirstAnswerBound, time, session);
+        var (answer, answered) = await StartupExchange.RelayFirstAnswerAsync(loops, client, server, first, options.FirstAnswerBound, time, session);
         switch (answer)
         {
             case FirstAnswer.Answered:
@@ -245,7 +252,7 @@ internal sealed partial class ServiceListener : IAsyncDisposable
             var address = IPAddress.Parse(member.Member.Instance.Address);
             server = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             KeepAlive(server);
-            await Splice.ConnectAsync(server, new IPEndPoint(address, member.Member.Port), linked.Token);
+            await Splice.ConnectAsync(loops, server, new IPEndPoint(address, member.Member.Port), linked.Token);
             return server;
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException)
@@ -295,7 +302,7 @@ internal sealed partial class ServiceListener : IAsyncDisposable
         };
         route.CountRefusal(failure);
         LogRefused(logger, service.FullName, remote, failure);
-        return ServiceRefusal.RefuseAsync(client, first, sqlState, message, options.RefusalWait, time, stopping.Token);
+        return ClientRefusal.RefuseAsync(client, first, sqlState, message, options.RefusalWait, time, stopping.Token);
     }
 
     public async ValueTask DisposeAsync()
@@ -312,5 +319,9 @@ internal sealed partial class ServiceListener : IAsyncDisposable
         await Task.WhenAll(running);
         stopping.Dispose();
         acceptStopping.Dispose();
+        if (ownsLoops)
+        {
+            loops.Dispose();
+        }
     }
 }

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
-using Pgway.Routing.Epoll;
+using Pgway.Transport;
 
 namespace Pgway.Routing;
 
@@ -8,11 +8,10 @@ namespace Pgway.Routing;
 // the splice to take; a timer's expiry is posted to the loop, where it ends the waits under way.
 internal static partial class StartupExchange
 {
-    private static Task<byte[]?> ReadFirstPacketOnLoopAsync(Socket client, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    private static Task<byte[]?> ReadFirstPacketOnLoopAsync(EpollLoop loop, Socket client, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
         // The timer starts now, not when the loop gets to the work.
         var expiry = new CancellationTokenSource(timeout, time);
-        var loop = EpollLoops.Next();
         return loop.RunAsync(async () =>
         {
             using var _ = expiry;
@@ -67,10 +66,9 @@ internal static partial class StartupExchange
     }
 
     private static Task<(FirstAnswer, int)> RelayOnLoopAsync(
-        Socket client, Socket server, ReadOnlyMemory<byte> packet, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+        EpollLoop loop, Socket client, Socket server, ReadOnlyMemory<byte> packet, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
         var expiry = new CancellationTokenSource(timeout, time);
-        var loop = EpollLoops.Next();
         return loop.RunAsync(async () =>
         {
             using var _ = expiry;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using Pgway.Protocol;
+using Pgway.Transport;
 
 namespace Pgway.Routing;
 
@@ -29,11 +30,12 @@ internal static partial class StartupExchange
     /// start-up packet (no sane length) are taken as they came, for the member to reject as before.
     /// Null when the client left or sent nothing whole within <paramref name="timeout"/>.
     /// </summary>
-    public static Task<byte[]?> ReadFirstPacketAsync(Socket client, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    public static Task<byte[]?> ReadFirstPacketAsync(EpollLoopGroup loops, Socket client, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(loops);
         ArgumentNullException.ThrowIfNull(client);
         return Splice.UsesEpoll
-            ? ReadFirstPacketOnLoopAsync(client, timeout, time, cancellationToken)
+            ? ReadFirstPacketOnLoopAsync(loops.Next(), client, timeout, time, cancellationToken)
             : ReadFirstPacketOnSocketsAsync(client, timeout, time, cancellationToken);
     }
 
@@ -43,12 +45,13 @@ internal static partial class StartupExchange
     /// </summary>
     /// <returns>The outcome, and how many bytes of the answer reached the client.</returns>
     public static Task<(FirstAnswer Outcome, int Answered)> RelayFirstAnswerAsync(
-        Socket client, Socket server, ReadOnlyMemory<byte> packet, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+        EpollLoopGroup loops, Socket client, Socket server, ReadOnlyMemory<byte> packet, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(loops);
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(server);
         return Splice.UsesEpoll
-            ? RelayOnLoopAsync(client, server, packet, timeout, time, cancellationToken)
+            ? RelayOnLoopAsync(loops.Next(), client, server, packet, timeout, time, cancellationToken)
             : RelayOnSocketsAsync(client, server, packet, timeout, time, cancellationToken);
     }
 

@@ -7,6 +7,7 @@ using Pgway.IntegrationTests.Testing;
 using Pgway.Pooling;
 using Pgway.Routing;
 using Pgway.Testing;
+using Pgway.Transport;
 
 namespace Pgway.IntegrationTests.Pooling;
 

@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using Pgway.IntegrationTests.Testing;
 using Pgway.Pooling;
 using Pgway.Pooling.Authentication;
-using Pgway.Routing.Epoll;
+using Pgway.Transport;
 using Pgway.Testing;
 
 namespace Pgway.IntegrationTests.Pooling;
@@ -115,9 +115,10 @@ public sealed class ServerLoginTests(PgTestClusterFixture fixture) : IAsyncLifet
     [Fact]
     public async Task Login_OnAnEpollLoop_EveryAwaitStaysOnTheLoopThread()
     {
-        var loop = EpollLoops.Next();
+        using var loops = new EpollLoopGroup(1, TimeProvider.System);
+        var loop = loops.Next();
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await EpollConnect.ConnectAsync(socket, new System.Net.IPEndPoint(Cluster.Primary.Address, PgTestCluster.Port), CancellationToken.None);
+        await EpollConnect.ConnectAsync(loop, socket, new System.Net.IPEndPoint(Cluster.Primary.Address, PgTestCluster.Port), CancellationToken.None);
 
         var (result, onLoop) = await loop.RunAsync(async () =>
         {

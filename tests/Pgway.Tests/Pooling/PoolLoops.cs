@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Pgway.Pooling;
 using Pgway.Protocol;
-using Pgway.Routing.Epoll;
+using Pgway.Transport;
 
 namespace Pgway.Tests.Pooling;
 
@@ -23,9 +23,9 @@ public sealed class PoolLoops : IDisposable
         listener.Listen(64);
     }
 
-    internal EpollLoop A { get; } = new("pool-test-a");
+    internal EpollLoop A { get; } = new("pool-test-a", TimeProvider.System);
 
-    internal EpollLoop B { get; } = new("pool-test-b");
+    internal EpollLoop B { get; } = new("pool-test-b", TimeProvider.System);
 
     /// <summary>Long enough for a posted completion on a loaded machine; only a failing test waits it out.</summary>
     internal static TimeSpan Bound { get; } = TimeSpan.FromSeconds(30);
@@ -75,5 +75,7 @@ public sealed class PoolLoops : IDisposable
             peers.ForEach(p => p.Dispose());
         }
         listener.Dispose();
+        A.Dispose();
+        B.Dispose();
     }
 }

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Pgway.Pooling;
-using Pgway.Routing.Epoll;
+using Pgway.Transport;
 
 // Each ValueTask a pool returns is read once: awaited, or read after its completion is asserted.
 #pragma warning disable CA2012

@@ -12,7 +12,7 @@ public sealed class WaitQueueTests(PoolLoops loops)
     private static readonly DateTimeOffset Start = new(2026, 12, 6, 12, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Preference = TimeSpan.FromMilliseconds(2);
 
-    private static PoolWaiter Waiter(Pgway.Routing.Epoll.EpollLoop loop, double since, double wait = 0)
+    private static PoolWaiter Waiter(Pgway.Transport.EpollLoop loop, double since, double wait = 0)
     {
         var waiter = new PoolWaiter();
         _ = waiter.Arm(loop, Start + TimeSpan.FromSeconds(since), wait > 0 ? Start + TimeSpan.FromSeconds(since + wait) : DateTimeOffset.MaxValue);

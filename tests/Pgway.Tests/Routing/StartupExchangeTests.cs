@@ -2,13 +2,18 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Time.Testing;
 using Pgway.Routing;
+using Pgway.Transport;
 
 namespace Pgway.Tests.Routing;
 
 /// <summary>The start of an L4 session: the client's first packet, and the member's first answer awaited for a bounded time.</summary>
-public sealed class StartupExchangeTests
+public sealed class StartupExchangeTests : IDisposable
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
+
+    private readonly EpollLoopGroup loops = new(1, TimeProvider.System);
+
+    public void Dispose() => loops.Dispose();
 
     public static TheoryData<byte[], int> Packets => new()
     {
@@ -37,8 +42,8 @@ public sealed class StartupExchangeTests
     [Fact]
     public async Task ReadFirstPacket_SentInPieces_ReadWhole()
     {
-        using var pair = await SocketPair.CreateAsync();
-        var reading = StartupExchange.ReadFirstPacketAsync(pair.Front, Bound, TimeProvider.System, CancellationToken.None);
+        using var pair = await SocketPair.CreateAsync(loops);
+        var reading = StartupExchange.ReadFirstPacketAsync(loops, pair.Front, Bound, TimeProvider.System, CancellationToken.None);
         await pair.Client.SendAsync(new byte[] { 0, 0, 0, 16, 4, 210 });
         await pair.Client.SendAsync(new byte[] { 22, 46, 0, 0, 0, 1, 0, 0, 0, 2 });
 
@@ -51,8 +56,8 @@ public sealed class StartupExchangeTests
     public async Task ReadFirstPacket_ClientSilent_NullWhenTheTimeIsUp()
     {
         var time = new FakeTimeProvider();
-        using var pair = await SocketPair.CreateAsync();
-        var reading = StartupExchange.ReadFirstPacketAsync(pair.Front, TimeSpan.FromSeconds(15), time, CancellationToken.None);
+        using var pair = await SocketPair.CreateAsync(loops);
+        var reading = StartupExchange.ReadFirstPacketAsync(loops, pair.Front, TimeSpan.FromSeconds(15), time, CancellationToken.None);
         Assert.False(reading.IsCompleted);
 
         time.Advance(TimeSpan.FromSeconds(15));
@@ -64,8 +69,8 @@ public sealed class StartupExchangeTests
     public async Task RelayFirstAnswer_MemberSilent_NoAnswerAndNothingReachesTheClient()
     {
         var time = new FakeTimeProvider();
-        using var pair = await SocketPair.CreateAsync();
-        var relaying = StartupExchange.RelayFirstAnswerAsync(pair.Front, pair.Back, new byte[] { 0, 0, 0, 8, 4, 210, 22, 47 }, TimeSpan.FromSeconds(3), time, CancellationToken.None);
+        using var pair = await SocketPair.CreateAsync(loops);
+        var relaying = StartupExchange.RelayFirstAnswerAsync(loops, pair.Front, pair.Back, new byte[] { 0, 0, 0, 8, 4, 210, 22, 47 }, TimeSpan.FromSeconds(3), time, CancellationToken.None);
         var received = new byte[8];
         Assert.Equal(8, await ReceiveAllAsync(pair.Backend, received));
         Assert.False(relaying.IsCompleted);
@@ -79,8 +84,8 @@ public sealed class StartupExchangeTests
     [Fact]
     public async Task RelayFirstAnswer_MemberCloses_Closed()
     {
-        using var pair = await SocketPair.CreateAsync();
-        var relaying = StartupExchange.RelayFirstAnswerAsync(pair.Front, pair.Back, new byte[] { 0, 0, 0, 8, 4, 210, 22, 47 }, Bound, TimeProvider.System, CancellationToken.None);
+        using var pair = await SocketPair.CreateAsync(loops);
+        var relaying = StartupExchange.RelayFirstAnswerAsync(loops, pair.Front, pair.Back, new byte[] { 0, 0, 0, 8, 4, 210, 22, 47 }, Bound, TimeProvider.System, CancellationToken.None);
         pair.Backend.Shutdown(SocketShutdown.Send);
 
         Assert.Equal(FirstAnswer.Closed, (await relaying.WaitAsync(Bound)).Outcome);
@@ -89,8 +94,8 @@ public sealed class StartupExchangeTests
     [Fact]
     public async Task RelayFirstAnswer_MemberAnswers_PassedOnAndTheSpliceTakesOver()
     {
-        using var pair = await SocketPair.CreateAsync();
-        var relaying = StartupExchange.RelayFirstAnswerAsync(pair.Front, pair.Back, new byte[] { 0, 0, 0, 8, 4, 210, 22, 47 }, Bound, TimeProvider.System, CancellationToken.None);
+        using var pair = await SocketPair.CreateAsync(loops);
+        var relaying = StartupExchange.RelayFirstAnswerAsync(loops, pair.Front, pair.Back, new byte[] { 0, 0, 0, 8, 4, 210, 22, 47 }, Bound, TimeProvider.System, CancellationToken.None);
         await ReceiveAllAsync(pair.Backend, new byte[8]);
         await pair.Backend.SendAsync("N"u8.ToArray());
 
@@ -100,7 +105,7 @@ public sealed class StartupExchangeTests
         Assert.Equal((byte)'N', answer[0]);
 
         using var stop = new CancellationTokenSource();
-        var splice = Splice.RunAsync(pair.Front, pair.Back, new SpliceCounters(), stop.Token);
+        var splice = Splice.RunAsync(loops, pair.Front, pair.Back, new SpliceCounters(), stop.Token);
         await pair.Client.SendAsync("ping"u8.ToArray());
         var ping = new byte[4];
         await ReceiveAllAsync(pair.Backend, ping);
@@ -141,7 +146,7 @@ public sealed class StartupExchangeTests
 
         public Socket Backend => backend;
 
-        public static async Task<SocketPair> CreateAsync()
+        public static async Task<SocketPair> CreateAsync(EpollLoopGroup loops)
         {
             using var frontListener = new TcpListener(IPAddress.Loopback, 0);
             using var backListener = new TcpListener(IPAddress.Loopback, 0);
@@ -151,7 +156,7 @@ public sealed class StartupExchangeTests
             await client.ConnectAsync((IPEndPoint)frontListener.LocalEndpoint);
             var front = await frontListener.AcceptSocketAsync();
             var back = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            await Splice.ConnectAsync(back, (IPEndPoint)backListener.LocalEndpoint, CancellationToken.None);
+            await Splice.ConnectAsync(loops, back, (IPEndPoint)backListener.LocalEndpoint, CancellationToken.None);
             var backend = await backListener.AcceptSocketAsync();
             return new SocketPair(client, front, back, backend);
         }

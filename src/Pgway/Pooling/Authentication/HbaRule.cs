@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Net;
 using Pgway.Configuration;
+using Pgway.Model;
 
 namespace Pgway.Pooling.Authentication;
 

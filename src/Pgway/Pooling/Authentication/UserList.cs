@@ -1,5 +1,6 @@
 using System.Text;
 using Pgway.Configuration;
+using Pgway.Model;
 
 namespace Pgway.Pooling.Authentication;
 

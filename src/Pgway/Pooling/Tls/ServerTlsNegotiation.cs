@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Net.Sockets;
 using Pgway.Model;
 using Pgway.Protocol;
-using Pgway.Routing.Epoll;
+using Pgway.Transport;
 
 namespace Pgway.Pooling.Tls;
 

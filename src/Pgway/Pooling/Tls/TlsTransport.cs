@@ -1,6 +1,6 @@
 using System.Net.Security;
 using System.Net.Sockets;
-using Pgway.Routing.Epoll;
+using Pgway.Transport;
 
 namespace Pgway.Pooling.Tls;
 
