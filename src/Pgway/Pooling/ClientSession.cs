@@ -233,10 +233,16 @@ internal sealed partial class ClientSession : IWaitingClient
                     await AnswerCancelledAsync();
                     continue;
                 }
-                if (borrowWaited && ClientHungUp())
+                if (borrowWaited)
                 {
-                    // Gone while it waited (a client's own timeout): what it sent is never run.
-                    return;
+                    // Asked once per wait: in session mode the server stays lent, and a system call
+                    // on every later read would cost each message.
+                    borrowWaited = false;
+                    if (ClientHungUp())
+                    {
+                        // Gone while it waited (a client's own timeout): what it sent is never run.
+                        return;
+                    }
                 }
                 NoteStatementWords();
                 while (restoringSettings && !Ended)
