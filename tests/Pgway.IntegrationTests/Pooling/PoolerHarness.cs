@@ -5,6 +5,7 @@ using Npgsql;
 using Pgway.Configuration;
 using Pgway.Pooling;
 using Pgway.Testing;
+using Pgway.Transport;
 
 namespace Pgway.IntegrationTests.Pooling;
 
@@ -33,7 +34,8 @@ internal static class PoolerHarness
         string? secret = null,
         IReadOnlyList<KeyValuePair<string, string>>? extra = null,
         string waitTimeout = "10",
-        int backendPort = PgTestCluster.Port)
+        int backendPort = PgTestCluster.Port,
+        EpollLoopGroup? loops = null)
     {
         var variables = new Dictionary<string, string>
         {
@@ -45,7 +47,7 @@ internal static class PoolerHarness
         {
             variables[name] = value;
         }
-        return Start(cluster, variables, new Dictionary<string, string> { [User] = secret ?? cluster.Credentials.PasswordFor(User) }, backendPort: backendPort);
+        return Start(cluster, variables, new Dictionary<string, string> { [User] = secret ?? cluster.Credentials.PasswordFor(User) }, backendPort: backendPort, loops: loops);
     }
 
     /// <summary>
@@ -58,13 +60,14 @@ internal static class PoolerHarness
         IReadOnlyDictionary<string, string> secrets,
         Pgway.Pooling.Authentication.HbaFile? hba = null,
         int backendPort = PgTestCluster.Port,
-        TimeProvider? time = null)
+        TimeProvider? time = null,
+        EpollLoopGroup? loops = null)
     {
         var inventory = InventoryLoader.LoadText(cluster.ToInventoryYaml(variables), "pooler.yml");
         Assert.False(inventory.HasErrors, string.Join('\n', inventory.Errors));
         var settings = inventory.Topology!.Clusters.Single().Pooler;
         return Pooler.Start(new PoolerOptions(new IPEndPoint(cluster.Primary.Address, 0), new IPEndPoint(cluster.Primary.Address, backendPort),
-            settings, secrets, hba), time ?? TimeProvider.System, NullLogger.Instance);
+            settings, secrets, hba), loops, time ?? TimeProvider.System, NullLogger.Instance);
     }
 
     /// <summary>

@@ -7,6 +7,7 @@ using Pgway.IntegrationTests.Testing;
 using Pgway.Pooling;
 using Pgway.Protocol;
 using Pgway.Testing;
+using Pgway.Transport;
 
 namespace Pgway.IntegrationTests.Pooling;
 
@@ -96,7 +97,16 @@ public sealed class PoolerPreparedStatementTests(PgTestClusterFixture fixture) :
     [Fact]
     public async Task NpgsqlExplicitPrepare_UsedAcrossTransactionsOnDifferentServers_Works()
     {
-        Start(poolSize: 2);
+        // One epoll loop: both clients draw on one idle list, newest first, so the holder's transaction
+        // takes the server this client used last and this client moves to the other. (On two loops each
+        // client would keep a server of its own loop, and the statement would never move.)
+        var loops = new EpollLoopGroup(1, TimeProvider.System);
+        cleanups.Add(() =>
+        {
+            loops.Dispose();
+            return Task.CompletedTask;
+        });
+        Running = PoolerHarness.Start(Cluster, "transaction", 2, extra: [new("pgbouncer_auth_type", "trust")], loops: loops);
         await using var holder = PoolerHarness.Connect(Running!, Cluster);
         await holder.OpenAsync();
         await using var connection = PoolerHarness.Connect(Running!, Cluster);
