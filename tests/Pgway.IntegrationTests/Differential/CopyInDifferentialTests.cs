@@ -49,6 +49,8 @@ public sealed class CopyInDifferentialTests(PgTestClusterFixture fixture, ITestO
     public async Task CopyInWithSync_WriteCutTwoBytesIntoTheSyncInsideCopy_StartupValuesBack()
     {
         // The COPY batch's write cut 2 bytes into the Sync inside the COPY; the DISCARD ALL pipelined right after.
+        // The cut itself is followed rightly (CopyInAccountingTests cuts every byte): what matters is
+        // which read of the server's the COPY's start and the DISCARD ALL's answer come in.
         var batch = CopyBatch();
         var syncAt = batch[..4].Sum(m => m.Encode().Length);
         await RunAsync(new Conversation(2479, ConversationProfile.Transaction, PoolSize: 1, [Startup],
