@@ -133,12 +133,21 @@ internal sealed partial class ClientSession
         }
     }
 
-    // The server's bytes as the client must see them: without the completions of what pgway sent, with those it answers.
-    private async ValueTask SendFilteredAsync(byte[] buffer, int length, RestoredSettings? statuses = null)
+    // The server's bytes as the client must see them: without the completions of what pgway sent, with
+    // those it answers; what the server will not answer is taken off the client's count now. Valid
+    // until SendFilteredAsync sends it (the carry from the last read goes first in the buffer).
+    private ReadOnlyMemory<byte> FilterServerRead(byte[] buffer, int length)
+    {
+        tracker!.TakeCarry(buffer);
+        return tracker.Filter(buffer, length, toClient!);
+    }
+
+    // What the client gets of a server's read (FilterServerRead's, or the read as it is), with the
+    // start-up values put back after a RESET, if any.
+    private async ValueTask SendFilteredAsync(ReadOnlyMemory<byte> filtered, RestoredSettings? statuses = null)
     {
         try
         {
-            var filtered = tracker!.Filter(buffer, length, toClient!);
             if (statuses is not null)
             {
                 filtered = WithStatuses(filtered, statuses);
@@ -150,7 +159,7 @@ internal sealed partial class ClientSession
         }
         finally
         {
-            toClient!.Reset();
+            toClient?.Reset();
         }
     }
 

@@ -72,8 +72,7 @@ internal sealed partial class ClientSession
                         }
                         else if (fromServer.FatalAt > 0)
                         {
-                            tracker!.TakeCarry(buffer);
-                            await SendFilteredAsync(buffer, carried + fromServer.FatalAt);
+                            await SendFilteredAsync(FilterServerRead(buffer, carried + fromServer.FatalAt));
                         }
                         if (await LoseServerAsync(from, ServerClosed))
                         {
@@ -97,25 +96,30 @@ internal sealed partial class ClientSession
                         client.CancelWaits();
                         return;
                     }
+                    // The tracker's part of the read first: a CopyInResponse in it takes off the Syncs the
+                    // COPY reads, which the scan above counted as awaiting a ReadyForQuery; a RESET is
+                    // answered only once that count is right.
+                    var forClient = tracker is null ? buffer.AsMemory(0, read) : FilterServerRead(buffer, carried + read);
                     RestoredSettings? statuses = null;
-                    if (fromServer.SettingsReset.Any && fromClient.Outstanding == 0 && !fromClient.BatchOpen && fromServer.Idle && State != ClientState.Sending)
+                    try
                     {
-                        statuses = await RestoreStartupValuesAsync(from);
-                        if (statuses is not null && !fromServer.ScanBeganAtBoundary)
+                        if (fromServer.SettingsReset.Any && fromClient.Outstanding == 0 && !fromClient.BatchOpen && fromServer.Idle && State != ClientState.Sending)
                         {
-                            // The server's own reports cannot be picked out of this read: they stay before ours.
-                            statuses = statuses with { ReplaceReports = false };
+                            statuses = await RestoreStartupValuesAsync(from);
+                            if (statuses is not null && !fromServer.ScanBeganAtBoundary)
+                            {
+                                // The server's own reports cannot be picked out of this read: they stay before ours.
+                                statuses = statuses with { ReplaceReports = false };
+                            }
                         }
                     }
-                    if (tracker is null)
+                    catch
                     {
-                        await SendToClientAsync(statuses is null ? buffer.AsMemory(0, read) : WithStatuses(buffer.AsMemory(0, read), statuses));
+                        // The read filtered is never sent: its buffer is free for the next.
+                        toClient?.Reset();
+                        throw;
                     }
-                    else
-                    {
-                        tracker.TakeCarry(buffer);
-                        await SendFilteredAsync(buffer, carried + read, statuses);
-                    }
+                    await SendFilteredAsync(forClient, statuses);
                     counts.AddSent(read);
                     ReleaseIfIdle();
                     UpdateTimeoutState();
