@@ -72,6 +72,26 @@ internal sealed class ResponseTracker
     public bool Empty => count == 0;
 
     /// <summary>
+    /// A Sync or a simple Query sent is still unanswered. What follows the last one, a batch without
+    /// its Sync yet, may stay unanswered until the client sends more: PostgreSQL answers it only at
+    /// a Sync or Flush.
+    /// </summary>
+    public bool AwaitsReady
+    {
+        get
+        {
+            for (var i = 0; i < count; i++)
+            {
+                if (queue[(head + i) % queue.Length].Kind is RequestKind.Sync or RequestKind.UntilReady)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /// <summary>
     /// A Parse of <paramref name="statement"/> pgway sent is still unanswered, and a Sync (or Query)
     /// was sent after it: a later batch cannot know yet whether the server will have the statement.
     /// </summary>

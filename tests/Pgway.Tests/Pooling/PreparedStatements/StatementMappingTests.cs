@@ -183,6 +183,35 @@ public sealed class StatementMappingTests
     }
 
     [Fact]
+    public void Rewrite_ParseHeldBehindAnEarlierBatch_ReleasedOnceThatBatchIsAnsweredThoughItsOwnBatchIsNot()
+    {
+        // Issue 17, seed 2509: the batch's unnamed Parse and Bind go ahead of the held Parse, and
+        // PostgreSQL answers them only at that batch's Sync, which comes after the held Parse.
+        RewriteInReads(Messages(w => { FrontendMessages.Parse(w, "s2", "SELECT 1/$1::int"); FrontendMessages.Sync(w); }), int.MaxValue);
+        var ahead = RewriteInReads(Messages(w =>
+        {
+            FrontendMessages.Parse(w, "", "SELECT 1/$1::int");
+            FrontendMessages.Bind(w, "", ["1"]);
+            FrontendMessages.Parse(w, "s3", "SELECT 1/$1::int");
+            FrontendMessages.Sync(w);
+        }), int.MaxValue);
+        Assert.Equal("P B", Types(ahead, out _));
+        Assert.True(rewriter.AwaitingLearn);
+        Assert.True(rewriter.StillHolding);
+
+        Assert.Equal("1 Z", BackendTypes(Filter(Backend("1", "Z"))));
+
+        Assert.False(rewriter.StillHolding);
+        rewriter.AwaitingLearn = false;
+        var output = new RentedBuffer();
+        var rest = rewriter.Rewrite(ReadOnlyMemory<byte>.Empty, output).ToArray();
+        rewriter.Sent();
+        Assert.Equal("S", Types(rest, out _));
+        Assert.Equal("1 2 1 Z", BackendTypes(Filter(Backend("1", "2", "Z"))));
+        Assert.True(tracker.Empty);
+    }
+
+    [Fact]
     public void Rewrite_MoreStatementsThanTheCacheHolds_TheLeastRecentlyUsedIsClosedFirst()
     {
         foreach (var name in (string[])["a", "b", "c"])
