@@ -48,11 +48,12 @@ as_pgbouncer=()
 [ "$(id -u)" -ne 0 ] || as_pgbouncer=(setpriv --reuid=postgres --regid=postgres --init-groups --)
 
 # Each pooler holds a descriptor per idle client (plus its servers), and so does the client
-# program: raise the soft limit, and the hard one if this user may.
+# program; pgway admits clients up to half its open-files limit (each may need a server
+# connection too): raise the soft limit, and the hard one if this user may.
 max_client_conn=20000
 [ "$IDLE_CLIENTS" -lt $((max_client_conn - CLIENTS - 100)) ] || max_client_conn=$((IDLE_CLIENTS + CLIENTS + 100))
 if [ "$IDLE_CLIENTS" -gt 0 ]; then
-  need_fds=$((IDLE_CLIENTS + 500))
+  need_fds=$((2 * IDLE_CLIENTS + 500))
   if [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -lt "$need_fds" ]; then
     ulimit -Hn "$need_fds" 2>/dev/null || true
   fi
