@@ -1,5 +1,4 @@
 using Pgway.Differential.Model;
-using Pgway.Differential.Running;
 using Pgway.Differential.Wire;
 using Pgway.IntegrationTests.Testing;
 using Xunit.Abstractions;
@@ -17,8 +16,6 @@ namespace Pgway.IntegrationTests.Differential;
 [Collection(SharedPgTestCluster.Name)]
 public sealed class CopyInDifferentialTests(PgTestClusterFixture fixture, ITestOutputHelper output)
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(120);
-
     private static readonly IReadOnlyList<KeyValuePair<string, string>> Startup =
         [new("search_path", "diff_c1"), new("DateStyle", "ISO, DMY"), new("options", "-c IntervalStyle=sql_standard")];
 
@@ -75,19 +72,6 @@ public sealed class CopyInDifferentialTests(PgTestClusterFixture fixture, ITestO
         throw new InvalidOperationException($"no split seed cuts at byte {at}");
     }
 
-    private async Task RunAsync(Conversation conversation)
-    {
-        using var bound = new CancellationTokenSource(Bound);
-        await using var environment = await DifferentialEnvironment.StartAsync(fixture.Cluster, bound.Token);
-        var options = new RunnerOptions(DifferentialEnvironment.User, environment.Password, DifferentialEnvironment.Database,
-            ReadTimeout: TimeSpan.FromSeconds(10), TurnPatience: TimeSpan.FromMilliseconds(100));
-        var tester = new DifferentialTester(new PathRun(environment, options), shrinkBudget: TimeSpan.Zero, shrinkRuns: 0);
-        var result = await tester.RunAsync(conversation, bound.Token);
-        Assert.Null(result.OracleProblem);
-        foreach (var divergence in result.Divergences)
-        {
-            output.WriteLine(divergence.Report());
-        }
-        Assert.True(result.Divergences.Count == 0, string.Join('\n', result.Divergences.Select(d => $"{d.Path}: {d.First.Summary}")));
-    }
+    private Task RunAsync(Conversation conversation) =>
+        FixedConversations.AssertNoDivergenceAsync(fixture.Cluster, conversation, output);
 }

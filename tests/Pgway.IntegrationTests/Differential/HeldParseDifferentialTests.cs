@@ -1,5 +1,4 @@
 using Pgway.Differential.Model;
-using Pgway.Differential.Running;
 using Pgway.Differential.Wire;
 using Pgway.IntegrationTests.Testing;
 using Xunit.Abstractions;
@@ -15,8 +14,6 @@ namespace Pgway.IntegrationTests.Differential;
 [Collection(SharedPgTestCluster.Name)]
 public sealed class HeldParseDifferentialTests(PgTestClusterFixture fixture, ITestOutputHelper output)
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(120);
-
     [Fact]
     public async Task ParseHeldBehindEarlierBatch_UnnamedMessagesAheadInItsBatch_AllAnswered()
     {
@@ -36,19 +33,6 @@ public sealed class HeldParseDifferentialTests(PgTestClusterFixture fixture, ITe
         ]));
     }
 
-    private async Task RunAsync(Conversation conversation)
-    {
-        using var bound = new CancellationTokenSource(Bound);
-        await using var environment = await DifferentialEnvironment.StartAsync(fixture.Cluster, bound.Token);
-        var options = new RunnerOptions(DifferentialEnvironment.User, environment.Password, DifferentialEnvironment.Database,
-            ReadTimeout: TimeSpan.FromSeconds(10), TurnPatience: TimeSpan.FromMilliseconds(100));
-        var tester = new DifferentialTester(new PathRun(environment, options), shrinkBudget: TimeSpan.Zero, shrinkRuns: 0);
-        var result = await tester.RunAsync(conversation, bound.Token);
-        Assert.Null(result.OracleProblem);
-        foreach (var divergence in result.Divergences)
-        {
-            output.WriteLine(divergence.Report());
-        }
-        Assert.True(result.Divergences.Count == 0, string.Join('\n', result.Divergences.Select(d => $"{d.Path}: {d.First.Summary}")));
-    }
+    private Task RunAsync(Conversation conversation) =>
+        FixedConversations.AssertNoDivergenceAsync(fixture.Cluster, conversation, output);
 }

@@ -1,5 +1,4 @@
 using Pgway.Differential.Model;
-using Pgway.Differential.Running;
 using Pgway.Differential.Wire;
 using Pgway.IntegrationTests.Testing;
 using Xunit.Abstractions;
@@ -14,8 +13,6 @@ namespace Pgway.IntegrationTests.Differential;
 [Collection(SharedPgTestCluster.Name)]
 public sealed class ParameterStatusDifferentialTests(PgTestClusterFixture fixture, ITestOutputHelper output)
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(120);
-
     private static ConversationStep Step(int client, string sql, bool readAfter = true) =>
         new(client, [Frontend.Query(sql)], SplitSeed: 0, ReadAfter: readAfter);
 
@@ -64,23 +61,7 @@ public sealed class ParameterStatusDifferentialTests(PgTestClusterFixture fixtur
         await RunAsync(conversation);
     }
 
-    private async Task RunAsync(Conversation conversation)
-    {
-        using var bound = new CancellationTokenSource(Bound);
-        await using var environment = await DifferentialEnvironment.StartAsync(fixture.Cluster, bound.Token);
-        var options = new RunnerOptions(DifferentialEnvironment.User, environment.Password, DifferentialEnvironment.Database,
-            ReadTimeout: TimeSpan.FromSeconds(10), TurnPatience: TimeSpan.FromMilliseconds(100));
-        var tester = new DifferentialTester(new PathRun(environment, options), shrinkBudget: TimeSpan.Zero, shrinkRuns: 0);
+    private Task RunAsync(Conversation conversation) =>
         // Twice: the second run's dest: pool service lends the server the first run left behind.
-        for (var round = 0; round < 2; round++)
-        {
-            var result = await tester.RunAsync(conversation, bound.Token);
-            Assert.Null(result.OracleProblem);
-            foreach (var divergence in result.Divergences)
-            {
-                output.WriteLine(divergence.Report());
-            }
-            Assert.True(result.Divergences.Count == 0, string.Join('\n', result.Divergences.Select(d => $"{d.Path}: {d.First.Summary}")));
-        }
-    }
+        FixedConversations.AssertNoDivergenceAsync(fixture.Cluster, conversation, output, rounds: 2);
 }
