@@ -15,7 +15,7 @@ public static class ConversationRunner
     {
         ArgumentNullException.ThrowIfNull(conversation);
         ArgumentNullException.ThrowIfNull(options);
-        var turns = new TurnOrder([.. conversation.Steps.Select(s => s.Client)], options.TurnPatience);
+        var turns = new TurnOrder([.. conversation.Steps.Select(s => s.Client)], options.TurnPatience, options.PoolSize);
         var clients = Enumerable.Range(0, conversation.Startup.Count)
             .Select(client => RunClientAsync(conversation, client, endPoint, options, turns, cancellationToken));
         return await Task.WhenAll(clients);
@@ -40,6 +40,7 @@ public static class ConversationRunner
                 return transcript;
             }
             var pendingReady = 0;
+            var inBlock = false;
             for (; next < steps.Count; next++)
             {
                 var (step, index) = steps[next];
@@ -64,9 +65,17 @@ public static class ConversationRunner
                 }
                 turns.Sent(index);
                 pendingReady += step.ExpectedReady;
+                turns.Reading(client, false, inBlock || pendingReady > 0);
                 if (step.EndsSession || writeFailed)
                 {
-                    var rest = await wire.ReadAsync(_ => false, options.ReadTimeout, cancellationToken);
+                    // Up to the close; or, where pgway keeps the session across its server's end (dest: pool),
+                    // up to the ReadyForQuery after the error that says the server was lost: nothing follows it.
+                    var serverLost = false;
+                    var rest = await wire.ReadAsync(m =>
+                    {
+                        serverLost |= m.Type == 'E' && m.Field('C') is "08006" or "08007";
+                        return serverLost && m.IsReady;
+                    }, options.ReadTimeout, cancellationToken);
                     transcript.Messages.AddRange(rest.Messages);
                     Ended(transcript, rest, options, step.EndsSession ? "the end of the session" : "the end after a refused write");
                     next++;
@@ -77,9 +86,12 @@ public static class ConversationRunner
                 {
                     var seen = 0;
                     var need = pendingReady;
+                    turns.Reading(client, true, inBlock);
                     var read = await wire.ReadAsync(m => m.IsReady && ++seen == need, options.ReadTimeout, cancellationToken);
                     transcript.Messages.AddRange(read.Messages);
                     pendingReady = 0;
+                    inBlock = read.Messages.LastOrDefault(m => m.IsReady) is { Body: [var status, ..] } ? status is (byte)'T' or (byte)'E' : inBlock;
+                    turns.Reading(client, false, inBlock);
                     if (!Ended(transcript, read, options, $"{need} ReadyForQuery"))
                     {
                         next++;
@@ -94,8 +106,11 @@ public static class ConversationRunner
                 {
                     var done = 0;
                     var need = step.ExpectedCompletions;
+                    turns.Reading(client, true, inBlock);
                     var read = await wire.ReadAsync(m => m.Type == 'E' || (m.IsCompletion && ++done == need), options.ReadTimeout, cancellationToken);
                     transcript.Messages.AddRange(read.Messages);
+                    // Answers before a Sync: the pooler keeps the server until it.
+                    turns.Reading(client, false, true);
                     if (!Ended(transcript, read, options, $"the answers to a Flush ({need})"))
                     {
                         next++;

@@ -23,6 +23,9 @@ public sealed class DifferentialEnvironment : IAsyncDisposable
     /// <summary>Clients a conversation may have; every one of their schemas is made before each run.</summary>
     public const int MaxClients = 4;
 
+    /// <summary>Servers the <c>dest: pool</c> service lends its clients.</summary>
+    public const int PoolServiceSize = 1;
+
     private readonly PgTestCluster cluster;
     private readonly GatewayHost host;
     private readonly IPEndPoint poolService;
@@ -55,7 +58,7 @@ public sealed class DifferentialEnvironment : IAsyncDisposable
             new("pg_monitor_password", $"'{cluster.Credentials.PasswordFor(PgTestUsers.Monitor)}'"),
             new("pg_users", $"[{{name: {User}, password: '{password}', pgbouncer: true}}]"),
             new("pgbouncer_poolmode", "transaction"),
-            new("pgbouncer_default_pool_size", "1"),
+            new("pgbouncer_default_pool_size", PoolServiceSize.ToString(CultureInfo.InvariantCulture)),
             new("pgbouncer_query_wait_timeout", "30"),
             new("pg_default_services",
                 $"[{{name: primary, port: {poolPort}, ip: '{primary.Address}', dest: pool, selector: '[? pg_role == `primary`]', check: /primary, check_method: postgres, options: '{Options}'}}, " +

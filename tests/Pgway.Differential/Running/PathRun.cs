@@ -15,7 +15,16 @@ public sealed class PathRun(DifferentialEnvironment environment, RunnerOptions o
         ArgumentNullException.ThrowIfNull(conversation);
         await environment.ResetSchemasAsync(Options.Database, conversation.Startup.Count, cancellationToken);
         await using var lease = await environment.OpenAsync(path, conversation.PoolSize);
-        var options = Options with { WaitForOthers = path != DifferentialPath.PoolerSession };
+        var options = Options with
+        {
+            WaitForOthers = path != DifferentialPath.PoolerSession,
+            PoolSize = path switch
+            {
+                DifferentialPath.PoolerTransaction => conversation.PoolSize,
+                DifferentialPath.PoolService => DifferentialEnvironment.PoolServiceSize,
+                _ => null,
+            },
+        };
         return await ConversationRunner.RunAsync(conversation, lease.EndPoint, options, cancellationToken);
     }
 }

@@ -13,4 +13,7 @@ public sealed record RunnerOptions(string User, string Password, string Database
     /// client keeps its server for its whole session and the others rightly wait for it.
     /// </summary>
     public bool WaitForOthers { get; init; } = true;
+
+    /// <summary>Servers a transaction-pooling path lends the clients, or null where each client has its own connection.</summary>
+    public int? PoolSize { get; init; }
 }
