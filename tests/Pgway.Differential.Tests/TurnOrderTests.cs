@@ -98,4 +98,28 @@ public sealed class TurnOrderTests
         turns.Answered(1, 0);
         await waiting.WaitAsync(HangGuard);
     }
+
+    [Fact]
+    public async Task WaitForTurn_EarlierStepsClientWaitsForTheServerThisClientHolds_GoesOnAtOnce()
+    {
+        // Session pooling, one server: c0 has it; c1, whose step comes first, waits for it to log in.
+        var turns = new TurnOrder([1, 0], Bound, poolSize: 1);
+        turns.Reading(0, isReading: false, holdsServer: true);
+        turns.Reading(1, isReading: true, holdsServer: false);
+
+        await turns.WaitAsync(1, CancellationToken.None).WaitAsync(HangGuard);
+    }
+
+    [Fact]
+    public async Task WaitForTurn_EarlierStepsClientNotBlocked_WaitsUntilItIsSent()
+    {
+        var turns = new TurnOrder([1, 0], Bound, poolSize: 1);
+        turns.Reading(0, isReading: false, holdsServer: true);
+
+        var waiting = turns.WaitAsync(1, CancellationToken.None);
+
+        Assert.False(waiting.IsCompleted);
+        turns.Sent(0);
+        await waiting.WaitAsync(HangGuard);
+    }
 }

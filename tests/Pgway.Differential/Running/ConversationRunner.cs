@@ -32,7 +32,10 @@ public static class ConversationRunner
         {
             var startup = new List<KeyValuePair<string, string>> { new("user", options.User), new("database", options.Database) };
             startup.AddRange(conversation.Startup[client]);
+            // A session pooler may answer the start-up only once it has a server for the client.
+            turns.Reading(client, true, false);
             var (connected, greeting) = await WireClient.ConnectAsync(endPoint, startup, options.Password, options.ReadTimeout, cancellationToken);
+            turns.Reading(client, false, false);
             wire = connected;
             transcript.Greeting.AddRange(greeting.Messages);
             if (!Ended(transcript, greeting, options, "the greeting"))
@@ -41,6 +44,9 @@ public static class ConversationRunner
             }
             var pendingReady = 0;
             var inBlock = false;
+            var answered = false;
+            // Whether the pooler lends this client a server now (see TurnOrder: a wait that cannot end goes on).
+            bool HoldsServer(bool reading) => options.SessionPooling ? answered : inBlock || (!reading && pendingReady > 0);
             for (; next < steps.Count; next++)
             {
                 var (step, index) = steps[next];
@@ -65,7 +71,7 @@ public static class ConversationRunner
                 }
                 turns.Sent(index);
                 pendingReady += step.ExpectedReady;
-                turns.Reading(client, false, inBlock || pendingReady > 0);
+                turns.Reading(client, false, HoldsServer(false));
                 if (step.EndsSession || writeFailed)
                 {
                     // Up to the close; or, where pgway keeps the session across its server's end (dest: pool),
@@ -86,12 +92,13 @@ public static class ConversationRunner
                 {
                     var seen = 0;
                     var need = pendingReady;
-                    turns.Reading(client, true, inBlock);
+                    turns.Reading(client, true, HoldsServer(true));
                     var read = await wire.ReadAsync(m => m.IsReady && ++seen == need, options.ReadTimeout, cancellationToken);
                     transcript.Messages.AddRange(read.Messages);
                     pendingReady = 0;
+                    answered |= read.Messages.Count > 0;
                     inBlock = read.Messages.LastOrDefault(m => m.IsReady) is { Body: [var status, ..] } ? status is (byte)'T' or (byte)'E' : inBlock;
-                    turns.Reading(client, false, inBlock);
+                    turns.Reading(client, false, HoldsServer(false));
                     if (!Ended(transcript, read, options, $"{need} ReadyForQuery"))
                     {
                         next++;
@@ -106,9 +113,10 @@ public static class ConversationRunner
                 {
                     var done = 0;
                     var need = step.ExpectedCompletions;
-                    turns.Reading(client, true, inBlock);
+                    turns.Reading(client, true, HoldsServer(true));
                     var read = await wire.ReadAsync(m => m.Type == 'E' || (m.IsCompletion && ++done == need), options.ReadTimeout, cancellationToken);
                     transcript.Messages.AddRange(read.Messages);
+                    answered |= read.Messages.Count > 0;
                     // Answers before a Sync: the pooler keeps the server until it.
                     turns.Reading(client, false, true);
                     if (!Ended(transcript, read, options, $"the answers to a Flush ({need})"))
@@ -134,6 +142,7 @@ public static class ConversationRunner
                 turns.Sent(steps[next].Index);
             }
             turns.Answered(client, conversation.Steps.Count - 1);
+            turns.Reading(client, false, false);
             if (wire is not null)
             {
                 await wire.DisposeAsync();

@@ -20,10 +20,11 @@ public sealed class PathRun(DifferentialEnvironment environment, RunnerOptions o
             WaitForOthers = path != DifferentialPath.PoolerSession,
             PoolSize = path switch
             {
-                DifferentialPath.PoolerTransaction => conversation.PoolSize,
+                DifferentialPath.PoolerTransaction or DifferentialPath.PoolerSession => conversation.PoolSize,
                 DifferentialPath.PoolService => DifferentialEnvironment.PoolServiceSize,
                 _ => null,
             },
+            SessionPooling = path == DifferentialPath.PoolerSession,
         };
         return await ConversationRunner.RunAsync(conversation, lease.EndPoint, options, cancellationToken);
     }

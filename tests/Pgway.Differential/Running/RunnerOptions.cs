@@ -14,6 +14,9 @@ public sealed record RunnerOptions(string User, string Password, string Database
     /// </summary>
     public bool WaitForOthers { get; init; } = true;
 
-    /// <summary>Servers a transaction-pooling path lends the clients, or null where each client has its own connection.</summary>
+    /// <summary>Servers a pooling path lends the clients, or null where each client has its own connection.</summary>
     public int? PoolSize { get; init; }
+
+    /// <summary>The pool lends a client its server from its first answer to its end (session pooling), not per transaction.</summary>
+    public bool SessionPooling { get; init; }
 }

@@ -173,19 +173,33 @@ internal sealed class TurnOrder
     /// </summary>
     private bool WaitsOnPoolItHolds(int client)
     {
-        if (poolSize is not { } size || !holding[client] || holding.Count(h => h) < size)
-        {
-            return false;
-        }
         for (var other = 0; other < reading.Length; other++)
         {
-            if (reading[other] && !holding[other] && WaitsOn(client, other))
+            if (WaitsOn(client, other) && BlockedOnPoolHeldWith(other, client))
             {
                 return true;
             }
         }
         return false;
     }
+
+    /// <summary>Whether every step before <paramref name="step"/> not yet sent is a client's that cannot send it before this client lets a server go.</summary>
+    private bool UnsentAreBlockedOnPoolItHolds(int step)
+    {
+        var client = clients[step];
+        for (var i = firstPending; i < step; i++)
+        {
+            if (!sent[i] && !BlockedOnPoolHeldWith(clients[i], client))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="client"/> waits for a server while every server is held, one by <paramref name="holder"/>.</summary>
+    private bool BlockedOnPoolHeldWith(int client, int holder) =>
+        poolSize is { } size && reading[client] && !holding[client] && holding[holder] && holding.Count(h => h) >= size;
 
     private TaskCompletionSource Changed()
     {
@@ -217,7 +231,7 @@ internal sealed class TurnOrder
             Task signal;
             lock (gate)
             {
-                if (firstPending >= step)
+                if (firstPending >= step || UnsentAreBlockedOnPoolItHolds(step))
                 {
                     return;
                 }
