@@ -12,7 +12,8 @@ internal static class MetricsReport
 {
     private const double MicrosecondsPerSecond = 1_000_000;
 
-    public static string Write(IReadOnlyList<ServiceRouteSnapshot> services, IReadOnlyList<PoolerMetrics> poolers)
+    /// <param name="cancels">The process's cancel requests; null leaves the family out (a report of poolers alone).</param>
+    public static string Write(IReadOnlyList<ServiceRouteSnapshot> services, IReadOnlyList<PoolerMetrics> poolers, CancelCounts? cancels = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(poolers);
@@ -22,7 +23,21 @@ internal static class MetricsReport
         WriteMembers(w, services);
         WriteHaproxy(w, services);
         WritePools(w, poolers);
+        if (cancels is not null)
+        {
+            WriteCancels(w, cancels);
+        }
         return w.ToString();
+    }
+
+    private static void WriteCancels(PrometheusWriter w, CancelCounts cancels)
+    {
+        w.Family("pgway_cancel_requests_total", "counter",
+            "CancelRequests on pooler ports, by outcome: local (a session here), forwarded (to the node that issued the key), forward_failed (that node did not take it in time), dropped (no session anywhere known).");
+        w.Sample(cancels.Local, ("outcome", "local"));
+        w.Sample(cancels.Forwarded, ("outcome", "forwarded"));
+        w.Sample(cancels.ForwardFailed, ("outcome", "forward_failed"));
+        w.Sample(cancels.Dropped, ("outcome", "dropped"));
     }
 
     private static void WriteServices(PrometheusWriter w, IReadOnlyList<ServiceRouteSnapshot> services)

@@ -36,10 +36,13 @@ internal static partial class GatewayHostBuilder
         var patroni = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         var events = new StatusEventLog();
         var dcs = new DcsFollower(clusters, new GatewayLeaderRouting(state, monitor, patroni, time), options.Dcs, time, logging);
-        var status = new GatewayStatus(state, monitor, dcs, events, time);
+        // One registry for every pooler of the process: a cancel on any of its ports finds the session, and a key
+        // another node issued goes to that node (numbered from the inventory, as every node numbers them).
+        var cancelKeys = new CancelKeyRegistry(CancelNodes.For(topology, options.Nodes), time);
+        var status = new GatewayStatus(state, monitor, dcs, events, cancelKeys, time);
         var switchover = new GatewaySwitchover(state, monitor, dcs, events, options, patroni, time, logging);
         var gate = new GatewayControlGate();
-        var starter = new ServiceStarter(monitor, options, admission, loops, gate, time, logging);
+        var starter = new ServiceStarter(monitor, options, admission, loops, gate, cancelKeys, time, logging);
         var retirement = new ServiceRetirement(monitor, options.DrainTimeout, logger);
         var reload = new GatewayReload(state, monitor, dcs, starter, retirement, options, logging);
         var parts = new GatewayParts(state, monitor, status, dcs, switchover, reload, retirement, patroni, loops, time, logger);
@@ -57,7 +60,7 @@ internal static partial class GatewayHostBuilder
             }
             if (options.RunPoolers)
             {
-                StartPoolers(state, clusters, topology.SourceFile, options, admission, loops, gate, time, logging, logger);
+                StartPoolers(state, clusters, topology.SourceFile, options, admission, loops, gate, cancelKeys, time, logging, logger);
             }
             foreach (var service in services)
             {
@@ -95,13 +98,13 @@ internal static partial class GatewayHostBuilder
 
     // Each hosted instance's pooler (pgbouncer_enabled), on its pgbouncer_port.
     private static void StartPoolers(GatewayState state, IReadOnlyList<Cluster> clusters, string inventoryFile, GatewayOptions options, ClientAdmission admission, EpollLoopGroup loops, IGatewayControl control,
-        TimeProvider time, ILoggerFactory logging, ILogger logger)
+        CancelKeyRegistry cancelKeys, TimeProvider time, ILoggerFactory logging, ILogger logger)
     {
         foreach (var cluster in clusters)
         {
             foreach (var instance in cluster.Instances.Where(i => options.Nodes.Contains(i.Address) && PoolerSetup.IsEnabled(i)))
             {
-                var poolerOptions = PoolerSetup.For(cluster, instance, inventoryFile) with { Control = control, Admission = admission };
+                var poolerOptions = PoolerSetup.For(cluster, instance, inventoryFile) with { Control = control, Admission = admission, CancelKeys = cancelKeys };
                 var pooler = Pooler.Start(poolerOptions, loops, time, logging.CreateLogger<Pooler>());
                 state.Add(new NodePooler(instance.Name, pooler));
                 LogPooling(logger, instance.Name, pooler.LocalEndPoint, pooler.Options.Backend, cluster.Pooler.PoolMode);

@@ -1,5 +1,6 @@
 using Pgway.Admin;
 using Pgway.Health;
+using Pgway.Pooling;
 using Pgway.Routing;
 
 namespace Pgway.Hosting;
@@ -14,16 +15,18 @@ internal sealed class GatewayStatus : IDisposable
     private readonly GatewayState state;
     private readonly DcsFollower dcs;
     private readonly StatusEventLog events;
+    private readonly CancelKeyRegistry cancelKeys;
     private readonly TimeProvider time;
     private readonly StatusHistory history = new(StatusHistory.DefaultInterval, StatusHistory.DefaultCapacity);
     private readonly ITimer historyTimer;
 
     /// <summary>Follows the monitor's changes from now on: made before the monitor starts, so the first checks' changes are kept too.</summary>
-    public GatewayStatus(GatewayState state, HealthMonitor monitor, DcsFollower dcs, StatusEventLog events, TimeProvider time)
+    public GatewayStatus(GatewayState state, HealthMonitor monitor, DcsFollower dcs, StatusEventLog events, CancelKeyRegistry cancelKeys, TimeProvider time)
     {
         this.state = state;
         this.dcs = dcs;
         this.events = events;
+        this.cancelKeys = cancelKeys;
         this.time = time;
         monitor.StateChanged += events.Add;
         historyTimer = time.CreateTimer(_ => history.Record(StatusNow()), null, TimeSpan.Zero, history.Interval);
@@ -33,7 +36,7 @@ internal sealed class GatewayStatus : IDisposable
     public IReadOnlyList<ServiceRouteSnapshot> Snapshot() => [.. Routes().Select(r => r.Snapshot())];
 
     /// <summary>What <c>/metrics</c> shows now: every service, member and pool, read from snapshots.</summary>
-    public string Metrics() => MetricsReport.Write(Snapshot(), PoolerReadings()) + dcs.Metrics();
+    public string Metrics() => MetricsReport.Write(Snapshot(), PoolerReadings(), CancelCounts.Read(cancelKeys)) + dcs.Metrics();
 
     /// <summary>
     /// The status document now: every service and member, every pool, the latest member state changes, and the last

@@ -42,9 +42,10 @@ internal sealed class PoolService : IAsyncDisposable, Switchover.ISwitchoverPaus
 
     /// <summary>Starts the service's pooler; throws <see cref="System.Net.Sockets.SocketException"/> when its port is taken.</summary>
     /// <exception cref="InvalidOperationException">The cluster's pooler auth or hba file has errors.</exception>
+    /// <param name="cancelKeys">The process's cancel keys, shared with its other poolers; null: a registry of the pooler's own.</param>
     /// <param name="control">What the console on this port reaches (RELOAD of the whole process, SWITCHOVER), as on a node's pooler.</param>
     public static PoolService Start(Cluster cluster, Service service, HealthMonitor monitor, string inventoryFile, GatewayOptions options, TimeProvider time, ILoggerFactory logging,
-        ClientAdmission? admission = null, IGatewayControl? control = null, EpollLoopGroup? loops = null)
+        ClientAdmission? admission = null, IGatewayControl? control = null, EpollLoopGroup? loops = null, CancelKeyRegistry? cancelKeys = null)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(service);
@@ -54,7 +55,7 @@ internal sealed class PoolService : IAsyncDisposable, Switchover.ISwitchoverPaus
         var route = new ServiceRoute(service, m => monitor.Find(service.FullName, m.Name), options.Listeners.QueueTimeout, time);
         var target = new RouteServerTarget(route, time);
         var node = NodeOf(cluster, options.Nodes);
-        var poolerOptions = PoolerSetup.ForService(cluster, service, node, target, inventoryFile) with { Admission = admission, Control = control };
+        var poolerOptions = PoolerSetup.ForService(cluster, service, node, target, inventoryFile) with { Admission = admission, Control = control, CancelKeys = cancelKeys };
         // The route first (slowstart, counters), then the target (fencing), which reads the route.
         monitor.StateChanged += route.OnHealthChanged;
         monitor.StateChanged += target.OnHealthChanged;

@@ -13,7 +13,7 @@ namespace Pgway.Hosting;
 /// Opens a service's port, at start-up and when a reload adds the service: a listener splicing to the member its
 /// route chooses, or a <c>dest: pool</c> service's pooler, whose console reaches the process through <paramref name="control"/>.
 /// </summary>
-internal sealed partial class ServiceStarter(HealthMonitor monitor, GatewayOptions options, ClientAdmission admission, EpollLoopGroup loops, IGatewayControl control, TimeProvider time, ILoggerFactory logging)
+internal sealed partial class ServiceStarter(HealthMonitor monitor, GatewayOptions options, ClientAdmission admission, EpollLoopGroup loops, IGatewayControl control, CancelKeyRegistry cancelKeys, TimeProvider time, ILoggerFactory logging)
 {
     private readonly ILogger logger = logging.CreateLogger<GatewayHost>();
 
@@ -21,7 +21,7 @@ internal sealed partial class ServiceStarter(HealthMonitor monitor, GatewayOptio
     /// <exception cref="InvalidOperationException">The cluster's pooler auth or hba file has errors.</exception>
     public PoolService StartPool(Cluster cluster, Service service, string inventoryFile)
     {
-        var pooled = PoolService.Start(cluster, service, monitor, inventoryFile, options, time, logging, admission, control, loops);
+        var pooled = PoolService.Start(cluster, service, monitor, inventoryFile, options, time, logging, admission, control, loops, cancelKeys);
         LogPoolService(logger, service.FullName, service.Bind, service.Port, cluster.Pooler.PoolMode);
         return pooled;
     }

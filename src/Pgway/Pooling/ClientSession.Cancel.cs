@@ -28,6 +28,22 @@ internal sealed partial class ClientSession
         }
     });
 
+    // A key of another node's session goes to that node's pgway, on the port this request came to; the client's
+    // connection stays open until it is done (as PostgreSQL closes it once it has acted on the key).
+    private async Task RouteCancelAsync(CancelKey key)
+    {
+        var routing = pooler.CancelKeys.RouteAsync(key, pooler.LocalEndPoint.Port, pooler.Stopping);
+        if (!routing.IsCompleted)
+        {
+            var outcome = await routing;
+            await loop.SwitchTo();
+            if (outcome == CancelOutcome.ForwardFailed)
+            {
+                LogCancelForwardFailed(pooler.Logger, Id, CancelKey.NodeOf(key.ProcessId));
+            }
+        }
+    }
+
     // On a new connection, as PostgreSQL wants cancel requests; off the loop, it is rare and short.
     private void SendCancel(PooledServer current)
     {

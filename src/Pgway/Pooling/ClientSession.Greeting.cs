@@ -18,7 +18,7 @@ internal sealed partial class ClientSession
         {
             BackendMessages.ParameterStatus(output, name, own is null ? value : own.GetValueOrDefault(name, value));
         }
-        var (processId, key) = (cancelKey = pooler.NewCancelKey(this)).Value;
+        var (processId, key) = (cancelKey = pooler.CancelKeys.Issue(this)).Value;
         // The key is a 32-bit integer, sent as four bytes.
         Span<byte> secret = stackalloc byte[4];
         BinaryPrimitives.WriteInt32BigEndian(secret, key);

@@ -59,10 +59,9 @@ internal sealed partial class ClientSession
                     await client.SendAsync("N"u8.ToArray());
                     continue;
                 case StartupPacketKind.CancelRequest:
-                    if (packet.CancelKey.Length == 4
-                        && pooler.SessionByCancelKey(packet.CancelProcessId, BinaryPrimitives.ReadInt32BigEndian(packet.CancelKey)) is { } target)
+                    if (packet.CancelKey.Length == 4)
                     {
-                        target.ForwardCancel();
+                        await RouteCancelAsync(new CancelKey(packet.CancelProcessId, BinaryPrimitives.ReadInt32BigEndian(packet.CancelKey)));
                     }
                     return null;
                 default:

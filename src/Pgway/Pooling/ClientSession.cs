@@ -45,7 +45,7 @@ internal sealed partial class ClientSession : IWaitingClient
     // Counted among its pool's clients (logged in to a pool): taken off when the session ends.
     private bool inPool;
     private DisconnectReason? reason;
-    private (int ProcessId, int Key)? cancelKey;
+    private CancelKey? cancelKey;
     private PoolWaiter? waiting;
     // Made at the first wait for a server, and reused for every wait after it.
     private PoolWaiter? poolWaiter;
@@ -313,7 +313,7 @@ internal sealed partial class ClientSession : IWaitingClient
         rewriter?.Dispose();
         if (cancelKey is { } key)
         {
-            pooler.ForgetCancelKey(key);
+            pooler.CancelKeys.Forget(key);
         }
         if (counted)
         {
@@ -376,6 +376,9 @@ internal sealed partial class ClientSession : IWaitingClient
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: session {Session}: forwarding a cancel request failed: {Error}")]
     private static partial void LogCancelFailed(ILogger logger, long session, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pooler: cancel request {Session}: the pgway of node {Node}, which issued the key, did not take it in time")]
+    private static partial void LogCancelForwardFailed(ILogger logger, long session, int node);
 
     private static IPEndPoint? RemoteOf(Socket socket)
     {

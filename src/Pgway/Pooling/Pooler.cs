@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Pgway.Transport;
 
@@ -20,7 +19,6 @@ internal sealed partial class Pooler : IAsyncDisposable
     private readonly CancellationTokenSource acceptStopping = new();
     private readonly ConcurrentDictionary<(string Database, string User), ServerPool> pools = new();
     private readonly ConcurrentDictionary<long, ClientSession> sessions = new();
-    private readonly ConcurrentDictionary<(int ProcessId, int Key), ClientSession> cancelKeys = new();
     private readonly ConcurrentDictionary<string, ConnectionBudget> databaseBudgets = new();
     private readonly ConcurrentDictionary<string, ConnectionBudget> userBudgets = new();
     private readonly Lock automaticGate = new();
@@ -40,6 +38,7 @@ internal sealed partial class Pooler : IAsyncDisposable
     private Pooler(PoolerOptions options, Tls.PoolerTls tls, Socket listener, EpollLoopGroup? loops, TimeProvider time, ILogger logger, Authentication.VerifierCache verifiers)
     {
         this.options = options;
+        CancelKeys = options.CancelKeys ?? CancelKeyRegistry.Standalone(time);
         ownsLoops = loops is null;
         this.loops = loops ?? new EpollLoopGroup(EpollLoopGroup.DefaultCount, time);
         Verifiers = verifiers;
@@ -287,22 +286,11 @@ internal sealed partial class Pooler : IAsyncDisposable
         Enum.GetValues<DisconnectReason>().Where(r => Volatile.Read(ref disconnects[(int)r]) > 0)
             .ToDictionary(r => r, r => Volatile.Read(ref disconnects[(int)r]));
 
-    /// <summary>A cancel key of pgway's own for a client: random, never a server's.</summary>
-    internal (int ProcessId, int Key) NewCancelKey(ClientSession session)
-    {
-        while (true)
-        {
-            var key = (RandomNumberGenerator.GetInt32(1, int.MaxValue), RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue));
-            if (cancelKeys.TryAdd(key, session))
-            {
-                return key;
-            }
-        }
-    }
-
-    internal void ForgetCancelKey((int ProcessId, int Key) key) => cancelKeys.TryRemove(key, out _);
-
-    internal ClientSession? SessionByCancelKey(int processId, int key) => cancelKeys.GetValueOrDefault((processId, key));
+    /// <summary>
+    /// The cancel keys of pgway's own given to clients (never a server's), shared with every other pooler of the
+    /// process, and where a key issued by another node goes.
+    /// </summary>
+    internal CancelKeyRegistry CancelKeys { get; }
 
     private Task AcceptLoopAsync() => Transport.AcceptLoop.RunAsync(listener, Time, Accept, error => LogAcceptFailed(Logger, error), e => LogAcceptCrashed(Logger, e), acceptStopping.Token);
 

@@ -32,6 +32,10 @@ internal sealed record PoolerOptions(
     /// <summary>The process's bound on clients, shared with every other port; null for a pooler on its own (only the start-up cap and timeout).</summary>
     public Transport.ClientAdmission? Admission { get; init; }
 
+    /// <summary>The process's cancel keys, shared by every pooler in it; null for a pooler on its own (node 0, a registry of its own).</summary>
+    /// <remarks>Read once, when the pooler starts: a reload's options do not replace it.</remarks>
+    public CancelKeyRegistry? CancelKeys { get; init; }
+
     /// <summary>The target new server connections go to: <see cref="Target"/>, or the fixed <see cref="Backend"/>.</summary>
     internal IServerTarget Servers => Target ?? new FixedServerTarget(Backend);
 }

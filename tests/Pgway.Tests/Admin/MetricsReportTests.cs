@@ -95,4 +95,17 @@ public sealed partial class MetricsReportTests
         Assert.Contains("pgway_service_current_clients{service=\"pg-test-primary\"} 2\n", text, StringComparison.Ordinal);
         Assert.Contains("pgway_service_current_servers{service=\"pg-test-primary\"} 2\n", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Write_Cancels_OneSamplePerOutcome()
+    {
+        var text = MetricsReport.Write([Service], [Pooler], new CancelCounts(Local: 4, Forwarded: 3, ForwardFailed: 2, Dropped: 1));
+
+        Assert.Contains("# TYPE pgway_cancel_requests_total counter\n", text, StringComparison.Ordinal);
+        Assert.Contains("pgway_cancel_requests_total{outcome=\"local\"} 4\n", text, StringComparison.Ordinal);
+        Assert.Contains("pgway_cancel_requests_total{outcome=\"forwarded\"} 3\n", text, StringComparison.Ordinal);
+        Assert.Contains("pgway_cancel_requests_total{outcome=\"forward_failed\"} 2\n", text, StringComparison.Ordinal);
+        Assert.Contains("pgway_cancel_requests_total{outcome=\"dropped\"} 1\n", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("pgway_cancel_requests_total", Text, StringComparison.Ordinal);
+    }
 }
