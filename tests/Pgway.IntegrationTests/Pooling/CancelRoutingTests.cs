@@ -69,19 +69,38 @@ public sealed class CancelRoutingTests(PgTestClusterFixture fixture)
     {
         await using var a = await StartNodeAsync(NodeA);
         await using var b = await StartNodeAsync(NodeB);
-        using var client = await WireClient.LogInAsync(new IPEndPoint(NodeA, port), PgTestUsers.Meta, PgTestUsers.TestDatabase, Bound);
-        Assert.Equal(CancelKey.NodeOf(client.ProcessId), NodeNumberOfA);
+
+        await RunAndCancelAsync(new IPEndPoint(NodeA, port), new IPEndPoint(NodeB, port));
+
+        Assert.Equal(1, Cancels(b, "forwarded"));
+        Assert.Equal(1, Cancels(a, "local"));
+        Assert.Equal(0, Cancels(a, "forwarded"));
+    }
+
+    [Fact]
+    public async Task Cancel_SentToAnotherPortOfTheSameNode_QueryCancelledThere()
+    {
+        await using var a = await StartNodeAsync(NodeA);
+
+        await RunAndCancelAsync(new IPEndPoint(NodeA, ServicePort), new IPEndPoint(NodeA, PoolerPort));
+
+        Assert.Equal(1, Cancels(a, "local"));
+        Assert.Equal(0, Cancels(a, "forwarded") + Cancels(a, "dropped"));
+    }
+
+    // A client on one port runs pg_sleep(60); its cancel, sent to another, ends it with 57014 within the bound.
+    private async Task RunAndCancelAsync(IPEndPoint session, IPEndPoint cancel)
+    {
+        using var client = await WireClient.LogInAsync(session, PgTestUsers.Meta, PgTestUsers.TestDatabase, Bound);
+        Assert.Equal(NodeNumberOfA, CancelKey.NodeOf(client.ProcessId));
         await client.SendAsync(WireClient.Query(Sleep));
         await Eventually.HoldsAsync(async () => await Cluster.ExecuteScalarAsync<bool>(Cluster.Primary,
             $"SELECT EXISTS (SELECT FROM pg_stat_activity WHERE query = '{Sleep}' AND state = 'active')"), Bound);
 
-        await client.CancelAsync(new IPEndPoint(NodeB, port));
+        await client.CancelAsync(cancel);
 
         var answer = await client.ReadUntilReadyAsync().WaitAsync(Bound);
         Assert.Equal(["57014"], answer.Errors);
-        Assert.Equal(1, Cancels(b, "forwarded"));
-        Assert.Equal(1, Cancels(a, "local"));
-        Assert.Equal(0, Cancels(a, "forwarded"));
     }
 
     [Fact]
