@@ -70,7 +70,8 @@ public sealed partial class CiProgramsTests
     }
 
     // The ways the code names a program it starts: a ProcessStartInfo or Process.Start, a binary
-    // looked up (PathOf, or Find with the package that brings it), a client or command run (RunClientAsync, RunAsync), a Binary constant.
-    [GeneratedRegex(""""(?:ProcessStartInfo|Process\.Start|PathOf|RunAsync|DaemonCommand)\(\s*"(?<program>[^"]+)"|Find\("(?<found>[^"]+)",\s*"[^"]+"\)|RunClientAsync\((?:\w+,\s*)?"(?<program>[^"]+)"|Binary\s*=\s*"(?<program>[^"]+)"|ChildProcess\.Start\(\w+,\s*"(?<program>[^"]+)"""")]
+    // looked up (PathOf, or Find with the package that brings it), a client or command run (RunClientAsync, RunAsync, and TestNetwork's RunAsync with the
+    // host first, which runs it inside a test network host), a Binary constant.
+    [GeneratedRegex(""""(?:ProcessStartInfo|Process\.Start|PathOf|RunAsync|DaemonCommand)\(\s*"(?<program>[^"]+)"|TestNetwork\.RunAsync\([\w.]+,\s*"(?<program>[^"]+)"|Find\("(?<found>[^"]+)",\s*"[^"]+"\)|RunClientAsync\((?:\w+,\s*)?"(?<program>[^"]+)"|Binary\s*=\s*"(?<program>[^"]+)"|ChildProcess\.Start\(\w+,\s*"(?<program>[^"]+)"""")]
     private static partial Regex ProgramStart();
 }

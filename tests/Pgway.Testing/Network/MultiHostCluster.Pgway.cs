@@ -1,0 +1,96 @@
+using System.Globalization;
+
+namespace Pgway.Testing.Network;
+
+// Each host's own pgway serve, the inventory they share, and psql from the client namespace.
+internal sealed partial class MultiHostCluster
+{
+    /// <summary>The primary service (<c>dest: default</c>, i.e. the primary's node pooler).</summary>
+    public const int PrimaryServicePort = 5433;
+
+    /// <summary>The replica service (<c>dest: default</c>).</summary>
+    public const int ReplicaServicePort = 5434;
+
+    /// <summary>The default service (<c>dest: postgres</c>: an L4 splice to the primary's postgres).</summary>
+    public const int DefaultServicePort = 5436;
+
+    /// <summary>A custom primary service with <c>dest: pool</c> (pgway pools to the primary's postgres itself).</summary>
+    public const int PoolServicePort = 5440;
+
+    /// <summary>The node pooler each pgway runs (PgBouncer's port).</summary>
+    public const int NodePoolerPort = 6432;
+
+    // Fast checks, so the services follow the members within about a second instead of Pigsty's 3 s intervals.
+    private const string CheckOptions = "'inter 500ms fastinter 200ms downinter 500ms rise 2 fall 2 on-marked-down shutdown-sessions'";
+
+    /// <summary>
+    /// The inventory: the three hosts with pg_seq and pg_role, the services above, the business user with
+    /// <c>pgbouncer: true</c>, and a pgb_hba rule admitting the test segment (Pigsty's default rules admit
+    /// only 10/8, 172.16/12 and 192.168/16 as the intranet, so a pgway hopping to another host's pooler
+    /// would be refused).
+    /// </summary>
+    public string RenderInventory() => PigstyInventory.Render(
+        ClusterName,
+        Members.Select(member => (member.Host.Address, member.Seq, member.Role)),
+        [
+            new("pg_monitor_password", $"'{Credentials.PasswordFor(PgTestUsers.Monitor)}'"),
+            new("pg_admin_password", $"'{Credentials.PasswordFor(PgTestUsers.Dba)}'"),
+            new("pg_users", $"[{{name: {PgTestUsers.Meta}, password: '{Credentials.PasswordFor(PgTestUsers.Meta)}', pgbouncer: true}}]"),
+            new("pgbouncer_poolmode", "transaction"),
+            new("pg_default_services", "[" + string.Join(", ",
+                Service("primary", PrimaryServicePort, "default", "/primary", backup: null),
+                Service("replica", ReplicaServicePort, "default", "/read-only", backup: "'[? pg_role == `primary` ]'"),
+                Service("default", DefaultServicePort, "postgres", "/primary", backup: null)) + "]"),
+            new("pg_services", "[" + Service("pool", PoolServicePort, "pool", "/primary", backup: null) + "]"),
+            new("pgb_hba_rules", $"[{{user: all, db: all, addr: '{TestNetwork.Subnet}', auth: pwd, title: 'the test network'}}]"),
+        ]);
+
+    /// <summary>
+    /// Runs <c>psql</c> in the client namespace against <paramref name="host"/>:<paramref name="port"/> as the business
+    /// user, unaligned and tuples-only, and returns the result (stdout holds the rows, '|'-separated).
+    /// </summary>
+    public Task<CommandResult> PsqlFromClientAsync(NetworkHost host, int port, string sql, CancellationToken cancellationToken = default) =>
+        TestNetwork.RunAsync(
+            Network.Client,
+            _runner.Binaries.PathOf("psql"),
+            ["-X", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql,
+             $"host={host.Address} port={port.ToString(CultureInfo.InvariantCulture)} user={PgTestUsers.Meta} dbname={PgTestUsers.TestDatabase} sslmode=disable connect_timeout=5"],
+            new Dictionary<string, string> { ["PGPASSWORD"] = Credentials.PasswordFor(PgTestUsers.Meta) },
+            TimeSpan.FromSeconds(30),
+            cancellationToken);
+
+    private static string Service(string name, int port, string dest, string check, string? backup) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{{name: {name}, port: {port}, dest: {dest}, check: {check}, selector: '[]'{(backup is null ? string.Empty : $", backup: {backup}")}, options: {CheckOptions}}}");
+
+    private async Task StartPgwayAsync(IReadOnlyList<string> serveCommand, CancellationToken cancellationToken)
+    {
+        await File.WriteAllTextAsync(InventoryPath, RenderInventory(), cancellationToken);
+        foreach (var member in Members)
+        {
+            Network.Start(
+                member.Host,
+                "pgway",
+                member.Directory,
+                serveCommand[0],
+                [.. serveCommand.Skip(1), "-c", InventoryPath, "--node", member.Host.Address.ToString(), "--runtime-dir", member.RuntimeDirectory],
+                member.RuntimeDirectory);
+        }
+
+        // Ready when every host's primary service reaches the primary from the client: health checks,
+        // listeners and the poolers across hosts all work then.
+        foreach (var member in Members)
+        {
+            CommandResult? last = null;
+            await Wait.UntilAsync(
+                async token =>
+                {
+                    last = await PsqlFromClientAsync(member.Host, PrimaryServicePort, "SELECT pg_is_in_recovery()", token);
+                    return last.Succeeded && last.StandardOutput.Trim() == "f";
+                },
+                _options.OperationTimeout,
+                () => $"{member.Host}:{PrimaryServicePort} did not reach the primary: {last?.Describe()}\n{DescribeLogs()}",
+                cancellationToken);
+        }
+    }
+}

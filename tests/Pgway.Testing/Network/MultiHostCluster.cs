@@ -1,0 +1,118 @@
+using System.Globalization;
+using Npgsql;
+
+namespace Pgway.Testing.Network;
+
+/// <summary>
+/// A Pigsty-style cluster <c>pg-test</c> spread over the hosts of a <see cref="TestNetwork"/>: each host runs
+/// its own PostgreSQL 15 (host 1 the primary, the others streaming replicas that replicate across the bridge)
+/// and, when <see cref="MultiHostClusterOptions.ServeCommand"/> is given, its own <c>pgway serve --node
+/// &lt;its address&gt;</c> over one inventory. The harness itself reaches the instances through their UNIX
+/// sockets; everything else goes over the segment. Disposing kills the hosts' processes, deletes the
+/// namespaces and the directory.
+/// </summary>
+internal sealed partial class MultiHostCluster : IAsyncDisposable
+{
+    /// <summary>Pigsty's <c>pg_cluster</c>.</summary>
+    public const string ClusterName = "pg-test";
+
+    /// <summary>PostgreSQL's port on every host.</summary>
+    public const int PostgresPort = 5432;
+
+    private readonly PgCommandRunner _runner;
+    private readonly ClusterDirectory _directory;
+    private readonly MultiHostClusterOptions _options;
+
+    private MultiHostCluster(MultiHostClusterOptions options, TestNetwork network, ClusterDirectory directory, PgCommandRunner runner)
+    {
+        _options = options;
+        Network = network;
+        _directory = directory;
+        _runner = runner;
+        Credentials = PgTestCredentials.Generate();
+        Members =
+        [
+            .. network.Hosts.Select((host, index) => new MultiHostMember(
+                index + 1,
+                host,
+                index == 0 ? PgInstanceRole.Primary : PgInstanceRole.Replica,
+                Path.Combine(directory.FullPath, host.Name))),
+        ];
+    }
+
+    /// <summary>The network the cluster runs on.</summary>
+    public TestNetwork Network { get; }
+
+    /// <summary>The members in pg_seq order; the first is the primary.</summary>
+    public IReadOnlyList<MultiHostMember> Members { get; }
+
+    /// <summary>The primary.</summary>
+    public MultiHostMember Primary => Members[0];
+
+    /// <summary>The users' random passwords.</summary>
+    public PgTestCredentials Credentials { get; }
+
+    /// <summary>The inventory every host's pgway serves (written once the cluster runs).</summary>
+    public string InventoryPath => Path.Combine(_directory.FullPath, "pigsty.yml");
+
+    /// <summary>Member <paramref name="seq"/>.</summary>
+    public MultiHostMember Member(int seq) => Members[seq - 1];
+
+    /// <summary>Builds the network and the cluster; returns once the replicas stream and, with pgway, every host's :5433 reaches the primary from the client.</summary>
+    public static async Task<MultiHostCluster> CreateAsync(MultiHostClusterOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new MultiHostClusterOptions();
+        var runner = new PgCommandRunner(PgBinaries.Locate(null), PgCommandRunner.IsRoot());
+        await AbandonedClusterJanitor.SweepOnceAsync(cancellationToken);
+        var network = await TestNetwork.CreateAsync(options.HostCount, cancellationToken);
+        var cluster = new MultiHostCluster(options, network, ClusterDirectory.Create("netlab"), runner);
+        try
+        {
+            await cluster.BootstrapAsync(cancellationToken);
+            if (options.ServeCommand is { } serve)
+            {
+                await cluster.StartPgwayAsync(serve, cancellationToken);
+            }
+
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A connection string to <paramref name="member"/> over its UNIX socket as <c>postgres</c> (trust), from the root namespace.</summary>
+    public static string SocketConnectionString(MultiHostMember member, string database = "postgres") =>
+        new NpgsqlConnectionStringBuilder
+        {
+            Host = member.SocketDirectory,
+            Port = PostgresPort,
+            Username = PgTestUsers.Postgres,
+            Database = database,
+            Pooling = false,
+            Timeout = 10,
+        }.ConnectionString;
+
+    /// <summary>Kills every process of every host, then deletes the namespaces and the directory. Never throws.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        // SIGKILL is enough for throw-away servers (fsync is off, the data is deleted next) and never waits on a client.
+        foreach (var host in Network.Hosts)
+        {
+            await Network.KillHostProcessesAsync(host);
+        }
+
+        await Network.DisposeAsync();
+        await _directory.DisposeAsync();
+    }
+
+    /// <summary>What the cluster's files say, for a failure message.</summary>
+    public string DescribeLogs(int lines = 30) =>
+        string.Join('\n', Members.Select(member =>
+            $"--- {member} postgres:\n{LogTail.Read(member.PostgresLogPath, lines)}\n--- {member} pgway:\n{LogTail.Read(member.PgwayLogPath, lines)}"));
+
+    /// <inheritdoc/>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{ClusterName} on {Network}");
+}
