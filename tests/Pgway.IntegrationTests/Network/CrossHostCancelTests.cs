@@ -1,0 +1,71 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using Pgway.Differential.Wire;
+using Pgway.IntegrationTests.Testing;
+using Pgway.Testing;
+using Pgway.Testing.Network;
+
+namespace Pgway.IntegrationTests.Network;
+
+/// <summary>
+/// A CancelRequest that arrives at another node's pgway than the one holding the session (a VIP move or DNS
+/// round-robin sends it there) still cancels the query. For L4 services pgway forwards a cancel to the
+/// service's members, so the member that runs the session's backend gets it whichever node received it.
+/// </summary>
+[Collection(NetworkLab.Name)]
+public sealed class CrossHostCancelTests(NetworkLabFixture lab)
+{
+    private const int CancelRequestCode = 80877102;
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+
+    [NetworkFact]
+    public async Task L4Session_CancelSentToAnotherHostsPgway_QueryCancelled()
+    {
+        var cluster = lab.Cluster;
+        foreach (var (sessionSeq, cancelSeq) in new[] { (2, 3), (3, 1) })
+        {
+            var sessionHost = cluster.Network.Host(sessionSeq);
+            var cancelHost = cluster.Network.Host(cancelSeq);
+            var marker = $"cancel across hosts {sessionSeq}->{cancelSeq} {Guid.NewGuid():N}";
+            var (session, greeting) = await NetnsSocket.RunIn(cluster.Network.Client, () => WireClient.ConnectAsync(
+                new IPEndPoint(sessionHost.Address, MultiHostCluster.DefaultServicePort),
+                [new("user", PgTestUsers.Meta), new("database", PgTestUsers.TestDatabase)],
+                cluster.Credentials.PasswordFor(PgTestUsers.Meta),
+                Bound,
+                CancellationToken.None));
+            await using (session)
+            {
+                var key = Assert.Single(greeting.Messages, message => message.Type == 'K');
+                await session.WriteAsync(Frontend.Query($"SELECT pg_sleep(60) /* {marker} */").Encode(), CancellationToken.None);
+                await Eventually.HoldsAsync(
+                    async () => await PgConnections.ScalarAsync<long>(
+                        MultiHostCluster.SocketConnectionString(cluster.Primary),
+                        "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND strpos(query, $1) > 0 AND pid <> pg_backend_pid()",
+                        [marker],
+                        CancellationToken.None) == 1,
+                    Bound);
+
+                await SendCancelAsync(cancelHost, MultiHostCluster.DefaultServicePort, key.Body);
+
+                var answer = await session.ReadAsync(message => message.IsReady, Bound, CancellationToken.None);
+                Assert.True(answer.Outcome == ReadOutcome.Complete, $"session on {sessionHost}, cancel via {cancelHost}: {answer.Outcome} after [{string.Join(", ", answer.Messages)}]");
+                var error = Assert.Single(answer.Messages, message => message.Type == 'E');
+                Assert.Equal("57014", error.Field('C'));
+            }
+        }
+    }
+
+    /// <summary>A CancelRequest from the client namespace; returns once the receiving end closed the connection, as the protocol says it does.</summary>
+    private async Task SendCancelAsync(NetworkHost to, int port, byte[] backendKeyData)
+    {
+        using var deadline = new CancellationTokenSource(Bound);
+        using var socket = await NetnsSocket.ConnectAsync(lab.Cluster.Network.Client, new IPEndPoint(to.Address, port), deadline.Token);
+        var request = new byte[8 + backendKeyData.Length];
+        BinaryPrimitives.WriteInt32BigEndian(request, request.Length);
+        BinaryPrimitives.WriteInt32BigEndian(request.AsSpan(4), CancelRequestCode);
+        backendKeyData.CopyTo(request, 8);
+        await socket.SendAsync(request, SocketFlags.None, deadline.Token);
+        await socket.ReceiveAsync(new byte[1], SocketFlags.None, deadline.Token);
+    }
+}
