@@ -20,16 +20,17 @@ public sealed class CrossHostCancelTests(NetworkLabFixture lab)
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
     [NetworkFact]
-    public async Task L4Session_CancelSentToAnotherHostsPgway_QueryCancelled()
+    public async Task L4Sessions_CancelSentToAnotherHostsPgway_QueryCancelled()
     {
         var cluster = lab.Cluster;
-        foreach (var (sessionSeq, cancelSeq) in new[] { (2, 3), (3, 1) })
+        // 5436 splices to the primary's postgres; 5433 splices to the primary's node pooler, whose key it is.
+        foreach (var (sessionSeq, cancelSeq, port) in new[] { (2, 3, MultiHostCluster.DefaultServicePort), (3, 1, MultiHostCluster.DefaultServicePort), (2, 3, MultiHostCluster.PrimaryServicePort) })
         {
             var sessionHost = cluster.Network.Host(sessionSeq);
             var cancelHost = cluster.Network.Host(cancelSeq);
-            var marker = $"cancel across hosts {sessionSeq}->{cancelSeq} {Guid.NewGuid():N}";
+            var marker = $"cancel across hosts {sessionSeq}->{cancelSeq} port {port} {Guid.NewGuid():N}";
             var (session, greeting) = await NetnsSocket.RunIn(cluster.Network.Client, () => WireClient.ConnectAsync(
-                new IPEndPoint(sessionHost.Address, MultiHostCluster.DefaultServicePort),
+                new IPEndPoint(sessionHost.Address, port),
                 [new("user", PgTestUsers.Meta), new("database", PgTestUsers.TestDatabase)],
                 cluster.Credentials.PasswordFor(PgTestUsers.Meta),
                 Bound,
@@ -46,10 +47,10 @@ public sealed class CrossHostCancelTests(NetworkLabFixture lab)
                         CancellationToken.None) == 1,
                     Bound);
 
-                await SendCancelAsync(cancelHost, MultiHostCluster.DefaultServicePort, key.Body);
+                await SendCancelAsync(cancelHost, port, key.Body);
 
                 var answer = await session.ReadAsync(message => message.IsReady, Bound, CancellationToken.None);
-                Assert.True(answer.Outcome == ReadOutcome.Complete, $"session on {sessionHost}, cancel via {cancelHost}: {answer.Outcome} after [{string.Join(", ", answer.Messages)}]");
+                Assert.True(answer.Outcome == ReadOutcome.Complete, $"session on {sessionHost}:{port}, cancel via {cancelHost}: {answer.Outcome} after [{string.Join(", ", answer.Messages)}]");
                 var error = Assert.Single(answer.Messages, message => message.Type == 'E');
                 Assert.Equal("57014", error.Field('C'));
             }
