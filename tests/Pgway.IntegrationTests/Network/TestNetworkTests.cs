@@ -110,6 +110,24 @@ public sealed class TestNetworkTests(NetworkLabFixture lab)
     }
 
     [NetworkFact]
+    public async Task Etcd_ThreeMembersAcrossHosts_OneClusterSeenFromEveryMember()
+    {
+        var members = await lab.Cluster.EtcdctlFromClientAsync(["member", "list"]);
+        Assert.True(members.Succeeded, members.Describe());
+        Assert.Equal(3, members.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(line => line.Contains(", started, ", StringComparison.Ordinal)));
+
+        // Written through the first member, read through the last: they replicate over the bridge.
+        var key = $"/pgway-test/{Guid.NewGuid():N}";
+        var first = lab.Cluster.EtcdEndpoints[0];
+        var last = lab.Cluster.EtcdEndpoints[^1];
+        var put = await TestNetwork.RunAsync(Network.Client, "etcdctl", [$"--endpoints=http://{first}", "put", key, "across"]);
+        Assert.True(put.Succeeded, put.Describe());
+        var get = await TestNetwork.RunAsync(Network.Client, "etcdctl", [$"--endpoints=http://{last}", "get", "--print-value-only", "--consistency=l", key]);
+        Assert.True(get.Succeeded, get.Describe());
+        Assert.Equal("across", get.StandardOutput.Trim());
+    }
+
+    [NetworkFact]
     public async Task CutOff_HostUnreachable_Restore_ReachableAndItsServicesBack()
     {
         var host = Network.Host(3);

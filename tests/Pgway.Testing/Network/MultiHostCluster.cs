@@ -68,7 +68,15 @@ internal sealed partial class MultiHostCluster : IAsyncDisposable
         var cluster = new MultiHostCluster(options, network, ClusterDirectory.Create("netlab"), runner);
         try
         {
+            if (options.EtcdMembers is < 0 || options.EtcdMembers > options.HostCount)
+            {
+                throw new ArgumentException($"{nameof(options.EtcdMembers)} must be between 0 and the {options.HostCount} hosts; got {options.EtcdMembers}.", nameof(options));
+            }
+
+            // etcd forms while PostgreSQL is built: the members wait for each other, not for the harness.
+            var etcd = options.EtcdMembers > 0 ? cluster.StartEtcdAsync(cancellationToken) : Task.CompletedTask;
             await cluster.BootstrapAsync(cancellationToken);
+            await etcd;
             if (options.ServeCommand is { } serve)
             {
                 await cluster.StartPgwayAsync(serve, cancellationToken);

@@ -13,6 +13,13 @@ internal sealed record MultiHostClusterOptions
     /// </summary>
     public IReadOnlyList<string>? ServeCommand { get; init; }
 
+    /// <summary>
+    /// etcd members, one on each of the first hosts (3: a raft cluster across the bridge, as Pigsty's
+    /// <c>etcd</c> group; 1: a single member on host 1; 0: none). They run in the hosts' namespaces,
+    /// client port 2379, peer port 2380.
+    /// </summary>
+    public int EtcdMembers { get; init; } = 3;
+
     /// <summary>The bound of each step: a server start, a clone, the streaming and entry-point waits.</summary>
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }
