@@ -24,6 +24,7 @@ internal static partial class ServeCommand
         var noAgent = new Option<bool>("--no-agent") { Description = "Do not run pgway's health agent: Patroni answers the checks on patroni_port" };
         var noPooler = new Option<bool>("--no-pooler") { Description = "Do not run pgway's pooler: PgBouncer serves pgbouncer_port" };
         var noAdmin = new Option<bool>("--no-admin") { Description = "Do not serve the stats page, /status.json, /metrics and /healthz on haproxy_exporter_port: HAProxy's stats page is there" };
+        var noVip = new Option<bool>("--no-vip") { Description = "Do not keep the clusters' L2 VIPs (pg_vip_address) on this node: vip-manager or keepalived does" };
         var drainTimeout = new Option<double>("--drain-timeout")
         {
             Description = "Seconds sessions may run on after SIGTERM (or on a service a reload removed) before they are closed",
@@ -85,6 +86,7 @@ internal static partial class ServeCommand
             {
                 RunPoolers = !parse.GetValue(noPooler),
                 RunAdmin = !parse.GetValue(noAdmin),
+                KeepVips = !parse.GetValue(noVip),
                 DrainTimeout = TimeSpan.FromSeconds(parse.GetValue(drainTimeout)),
                 Admission = new AdmissionLimits(parse.GetValue(descriptorReserve), parse.GetValue(maxStarting), TimeSpan.FromSeconds(parse.GetValue(startupTimeout))),
                 AdminTokenDirectory = parse.GetValue(runtimeDirectory) ?? AdminTokenFile.DefaultDirectory(Environment.GetEnvironmentVariable),

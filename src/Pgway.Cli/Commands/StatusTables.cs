@@ -31,6 +31,11 @@ internal static class StatusTables
         {
             parts.Add(new Markup("[grey]no services[/]"));
         }
+        if (report.Vips.Count > 0)
+        {
+            parts.Add(new Markup("\n[bold]VIPs[/]"));
+            parts.Add(Vips(report.Vips, report.GeneratedAt));
+        }
         parts.Add(new Markup("\n[bold]pools[/]"));
         parts.Add(Pools(report.Poolers));
         parts.Add(new Markup("\n[bold]recent events[/]"));
@@ -128,6 +133,19 @@ internal static class StatusTables
                     Milliseconds(pool.TotalWaitMs),
                     pool.MaxWaitSeconds > 0 ? Age(pool.MaxWaitSeconds) : "-");
             }
+        }
+        return table;
+    }
+
+    // Whether this node holds each VIP, why, and its last move here: the first thing to look at after a failover.
+    private static Table Vips(IReadOnlyList<Pgway.Vip.VipStatus> vips, DateTimeOffset now)
+    {
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("Cluster", "VIP", "Interface", "Here", "Why", "Last move");
+        foreach (var vip in vips)
+        {
+            var here = vip.Error is not null ? $"[red]{(vip.Held ? "held" : "no")} · {Markup.Escape(vip.Error)}[/]" : vip.Held ? "[green]held[/]" : "no";
+            var moved = vip.LastMove is { } at ? $"{Age((now - at).TotalSeconds)} ago · {Markup.Escape(vip.LastMoveReason ?? "")}" : "[grey]never[/]";
+            table.AddRow(Markup.Escape(vip.Cluster), Markup.Escape(vip.Address), Markup.Escape(vip.Interface ?? "auto"), here, Markup.Escape(vip.Reason), moved);
         }
         return table;
     }

@@ -25,7 +25,7 @@ internal static class ConnectionUrls
         var hosts = new List<(string Kind, string Host, Instance Node)> { ("cluster", cluster.Name, reference) };
         if (cluster.Vip is { } vip)
         {
-            hosts.Add(("vip", vip, reference));
+            hosts.Add(("vip", vip.Host, reference));
         }
         hosts.AddRange(cluster.Instances.Select(i => ("instance", i.Name, i)));
         hosts.AddRange(cluster.Instances.Select(i => ("ip", i.Address, i)));
@@ -55,7 +55,7 @@ internal static class ConnectionUrls
     /// <summary>A service bound to '*' answers on every node and on the VIP; one bound to an address only there.</summary>
     private static bool Answers(Service service, string kind, string host, Instance node, Cluster cluster) =>
         service.Bind == Service.AnyAddress ||
-        (kind is "cluster" or "vip" && service.Bind == cluster.Vip) ||
+        (kind is "cluster" or "vip" && service.Bind == cluster.Vip?.Host) ||
         (kind is "instance" or "ip" && service.Bind == node.Address);
 
     private static ConnectionUrl Url(string kind, string host, int port, string target, string user, string database) =>

@@ -15,4 +15,8 @@ internal sealed record StatusReport(
     IReadOnlyList<StatusService> Services,
     IReadOnlyList<StatusPooler> Poolers,
     IReadOnlyList<StatusEvent> Events,
-    double HistoryIntervalSeconds = 0);
+    double HistoryIntervalSeconds = 0)
+{
+    /// <summary>The hosted clusters' L2 VIPs as this node keeps them: held here or not, why, and the last move.</summary>
+    public IReadOnlyList<Pgway.Vip.VipStatus> Vips { get; init; } = [];
+}

@@ -85,7 +85,7 @@ internal static class InventoryLoader
             diagnostics.Warning(primaries[1].Location, $"cluster '{source.Name}' has {primaries.Count} instances with pg_role: primary ({string.Join(", ", primaries.Select(p => p.Name))}); only one can be the primary");
         }
 
-        var vip = ReadVip(source, diagnostics);
+        var vip = new VipReader(diagnostics).Read(source, instances);
         var specs = new ServiceReader(diagnostics).Read(source);
         var serviceBuilder = new ServiceBuilder(diagnostics);
         var services = new List<Service>();
@@ -96,7 +96,7 @@ internal static class InventoryLoader
                 diagnostics.Error(spec.Name.Location, $"cluster '{source.Name}' already has a service named '{spec.Name.Value}' ({twin.Location})");
                 continue;
             }
-            if (serviceBuilder.Build(spec, source.Name, vip, instances) is { } service)
+            if (serviceBuilder.Build(spec, source.Name, vip?.Host, instances) is { } service)
             {
                 services.Add(service);
                 servicePorts.Add((service, spec.Port.Location, spec.BuiltIn ? "one of Pigsty's default services" : $"line {spec.Port.Location.Line}"));
@@ -135,44 +135,6 @@ internal static class InventoryLoader
             diagnostics.Warning(provider.Variable.Location, $"pg_service_provider '{provider.Group}' of cluster '{source.Name}' names a group without hosts: no node serves the cluster's services");
         }
         return (provider.Group, [.. hosts.Select(builder.BuildServiceNode).OfType<ServiceNode>()]);
-    }
-
-    /// <summary>v2: pg_vip_address (CIDR) when pg_vip_enabled; v1: vip_address unless vip_mode is none.</summary>
-    private static string? ReadVip(ClusterSource source, DiagnosticBag diagnostics)
-    {
-        var variables = source.Variables;
-        Variable? variable = null;
-        var enabled = variables.Value("pg_vip_enabled") is { Type: JTokenType.Boolean } flag ? flag.Value<bool>() : (bool?)null;
-        if (enabled == false)
-        {
-            // Explicitly off: a leftover v1 vip_address must not make pgway advertise an address nobody holds.
-            return null;
-        }
-        if (enabled == true)
-        {
-            variable = variables["pg_vip_address"];
-            if (variables.Value("pg_vip_address") is null)
-            {
-                diagnostics.Error(variables["pg_vip_enabled"]!.Location, $"cluster '{source.Name}' enables its VIP but sets no pg_vip_address (e.g. 10.10.10.2/24)");
-                return null;
-            }
-        }
-        else if (variables["vip_address"] is { } v1 && variables.Value("vip_mode")?.ToString() != "none")
-        {
-            variable = v1;
-        }
-        if (variable is null || variable.Value.Type == JTokenType.Null)
-        {
-            return null;
-        }
-        var text = variable.Value.ToString();
-        var address = text.Split('/')[0];
-        if (!IPAddress.TryParse(address, out _) || (text.Contains('/', StringComparison.Ordinal) && !IPNetwork.TryParse(text, out _)))
-        {
-            diagnostics.Error(variable.Location, $"{variable.Name} '{text}' of cluster '{source.Name}' is not an IP address (or address/prefix)");
-            return null;
-        }
-        return address;
     }
 
     /// <summary>Full names name haproxy sections and pg_service.conf entries: cluster 'pg' with service

@@ -13,7 +13,7 @@ internal static class KnownVariables
         "pg_cluster", "pg_seq", "pg_role", "pg_offline_query", "pg_weight", "pg_port", "pgbouncer_port",
         "patroni_port", "pg_exporter_port", "haproxy_exporter_port", "pg_services", "pg_services_extra",
         "pg_default_services", "pg_default_service_dest", "vip_address", "vip_mode", "pg_vip_address",
-        "pg_vip_enabled", "pg_users", "pg_databases", "pg_admin_username", "pg_upstream", "pg_delay",
+        "pg_vip_enabled", "pg_vip_interface", "vip_cidrmask", "vip_interface", "pgway_vip_dcs_grace", "pg_users", "pg_databases", "pg_admin_username", "pg_upstream", "pg_delay",
         "pgbouncer_poolmode", "pgbouncer_auth_query", "pgbouncer_sslmode", "pgbouncer_enabled",
         "patroni_enabled", "pg_dcs", "pg_namespace", "pg_tags", "pg_monitor_username", "pg_monitor_password",
         "haproxy_auth_enabled", "haproxy_admin_username", "haproxy_admin_password", "pg_instances",

@@ -30,6 +30,8 @@ internal sealed partial class DcsWatch : IAsyncDisposable
     private volatile bool connected;
     private volatile bool leaderKnown;
     private volatile string? leader;
+    // Ticks of the UTC time the watch lost etcd (0 while connected): how long the last leader read has gone unconfirmed.
+    private long lostAtTicks;
     private ImmutableDictionary<string, string> members = ImmutableDictionary<string, string>.Empty;
 
     /// <param name="onLeader">Called on the watch's task for every change of the leader (the first read included), before <see cref="LeaderChanged"/>.</param>
@@ -71,6 +73,9 @@ internal sealed partial class DcsWatch : IAsyncDisposable
 
     /// <summary>The leader's member name as last read; null when there is none or it is not known yet.</summary>
     public string? Leader => leader;
+
+    /// <summary>When the watch last lost etcd, while it has not reconnected; null while connected (or before the first read).</summary>
+    public DateTimeOffset? LostAt => Interlocked.Read(ref lostAtTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
     /// <summary>Whether the leader key has been read at least once (<see cref="Leader"/> means something).</summary>
     public bool IsLeaderKnown => leaderKnown;
@@ -123,6 +128,10 @@ internal sealed partial class DcsWatch : IAsyncDisposable
             }
             catch (Exception e)
             {
+                if (connected || (leaderKnown && Interlocked.Read(ref lostAtTicks) == 0))
+                {
+                    Interlocked.Exchange(ref lostAtTicks, time.GetUtcNow().UtcTicks);
+                }
                 connected = false;
                 failures++;
                 LogLost(logger, Cluster, endpoints, Describe(e), retry.TotalSeconds, failures);
@@ -174,6 +183,7 @@ internal sealed partial class DcsWatch : IAsyncDisposable
             },
         }, cancellationToken);
         connected = true;
+        Interlocked.Exchange(ref lostAtTicks, 0);
         connectedNow();
         if (first is null)
         {

@@ -55,4 +55,13 @@ internal sealed record GatewayOptions(
 
     /// <summary>How the watch of Patroni's leader key talks to etcd, for clusters with <c>pg_dcs</c>.</summary>
     public Dcs.DcsWatchOptions Dcs { get; init; } = Pgway.Dcs.DcsWatchOptions.Default;
+
+    /// <summary>
+    /// Whether this process keeps its clusters' L2 VIPs on this node's interfaces (<c>pgway serve</c>; off with
+    /// <c>--no-vip</c>). Off by default: tests and <c>pgway demo</c> run several nodes on one machine's loopback.
+    /// </summary>
+    public bool KeepVips { get; init; }
+
+    /// <summary>How the VIP keepers reconcile and announce.</summary>
+    public Vip.VipOptions Vip { get; init; } = Pgway.Vip.VipOptions.Default;
 }

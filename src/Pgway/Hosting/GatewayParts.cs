@@ -15,6 +15,7 @@ internal sealed record GatewayParts(
     HealthMonitor Monitor,
     GatewayStatus Status,
     DcsFollower Dcs,
+    GatewayVips Vips,
     GatewaySwitchover Switchover,
     GatewayReload Reload,
     ServiceRetirement Retirement,
@@ -39,6 +40,8 @@ internal sealed record GatewayParts(
                 failures.Add(e);
             }
         }
+        // The VIP first: clients should reach the next leader's node, not a pgway on its way out.
+        await Try(Vips.DisposeAsync);
         Status.Dispose();
         await Try(Retirement.DisposeAsync);
         await Try(Dcs.DisposeAsync);

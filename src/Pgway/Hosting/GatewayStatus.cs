@@ -14,6 +14,7 @@ internal sealed class GatewayStatus : IDisposable
 {
     private readonly GatewayState state;
     private readonly DcsFollower dcs;
+    private readonly GatewayVips vips;
     private readonly StatusEventLog events;
     private readonly CancelKeyRegistry cancelKeys;
     private readonly TimeProvider time;
@@ -21,10 +22,11 @@ internal sealed class GatewayStatus : IDisposable
     private readonly ITimer historyTimer;
 
     /// <summary>Follows the monitor's changes from now on: made before the monitor starts, so the first checks' changes are kept too.</summary>
-    public GatewayStatus(GatewayState state, HealthMonitor monitor, DcsFollower dcs, StatusEventLog events, CancelKeyRegistry cancelKeys, TimeProvider time)
+    public GatewayStatus(GatewayState state, HealthMonitor monitor, DcsFollower dcs, GatewayVips vips, StatusEventLog events, CancelKeyRegistry cancelKeys, TimeProvider time)
     {
         this.state = state;
         this.dcs = dcs;
+        this.vips = vips;
         this.events = events;
         this.cancelKeys = cancelKeys;
         this.time = time;
@@ -36,7 +38,7 @@ internal sealed class GatewayStatus : IDisposable
     public IReadOnlyList<ServiceRouteSnapshot> Snapshot() => [.. Routes().Select(r => r.Snapshot())];
 
     /// <summary>What <c>/metrics</c> shows now: every service, member and pool, read from snapshots.</summary>
-    public string Metrics() => MetricsReport.Write(Snapshot(), PoolerReadings(), CancelCounts.Read(cancelKeys)) + dcs.Metrics();
+    public string Metrics() => MetricsReport.Write(Snapshot(), PoolerReadings(), CancelCounts.Read(cancelKeys)) + dcs.Metrics() + vips.Metrics();
 
     /// <summary>
     /// The status document now: every service and member, every pool, the latest member state changes, and the last
@@ -45,7 +47,7 @@ internal sealed class GatewayStatus : IDisposable
     public StatusReport Status() => history.Attach(StatusNow());
 
     private StatusReport StatusNow() =>
-        StatusReportBuilder.Build(time.GetUtcNow(), [.. Routes().Select(r => (r.Service, r.Snapshot()))], PoolerReadings(), events.Latest());
+        StatusReportBuilder.Build(time.GetUtcNow(), [.. Routes().Select(r => (r.Service, r.Snapshot()))], PoolerReadings(), events.Latest()) with { Vips = vips.Status() };
 
     private IEnumerable<ServiceRoute> Routes() => state.ServicePorts().Select(p => p.Route);
 

@@ -8,7 +8,7 @@ namespace Pgway.Model;
 /// <param name="Databases">Databases from <c>pg_databases</c>, in order.</param>
 internal sealed record Cluster(
     string Name,
-    string? Vip,
+    ClusterVip? Vip,
     ImmutableArray<Instance> Instances,
     ImmutableArray<Service> Services,
     ImmutableArray<string> Users,

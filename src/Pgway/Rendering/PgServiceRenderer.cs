@@ -35,6 +35,6 @@ internal static class PgServiceRenderer
     /// </summary>
     public static IEnumerable<string> EntryHosts(Cluster cluster, Service service) =>
         service.Bind != Service.AnyAddress ? [service.Bind]
-        : cluster.Vip is { } vip ? [vip]
+        : cluster.Vip is { } vip ? [vip.Host]
         : cluster.Instances.Select(i => i.Address);
 }

@@ -39,8 +39,10 @@ public sealed class FolderDependencyTests(ITestOutputHelper output)
         // fails with ServerLoginException); it goes when log-in outcomes become values.
         ["Pooling/Tls"] = ["Model", "Transport", "Pooling"],
         // The admin endpoint reports on every part of the process.
-        ["Admin"] = ["Model", "Agent", "Health", "Http", "Pooling", "Routing", "Switchover"],
+        ["Admin"] = ["Model", "Agent", "Health", "Http", "Pooling", "Routing", "Switchover", "Vip"],
         ["Demo"] = ["Model", "LocalPostgres"],
+        // The L2 VIP decides from values the host reads for it (IVipLeadership) and acts on the node's network.
+        ["Vip"] = ["Model"],
         // The process's wiring: may use every folder, and nothing may use it.
         ["Hosting"] = null,
     };

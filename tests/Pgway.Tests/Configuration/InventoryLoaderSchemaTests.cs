@@ -13,7 +13,7 @@ public class InventoryLoaderSchemaTests
         var cluster = Assert.Single(topology.Clusters);
 
         Assert.Equal(["pg-test-1", "pg-test-2", "pg-test-3"], cluster.Instances.Select(i => i.Name));
-        Assert.Equal("10.10.10.3", cluster.Vip);
+        Assert.Equal("10.10.10.3", cluster.Vip?.Host);
         Assert.Equal(["primary", "replica", "default", "offline"], cluster.Services.Select(s => s.Name));
 
         var primary = topology.Service("pg-test-primary");

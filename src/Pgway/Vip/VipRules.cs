@@ -1,0 +1,44 @@
+namespace Pgway.Vip;
+
+/// <summary>
+/// Who holds a cluster's VIP, as a pure function of what the DCS and the checks say. With a DCS: the node whose
+/// instance the leader key names, while that instance is up as a primary; while the DCS cannot be reached, the last
+/// confirmed leader keeps it for the grace period only (see docs/vip.md for the bound). Without a DCS: the node whose
+/// instance is up as a primary and not fenced.
+/// </summary>
+internal static class VipRules
+{
+    public static VipVerdict Decide(VipSignal signal, string localInstance, TimeSpan dcsGrace, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(localInstance);
+        var ours = string.Equals(signal.Leader, localInstance, StringComparison.Ordinal);
+        switch (signal.Dcs)
+        {
+            case VipDcsState.None:
+                return signal.LocalPrimary
+                    ? new VipVerdict(true, $"{localInstance} is a healthy primary (no DCS)")
+                    : new VipVerdict(false, $"{localInstance} is not a healthy primary: {signal.LocalDetail}");
+            case VipDcsState.NotRead:
+                return new VipVerdict(false, "the DCS's leader key is not read yet");
+            case VipDcsState.Connected when signal.Leader is null:
+                return new VipVerdict(false, "the DCS names no leader");
+            case VipDcsState.Connected when !ours:
+                return new VipVerdict(false, $"the leader is {signal.Leader}");
+            case VipDcsState.Connected:
+                return signal.LocalPrimary
+                    ? new VipVerdict(true, $"the leader key names {localInstance}, a healthy primary")
+                    : new VipVerdict(false, $"the leader key names {localInstance}, but it is not a healthy primary: {signal.LocalDetail}");
+            default:
+                var lostFor = now - (signal.DcsLostAt ?? now);
+                if (!ours || !signal.LocalPrimary)
+                {
+                    return new VipVerdict(false, ours ? $"the DCS is unreachable and {localInstance} is not a healthy primary: {signal.LocalDetail}" : "the DCS is unreachable and did not name us leader");
+                }
+                if (lostFor >= dcsGrace)
+                {
+                    return new VipVerdict(false, $"the DCS is unreachable for {lostFor.TotalSeconds:0.#} s, past the {dcsGrace.TotalSeconds:0.#} s grace");
+                }
+                return new VipVerdict(true, $"the DCS is unreachable for {lostFor.TotalSeconds:0.#} s: kept within the {dcsGrace.TotalSeconds:0.#} s grace, {localInstance} still a healthy primary", dcsGrace - lostFor);
+        }
+    }
+}
