@@ -20,6 +20,7 @@ internal static class PgwayCommand
         root.Subcommands.Add(StatusCommand.Create(context));
         root.Subcommands.Add(SwitchoverCommand.Create(context));
         root.Subcommands.Add(UnfenceCommand.Create(context));
+        root.Subcommands.Add(VipCommand.Create(context));
         return root;
     }
 
