@@ -84,11 +84,18 @@ public sealed class DcsWatchTests(ITestOutputHelper output) : FreshPatroniTestCl
         var watch = Assert.Single(host.DcsWatches);
         await Eventually.HoldsAsync(() => watch.IsConnected && watch.Leader == "pg-test-1" && IsUp("pg-test-1"), Timeout, Describe(host));
         Assert.Contains("pgway_dcs_connected{cluster=\"pg-test\"} 1", host.Metrics(), StringComparison.Ordinal);
+        Assert.Null(watch.LostAt);
+        var beforeStop = DateTimeOffset.UtcNow;
 
         await Cluster.StopEtcdAsync();
 
         await Eventually.HoldsAsync(() => !watch.IsConnected && logs.Has(LogLevel.Warning, "DCS watch lost"), Timeout);
         Assert.Contains("pgway_dcs_connected{cluster=\"pg-test\"} 0", host.Metrics(), StringComparison.Ordinal);
+        // The VIP's grace counts from here: the first loss, not each failed retry after it.
+        var lostAt = Assert.NotNull(watch.LostAt);
+        Assert.True(lostAt >= beforeStop, $"lost at {lostAt:O}, etcd stopped after {beforeStop:O}");
+        await Eventually.HoldsAsync(() => logs.Lines.Count(l => l.Message.Contains("DCS watch lost", StringComparison.Ordinal)) >= 2, Timeout);
+        Assert.Equal(lostAt, watch.LostAt);
         // The watch marked nothing down: the checks alone route, to the primary still up.
         Assert.True(IsUp("pg-test-1"), Describe(host)());
         Assert.True(await ThroughServiceAsync("SELECT true"));
@@ -98,6 +105,7 @@ public sealed class DcsWatchTests(ITestOutputHelper output) : FreshPatroniTestCl
         await Eventually.HoldsAsync(() => watch.IsConnected && logs.Has(LogLevel.Information, "DCS watch of /service/pg-test/ recovered"), Timeout,
             () => string.Join('\n', logs.Lines.Where(l => l.Category.Contains("Dcs", StringComparison.Ordinal)).Select(l => $"{l.Level} {l.Message}")));
         await Eventually.HoldsAsync(() => watch.Leader is not null, Timeout);
+        Assert.Null(watch.LostAt);
         output.WriteLine(string.Join('\n', logs.Lines.Where(l => l.Category.Contains("Dcs", StringComparison.Ordinal)).Select(l => $"{l.Level} {l.Message}")));
     }
 
