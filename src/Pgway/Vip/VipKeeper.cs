@@ -182,16 +182,4 @@ internal sealed partial class VipKeeper
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Cluster}: VIP {Vip} added on {Interface} and announced: {Reason}")]
-    private static partial void LogAdded(ILogger logger, string cluster, string vip, string @interface, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Cluster}: VIP {Vip} removed: {Reason}")]
-    private static partial void LogRemoved(ILogger logger, string cluster, string vip, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Cluster}: VIP {Vip}: {Error} (retried every step)")]
-    private static partial void LogFailed(ILogger logger, string cluster, string vip, string error);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Cluster}: VIP {Vip}: actions work again")]
-    private static partial void LogRecovered(ILogger logger, string cluster, string vip);
 }
