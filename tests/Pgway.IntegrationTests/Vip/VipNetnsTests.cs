@@ -74,6 +74,25 @@ public sealed partial class VipNetnsTests : IAsyncLifetime
         Assert.True(gone.Code != 0, gone.Output);
     }
 
+    [NetnsFact]
+    public async Task VipUpIPv6_NeighbourWithStaleEntry_LearnsOurMacFromTheUnsolicitedAdvertisement()
+    {
+        const string vip6 = "fd00:db8::50";
+        await Ip("-n", holder, "addr", "add", "fd00:db8::1/64", "dev", holderLink, "nodad");
+        await Ip("-n", neighbour, "addr", "add", "fd00:db8::2/64", "dev", neighbourLink, "nodad");
+        var mac = MacOf((await Ip("-n", holder, "link", "show", holderLink)).Output);
+        await Ip("-n", neighbour, "neigh", "replace", vip6, "dev", neighbourLink, "lladdr", StaleMac, "nud", "stale");
+
+        var up = await RunAsync("ip", ["netns", "exec", holder, .. Pgway("vip", "up", $"{vip6}/64", "--interface", holderLink)]);
+
+        Assert.True(up.Code == 0, up.Output);
+        await Eventually.HoldsAsync(async () => (await Ip("-n", neighbour, "neigh", "show", vip6)).Output.Contains(mac, StringComparison.OrdinalIgnoreCase),
+            TimeSpan.FromSeconds(30), () => $"neighbour entry: {Ip("-n", neighbour, "neigh", "show", vip6).Result.Output}");
+        var down = await RunAsync("ip", ["netns", "exec", holder, .. Pgway("vip", "down", $"{vip6}/64", "--interface", holderLink)]);
+        Assert.True(down.Code == 0, down.Output);
+        Assert.DoesNotContain(vip6, (await Ip("-n", holder, "addr", "show", "dev", holderLink)).Output, StringComparison.Ordinal);
+    }
+
     private static string[] Pgway(params string[] arguments)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "pgway.dll");
