@@ -7,12 +7,12 @@ namespace Pgway.Bench.Vip;
 /// <summary>
 /// Lets Npgsql, which opens its sockets in the root namespace, reach <c>VIP:port</c> on the segment: a listener on
 /// a loopback port of the root namespace whose every connection is carried to the target over a socket opened in
-/// the client namespace. An upstream that does not answer within 250 ms closes the client's connection, so a
-/// write attempt toward a VIP nobody holds fails fast and the next one starts, as a client's retry would.
+/// the client namespace. An upstream that does not answer within 1 s closes the client's connection (the
+/// write probe keeps several attempts going, so one stuck on a SYN toward the old host does not hold it up).
 /// </summary>
 internal sealed class ClientRelay : IAsyncDisposable
 {
-    private static readonly TimeSpan s_connectTimeout = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan s_connectTimeout = TimeSpan.FromSeconds(1);
 
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();

@@ -11,25 +11,20 @@ namespace Pgway.Bench.Vip;
 
 /// <summary>
 /// The three things a client sees after a leader change, each polled from the client namespace until it holds:
-/// the VIP answers ARP from the new leader's MAC; a TCP connection to VIP:5433 opens while the client's neighbour
+/// the VIP answers ARP from the new leader's MAC (<see cref="ArpProbe"/>); a TCP connection to VIP:5433 opens while the client's neighbour
 /// entry for the VIP is that MAC (so the SYN went to the new host); a write through VIP:5433 commits on the new primary.
 /// </summary>
 internal static partial class Probes
 {
-    /// <summary>Until <c>arping</c> from the client gets a reply for <paramref name="vip"/> from <paramref name="mac"/>.</summary>
-    public static Task<TimeSpan?> ArpAsync(TestNetwork network, IPAddress vip, string mac, Stopwatch clock, BenchSettings settings, CancellationToken cancellationToken) =>
-        PollAsync(clock, settings, async token =>
-        {
-            var result = await TestNetwork.RunAsync(network.Client, "arping", ["-I", NetworkHost.Interface, "-c", "1", "-w", "1", vip.ToString()], null, TimeSpan.FromSeconds(5), token);
-            return ReplyMac().Match(result.StandardOutput) is { Success: true } reply && string.Equals(reply.Groups[1].Value, mac, StringComparison.OrdinalIgnoreCase);
-        }, cancellationToken);
+    /// <summary>Attempts of one probe running at once.</summary>
+    private const int MaxInFlight = 128;
 
     /// <summary>Until a TCP connection to <paramref name="vip"/>:<paramref name="port"/> opens with the client's neighbour entry for it at <paramref name="mac"/>.</summary>
     public static Task<TimeSpan?> TcpAsync(TestNetwork network, IPAddress vip, int port, string mac, Stopwatch clock, BenchSettings settings, CancellationToken cancellationToken) =>
         PollAsync(clock, settings, async token =>
         {
             using var attempt = CancellationTokenSource.CreateLinkedTokenSource(token);
-            attempt.CancelAfter(TimeSpan.FromMilliseconds(250));
+            attempt.CancelAfter(TimeSpan.FromSeconds(1));
             try
             {
                 using var socket = await NetnsSocket.ConnectAsync(network.Client, new IPEndPoint(vip, port), attempt.Token);
@@ -83,31 +78,61 @@ internal static partial class Probes
         return NeighbourMac().Match(result.StandardOutput) is { Success: true } entry ? entry.Groups[1].Value : null;
     }
 
+    /// <summary>
+    /// Starts an attempt every probe interval, with up to <see cref="MaxInFlight"/> running at once (a connection toward
+    /// a VIP nobody answers for yet waits for its SYN's retransmission, so attempts one after another would measure
+    /// that wait instead of the move), and returns when the first succeeds; null after the probe timeout.
+    /// </summary>
     private static async Task<TimeSpan?> PollAsync(Stopwatch clock, BenchSettings settings, Func<CancellationToken, Task<bool>> attempt, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(settings.ProbeTimeout);
+        var running = new List<Task<bool>>();
         try
         {
             while (true)
             {
-                if (await attempt(deadline.Token))
+                running.RemoveAll(task => task.IsCompleted && !task.Result);
+                if (running.Find(task => task.IsCompletedSuccessfully && task.Result) is not null)
                 {
                     return clock.Elapsed;
                 }
 
-                await Task.Delay(settings.ProbeInterval, deadline.Token);
+                if (running.Count < MaxInFlight)
+                {
+                    running.Add(Guarded(attempt, deadline.Token));
+                }
+
+                var tick = Task.Delay(settings.ProbeInterval, deadline.Token);
+                var first = await Task.WhenAny([tick, .. running]);
+                if (first != tick && ((Task<bool>)first).Result)
+                {
+                    return clock.Elapsed;
+                }
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return null;   // timed out: the round reports it as missing
         }
+        finally
+        {
+            await deadline.CancelAsync();
+            await Task.WhenAll(running);
+        }
     }
 
-    // arping: "Unicast reply from 198.51.100.2 [AA:BB:CC:DD:EE:FF]  0.612ms"
-    [GeneratedRegex(@"reply from \S+ \[([0-9A-Fa-f:]{17})\]")]
-    private static partial Regex ReplyMac();
+    private static async Task<bool> Guarded(Func<CancellationToken, Task<bool>> attempt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await attempt(cancellationToken);
+        }
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            return false;   // the probe is over (an answer came, or its time ran out)
+        }
+    }
 
     // ip neigh: "198.51.100.2 lladdr aa:bb:cc:dd:ee:ff REACHABLE"
     [GeneratedRegex(@"lladdr ([0-9a-f:]{17})")]

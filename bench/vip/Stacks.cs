@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using Pgway.LocalPostgres;
 using Pgway.Testing;
 using Pgway.Testing.Network;
@@ -11,7 +12,7 @@ namespace Pgway.Bench.Vip;
 /// by PID when it is disposed): <c>pgway serve --node</c> keeping VIP .2, and vip-manager keeping VIP .3 in
 /// front of HAProxy with the haproxy.cfg <c>pgway render haproxy</c> writes for that node.
 /// </summary>
-internal static class Stacks
+internal static partial class Stacks
 {
     public static async Task StartPgwayAsync(MultiHostCluster cluster, BenchSettings settings, string work, CancellationToken cancellationToken)
     {
@@ -43,7 +44,7 @@ internal static class Stacks
             }
 
             var config = Path.Combine(directory, "haproxy.cfg");
-            await File.WriteAllTextAsync(config, render.StandardOutput, cancellationToken);
+            await File.WriteAllTextAsync(config, ForThisMachine(render.StandardOutput), cancellationToken);
             var check = await PgCommandRunner.RunAsync(settings.HaproxyBinary, ["-c", "-q", "-f", config], work, null, TimeSpan.FromSeconds(30), cancellationToken);
             if (!check.Succeeded)
             {
@@ -58,6 +59,16 @@ internal static class Stacks
             cluster.Network.Start(member.Host, "vip-manager", vipDirectory, settings.VipManagerBinary, ["--config", vipConfig], vipConfig);
         }
     }
+
+    /// <summary>
+    /// The one change the rendered file needs here: Pigsty's global <c>maxconn 65535</c> makes HAProxy ask for about
+    /// 131 000 descriptors, more than a test machine's hard limit allows, and it then refuses to start. 4000 is far
+    /// above what the bench opens; nothing else (checks, timeouts, the service) is touched.
+    /// </summary>
+    private static string ForThisMachine(string rendered) => GlobalMaxconn().Replace(rendered, "$1maxconn 4000");
+
+    [GeneratedRegex(@"^(\s*)maxconn 65535\s*$", RegexOptions.Multiline)]
+    private static partial Regex GlobalMaxconn();
 
     /// <summary>
     /// What Pigsty's vip-manager template sets (interval 1000 ms, trigger key <c>&lt;pg_namespace&gt;/&lt;pg_cluster&gt;/leader</c>,

@@ -17,6 +17,7 @@ internal sealed class VipLab(MultiHostCluster cluster, BenchSettings settings, s
     private readonly LeaderKey _key = new(cluster.Network, cluster.EtcdEndpoints[0]);
     private readonly Patroni _patroni = new(cluster, work);
     private readonly Dictionary<int, string> _macs = [];
+    private ArpProbe? _arp;
 
     public async Task<List<RoundResult>> RunAsync(CancellationToken cancellationToken)
     {
@@ -32,6 +33,7 @@ internal sealed class VipLab(MultiHostCluster cluster, BenchSettings settings, s
             }
         }
 
+        _arp = new ArpProbe(cluster.Network.Client, await Probes.MacOfAsync(cluster.Network.Client, cancellationToken));
         await using (var connection = new Npgsql.NpgsqlConnection(MultiHostCluster.SocketConnectionString(cluster.Primary, Pgway.Testing.PgTestUsers.TestDatabase)))
         {
             await connection.OpenAsync(cancellationToken);
@@ -66,10 +68,12 @@ internal sealed class VipLab(MultiHostCluster cluster, BenchSettings settings, s
             var clock = Stopwatch.StartNew();
             var acks = _key.PutAsync(next.Name, clock, cancellationToken);
             var mac = _macs[next.Seq];
+            var arp = _arp.RunAsync(new Dictionary<IPAddress, string> { [Inventories.PgwayVip] = mac, [Inventories.VipManagerVip] = mac }, clock, settings.ProbeInterval, settings.ProbeTimeout, cancellationToken);
             var pgway = Measure(Inventories.PgwayVip, mac, pgwayPath, next, "pgway", clock, cancellationToken);
             var vipManager = Measure(Inventories.VipManagerVip, mac, haproxyPath, next, "vip-manager", clock, cancellationToken);
             var (v3, v2) = await acks;
-            var result = new RoundResult(round, leader.Name, next.Name, v3, v2, await pgway, await vipManager);
+            var arps = await arp;
+            var result = new RoundResult(round, leader.Name, next.Name, v3, v2, (await pgway) with { Arp = arps[Inventories.PgwayVip] }, (await vipManager) with { Arp = arps[Inventories.VipManagerVip] });
             results.Add(result);
             Bench.Say($"round {round}: pgway arp/tcp/write {Times(result.Pgway)} ms; vip-manager {Times(result.VipManager)} ms (etcd acks v3 {result.V3Ack.TotalMilliseconds:0} v2 {result.V2Ack.TotalMilliseconds:0} ms)");
 
@@ -80,17 +84,20 @@ internal sealed class VipLab(MultiHostCluster cluster, BenchSettings settings, s
         return results;
     }
 
-    public void Dispose() => _key.Dispose();
+    public void Dispose()
+    {
+        _key.Dispose();
+        _arp?.Dispose();
+    }
 
     private static string Times(StackTimes times) =>
         string.Join('/', new[] { times.Arp, times.Tcp, times.Write }.Select(time => time is { } t ? t.TotalMilliseconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture) : "timeout"));
 
     private async Task<StackTimes> Measure(IPAddress vip, string mac, string path, MultiHostMember next, string stack, Stopwatch clock, CancellationToken cancellationToken)
     {
-        var arp = Probes.ArpAsync(cluster.Network, vip, mac, clock, settings, cancellationToken);
         var tcp = Probes.TcpAsync(cluster.Network, vip, Inventories.PrimaryPort, mac, clock, settings, cancellationToken);
         var write = Probes.WriteAsync(path, next.Host.Address, stack, clock, settings, cancellationToken);
-        return new StackTimes(await arp, await tcp, await write);
+        return new StackTimes(null, await tcp, await write);
     }
 
     /// <summary>Both VIPs answer from the leader's MAC and a write through each commits on it.</summary>
@@ -108,7 +115,8 @@ internal sealed class VipLab(MultiHostCluster cluster, BenchSettings settings, s
         var clock = Stopwatch.StartNew();
         foreach (var (vip, path, stack) in new[] { (Inventories.PgwayVip, pgwayPath, "pgway"), (Inventories.VipManagerVip, haproxyPath, "vip-manager") })
         {
-            if (await Probes.ArpAsync(cluster.Network, vip, mac, clock, ready, cancellationToken) is null
+            var arp = await _arp!.RunAsync(new Dictionary<IPAddress, string> { [vip] = mac }, clock, ready.ProbeInterval, ready.ProbeTimeout, cancellationToken);
+            if (arp[vip] is null
                 || await Probes.WriteAsync(path, leader.Host.Address, "ready", clock, ready, cancellationToken) is null)
             {
                 throw new TimeoutException($"{stack}'s VIP {vip} did not take writes on {leader.Name} within {s_readyTimeout.TotalSeconds:0} s; logs under the host directories of {work}");
