@@ -33,7 +33,7 @@ try
     Bench.Say("building the lab: 3 hosts, etcd on each, PostgreSQL primary on h1 and replicas on h2, h3");
     await using var cluster = await MultiHostCluster.CreateAsync(new MultiHostClusterOptions(), stop.Token);
     Bench.Say($"  {cluster}");
-    using var lab = new VipLab(cluster, settings, work);
+    using var lab = new VipLab(cluster, settings, work, Random.Shared);
     try
     {
         results = await lab.RunAsync(stop.Token);

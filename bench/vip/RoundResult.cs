@@ -1,7 +1,4 @@
 namespace Pgway.Bench.Vip;
 
-/// <summary>One stack's times in a round, from the leader-key write; null where the probe timed out.</summary>
-internal sealed record StackTimes(TimeSpan? Arp, TimeSpan? Tcp, TimeSpan? Write);
-
 /// <summary>One leader change: who handed over to whom, when etcd acknowledged each key space, and each stack's times.</summary>
 internal sealed record RoundResult(int Round, string From, string To, TimeSpan V3Ack, TimeSpan V2Ack, StackTimes Pgway, StackTimes VipManager);

@@ -10,7 +10,7 @@ namespace Pgway.Bench.Vip;
 /// same address), then the rounds. Each round hands the leadership between h1 and h2 the way Patroni would
 /// after the old primary stops, and times, from the leader-key write, what a client on the segment sees.
 /// </summary>
-internal sealed class VipLab(MultiHostCluster cluster, BenchSettings settings, string work) : IDisposable
+internal sealed class VipLab(MultiHostCluster cluster, BenchSettings settings, string work, Random random) : IDisposable
 {
     private static readonly TimeSpan s_readyTimeout = TimeSpan.FromSeconds(120);
 
@@ -64,6 +64,11 @@ internal sealed class VipLab(MultiHostCluster cluster, BenchSettings settings, s
             await _key.DeleteAsync(cancellationToken);
             await WaitReleasedAsync(leader, cancellationToken);
             await _patroni.PromoteAsync(next, cancellationToken);
+
+            // vip-manager 1.0.2 reads the key once per interval, and its processes started together, so the write would
+            // otherwise land at the same point of their cycle every round (just after the old host's read that saw the
+            // key go): a random offset spreads it over the cycle as a real failure would.
+            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(settings.VipManagerInterval)), cancellationToken);
 
             var clock = Stopwatch.StartNew();
             var acks = _key.PutAsync(next.Name, clock, cancellationToken);
