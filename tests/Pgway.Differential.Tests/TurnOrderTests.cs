@@ -122,4 +122,14 @@ public sealed class TurnOrderTests
         turns.Sent(0);
         await waiting.WaitAsync(HangGuard);
     }
+
+    [Fact]
+    public void Reading_ClientWithoutSteps_IsFollowed()
+    {
+        // A shrunk conversation may leave its last client no step: it still connects and reads its greeting.
+        var turns = new TurnOrder([0], TimeSpan.Zero, poolSize: 1, clientCount: 2);
+
+        turns.Reading(1, true, false);
+        turns.Reading(1, false, false);
+    }
 }

@@ -15,7 +15,7 @@ public static class ConversationRunner
     {
         ArgumentNullException.ThrowIfNull(conversation);
         ArgumentNullException.ThrowIfNull(options);
-        var turns = new TurnOrder([.. conversation.Steps.Select(s => s.Client)], options.TurnPatience, options.PoolSize);
+        var turns = new TurnOrder([.. conversation.Steps.Select(s => s.Client)], options.TurnPatience, options.PoolSize, conversation.Startup.Count);
         var clients = Enumerable.Range(0, conversation.Startup.Count)
             .Select(client => RunClientAsync(conversation, client, endPoint, options, turns, cancellationToken));
         return await Task.WhenAll(clients);

@@ -23,12 +23,13 @@ internal sealed class TurnOrder
     private int firstPending;
 
     /// <param name="poolSize">Servers the path lends its clients (transaction pooling), or null where every client has its own.</param>
-    public TurnOrder(IReadOnlyList<int> clientOfStep, TimeSpan patience, int? poolSize = null)
+    /// <param name="clientCount">Clients that connect, steps or not (a shrunk conversation may leave a client none).</param>
+    public TurnOrder(IReadOnlyList<int> clientOfStep, TimeSpan patience, int? poolSize = null, int clientCount = 0)
     {
         clients = [.. clientOfStep];
         sent = new bool[clients.Length];
         answered = new bool[clients.Length];
-        var clientCount = clients.Length == 0 ? 0 : clients.Max() + 1;
+        clientCount = Math.Max(clientCount, clients.Length == 0 ? 0 : clients.Max() + 1);
         waitingAt = Enumerable.Repeat(-1, clientCount).ToArray();
         reading = new bool[clientCount];
         holding = new bool[clientCount];

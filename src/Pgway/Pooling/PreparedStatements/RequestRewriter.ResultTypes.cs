@@ -15,13 +15,22 @@ internal sealed partial class RequestRewriter
     private static readonly byte[] StaleNameBytes = "pgway_result_type_changed\0"u8.ToArray();
 
     // Before a Bind or Describe of a client's statement: the statement made on the server if missing
-    // there; and where the client holds a description, the server's compared with it (asked for
-    // first, the message held back, when not known). False while the message waits for that answer.
+    // there (once an earlier batch's Parse of it is answered, so that pgway knows); and where the
+    // client holds a description, the server's compared with it (asked for first, the message held
+    // back, when not known). False while the message waits for one of those answers.
     private bool CheckResultType(ClientStatement client)
     {
         var statement = client.Statement;
         var server = tracker.Server!;
         var prepared = server.Touch(statement);
+        if (prepared && !server.IsConfirmed(statement) && tracker.ParseUnansweredBeforeSync(statement))
+        {
+            // Prepared by a Parse in an earlier batch still unanswered: an error before it in that batch
+            // skips it, and the statement is missing here. Held until that batch is answered; handled afresh.
+            heldForParse = true;
+            AwaitingLearn = true;
+            return false;
+        }
         if (client.Stale || client.Shape is not { } given)
         {
             if (!prepared && !client.Stale)

@@ -212,6 +212,41 @@ public sealed class StatementMappingTests
     }
 
     [Fact]
+    public void Rewrite_BindBehindAnEarlierBatchsUnansweredPrepare_HeldThenPreparedAgainWhenThatPrepareWasSkipped()
+    {
+        // Issue 17, seed 1003158: on a server that lacks the client's statement, pgway prepares it before
+        // the Bind of a batch that an earlier message fails; the next batch's Bind must not take it for made.
+        RewriteInReads(Messages(w => { FrontendMessages.Parse(w, "s1", "SELECT $1::int"); FrontendMessages.Sync(w); }), int.MaxValue);
+        Assert.Equal("1 Z", BackendTypes(Filter(Backend("1", "Z"))));
+        tracker.Reset(rewriter.NewServerCache());
+        var ahead = RewriteInReads(Messages(w =>
+        {
+            FrontendMessages.Parse(w, "", "SELECT * FROM no_such_table");
+            FrontendMessages.Bind(w, "s1", ["2"]);
+            FrontendMessages.Execute(w);
+            FrontendMessages.Sync(w);
+            FrontendMessages.Bind(w, "s1", ["2"]);
+            FrontendMessages.Execute(w);
+            FrontendMessages.Sync(w);
+        }), int.MaxValue);
+        Assert.Equal("P P B E S", Types(ahead, out _));
+        Assert.True(rewriter.AwaitingLearn);
+        Assert.True(rewriter.StillHolding);
+
+        Assert.Equal("E Z", BackendTypes(Filter([.. Error("42P01"), .. Backend("Z")])));
+
+        Assert.False(rewriter.StillHolding);
+        rewriter.AwaitingLearn = false;
+        var output = new RentedBuffer();
+        var rest = rewriter.Rewrite(ReadOnlyMemory<byte>.Empty, output).ToArray();
+        rewriter.Sent();
+        Assert.Equal("P B E S", Types(rest, out var names));
+        Assert.Equal(["pgway_1", "pgway_1"], names);
+        Assert.Equal("2 C Z", BackendTypes(Filter(Backend("1", "2", "C", "Z"))));
+        Assert.True(tracker.Empty);
+    }
+
+    [Fact]
     public void Rewrite_MoreStatementsThanTheCacheHolds_TheLeastRecentlyUsedIsClosedFirst()
     {
         foreach (var name in (string[])["a", "b", "c"])
