@@ -23,13 +23,18 @@ internal sealed partial class MultiHostCluster
     /// The loopback rules of every test server, the own socket for replication too (the replicas are cloned
     /// through it), and SCRAM from the segment, where the replicas stream from and the pgways connect from.
     /// </summary>
-    private static readonly string s_hba = string.Join('\n',
+    private static readonly IReadOnlyList<string> s_hbaRules =
     [
-        "# pgway test network: trust over the server's own socket, SCRAM over TCP on loopback and the test segment.",
         .. PgTestServerSettings.HbaRules,
         "local   replication   all                     trust",
         $"host    all           all        {TestNetwork.Subnet}  scram-sha-256",
         $"host    replication   all        {TestNetwork.Subnet}  scram-sha-256",
+    ];
+
+    private static readonly string s_hba = string.Join('\n',
+    [
+        "# pgway test network: trust over the server's own socket, SCRAM over TCP on loopback and the test segment.",
+        .. s_hbaRules,
         string.Empty,
     ]);
 

@@ -19,43 +19,57 @@ internal sealed partial class MultiHostCluster
             TimeSpan.FromSeconds(30),
             cancellationToken);
 
+    private readonly string _etcdToken = "pgway-test-" + Guid.NewGuid().ToString("N");
+
     /// <summary>Starts every member at once (each waits for its peers to form the cluster) and returns once all report healthy.</summary>
     private async Task StartEtcdAsync(CancellationToken cancellationToken)
     {
-        var etcd = PatroniBinaries.Locate().Etcd;
         var members = Members.Take(_options.EtcdMembers).ToList();
-        var initialCluster = string.Join(',', members.Select(member => string.Create(CultureInfo.InvariantCulture, $"etcd-{member.Seq}=http://{member.Host.Address}:{EtcdServer.PeerPort}")));
-        var token = "pgway-test-" + Guid.NewGuid().ToString("N");
         foreach (var member in members)
         {
-            var directory = Path.Combine(member.Directory, "etcd");
-            var dataDirectory = Path.Combine(directory, "data");
-            var clientUrl = string.Create(CultureInfo.InvariantCulture, $"http://{member.Host.Address}:{EtcdServer.ClientPort}");
-            var peerUrl = string.Create(CultureInfo.InvariantCulture, $"http://{member.Host.Address}:{EtcdServer.PeerPort}");
-            Network.Start(
-                member.Host,
-                "etcd",
-                directory,
-                etcd,
-                [
-                    "--name", $"etcd-{member.Seq}",
-                    "--data-dir", dataDirectory,
-                    "--listen-client-urls", clientUrl,
-                    "--advertise-client-urls", clientUrl,
-                    "--listen-peer-urls", peerUrl,
-                    "--initial-advertise-peer-urls", peerUrl,
-                    "--initial-cluster", initialCluster,
-                    "--initial-cluster-state", "new",
-                    "--initial-cluster-token", token,
-                ],
-                dataDirectory);
+            StartEtcdMember(member);
         }
 
+        await WaitForEtcdAsync(cancellationToken);
+    }
+
+    private async Task WaitForEtcdAsync(CancellationToken cancellationToken)
+    {
+        var members = Members.Take(_options.EtcdMembers).ToList();
         CommandResult? health = null;
         await Wait.UntilAsync(
             async token => (health = await EtcdctlFromClientAsync(["endpoint", "health"], token)).Succeeded,
             _options.OperationTimeout,
             () => LogTail.Describe($"etcd on {string.Join(", ", EtcdEndpoints)} is not healthy: {health?.Describe()}", members.Select(member => Path.Combine(member.Directory, "etcd", "etcd.log")), 30),
             cancellationToken);
+    }
+
+    /// <summary>Starts <paramref name="member"/>'s etcd; after a kill its data directory makes it rejoin as the member it was.</summary>
+    private void StartEtcdMember(MultiHostMember member)
+    {
+        var etcd = PatroniBinaries.Locate().Etcd;
+        var members = Members.Take(_options.EtcdMembers).ToList();
+        var initialCluster = string.Join(',', members.Select(peer => string.Create(CultureInfo.InvariantCulture, $"etcd-{peer.Seq}=http://{peer.Host.Address}:{EtcdServer.PeerPort}")));
+        var directory = Path.Combine(member.Directory, "etcd");
+        var dataDirectory = Path.Combine(directory, "data");
+        var clientUrl = string.Create(CultureInfo.InvariantCulture, $"http://{member.Host.Address}:{EtcdServer.ClientPort}");
+        var peerUrl = string.Create(CultureInfo.InvariantCulture, $"http://{member.Host.Address}:{EtcdServer.PeerPort}");
+        Network.Start(
+            member.Host,
+            "etcd",
+            directory,
+            etcd,
+            [
+                "--name", $"etcd-{member.Seq}",
+                "--data-dir", dataDirectory,
+                "--listen-client-urls", clientUrl,
+                "--advertise-client-urls", clientUrl,
+                "--listen-peer-urls", peerUrl,
+                "--initial-advertise-peer-urls", peerUrl,
+                "--initial-cluster", initialCluster,
+                "--initial-cluster-state", "new",
+                "--initial-cluster-token", _etcdToken,
+            ],
+            dataDirectory);
     }
 }

@@ -43,6 +43,10 @@ internal sealed partial class MultiHostCluster
                 Service("default", DefaultServicePort, "postgres", "/primary", backup: null)) + "]"),
             new("pg_services", "[" + Service("pool", PoolServicePort, "pool", "/primary", backup: null) + "]"),
             new("pgb_hba_rules", $"[{{user: all, db: all, addr: '{TestNetwork.Subnet}', auth: pwd, title: 'the test network'}}]"),
+            .. _options.Patroni
+                ? [new KeyValuePair<string, string>("pg_dcs", $"{{ type: etcd, endpoints: [ {string.Join(", ", EtcdEndpoints.Select(endpoint => $"\"http://{endpoint}\""))} ], namespace: {PatroniNamespace} }}")]
+                : Array.Empty<KeyValuePair<string, string>>(),
+            .. _options.InventoryVars,
         ]);
 
     /// <summary>
@@ -50,11 +54,15 @@ internal sealed partial class MultiHostCluster
     /// user, unaligned and tuples-only, and returns the result (stdout holds the rows, '|'-separated).
     /// </summary>
     public Task<CommandResult> PsqlFromClientAsync(NetworkHost host, int port, string sql, CancellationToken cancellationToken = default) =>
+        PsqlFromClientAsync(host.Address, port, sql, cancellationToken);
+
+    /// <summary>As <see cref="PsqlFromClientAsync(NetworkHost, int, string, CancellationToken)"/>, to any address (a VIP).</summary>
+    public Task<CommandResult> PsqlFromClientAsync(System.Net.IPAddress address, int port, string sql, CancellationToken cancellationToken = default) =>
         TestNetwork.RunAsync(
             Network.Client,
             _runner.Binaries.PathOf("psql"),
             ["-X", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql,
-             $"host={host.Address} port={port.ToString(CultureInfo.InvariantCulture)} user={PgTestUsers.Meta} dbname={PgTestUsers.TestDatabase} sslmode=disable connect_timeout=5"],
+             $"host={address} port={port.ToString(CultureInfo.InvariantCulture)} user={PgTestUsers.Meta} dbname={PgTestUsers.TestDatabase} sslmode=disable connect_timeout=5"],
             new Dictionary<string, string> { ["PGPASSWORD"] = Credentials.PasswordFor(PgTestUsers.Meta) },
             TimeSpan.FromSeconds(30),
             cancellationToken);
@@ -68,29 +76,42 @@ internal sealed partial class MultiHostCluster
         await File.WriteAllTextAsync(InventoryPath, RenderInventory(), cancellationToken);
         foreach (var member in Members)
         {
-            Network.Start(
-                member.Host,
-                "pgway",
-                member.Directory,
-                serveCommand[0],
-                [.. serveCommand.Skip(1), "-c", InventoryPath, "--node", member.Host.Address.ToString(), "--runtime-dir", member.RuntimeDirectory],
-                member.RuntimeDirectory);
+            StartPgway(member);
         }
 
         // Ready when every host's primary service reaches the primary from the client: health checks,
         // listeners and the poolers across hosts all work then.
         foreach (var member in Members)
         {
-            CommandResult? last = null;
-            await Wait.UntilAsync(
-                async token =>
-                {
-                    last = await PsqlFromClientAsync(member.Host, PrimaryServicePort, "SELECT pg_is_in_recovery()", token);
-                    return last.Succeeded && last.StandardOutput.Trim() == "f";
-                },
-                _options.OperationTimeout,
-                () => $"{member.Host}:{PrimaryServicePort} did not reach the primary: {last?.Describe()}\n{DescribeLogs()}",
-                cancellationToken);
+            await WaitForPrimaryServiceAsync(member.Host, cancellationToken);
         }
+    }
+
+    /// <summary>Starts <paramref name="member"/>'s <c>pgway serve</c> (with <c>--no-agent</c> where Patroni answers the checks).</summary>
+    private void StartPgway(MultiHostMember member)
+    {
+        var serveCommand = _options.ServeCommand ?? throw new InvalidOperationException("The cluster runs no pgway (no ServeCommand).");
+        Network.Start(
+            member.Host,
+            "pgway",
+            member.Directory,
+            serveCommand[0],
+            [.. serveCommand.Skip(1), "-c", InventoryPath, "--node", member.Host.Address.ToString(), "--runtime-dir", member.RuntimeDirectory, .. _options.Patroni ? ["--no-agent"] : Array.Empty<string>()],
+            member.RuntimeDirectory);
+    }
+
+    /// <summary>Waits until <paramref name="host"/>'s primary service reaches a primary from the client namespace.</summary>
+    public async Task WaitForPrimaryServiceAsync(NetworkHost host, CancellationToken cancellationToken = default)
+    {
+        CommandResult? last = null;
+        await Wait.UntilAsync(
+            async token =>
+            {
+                last = await PsqlFromClientAsync(host, PrimaryServicePort, "SELECT pg_is_in_recovery()", token);
+                return last.Succeeded && last.StandardOutput.Trim() == "f";
+            },
+            _options.OperationTimeout,
+            () => $"{host}:{PrimaryServicePort} did not reach the primary: {last?.Describe()}\n{DescribeLogs()}",
+            cancellationToken);
     }
 }

@@ -46,7 +46,7 @@ internal sealed partial class MultiHostCluster : IAsyncDisposable
     /// <summary>The members in pg_seq order; the first is the primary.</summary>
     public IReadOnlyList<MultiHostMember> Members { get; }
 
-    /// <summary>The primary.</summary>
+    /// <summary>The primary at creation (with Patroni, ask <see cref="LeaderAsync"/> for the current one).</summary>
     public MultiHostMember Primary => Members[0];
 
     /// <summary>The users' random passwords.</summary>
@@ -75,8 +75,17 @@ internal sealed partial class MultiHostCluster : IAsyncDisposable
 
             // etcd forms while PostgreSQL is built: the members wait for each other, not for the harness.
             var etcd = options.EtcdMembers > 0 ? cluster.StartEtcdAsync(cancellationToken) : Task.CompletedTask;
-            await cluster.BootstrapAsync(cancellationToken);
-            await etcd;
+            if (options.Patroni)
+            {
+                await etcd;
+                await cluster.BootstrapPatroniAsync(cancellationToken);
+            }
+            else
+            {
+                await cluster.BootstrapAsync(cancellationToken);
+                await etcd;
+            }
+
             if (options.ServeCommand is { } serve)
             {
                 await cluster.StartPgwayAsync(serve, cancellationToken);
@@ -112,6 +121,8 @@ internal sealed partial class MultiHostCluster : IAsyncDisposable
             await Network.KillHostProcessesAsync(host);
         }
 
+        KillOrphanedPostmasters();
+
         await Network.DisposeAsync();
         await _directory.DisposeAsync();
     }
@@ -119,7 +130,8 @@ internal sealed partial class MultiHostCluster : IAsyncDisposable
     /// <summary>What the cluster's files say, for a failure message.</summary>
     public string DescribeLogs(int lines = 30) =>
         string.Join('\n', Members.Select(member =>
-            $"--- {member} postgres:\n{LogTail.Read(member.PostgresLogPath, lines)}\n--- {member} pgway:\n{LogTail.Read(member.PgwayLogPath, lines)}"));
+            $"--- {member} postgres:\n{LogTail.Read(member.PostgresLogPath, lines)}\n--- {member} pgway:\n{LogTail.Read(member.PgwayLogPath, lines)}"
+            + (_options.Patroni ? $"\n--- {member} patroni:\n{LogTail.Read(Path.Combine(member.Directory, "patroni.log"), lines)}" : string.Empty)));
 
     /// <inheritdoc/>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{ClusterName} on {Network}");

@@ -1,0 +1,212 @@
+using Pgway.LocalPostgres;
+
+namespace Pgway.Testing.Network;
+
+// With MultiHostClusterOptions.Patroni: one Patroni per host over the lab's etcd, host 1 bootstrapping; killing and
+// restarting a whole host; asking who leads (the leader key, as pgway and vip-manager read it).
+internal sealed partial class MultiHostCluster
+{
+    /// <summary>Patroni's namespace, Pigsty's <c>pg_namespace</c> default.</summary>
+    public const string PatroniNamespace = "/pg";
+
+    /// <summary>The DCS key naming the leader's member, as pgway and vip-manager watch it.</summary>
+    public static string LeaderKey => $"{PatroniNamespace}/{ClusterName}/leader";
+
+    private readonly Dictionary<MultiHostMember, DaemonProcess> _patronis = [];
+
+    /// <summary><paramref name="member"/>'s patroni.yml (for <c>patronictl -c</c>).</summary>
+    public static string PatroniConfigPath(MultiHostMember member) => Path.Combine(member.Directory, "patroni.yml");
+
+    /// <summary>The member the leader key names, read through etcd from the client namespace; null without a leader (or etcd).</summary>
+    public async Task<MultiHostMember?> LeaderAsync(CancellationToken cancellationToken = default)
+    {
+        var answer = await EtcdctlFromClientAsync(["get", "--print-value-only", LeaderKey], cancellationToken);
+        var name = answer.Succeeded ? answer.StandardOutput.Trim() : string.Empty;
+        return Members.FirstOrDefault(member => member.Name == name);
+    }
+
+    /// <summary>
+    /// Waits until the leader key names a member (<paramref name="expected"/> if given, else any but
+    /// <paramref name="not"/>) whose postgres takes writes (out of recovery, asked over its socket), and returns it.
+    /// </summary>
+    public async Task<MultiHostMember> WaitForLeaderAsync(MultiHostMember? expected = null, MultiHostMember? not = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        MultiHostMember? leader = null;
+        await Wait.UntilAsync(
+            async token =>
+            {
+                leader = await LeaderAsync(token);
+                return leader is not null
+                    && (expected is null || leader == expected)
+                    && leader != not
+                    && await IsWritableAsync(leader, token);
+            },
+            timeout ?? _options.OperationTimeout,
+            () => $"waited for the leader {expected?.Name ?? "(any)"}{(not is null ? string.Empty : $" other than {not.Name}")}; the key names {leader?.Name ?? "nobody"}.\n{DescribeLogs()}",
+            cancellationToken);
+        return leader!;
+    }
+
+    /// <summary>Waits until every member but the leader streams from it (Patroni rejoined and re-cloned whoever needed it).</summary>
+    public async Task<MultiHostMember> WaitUntilPatroniHealthyAsync(CancellationToken cancellationToken = default)
+    {
+        var leader = await WaitForLeaderAsync(cancellationToken: cancellationToken);
+        var names = Members.Where(member => member != leader).Select(member => member.Name).ToArray();
+        long streaming = 0;
+        await Wait.UntilAsync(
+            async token =>
+            {
+                streaming = await PgConnections.ScalarAsync<long>(
+                    SocketConnectionString(leader),
+                    "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming' AND application_name = ANY($1)",
+                    [names],
+                    token);
+                return streaming == names.Length;
+            },
+            _options.OperationTimeout * 2,
+            () => $"only {streaming} of [{string.Join(", ", names)}] stream from {leader}.\n{DescribeLogs()}",
+            cancellationToken);
+        return leader;
+    }
+
+    /// <summary>
+    /// SIGKILLs everything on <paramref name="member"/>'s host as a machine losing power would lose it: Patroni first
+    /// (alive, it would start postgres again), pgway and the etcd member, then the postmaster by the PID in its
+    /// postmaster.pid (Patroni starts it in a session of its own, so it is not Patroni's descendant).
+    /// </summary>
+    public async Task KillHostAsync(MultiHostMember member)
+    {
+        if (_patronis.Remove(member, out var patroni))
+        {
+            patroni.Kill();
+        }
+
+        var postmaster = PostmasterProcess.ReadPidFile(Path.Combine(member.DataDirectory, "postmaster.pid"));
+        await Network.KillHostProcessesAsync(member.Host);
+        if (postmaster is { } pid && PostmasterProcess.IsPostmasterOf(pid, member.DataDirectory))
+        {
+            PostmasterProcess.KillTree(pid, member.DataDirectory);
+            await Wait.UntilAsync(_ => Task.FromResult(!PostmasterProcess.IsAlive(pid)), _options.OperationTimeout, () => $"{member}'s postgres survived SIGKILL.", CancellationToken.None);
+        }
+    }
+
+    /// <summary>Starts what <see cref="KillHostAsync"/> killed again: the etcd member, Patroni (which rejoins as a replica) and pgway.</summary>
+    public async Task StartHostAsync(MultiHostMember member, CancellationToken cancellationToken = default)
+    {
+        if (member.Seq <= _options.EtcdMembers)
+        {
+            StartEtcdMember(member);
+            await WaitForEtcdAsync(cancellationToken);
+        }
+
+        PostmasterProcess.RemoveStaleLockFiles(member.DataDirectory, member.SocketDirectory, PostgresPort);
+        StartPatroni(member);
+        if (_options.ServeCommand is not null)
+        {
+            StartPgway(member);
+        }
+    }
+
+    /// <summary>Runs <c>patronictl -c &lt;member's config&gt; <paramref name="arguments"/></c> in <paramref name="member"/>'s host.</summary>
+    public static Task<CommandResult> PatronictlAsync(MultiHostMember member, IReadOnlyList<string> arguments, CancellationToken cancellationToken = default) =>
+        TestNetwork.RunAsync(member.Host, PatroniBinaries.Locate().Patronictl, ["-c", PatroniConfigPath(member), .. arguments], null, TimeSpan.FromSeconds(90), cancellationToken);
+
+    private async Task BootstrapPatroniAsync(CancellationToken cancellationToken)
+    {
+        if (_options.EtcdMembers < 1)
+        {
+            throw new InvalidOperationException("A Patroni lab needs etcd: EtcdMembers must be at least 1.");
+        }
+
+        foreach (var member in Members)
+        {
+            PrepareMemberDirectory(member);
+            await PatroniTestCluster.WriteConfigAsync(PatroniConfigPath(member), PatroniSpec(member), cancellationToken);
+        }
+
+        // Patroni runs initdb and postgres, which refuse root: the tree goes to the service user (etcd runs as root).
+        await _runner.HandOverAsync(_directory.FullPath, cancellationToken);
+
+        // Host 1 must win the race to initialise, so that the roles are known in advance: the others start once it
+        // holds the initialize key, and then wait for its bootstrap to clone it.
+        StartPatroni(Primary);
+        CommandResult? initialize = null;
+        await Wait.UntilAsync(
+            async token => (initialize = await EtcdctlFromClientAsync(["get", "--print-value-only", $"{PatroniNamespace}/{ClusterName}/initialize"], token)).Succeeded
+                && initialize.StandardOutput.Trim().Length > 0,
+            _options.OperationTimeout,
+            () => $"{Primary.Name} wrote no initialize key: {initialize?.Describe()}\n{DescribeLogs()}",
+            cancellationToken);
+        foreach (var member in Members.Skip(1))
+        {
+            StartPatroni(member);
+        }
+
+        await WaitForLeaderAsync(Primary, cancellationToken: cancellationToken);
+        await using (var connection = await PgConnections.OpenAsync(SocketConnectionString(Primary), cancellationToken))
+        {
+            await PgTestUsers.CreateAsync(connection, Credentials, replicatorExists: true, cancellationToken);
+        }
+
+        await WaitUntilPatroniHealthyAsync(cancellationToken);
+    }
+
+    private PatroniConfigSpec PatroniSpec(MultiHostMember member) => new()
+    {
+        Scope = ClusterName,
+        Namespace = PatroniNamespace,
+        Name = member.Name,
+        ConnectAddress = member.Host.Address.ToString(),
+
+        // As Pigsty's pg_listen (0.0.0.0): postgres answers on the VIP too, for VIP:5432.
+        ListenAddress = "0.0.0.0",
+        EtcdHosts = EtcdEndpoints,
+        Ttl = _options.PatroniTtl,
+        LoopWait = _options.PatroniLoopWait,
+        RetryTimeout = _options.PatroniRetryTimeout,
+        BinDirectory = _runner.Binaries.Directory,
+        Directory = member.Directory,
+        DataDirectory = member.DataDirectory,
+        SocketDirectory = member.SocketDirectory,
+        LogPath = member.PostgresLogPath,
+        Credentials = Credentials,
+        HbaRules = s_hbaRules,
+    };
+
+    private void StartPatroni(MultiHostMember member)
+    {
+        _patronis[member] = Network.Start(
+            member.Host,
+            "patroni",
+            member.Directory,
+            PatroniBinaries.Locate().Patroni,
+            [PatroniConfigPath(member)],
+            PatroniConfigPath(member),
+            _runner.RunAsServiceUser ? PgCommandRunner.ServiceUser : null);
+    }
+
+    private static async Task<bool> IsWritableAsync(MultiHostMember member, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return !await PgConnections.ScalarAsync<bool>(SocketConnectionString(member), "SELECT pg_is_in_recovery()", [], cancellationToken);
+        }
+        catch (Npgsql.NpgsqlException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Kills the postmasters Patroni left (they are no descendant of what the network started). Never throws.</summary>
+    private void KillOrphanedPostmasters()
+    {
+        foreach (var member in Members)
+        {
+            if (PostmasterProcess.ReadPidFile(Path.Combine(member.DataDirectory, "postmaster.pid")) is { } pid
+                && PostmasterProcess.IsPostmasterOf(pid, member.DataDirectory))
+            {
+                PostmasterProcess.KillTree(pid, member.DataDirectory);
+            }
+        }
+    }
+}
