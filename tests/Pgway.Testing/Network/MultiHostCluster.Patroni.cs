@@ -70,12 +70,14 @@ internal sealed partial class MultiHostCluster
     }
 
     /// <summary>
-    /// SIGKILLs everything on <paramref name="member"/>'s host as a machine losing power would lose it: Patroni first
-    /// (alive, it would start postgres again), pgway and the etcd member, then the postmaster by the PID in its
-    /// postmaster.pid (Patroni starts it in a session of its own, so it is not Patroni's descendant).
+    /// <paramref name="member"/>'s host loses power: SIGKILL of Patroni first (alive, it would start postgres again),
+    /// pgway and the etcd member, then the postmaster by the PID in its postmaster.pid (Patroni starts it in a
+    /// session of its own, so it is not Patroni's descendant); and the link goes down, since a dead machine's
+    /// kernel answers nothing (a namespace's would go on answering ARP for a VIP its killed pgway left behind).
     /// </summary>
     public async Task KillHostAsync(MultiHostMember member)
     {
+        await Network.CutOffAsync(member.Host);
         if (_patronis.Remove(member, out var patroni))
         {
             patroni.Kill();
@@ -90,9 +92,22 @@ internal sealed partial class MultiHostCluster
         }
     }
 
-    /// <summary>Starts what <see cref="KillHostAsync"/> killed again: the etcd member, Patroni (which rejoins as a replica) and pgway.</summary>
+    /// <summary>
+    /// Boots the host <see cref="KillHostAsync"/> killed: its interface keeps only its own address (a reboot forgets a
+    /// VIP), the link comes up, then the etcd member, Patroni (which rejoins as a replica) and pgway start.
+    /// </summary>
     public async Task StartHostAsync(MultiHostMember member, CancellationToken cancellationToken = default)
     {
+        var addresses = await TestNetwork.RunAsync(member.Host, "ip", ["-o", "-4", "addr", "show", "dev", NetworkHost.Interface], cancellationToken: cancellationToken);
+        foreach (var match in System.Text.RegularExpressions.Regex.Matches(addresses.StandardOutput, @"inet (\S+)").Cast<System.Text.RegularExpressions.Match>())
+        {
+            if (!match.Groups[1].Value.StartsWith(member.Host.Address + "/", StringComparison.Ordinal))
+            {
+                await TestNetwork.RunAsync(member.Host, "ip", ["addr", "del", match.Groups[1].Value, "dev", NetworkHost.Interface], cancellationToken: cancellationToken);
+            }
+        }
+
+        await Network.RestoreAsync(member.Host, cancellationToken);
         if (member.Seq <= _options.EtcdMembers)
         {
             StartEtcdMember(member);
