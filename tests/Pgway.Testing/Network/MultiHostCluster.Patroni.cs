@@ -56,11 +56,20 @@ internal sealed partial class MultiHostCluster
         await Wait.UntilAsync(
             async token =>
             {
-                streaming = await PgConnections.ScalarAsync<long>(
-                    SocketConnectionString(leader),
-                    "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming' AND application_name = ANY($1)",
-                    [names],
-                    token);
+                try
+                {
+                    streaming = await PgConnections.ScalarAsync<long>(
+                        SocketConnectionString(leader),
+                        "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming' AND application_name = ANY($1)",
+                        [names],
+                        token);
+                }
+                catch (Npgsql.NpgsqlException)
+                {
+                    // Its postgres restarting (a rejoin, a rewind): ask again.
+                    return false;
+                }
+
                 return streaming == names.Length;
             },
             _options.OperationTimeout * 2,
