@@ -53,7 +53,8 @@ public sealed class DifferentialEnvironment : IAsyncDisposable
         var poolPort = FreePort(primary.Address);
         var l4Port = FreePort(primary.Address);
         var password = cluster.Credentials.PasswordFor(User);
-        const string Options = "inter 500ms fastinter 200ms downinter 500ms rise 1 fall 1";
+        // fall 3: one check slow under a loaded machine must not take the only member down mid-run.
+        const string Options = "inter 500ms fastinter 200ms downinter 500ms rise 1 fall 3";
         var yaml = cluster.ToInventoryYaml([
             new("pg_monitor_password", $"'{cluster.Credentials.PasswordFor(PgTestUsers.Monitor)}'"),
             new("pg_users", $"[{{name: {User}, password: '{password}', pgbouncer: true}}]"),
