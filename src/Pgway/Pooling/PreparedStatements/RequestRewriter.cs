@@ -398,13 +398,15 @@ internal sealed partial class RequestRewriter
             // the newer definition wins (as PgBouncer does).
             registry.Release(previous.Statement);
         }
-        AddName(name, new ClientStatement(statement));
+        var client = new ClientStatement(statement);
+        AddName(name, client);
         if (server.Touch(statement))
         {
             tracker.Expect(new(RequestKind.Parse, CompletionHandling.Fake, statement, name));
             return true;
         }
         Prepare(statement, server, CompletionHandling.Forward, name);
+        RecordResultType(client);
         return true;
     }
 
