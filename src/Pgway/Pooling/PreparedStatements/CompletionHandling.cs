@@ -24,11 +24,4 @@ internal enum CompletionHandling : byte
     /// or the request's own <see cref="PendingRequest.Error"/> (a Parse over a client's limit).
     /// </summary>
     PlanChanged,
-
-    /// <summary>
-    /// Sent by pgway (a Describe right after a client's named Parse): the answer becomes the result
-    /// type the client's statement keeps, as PostgreSQL fixes it at parse time; the client never sees
-    /// it, and nothing waits on it.
-    /// </summary>
-    Record,
 }

@@ -398,15 +398,13 @@ internal sealed partial class RequestRewriter
             // the newer definition wins (as PgBouncer does).
             registry.Release(previous.Statement);
         }
-        var client = new ClientStatement(statement);
-        AddName(name, client);
+        AddName(name, new ClientStatement(statement));
         if (server.Touch(statement))
         {
             tracker.Expect(new(RequestKind.Parse, CompletionHandling.Fake, statement, name));
             return true;
         }
         Prepare(statement, server, CompletionHandling.Forward, name);
-        RecordResultType(client);
         return true;
     }
 

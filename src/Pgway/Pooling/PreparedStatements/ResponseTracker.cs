@@ -307,7 +307,7 @@ internal sealed class ResponseTracker
             return bodyLength <= MessageHeader.SmallMessageLimit;
         }
         return bodyLength <= MessageHeader.SmallMessageLimit && count > 0 && queue[head] is { Kind: RequestKind.Describe } describe
-            && (describe.Handling is CompletionHandling.Learn or CompletionHandling.Record || describe.Client is not null)
+            && (describe.Handling == CompletionHandling.Learn || describe.Client is not null)
             && type is (byte)BackendMessageCode.RowDescription or (byte)BackendMessageCode.ParameterDescription;
     }
 
@@ -330,14 +330,14 @@ internal sealed class ResponseTracker
                     Pop();
                 }
                 return MessageFate.Forward;
-            case BackendMessageCode.ParameterDescription when request is { Kind: RequestKind.Describe, Handling: CompletionHandling.Learn or CompletionHandling.Record }:
+            case BackendMessageCode.ParameterDescription when request is { Kind: RequestKind.Describe, Handling: CompletionHandling.Learn }:
                 return MessageFate.DropWhole;
             case BackendMessageCode.RowDescription or BackendMessageCode.NoData when request.Kind == RequestKind.Describe
-                && (request.Handling is CompletionHandling.Learn or CompletionHandling.Record || request.Client is not null):
+                && (request.Handling == CompletionHandling.Learn || request.Client is not null):
                 // A description longer than pgway reads whole is not learned: unknown, so taken as changed.
                 Learn(request, type == (byte)BackendMessageCode.NoData ? [] : body.Length == bodyLength ? body.ToArray() : null);
                 Pop();
-                return request.Handling is CompletionHandling.Learn or CompletionHandling.Record ? MessageFate.DropWhole : MessageFate.Forward;
+                return request.Handling == CompletionHandling.Learn ? MessageFate.DropWhole : MessageFate.Forward;
             case BackendMessageCode.ErrorResponse when request.Handling == CompletionHandling.PlanChanged:
                 replacementError = request.Error ?? PlanChangedError;
                 EndBatch();
@@ -382,13 +382,6 @@ internal sealed class ResponseTracker
         }
         if (request.Client is not { } client)
         {
-            return;
-        }
-        if (request.Handling == CompletionHandling.Record)
-        {
-            // The result type at parse time; a description too long to read whole stays unknown,
-            // and the statement is then not compared (as before this was recorded).
-            client.Shape ??= shape;
             return;
         }
         if (request.Handling != CompletionHandling.Learn)
