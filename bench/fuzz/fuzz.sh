@@ -11,7 +11,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-targets=(startup framing prepared scram agent admin console inventory)
+targets=(startup framing prepared scram agent admin console dns inventory)
 target="${1:?usage: fuzz.sh TARGET|all [EXECUTIONS [SECONDS]]; targets: ${targets[*]}}"
 executions="${2:-1000000}"
 seconds="${3:-3600}"
@@ -27,12 +27,13 @@ install() {
     fi
 }
 
-# Built afresh, then pgway's two assemblies instrumented in place (SharpFuzz refuses to do it twice).
+# Built afresh, then pgway's two assemblies and the DNS library instrumented in place (SharpFuzz refuses to do it twice).
 build() {
     rm -rf "$work/bin"
     dotnet build "$here/Pgway.Fuzz" -c Release -o "$work/bin" -p:TreatWarningsAsErrors=true >/dev/null
     sharpfuzz "$work/bin/Pgway.Protocol.dll"
     sharpfuzz "$work/bin/Pgway.Core.dll"   # src/Pgway's assembly
+    sharpfuzz "$work/bin/ARSoft.Tools.Net.dll"   # the DNS wire format the dns target reads
 }
 
 stat() { sed -n "s/^$1 *: *//p" "$2"; }

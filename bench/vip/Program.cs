@@ -62,6 +62,12 @@ finally
     {
         Directory.CreateDirectory(outDirectory);
         File.Copy(Path.Combine(work, "results.tsv"), Path.Combine(outDirectory, "results.tsv"), overwrite: true);
+        // Each host's pgway log: why a round was slow (a probe that heard another holder, a late check) is said there.
+        foreach (var log in Directory.EnumerateFiles(work, "*.log", SearchOption.AllDirectories).Where(f => Path.GetFileName(Path.GetDirectoryName(f)) == "pgway"))
+        {
+            var host = Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(log)))!;
+            File.Copy(log, Path.Combine(outDirectory, $"{host}-{Path.GetFileName(log)}"), overwrite: true);
+        }
     }
 
     Directory.Delete(work, recursive: true);

@@ -136,6 +136,13 @@ public static class FrontendMessages
         output.Advance(writer.Position);
     }
 
+    public static void Flush(IBufferWriter<byte> output)
+    {
+        var writer = new SpanWriter(output.GetSpan(5));
+        writer.Header((byte)FrontendMessageCode.Flush, 0);
+        output.Advance(writer.Position);
+    }
+
     public static void Terminate(IBufferWriter<byte> output)
     {
         var writer = new SpanWriter(output.GetSpan(5));

@@ -22,4 +22,5 @@ public static class SqlState
     public const string InvalidCatalogName = "3D000";
     public const string AdminShutdown = "57P01";
     public const string CannotConnectNow = "57P03";
+    public const string InternalError = "XX000";
 }

@@ -24,6 +24,12 @@ internal sealed record PatroniConfigSpec
     /// <summary>etcd's client endpoints, <c>address:2379</c>.</summary>
     public required IReadOnlyList<string> EtcdHosts { get; init; }
 
+    /// <summary>
+    /// <c>etcd3.use_proxies</c>: Patroni talks to <see cref="EtcdHosts"/> only, rather than to every member it
+    /// discovers from the cluster's member list.
+    /// </summary>
+    public bool EtcdHostsOnly { get; init; }
+
     /// <summary>The DCS timings and modes bootstrapped into the cluster.</summary>
     public required int Ttl { get; init; }
 

@@ -53,7 +53,7 @@ internal sealed partial class PatroniTestCluster
             ["namespace"] = spec.Namespace,
             ["name"] = spec.Name,
             ["restapi"] = new JsonObject { ["listen"] = restApi, ["connect_address"] = restApi },
-            ["etcd3"] = new JsonObject { ["hosts"] = new JsonArray([.. spec.EtcdHosts.Select(host => JsonValue.Create(host))]) },
+            ["etcd3"] = new JsonObject { ["hosts"] = new JsonArray([.. spec.EtcdHosts.Select(host => JsonValue.Create(host))]), ["use_proxies"] = spec.EtcdHostsOnly },
             ["bootstrap"] = new JsonObject
             {
                 ["dcs"] = new JsonObject

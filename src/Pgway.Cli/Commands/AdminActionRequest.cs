@@ -88,7 +88,7 @@ internal static class AdminActionRequest
         {
             try
             {
-                addresses = await Dns.GetHostAddressesAsync(url.Host, cancellationToken);
+                addresses = await System.Net.Dns.GetHostAddressesAsync(url.Host, cancellationToken);
             }
             catch (System.Net.Sockets.SocketException e)
             {

@@ -205,6 +205,8 @@ internal static class DemoCommand
         var gateway = new GatewayOptions([.. cluster.Instances.Select(i => i.Address)], RunAgents: true, HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty)
         {
             AdminTokenDirectory = Pgway.Admin.AdminTokenFile.DefaultDirectory(Environment.GetEnvironmentVariable),
+            // DNS on each demo node, as serve does: the cluster's name follows the failover the demo makes.
+            Dns = Pgway.Dns.DnsOptions.Default,
             LoopThreads = Pgway.Transport.EpollLoopGroup.CountFrom(Environment.GetEnvironmentVariable(Pgway.Transport.EpollLoopGroup.ThreadsVariable)),
         };
         GatewayHost host;

@@ -46,6 +46,11 @@ internal static class DemoSummary
             var adminUrl = $"http://{local.Primary.Address}:{local.Primary.Inventory.HaproxyExporterPort}";
             output.WriteLine($"  {adminUrl + "/",-57} the stats page; {adminUrl}/metrics for Prometheus");
         }
+        if (host.DnsEndPoints.Count > 0)
+        {
+            var (dns, name) = (host.DnsEndPoints[0], host.Clusters[0].Name);
+            output.WriteLine($"  {$"dig @{dns.Address} -p {dns.Port} +short {name} primary.{name}",-57} the cluster's names from the live routing (docs/dns.md)");
+        }
         var inventory = Path.Combine(options.Directory, DemoInventory.FileName);
         output.WriteLine($"  pgway services -c {inventory}");
         output.WriteLine($"  pgway urls -c {inventory} --user {user} --db {database}");

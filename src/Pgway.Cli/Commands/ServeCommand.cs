@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Pgway.Admin;
+using Pgway.Dns;
 using Pgway.Health;
 using Pgway.Hosting;
 using Pgway.Routing;
@@ -25,6 +26,22 @@ internal static partial class ServeCommand
         var noPooler = new Option<bool>("--no-pooler") { Description = "Do not run pgway's pooler: PgBouncer serves pgbouncer_port" };
         var noAdmin = new Option<bool>("--no-admin") { Description = "Do not serve the stats page, /status.json, /metrics and /healthz on haproxy_exporter_port: HAProxy's stats page is there" };
         var noVip = new Option<bool>("--no-vip") { Description = "Do not keep the clusters' L2 VIPs (pg_vip_address) on this node: vip-manager or keepalived does" };
+        var noDns = new Option<bool>("--no-dns") { Description = "Do not serve DNS (the clusters' names from the live routing, docs/dns.md) on the nodes' addresses" };
+        var dnsPort = new Option<int>("--dns-port")
+        {
+            Description = "The UDP and TCP port of the DNS server on each node's address (8600: Consul's, so resolvers that forward to Consul work unchanged)",
+            DefaultValueFactory = _ => DnsOptions.DefaultPort,
+        };
+        var dnsTtl = new Option<double>("--dns-ttl")
+        {
+            Description = "Seconds resolvers may cache the DNS answers (and negative answers); 0 allowed",
+            DefaultValueFactory = _ => DnsOptions.Default.Ttl.TotalSeconds,
+        };
+        var dnsRate = new Option<double>("--dns-rate")
+        {
+            Description = "UDP DNS queries a second one source address may send (twice as many at once); 0: no limit",
+            DefaultValueFactory = _ => DnsOptions.Default.RatePerSecond,
+        };
         var drainTimeout = new Option<double>("--drain-timeout")
         {
             Description = "Seconds sessions may run on after SIGTERM (or on a service a reload removed) before they are closed",
@@ -50,13 +67,34 @@ internal static partial class ServeCommand
         var logLevel = new Option<LogLevel>("--log-level") { Description = "The lowest level logged: Trace, Debug, Information (a line per connection), Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
         var command = new Command(Name, "Run the services, poolers, health agents and admin endpoints of the nodes this process hosts; SIGHUP reloads, SIGTERM drains")
         {
-            config, node, noAgent, noPooler, noAdmin, drainTimeout, descriptorReserve, maxStarting, startupTimeout, runtimeDirectory, logFormat, logLevel,
+            config, node, noAgent, noPooler, noAdmin, noVip, noDns, dnsPort, dnsTtl, dnsRate, drainTimeout, descriptorReserve, maxStarting, startupTimeout, runtimeDirectory, logFormat, logLevel,
         };
         command.Validators.Add(result =>
         {
             if (result.GetValue(drainTimeout) is < 0 or double.NaN)
             {
                 result.AddError("--drain-timeout must be 0 or more seconds");
+            }
+        });
+        dnsPort.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > 65535)
+            {
+                result.AddError("--dns-port must be 1 to 65535");
+            }
+        });
+        dnsTtl.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double>() is < 0 or > 86400 or double.NaN)
+            {
+                result.AddError("--dns-ttl must be 0 to 86400 seconds");
+            }
+        });
+        dnsRate.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double>() is < 0 or > 1_000_000 or double.NaN)
+            {
+                result.AddError("--dns-rate must be 0 (no limit) to 1000000 queries a second");
             }
         });
         descriptorReserve.Validators.Add(result =>
@@ -87,6 +125,13 @@ internal static partial class ServeCommand
                 RunPoolers = !parse.GetValue(noPooler),
                 RunAdmin = !parse.GetValue(noAdmin),
                 KeepVips = !parse.GetValue(noVip),
+                Dns = parse.GetValue(noDns) ? null : DnsOptions.Default with
+                {
+                    Port = parse.GetValue(dnsPort),
+                    Ttl = TimeSpan.FromSeconds(parse.GetValue(dnsTtl)),
+                    RatePerSecond = parse.GetValue(dnsRate),
+                    Burst = (int)Math.Min(int.MaxValue, Math.Max(1, 2 * parse.GetValue(dnsRate))),
+                },
                 DrainTimeout = TimeSpan.FromSeconds(parse.GetValue(drainTimeout)),
                 Admission = new AdmissionLimits(parse.GetValue(descriptorReserve), parse.GetValue(maxStarting), TimeSpan.FromSeconds(parse.GetValue(startupTimeout))),
                 AdminTokenDirectory = parse.GetValue(runtimeDirectory) ?? AdminTokenFile.DefaultDirectory(Environment.GetEnvironmentVariable),
@@ -197,6 +242,10 @@ internal static partial class ServeCommand
         foreach (var url in host.AdminUrls)
         {
             context.Output.WriteLine($"{"admin",-24} {url,-22} / (stats page) /status.json /metrics /healthz");
+        }
+        foreach (var endPoint in host.DnsEndPoints)
+        {
+            context.Output.WriteLine($"{"dns",-24} {endPoint,-22} UDP and TCP: the clusters' names from the live routing");
         }
         foreach (var file in host.AdminTokenFiles)
         {

@@ -19,4 +19,7 @@ internal sealed record StatusReport(
 {
     /// <summary>The hosted clusters' L2 VIPs as this node keeps them: held here or not, why, and the last move.</summary>
     public IReadOnlyList<Pgway.Vip.VipStatus> Vips { get; init; } = [];
+
+    /// <summary>The DNS server's queries by name and result since start; empty when it does not run.</summary>
+    public IReadOnlyList<Pgway.Dns.DnsQueryCount> Dns { get; init; } = [];
 }

@@ -112,6 +112,7 @@ internal static class InventoryLoader
             Dcs = DcsConfigReader.Read(source, diagnostics),
             ServiceProvider = provider,
             ProviderNodes = providerNodes,
+            Dns = new DnsReader(diagnostics).Read(source),
         };
     }
 

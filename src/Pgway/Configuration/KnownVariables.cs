@@ -19,7 +19,7 @@ internal static class KnownVariables
         "haproxy_auth_enabled", "haproxy_admin_username", "haproxy_admin_password", "pg_instances",
         "pgway_max_client_prepared_statements", "pgway_max_client_prepared_bytes", "pgway_max_autodb_pools",
         "pg_rto", "pg_rto_plan", "patroni_ssl_enabled", "pgway_patroni_ca_file", "pg_service_provider", "version",
-        "pgb_hba_rules", "pgb_default_hba_rules", "pgbouncer_hba_rules", "pgbouncer_hba_rules_extra");
+        "pgb_hba_rules", "pgb_default_hba_rules", "pgbouncer_hba_rules", "pgbouncer_hba_rules_extra", "pg_dns_suffix", "pg_dns_target");
 
     /// <summary>Names a misspelling is compared with: pgway's and Pigsty's role defaults (not sandbox extras like <c>cpu</c>).</summary>
     private static readonly FrozenSet<string> Candidates = [.. Read.Concat(PigstyVariables.RoleDefaults)];

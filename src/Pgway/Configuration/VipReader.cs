@@ -80,11 +80,20 @@ internal sealed class VipReader(DiagnosticBag diagnostics)
             diagnostics.Error(variable.Location, $"pg_vip_address '{text}' of cluster '{source.Name}': the prefix length '{prefixText}' must be 1 to {MaxPrefix(address)} for an {Family(address)} address");
             return null;
         }
-        return new ClusterVip(address, prefix, ReadInterface(source, "pg_vip_interface"), ClusterVip.DefaultDcsGrace, variable.Location);
+        return new ClusterVip(address, prefix, ReadInterface(source, "pg_vip_interface"), ClusterVip.DefaultDcsGrace, variable.Location)
+        {
+            HostInterfaces = ReadHostInterfaces(source, "pg_vip_interface"),
+        };
     }
 
     private bool V1Enabled(ClusterSource source)
     {
+        if (source.Variables.Value("vip_enabled") is not null || source.Variables.Value("vip_vrid") is not null)
+        {
+            // v2+'s node VIP (the NODE role's keepalived: vip_enabled, vip_vrid, vip_address): the nodes' own,
+            // kept by keepalived, not the cluster's primary VIP.
+            return false;
+        }
         if (source.Variables["vip_mode"] is not { } mode || source.Variables.Value("vip_mode") is null)
         {
             // v1 inventories that set vip_address without vip_mode have always meant an L2 VIP to pgway.
@@ -121,15 +130,34 @@ internal sealed class VipReader(DiagnosticBag diagnostics)
             }
             prefix = value.Value<int>();
         }
-        return new ClusterVip(address, prefix, ReadInterface(source, "vip_interface"), ClusterVip.DefaultDcsGrace, variable.Location);
+        return new ClusterVip(address, prefix, ReadInterface(source, "vip_interface"), ClusterVip.DefaultDcsGrace, variable.Location)
+        {
+            HostInterfaces = ReadHostInterfaces(source, "vip_interface"),
+        };
     }
 
-    private string? ReadInterface(ClusterSource source, string name)
+    private string? ReadInterface(ClusterSource source, string name) =>
+        source.Variables[name] is { } variable && source.Variables.Value(name) is not null
+            ? ParseInterface(variable, $"{name} '{variable.Value}' of cluster '{source.Name}'")
+            : null;
+
+    // Hosts that set the interface themselves (a host variable overrides its group's, as in Ansible).
+    private Dictionary<string, string?> ReadHostInterfaces(ClusterSource source, string name)
     {
-        if (source.Variables[name] is not { } variable || source.Variables.Value(name) is null)
+        var interfaces = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var host in source.Hosts)
         {
-            return null;
+            if (host.Own[name] is { } variable && host.Own.Value(name) is not null)
+            {
+                interfaces[host.Address] = ParseInterface(variable, $"{name} '{variable.Value}' of host '{host.Address}'");
+            }
         }
+        return interfaces;
+    }
+
+    // An interface name, or null for auto (and after an error).
+    private string? ParseInterface(Variable variable, string described)
+    {
         var text = variable.Value.ToString();
         if (text == "auto")
         {
@@ -138,7 +166,7 @@ internal sealed class VipReader(DiagnosticBag diagnostics)
         // Linux's IFNAMSIZ less the terminating NUL; '/' and whitespace are what the kernel refuses.
         if (text.Length is 0 or > 15 || text.Any(c => c == '/' || c == ':' || char.IsWhiteSpace(c)) || text is "." or "..")
         {
-            diagnostics.Error(variable.Location, $"{name} '{text}' of cluster '{source.Name}' is not a network interface name (at most 15 characters, no '/', ':' or spaces), nor 'auto'");
+            diagnostics.Error(variable.Location, $"{described} is not a network interface name (at most 15 characters, no '/', ':' or spaces), nor 'auto'");
             return null;
         }
         return text;

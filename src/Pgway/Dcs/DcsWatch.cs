@@ -32,6 +32,7 @@ internal sealed partial class DcsWatch : IAsyncDisposable
     private volatile string? leader;
     // Ticks of the UTC time the watch lost etcd (0 while connected): how long the last leader read has gone unconfirmed.
     private long lostAtTicks;
+    private long leaderEpoch;
     private ImmutableDictionary<string, string> members = ImmutableDictionary<string, string>.Empty;
 
     /// <param name="onLeader">Called on the watch's task for every change of the leader (the first read included), before <see cref="LeaderChanged"/>.</param>
@@ -76,6 +77,12 @@ internal sealed partial class DcsWatch : IAsyncDisposable
 
     /// <summary>When the watch last lost etcd, while it has not reconnected; null while connected (or before the first read).</summary>
     public DateTimeOffset? LostAt => Interlocked.Read(ref lostAtTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
+    /// <summary>
+    /// Counts the leader's changes and the watch's losses of etcd. Read before <see cref="Leader"/>: two reads with the
+    /// same count saw the same leader, with nothing missed between them (a VIP keeper relies on that).
+    /// </summary>
+    public long LeaderEpoch => Interlocked.Read(ref leaderEpoch);
 
     /// <summary>Whether the leader key has been read at least once (<see cref="Leader"/> means something).</summary>
     public bool IsLeaderKnown => leaderKnown;
@@ -133,6 +140,7 @@ internal sealed partial class DcsWatch : IAsyncDisposable
                     Interlocked.Exchange(ref lostAtTicks, time.GetUtcNow().UtcTicks);
                 }
                 connected = false;
+                Interlocked.Increment(ref leaderEpoch);
                 failures++;
                 LogLost(logger, Cluster, endpoints, Describe(e), retry.TotalSeconds, failures);
             }
@@ -231,6 +239,8 @@ internal sealed partial class DcsWatch : IAsyncDisposable
         }
         leader = next;
         leaderKnown = true;
+        // Counted after the leader is written: a reader that reads the count first and then sees no leader holds the count of that leaderless time.
+        Interlocked.Increment(ref leaderEpoch);
         var change = new DcsLeaderChange(Cluster, next, previous, time.GetUtcNow());
         LogLeader(logger, next is null ? LogLevel.Warning : LogLevel.Information, Cluster, next ?? "none (no leader key)", previous ?? "none");
         Notify(onLeader, change);

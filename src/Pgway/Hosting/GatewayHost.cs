@@ -64,6 +64,15 @@ internal sealed partial class GatewayHost : IAsyncDisposable
 
     public HealthMonitor Monitor => parts.Monitor;
 
+    /// <summary>Where the DNS server listens (UDP and TCP); empty when it does not run.</summary>
+    public IReadOnlyList<IPEndPoint> DnsEndPoints => parts.Dns.EndPoints;
+
+    /// <summary>The names the DNS server answers now, from the live routing.</summary>
+    public Dns.DnsZone DnsZone() => parts.Dns.Zone();
+
+    /// <summary>The epoll loops the services' sessions run on (tests hold one still to line events up on it).</summary>
+    internal Transport.EpollLoopGroup Loops => parts.Loops;
+
     /// <summary>Every service's counters and members now, for the stats page and metrics.</summary>
     public IReadOnlyList<ServiceRouteSnapshot> Snapshot() => parts.Status.Snapshot();
 

@@ -40,14 +40,15 @@ internal static partial class GatewayHostBuilder
         // One registry for every pooler of the process: a cancel on any of its ports finds the session, and a key
         // another node issued goes to that node (numbered from the inventory, as every node numbers them).
         var cancelKeys = new CancelKeyRegistry(CancelNodes.For(topology, options.Nodes), time);
-        var vips = GatewayVips.Create(clusters, options.Nodes, options.KeepVips, monitor, dcs, new IpAddressTable(), new NativeAnnouncer(), options.Vip, time, logging);
-        var status = new GatewayStatus(state, monitor, dcs, vips, events, cancelKeys, time);
+        var vips = GatewayVips.Create(clusters, options.Nodes, options.KeepVips, state, monitor, dcs, new IpAddressTable(), new NativeAnnouncer(), options.Vip, time, logging);
+        var dns = GatewayDns.Start(state, monitor, options.Nodes, options.Dns, time, logging.CreateLogger<GatewayDns>());
+        var status = new GatewayStatus(state, monitor, dcs, vips, dns, events, cancelKeys, time);
         var switchover = new GatewaySwitchover(state, monitor, dcs, events, options, patroni, time, logging);
         var gate = new GatewayControlGate();
         var starter = new ServiceStarter(monitor, options, admission, loops, gate, cancelKeys, time, logging);
         var retirement = new ServiceRetirement(monitor, options.DrainTimeout, logger);
         var reload = new GatewayReload(state, monitor, dcs, starter, retirement, options, logging);
-        var parts = new GatewayParts(state, monitor, status, dcs, vips, switchover, reload, retirement, patroni, loops, time, logger);
+        var parts = new GatewayParts(state, monitor, status, dcs, vips, dns, switchover, reload, retirement, patroni, loops, time, logger);
 
         AgentServer? agents = null;
         AdminEndpoint? admin = null;

@@ -62,6 +62,12 @@ internal sealed record GatewayOptions(
     /// </summary>
     public bool KeepVips { get; init; }
 
+    /// <summary>
+    /// The DNS server on each hosted node's address (docs/dns.md); null: none. <c>pgway serve</c> runs it on port 8600
+    /// unless <c>--no-dns</c>; off by default here, as tests run several processes on one machine.
+    /// </summary>
+    public Dns.DnsOptions? Dns { get; init; }
+
     /// <summary>How the VIP keepers reconcile and announce.</summary>
     public Vip.VipOptions Vip { get; init; } = Pgway.Vip.VipOptions.Default;
 }

@@ -16,6 +16,7 @@ internal sealed record GatewayParts(
     GatewayStatus Status,
     DcsFollower Dcs,
     GatewayVips Vips,
+    GatewayDns Dns,
     GatewaySwitchover Switchover,
     GatewayReload Reload,
     ServiceRetirement Retirement,
@@ -43,6 +44,7 @@ internal sealed record GatewayParts(
         // The VIP first: clients should reach the next leader's node, not a pgway on its way out.
         await Try(Vips.DisposeAsync);
         Status.Dispose();
+        Dns.Dispose();
         await Try(Retirement.DisposeAsync);
         await Try(Dcs.DisposeAsync);
         // A stuck listener must not leave the agents running.

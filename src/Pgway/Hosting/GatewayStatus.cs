@@ -15,6 +15,7 @@ internal sealed class GatewayStatus : IDisposable
     private readonly GatewayState state;
     private readonly DcsFollower dcs;
     private readonly GatewayVips vips;
+    private readonly GatewayDns dns;
     private readonly StatusEventLog events;
     private readonly CancelKeyRegistry cancelKeys;
     private readonly TimeProvider time;
@@ -22,11 +23,12 @@ internal sealed class GatewayStatus : IDisposable
     private readonly ITimer historyTimer;
 
     /// <summary>Follows the monitor's changes from now on: made before the monitor starts, so the first checks' changes are kept too.</summary>
-    public GatewayStatus(GatewayState state, HealthMonitor monitor, DcsFollower dcs, GatewayVips vips, StatusEventLog events, CancelKeyRegistry cancelKeys, TimeProvider time)
+    public GatewayStatus(GatewayState state, HealthMonitor monitor, DcsFollower dcs, GatewayVips vips, GatewayDns dns, StatusEventLog events, CancelKeyRegistry cancelKeys, TimeProvider time)
     {
         this.state = state;
         this.dcs = dcs;
         this.vips = vips;
+        this.dns = dns;
         this.events = events;
         this.cancelKeys = cancelKeys;
         this.time = time;
@@ -38,7 +40,7 @@ internal sealed class GatewayStatus : IDisposable
     public IReadOnlyList<ServiceRouteSnapshot> Snapshot() => [.. Routes().Select(r => r.Snapshot())];
 
     /// <summary>What <c>/metrics</c> shows now: every service, member and pool, read from snapshots.</summary>
-    public string Metrics() => MetricsReport.Write(Snapshot(), PoolerReadings(), CancelCounts.Read(cancelKeys)) + dcs.Metrics() + vips.Metrics();
+    public string Metrics() => MetricsReport.Write(Snapshot(), PoolerReadings(), CancelCounts.Read(cancelKeys)) + dcs.Metrics() + vips.Metrics() + dns.Metrics();
 
     /// <summary>
     /// The status document now: every service and member, every pool, the latest member state changes, and the last
@@ -47,7 +49,7 @@ internal sealed class GatewayStatus : IDisposable
     public StatusReport Status() => history.Attach(StatusNow());
 
     private StatusReport StatusNow() =>
-        StatusReportBuilder.Build(time.GetUtcNow(), [.. Routes().Select(r => (r.Service, r.Snapshot()))], PoolerReadings(), events.Latest()) with { Vips = vips.Status() };
+        StatusReportBuilder.Build(time.GetUtcNow(), [.. Routes().Select(r => (r.Service, r.Snapshot()))], PoolerReadings(), events.Latest()) with { Vips = vips.Status(), Dns = dns.EndPoints.Count == 0 ? [] : dns.Stats.Read() };
 
     private IEnumerable<ServiceRoute> Routes() => state.ServicePorts().Select(p => p.Route);
 

@@ -6,13 +6,15 @@ using Pgway.Vip;
 namespace Pgway.Hosting;
 
 /// <summary>
-/// What a VIP keeper decides from in this process: the cluster's DCS watch (when it has <c>pg_dcs</c>) and the health
-/// monitor's members of the local instance in the cluster's primary-checked services (<c>/primary</c> and the like).
+/// What a VIP keeper decides from in this process: the cluster's DCS watch (when it has <c>pg_dcs</c>), the health
+/// monitor's members of the local instance in the cluster's primary-checked services (<c>/primary</c> and the like),
+/// and whether the cluster's pooled primary services here hold clients or run their transactions.
 /// </summary>
-internal sealed class GatewayVipLeadership(string cluster, Instance local, HealthMonitor monitor, DcsWatch? watch) : IVipLeadership
+internal sealed class GatewayVipLeadership(string cluster, Instance local, HealthMonitor monitor, DcsWatch? watch, GatewayState state) : IVipLeadership
 {
     public VipSignal Read()
     {
+        var epoch = watch?.LeaderEpoch ?? 0;
         var (dcs, leader, lostAt) = watch switch
         {
             null => (VipDcsState.None, null, null),
@@ -21,7 +23,22 @@ internal sealed class GatewayVipLeadership(string cluster, Instance local, Healt
             _ => (VipDcsState.Lost, watch.Leader, watch.LostAt),
         };
         var (primary, detail) = LocalPrimary(dcs == VipDcsState.None);
-        return new VipSignal(dcs, leader, lostAt, primary, detail);
+        var (busy, connected) = PooledClients();
+        return new VipSignal(dcs, leader, lostAt, primary, detail, busy, connected, epoch);
+    }
+
+    private (bool Busy, bool Connected) PooledClients()
+    {
+        var connected = false;
+        foreach (var service in state.PrimaryPoolServices(cluster))
+        {
+            if (service.Pooler.IsHeld || service.Pooler.ServersInUse() > 0)
+            {
+                return (true, true);
+            }
+            connected |= service.Pooler.Clients > 0;
+        }
+        return (false, connected);
     }
 
     // Up and checked at least once (members start up before their first check); without a DCS the last check itself

@@ -31,7 +31,7 @@ internal sealed partial class GatewayVips : IAsyncDisposable
     }
 
     /// <summary>Makes (without starting) the keepers; none when <paramref name="enabled"/> is false (tests, demo: several nodes on one host).</summary>
-    public static GatewayVips Create(IReadOnlyList<Cluster> clusters, IReadOnlyList<string> nodes, bool enabled, HealthMonitor monitor, DcsFollower dcs,
+    public static GatewayVips Create(IReadOnlyList<Cluster> clusters, IReadOnlyList<string> nodes, bool enabled, GatewayState state, HealthMonitor monitor, DcsFollower dcs,
         IVipAddressTable table, IVipAnnouncer announcer, VipOptions options, TimeProvider time, ILoggerFactory logging)
     {
         ArgumentNullException.ThrowIfNull(clusters);
@@ -54,7 +54,7 @@ internal sealed partial class GatewayVips : IAsyncDisposable
                 }
                 continue;
             }
-            var leadership = new GatewayVipLeadership(cluster.Name, local[0], monitor, dcs.WatchOf(cluster.Name));
+            var leadership = new GatewayVipLeadership(cluster.Name, local[0], monitor, dcs.WatchOf(cluster.Name), state);
             keepers.Add(new VipKeeper(cluster.Name, vip, local[0], leadership, table, announcer, options, time, logger));
             LogKeeping(logger, cluster.Name, vip, local[0].Name, vip.DcsGrace.TotalSeconds);
         }

@@ -10,8 +10,9 @@ namespace Pgway.Hosting;
 /// <summary>
 /// A <c>dest: pool</c> service's servers: each new server connection goes to the member the
 /// service's route chooses now (health, backups, balance, maxconn), to that member's postgres, and
-/// counts as a session on it. The target follows the members: a member whose health leaves UP is
-/// fenced (its servers closed at once, even mid-transaction); a member merely no longer chosen
+/// counts as a session on it. The target follows the members: a member marked DOWN, or answering a
+/// check that it is not what the service wants, is fenced (its servers closed at once, even
+/// mid-transaction); a member merely no longer chosen
 /// (a backup once an active one is back, or one a reload removed) is retired, its servers closed
 /// when their transaction ends.
 /// </summary>
@@ -115,7 +116,7 @@ internal sealed class RouteServerTarget(ServiceRoute route, TimeProvider time) :
         {
             return;
         }
-        if (change.From == MemberHealthState.Up && change.To != MemberHealthState.Up)
+        if (Fences(change))
         {
             Fence(change.Member);
         }
@@ -123,6 +124,17 @@ internal sealed class RouteServerTarget(ServiceRoute route, TimeProvider time) :
         avoided.TryRemove(change.Member, out _);
         Refresh();
     }
+
+    // A member's servers are fenced when a check answered that it is not what the service wants (a
+    // 503 from Patroni's /primary on a demoted node), or the DCS or an operator took it out: a write
+    // there must stop now, not after `fall` checks. A check that merely got no answer (a timeout, a
+    // refused or reset connection) may be a blip of a loaded machine or network: the member takes no
+    // new server, its transactions run on, and its servers are fenced once `fall` marks it DOWN
+    // (HAProxy's on-marked-down shutdown-sessions).
+    private static bool Fences(HealthEvent change) =>
+        change.From is MemberHealthState.Up or MemberHealthState.GoingDown && change.To == MemberHealthState.Down
+        || change.From == MemberHealthState.Up && change.To == MemberHealthState.GoingDown
+            && change.Result.Status is CheckStatus.L7Status or CheckStatus.Dcs or CheckStatus.Fenced;
 
     /// <summary>After a health change or a reload: servers of members no new server would go to now are retired.</summary>
     public void Refresh()

@@ -34,7 +34,7 @@ internal sealed partial class ServiceStarter(HealthMonitor monitor, GatewayOptio
         var bind = service.Bind == Service.AnyAddress ? (Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any) : IPAddress.Parse(service.Bind);
         try
         {
-            var listener = ServiceListener.Start(route, new IPEndPoint(bind, service.Port), options.Listeners, time, logging.CreateLogger<ServiceListener>(), admission, loops);
+            var listener = ServiceListener.Start(route, new IPEndPoint(bind, service.Port), options.Listeners with { PgbouncerCancel = options.RunPoolers ? Pooling.CancelKey.MarkedForwarded : null }, time, logging.CreateLogger<ServiceListener>(), admission, loops);
             LogListening(logger, service.FullName, service.Bind, service.Port, service.Destination);
             return listener;
         }

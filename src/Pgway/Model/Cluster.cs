@@ -30,6 +30,9 @@ internal sealed record Cluster(
     /// </summary>
     public string? ServiceProvider { get; init; }
 
+    /// <summary>The names pgway's DNS server gives the cluster (<c>pg_dns_suffix</c>, <c>pg_dns_target</c>).</summary>
+    public ClusterDns Dns { get; init; } = ClusterDns.Default;
+
     /// <summary>The provider group's nodes, in inventory order (empty without a provider).</summary>
     public ImmutableArray<ServiceNode> ProviderNodes { get; init; } = [];
 

@@ -17,6 +17,24 @@ namespace Pgway.Model;
 /// <param name="Location">Where the address is set, for messages.</param>
 internal sealed record ClusterVip(IPAddress Address, int PrefixLength, string? Interface, TimeSpan DcsGrace, SourceLocation Location)
 {
+    /// <summary>
+    /// The interface of each host that sets its own (<c>pg_vip_interface</c> as a host variable, as Ansible lets a
+    /// host override its group: nodes whose NICs are named differently), by the host's inventory address; null
+    /// there for <c>auto</c>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string?> HostInterfaces { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>The interface the VIP belongs on at the node of <paramref name="nodeAddress"/>: its own, else the cluster's.</summary>
+    public string? InterfaceOn(string nodeAddress) => HostInterfaces.TryGetValue(nodeAddress, out var own) ? own : Interface;
+
+    // By value, the hosts' interfaces too: a reload that changes nothing leaves the VIP's keeper alone.
+    public bool Equals(ClusterVip? other) =>
+        other is not null && Address.Equals(other.Address) && PrefixLength == other.PrefixLength && Interface == other.Interface
+        && DcsGrace == other.DcsGrace && Location == other.Location && HostInterfaces.Count == other.HostInterfaces.Count
+        && HostInterfaces.All(pair => other.HostInterfaces.TryGetValue(pair.Key, out var theirs) && theirs == pair.Value);
+
+    public override int GetHashCode() => HashCode.Combine(Address, PrefixLength, Interface, DcsGrace, HostInterfaces.Count);
+
     /// <summary>The grace when <c>pgway_vip_dcs_grace</c> is not set.</summary>
     public static readonly TimeSpan DefaultDcsGrace = TimeSpan.FromSeconds(3);
 

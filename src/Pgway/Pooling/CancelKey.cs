@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 
 namespace Pgway.Pooling;
@@ -51,6 +52,24 @@ internal readonly record struct CancelKey(int ProcessId, int Secret)
         // GetInt32's upper bound is exclusive: two draws of 16 bits give all 32.
         var secret = (random(0, 1 << 16) << 16) | random(0, 1 << 16);
         return new CancelKey((node << NodeShift) | low, secret);
+    }
+
+    /// <summary>
+    /// A CancelRequest packet (length, code, process id, secret) with its key marked as forwarded by a
+    /// pgway: pgway poolers look it up among their own sessions and never forward it again. Any other
+    /// packet is returned as it is.
+    /// </summary>
+    public static ReadOnlyMemory<byte> MarkedForwarded(ReadOnlyMemory<byte> request)
+    {
+        const int ProcessIdAt = 8;
+        if (request.Length != 16)
+        {
+            return request;
+        }
+        var copy = request.ToArray();
+        var processId = BinaryPrimitives.ReadInt32BigEndian(copy.AsSpan(ProcessIdAt));
+        BinaryPrimitives.WriteInt32BigEndian(copy.AsSpan(ProcessIdAt), processId | ForwardedBit);
+        return copy;
     }
 
     /// <summary>A key from the system's cryptographic random numbers.</summary>

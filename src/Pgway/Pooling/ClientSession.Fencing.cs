@@ -46,6 +46,32 @@ internal sealed partial class ClientSession
         ? $"pgway: the server connection was lost: {lease} was fenced (it is no longer eligible for the service); this transaction did not complete"
         : $"pgway: the server connection to {lease} was lost; this transaction did not complete";
 
+    // The client's bytes to its server; false when that server was found gone by the write and the
+    // session ends (the client told why). A fenced server is shut down on the loop, and a request
+    // read before the pump reads that end meets it here first: the write fails, never the session
+    // silently. It is a server lost like any other: the pump's way (LoseServerAsync) answers it.
+    private async Task<bool> SendOrLoseServerAsync(ReadOnlyMemory<byte> chunk)
+    {
+        var to = server!;
+        string failure;
+        BeginSending();
+        try
+        {
+            await SendToServerAsync(chunk);
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException && server == to && !Ended)
+        {
+            failure = e.Message;
+        }
+        finally
+        {
+            EndSending();
+        }
+        // No longer Sending: the request may be answered in step (TryRecoverAsync) rather than the session ended.
+        return await LoseServerAsync(to, failure);
+    }
+
     // In the pump, its server gone: true when the client keeps its session, having been answered.
     private async Task<bool> TryRecoverAsync()
     {

@@ -38,35 +38,33 @@ internal sealed partial class ClientSession
         tracker.Reset(MapsStatements ? borrowed.Statements : null, mode != PoolMode.Session ? borrowed.Unnamed : null);
     }
 
-    // The settings under which PostgreSQL reads a query text differently: two clients share a server
-    // statement only when they agree on all of them (a literal's date order and time zone are fixed
-    // when the statement is parsed; a name resolves in the search_path).
-    private static readonly string[] ParseSettings = ["search_path", "DateStyle", "TimeZone", "IntervalStyle", "standard_conforming_strings"];
-
-    // Made again only when one of those settings changed: a named Parse reads it each time.
+    // The client's ParseContextFormat.Settings now: its own value of each, else the server's at log-in
+    // (the value it has without ever setting one). Made again only when one of them changed: a named
+    // Parse reads it each time.
     private string? parseContext;
     private string?[]? parseContextValues;
 
     private string ParseContext()
     {
-        var values = parseContextValues ??= new string?[ParseSettings.Length];
+        var settings = ParseContextFormat.Settings;
+        var values = parseContextValues ??= new string?[settings.Length];
         var same = parseContext is not null;
-        for (var i = 0; i < ParseSettings.Length && same; i++)
+        for (var i = 0; i < settings.Length && same; i++)
         {
-            same = string.Equals(parameters.GetValueOrDefault(ParseSettings[i]), values[i], StringComparison.Ordinal);
+            same = string.Equals(EffectiveValue(settings[i]), values[i], StringComparison.Ordinal);
         }
         if (same)
         {
             return parseContext!;
         }
-        var context = new System.Text.StringBuilder();
-        for (var i = 0; i < ParseSettings.Length; i++)
+        for (var i = 0; i < settings.Length; i++)
         {
-            values[i] = parameters.GetValueOrDefault(ParseSettings[i]);
-            context.Append(values[i]).Append('\u0001');
+            values[i] = EffectiveValue(settings[i]);
         }
-        return parseContext = context.ToString();
+        return parseContext = ParseContextFormat.Format(values);
     }
+
+    private string? EffectiveValue(string setting) => parameters.GetValueOrDefault(setting) ?? pool?.Welcome?.GetValueOrDefault(setting);
 
     // A request the server will never answer (skipped after an error, or a Sync the COPY read).
     private void DropOutstanding()
@@ -120,9 +118,18 @@ internal sealed partial class ClientSession
                 await answered.Start();
             }
             rewriter.AwaitingLearn = false;
-            if (server is null || Ended)
+            if (Ended)
             {
                 return;
+            }
+            if (server is null)
+            {
+                // The server was lost while the client's next message waited for its answers: the
+                // session may have gone on (the lost transaction answered), but the messages kept
+                // back were never sent, and the client would wait for their answers for ever.
+                throw new ServerLoginException(Protocol.SqlState.ConnectionFailure,
+                    "pgway: the server connection was lost while the client's next request waited for its answers; that request was not sent",
+                    DisconnectReason.ServerLost);
             }
             input = ReadOnlyMemory<byte>.Empty;
         }

@@ -182,7 +182,10 @@ internal sealed partial class ClientSession
         answered.Complete();
         if ((fenced is not null || pooler.Options.Target is not null) && await TryRecoverAsync())
         {
-            // Only the transaction was lost: the session goes on, with a server elsewhere.
+            // Only the transaction was lost: the session goes on, with a server elsewhere. A wait woken
+            // above ran at once and, the server still held then, waits again: it learns now that the
+            // server is gone (a client finishing before its Terminate would otherwise wait for ever).
+            answered.Complete();
             return true;
         }
         // The server died under the client: the client learns it and the session ends.

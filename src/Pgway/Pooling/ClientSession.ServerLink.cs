@@ -201,10 +201,12 @@ internal sealed partial class ClientSession
     {
         if (mode == PoolMode.Session || server is null || State == ClientState.Sending
             || !fromClient.Idle || !fromServer.Idle || fromServer.Status != TransactionStatus.Idle
-            || tracker is { IgnoringUntilSync: true } || held!.CancelsInFlight > 0)
+            || tracker is { IgnoringUntilSync: true } || held!.CancelsInFlight > 0 || terminateForwarded || fromClient.ServerCopyingIn)
         {
             // Still the client's: a request unanswered, a transaction open, the server skipping to a
-            // Sync it has not had, or a cancel that could still hit whatever runs there next.
+            // Sync it has not had, a cancel that could still hit whatever runs there next, the
+            // client's Terminate sent to it (it is closing), or a COPY FROM STDIN waiting for the
+            // client's data (an extended-protocol COPY leaves no Sync unanswered, as it reads it).
             return;
         }
         // Not ours any more before the pump wakes up to look; it stays attached to this loop, idle.
@@ -250,7 +252,7 @@ internal sealed partial class ClientSession
     // Session mode: a server is clean for the next client after server_reset_query, if it was idle.
     private async Task<bool> ResetAsync(ILoopTransport attached)
     {
-        if (!fromClient.Idle || !fromServer.Idle || fromServer.Status != TransactionStatus.Idle)
+        if (!fromClient.Idle || !fromServer.Idle || fromServer.Status != TransactionStatus.Idle || fromClient.ServerCopyingIn)
         {
             return false;
         }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Pgway.Protocol;
@@ -15,6 +16,9 @@ internal sealed partial class ClientSession
     // After its Terminate the client need not read its answers: failing to deliver them is no error.
     private bool clientLeft;
     private bool clientUnreachable;
+    // The client's Terminate was passed to a server in COPY FROM STDIN: the server ends its connection
+    // (after the COPY, if the client ended it), so it is never lent again.
+    private bool terminateForwarded;
 
     private async Task FinishBeforeTerminateAsync(ReadOnlyMemory<byte> chunk)
     {
@@ -45,14 +49,48 @@ internal sealed partial class ClientSession
             }
             ReleaseIfIdle();
         }
-        while (!Ended && server is not null && (fromClient.Outstanding > 0 || !fromServer.Idle || tracker is { FakesReady: true }))
+        while (!Ended && server is not null && (fromClient.Outstanding > 0 || !fromServer.Idle || fromClient.ServerCopyingIn || tracker is { FakesReady: true }))
         {
+            // Only a COPY FROM STDIN the client left open (no CopyDone or CopyFail sent for it) waits for data
+            // that will never come, and would hold the server for ever; one the client ended finishes by
+            // itself, and its answers and those of what the client sent after it are still owed.
+            if (fromClient.ServerCopyingIn && fromClient.CopyInLeftOpen)
+            {
+                if (before < 0)
+                {
+                    // The server holds the Terminate's first bytes already: closed below, it ends the COPY.
+                    break;
+                }
+                if (!terminateForwarded)
+                {
+                    // PostgreSQL reads a Terminate inside a COPY (an error, and it closes); so does the server.
+                    await ForwardTerminateAsync();
+                    continue;
+                }
+            }
             await answered.Start();
         }
-        if (before < 0)
+        if (before < 0 || terminateForwarded)
         {
-            // The Terminate's first bytes went to the server with the read before: it cannot serve again.
+            // The Terminate's first bytes went to the server with the read before, or the whole of it to a
+            // server in COPY: it cannot serve again.
             DropServer();
+        }
+    }
+
+    private async Task ForwardTerminateAsync()
+    {
+        terminateForwarded = true;
+        var terminate = new ArrayBufferWriter<byte>(MessageHeader.Size);
+        FrontendMessages.Terminate(terminate);
+        BeginSending();
+        try
+        {
+            await server!.SendAsync(terminate.WrittenMemory);
+        }
+        finally
+        {
+            EndSending();
         }
     }
 

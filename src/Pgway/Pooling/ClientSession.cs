@@ -146,6 +146,8 @@ internal sealed partial class ClientSession : IWaitingClient
         {
             reason ??= DisconnectReason.InternalError;
             LogSessionFailed(pooler.Logger, Id, e);
+            // A session pgway cannot go on with ends with a word to the client, not a bare close.
+            await TellInternalErrorAsync();
         }
         finally
         {
@@ -250,14 +252,10 @@ internal sealed partial class ClientSession : IWaitingClient
                     // pgway is putting the client's start-up values back on the server: its turn next.
                     await answered.Start();
                 }
-                BeginSending();
-                try
+                if (!await SendOrLoseServerAsync(chunk))
                 {
-                    await SendToServerAsync(chunk);
-                }
-                finally
-                {
-                    EndSending();
+                    // The server went away under the request and the session ends: the client was told why.
+                    return;
                 }
                 ReleaseIfIdle();
                 await WaitForResetAsync();
@@ -290,7 +288,7 @@ internal sealed partial class ClientSession : IWaitingClient
             server = attached;
             NoteParameterChanges(held!);
             if (mode != PoolMode.Session && held!.CancelsInFlight > 0 && fromClient.Idle && fromServer.Idle
-                && fromServer.Status == TransactionStatus.Idle && tracker is not { IgnoringUntilSync: true })
+                && fromServer.Status == TransactionStatus.Idle && tracker is not { IgnoringUntilSync: true } && !fromClient.ServerCopyingIn)
             {
                 // Clean, but a cancel sent for it is still under way: back to the pool once it is done.
                 held.ReleaseAfterCancels = true;
@@ -356,6 +354,22 @@ internal sealed partial class ClientSession : IWaitingClient
         catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
         {
             // The client is gone already.
+        }
+    }
+
+    private async Task TellInternalErrorAsync()
+    {
+        if (client is null)
+        {
+            return;
+        }
+        try
+        {
+            await RefuseAsync(DisconnectReason.InternalError, SqlState.InternalError, "pgway: internal error; the session ends (pgway's log says why)");
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Whatever failed may have left the client's side unusable too: the connection closes all the same.
         }
     }
 

@@ -168,7 +168,10 @@ internal sealed partial class ServiceListener : IAsyncDisposable
         if (StartupExchange.IsCancelRequest(first))
         {
             var members = route.Members;
-            var taken = await CancelBroadcast.SendAsync(members, first, options.ConnectTimeout, time, stopping.Token);
+            var request = options.PgbouncerCancel is { } mark && route.Service.Destination.Name == Model.PortReference.Pgbouncer
+                ? mark(first)
+                : first;
+            var taken = await CancelBroadcast.SendAsync(members, request, options.ConnectTimeout, time, stopping.Token);
             LogCancelForwarded(logger, route.Service.FullName, remote, taken, members.Length);
             return;
         }

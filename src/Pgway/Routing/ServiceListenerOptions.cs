@@ -22,6 +22,14 @@ internal sealed record ServiceListenerOptions(TimeSpan ConnectTimeout, TimeSpan 
     /// </summary>
     public TimeSpan? FirstAnswerTimeout { get; init; }
 
+    /// <summary>
+    /// What a CancelRequest a <c>pgbouncer</c> service sends to all its members becomes first, when
+    /// every node's <c>pgbouncer_port</c> is pgway's pooler: the key marked forwarded, so that the
+    /// members that did not issue it drop it rather than forward it again to the one that did, which
+    /// already has its copy. Null: sent as it came (PgBouncer members).
+    /// </summary>
+    public Func<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>>? PgbouncerCancel { get; init; }
+
     /// <summary><see cref="FirstAnswerTimeout"/>, or <see cref="ConnectTimeout"/> when not set.</summary>
     public TimeSpan FirstAnswerBound => FirstAnswerTimeout ?? ConnectTimeout;
 

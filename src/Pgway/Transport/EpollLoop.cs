@@ -175,14 +175,18 @@ internal sealed unsafe class EpollLoop : IDisposable
         while (!stopping || targets.Count > 0)
         {
             var count = epoll_wait(epoll, events, MaxEvents, ticks.Count == 0 ? -1 : MillisecondsToNextTick());
+            // Read before the ticks run: their own system calls overwrite the last error.
+            var errno = count < 0 ? Marshal.GetLastPInvokeError() : 0;
             if (ticks.Count > 0)
             {
                 RunDueTicks();
             }
             if (count < 0)
             {
-                var errno = Marshal.GetLastPInvokeError();
-                Debug.Assert(errno == Interrupted, $"epoll_wait failed: errno {errno}");
+                if (errno != Interrupted)
+                {
+                    Trace.TraceError($"pgway epoll loop: epoll_wait failed with errno {errno}");
+                }
                 continue;
             }
             for (var i = 0; i < count; i++)

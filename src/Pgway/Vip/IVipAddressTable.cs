@@ -6,7 +6,7 @@ namespace Pgway.Vip;
 /// <summary>The node's network interfaces and their addresses, as the VIP needs them: read cheaply, changed rarely.</summary>
 internal interface IVipAddressTable
 {
-    /// <summary>The interface the VIP belongs on: <see cref="ClusterVip.Interface"/>, or the one holding <paramref name="nodeAddress"/>; or why there is none.</summary>
+    /// <summary>The interface the VIP belongs on: <see cref="ClusterVip.InterfaceOn"/> this node, or the one holding <paramref name="nodeAddress"/>; or why there is none.</summary>
     (string? Interface, string? Error) Resolve(ClusterVip vip, string nodeAddress);
 
     /// <summary>The interfaces that hold <paramref name="address"/> now (empty: none).</summary>

@@ -1,30 +1,30 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.NetworkInformation;
+using System.Runtime.InteropServices;
 using Pgway.Model;
 
 namespace Pgway.Vip;
 
 /// <summary>
-/// The node's addresses: read through the kernel's interface list (getifaddrs, no process), changed with iproute2's
-/// <c>ip addr add|del</c>, run with an argument list. <c>ip</c> rather than hand-built rtnetlink messages: changes are
-/// rare (a failover), every Linux node has it, and its errors ("Operation not permitted") are the words an operator
-/// searches for; the reconcile that runs every second only reads.
+/// The node's addresses: read through the kernel's interface list (getifaddrs), changed with the rtnetlink requests
+/// <c>ip addr add|del</c> sends (<see cref="RtNetlink"/>); no process either way. A change is a failover's critical
+/// path, where starting <c>ip</c> on a loaded host cost tens of milliseconds; the kernel's errors are reported in the
+/// words <c>ip</c> would print ("Operation not permitted", named with the capability pgway lacks).
 /// </summary>
-internal sealed class IpAddressTable : IVipAddressTable
+internal sealed partial class IpAddressTable : IVipAddressTable
 {
-    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(5);
-
-    private readonly string ip;
-
-    /// <param name="ip">The <c>ip</c> command (found on PATH when just a name).</param>
-    public IpAddressTable(string ip = "ip") => this.ip = ip;
+    private static readonly TimeSpan KernelAnswerTimeout = TimeSpan.FromSeconds(5);
+    private const int Eperm = 1;
+    private const int Eexist = 17;
+    private const int Enodev = 19;
+    private const int Eacces = 13;
+    private const int Eaddrnotavail = 99;
 
     public (string? Interface, string? Error) Resolve(ClusterVip vip, string nodeAddress)
     {
         ArgumentNullException.ThrowIfNull(vip);
         var interfaces = NetworkInterface.GetAllNetworkInterfaces();
-        if (vip.Interface is { } named)
+        if (vip.InterfaceOn(nodeAddress) is { } named)
         {
             return interfaces.FirstOrDefault(i => i.Name == named) is { } found
                 ? Usable(found)
@@ -70,56 +70,30 @@ internal sealed class IpAddressTable : IVipAddressTable
     public VipOutcome Add(ClusterVip vip, string device)
     {
         ArgumentNullException.ThrowIfNull(vip);
-        string[] args = vip.IsIPv6 ? ["-6", "addr", "add", vip.Cidr, "dev", device, "nodad"] : ["addr", "add", vip.Cidr, "dev", device];
-        var (code, error) = Run(args);
-        return code == 0 || error.Contains("File exists", StringComparison.Ordinal)
-            ? VipOutcome.Done
-            : VipOutcome.Failed(Explain($"ip {string.Join(' ', args)}", code, error));
+        var errno = Change(add: true, vip, device);
+        return errno is 0 or Eexist ? VipOutcome.Done : VipOutcome.Failed(Explain($"add {vip.Cidr} to {device}", errno));
     }
 
     public VipOutcome Remove(ClusterVip vip, string device)
     {
         ArgumentNullException.ThrowIfNull(vip);
-        string[] args = [vip.IsIPv6 ? "-6" : "-4", "addr", "del", vip.Cidr, "dev", device];
-        var (code, error) = Run(args);
-        return code == 0 || error.Contains("Cannot assign requested address", StringComparison.Ordinal)
-            ? VipOutcome.Done
-            : VipOutcome.Failed(Explain($"ip {string.Join(' ', args)}", code, error));
+        var errno = Change(add: false, vip, device);
+        return errno is 0 or Eaddrnotavail ? VipOutcome.Done : VipOutcome.Failed(Explain($"remove {vip.Cidr} from {device}", errno));
     }
 
-    private static string Explain(string command, int code, string error) =>
-        error.Contains("Operation not permitted", StringComparison.Ordinal)
-            ? $"'{command}' is not permitted: pgway needs CAP_NET_ADMIN to move the VIP (AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW in its systemd unit)"
-            : $"'{command}' failed (exit {code}): {error.Trim()}";
-
-    private (int Code, string Error) Run(string[] args)
+    private static int Change(bool add, ClusterVip vip, string device)
     {
-        var start = new ProcessStartInfo(ip)
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        try
-        {
-            using var process = Process.Start(start)!;
-            var error = process.StandardError.ReadToEndAsync();
-            var output = process.StandardOutput.ReadToEndAsync();
-            if (!process.WaitForExit(CommandTimeout))
-            {
-                process.Kill();
-                return (-1, $"no exit within {CommandTimeout.TotalSeconds:0} s");
-            }
-            output.Wait(CommandTimeout);
-            return (process.ExitCode, error.Wait(CommandTimeout) ? error.Result : "");
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            return (-1, $"cannot run '{ip}' ({e.Message}): install iproute2");
-        }
+        var index = (int)InterfaceIndex(device);
+        return index == 0 ? Enodev : RtNetlink.ChangeAddress(add, vip.Address, vip.PrefixLength, index, noDad: true, KernelAnswerTimeout);
     }
+
+    private static string Explain(string what, int errno) => errno switch
+    {
+        Eperm or Eacces => $"cannot {what}: pgway needs CAP_NET_ADMIN to move the VIP (AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW in its systemd unit)",
+        Enodev => $"cannot {what}: no such interface",
+        _ => $"cannot {what}: {Marshal.GetPInvokeErrorMessage(errno)}",
+    };
+
+    [LibraryImport("libc", EntryPoint = "if_nametoindex", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial uint InterfaceIndex(string name);
 }

@@ -5,6 +5,8 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Pgway.Model;
 
+using static Pgway.Vip.LinkSockets;
+
 namespace Pgway.Vip;
 
 /// <summary>
@@ -136,13 +138,4 @@ internal sealed partial class NativeAnnouncer : IVipAnnouncer
         errno is Eperm or Eacces
             ? $"cannot {what}: pgway needs CAP_NET_RAW to announce the VIP (clients keep the old MAC until their ARP cache expires)"
             : $"cannot {what}: {message ?? Marshal.GetPInvokeErrorMessage(errno)}";
-
-    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
-    private static partial int Socket(int domain, int type, int protocol);
-
-    [LibraryImport("libc", EntryPoint = "sendto", SetLastError = true)]
-    private static unsafe partial nint SendTo(int fd, byte* buffer, nuint length, int flags, byte* address, uint addressLength);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
 }

@@ -16,4 +16,7 @@ internal sealed partial class VipKeeper
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Cluster}: VIP {Vip}: actions work again")]
     private static partial void LogRecovered(ILogger logger, string cluster, string vip);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Cluster}: VIP {Vip}: {Others} still answer(s) for it after {Seconds:0.#} s: adding it anyway (that host's pgway may be gone; the address is on two hosts until it lets go)")]
+    private static partial void LogTakingOver(ILogger logger, string cluster, string vip, string others, double seconds);
 }

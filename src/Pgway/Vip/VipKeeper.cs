@@ -24,6 +24,9 @@ internal sealed partial class VipKeeper
     private int announcementsLeft;
     private DateTimeOffset nextAnnouncement;
     private string? stopReason;
+    private DateTimeOffset? handOverSince;
+    private DateTimeOffset? otherHolderSince;
+    private (DateTimeOffset At, long Epoch)? vacancy;
 
     public VipKeeper(string cluster, ClusterVip vip, Instance local, IVipLeadership leadership, IVipAddressTable table, IVipAnnouncer announcer, VipOptions options, TimeProvider time, ILogger logger)
     {
@@ -39,7 +42,7 @@ internal sealed partial class VipKeeper
         this.options = options;
         this.time = time;
         this.logger = logger;
-        status = new VipStatus(cluster, vip.Cidr, vip.Interface, false, "not decided yet", null, null, 0, 0, null);
+        status = new VipStatus(cluster, vip.Cidr, vip.InterfaceOn(local.Address), false, "not decided yet", null, null, 0, 0, null);
     }
 
     public string Cluster { get; }
@@ -55,11 +58,9 @@ internal sealed partial class VipKeeper
     public TimeSpan Step()
     {
         var now = time.GetUtcNow();
-        var verdict = stopReason is { } stopping
-            ? new VipVerdict(false, stopping)
-            : VipRules.Decide(leadership.Read(), localInstance, vip.DcsGrace, now);
         var (device, resolveError) = table.Resolve(vip, nodeAddress);
         var holders = table.Holders(vip.Address);
+        var (verdict, signal) = Decide(now, device is not null && holders.Contains(device));
         var before = Status;
         string? error = null;
         var held = false;
@@ -85,8 +86,9 @@ internal sealed partial class VipKeeper
                         ScheduleAnnouncements(now);
                     }
                 }
-                else
+                else if (SeenVacant(signal, now, ref verdict) || MayTakeOver(device, now, ref verdict, ref error))
                 {
+                    vacancy = null;
                     var added = table.Add(vip, device);
                     error ??= added.Error;
                     held = added.Ok;
@@ -99,6 +101,7 @@ internal sealed partial class VipKeeper
         }
         else
         {
+            otherHolderSince = null;
             announcementsLeft = 0;
             foreach (var holder in holders)
             {
@@ -109,6 +112,7 @@ internal sealed partial class VipKeeper
                     held = true;
                 }
             }
+            verdict = WatchVacancy(signal, device, holders.Count > 0, now, verdict);
         }
         var announced = 0;
         if (held && announcementsLeft > 0 && now >= nextAnnouncement && device is not null)
@@ -138,6 +142,85 @@ internal sealed partial class VipKeeper
         return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
     }
 
+    // The rules' decision; a holder the decision takes the VIP from hands it over only once its pooled clients are answered (bounded).
+    private (VipVerdict Verdict, VipSignal Signal) Decide(DateTimeOffset now, bool heldHere)
+    {
+        var signal = leadership.Read();
+        if (stopReason is { } stopping)
+        {
+            return (new VipVerdict(false, stopping), signal);
+        }
+        var verdict = VipRules.Decide(signal, localInstance, vip.DcsGrace, now);
+        if (verdict.Hold || !heldHere)
+        {
+            handOverSince = null;
+            return (verdict, signal);
+        }
+        handOverSince ??= now;
+        return (VipRules.HandOver(verdict, signal, heldHere, now - handOverSince.Value, options), signal);
+    }
+
+    // While the cluster has no leader and nobody here holds the VIP: probe every VacancyRefresh whether another host
+    // answers for it. Whoever the next leader key names is the only one who may add it, so a probe that found nobody
+    // since the key went empty is as good, for that node, as the probe it would send before adding (see SeenVacant).
+    private VipVerdict WatchVacancy(VipSignal signal, string? device, bool presentHere, DateTimeOffset now, VipVerdict verdict)
+    {
+        if (!signal.Leaderless || presentHere || device is null || stopReason is not null)
+        {
+            vacancy = null;
+            return verdict;
+        }
+        if (vacancy is not { } seen || seen.Epoch != signal.LeaderEpoch || now - seen.At >= options.VacancyRefresh)
+        {
+            var probe = announcer.Probe(vip, device, options.ProbeWindow);
+            vacancy = probe.Error is null && probe.Answering.Count == 0 ? (now, signal.LeaderEpoch) : null;
+        }
+        var recheck = vacancy is { } fresh ? options.VacancyRefresh - (now - fresh.At) : options.VacancyRefresh;
+        return verdict with { RecheckAfter = verdict.RecheckAfter is { } other ? Min(other, recheck) : recheck };
+    }
+
+    // The probe before an add may be left out when one made while the cluster had no leader found nobody, the leader key
+    // has changed exactly once since (to this node's instance: the verdict holds), with the DCS watched throughout, and
+    // not long ago: no other node's pgway was given the VIP in between, and one that still held it would have answered.
+    private bool SeenVacant(VipSignal signal, DateTimeOffset now, ref VipVerdict verdict)
+    {
+        if (vacancy is not { } seen || signal.Dcs != VipDcsState.Connected || signal.LeaderEpoch != seen.Epoch + 1 || now - seen.At > options.VacancyTrust)
+        {
+            return false;
+        }
+        verdict = verdict with { Reason = $"{verdict.Reason}; added without a probe: nobody answered for it {(now - seen.At).TotalMilliseconds:0} ms before, while the cluster had no leader" };
+        return true;
+    }
+
+    // Before adding (IPv4): an ARP probe, so that a holder slower to let go than we are to take (its DCS watch or checks
+    // behind ours, a switchover handing over) is waited for rather than answered beside; for TakeoverWait at most, past
+    // which a holder that never lets go (its pgway gone) is overridden. A probe that cannot be sent does not stop the add.
+    private bool MayTakeOver(string device, DateTimeOffset now, ref VipVerdict verdict, ref string? error)
+    {
+        var probe = announcer.Probe(vip, device, options.ProbeWindow);
+        if (probe.Error is not null || probe.Answering.Count == 0)
+        {
+            error ??= probe.Error;
+            otherHolderSince = null;
+            return true;
+        }
+        otherHolderSince ??= now;
+        var waited = now - otherHolderSince.Value;
+        var others = string.Join(", ", probe.Answering);
+        if (waited >= options.TakeoverWait)
+        {
+            LogTakingOver(logger, Cluster, vip.Cidr, others, waited.TotalSeconds);
+            otherHolderSince = null;
+            return true;
+        }
+        verdict = verdict with
+        {
+            Reason = $"{verdict.Reason}; waiting for {others} to let the VIP go (it still answers for it; {waited.TotalSeconds:0.#} of {options.TakeoverWait.TotalSeconds:0.#} s)",
+            RecheckAfter = VipOptions.HandOverPoll,
+        };
+        return false;
+    }
+
     /// <summary>From now on the VIP is released whatever the leadership says (pgway stopping); the next <see cref="Step"/> removes it.</summary>
     public void Stop(string reason) => stopReason = reason;
 
@@ -153,7 +236,7 @@ internal sealed partial class VipKeeper
         var next = before with
         {
             Held = held,
-            Interface = device ?? vip.Interface,
+            Interface = device ?? vip.InterfaceOn(nodeAddress),
             Reason = verdict.Reason,
             Error = error,
             Announcements = before.Announcements + announced,

@@ -41,4 +41,33 @@ internal static class VipRules
                 return new VipVerdict(true, $"the DCS is unreachable for {lostFor.TotalSeconds:0.#} s: kept within the {dcsGrace.TotalSeconds:0.#} s grace, {localInstance} still a healthy primary", dcsGrace - lostFor);
         }
     }
+
+    /// <summary>
+    /// A holder that <paramref name="verdict"/> takes the VIP from keeps it while its pooled primary services hold
+    /// clients or run their transactions (for <see cref="VipOptions.HandOverKeep"/> at most), or have clients connected
+    /// at all (for <see cref="VipOptions.HandOverIdleKeep"/> at most): they may have reached this node through the VIP,
+    /// and nothing sent from here reaches them once another host has it (a planned switchover's resume, a client
+    /// logging in). Only while the DCS is read, or there is none: a node cut off from the DCS gets no extension of its
+    /// grace.
+    /// </summary>
+    public static VipVerdict HandOver(VipVerdict verdict, VipSignal signal, bool heldHere, TimeSpan keptFor, VipOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (verdict.Hold || !heldHere || signal.Dcs is not (VipDcsState.Connected or VipDcsState.None))
+        {
+            return verdict;
+        }
+        var bound = signal.PooledClientsBusy ? options.HandOverKeep
+            : signal.PooledClientsConnected ? options.HandOverIdleKeep
+            : TimeSpan.Zero;
+        if (keptFor >= bound)
+        {
+            return verdict;
+        }
+        var left = bound - keptFor;
+        return new VipVerdict(
+            true,
+            $"handing over ({verdict.Reason}): kept while the pooled clients that may have come through it are answered, {left.TotalSeconds:0.#} s more at most",
+            VipOptions.HandOverPoll);
+    }
 }

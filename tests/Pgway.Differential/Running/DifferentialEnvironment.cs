@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Pgway.Configuration;
@@ -25,6 +26,13 @@ public sealed class DifferentialEnvironment : IAsyncDisposable
 
     /// <summary>Servers the <c>dest: pool</c> service lends its clients.</summary>
     public const int PoolServiceSize = 1;
+
+    // pgway's warnings and errors on standard error when PGWAY_DIFFERENTIAL_LOG=1 (a session that ends
+    // without a word is explained there), else nothing.
+    private static readonly ILoggerFactory Logs = Environment.GetEnvironmentVariable("PGWAY_DIFFERENTIAL_LOG") == "1"
+        ? LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Warning)
+            .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace))
+        : NullLoggerFactory.Instance;
 
     private readonly PgTestCluster cluster;
     private readonly GatewayHost host;
@@ -53,8 +61,11 @@ public sealed class DifferentialEnvironment : IAsyncDisposable
         var poolPort = FreePort(primary.Address);
         var l4Port = FreePort(primary.Address);
         var password = cluster.Credentials.PasswordFor(User);
-        // fall 3: one check slow under a loaded machine must not take the only member down mid-run.
-        const string Options = "inter 500ms fastinter 200ms downinter 500ms rise 1 fall 3";
+        // A member going down is never what a conversation tests, and a dest: pool service fences its
+        // member at the first failed check: checks every 2 s, each with 2 s to connect (a check's
+        // connect deadline is its interval), so that a loaded machine does not fail one (long runs saw
+        // 200 and 500 ms deadlines missed, and pooled sessions fenced mid-conversation).
+        const string Options = "inter 2s fastinter 2s downinter 500ms rise 1 fall 10";
         var yaml = cluster.ToInventoryYaml([
             new("pg_monitor_password", $"'{cluster.Credentials.PasswordFor(PgTestUsers.Monitor)}'"),
             new("pg_users", $"[{{name: {User}, password: '{password}', pgbouncer: true}}]"),
@@ -72,7 +83,7 @@ public sealed class DifferentialEnvironment : IAsyncDisposable
         }
         var options = new GatewayOptions([.. cluster.Instances.Select(i => i.Address.ToString())], RunAgents: false,
             HealthMonitorOptions.Default, ServiceListenerOptions.Pigsty) { RunPoolers = false, RunAdmin = false };
-        var host = await GatewayHost.StartAsync(inventory.Topology!, options, TimeProvider.System, NullLoggerFactory.Instance, cancellationToken);
+        var host = await GatewayHost.StartAsync(inventory.Topology!, options, TimeProvider.System, Logs, cancellationToken);
         try
         {
             using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -158,7 +169,7 @@ public sealed class DifferentialEnvironment : IAsyncDisposable
         }
         var settings = inventory.Topology!.Clusters.Single().Pooler;
         return Pooler.Start(new PoolerOptions(new IPEndPoint(cluster.Primary.Address, 0), new IPEndPoint(cluster.Primary.Address, PgTestCluster.Port),
-            settings, new Dictionary<string, string> { [User] = Password }, null), TimeProvider.System, NullLogger.Instance);
+            settings, new Dictionary<string, string> { [User] = Password }, null), TimeProvider.System, Logs.CreateLogger("pooler"));
     }
 
     private static int FreePort(IPAddress address)

@@ -20,7 +20,10 @@ namespace Pgway.IntegrationTests.Dcs;
 /// the moment the key changes (the checks are far too slow to explain it), and etcd going away and coming back
 /// is reported while the checks keep routing.
 /// </summary>
-public sealed class DcsWatchTests(ITestOutputHelper output) : FreshPatroniTestClusterPerTest(), IDisposable
+// retry_timeout 20 (ttl 60): the leader demotes itself once it cannot renew its lock for that long, and
+// the etcd test keeps etcd down for several seconds on a loaded machine; with 5 the primary was
+// sometimes demoted before the test's query through the service.
+public sealed class DcsWatchTests(ITestOutputHelper output) : FreshPatroniTestClusterPerTest(new PatroniTestClusterOptions { Ttl = 60, RetryTimeout = 20 }), IDisposable
 {
     private const int Port = 15481;
     private const string PrimaryService = "pg-test-primary";
@@ -35,8 +38,10 @@ public sealed class DcsWatchTests(ITestOutputHelper output) : FreshPatroniTestCl
         // Checks every minute: within this test only the watch can move a member after the first check.
         await using var host = await StartAsync("inter 60s fastinter 60s downinter 60s rise 3 fall 3");
         var watch = Assert.Single(host.DcsWatches);
-        await Eventually.HoldsAsync(() => watch.IsConnected && watch.Leader == "pg-test-1" && IsUp("pg-test-1") && !IsUp("pg-test-2"), Timeout, Describe(host));
-        Assert.Equal(["master", "replica"], watch.Members.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => m.Value == "primary" ? "master" : m.Value));
+        // A replica's member key says "uninitialized" until its Patroni has seen it streaming: wait for its role too.
+        string[] Roles() => [.. watch.Members.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => m.Value == "primary" ? "master" : m.Value)];
+        await Eventually.HoldsAsync(() => watch.IsConnected && watch.Leader == "pg-test-1" && IsUp("pg-test-1") && !IsUp("pg-test-2") && Roles() is ["master", "replica"], Timeout,
+            () => $"{Describe(host)()}; roles {string.Join(", ", Roles())}");
 
         // An independent client of the same etcd: when the key changed, as any watcher saw it.
         var clock = Stopwatch.StartNew();
@@ -49,6 +54,7 @@ public sealed class DcsWatchTests(ITestOutputHelper output) : FreshPatroniTestCl
         host.Monitor.StateChanged += change => changes.Enqueue((change, clock.Elapsed));
         var noLeaderSeen = 0;
         watch.LeaderChanged += change => Interlocked.Exchange(ref noLeaderSeen, change.HasLeader ? noLeaderSeen : 1);
+        var epochBefore = watch.LeaderEpoch;
 
         var result = await Cluster.PatronictlAsync(["switchover", "--leader", "pg-test-1", "--candidate", "pg-test-2", "--force"]);
         Assert.True(result.ExitCode == 0, result.ToString());
@@ -64,6 +70,8 @@ public sealed class DcsWatchTests(ITestOutputHelper output) : FreshPatroniTestCl
         Assert.Equal(1, Volatile.Read(ref noLeaderSeen));
         Assert.Equal("no leader in the DCS", down.Event.Result.Detail);
         Assert.Equal("pg-test-2", watch.Leader);
+        // Counted once for the release, once for the new key: what a VIP keeper reads to know it missed no leader between.
+        Assert.Equal(epochBefore + 2, watch.LeaderEpoch);
         Assert.Contains(host.Monitor.RecentEvents(), e => e.ToString() == $"{PrimaryService}/pg-test-2 is UP, reason: DCS, info: leader is pg-test-2");
 
         // Clients of the primary service reach the new primary.
@@ -86,6 +94,7 @@ public sealed class DcsWatchTests(ITestOutputHelper output) : FreshPatroniTestCl
         Assert.Contains("pgway_dcs_connected{cluster=\"pg-test\"} 1", host.Metrics(), StringComparison.Ordinal);
         Assert.Null(watch.LostAt);
         var beforeStop = DateTimeOffset.UtcNow;
+        var epochBefore = watch.LeaderEpoch;
 
         await Cluster.StopEtcdAsync();
 
@@ -94,6 +103,8 @@ public sealed class DcsWatchTests(ITestOutputHelper output) : FreshPatroniTestCl
         // The VIP's grace counts from here: the first loss, not each failed retry after it.
         var lostAt = Assert.NotNull(watch.LostAt);
         Assert.True(lostAt >= beforeStop, $"lost at {lostAt:O}, etcd stopped after {beforeStop:O}");
+        // A loss counts as a change: what the key said while nobody watched is unknown.
+        Assert.True(watch.LeaderEpoch > epochBefore);
         await Eventually.HoldsAsync(() => logs.Lines.Count(l => l.Message.Contains("DCS watch lost", StringComparison.Ordinal)) >= 2, Timeout);
         Assert.Equal(lostAt, watch.LostAt);
         // The watch marked nothing down: the checks alone route, to the primary still up.

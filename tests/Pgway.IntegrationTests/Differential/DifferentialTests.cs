@@ -15,7 +15,7 @@ namespace Pgway.IntegrationTests.Differential;
 [Collection(SharedPgTestCluster.Name)]
 public sealed class DifferentialTests(PgTestClusterFixture fixture, ITestOutputHelper output)
 {
-    private const int Seeds = 100;
+    private const int Seeds = 300;
     private const int Workers = 2;
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(100);
 

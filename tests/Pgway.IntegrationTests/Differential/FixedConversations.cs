@@ -13,6 +13,10 @@ internal static class FixedConversations
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(120);
 
+    /// <summary>A client's start-up parameters: its own schema (<see cref="Conversation.Schema"/>), and more <c>-c</c> settings if given.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> Client(int schema, string moreOptions = "") =>
+        [new("application_name", "diff"), new("options", $"-c search_path={Conversation.Schema(schema)}{(moreOptions.Length > 0 ? " " + moreOptions : "")}")];
+
     /// <param name="rounds">Runs of the same conversation on one environment: a later round's pools lend the servers an earlier one left.</param>
     public static async Task AssertNoDivergenceAsync(PgTestCluster cluster, Conversation conversation, ITestOutputHelper output, int rounds = 1)
     {

@@ -18,11 +18,9 @@ public sealed class ParsedBeforeErrorDifferentialTests(PgTestClusterFixture fixt
     private const string Select = "SELECT * FROM t WHERE id = $1";
     private const string Missing = "SELECT * FROM no_such_table";
 
-    private static readonly IReadOnlyList<KeyValuePair<string, string>> First =
-        [new("application_name", "diff"), new("options", $"-c search_path={Conversation.Schema(0)}")];
+    private static readonly IReadOnlyList<KeyValuePair<string, string>> First = FixedConversations.Client(0);
 
-    private static readonly IReadOnlyList<KeyValuePair<string, string>> Second =
-        [new("application_name", "diff"), new("options", $"-c search_path={Conversation.Schema(1)}")];
+    private static readonly IReadOnlyList<KeyValuePair<string, string>> Second = FixedConversations.Client(1);
 
     [Fact]
     public async Task ParseFlushedThenLaterParseFails_WhileWaitingForServer_StatementStays()
@@ -105,6 +103,21 @@ public sealed class ParsedBeforeErrorDifferentialTests(PgTestClusterFixture fixt
     }
 
     // Three rounds: a later round's pools lend the servers an earlier one left, with the statements on them.
+    [Fact]
+    public async Task ParsedThenSameTextUnderAnotherNameSkippedAfterAnError_TheFirstNameStillBinds()
+    {
+        // Seed 4000761: s3 is s1's text, so pgway closes the server's statement and parses it afresh;
+        // the error before them skips both, and the server keeps s1's statement, which pgway had
+        // counted gone (its next Parse of it then met 42P05).
+        await RunAsync(new Conversation(4000761, ConversationProfile.Transaction, PoolSize: 1, [First],
+        [
+            new(0, [Frontend.Parse("s1", "SELECT id, a, b FROM t ORDER BY id")], SplitSeed: 0),
+            new(0, [Frontend.Parse("", Missing), Frontend.Parse("s3", "SELECT id, a, b FROM t ORDER BY id")], SplitSeed: 0),
+            new(0, [Frontend.Sync(), Frontend.Bind("p5", "s1", []), Frontend.Sync()], SplitSeed: 0),
+            new(0, [Frontend.Bind("", "s1", []), Frontend.Execute(""), Frontend.Bind("", "s3", []), Frontend.Sync()], SplitSeed: 0),
+        ]));
+    }
+
     private Task RunAsync(Conversation conversation) =>
         FixedConversations.AssertNoDivergenceAsync(fixture.Cluster, conversation, output, rounds: 3);
 }

@@ -4,12 +4,19 @@ using Pgway.Testing.Network;
 namespace Pgway.IntegrationTests.Network;
 
 /// <summary>
-/// Runs arping from the client namespace against the VIP, round after round, until disposed, and keeps every round
-/// in which more than one MAC replied: the VIP on two hosts at once. Bounded: each round is a few seconds and it
-/// stops with the test.
+/// Sends duplicate address detection's ARP probe (as <c>arping -D</c>) for the VIP from the client namespace, round
+/// after round, until disposed, and keeps every round in which more than one MAC replied to the one probe: the VIP on
+/// two hosts at once. Bounded: each round is a tenth of a second and it stops with the test.
 /// </summary>
 internal sealed class VipWatch : IAsyncDisposable
 {
+    /// <summary>
+    /// How long each probe listens: far longer than a kernel takes to answer, and short, so that probes come often
+    /// enough to catch a brief overlap (each probe opens its own socket: a reply too late for its window is lost,
+    /// never counted with the next probe's).
+    /// </summary>
+    public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(100);
+
     private readonly CancellationTokenSource stop = new();
     private readonly List<string> duplicates = [];
     private readonly Task loop;
@@ -21,7 +28,7 @@ internal sealed class VipWatch : IAsyncDisposable
         {
             while (!stop.IsCancellationRequested)
             {
-                var macs = await cluster.ArpingMacsAsync(vip, 2, CancellationToken.None);
+                var macs = await cluster.DadProbeAsync(vip, Window, CancellationToken.None);
                 Interlocked.Increment(ref rounds);
                 if (macs.Count > 1)
                 {

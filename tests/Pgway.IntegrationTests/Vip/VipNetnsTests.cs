@@ -93,6 +93,31 @@ public sealed partial class VipNetnsTests : IAsyncLifetime
         Assert.DoesNotContain(vip6, (await Ip("-n", holder, "addr", "show", "dev", holderLink)).Output, StringComparison.Ordinal);
     }
 
+    [NetnsFact]
+    public async Task VipUpAndDownTwiceOrOnAMissingInterface_TheKernelsAnswersReadAsIpWouldSayThem()
+    {
+        // The address changes go to the kernel's routing socket: what it answers must mean what ip's words meant.
+        var first = await RunAsync("ip", ["netns", "exec", holder, .. Pgway("vip", "up", $"{Vip}/24", "--interface", holderLink)]);
+        var again = await RunAsync("ip", ["netns", "exec", holder, .. Pgway("vip", "up", $"{Vip}/24", "--interface", holderLink)]);
+
+        Assert.True(first.Code == 0, first.Output);
+        Assert.True(again.Code == 0, again.Output);
+        var shown = (await Ip("-n", holder, "addr", "show", "dev", holderLink)).Output;
+        Assert.Single(Regex.Matches(shown, Regex.Escape($"inet {Vip}/24 ")));
+
+        var down = await RunAsync("ip", ["netns", "exec", holder, .. Pgway("vip", "down", $"{Vip}/24", "--interface", holderLink)]);
+        var downAgain = await RunAsync("ip", ["netns", "exec", holder, .. Pgway("vip", "down", $"{Vip}/24", "--interface", holderLink)]);
+
+        Assert.True(down.Code == 0, down.Output);
+        Assert.True(downAgain.Code == 0, downAgain.Output);
+        Assert.DoesNotContain(Vip, (await Ip("-n", holder, "addr", "show", "dev", holderLink)).Output, StringComparison.Ordinal);
+
+        var missing = await RunAsync("ip", ["netns", "exec", holder, .. Pgway("vip", "up", $"{Vip}/24", "--interface", "nosuchif0")]);
+
+        Assert.Equal(1, missing.Code);
+        Assert.Contains("cannot add 198.51.100.50/24 to nosuchif0: no such interface", missing.Output, StringComparison.Ordinal);
+    }
+
     private static string[] Pgway(params string[] arguments)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "pgway.dll");

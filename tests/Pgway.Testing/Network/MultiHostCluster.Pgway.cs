@@ -5,6 +5,11 @@ namespace Pgway.Testing.Network;
 // Each host's own pgway serve, the inventory they share, and psql from the client namespace.
 internal sealed partial class MultiHostCluster
 {
+    private const int SigStop = 19;
+    private const int SigCont = 18;
+
+    private readonly Dictionary<MultiHostMember, DaemonProcess> _pgways = [];
+
     /// <summary>The primary service (<c>dest: default</c>, i.e. the primary's node pooler).</summary>
     public const int PrimaryServicePort = 5433;
 
@@ -58,11 +63,18 @@ internal sealed partial class MultiHostCluster
 
     /// <summary>As <see cref="PsqlFromClientAsync(NetworkHost, int, string, CancellationToken)"/>, to any address (a VIP).</summary>
     public Task<CommandResult> PsqlFromClientAsync(System.Net.IPAddress address, int port, string sql, CancellationToken cancellationToken = default) =>
+        PsqlFromClientAsync(address.ToString(), port, sql, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="PsqlFromClientAsync(NetworkHost, int, string, CancellationToken)"/>, to a name the client namespace's
+    /// resolver looks up, with libpq's <c>target_session_attrs</c> when given.
+    /// </summary>
+    public Task<CommandResult> PsqlFromClientAsync(string host, int port, string sql, string? targetSessionAttrs = null, CancellationToken cancellationToken = default) =>
         TestNetwork.RunAsync(
             Network.Client,
             _runner.Binaries.PathOf("psql"),
             ["-X", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql,
-             $"host={address} port={port.ToString(CultureInfo.InvariantCulture)} user={PgTestUsers.Meta} dbname={PgTestUsers.TestDatabase} sslmode=disable connect_timeout=5"],
+             $"host={host} port={port.ToString(CultureInfo.InvariantCulture)} user={PgTestUsers.Meta} dbname={PgTestUsers.TestDatabase} sslmode=disable connect_timeout=5{(targetSessionAttrs is null ? "" : $" target_session_attrs={targetSessionAttrs}")}"],
             new Dictionary<string, string> { ["PGPASSWORD"] = Credentials.PasswordFor(PgTestUsers.Meta) },
             TimeSpan.FromSeconds(30),
             cancellationToken);
@@ -87,11 +99,26 @@ internal sealed partial class MultiHostCluster
         }
     }
 
+    /// <summary>
+    /// Freezes (SIGSTOP) or thaws (SIGCONT) <paramref name="member"/>'s pgway: a node slow to act (a loaded host, a
+    /// long GC pause) while its kernel keeps answering for the addresses it holds.
+    /// </summary>
+    public void FreezePgway(MultiHostMember member, bool frozen)
+    {
+        var pgway = _pgways.TryGetValue(member, out var process) && process.IsRunning
+            ? process
+            : throw new InvalidOperationException($"{member}'s pgway is not running.");
+        if (NativeMethods.SendSignal(pgway.Pid, frozen ? SigStop : SigCont) != 0)
+        {
+            throw new InvalidOperationException($"Could not {(frozen ? "stop" : "continue")} {member}'s pgway (PID {pgway.Pid}).");
+        }
+    }
+
     /// <summary>Starts <paramref name="member"/>'s <c>pgway serve</c> (with <c>--no-agent</c> where Patroni answers the checks).</summary>
     private void StartPgway(MultiHostMember member)
     {
         var serveCommand = _options.ServeCommand ?? throw new InvalidOperationException("The cluster runs no pgway (no ServeCommand).");
-        Network.Start(
+        _pgways[member] = Network.Start(
             member.Host,
             "pgway",
             member.Directory,

@@ -39,10 +39,12 @@ public sealed class FolderDependencyTests(ITestOutputHelper output)
         // fails with ServerLoginException); it goes when log-in outcomes become values.
         ["Pooling/Tls"] = ["Model", "Transport", "Pooling"],
         // The admin endpoint reports on every part of the process.
-        ["Admin"] = ["Model", "Agent", "Health", "Http", "Pooling", "Routing", "Switchover", "Vip"],
+        ["Admin"] = ["Model", "Agent", "Health", "Http", "Pooling", "Routing", "Switchover", "Vip", "Dns"],
         ["Demo"] = ["Model", "LocalPostgres"],
         // The L2 VIP decides from values the host reads for it (IVipLeadership) and acts on the node's network.
         ["Vip"] = ["Model"],
+        // DNS answers from views the host makes of the routing (LiveDnsZone): it reads no other folder.
+        ["Dns"] = [],
         // The process's wiring: may use every folder, and nothing may use it.
         ["Hosting"] = null,
     };

@@ -53,6 +53,7 @@ public sealed partial class CiProgramsTests
         }
 
         Assert.Contains("pgbouncer", started.Keys);
+        Assert.Contains("dnsmasq", started.Keys);
         var missing = started.Where(p => !listed.Contains(p.Key)).Select(p => $"{p.Key} (started in {p.Value})").ToList();
         Assert.True(missing.Count == 0, $"programs the tests start that .ci/programs does not list, so .ci/run would not install them: {string.Join(", ", missing)}");
     }
@@ -71,7 +72,8 @@ public sealed partial class CiProgramsTests
 
     // The ways the code names a program it starts: a ProcessStartInfo or Process.Start, a binary
     // looked up (PathOf, or Find with the package that brings it), a client or command run (RunClientAsync, RunAsync, and TestNetwork's RunAsync with the
-    // host first, which runs it inside a test network host), a Binary constant.
-    [GeneratedRegex(""""(?:ProcessStartInfo|Process\.Start|PathOf|RunAsync|DaemonCommand)\(\s*"(?<program>[^"]+)"|TestNetwork\.RunAsync\([\w.]+,\s*"(?<program>[^"]+)"|Find\("(?<found>[^"]+)",\s*"[^"]+"\)|RunClientAsync\((?:\w+,\s*)?"(?<program>[^"]+)"|Binary\s*=\s*"(?<program>[^"]+)"|ChildProcess\.Start\(\w+,\s*"(?<program>[^"]+)"""")]
+    // host first, which runs it inside a test network host), a Binary constant, a program given by its path to a
+    // test network's Start.
+    [GeneratedRegex(""""(?:ProcessStartInfo|Process\.Start|PathOf|RunAsync|DaemonCommand)\(\s*"(?<program>[^"]+)"|TestNetwork\.RunAsync\([\w.]+,\s*"(?<program>[^"]+)"|Find\("(?<found>[^"]+)",\s*"[^"]+"\)|RunClientAsync\((?:\w+,\s*)?"(?<program>[^"]+)"|Binary\s*=\s*"(?<program>[^"]+)"|ChildProcess\.Start\(\w+,\s*"(?<program>[^"]+)"|Network\.Start\([^;]*?"(?<program>/[^"]+)"""")]
     private static partial Regex ProgramStart();
 }

@@ -61,6 +61,50 @@ public sealed class VipReaderTests
         Assert.Equal(expected, vip!.Interface);
     }
 
+    // Ansible lets a host override its group's variable: a node whose NIC is named otherwise.
+    [Fact]
+    public void Read_InterfaceSetOnOneHost_ThatHostsOwnElsewhereTheClusters()
+    {
+        var result = TestInventories.Load("""
+            all:
+              children:
+                pg-x:
+                  hosts:
+                    10.0.0.1: { pg_seq: 1, pg_role: primary, pg_vip_interface: ens5 }
+                    10.0.0.2: { pg_seq: 2, pg_role: replica }
+                    10.0.0.3: { pg_seq: 3, pg_role: replica, pg_vip_interface: auto }
+                  vars:
+                    pg_cluster: pg-x
+                    pg_vip_enabled: true
+                    pg_vip_address: 10.0.0.9/24
+                    pg_vip_interface: eth1
+            """);
+        Assert.False(result.HasErrors, string.Join('\n', result.Errors));
+        var vip = result.Topology!.Clusters[0].Vip!;
+
+        Assert.Equal("ens5", vip.InterfaceOn("10.0.0.1"));
+        Assert.Equal("eth1", vip.InterfaceOn("10.0.0.2"));
+        Assert.Null(vip.InterfaceOn("10.0.0.3"));
+    }
+
+    [Fact]
+    public void Read_BadInterfaceOnAHost_ErrorAtItsLineNamingTheHost()
+    {
+        var result = TestInventories.Load("""
+            all:
+              children:
+                pg-x:
+                  hosts:
+                    10.0.0.1: { pg_seq: 1, pg_role: primary, pg_vip_interface: "eth 0" }
+                  vars:
+                    pg_cluster: pg-x
+                    pg_vip_enabled: true
+                    pg_vip_address: 10.0.0.9/24
+            """);
+
+        AssertErrorAt(result, "of host '10.0.0.1' is not a network interface name", 5);
+    }
+
     [Fact]
     public void Read_V1_AddressMaskAndInterface()
     {
@@ -72,6 +116,20 @@ public sealed class VipReaderTests
             """);
 
         Assert.Equal("10.0.0.9/8 on eth0", vip!.ToString());
+    }
+
+    // v2+'s NODE role: keepalived keeps vip_address on the nodes; pgway must not hold it as the primary's.
+    [Theory]
+    [InlineData("vip_enabled: true")]
+    [InlineData("vip_vrid: 128")]
+    public void Read_NodeKeepalivedVip_NotTheClustersVip(string keepalived)
+    {
+        var vip = VipOf($"""
+                    {keepalived}
+                    vip_address: 10.0.0.9
+            """);
+
+        Assert.Null(vip);
     }
 
     [Fact]

@@ -1,15 +1,17 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Time.Testing;
 using Pgway.Dcs;
 using Pgway.Model;
+using Pgway.Tests.Testing;
 
 namespace Pgway.Tests.Dcs;
 
 // Without any etcd: the watch reports the loss loudly, backs off on the injected clock, and stops at once.
 public class DcsWatchTests
 {
-    private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private readonly SleepWatchingTimeProvider time = new(Start);
     private readonly Lines logger = new();
 
     [Fact]
@@ -23,9 +25,10 @@ public class DcsWatchTests
         {
             watch.Start();
 
-            await WaitFor(() => logger.Any(LogLevel.Warning, "retrying in 1 s (attempt 1)"));
+            // The warning is logged before the backoff's timer starts: the clock moves only once it runs.
+            await WaitFor(() => logger.Any(LogLevel.Warning, "retrying in 1 s (attempt 1)") && time.HasTimerDueAt(Start + TimeSpan.FromSeconds(1)));
             time.Advance(TimeSpan.FromSeconds(1));
-            await WaitFor(() => logger.Any(LogLevel.Warning, "retrying in 2 s (attempt 2)"));
+            await WaitFor(() => logger.Any(LogLevel.Warning, "retrying in 2 s (attempt 2)") && time.HasTimerDueAt(Start + TimeSpan.FromSeconds(3)));
             time.Advance(TimeSpan.FromSeconds(2));
             await WaitFor(() => logger.Any(LogLevel.Warning, "retrying in 4 s (attempt 3)"));
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using Pgway.Health;
 using Pgway.Model;
+using Pgway.Tests.Testing;
 
 namespace Pgway.Tests.Health;
 
@@ -9,7 +9,7 @@ public partial class HealthMonitorTests
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
 
-    private readonly FakeTimeProvider time = new(Start);
+    private readonly SleepWatchingTimeProvider time = new(Start);
 
     private static Topology Inventory(string services) => TestInventories.LoadValid($$"""
         all:
@@ -67,7 +67,7 @@ public partial class HealthMonitorTests
         var gaps = new List<double>();
         for (var check = 1; check <= 5; check++)
         {
-            await WaitFor(() => probe.Calls.Count == check && member.Snapshot.LastResult is not null && member.Snapshot.NextCheck > time.GetUtcNow());
+            await WaitFor(() => probe.Calls.Count == check && member.Snapshot.LastResult is not null && Asleep(member));
             var next = member.Snapshot.NextCheck!.Value;
             gaps.Add((next - time.GetUtcNow()).TotalSeconds);
             time.SetUtcNow(next);
@@ -99,7 +99,7 @@ public partial class HealthMonitorTests
         var states = new List<string>();
         for (var check = 1; check <= 4; check++)
         {
-            await WaitFor(() => probe.Calls.Count == check && member.Snapshot.NextCheck > time.GetUtcNow());
+            await WaitFor(() => probe.Calls.Count == check && Asleep(member));
             states.Add(member.Snapshot.Status);
             if (check < 4)
             {
@@ -150,7 +150,7 @@ public partial class HealthMonitorTests
 
         for (var check = 1; check <= 4; check++)
         {
-            await WaitFor(() => probe.Calls.Count == check && fast.Snapshot.NextCheck > time.GetUtcNow());
+            await WaitFor(() => probe.Calls.Count == check && Asleep(fast));
             time.SetUtcNow(Start + TimeSpan.FromSeconds(check));
         }
         await WaitFor(() => probe.Calls.Count == 5 && fast.Snapshot.NextCheck > time.GetUtcNow());
@@ -169,10 +169,10 @@ public partial class HealthMonitorTests
         var member = Assert.Single(monitor.Members);
         var probe = probes.Single();
         monitor.Start();
-        await WaitFor(() => probe.Calls.Count == 1 && member.Snapshot.NextCheck > time.GetUtcNow());
+        await WaitFor(() => probe.Calls.Count == 1 && Asleep(member));
         probe.Hang = true;
         time.SetUtcNow(member.Snapshot.NextCheck!.Value);
-        await WaitFor(() => probe.Calls.Count == 2);
+        await WaitFor(() => probe.Calls.Count == 2 && time.HasTimerDueAt(probe.Calls[1] + TimeSpan.FromSeconds(5)));
 
         // Past the interval, but the hung check holds the prober: no third check starts.
         time.Advance(TimeSpan.FromSeconds(4));
@@ -226,7 +226,7 @@ public partial class HealthMonitorTests
 
         for (var check = 1; check <= 3; check++)
         {
-            await WaitFor(() => probe.Calls.Count == check && member.Snapshot.NextCheck > time.GetUtcNow());
+            await WaitFor(() => probe.Calls.Count == check && Asleep(member));
             probe.Otherwise = !probe.Otherwise;
             time.SetUtcNow(member.Snapshot.NextCheck!.Value);
         }
@@ -236,6 +236,10 @@ public partial class HealthMonitorTests
         Assert.Equal(4, seen.Count);
         Assert.Equal(seen.TakeLast(2), monitor.RecentEvents());
     }
+
+    /// <summary>The member's check is done and its prober sleeps until the next one: the clock may move.</summary>
+    private bool Asleep(MemberHealth member) =>
+        member.Snapshot.NextCheck is { } next && next > time.GetUtcNow() && time.HasTimerDueAt(next);
 
     private static async Task WaitFor(Func<bool> condition)
     {

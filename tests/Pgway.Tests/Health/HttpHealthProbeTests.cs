@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Microsoft.Extensions.Time.Testing;
 using Pgway.Health;
 using Pgway.Model;
+using Pgway.Tests.Testing;
 
 namespace Pgway.Tests.Health;
 
@@ -92,7 +92,7 @@ public sealed class HttpHealthProbeTests : IDisposable
     [Fact]
     public async Task Probe_ServerNeverAnswers_TimesOutAtTotalTimeout()
     {
-        var time = new FakeTimeProvider();
+        var time = new SleepWatchingTimeProvider(new DateTimeOffset(2026, 12, 7, 0, 0, 0, TimeSpan.Zero));
         using var accepted = new SemaphoreSlim(0);
         var server = Task.Run(async () =>
         {
@@ -108,7 +108,9 @@ public sealed class HttpHealthProbeTests : IDisposable
         await using var probe = new HttpHealthProbe(Target(), time);
 
         var probing = probe.ProbeAsync(new CheckDeadlines(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(4)), CancellationToken.None);
-        await accepted.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(await accepted.WaitAsync(TimeSpan.FromSeconds(10)));
+        // The server may read the request before the probe, back from sending it, starts the answer's timer.
+        await time.WaitForTimerDueAtAsync(time.Start + TimeSpan.FromSeconds(3));
         Assert.False(probing.IsCompleted);
         // The answer's deadline counts from the request: 3 s after it, not 4 s after the start.
         time.Advance(TimeSpan.FromSeconds(3));

@@ -26,7 +26,7 @@ public sealed class GatewayVipLeadershipTests : IAsyncDisposable
                   vars: { pg_cluster: pg-x, pg_vip_enabled: true, pg_vip_address: 10.0.0.9/24 }
             """);
         monitor = new HealthMonitor(topology.Clusters[0].Services, HealthMonitorOptions.Default, new ScriptedProbes(time), time, NullLogger<HealthMonitor>.Instance);
-        leadership = new GatewayVipLeadership("pg-x", topology.Clusters[0].Instances[0], monitor, watch: null);
+        leadership = new GatewayVipLeadership("pg-x", topology.Clusters[0].Instances[0], monitor, watch: null, new GatewayState(topology, topology.Clusters));
     }
 
     // Every member of pg-x-1 in a /primary-checked service answers so.

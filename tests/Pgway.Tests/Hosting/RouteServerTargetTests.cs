@@ -33,9 +33,12 @@ public class RouteServerTargetTests
         return (route, target);
     }
 
-    private static void Check(ServiceRoute route, RouteServerTarget target, MemberHealth memberHealth, bool passes, DateTimeOffset now)
+    private static void Check(ServiceRoute route, RouteServerTarget target, MemberHealth memberHealth, bool passes, DateTimeOffset now,
+        CheckStatus failure = CheckStatus.L7Status)
     {
-        if (memberHealth.Apply(new CheckResult(passes ? CheckStatus.L7Ok : CheckStatus.L7Status, passes ? 200 : 503, TimeSpan.Zero, now, ""), now) is { } change)
+        var result = passes ? new CheckResult(CheckStatus.L7Ok, 200, TimeSpan.Zero, now, "")
+            : new CheckResult(failure, failure == CheckStatus.L7Status ? 503 : null, TimeSpan.Zero, now, "");
+        if (memberHealth.Apply(result, now) is { } change)
         {
             route.OnHealthChanged(change);
             target.OnHealthChanged(change);
@@ -102,6 +105,37 @@ public class RouteServerTargetTests
         Assert.False(leases[0].IsRetired);
         Assert.False(leases[2].IsRetired);
         Assert.All(Enumerable.Range(0, 4).Select(_ => target.TryLease()!), l => Assert.NotEqual("pg-test-2", l.Member));
+    }
+
+    // No answer is not a wrong answer: a check that timed out once leaves the member's transactions
+    // running (no new server goes there), and fall checks in a row fence it.
+    [Theory]
+    [InlineData(nameof(CheckStatus.L7Timeout))]
+    [InlineData(nameof(CheckStatus.L4Timeout))]
+    [InlineData(nameof(CheckStatus.L4Connection))]
+    public void OnHealthChanged_CheckGetsNoAnswerOnce_NotFencedUntilMarkedDown(string status)
+    {
+        var failure = Enum.Parse<CheckStatus>(status);
+        var (route, target) = Target(Replicas("fall 2"));
+        var leases = Enumerable.Range(0, 3).Select(_ => target.TryLease()!).ToList();
+        var held = leases.Single(l => l.Member == "pg-test-2");
+        for (var i = 0; i < 2; i++)
+        {
+            Check(route, target, health["pg-test-2"], passes: true, Start);
+        }
+
+        Check(route, target, health["pg-test-2"], passes: false, Start, failure);
+
+        Assert.Equal(MemberHealthState.GoingDown, health["pg-test-2"].Snapshot.State);
+        Assert.False(held.IsFenced);
+        Assert.Empty(fenced);
+        Assert.All(Enumerable.Range(0, 4).Select(_ => target.TryLease()!), l => Assert.NotEqual("pg-test-2", l.Member));
+
+        Check(route, target, health["pg-test-2"], passes: false, Start, failure);
+
+        Assert.Equal(MemberHealthState.Down, health["pg-test-2"].Snapshot.State);
+        Assert.True(held.IsFenced);
+        Assert.Equal([held], fenced);
     }
 
     [Fact]

@@ -17,6 +17,14 @@ public sealed class NativeAnnouncerTests
     }
 
     [Fact]
+    public void ProbePacket_DuplicateAddressProbe_SenderAddressZeroTargetTheVip()
+    {
+        var packet = NativeAnnouncer.ProbePacket(IPAddress.Parse("10.0.0.9"), Mac);
+
+        Assert.Equal(Convert.FromHexString("0001080006040001" + "02005e102030" + "00000000" + "000000000000" + "0a000009"), packet);
+    }
+
+    [Fact]
     public void NeighbourAdvertisement_OverrideWithTargetLinkLayerOption()
     {
         var packet = NativeAnnouncer.NeighbourAdvertisement(IPAddress.Parse("fd00::9"), Mac);

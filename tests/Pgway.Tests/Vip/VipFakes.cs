@@ -47,15 +47,26 @@ internal sealed class FakeAddressTable : IVipAddressTable
     }
 }
 
-/// <summary>Records when each announcement was sent.</summary>
+/// <summary>Records when each announcement and each probe was sent; the probes find <see cref="OtherHolders"/>.</summary>
 internal sealed class FakeAnnouncer(FakeTimeProvider time) : IVipAnnouncer
 {
     public List<DateTimeOffset> Sent { get; } = [];
+
+    public List<DateTimeOffset> Probes { get; } = [];
+
+    /// <summary>The MACs of other hosts that answer for the VIP (another node slow to let it go).</summary>
+    public List<string> OtherHolders { get; } = [];
 
     public VipOutcome Announce(ClusterVip vip, string device)
     {
         Sent.Add(time.GetUtcNow());
         return VipOutcome.Done;
+    }
+
+    public VipProbe Probe(ClusterVip vip, string device, TimeSpan window)
+    {
+        Probes.Add(time.GetUtcNow());
+        return new VipProbe([.. OtherHolders], null);
     }
 }
 

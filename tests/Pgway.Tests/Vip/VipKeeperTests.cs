@@ -36,7 +36,8 @@ public sealed class VipKeeperTests
         keeper = new VipKeeper("pg-x", Vip, local, leadership, table, announcer, VipOptions.Default, time, NullLogger.Instance);
     }
 
-    private static VipSignal Leader(string? leader, bool localPrimary = true) => new(VipDcsState.Connected, leader, null, localPrimary, localPrimary ? "" : "DOWN 0/2, L7STS/503: replica");
+    private static VipSignal Leader(string? leader, bool localPrimary = true, long epoch = 0) =>
+        new(VipDcsState.Connected, leader, null, localPrimary, localPrimary ? "" : "DOWN 0/2, L7STS/503: replica", LeaderEpoch: epoch);
 
     private bool Present => table.Present.Contains(("eth9", Vip.Address));
 
@@ -255,5 +256,201 @@ public sealed class VipKeeperTests
 
         Assert.False(Present);
         Assert.Equal("no interface of this node holds its inventory address 10.0.0.1", keeper.Status.Error);
+    }
+
+    [Fact]
+    public void Step_AnotherHostStillAnswers_WaitsForItToLetGoThenAdds()
+    {
+        leadership.Signal = Leader(Local);
+        announcer.OtherHolders.Add("02:00:00:00:00:0b");
+
+        var wait = keeper.Step();
+
+        Assert.False(Present);
+        Assert.Empty(table.Actions);
+        Assert.False(keeper.Status.Held);
+        Assert.Contains("waiting for 02:00:00:00:00:0b to let the VIP go", keeper.Status.Reason, StringComparison.Ordinal);
+        Assert.Equal(VipOptions.HandOverPoll, wait);
+
+        announcer.OtherHolders.Clear();
+        time.Advance(wait);
+        keeper.Step();
+
+        Assert.True(Present);
+        Assert.Equal(["add 10.0.0.9/24 eth9"], table.Actions);
+        Assert.Equal(2, announcer.Probes.Count);
+    }
+
+    [Fact]
+    public void Step_AnotherHostNeverLetsGo_AddedAfterTheTakeoverWait()
+    {
+        leadership.Signal = Leader(Local);
+        announcer.OtherHolders.Add("02:00:00:00:00:0b");
+
+        RunUntil(VipOptions.Default.TakeoverWait - TimeSpan.FromMilliseconds(1));
+        Assert.False(Present);
+
+        RunUntil(VipOptions.Default.TakeoverWait + TimeSpan.FromSeconds(1));
+        Assert.True(Present);
+        Assert.Equal(["add 10.0.0.9/24 eth9"], table.Actions);
+    }
+
+    [Fact]
+    public void Step_LeaderMovesWhilePooledClientsBusy_KeptUntilTheyAreAnsweredThenRemoved()
+    {
+        leadership.Signal = Leader(Local);
+        keeper.Step();
+
+        leadership.Signal = Leader("pg-x-2") with { PooledClientsBusy = true, PooledClientsConnected = true };
+        var wait = keeper.Step();
+
+        Assert.True(Present);
+        Assert.True(keeper.Status.Held);
+        Assert.StartsWith("handing over (the leader is pg-x-2)", keeper.Status.Reason, StringComparison.Ordinal);
+        Assert.Equal(VipOptions.HandOverPoll, wait);
+
+        leadership.Signal = Leader("pg-x-2");
+        time.Advance(wait);
+        keeper.Step();
+
+        Assert.False(Present);
+        Assert.Equal(["add 10.0.0.9/24 eth9", "del 10.0.0.9/24 eth9"], table.Actions);
+    }
+
+    [Fact]
+    public void Step_PooledClientsBusyForever_RemovedAfterTheHandOverKeep()
+    {
+        leadership.Signal = Leader(Local);
+        keeper.Step();
+        leadership.Signal = Leader("pg-x-2") with { PooledClientsBusy = true, PooledClientsConnected = true };
+
+        RunUntil(VipOptions.Default.HandOverKeep - TimeSpan.FromMilliseconds(1));
+        Assert.True(Present);
+
+        RunUntil(VipOptions.Default.HandOverKeep + TimeSpan.FromSeconds(1));
+        Assert.False(Present);
+    }
+
+    [Theory]
+    [InlineData("Lost")]
+    [InlineData("NotRead")]
+    public void Step_DcsNotReadWhilePooledClientsBusy_NoHandOverKeep(string dcs)
+    {
+        leadership.Signal = Leader(Local);
+        keeper.Step();
+        time.Advance(TimeSpan.FromSeconds(10));
+
+        // Lost past the grace: a node cut off from the DCS gets no more time for its clients.
+        leadership.Signal = new VipSignal(Enum.Parse<VipDcsState>(dcs), Local, Start, true, "", PooledClientsBusy: true);
+        keeper.Step();
+
+        Assert.False(Present);
+    }
+
+    [Fact]
+    public void Step_PooledClientsConnectedButIdle_KeptForTheIdleBoundOnly()
+    {
+        leadership.Signal = Leader(Local);
+        keeper.Step();
+        leadership.Signal = Leader("pg-x-2") with { PooledClientsConnected = true };
+
+        RunUntil(VipOptions.Default.HandOverIdleKeep - TimeSpan.FromMilliseconds(1));
+        Assert.True(Present);
+
+        RunUntil(VipOptions.Default.HandOverIdleKeep + TimeSpan.FromMilliseconds(100));
+        Assert.False(Present);
+    }
+
+    [Fact]
+    public void Step_NotOursAndNotHeld_BusyClientsDoNotAddIt()
+    {
+        leadership.Signal = Leader("pg-x-2") with { PooledClientsBusy = true, PooledClientsConnected = true };
+
+        keeper.Step();
+
+        Assert.False(Present);
+        Assert.Empty(table.Actions);
+    }
+
+    [Fact]
+    public void Step_LeaderlessThenTheKeyNamesUs_AddedWithoutProbingAgain()
+    {
+        leadership.Signal = Leader(null, epoch: 1);
+        keeper.Step();
+        Assert.Single(announcer.Probes);
+
+        time.Advance(TimeSpan.FromMilliseconds(120));
+        leadership.Signal = Leader(Local, epoch: 2);
+        keeper.Step();
+
+        Assert.True(Present);
+        Assert.Single(announcer.Probes);
+        Assert.Contains("added without a probe: nobody answered for it 120 ms before", keeper.Status.LastMoveReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Step_LeaderlessProbeHearsAnotherHolder_ProbesAgainBeforeAdding()
+    {
+        announcer.OtherHolders.Add("02:00:00:00:00:0b");
+        leadership.Signal = Leader(null, epoch: 1);
+        keeper.Step();
+
+        announcer.OtherHolders.Clear();
+        leadership.Signal = Leader(Local, epoch: 2);
+        keeper.Step();
+
+        Assert.True(Present);
+        Assert.Equal(2, announcer.Probes.Count);
+        Assert.DoesNotContain("without a probe", keeper.Status.LastMoveReason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(3, 100)]   // the key named another member in between, unseen by any step: that node's pgway may have added it
+    [InlineData(2, 1500)]  // the probe that found nobody is older than VacancyTrust
+    public void Step_VacancyNotTrusted_ProbesBeforeAdding(long epochWhenNamed, int millisecondsLater)
+    {
+        leadership.Signal = Leader(null, epoch: 1);
+        keeper.Step();
+
+        time.Advance(TimeSpan.FromMilliseconds(millisecondsLater));
+        leadership.Signal = Leader(Local, epoch: epochWhenNamed);
+        keeper.Step();
+
+        Assert.True(Present);
+        Assert.Equal(2, announcer.Probes.Count);
+    }
+
+    [Fact]
+    public void Step_DcsLostAfterTheVacancyProbe_ProbesBeforeAdding()
+    {
+        leadership.Signal = Leader(null, epoch: 1);
+        keeper.Step();
+
+        // Lost and read again (two counts) while no step ran: what the key said meanwhile is unknown.
+        leadership.Signal = Leader(Local, epoch: 3);
+        keeper.Step();
+
+        Assert.Equal(2, announcer.Probes.Count);
+    }
+
+    [Fact]
+    public void Step_Leaderless_ProbesOnlyEveryVacancyRefresh()
+    {
+        leadership.Signal = Leader(null, epoch: 1);
+
+        RunUntil(TimeSpan.FromSeconds(1));
+
+        Assert.Equal([0, 250, 500, 750, 1000], announcer.Probes.Select(t => (t - Start).TotalMilliseconds));
+        Assert.False(Present);
+    }
+
+    [Fact]
+    public void Step_KeyNamesAnotherMember_NoProbes()
+    {
+        leadership.Signal = Leader("pg-x-2", epoch: 1);
+
+        RunUntil(TimeSpan.FromSeconds(3));
+
+        Assert.Empty(announcer.Probes);
     }
 }

@@ -12,6 +12,7 @@ internal static class FuzzTargets
         new("agent", AgentQueryTarget.Check),
         new("admin", AdminPathTarget.Check),
         new("console", ConsoleCommandTarget.Check),
+        new("dns", DnsQueryTarget.Check),
         // YAML and the inventory's expansion allocate more per byte than a wire parser; still bounded.
         new("inventory", InventoryTarget.Check, AllocationBudget: 32 << 20, AllocationPerInputByte: 16 << 10),
     ];

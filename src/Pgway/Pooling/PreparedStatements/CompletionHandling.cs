@@ -9,7 +9,7 @@ internal enum CompletionHandling : byte
     /// <summary>Sent by pgway (a Parse before a Bind, a Close of an evicted statement): the client never sees its completion.</summary>
     Skip,
 
-    /// <summary>Answered by pgway (a Parse of a statement the server has, a Close): pgway makes the completion, in its place in the order.</summary>
+    /// <summary>Answered by pgway (a client's Close of a named statement): pgway makes the completion, in its place in the order.</summary>
     Fake,
 
     /// <summary>
@@ -24,4 +24,18 @@ internal enum CompletionHandling : byte
     /// or the request's own <see cref="PendingRequest.Error"/> (a Parse over a client's limit).
     /// </summary>
     PlanChanged,
+
+    /// <summary>
+    /// Sent by pgway (a Describe right after a client's named Parse): the answer becomes the result
+    /// type the client's statement keeps, as PostgreSQL fixes it at parse time; the client never sees
+    /// it, and nothing waits on it.
+    /// </summary>
+    Record,
+
+    /// <summary>
+    /// Sent by pgway (an Execute of its settings reader in the middle of a client's batch): the row is
+    /// kept as the server's settings now, and the client's next message waits for it; the client
+    /// never sees it.
+    /// </summary>
+    Capture,
 }

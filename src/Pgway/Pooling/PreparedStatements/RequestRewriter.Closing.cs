@@ -38,12 +38,13 @@ internal sealed partial class RequestRewriter
         return true;
     }
 
-    /// <summary>The message held back still waits: for a description asked, or for a Close to be settled.</summary>
+    /// <summary>The message held back still waits: for a description asked, a Close to be settled, or requests that may change the settings a Parse is made under.</summary>
     /// <remarks>
     /// A held Parse waits for the earlier batches only: the messages of its own batch sent ahead of it
     /// are answered at that batch's Sync, which comes after the Parse, so waiting for them would never end.
     /// </remarks>
-    public bool StillHolding => tracker.PendingLearns > 0 || (heldForClose is { } name && closing.ContainsKey(name)) || (heldForParse && tracker.AwaitsReady);
+    public bool StillHolding => tracker.PendingLearns > 0 || (heldForClose is { } name && closing.ContainsKey(name)) || (heldForParse && tracker.AwaitsReady)
+        || (heldForSettings && tracker.SettingsUnsettled);
 
     // A client's Close skipped after an error: the name is the client's again, unless it prepared it
     // anew since, or the Parse that made it was skipped too (Parse, Close, an error before both).

@@ -13,6 +13,10 @@ internal sealed partial class RequestRewriter
         var body = message[MessageHeader.Size..];
         var portalEnd = body.IndexOf((byte)0);
         var unnamed = portalEnd >= 0 && body.Length - portalEnd == 2 && body[^1] == 0;
+        if (unnamed && sharedServers && HoldForUnnamedParse())
+        {
+            return true;
+        }
         if (unnamed && sharedServers && !OwnsServerUnnamed())
         {
             // The server's unnamed statement is another client's, or none: the client's is made
@@ -61,6 +65,10 @@ internal sealed partial class RequestRewriter
                 hasUnnamed = false;
                 NoUnnamed();
             }
+            else if (HoldForUnnamedParse())
+            {
+                return true;
+            }
             else if (!OwnsServerUnnamed())
             {
                 EnsureUnnamed();
@@ -72,7 +80,8 @@ internal sealed partial class RequestRewriter
             return false;
         }
         var named = mapNames && body.Length > 2 && body[0] == (byte)'S' && body[^1] == 0;
-        if (named && kind == RequestKind.Describe && HoldForClose(body[1..^1]))
+        // A Close too: if the earlier Close is skipped, the name comes back and this one closes it.
+        if (named && HoldForClose(body[1..^1]))
         {
             return true;
         }

@@ -14,6 +14,20 @@ internal sealed partial class RequestRewriter
     // exactly as PostgreSQL would.
     private static readonly byte[] StaleNameBytes = "pgway_result_type_changed\0"u8.ToArray();
 
+    // Right after a client's named Parse sent to the server: a Describe of it, answered to pgway
+    // alone, so that the client's statement keeps the result type it had when parsed even if the
+    // client never asks (PostgreSQL fixes it then). Nothing waits on the answer: it comes before the
+    // batch's ReadyForQuery, so before the client can be given another server. One small message
+    // each way per client Parse the server really prepares.
+    private void RecordResultType(ClientStatement client)
+    {
+        var statement = client.Statement;
+        WriteHeader((byte)FrontendMessageCode.Describe, 4 + 1 + statement.ServerNameBytes.Length);
+        replacement.Append("S"u8);
+        replacement.Append(statement.ServerNameBytes);
+        tracker.Expect(new(RequestKind.Describe, CompletionHandling.Record, statement, Client: client));
+    }
+
     // Before a Bind or Describe of a client's statement: the statement made on the server if missing
     // there (once an earlier batch's Parse of it is answered, so that pgway knows); and where the
     // client holds a description, the server's compared with it (asked for first, the message held
@@ -29,6 +43,12 @@ internal sealed partial class RequestRewriter
             // skips it, and the statement is missing here. Held until that batch is answered; handled afresh.
             heldForParse = true;
             AwaitingLearn = true;
+            return false;
+        }
+        if (!prepared && !client.Stale && statement.ParseContext.Length > 0 && AskContextIfUnknown())
+        {
+            // To be made here under the settings it was parsed with, and set back to the client's after:
+            // those are read first.
             return false;
         }
         if (client.Stale || client.Shape is not { } given)
@@ -67,7 +87,7 @@ internal sealed partial class RequestRewriter
         replacement.Append("S"u8);
         replacement.Append(statement.ServerNameBytes);
         tracker.Expect(new(RequestKind.Describe, CompletionHandling.Learn, statement, Client: client));
-        replacement.Append([(byte)FrontendMessageCode.Flush, 0, 0, 0, 4]);
+        FrontendMessages.Flush(replacement);
         learnAsked = true;
         AwaitingLearn = true;
         return false;

@@ -15,6 +15,21 @@ internal sealed partial class RequestRewriter
     private bool OwnsServerUnnamed() =>
         tracker.Unnamed is not { } slot || (slot.Owner == this && slot.Generation == unnamedGeneration);
 
+    // A Bind or Describe of the unnamed statement behind an unnamed Parse of an earlier batch still
+    // unanswered (the client's, or pgway's making it again): an error before that Parse skips it, and
+    // the statement the server then has (the client's earlier one, or another client's) is known only
+    // from the answers (seed 9003241). Held until they are in (true); handled afresh.
+    private bool HoldForUnnamedParse()
+    {
+        if (!tracker.UnnamedParseUnansweredBeforeSync())
+        {
+            return false;
+        }
+        heldForParse = true;
+        AwaitingLearn = true;
+        return true;
+    }
+
     // Before a Bind or Describe of the unnamed statement on a server that lacks the client's: its
     // Parse again, or, when the client has none (or one too long to keep), a Close of the server's,
     // so the server answers as PostgreSQL would ("unnamed prepared statement does not exist").

@@ -8,8 +8,8 @@ namespace Pgway.Pooling.PreparedStatements;
 /// A transaction-mode client's messages on their way to whichever server it holds: the names it gives
 /// its prepared statements become the statements' shared server-side names (Parse, Bind, Describe,
 /// Close); a statement the server does not have yet is prepared there first, the least recently used
-/// one closed if the server's cache is full; a Parse of a statement the server has, and a Close, are
-/// answered by pgway. Every request is told to the <see cref="ResponseTracker"/> in order. Messages
+/// one closed if the server's cache is full; a Parse of a statement the server has makes it afresh there;
+/// a Close is answered by pgway. Every request is told to the <see cref="ResponseTracker"/> in order. Messages
 /// without a statement name pass unchanged, and a read that changes nothing is forwarded as it is.
 /// Used on the session's loop only.
 /// </summary>
@@ -53,6 +53,8 @@ internal sealed partial class RequestRewriter
     private string? heldForClose;
     // A Parse waits for an earlier batch's Parse of the same statement to be answered.
     private bool heldForParse;
+    // A Parse waits for the client's requests that may change its settings to be answered.
+    private bool heldForSettings;
     // A Bind or Describe is held back until the server it goes to has told the description of its
     // statement (see ClientStatement); set while it is, and once it was asked for that message.
     private bool learnAsked;
@@ -181,8 +183,10 @@ internal sealed partial class RequestRewriter
                 segmentStart = position + deciding;
             }
             learnAsked = false;
+            contextAsked = false;
             heldForClose = null;
             heldForParse = false;
+            heldForSettings = false;
             replacement.Reset();
             passRemaining = whole - deciding;
             position += deciding;
@@ -225,6 +229,16 @@ internal sealed partial class RequestRewriter
     public void Dispose()
     {
         Forget();
+        if (contextSetter is not null)
+        {
+            registry.Release(contextSetter);
+            contextSetter = null;
+        }
+        if (contextReader is not null)
+        {
+            registry.Release(contextReader);
+            contextReader = null;
+        }
         // Names closed whose Close was never answered: their references go with the session.
         foreach (var (closed, _) in closing.Values)
         {
@@ -363,8 +377,23 @@ internal sealed partial class RequestRewriter
             tracker.Expect(new(RequestKind.Parse, CompletionHandling.Forward));
             return false;
         }
+        if (parseContext is not null && tracker.SettingsUnsettled)
+        {
+            // The statement is known by the settings it is parsed under, and an earlier request still
+            // unanswered may change them (a pipelined set_config('DateStyle', …)): the server parses
+            // this after it, and pgway learns the new value only with its answers. Made under the
+            // older value on another server, a date literal read MDY where the client set DMY (seed
+            // 7004360). Held until those are answered.
+            heldForSettings = true;
+            AwaitingLearn = true;
+            return true;
+        }
+        if (AskContextIfUnknown())
+        {
+            return true;
+        }
         var definition = body[(nameEnd + 1)..];
-        var context = parseContext?.Invoke() ?? "";
+        var context = parseContext is null ? "" : CurrentContext();
         var name = Encoding.UTF8.GetString(body[..nameEnd]);
         // Checked before the statement is made: a refused definition is never copied.
         if (OverLimit(name, definition, context) is { } refusal)
@@ -377,15 +406,17 @@ internal sealed partial class RequestRewriter
         if (server.Touch(statement) && !server.IsConfirmed(statement) && tracker.ParseUnansweredBeforeSync(statement))
         {
             // Parsed in an earlier batch still unanswered: whether the server will have it (that Parse
-            // may be skipped after an error), and whether the block failed meanwhile, are known once
-            // everything before is answered. Held until then; handled afresh.
+            // may be skipped after an error) is known once everything before is answered, and what
+            // this Parse must send depends on it. Held until then; handled afresh.
             registry.Release(statement);
             heldForParse = true;
             AwaitingLearn = true;
             return true;
         }
-        if (server.Touch(statement) && InFailedTransaction?.Invoke() == true)
+        if (server.Touch(statement) && !tracker.AwaitsReady && InFailedTransaction?.Invoke() == true)
         {
+            // Known failed, nothing before it unanswered (a ROLLBACK still under way would make the
+            // status stale, seed 6000321; then the Parse below goes as it is, and the server says).
             // PostgreSQL refuses a Parse inside a failed transaction block (25P02) and keeps the name
             // as it was: the server says so, in the Parse's place.
             registry.Release(statement);
@@ -398,20 +429,34 @@ internal sealed partial class RequestRewriter
             // the newer definition wins (as PgBouncer does).
             registry.Release(previous.Statement);
         }
-        AddName(name, new ClientStatement(statement));
+        var client = new ClientStatement(statement);
+        AddName(name, client);
         if (server.Touch(statement))
         {
-            tracker.Expect(new(RequestKind.Parse, CompletionHandling.Fake, statement, name));
-            return true;
+            // PostgreSQL analyses every Parse afresh. The server's copy may predate a DDL that changed
+            // its result type, and a Describe or Bind of it would then fail with 0A000 where the
+            // client's new statement works (seed 3002086); it is closed and parsed again. Other
+            // clients' names for it are compared with its new description at their next use.
+            WriteClose(statement);
+            server.Remove(statement);
         }
         Prepare(statement, server, CompletionHandling.Forward, name);
+        RecordResultType(client);
         return true;
     }
 
     // A Parse of the statement under its server name (the least recently used one closed first if
     // the server's cache is full); the client sees its completion only if it asked for the Parse.
+    // Under the settings the client parsed it with (RequestRewriter.ParseContext.cs).
     private void Prepare(SharedStatement statement, ServerStatements server, CompletionHandling handling, string? clientName = null)
     {
+        var restore = EnterParseContext(statement, server);
+        if (server.Dropped.Remove(statement))
+        {
+            // Still on the server (its Close was skipped after an error, and not sent again yet: the
+            // Parse comes in the same read as the batch's Sync): closed first, or the Parse meets 42P05.
+            WriteClose(statement);
+        }
         if (server.Add(statement) is { } evicted)
         {
             WriteClose(evicted);
@@ -420,6 +465,10 @@ internal sealed partial class RequestRewriter
         replacement.Append(statement.ServerNameBytes);
         replacement.Append(statement.Definition);
         tracker.Expect(new(RequestKind.Parse, handling, statement, clientName));
+        if (restore is not null)
+        {
+            RunSetter(contextSetter!, restore);
+        }
     }
 
     // Statements a plan-changed error dropped: closed on the server before anything else goes.
@@ -440,7 +489,7 @@ internal sealed partial class RequestRewriter
         WriteHeader((byte)FrontendMessageCode.Close, 4 + 1 + statement.ServerNameBytes.Length);
         replacement.Append("S"u8);
         replacement.Append(statement.ServerNameBytes);
-        tracker.Expect(new(RequestKind.Close, CompletionHandling.Skip));
+        tracker.Expect(new(RequestKind.Close, CompletionHandling.Skip, statement));
     }
 
     private void WriteHeader(byte type, int length)

@@ -92,6 +92,77 @@ internal sealed class ResponseTracker
     }
 
     /// <summary>
+    /// An Execute of the client's after its last Sync is unanswered: a setting it changes is reported
+    /// only at that batch's ReadyForQuery, so what the client's settings are now can only be asked.
+    /// </summary>
+    public bool ExecuteUnansweredInBatch
+    {
+        get
+        {
+            var inBatch = false;
+            for (var i = 0; i < count; i++)
+            {
+                var request = queue[(head + i) % queue.Length];
+                if (request.Kind is RequestKind.Sync or RequestKind.UntilReady)
+                {
+                    inBatch = false;
+                }
+                else if (request is { Kind: RequestKind.Execute, Handling: CompletionHandling.Forward })
+                {
+                    inBatch = true;
+                }
+            }
+            return inBatch;
+        }
+    }
+
+    /// <summary>The literal settings pgway's reader last read (<see cref="CompletionHandling.Capture"/>), null until it answers.</summary>
+    public string?[]? CapturedLiterals { get; set; }
+
+    /// <summary>
+    /// A simple Query, FunctionCall or Sync of the client's is unanswered: a setting its batch changed
+    /// (a SET, a set_config in a SELECT, the end of a SET LOCAL's transaction) reaches pgway with the
+    /// ParameterStatus PostgreSQL sends just before that ReadyForQuery.
+    /// </summary>
+    public bool SettingsUnsettled
+    {
+        get
+        {
+            for (var i = 0; i < count; i++)
+            {
+                if (queue[(head + i) % queue.Length] is { Kind: RequestKind.Sync or RequestKind.UntilReady, Handling: CompletionHandling.Forward })
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// A Parse of the client's unnamed statement (its own, or pgway's making it again on this server) is
+    /// still unanswered, and a Sync (or Query) was sent after it: an error before it in its batch skips
+    /// it, and which unnamed statement the server then has is known only from those answers.
+    /// </summary>
+    public bool UnnamedParseUnansweredBeforeSync()
+    {
+        var parsed = false;
+        for (var i = 0; i < count; i++)
+        {
+            var request = queue[(head + i) % queue.Length];
+            if (request is { Kind: RequestKind.Parse, Statement: null } && (request.ClientName == "" || request.Handling == CompletionHandling.Skip))
+            {
+                parsed = true;
+            }
+            else if (parsed && request.Kind is RequestKind.Sync or RequestKind.UntilReady)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
     /// A Parse of <paramref name="statement"/> pgway sent is still unanswered, and a Sync (or Query)
     /// was sent after it: a later batch cannot know yet whether the server will have the statement.
     /// </summary>
@@ -147,7 +218,7 @@ internal sealed class ResponseTracker
         {
             IgnoringUntilSync = false;
         }
-        if (request.Handling == CompletionHandling.Learn)
+        if (request.Handling is CompletionHandling.Learn or CompletionHandling.Capture)
         {
             PendingLearns++;
         }
@@ -306,8 +377,12 @@ internal sealed class ResponseTracker
         {
             return bodyLength <= MessageHeader.SmallMessageLimit;
         }
+        if (type == (byte)BackendMessageCode.DataRow && count > 0 && queue[head] is { Kind: RequestKind.Execute, Handling: CompletionHandling.Capture })
+        {
+            return bodyLength <= MessageHeader.SmallMessageLimit;
+        }
         return bodyLength <= MessageHeader.SmallMessageLimit && count > 0 && queue[head] is { Kind: RequestKind.Describe } describe
-            && (describe.Handling == CompletionHandling.Learn || describe.Client is not null)
+            && (describe.Handling is CompletionHandling.Learn or CompletionHandling.Record || describe.Client is not null)
             && type is (byte)BackendMessageCode.RowDescription or (byte)BackendMessageCode.ParameterDescription;
     }
 
@@ -330,14 +405,20 @@ internal sealed class ResponseTracker
                     Pop();
                 }
                 return MessageFate.Forward;
-            case BackendMessageCode.ParameterDescription when request is { Kind: RequestKind.Describe, Handling: CompletionHandling.Learn }:
+            case BackendMessageCode.ParameterDescription when request is { Kind: RequestKind.Describe, Handling: CompletionHandling.Learn or CompletionHandling.Record }:
                 return MessageFate.DropWhole;
             case BackendMessageCode.RowDescription or BackendMessageCode.NoData when request.Kind == RequestKind.Describe
-                && (request.Handling == CompletionHandling.Learn || request.Client is not null):
+                && (request.Handling is CompletionHandling.Learn or CompletionHandling.Record || request.Client is not null):
                 // A description longer than pgway reads whole is not learned: unknown, so taken as changed.
                 Learn(request, type == (byte)BackendMessageCode.NoData ? [] : body.Length == bodyLength ? body.ToArray() : null);
                 Pop();
-                return request.Handling == CompletionHandling.Learn ? MessageFate.DropWhole : MessageFate.Forward;
+                return request.Handling is CompletionHandling.Learn or CompletionHandling.Record ? MessageFate.DropWhole : MessageFate.Forward;
+            case BackendMessageCode.DataRow when request is { Kind: RequestKind.Execute, Handling: CompletionHandling.Capture }:
+                CapturedLiterals = body.Length == bodyLength ? ReadRow(body) : null;
+                return MessageFate.DropWhole;
+            case BackendMessageCode.DataRow when request is { Kind: RequestKind.Execute, Handling: CompletionHandling.Skip }:
+                // pgway's own statement run (the parse-context setter): its row is not the client's.
+                return MessageFate.DropWhole;
             case BackendMessageCode.ErrorResponse when request.Handling == CompletionHandling.PlanChanged:
                 replacementError = request.Error ?? PlanChangedError;
                 EndBatch();
@@ -364,8 +445,13 @@ internal sealed class ResponseTracker
         {
             Server?.Confirm(prepared);
         }
+        if (request.Handling == CompletionHandling.Capture)
+        {
+            PendingLearns--;
+        }
         Pop();
-        return request.Handling == CompletionHandling.Skip && bodyLength == 0 ? MessageFate.DropHeader : MessageFate.Forward;
+        return request.Handling is not (CompletionHandling.Skip or CompletionHandling.Capture) ? MessageFate.Forward
+            : bodyLength == 0 ? MessageFate.DropHeader : MessageFate.DropWhole;
     }
 
     // A Describe of a statement answered: the description it has on this server; the client's own
@@ -382,6 +468,13 @@ internal sealed class ResponseTracker
         }
         if (request.Client is not { } client)
         {
+            return;
+        }
+        if (request.Handling == CompletionHandling.Record)
+        {
+            // The result type at parse time; a description too long to read whole stays unknown,
+            // and the statement is then not compared (as before this was recorded).
+            client.Shape ??= shape;
             return;
         }
         if (request.Handling != CompletionHandling.Learn)
@@ -418,6 +511,12 @@ internal sealed class ResponseTracker
             {
                 UnnamedParseEnded?.Invoke(first, unnamedParse.UnnamedGeneration);
             }
+            else if (queue[head] is { Kind: RequestKind.Parse, Statement: null, Handling: CompletionHandling.Skip } && Unnamed is { } slot)
+            {
+                // pgway's Parse of the client's unnamed statement again, skipped: the server's unnamed
+                // statement is still what it was, not the client's, and is made again before its next use.
+                slot.Owner = null;
+            }
             else if (queue[head].Kind == RequestKind.UntilReady)
             {
                 // A Query or FunctionCall after the error: PostgreSQL reads past it to the Sync.
@@ -427,7 +526,16 @@ internal sealed class ResponseTracker
             {
                 CloseSkipped?.Invoke(closedName, closed);
             }
-            else if (queue[head].Handling == CompletionHandling.Learn)
+            else if (queue[head] is { Kind: RequestKind.Close, Handling: CompletionHandling.Skip, Statement: { } unclosed })
+            {
+                // pgway's own Close (a statement evicted, dropped, or parsed afresh), skipped: the
+                // server still has it, and pgway no longer counts it there. Closed before the next request.
+                if (Server is { } server && !server.Dropped.Contains(unclosed))
+                {
+                    server.Dropped.Add(unclosed);
+                }
+            }
+            else if (queue[head].Handling is CompletionHandling.Learn or CompletionHandling.Capture)
             {
                 // Never answered: the client's message waiting on it goes on, and the server skips it.
                 PendingLearns--;
@@ -484,6 +592,37 @@ internal sealed class ResponseTracker
         ErrorResponseReader.TryRead(body, out var fields)
         && fields.GetValueOrDefault('C') == SqlState.FeatureNotSupported
         && fields.GetValueOrDefault('M') == PlanChangedMessage;
+
+    // A DataRow's text values (null for SQL NULL); null when it is not well formed.
+    private static string?[]? ReadRow(ReadOnlySpan<byte> body)
+    {
+        if (body.Length < 2)
+        {
+            return null;
+        }
+        var values = new string?[BinaryPrimitives.ReadInt16BigEndian(body)];
+        var position = 2;
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (body.Length - position < 4)
+            {
+                return null;
+            }
+            var length = BinaryPrimitives.ReadInt32BigEndian(body[position..]);
+            position += 4;
+            if (length < 0)
+            {
+                continue;
+            }
+            if (body.Length - position < length)
+            {
+                return null;
+            }
+            values[i] = System.Text.Encoding.UTF8.GetString(body.Slice(position, length));
+            position += length;
+        }
+        return values;
+    }
 
     private void Pop()
     {

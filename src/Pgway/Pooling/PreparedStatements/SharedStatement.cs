@@ -25,6 +25,11 @@ internal sealed class SharedStatement(long number, byte[] key, int definitionSta
     /// <summary>Bytes of <see cref="Definition"/>.</summary>
     public int DefinitionLength => Key.Length - definitionStart;
 
+    /// <summary>The parse context it was made under (empty for pgway's own statements); decoded once, when first asked.</summary>
+    public string ParseContext => parseContext ??= Encoding.UTF8.GetString(Key.AsSpan(0, definitionStart - 1));
+
+    private string? parseContext;
+
     /// <summary>The registry's stripe it is kept in, whose lock guards <see cref="References"/>.</summary>
     public int Stripe { get; } = stripe;
 
