@@ -177,6 +177,10 @@ internal sealed partial class ClientSession
             // About a server no longer the client's, or the session is ending anyway.
             return true;
         }
+        if (held is { } lost)
+        {
+            pool!.NoteServerLost(lost.Lease);
+        }
         var fenced = held?.Lease is { IsFenced: true } lease ? lease : null;
         // Whatever waits on this server's answers learns it is gone.
         answered.Complete();

@@ -90,6 +90,9 @@ internal sealed class PooledServer(Socket socket, ServerLoginResult login, DateT
         && (lifetime <= TimeSpan.Zero || now - Created < lifetime)
         && (Attached is { } attached ? !attached.ReadableReported : Tls is { } tls ? !tls.HasPendingInput : LoopSocket.IsQuiet(Socket));
 
+    /// <summary>Its pool's count of servers lost under their clients when it went idle: one lost since at its address means it is not lent.</summary>
+    public int LossesSeen { get; set; }
+
     /// <summary>On the loop it is attached to (if any): leaves that loop, for a client on another.</summary>
     public void Detach()
     {

@@ -8,18 +8,18 @@ internal sealed partial class ServerPool
 {
     /// <summary>
     /// On <paramref name="loop"/>: closes its idle servers that are past <c>server_lifetime</c>, idle
-    /// longer than <c>server_idle_timeout</c> (keeping <c>min_pool_size</c>), or closed by the server.
+    /// longer than <c>server_idle_timeout</c> (keeping <c>min_pool_size</c>), closed by the server, or
+    /// idle since before a server at the same address was lost.
     /// </summary>
     public void CloseExpiredIdle(EpollLoop loop, DateTimeOffset now)
     {
         lock (gate)
         {
             var limits = Limits;
-            var generation = Generation;
             idle.TakeWhere(loop, server =>
             {
                 var idleTooLong = limits.IdleTimeout > TimeSpan.Zero && now - server.IdleSince >= limits.IdleTimeout && slots.Total > limits.MinSize;
-                if (!idleTooLong && server.IsUsable(now, limits.Lifetime) && server.Generation == generation)
+                if (!idleTooLong && IsLendable(server, now))
                 {
                     return false;
                 }
@@ -98,7 +98,7 @@ internal sealed partial class ServerPool
                 return false;
             }
             server = newest;
-            taker = server.IsUsable(time.GetUtcNow(), Limits.Lifetime) && server.Generation == Generation ? waiters.TakeFirst() : null;
+            taker = IsLendable(server, time.GetUtcNow()) ? waiters.TakeFirst() : null;
         }
         if (taker is null)
         {

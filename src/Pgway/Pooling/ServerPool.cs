@@ -1,3 +1,4 @@
+using System.Net;
 using Pgway.Transport;
 
 namespace Pgway.Pooling;
@@ -28,6 +29,9 @@ internal sealed partial class ServerPool(string database, string user, PoolLimit
     private readonly LoginBackoff login = new();
     private int clients;
     private PoolLimits limits = limits;
+    // Servers lost under their clients so far, and the count after the last one at each address (see NoteServerLost).
+    private int losses;
+    private readonly Dictionary<IPEndPoint, int> lastLossAt = [];
 
     public string Database { get; } = database;
 
@@ -166,7 +170,7 @@ internal sealed partial class ServerPool(string database, string user, PoolLimit
             {
                 while (idle.TakeNewest(loop) is { } server)
                 {
-                    if (server.IsUsable(now, Limits.Lifetime) && server.Generation == Generation)
+                    if (IsLendable(server, now))
                     {
                         return new(PoolAcquisition.Of(server));
                     }
@@ -220,6 +224,7 @@ internal sealed partial class ServerPool(string database, string user, PoolLimit
             if (taker is null)
             {
                 server.IdleSince = now;
+                server.LossesSeen = losses;
                 idle.Add(loop, server);
                 return;
             }
@@ -230,6 +235,30 @@ internal sealed partial class ServerPool(string database, string user, PoolLimit
         }
         taker.Grant(PoolAcquisition.Of(server));
     }
+
+    /// <summary>
+    /// A server of this pool was lost under its client (closed, reset, or its FATAL read). Its member
+    /// is presumed to be going away: a shutdown or a crash ends every backend at once, and an idle
+    /// server's FATAL may not have been read by its loop yet (or not even written) when that client's
+    /// next request comes. So the servers to the same address idle since before the loss are closed
+    /// rather than lent (see <see cref="IsLendable"/>); new ones are opened, and fail fast if the
+    /// member is down. A member that only lost one backend pays a few reconnections.
+    /// </summary>
+    public void NoteServerLost(ServerLease lease)
+    {
+        lock (gate)
+        {
+            losses++;
+            lastLossAt[lease.EndPoint] = losses;
+        }
+    }
+
+    // Under the lock, on the loop the server is attached to (or detached): whether an idle server may
+    // serve a client.
+    private bool IsLendable(PooledServer server, DateTimeOffset now) =>
+        server.IsUsable(now, Limits.Lifetime)
+        && server.Generation == Generation
+        && (server.LossesSeen == losses || !lastLossAt.TryGetValue(server.Lease.EndPoint, out var lost) || lost <= server.LossesSeen);
 
     /// <summary>A server that cannot be reused (or a reserved slot not used): closed, and its slot offered to a waiter unless log-ins are failing.</summary>
     public void Discard(PooledServer? server)

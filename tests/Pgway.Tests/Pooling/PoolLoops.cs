@@ -31,7 +31,11 @@ public sealed class PoolLoops : IDisposable
     internal static TimeSpan Bound { get; } = TimeSpan.FromSeconds(30);
 
     /// <summary>A quiet connection, as a server fresh from log-in, opened at <paramref name="created"/>.</summary>
-    internal PooledServer Server(DateTimeOffset created)
+    internal PooledServer Server(DateTimeOffset created) => ServerAndPeer(created).Server;
+
+    /// <summary>As <see cref="Server"/>, with the database's end of the connection, to write from.</summary>
+    /// <param name="address">Where the lease says it was opened; the listener's address when null.</param>
+    internal (PooledServer Server, Socket Peer) ServerAndPeer(DateTimeOffset created, IPEndPoint? address = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         socket.Connect(listener.LocalEndPoint!);
@@ -41,7 +45,7 @@ public sealed class PoolLoops : IDisposable
             peers.Add(peer);
         }
         var login = new ServerLoginResult(new Dictionary<string, string>(), 1, new byte[4], TransactionStatus.Idle);
-        return new PooledServer(socket, login, created) { Lease = new ServerLease((IPEndPoint)peer.LocalEndPoint!, null) };
+        return (new PooledServer(socket, login, created) { Lease = new ServerLease(address ?? (IPEndPoint)peer.LocalEndPoint!, null) }, peer);
     }
 
     internal static PoolLimits Limits(int size = 1, int minSize = 0, int reserveSize = 0, double reserveTimeout = 0, double lifetime = 0, double idleTimeout = 0, double loginRetry = 15) =>

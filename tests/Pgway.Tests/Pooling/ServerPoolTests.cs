@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Time.Testing;
 using Pgway.Pooling;
 using Pgway.Transport;
@@ -164,6 +165,61 @@ public sealed class ServerPoolTests(PoolLoops loops)
         Assert.Equal(AcquireOutcome.Slot, got.Outcome);
         Assert.True(server.Socket.SafeHandle.IsClosed);
         Assert.Equal((1, 0), (pool.Total, pool.Idle));
+    }
+
+    [Fact]
+    public async Task AcquireAsync_AfterAServerLost_IdleServersToItsAddressClosedOthersLent()
+    {
+        // A shutdown kills every backend at once: one client's server is lost, and the FATAL of an
+        // idle one may not have been read by its loop yet (or not written) when that client's next
+        // request comes.
+        var pool = PoolLoops.Pool(PoolLoops.Limits(size: 3), time);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(AcquireOutcome.Slot, Now(pool.AcquireAsync(loops.A, TimeSpan.Zero, null)).Outcome);
+        }
+        var elsewhere = loops.ServerAndPeer(Start, new IPEndPoint(IPAddress.Parse("127.0.0.12"), 5432)).Server;
+        var quiet = loops.Server(Start);
+        var (killed, database) = loops.ServerAndPeer(Start);
+        var lost = loops.Server(Start);
+        await PoolLoops.OnLoop(loops.A, () =>
+        {
+            foreach (var server in (PooledServer[])[elsewhere, quiet, killed])
+            {
+                server.AttachTo(loops.A);
+                pool.Release(server, loops.A);
+            }
+            return 0;
+        });
+
+        pool.NoteServerLost(lost.Lease);
+        // In one turn of the loop, so that it cannot have read what the database wrote.
+        var (first, second) = await PoolLoops.OnLoop(loops.A, () =>
+        {
+            database.Send("E"u8);
+            SpinWait.SpinUntil(() => !LoopSocket.IsQuiet(killed.Socket), PoolLoops.Bound);
+            Assert.False(killed.Attached!.ReadableReported);
+            return (Now(pool.AcquireAsync(loops.A, TimeSpan.Zero, null)), Now(pool.AcquireAsync(loops.A, TimeSpan.Zero, null)));
+        });
+
+        Assert.Same(elsewhere, first.Server);
+        Assert.Equal(AcquireOutcome.Slot, second.Outcome);
+        Assert.True(killed.Socket.SafeHandle.IsClosed);
+        Assert.True(quiet.Socket.SafeHandle.IsClosed);
+        Assert.Equal((2, 0), (pool.Total, pool.Idle));
+    }
+
+    [Fact]
+    public void Release_AfterAServerLost_ServerUsedSinceIsLentAgain()
+    {
+        var pool = PoolLoops.Pool(PoolLoops.Limits(size: 1), time);
+        Assert.Equal(AcquireOutcome.Slot, Now(pool.AcquireAsync(loops.A, TimeSpan.Zero, null)).Outcome);
+        var server = loops.Server(Start);
+        pool.NoteServerLost(loops.Server(Start).Lease);
+
+        pool.Release(server, loops.A);
+
+        Assert.Same(server, Now(pool.AcquireAsync(loops.A, TimeSpan.Zero, null)).Server);
     }
 
     [Fact]
