@@ -86,7 +86,7 @@ public static class FrontendMessages
         output.Advance(writer.Position);
     }
 
-    /// <summary>Parse of an unnamed statement, parameter types left to the server.</summary>
+    /// <summary>Parse of a statement (empty name: the unnamed one), parameter types left to the server.</summary>
     public static void Parse(IBufferWriter<byte> output, string statement, string sql)
     {
         var bodyLength = SpanWriter.CStringLength(statement) + SpanWriter.CStringLength(sql) + 2;

@@ -19,6 +19,7 @@ public static class SqlState
     public const string ProgramLimitExceeded = "54000";
     public const string QueryCanceled = "57014";
     public const string FeatureNotSupported = "0A000";
+    public const string InFailedSqlTransaction = "25P02";
     public const string InvalidCatalogName = "3D000";
     public const string AdminShutdown = "57P01";
     public const string CannotConnectNow = "57P03";

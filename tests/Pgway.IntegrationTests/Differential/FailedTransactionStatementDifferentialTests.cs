@@ -68,6 +68,31 @@ public sealed class FailedTransactionStatementDifferentialTests(PgTestClusterFix
         ]));
     }
 
+    [Fact]
+    public async Task ResultTypeChanged_BindAgainInTheFailedBlock_RefusedAsAFailedTransaction()
+    {
+        // Seed 32002381: c2's s1 (a SELECT *) has two columns swapped by renames, so pgway fails its
+        // Bind in the server's place (0A000), which fails the block; PostgreSQL refuses the next Bind
+        // of it there with 25P02, as it refuses any Bind in a failed block before checking the plan.
+        // pgway answered 0A000 again.
+        await RunAsync(new Conversation(32002381, ConversationProfile.Transaction, PoolSize: 1,
+            [FixedConversations.Client(2, "-c DateStyle=Postgres,DMY"), FixedConversations.Client(3)],
+        [
+            new(1, [Frontend.Parse("s1", "SELECT * FROM u ORDER BY 1"), Frontend.Sync()], SplitSeed: 6, ReadAfter: false),
+            new(0, [Frontend.Query("BEGIN ISOLATION LEVEL REPEATABLE READ")], SplitSeed: 0),
+            new(1, [Frontend.Query("ALTER TABLE u RENAME COLUMN k TO tmp1; ALTER TABLE u RENAME COLUMN m TO k; ALTER TABLE u RENAME COLUMN tmp1 TO m")], SplitSeed: 24, AfterOthers: true),
+            new(1, [Frontend.Query("START TRANSACTION")], SplitSeed: 0, ReadAfter: false),
+            new(1,
+            [
+                Frontend.Parse("", "SELECT generate_series(1, 5) AS g"), Frontend.Bind("", "", []), Frontend.Bind("", "s1", []), Frontend.Describe('P', ""), Frontend.Sync(),
+                Frontend.Bind("", "s1", []), Frontend.Sync(),
+            ], SplitSeed: 0),
+            new(1, [Frontend.Describe('S', "s1"), Frontend.Sync()], SplitSeed: 0),
+            new(1, [Frontend.Query("ROLLBACK")], SplitSeed: 0),
+            new(1, [Frontend.Bind("", "s1", []), Frontend.Execute(""), Frontend.Sync()], SplitSeed: 0),
+        ]));
+    }
+
     private Task RunAsync(Conversation conversation) =>
         FixedConversations.AssertNoDivergenceAsync(fixture.Cluster, conversation, output);
 }

@@ -43,14 +43,21 @@ internal sealed partial class RequestRewriter
         {
             return true;
         }
-        var stale = client.Stale;
-        var name = stale ? StaleNameBytes : statement.ServerNameBytes;
+        if (client.Stale)
+        {
+            // Failed in its place; the rest of the client's Bind (its parameters) goes nowhere.
+            replacement.Append(PlanChangedParse);
+            dropRest = true;
+            tracker.Expect(new(RequestKind.Bind, CompletionHandling.PlanChanged, statement));
+            return true;
+        }
+        var name = statement.ServerNameBytes;
         var whole = BinaryPrimitives.ReadInt32BigEndian(message[1..]) + 1;
         var length = whole - message.Length + MessageHeader.Size + portalEnd + 1 + name.Length - 1;
         WriteHeader((byte)FrontendMessageCode.Bind, length);
         replacement.Append(body[..(portalEnd + 1)]);
         replacement.Append(name);
-        tracker.Expect(new(RequestKind.Bind, stale ? CompletionHandling.PlanChanged : CompletionHandling.Forward, statement));
+        tracker.Expect(new(RequestKind.Bind, CompletionHandling.Forward, statement));
         return true;
     }
 
@@ -110,13 +117,17 @@ internal sealed partial class RequestRewriter
             return true;
         }
         var statement = client.Statement;
-        var stale = client.Stale;
-        var name = stale ? StaleNameBytes : statement.ServerNameBytes;
-        WriteHeader((byte)FrontendMessageCode.Describe, 4 + 1 + name.Length);
+        if (client.Stale)
+        {
+            replacement.Append(PlanChangedParse);
+            tracker.Expect(new(RequestKind.Describe, CompletionHandling.PlanChanged, statement));
+            return true;
+        }
+        WriteHeader((byte)FrontendMessageCode.Describe, 4 + 1 + statement.ServerNameBytes.Length);
         replacement.Append("S"u8);
-        replacement.Append(name);
+        replacement.Append(statement.ServerNameBytes);
         // The client's own Describe records what it was given.
-        tracker.Expect(new(RequestKind.Describe, stale ? CompletionHandling.PlanChanged : CompletionHandling.Forward, statement, Client: stale ? null : client));
+        tracker.Expect(new(RequestKind.Describe, CompletionHandling.Forward, statement, Client: client));
         return true;
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Pgway.Protocol;
 
 namespace Pgway.Pooling.PreparedStatements;
@@ -9,10 +10,22 @@ namespace Pgway.Pooling.PreparedStatements;
 // and a transaction block fail there too.
 internal sealed partial class RequestRewriter
 {
-    // A name no statement on a server has: a Bind or Describe of it fails there as it must fail for
-    // the client (0A000), so the server skips the rest of the batch and aborts a transaction block
-    // exactly as PostgreSQL would.
-    private static readonly byte[] StaleNameBytes = "pgway_result_type_changed\0"u8.ToArray();
+    // Sent in place of a Bind or Describe of a statement whose result type changed: a Parse that
+    // fails on every server, so the server skips the rest of the batch and aborts a transaction
+    // block exactly as PostgreSQL would for the client's message. Named, so the server's unnamed
+    // statement is left alone, and never stored (it fails first). Its failure tells the state the
+    // client's message met, as PostgreSQL's answer to it would: inside a failed transaction block,
+    // 25P02 (a Parse is refused there before it is analysed, as the Bind or Describe of a statement
+    // returning rows is refused before its plan is checked), passed on; otherwise 42703 from the
+    // analysis, which the client gets as 0A000 (see ResponseTracker).
+    private static readonly byte[] PlanChangedParse = MakePlanChangedParse();
+
+    private static byte[] MakePlanChangedParse()
+    {
+        var output = new ArrayBufferWriter<byte>();
+        FrontendMessages.Parse(output, "pgway_result_type_changed", "SELECT pgway_result_type_changed");
+        return output.WrittenSpan.ToArray();
+    }
 
     // Right after a client's named Parse sent to the server: a Describe of it, answered to pgway
     // alone, so that the client's statement keeps the result type it had when parsed even if the

@@ -63,6 +63,8 @@ internal sealed partial class RequestRewriter
     private RentedBuffer pending = new();
     private RentedBuffer joined = new();
     private int passRemaining;
+    // The rest of the message being passed is dropped instead (a Bind replaced whole).
+    private bool dropRest;
 
     /// <param name="registry">The pooler's shared statements.</param>
     /// <param name="tracker">Told every request, in order.</param>
@@ -141,8 +143,15 @@ internal sealed partial class RequestRewriter
                 {
                     CaptureUnnamed(data.Slice(position, take), last: take == passRemaining);
                 }
+                if (dropRest)
+                {
+                    output.Append(data[segmentStart..position]);
+                    segmentStart = position + take;
+                    changed = true;
+                }
                 position += take;
                 passRemaining -= take;
+                dropRest &= passRemaining > 0;
                 continue;
             }
             var rest = data[position..];
@@ -189,6 +198,7 @@ internal sealed partial class RequestRewriter
             heldForSettings = false;
             replacement.Reset();
             passRemaining = whole - deciding;
+            dropRest &= passRemaining > 0;
             position += deciding;
         }
         if (end < data.Length)

@@ -420,8 +420,14 @@ internal sealed class ResponseTracker
                 // pgway's own statement run (the parse-context setter): its row is not the client's.
                 return MessageFate.DropWhole;
             case BackendMessageCode.ErrorResponse when request.Handling == CompletionHandling.PlanChanged:
-                replacementError = request.Error ?? PlanChangedError;
                 EndBatch();
+                if (request.Error is null && bodyLength == body.Length && IsFailedTransaction(body))
+                {
+                    // Refused inside a failed transaction block before anything else was checked: as
+                    // PostgreSQL refuses the client's Bind or Describe there (25P02), not 0A000.
+                    return MessageFate.Forward;
+                }
+                replacementError = request.Error ?? PlanChangedError;
                 return MessageFate.ReplaceWithPlanChanged;
             case BackendMessageCode.ErrorResponse:
                 if (request.Kind != RequestKind.UntilReady)
@@ -592,6 +598,9 @@ internal sealed class ResponseTracker
         ErrorResponseReader.TryRead(body, out var fields)
         && fields.GetValueOrDefault('C') == SqlState.FeatureNotSupported
         && fields.GetValueOrDefault('M') == PlanChangedMessage;
+
+    private static bool IsFailedTransaction(ReadOnlySpan<byte> body) =>
+        ErrorResponseReader.TryRead(body, out var fields) && fields.GetValueOrDefault('C') == SqlState.InFailedSqlTransaction;
 
     // A DataRow's text values (null for SQL NULL); null when it is not well formed.
     private static string?[]? ReadRow(ReadOnlySpan<byte> body)
