@@ -177,6 +177,14 @@ internal sealed partial class ClientSession
             // About a server no longer the client's, or the session is ending anyway.
             return true;
         }
+        if (terminateForwarded)
+        {
+            // The client left, and its Terminate, passed to the server, closed it as asked.
+            End();
+            DropServer();
+            client.CancelWaits();
+            return false;
+        }
         if (held is { } lost)
         {
             pool!.NoteServerLost(lost.Lease);

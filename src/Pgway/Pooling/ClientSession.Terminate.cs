@@ -17,7 +17,7 @@ internal sealed partial class ClientSession
     private bool clientLeft;
     private bool clientUnreachable;
     // The client's Terminate was passed to a server in COPY FROM STDIN: the server ends its connection
-    // (after the COPY, if the client ended it), so it is never lent again.
+    // (after the COPY and what follows it, if the client ended it), so it is never lent again.
     private bool terminateForwarded;
 
     private async Task FinishBeforeTerminateAsync(ReadOnlyMemory<byte> chunk)
@@ -51,22 +51,14 @@ internal sealed partial class ClientSession
         }
         while (!Ended && server is not null && (fromClient.Outstanding > 0 || !fromServer.Idle || fromClient.ServerCopyingIn || tracker is { FakesReady: true }))
         {
-            // Only a COPY FROM STDIN the client left open (no CopyDone or CopyFail sent for it) waits for data
-            // that will never come, and would hold the server for ever; one the client ended finishes by
-            // itself, and its answers and those of what the client sent after it are still owed.
-            if (fromClient.ServerCopyingIn && fromClient.CopyInLeftOpen)
+            // A server in COPY FROM STDIN may wait for data that will never come (a COPY the client left
+            // open) and would be held for ever: the Terminate goes to it, after everything the client
+            // sent before it, as PostgreSQL reads it. Inside the COPY it fails it and closes (08P01); after
+            // a COPY the client ended, it answers everything before it, then closes.
+            if (fromClient.ServerCopyingIn && !terminateForwarded)
             {
-                if (before < 0)
-                {
-                    // The server holds the Terminate's first bytes already: closed below, it ends the COPY.
-                    break;
-                }
-                if (!terminateForwarded)
-                {
-                    // PostgreSQL reads a Terminate inside a COPY (an error, and it closes); so does the server.
-                    await ForwardTerminateAsync();
-                    continue;
-                }
+                await ForwardTerminateAsync(before < 0 ? chunk[..(MessageHeader.Size + before)] : ReadOnlyMemory<byte>.Empty);
+                continue;
             }
             await answered.Start();
         }
@@ -78,14 +70,21 @@ internal sealed partial class ClientSession
         }
     }
 
-    private async Task ForwardTerminateAsync()
+    // The client's Terminate to its server: whole, or (its first bytes sent with an earlier read) the rest of it.
+    private async Task ForwardTerminateAsync(ReadOnlyMemory<byte> rest)
     {
         terminateForwarded = true;
-        var terminate = new ArrayBufferWriter<byte>(MessageHeader.Size);
-        FrontendMessages.Terminate(terminate);
         BeginSending();
         try
         {
+            if (!rest.IsEmpty)
+            {
+                // Through the same way as those first bytes, which may be held there until the rest comes.
+                await SendToServerAsync(rest);
+                return;
+            }
+            var terminate = new ArrayBufferWriter<byte>(MessageHeader.Size);
+            FrontendMessages.Terminate(terminate);
             await server!.SendAsync(terminate.WrittenMemory);
         }
         finally

@@ -43,25 +43,6 @@ internal sealed class ClientTraffic : IMessageObserver
     /// </summary>
     public bool ServerCopyingIn { get; set; }
 
-    /// <summary>
-    /// COPY FROM STDIN the server has begun (CopyInResponse) and the client has not ended (no CopyDone or CopyFail
-    /// sent for it yet): counted apart, because a client may send its CopyDone before the server's CopyInResponse
-    /// arrives. A client that leaves with one pending never ends it; the server would wait for its data for ever.
-    /// </summary>
-    public bool CopyInLeftOpen => CopyInsBegun > copyEndsSent;
-
-    /// <summary>CopyInResponses the server sent on the client's current server (set by the server's side).</summary>
-    public int CopyInsBegun { get; set; }
-
-    private int copyEndsSent;
-
-    /// <summary>A fresh server: no COPY begun on it, none left for the client to end.</summary>
-    public void ForgetCopies()
-    {
-        CopyInsBegun = 0;
-        copyEndsSent = 0;
-    }
-
     /// <summary>No message is half read.</summary>
     public bool AtMessageBoundary => scanner.AtBoundary;
 
@@ -107,11 +88,8 @@ internal sealed class ClientTraffic : IMessageObserver
                 Terminated = true;
                 TerminateAt = start;
                 break;
-            case FrontendMessageCode.CopyDone or FrontendMessageCode.CopyFail:
-                copyEndsSent++;
-                break;
-            case FrontendMessageCode.Flush or FrontendMessageCode.CopyData:
-                // A Flush asks for nothing to be kept; COPY data belongs to the request that began the COPY.
+            case FrontendMessageCode.Flush or FrontendMessageCode.CopyData or FrontendMessageCode.CopyDone or FrontendMessageCode.CopyFail:
+                // A Flush asks for nothing to be kept; COPY data and its end belong to the request that began the COPY.
                 break;
             default:
                 BatchOpen = true;

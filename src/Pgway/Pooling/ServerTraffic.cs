@@ -85,7 +85,6 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
         OutOfStep = false;
         SettingsReset = default;
         client.ServerCopyingIn = false;
-        client.ForgetCopies();
     }
 
     public bool OnMessage(byte type, int length)
@@ -94,7 +93,6 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
         {
             case BackendMessageCode.CopyInResponse:
                 client.ServerCopyingIn = true;
-                client.CopyInsBegun++;
                 break;
             case BackendMessageCode.CommandComplete or BackendMessageCode.ErrorResponse or BackendMessageCode.ReadyForQuery:
                 client.ServerCopyingIn = false;

@@ -226,6 +226,45 @@ public sealed partial class PoolerProtocolTests
         Assert.Equal(3L, await ScalarAsync<long>(bystander, $"SELECT count(*) FROM {table}"));
     }
 
+    // A CopyDone for a COPY whose query failed first is ignored by PostgreSQL; pipelined before a COPY
+    // the client then leaves open, pgway counted it as that COPY's end, took the COPY for one the client
+    // had ended, and waited for it at the Terminate with the server held for ever (a pool of one then
+    // served nobody). The Terminate now goes to any server still in COPY, in order, as PostgreSQL reads it.
+    [Theory]
+    [InlineData("transaction")]
+    [InlineData("session")]
+    public async Task Copy_IgnoredCopyDoneThenCopyLeftOpenThenTerminate_PoolServesOthers(string mode)
+    {
+        Start(mode, poolSize: 1, new KeyValuePair<string, string>("pgbouncer_auth_type", "trust"));
+        var table = await CreateTableAsync("line text");
+        using (var raw = await RawWireClient.ConnectAsync(Running!.LocalEndPoint, Bound))
+        {
+            await raw.SendAsync(RawWireClient.StartupMessage(("user", User), ("database", Database)));
+            await raw.ReadUntilAsync('Z');
+            var first = new List<byte>(RawWireClient.Query("COPY no_such_table FROM STDIN"));
+            first.AddRange(RawWireClient.Header('c', 4));
+            first.AddRange(RawWireClient.Query($"COPY {table} FROM STDIN"));
+            await raw.SendAsync([.. first]);
+            var answers = "";
+            while (!answers.EndsWith('G') && await raw.ReadMessageAsync() is { } message)
+            {
+                answers += message.Type;
+            }
+            Assert.Equal("EZG", answers);
+
+            var last = ThreeCopyLines();
+            last.AddRange(RawWireClient.Header('X', 4));
+            await raw.SendAsync([.. last]);
+            while (await raw.ReadMessageAsync() is not null)
+            {
+            }
+        }
+
+        await using var bystander = await OpenAsync();
+        await BystanderServedAsync(bystander);
+        Assert.Equal(0L, await ScalarAsync<long>(bystander, $"SELECT count(*) FROM {table}"));
+    }
+
     // A raw client logged in whose COPY FROM STDIN into the table has begun (CopyInResponse read).
     private async Task<RawWireClient> InCopyFromStdinAsync(string table)
     {
