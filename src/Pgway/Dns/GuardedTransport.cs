@@ -41,8 +41,9 @@ internal sealed class GuardedTransport(IServerTransport inner, DnsTcpAdmission? 
         var result = admission.TryAdmit(source.Address);
         if (result != DnsTcpAdmissionResult.Admitted)
         {
-            connection.Dispose();
+            // Counted and logged before the close, which is all the client sees.
             onRefused(result, source);
+            connection.Dispose();
             return null;
         }
         return new Connection(this, connection, source, onMalformed);
