@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -38,6 +39,9 @@ public sealed class DifferentialEnvironment : IAsyncDisposable
     private readonly GatewayHost host;
     private readonly IPEndPoint poolService;
     private readonly IPEndPoint l4Service;
+    // One connection per database for the resets, kept open: a new one for each path run started a
+    // backend (and filled its caches) five times per conversation, a large share of a long run's CPU.
+    private readonly ConcurrentDictionary<string, ResetConnection> resetConnections = new();
 
     private DifferentialEnvironment(PgTestCluster cluster, GatewayHost host, IPEndPoint poolService, IPEndPoint l4Service)
     {
@@ -138,7 +142,6 @@ public sealed class DifferentialEnvironment : IAsyncDisposable
     /// <summary>Drops and makes again the schema and tables of each of <paramref name="clients"/> clients, so each path starts from the same data.</summary>
     public async Task ResetSchemasAsync(string database, int clients, CancellationToken cancellationToken)
     {
-        await using var connection = await cluster.OpenConnectionAsync(cluster.Primary, User, database, cancellationToken);
         var sql = "SET lock_timeout = '20s'; SET client_min_messages = warning;\n";
         for (var client = 0; client < clients; client++)
         {
@@ -148,11 +151,52 @@ public sealed class DifferentialEnvironment : IAsyncDisposable
                 $"CREATE TABLE {schema}.c (id int, v text);\n" +
                 $"CREATE TABLE {schema}.u (k int, m int, n text); INSERT INTO {schema}.u VALUES (1, 2, 'x'), (3, 4, 'y');\n";
         }
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        var reset = resetConnections.GetOrAdd(database, _ => new ResetConnection());
+        await reset.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                reset.Connection ??= await cluster.OpenConnectionAsync(cluster.Primary, User, database, cancellationToken);
+                try
+                {
+                    await using var command = new NpgsqlCommand(sql, reset.Connection);
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                    return;
+                }
+                catch (NpgsqlException) when (attempt == 0 && reset.Connection.FullState.HasFlag(System.Data.ConnectionState.Broken))
+                {
+                    // Its backend was ended (a database dropped and made again for a worker): a new one.
+                    await reset.Connection.DisposeAsync();
+                    reset.Connection = null;
+                }
+            }
+        }
+        finally
+        {
+            reset.Gate.Release();
+        }
     }
 
-    public async ValueTask DisposeAsync() => await host.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var reset in resetConnections.Values)
+        {
+            if (reset.Connection is { } connection)
+            {
+                await connection.DisposeAsync();
+            }
+            reset.Gate.Dispose();
+        }
+        await host.DisposeAsync();
+    }
+
+    private sealed class ResetConnection
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public NpgsqlConnection? Connection { get; set; }
+    }
 
     private Pooler StartPooler(string mode, int poolSize)
     {

@@ -17,6 +17,20 @@ public class ScramTests
     private static readonly ScramVerifier Pencil = ScramVerifier.FromPassword("pencil", Convert.FromBase64String(Salt), 4096);
 
     [Fact]
+    public void SaltedPasswords_SamePasswordSaltAndIterations_DerivedOnceAndAsScramDerivesIt()
+    {
+        var salt = Convert.FromBase64String(Salt);
+
+        var first = SaltedPasswords.For("pencil", salt, 4096);
+
+        Assert.Equal(Scram.SaltedPassword("pencil", salt, 4096), first);
+        Assert.Same(first, SaltedPasswords.For("pencil", Convert.FromBase64String(Salt), 4096));
+        Assert.Equal(Scram.SaltedPassword("pencil", salt, 4095), SaltedPasswords.For("pencil", salt, 4095));
+        Assert.Equal(Scram.SaltedPassword("pen", salt, 4096), SaltedPasswords.For("pen", salt, 4096));
+        Assert.NotEqual(first, SaltedPasswords.For("pencil", [.. salt, 1], 4096));
+    }
+
+    [Fact]
     public void Server_Rfc7677Exchange_AuthenticatesAndSignsAsTheRfc()
     {
         var server = new ScramServerExchange(Pencil, ServerNonce);

@@ -78,7 +78,7 @@ internal sealed class ScramClientExchange
         byte[] storedKey;
         if (password is not null)
         {
-            var salted = Scram.SaltedPassword(password, salt, iterations);
+            var salted = SaltedPasswords.For(password, salt, iterations);
             key = Scram.Hmac(salted, "Client Key");
             storedKey = SHA256.HashData(key);
             serverKey = Scram.Hmac(salted, "Server Key");
