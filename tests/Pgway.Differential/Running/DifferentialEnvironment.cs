@@ -42,6 +42,9 @@ public sealed class DifferentialEnvironment : IAsyncDisposable
     // One connection per database for the resets, kept open: a new one for each path run started a
     // backend (and filled its caches) five times per conversation, a large share of a long run's CPU.
     private readonly ConcurrentDictionary<string, ResetConnection> resetConnections = new();
+    // Resets so far, for the CHECKPOINT after every ResetsPerCheckpoint of them.
+    private int resets;
+    private const int ResetsPerCheckpoint = 50;
 
     private DifferentialEnvironment(PgTestCluster cluster, GatewayHost host, IPEndPoint poolService, IPEndPoint l4Service)
     {
@@ -162,7 +165,7 @@ public sealed class DifferentialEnvironment : IAsyncDisposable
                 {
                     await using var command = new NpgsqlCommand(sql, reset.Connection);
                     await command.ExecuteNonQueryAsync(cancellationToken);
-                    return;
+                    break;
                 }
                 catch (NpgsqlException) when (attempt == 0 && reset.Connection.FullState.HasFlag(System.Data.ConnectionState.Broken))
                 {
@@ -175,6 +178,13 @@ public sealed class DifferentialEnvironment : IAsyncDisposable
         finally
         {
             reset.Gate.Release();
+        }
+        if (Interlocked.Increment(ref resets) % ResetsPerCheckpoint == 0)
+        {
+            // PostgreSQL unlinks a dropped table's files only at the next checkpoint: every reset leaves a
+            // dozen, and a long run's database directories grew to 25,000 files, where every backend's
+            // file lookups took a quarter of the machine's CPU.
+            await cluster.ExecuteNonQueryAsync(cluster.Primary, "CHECKPOINT", cancellationToken: cancellationToken);
         }
     }
 
