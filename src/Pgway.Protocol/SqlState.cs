@@ -22,6 +22,7 @@ public static class SqlState
     public const string InFailedSqlTransaction = "25P02";
     public const string InvalidCatalogName = "3D000";
     public const string AdminShutdown = "57P01";
+    public const string CrashShutdown = "57P02";
     public const string CannotConnectNow = "57P03";
     public const string InternalError = "XX000";
 }

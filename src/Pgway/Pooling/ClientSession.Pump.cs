@@ -185,7 +185,9 @@ internal sealed partial class ClientSession
             client.CancelWaits();
             return false;
         }
-        if (held is { } lost)
+        // Only a server that went away with its member (shut down, crashed, or without a word) says anything
+        // about the others there: one ended for its own session (an idle timeout, a protocol error) does not.
+        if (held is { } lost && fromServer.FatalCode is null or SqlState.AdminShutdown or SqlState.CrashShutdown or SqlState.CannotConnectNow)
         {
             pool!.NoteServerLost(lost.Lease);
         }

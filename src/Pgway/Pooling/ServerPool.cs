@@ -31,7 +31,8 @@ internal sealed partial class ServerPool(string database, string user, PoolLimit
     private PoolLimits limits = limits;
     // Servers lost under their clients so far, and the count after the last one at each address (see NoteServerLost).
     private int losses;
-    private readonly Dictionary<IPEndPoint, int> lastLossAt = [];
+    private readonly Dictionary<IPEndPoint, (int Count, DateTimeOffset At)> lastLossAt = [];
+    private static readonly TimeSpan LossInterval = TimeSpan.FromSeconds(1);
 
     public string Database { get; } = database;
 
@@ -244,12 +245,22 @@ internal sealed partial class ServerPool(string database, string user, PoolLimit
     /// rather than lent (see <see cref="IsLendable"/>); new ones are opened, and fail fast if the
     /// member is down. A member that only lost one backend pays a few reconnections.
     /// </summary>
+    /// <remarks>
+    /// At most once a second per address: <c>pg_terminate_backend</c> of a client's own backend also
+    /// ends it with 57P01, and a client repeating that must not make the pool reconnect every idle
+    /// server each time. In a shutdown, the first loss reaches every server idle by then.
+    /// </remarks>
     public void NoteServerLost(ServerLease lease)
     {
+        var now = time.GetUtcNow();
         lock (gate)
         {
+            if (lastLossAt.TryGetValue(lease.EndPoint, out var last) && now - last.At < LossInterval)
+            {
+                return;
+            }
             losses++;
-            lastLossAt[lease.EndPoint] = losses;
+            lastLossAt[lease.EndPoint] = (losses, now);
         }
     }
 
@@ -258,7 +269,7 @@ internal sealed partial class ServerPool(string database, string user, PoolLimit
     private bool IsLendable(PooledServer server, DateTimeOffset now) =>
         server.IsUsable(now, Limits.Lifetime)
         && server.Generation == Generation
-        && (server.LossesSeen == losses || !lastLossAt.TryGetValue(server.Lease.EndPoint, out var lost) || lost <= server.LossesSeen);
+        && (server.LossesSeen == losses || !lastLossAt.TryGetValue(server.Lease.EndPoint, out var lost) || lost.Count <= server.LossesSeen);
 
     /// <summary>A server that cannot be reused (or a reserved slot not used): closed, and its slot offered to a waiter unless log-ins are failing.</summary>
     public void Discard(PooledServer? server)

@@ -62,6 +62,9 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
     /// </summary>
     public int FatalAt { get; private set; } = -1;
 
+    /// <summary>The SQLSTATE of the FATAL (or PANIC) this server sent, if one was read whole; null until then.</summary>
+    public string? FatalCode { get; private set; }
+
     /// <summary>The last scan began between two messages.</summary>
     public bool ScanBeganAtBoundary { get; private set; }
 
@@ -80,6 +83,7 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
     /// <summary>A fresh server for the client: nothing half read from it.</summary>
     public void Reset()
     {
+        FatalCode = null;
         scanner = default;
         ParametersChanged = false;
         OutOfStep = false;
@@ -147,6 +151,7 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
                 && error.GetValueOrDefault('V', error.GetValueOrDefault('S', "")) is "FATAL" or "PANIC")
             {
                 FatalAt = errorStart;
+                FatalCode = error.GetValueOrDefault('C');
             }
         }
         else if (capturing == (byte)BackendMessageCode.CommandComplete)

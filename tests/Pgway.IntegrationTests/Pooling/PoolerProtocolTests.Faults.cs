@@ -43,6 +43,40 @@ public sealed partial class PoolerProtocolTests
         await EveryServerIdleAsync();
     }
 
+    // Only a server that went away with its member (shut down, crashed, or without a word) makes pgway
+    // close the other servers idle at that address; one PostgreSQL ended for its own session's sake
+    // (idle_in_transaction_session_timeout, 25P03) says nothing about them.
+    [Fact]
+    public async Task ServerEndedByItsOwnIdleTimeout_TheOtherIdleServerIsStillLent()
+    {
+        Start("transaction", poolSize: 2);
+        var pids = new List<int>();
+        await using (var first = await OpenAsync())
+        await using (var second = await OpenAsync())
+        {
+            // Two servers: each client holds one in a transaction at the same time.
+            await using var one = await first.BeginTransactionAsync();
+            await using var two = await second.BeginTransactionAsync();
+            pids.Add(await ScalarAsync<int>(first, "SELECT pg_backend_pid()"));
+            pids.Add(await ScalarAsync<int>(second, "SELECT pg_backend_pid()"));
+            await one.CommitAsync();
+            await two.CommitAsync();
+        }
+        await using var victim = await OpenAsync();
+        await using (var transaction = await victim.BeginTransactionAsync())
+        {
+            var victimPid = await ScalarAsync<int>(victim, "SET LOCAL idle_in_transaction_session_timeout = '100ms'; SELECT pg_backend_pid()");
+            Assert.Contains(victimPid, pids);
+            pids.Remove(victimPid);
+            // pgway has read the server's FATAL and dropped it.
+            await Eventually.HoldsAsync(() => Running!.ServerCounts(Database, User).Total == 1, Bound,
+                () => $"servers (total, idle): {Running!.ServerCounts(Database, User)}");
+        }
+
+        await using var next = await OpenAsync();
+        Assert.Equal(pids.Single(), await ScalarAsync<int>(next, "SELECT pg_backend_pid()"));
+    }
+
     [Theory]
     [InlineData(0x7FFF_FFFF)]
     [InlineData(unchecked((int)0x8000_0000))]

@@ -210,6 +210,30 @@ public sealed class ServerPoolTests(PoolLoops loops)
     }
 
     [Fact]
+    public void NoteServerLost_AgainWithinASecond_ServersIdleSinceTheFirstAreLent()
+    {
+        // A client may end its own backend (pg_terminate_backend) over and over: the pool does not
+        // reconnect every idle server each time.
+        var pool = PoolLoops.Pool(PoolLoops.Limits(size: 1), time);
+        Assert.Equal(AcquireOutcome.Slot, Now(pool.AcquireAsync(loops.A, TimeSpan.Zero, null)).Outcome);
+        var lost = loops.Server(Start).Lease;
+        pool.NoteServerLost(lost);
+        var server = loops.Server(Start);
+        pool.Release(server, loops.A);
+
+        time.Advance(TimeSpan.FromMilliseconds(999));
+        pool.NoteServerLost(lost);
+        var lent = Now(pool.AcquireAsync(loops.A, TimeSpan.Zero, null));
+        Assert.Same(server, lent.Server);
+        pool.Release(server, loops.A);
+
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        pool.NoteServerLost(lost);
+        Assert.Equal(AcquireOutcome.Slot, Now(pool.AcquireAsync(loops.A, TimeSpan.Zero, null)).Outcome);
+        Assert.True(server.Socket.SafeHandle.IsClosed);
+    }
+
+    [Fact]
     public void Release_AfterAServerLost_ServerUsedSinceIsLentAgain()
     {
         var pool = PoolLoops.Pool(PoolLoops.Limits(size: 1), time);
