@@ -93,6 +93,24 @@ public sealed class FailedTransactionStatementDifferentialTests(PgTestClusterFix
         ]));
     }
 
+    [Fact]
+    public async Task ResultTypeChanged_DescribedTwice_ParameterDescriptionThenRefusedEachTime()
+    {
+        // PostgreSQL describes a statement's parameters before it finds its result type changed: each
+        // Describe of it after the DDL answers ParameterDescription, then 0A000.
+        await RunAsync(new Conversation(1, ConversationProfile.Transaction, PoolSize: 1, [Only],
+        [
+            new(0, [Frontend.Parse("s1", "SELECT *, $1::int AS p FROM u ORDER BY 1"), Frontend.Describe('S', "s1"), Frontend.Sync()], SplitSeed: 0),
+            new(0, [Frontend.Query("ALTER TABLE u ADD COLUMN z int")], SplitSeed: 0),
+            new(0, [Frontend.Describe('S', "s1"), Frontend.Sync()], SplitSeed: 0),
+            new(0, [Frontend.Describe('S', "s1"), Frontend.Sync()], SplitSeed: 0),
+            new(0, [Frontend.Query("BEGIN")], SplitSeed: 0),
+            new(0, [Frontend.Query("SELECT 1/0")], SplitSeed: 0),
+            new(0, [Frontend.Describe('S', "s1"), Frontend.Sync()], SplitSeed: 0),
+            new(0, [Frontend.Query("ROLLBACK")], SplitSeed: 0),
+        ]));
+    }
+
     private Task RunAsync(Conversation conversation) =>
         FixedConversations.AssertNoDivergenceAsync(fixture.Cluster, conversation, output);
 }

@@ -14,6 +14,13 @@ internal sealed class ClientStatement(SharedStatement statement)
     /// <summary>The RowDescription body (empty for NoData) the client got for a Describe of it; null until it asked.</summary>
     public byte[]? Shape { get; set; }
 
+    /// <summary>
+    /// The ParameterDescription message (whole) of the statement as the client parsed it, fixed then as
+    /// its result type is; null while unknown. A Describe of it after its result type changed answers
+    /// this before the 0A000, as PostgreSQL describes the parameters before it checks the plan.
+    /// </summary>
+    public byte[]? Parameters { get; set; }
+
     /// <summary>Its result type changed since the client was given <see cref="Shape"/>: every use fails with 0A000 until the client prepares it again.</summary>
     public bool Stale { get; set; }
 

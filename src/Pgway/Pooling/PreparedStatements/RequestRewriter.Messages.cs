@@ -120,7 +120,7 @@ internal sealed partial class RequestRewriter
         if (client.Stale)
         {
             replacement.Append(PlanChangedParse);
-            tracker.Expect(new(RequestKind.Describe, CompletionHandling.PlanChanged, statement));
+            tracker.Expect(new(RequestKind.Describe, CompletionHandling.PlanChanged, statement, Client: client));
             return true;
         }
         WriteHeader((byte)FrontendMessageCode.Describe, 4 + 1 + statement.ServerNameBytes.Length);

@@ -405,8 +405,20 @@ internal sealed class ResponseTracker
                     Pop();
                 }
                 return MessageFate.Forward;
-            case BackendMessageCode.ParameterDescription when request is { Kind: RequestKind.Describe, Handling: CompletionHandling.Learn or CompletionHandling.Record }:
+            case BackendMessageCode.ParameterDescription when request is { Kind: RequestKind.Describe, Handling: CompletionHandling.Learn }:
                 return MessageFate.DropWhole;
+            case BackendMessageCode.ParameterDescription when request is { Kind: RequestKind.Describe, Handling: CompletionHandling.Record or CompletionHandling.Forward, Client: { } described }:
+                // The parameters as the client's statement was parsed (from pgway's own Describe right after
+                // the Parse, or the client's first): kept for a Describe after its result type changed.
+                if (described.Parameters is null && body.Length == bodyLength)
+                {
+                    var message = new byte[MessageHeader.Size + bodyLength];
+                    message[0] = type;
+                    BinaryPrimitives.WriteInt32BigEndian(message.AsSpan(1), bodyLength + 4);
+                    body.CopyTo(message.AsSpan(MessageHeader.Size));
+                    described.Parameters = message;
+                }
+                return request.Handling == CompletionHandling.Record ? MessageFate.DropWhole : MessageFate.Forward;
             case BackendMessageCode.RowDescription or BackendMessageCode.NoData when request.Kind == RequestKind.Describe
                 && (request.Handling is CompletionHandling.Learn or CompletionHandling.Record || request.Client is not null):
                 // A description longer than pgway reads whole is not learned: unknown, so taken as changed.
@@ -427,7 +439,8 @@ internal sealed class ResponseTracker
                     // PostgreSQL refuses the client's Bind or Describe there (25P02), not 0A000.
                     return MessageFate.Forward;
                 }
-                replacementError = request.Error ?? PlanChangedError;
+                replacementError = request.Error
+                    ?? (request is { Kind: RequestKind.Describe, Client.Parameters: { } parameters } ? [.. parameters, .. PlanChangedError] : PlanChangedError);
                 return MessageFate.ReplaceWithPlanChanged;
             case BackendMessageCode.ErrorResponse:
                 if (request.Kind != RequestKind.UntilReady)
