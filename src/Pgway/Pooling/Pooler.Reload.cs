@@ -47,6 +47,8 @@ internal sealed partial class Pooler
         // reused (verifiers are keyed by password too, so one derived meanwhile from the old options is never wrong).
         Verifiers.Clear();
         AuthQueryAnswers.Clear();
+        // Nor kept: a password changed or removed leaves no key derived from it in memory.
+        Authentication.SaltedPasswords.Forget();
         foreach (var ((database, _), pool) in pools)
         {
             pool.Limits = LimitsFor(settings, Listed(settings, database));

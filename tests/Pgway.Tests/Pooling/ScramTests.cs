@@ -28,6 +28,8 @@ public class ScramTests
         Assert.Equal(Scram.SaltedPassword("pencil", salt, 4095), SaltedPasswords.For("pencil", salt, 4095));
         Assert.Equal(Scram.SaltedPassword("pen", salt, 4096), SaltedPasswords.For("pen", salt, 4096));
         Assert.NotEqual(first, SaltedPasswords.For("pencil", [.. salt, 1], 4096));
+        SaltedPasswords.Forget();
+        Assert.NotSame(first, SaltedPasswords.For("pencil", salt, 4096));
     }
 
     [Fact]
