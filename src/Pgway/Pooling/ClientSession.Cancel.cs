@@ -14,7 +14,6 @@ internal sealed partial class ClientSession
     {
         if (held is { } current)
         {
-            current.CancelsInFlight++;
             SendCancel(current);
         }
         else
@@ -45,8 +44,10 @@ internal sealed partial class ClientSession
     }
 
     // On a new connection, as PostgreSQL wants cancel requests; off the loop, it is rare and short.
+    // Counted on the server until the server has acted on it: it is not lent to another client before.
     private void SendCancel(PooledServer current)
     {
+        current.CancelsInFlight++;
         var backend = current.Lease.EndPoint;
         var (processId, key) = (current.Login.ProcessId, current.Login.SecretKey);
         _ = Task.Run(async () =>

@@ -78,7 +78,7 @@ internal sealed partial class ClientSession
         {
             return await LogInAdminAsync(startup);
         }
-        if (startup.Parameters.Any(p => p.Key == "replication"))
+        if (startup.Parameters.Any(p => p.Key == "replication" && !IsFalse(p.Value)))
         {
             await RefuseAsync(DisconnectReason.LoginRefused, SqlState.FeatureNotSupported, "replication connections are not supported by pgway's pooler: connect to PostgreSQL directly");
             return false;
@@ -223,8 +223,9 @@ internal sealed partial class ClientSession
             {
                 (protocolOptions ??= []).Add(name);
             }
-            else if (name is "user" or "database" || ignored.Contains(name, StringComparer.OrdinalIgnoreCase))
+            else if (name is "user" or "database" or "replication" || ignored.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
+                // replication is false here (a true one was refused): a normal session, nothing to set.
                 continue;
             }
             else if (name == "options")
@@ -482,5 +483,14 @@ internal sealed partial class ClientSession
             throw new PostgresProtocolException($"expected a password message, got message type '{(char)type}'");
         }
         return body;
+    }
+
+    // PostgreSQL's reading of a boolean "false" (replication=false asks for a normal session): the
+    // words false, no and off, or any prefix of them it accepts unambiguously, and 0; any case.
+    private static bool IsFalse(string value)
+    {
+        var word = value.Trim().ToLowerInvariant();
+        return word.Length > 0 && ("false".StartsWith(word, StringComparison.Ordinal) || "no".StartsWith(word, StringComparison.Ordinal)
+            || (word.Length >= 2 && "off".StartsWith(word, StringComparison.Ordinal)) || word == "0");
     }
 }

@@ -18,7 +18,8 @@ internal sealed partial class ClientSession
     {
         if (tracker is null)
         {
-            tracker = new ResponseTracker { RequestDropped = DropOutstanding };
+            tracker = new ResponseTracker { RequestDropped = DropOutstanding, RequestRestored = () => fromClient.Outstanding++ };
+            fromServer.Tracker = tracker;
             rewriter = new RequestRewriter(pooler.Statements, tracker, Settings.MaxPreparedStatements, MapsStatements, mode != PoolMode.Session, ParseContext,
                 new ClientStatementLimits(Settings.MaxClientPreparedStatements, Settings.MaxClientPreparedBytes))
             {
@@ -67,13 +68,10 @@ internal sealed partial class ClientSession
     private string? EffectiveValue(string setting) => parameters.GetValueOrDefault(setting) ?? pool?.Welcome?.GetValueOrDefault(setting);
 
     // A request the server will never answer (skipped after an error, or a Sync the COPY read).
-    private void DropOutstanding()
-    {
-        if (fromClient.Outstanding > 0)
-        {
-            fromClient.Outstanding--;
-        }
-    }
+    // Not floored at zero: the server's ReadyForQuery messages of a read are counted before the
+    // tracker follows it, so a request taken off here may have been counted answered already (a Sync
+    // inside a COPY, answered as the COPY failed first), which the tracker then puts back.
+    private void DropOutstanding() => fromClient.Outstanding--;
 
     // DISCARD ALL or DEALLOCATE ALL ran on the server: its statements are gone, and so are the
     // client's names for them.

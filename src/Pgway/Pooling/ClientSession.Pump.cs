@@ -100,6 +100,12 @@ internal sealed partial class ClientSession
                     // COPY reads, which the scan above counted as awaiting a ReadyForQuery; a RESET is
                     // answered only once that count is right.
                     var forClient = tracker is null ? buffer.AsMemory(0, read) : FilterServerRead(buffer, carried + read);
+                    if (tracker is { OutOfStep: true } || fromClient.Outstanding < 0)
+                    {
+                        toClient?.Reset();
+                        await EndOutOfStepAsync();
+                        return;
+                    }
                     RestoredSettings? statuses = null;
                     try
                     {
@@ -121,6 +127,10 @@ internal sealed partial class ClientSession
                     }
                     await SendFilteredAsync(forClient, statuses);
                     counts.AddSent(read);
+                    if (tracker is { SyncsMaybeAnswered: > 0 } && ServerFreeToGo())
+                    {
+                        await SettleCopySyncsAsync(from);
+                    }
                     ReleaseIfIdle();
                     UpdateTimeoutState();
                     answered.Complete();

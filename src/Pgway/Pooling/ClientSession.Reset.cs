@@ -13,8 +13,9 @@ namespace Pgway.Pooling;
 // ALL); where that cannot be read, from the ParameterStatus messages the server sent after it.
 internal sealed partial class ClientSession
 {
-    // Set while pgway talks to the server on its own: the client's next request waits.
-    private bool restoringSettings;
+    // Set while pgway talks to the server on its own (start-up values put back, a failed COPY's Syncs
+    // settled): the client's next request waits.
+    private bool talkingToServer;
 
     // A RESET went to the server: the client's next read waits until it is answered and the start-up
     // values are back, so a request the client sent right after it (without waiting) sees them.
@@ -41,7 +42,7 @@ internal sealed partial class ClientSession
             return;
         }
         waitAfterReset = false;
-        while (!Ended && server is not null && (fromClient.Outstanding > 0 || restoringSettings))
+        while (!Ended && server is not null && (fromClient.Outstanding > 0 || talkingToServer))
         {
             await answered.Start();
         }
@@ -80,7 +81,7 @@ internal sealed partial class ClientSession
         {
             told.TryAdd(name, parameters.GetValueOrDefault(name));
         }
-        restoringSettings = true;
+        talkingToServer = true;
         try
         {
             var output = new ArrayBufferWriter<byte>();
@@ -119,7 +120,7 @@ internal sealed partial class ClientSession
         }
         finally
         {
-            restoringSettings = false;
+            talkingToServer = false;
         }
     }
 

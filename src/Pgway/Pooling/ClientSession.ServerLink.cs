@@ -199,18 +199,13 @@ internal sealed partial class ClientSession
     // Transaction mode: the server goes back once every request is answered and the last answer said idle.
     private void ReleaseIfIdle()
     {
-        if (mode == PoolMode.Session || server is null || State == ClientState.Sending
-            || !fromClient.Idle || !fromServer.Idle || fromServer.Status != TransactionStatus.Idle
-            || tracker is { IgnoringUntilSync: true } || held!.CancelsInFlight > 0 || terminateForwarded || fromClient.ServerCopyingIn)
+        if (!ServerFreeToGo() || tracker is { SyncsMaybeAnswered: > 0 })
         {
-            // Still the client's: a request unanswered, a transaction open, the server skipping to a
-            // Sync it has not had, a cancel that could still hit whatever runs there next, the
-            // client's Terminate sent to it (it is closing), or a COPY FROM STDIN waiting for the
-            // client's data (an extended-protocol COPY leaves no Sync unanswered, as it reads it).
+            // Still the client's (or a Sync inside a failed COPY may still be answered: the pump asks).
             return;
         }
         // Not ours any more before the pump wakes up to look; it stays attached to this loop, idle.
-        var attached = server;
+        var attached = server!;
         server = null;
         NoteParameterChanges(held!);
         attached.WakeWaits();
@@ -218,8 +213,45 @@ internal sealed partial class ClientSession
         var released = held!;
         held = null;
         OnServerUnlinked();
+        if (KeptForItsClient(released) is { } why)
+        {
+            // What the client left there is its session's, not the next client's: the server closes.
+            LogServerNotLent(pooler.Logger, Id, released.Lease, why);
+            pool!.Discard(released);
+            return;
+        }
         pool!.Release(released, loop);
     }
+
+    // Session state a client left on a server that another client must never see, and that no reset
+    // between transactions removes: why the server is closed rather than lent, or null.
+    private string? KeptForItsClient(PooledServer released)
+    {
+        if (fromServer.Listened)
+        {
+            return "a LISTEN ran on it (its notifications are its client's)";
+        }
+        const string authorization = "session_authorization";
+        if (released.Parameters.GetValueOrDefault(authorization) != released.Login.Parameters.GetValueOrDefault(authorization))
+        {
+            return "its session authorization changed (SET SESSION AUTHORIZATION)";
+        }
+        return null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "pooler: session {Session}: the server on {Lease} is closed, not lent again: {Why}")]
+    private static partial void LogServerNotLent(ILogger logger, long session, ServerLease lease, string why);
+
+    // Transaction and statement modes: the server the client holds is done with it. Not when a
+    // request is unanswered (pgway's own included), a transaction is open, the server skips to a Sync
+    // it has not had, a cancel could still hit whatever runs there next, the client's Terminate went
+    // to it (it is closing), or a COPY FROM STDIN waits for the client's data (an extended-protocol
+    // COPY leaves no Sync unanswered, as it reads it).
+    private bool ServerFreeToGo() =>
+        mode != PoolMode.Session && server is not null && State != ClientState.Sending
+        && fromClient.Idle && fromServer.Idle && fromServer.Status == TransactionStatus.Idle
+        && tracker is not ({ IgnoringUntilSync: true } or { Empty: false } or { CarryLength: > 0 })
+        && held!.CancelsInFlight == 0 && !terminateForwarded && !fromClient.ServerCopyingIn;
 
     // A SET the client made while it held the server: neither the server nor the client is at a
     // known set any more.

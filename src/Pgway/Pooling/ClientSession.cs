@@ -247,9 +247,9 @@ internal sealed partial class ClientSession : IWaitingClient
                     }
                 }
                 NoteStatementWords();
-                while (restoringSettings && !Ended)
+                while (talkingToServer && !Ended)
                 {
-                    // pgway is putting the client's start-up values back on the server: its turn next.
+                    // pgway is talking to the server on its own (start-up values, a failed COPY's Syncs): the client's turn next.
                     await answered.Start();
                 }
                 if (!await SendOrLoseServerAsync(chunk))

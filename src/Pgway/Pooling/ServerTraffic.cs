@@ -19,6 +19,12 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
 
     private static ReadOnlySpan<byte> ResetTag => "RESET\0"u8;
 
+    private static ReadOnlySpan<byte> CommitTag => "COMMIT\0"u8;
+
+    private static ReadOnlySpan<byte> RollbackTag => "ROLLBACK\0"u8;
+
+    private static ReadOnlySpan<byte> ListenTag => "LISTEN\0"u8;
+
     // Grown to the largest captured body so far: most are a byte or a few dozen, and an idle client
     // should not carry a buffer sized for the rare long one.
     private byte[] body = [];
@@ -28,6 +34,9 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
     // For FatalAt: where in a scan begun at a boundary the message starting now starts; -1 when unknown.
     private int offset = -1;
     private int errorStart;
+    // A RESET ran in a transaction not yet over: an error or a ROLLBACK in it undoes the RESET, as
+    // PostgreSQL undoes any SET there, and the client's start-up values are then not put back.
+    private bool resetUncommitted;
 
     /// <summary>The status of the last ReadyForQuery.</summary>
     public TransactionStatus Status { get; private set; } = TransactionStatus.Idle;
@@ -50,8 +59,17 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
     /// </summary>
     public bool OutOfStep { get; private set; }
 
+    /// <summary>
+    /// A LISTEN ran on the server the client holds: notifications on that channel would reach whoever
+    /// holds the server next, so it is not lent again.
+    /// </summary>
+    public bool Listened { get; private set; }
+
     /// <summary>RESET or DISCARD ALL ran since the session last looked: settings went back to the server's log-in values.</summary>
     public SettingsReset SettingsReset { get; set; }
+
+    /// <summary>The client's request tracker, which knows of Syncs inside a failed COPY that may still be answered.</summary>
+    public PreparedStatements.ResponseTracker? Tracker { get; set; }
 
     /// <summary>The parameters of the server the client holds now.</summary>
     public Dictionary<string, string>? ServerParameters { get; set; }
@@ -88,6 +106,8 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
         ParametersChanged = false;
         OutOfStep = false;
         SettingsReset = default;
+        resetUncommitted = false;
+        Listened = false;
         client.ServerCopyingIn = false;
     }
 
@@ -109,7 +129,8 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
             || type == (byte)BackendMessageCode.ErrorResponse && known && length <= MaxParameterStatus
             || type == (byte)BackendMessageCode.ParameterStatus && length <= MaxParameterStatus
             || type == (byte)BackendMessageCode.CommandComplete
-                && (length == DiscardAll.Length || length == DeallocateAll.Length || length == ResetTag.Length);
+                && (length == DiscardAll.Length || length == DeallocateAll.Length || length == ResetTag.Length
+                    || length == CommitTag.Length || length == RollbackTag.Length);
         capturing = wanted ? type : (byte)0;
         bodyLength = 0;
         if (wanted && length > body.Length)
@@ -137,21 +158,35 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
         if (capturing == (byte)BackendMessageCode.ReadyForQuery)
         {
             Status = (TransactionStatus)body[0];
-            if (client.Outstanding == 0)
+            if (Status == TransactionStatus.Idle)
+            {
+                resetUncommitted = false;
+            }
+            if (client.Outstanding <= 0 && Tracker is not { SyncsMaybeAnswered: > 0 })
             {
                 OutOfStep = true;
                 return;
             }
+            // With a Sync inside a failed COPY maybe answered, the count may go below zero until the
+            // request tracker, which follows the same read next, puts that Sync back on it.
             client.Outstanding--;
             ReadyForQuery?.Invoke(Status);
         }
         else if (capturing == (byte)BackendMessageCode.ErrorResponse)
         {
-            if (ErrorResponseReader.TryRead(body.AsSpan(0, bodyLength), out var error)
-                && error.GetValueOrDefault('V', error.GetValueOrDefault('S', "")) is "FATAL" or "PANIC")
+            if (!ErrorResponseReader.TryRead(body.AsSpan(0, bodyLength), out var error))
+            {
+                return;
+            }
+            var severity = error.GetValueOrDefault('V', error.GetValueOrDefault('S', ""));
+            if (severity is "FATAL" or "PANIC")
             {
                 FatalAt = errorStart;
                 FatalCode = error.GetValueOrDefault('C');
+            }
+            else if (severity == "ERROR")
+            {
+                UndoUncommittedReset();
             }
         }
         else if (capturing == (byte)BackendMessageCode.CommandComplete)
@@ -168,6 +203,19 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
             else if (tag.SequenceEqual(ResetTag))
             {
                 SettingsReset = SettingsReset.WithReset();
+                resetUncommitted = true;
+            }
+            else if (tag.SequenceEqual(ListenTag))
+            {
+                Listened = true;
+            }
+            else if (tag.SequenceEqual(CommitTag))
+            {
+                resetUncommitted = false;
+            }
+            else if (tag.SequenceEqual(RollbackTag))
+            {
+                UndoUncommittedReset();
             }
         }
         else if (TryParameter(body.AsSpan(0, bodyLength), out var name, out var value))
@@ -182,6 +230,19 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
             {
                 clientParameters[name] = value;
             }
+        }
+    }
+
+    // The transaction a RESET ran in failed or was rolled back: the RESET is undone, and there is
+    // nothing to put back (the server went back to the values before it, as PostgreSQL does).
+    private void UndoUncommittedReset()
+    {
+        if (resetUncommitted)
+        {
+            resetUncommitted = false;
+            SettingsReset = default;
+            // The names the client's RESET text gave are not to be put back at a later RESET.
+            client.Words.TakeResetNames();
         }
     }
 

@@ -12,7 +12,7 @@ namespace Pgway.Differential.Comparing;
 /// <item>the greeting's ParameterStatus set (compared apart: values of names both send must match);</item>
 /// <item>a ParameterStatus repeating the value the client already has (a pooler re-reports parameters
 /// when it moves a client to another server; the client learns nothing new);</item>
-/// <item>server-side names of prepared statements in messages (pgway names them <c>pgway_N</c>);</item>
+/// <item>server-side names of prepared statements in messages (pgway names them <c>pgway_</c>, a tag, and a number);</item>
 /// <item>an error's source location in PostgreSQL (F, L, R fields): the same error may be raised by another routine through pgway;</item>
 /// <item>and, by rendering, the NotificationResponse sender's PID and RowDescription's table OIDs, which
 /// differ between any two runs (tables are made anew for each path).</item>

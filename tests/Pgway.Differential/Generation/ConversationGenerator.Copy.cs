@@ -53,6 +53,13 @@ public sealed partial class ConversationGenerator
             // A row that does not parse: the COPY fails there.
             messages.Add(Frontend.CopyData("not a number\tv\n"));
             mayFail = true;
+            while (random.Next(3) == 0)
+            {
+                // PostgreSQL fails the COPY at that row before it reads on, so it answers a Sync after it
+                // (in the extended protocol the first ends the skipping to a Sync); so it does when the
+                // COPY never began. Those inside the COPY before the row were read by it and ignored.
+                messages.Add(Frontend.Sync());
+            }
         }
         if (random.Next(6) == 0)
         {

@@ -30,6 +30,13 @@ public sealed partial class ConversationGenerator
                 return Frontend.Query($"SET default_transaction_read_only = {(on ? "on" : "off")}");
             case 5:
                 var what = Pick("DateStyle", "TimeZone", "application_name", "IntervalStyle", "default_transaction_read_only");
+                if (random.Next(4) == 0)
+                {
+                    // Undone with the implicit transaction it fails (inside a block, the block fails, and
+                    // its ROLLBACK undoes it): nothing changes but the error.
+                    model.MayHaveFailed();
+                    return Frontend.Query($"RESET {what}; SELECT 1/0");
+                }
                 if (what == "default_transaction_read_only")
                 {
                     model.ReadOnly = model.InBlock ? model.ReadOnly : false;

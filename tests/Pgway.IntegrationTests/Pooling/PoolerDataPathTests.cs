@@ -42,6 +42,33 @@ public sealed class PoolerDataPathTests(PgTestClusterFixture fixture) : PoolerTe
     private Task<long> CountAsync(string table) =>
         Cluster.ExecuteScalarAsync<long>(Cluster.Primary, $"SELECT count(*) FROM {table}", User, Database);
 
+    [Theory]
+    [InlineData("false")]
+    [InlineData("0")]
+    [InlineData("OFF")]
+    [InlineData("no")]
+    public async Task Startup_ReplicationFalse_ANormalSessionAsOnPostgreSql(string value)
+    {
+        Start("transaction");
+        using var client = await LogInAsync(("replication", value));
+        await client.SendAsync(WireClient.Query("SELECT 1"));
+        Assert.Equal('I', (await client.ReadUntilReadyAsync()).Status);
+    }
+
+    [Theory]
+    [InlineData("true")]
+    [InlineData("database")]
+    public async Task Startup_ReplicationAsked_RefusedSayingWhy(string value)
+    {
+        Start("transaction");
+        using var raw = await RawWireClient.ConnectAsync(Running!.LocalEndPoint, Bound);
+        await raw.SendAsync(RawWireClient.StartupMessage(("user", User), ("database", Database), ("replication", value)));
+        var (type, body) = (await raw.ReadMessageAsync())!.Value;
+        Assert.Equal('E', type);
+        Assert.Equal("0A000", RawWireClient.Field(body, 'C'));
+        Assert.Contains("replication connections are not supported", RawWireClient.Field(body, 'M'), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task FunctionCallThenQuery_InOneWrite_EachClientGetsItsOwnRows()
     {

@@ -236,6 +236,67 @@ public sealed partial class PoolerProtocolTests(PgTestClusterFixture fixture) : 
     }
 
     [Fact]
+    public async Task Listen_TransactionMode_TheServerListeningIsNeverLentToAnotherClient()
+    {
+        // A LISTEN stays on the server after the transaction: lent on, it handed its notifications to
+        // whoever held it next (PostgreSQL delivers them at that client's ReadyForQuery).
+        Start("transaction", poolSize: 1);
+        var channel = $"pooler_{Guid.NewGuid():N}";
+        await using var listener = await OpenAsync();
+        await using var other = await OpenAsync();
+        var othersReceived = new List<string>();
+        other.Notification += (_, e) =>
+        {
+            lock (othersReceived)
+            {
+                othersReceived.Add(e.Payload);
+            }
+        };
+        int listenerPid;
+        await using (var transaction = await listener.BeginTransactionAsync())
+        {
+            await using var listen = new NpgsqlCommand($"LISTEN {channel}", listener, transaction);
+            await listen.ExecuteNonQueryAsync();
+            await using var pid = new NpgsqlCommand("SELECT pg_backend_pid()", listener, transaction);
+            listenerPid = (int)(await pid.ExecuteScalarAsync())!;
+            await transaction.CommitAsync();
+        }
+
+        await using (var notify = new NpgsqlCommand($"NOTIFY {channel}, 'for the listener only'", other))
+        {
+            await notify.ExecuteNonQueryAsync();
+        }
+        var otherPid = await ScalarAsync<int>(other, "SELECT pg_backend_pid()");
+
+        Assert.NotEqual(listenerPid, otherPid);
+        lock (othersReceived)
+        {
+            Assert.Empty(othersReceived);
+        }
+        // The pool of one serves on, with a server of its own.
+        Assert.Equal(8, await ScalarAsync<int>(listener, "SELECT 8"));
+    }
+
+    [Fact]
+    public async Task SessionAuthorization_TransactionMode_NotCarriedToTheNextClient()
+    {
+        Running = PoolerHarness.Start(Cluster,
+            new Dictionary<string, string> { ["pgbouncer_poolmode"] = "transaction", ["pgbouncer_default_pool_size"] = "1", ["pgbouncer_query_wait_timeout"] = "10" },
+            new Dictionary<string, string> { [PgTestUsers.Dba] = Cluster.Credentials.PasswordFor(PgTestUsers.Dba) });
+        await using var changer = PoolerHarness.ConnectOnce(Running!, Cluster, PgTestUsers.Dba);
+        await changer.OpenAsync();
+        await using var other = PoolerHarness.ConnectOnce(Running!, Cluster, PgTestUsers.Dba);
+        await other.OpenAsync();
+
+        await using (var become = new NpgsqlCommand($"SET SESSION AUTHORIZATION {PgTestUsers.View}", changer))
+        {
+            await become.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(PgTestUsers.Dba, await ScalarAsync<string>(other, "SELECT session_user::text"));
+    }
+
+    [Fact]
     public async Task Large_TwoMegabyteTextParameter_StoredAndSelectedBackIntact()
     {
         Start("transaction", poolSize: 1);

@@ -48,8 +48,11 @@ public sealed class CopyInAccountingTests
         var server = new ServerTraffic(client, new Dictionary<string, string>());
         var tracker = new ResponseTracker();
         var rewriter = new RequestRewriter(new StatementRegistry(), tracker, capacity: 0, mapNames: false, sharedServers: false);
-        // As the session: a request the server will never answer comes off the count.
-        tracker.RequestDropped = () => client.Outstanding = Math.Max(0, client.Outstanding - 1);
+        // As the session: a request the server will never answer comes off the count, and goes back on
+        // when a ReadyForQuery answers a Sync a failed COPY had not read after all.
+        tracker.RequestDropped = () => client.Outstanding--;
+        tracker.RequestRestored = () => client.Outstanding++;
+        server.Tracker = tracker;
         tracker.Reset(null);
         var output = new RentedBuffer();
         Send(client, rewriter, output, bytes[..cut]);
@@ -66,7 +69,33 @@ public sealed class CopyInAccountingTests
         }
         var awaited = client.Outstanding;
         Answer(server, tracker, answers);
-        return (awaited, client.Outstanding == 0 && !server.OutOfStep && tracker.Empty, client.Outstanding);
+        return (awaited, client.Outstanding == 0 && !server.OutOfStep && !tracker.OutOfStep && tracker.Empty, client.Outstanding);
+    }
+
+    [Fact]
+    public void SimpleCopy_SyncAfterTheBadRowAnswered_EveryCutCountsItBackAndNothingIsLeftMaybe()
+    {
+        // PostgreSQL fails the COPY at the bad row before it reads the Sync after it, and answers that
+        // Sync: the COPY's error and its Query's ReadyForQuery, the Sync's, then the one after the COPY's.
+        var w = new ArrayBufferWriter<byte>();
+        FrontendMessages.Query(w, "COPY c FROM STDIN");
+        var copyStartEnd = w.WrittenCount;
+        CopyData(w, "x\n");
+        FrontendMessages.Sync(w);
+        w.Write<byte>([(byte)'c', 0, 0, 0, 4]);
+        FrontendMessages.Query(w, "SELECT 1");
+        var bytes = w.WrittenSpan.ToArray();
+        var answers = new ArrayBufferWriter<byte>();
+        answers.Write<byte>([(byte)'E', 0, 0, 0, 12, (byte)'C', .. "22P02"u8, 0, 0]);
+        answers.Write(Ready);
+        answers.Write(Ready);
+        answers.Write<byte>([(byte)'C', 0, 0, 0, 13, .. "SELECT 1"u8, 0]);
+        answers.Write(Ready);
+        for (var cut = 1; cut <= bytes.Length; cut++)
+        {
+            var run = Run(bytes, cut, copyStartEnd, answers.WrittenSpan.ToArray());
+            Assert.True(run.AllAnswered, $"cut at byte {cut}: {run.Left} still awaited after every answer, or out of step");
+        }
     }
 
     private static void Send(ClientTraffic client, RequestRewriter rewriter, RentedBuffer output, byte[] read)

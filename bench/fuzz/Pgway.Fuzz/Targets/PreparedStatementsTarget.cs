@@ -78,9 +78,12 @@ internal static class PreparedStatementsTarget
             rewriter = new RequestRewriter(registry, tracker, Capacity);
             caches = [rewriter.NewServerCache(), rewriter.NewServerCache()];
             tracker.Reset(caches[0], slots[0]);
-            tracker.RequestDropped = () => fromClient.Outstanding = Math.Max(0, fromClient.Outstanding - 1);
+            // As the session: off the count, and back on when a Sync a failed COPY had not read is answered.
+            tracker.RequestDropped = () => fromClient.Outstanding--;
+            tracker.RequestRestored = () => fromClient.Outstanding++;
             fromServer = new ServerTraffic(fromClient, new Dictionary<string, string>(StringComparer.Ordinal))
             {
+                Tracker = tracker,
                 StatementsDiscarded = () =>
                 {
                     tracker.Server?.Clear();

@@ -313,8 +313,8 @@ internal sealed partial class RequestRewriter
         switch ((FrontendMessageCode)type)
         {
             case FrontendMessageCode.Sync when tracker.ClientInCopyIn:
-                // Read by the COPY under way, which ignores it.
-                tracker.RequestDropped?.Invoke();
+                // Read by the COPY under way, which ignores it (unless the COPY fails before it).
+                tracker.SyncReadByCopy();
                 break;
             case FrontendMessageCode.Sync:
                 tracker.Expect(new(RequestKind.Sync, CompletionHandling.Forward));

@@ -33,9 +33,39 @@ internal sealed class ResponseTracker
     // now ends (0: none): a Sync sent before then is the COPY's, and PostgreSQL ignores it.
     private int clientCopyEnds;
     private int copyInEndsAt;
+    // COPYs the request at the head began (a Query may hold several): the k-th ends at the client's
+    // k-th CopyDone or CopyFail after the request.
+    private int copiesByHead;
+    // The server is in a COPY FROM STDIN, and the Syncs taken as read by it so far.
+    private bool copyInRunning;
+    private int syncsReadByCopy;
+    // A COPY failed with Syncs taken as read by it; once the request that began it is answered, the
+    // next answer of a later request shows that every one of them still unanswered was read.
+    private bool copyFailedWithSyncs;
+    private bool settleAtNextAnswer;
+    // The head has had a message of its own answer (not a notice, report or notification).
+    private bool headAnswered;
 
     /// <summary>The server skips the client's messages until its next Sync (an error came): they expect no answer.</summary>
     public bool IgnoringUntilSync { get; private set; }
+
+    /// <summary>
+    /// Syncs sent inside a COPY FROM STDIN whose answer may still come: PostgreSQL ignores those the
+    /// COPY reads, and answers those it had not read when it failed, and which those are cannot be
+    /// told from the client's bytes. Taken off the client's count of requests awaiting a
+    /// ReadyForQuery (<see cref="RequestDropped"/>); a ReadyForQuery that answers one of them puts it
+    /// back (<see cref="RequestRestored"/>).
+    /// </summary>
+    public int SyncsMaybeAnswered { get; private set; }
+
+    /// <summary>Called for each Sync taken off as read by a COPY that a ReadyForQuery answered after all.</summary>
+    public Action? RequestRestored { get; set; }
+
+    /// <summary>
+    /// A ReadyForQuery came where no request of the client's can be answered by one alone: pgway lost
+    /// count, and the server must never serve anyone again.
+    /// </summary>
+    public bool OutOfStep { get; private set; }
 
     /// <summary>The cache of the server the client holds, for Parses that fail.</summary>
     public ServerStatements? Server { get; set; }
@@ -201,7 +231,10 @@ internal sealed class ResponseTracker
         Array.Clear(queue);
         head = count = carryLength = bodyRemaining = dropRemaining = 0;
         PendingLearns = 0;
-        clientCopyEnds = copyInEndsAt = 0;
+        clientCopyEnds = copyInEndsAt = copiesByHead = syncsReadByCopy = 0;
+        copyInRunning = copyFailedWithSyncs = settleAtNextAnswer = headAnswered = false;
+        OutOfStep = false;
+        SyncsMaybeAnswered = 0;
         IgnoringUntilSync = false;
         Server = server;
         Unnamed = unnamed;
@@ -209,6 +242,27 @@ internal sealed class ResponseTracker
 
     /// <summary>The client sent a CopyDone or CopyFail.</summary>
     public void ClientCopyEnded() => clientCopyEnds++;
+
+    /// <summary>
+    /// A Sync the client sent while the server is in its COPY FROM STDIN: read and ignored by the COPY,
+    /// unless the COPY fails before it gets there (then PostgreSQL answers it).
+    /// </summary>
+    public void SyncReadByCopy()
+    {
+        RequestDropped?.Invoke();
+        syncsReadByCopy++;
+        SyncsMaybeAnswered++;
+    }
+
+    /// <summary>
+    /// Syncs sent inside a COPY that failed were answered or read, as far as the server's answers can
+    /// tell: pgway's own empty Query after them was answered.
+    /// </summary>
+    public void CopySyncsSettled()
+    {
+        copyFailedWithSyncs = settleAtNextAnswer = false;
+        SyncsMaybeAnswered = 0;
+    }
 
     /// <summary>A request just written for the server (or answered by pgway), in order.</summary>
 
@@ -389,20 +443,43 @@ internal sealed class ResponseTracker
     // A message starts: whether pgway passes it on, takes it out, or answers in its place.
     private MessageFate OnMessage(byte type, int bodyLength, ReadOnlySpan<byte> body)
     {
+        FollowCopyIn(type);
+        var ownAnswer = type is not ((byte)BackendMessageCode.ReadyForQuery or (byte)BackendMessageCode.NoticeResponse
+            or (byte)BackendMessageCode.NotificationResponse or (byte)BackendMessageCode.ParameterStatus);
+        if (ownAnswer && settleAtNextAnswer)
+        {
+            // An answer of a request after the failed COPY's: the Syncs inside it not answered by now were read.
+            CopySyncsSettled();
+        }
         if (count == 0)
         {
+            if (type == (byte)BackendMessageCode.ReadyForQuery)
+            {
+                AnswerOfASyncReadByCopy();
+            }
             return MessageFate.Forward;
         }
         var request = queue[head];
+        if (ownAnswer)
+        {
+            headAnswered = true;
+        }
         switch ((BackendMessageCode)type)
         {
             case BackendMessageCode.CopyInResponse:
                 BeginCopyIn(request);
                 return MessageFate.Forward;
             case BackendMessageCode.ReadyForQuery:
-                if (request.Kind is RequestKind.Sync or RequestKind.UntilReady)
+                if (request.Kind == RequestKind.Sync || request.Kind == RequestKind.UntilReady && headAnswered)
                 {
                     Pop();
+                }
+                else
+                {
+                    // A Query or FunctionCall is answered with something before its ReadyForQuery, and
+                    // the messages of a batch before their Sync: this one answers a Sync a failed COPY
+                    // never read, or pgway lost count.
+                    AnswerOfASyncReadByCopy();
                 }
                 return MessageFate.Forward;
             case BackendMessageCode.ParameterDescription when request is { Kind: RequestKind.Describe, Handling: CompletionHandling.Learn }:
@@ -576,18 +653,56 @@ internal sealed class ResponseTracker
         IgnoringUntilSync = count == 0;
     }
 
+    // A ReadyForQuery no request at the head is answered by alone: a Sync sent inside a COPY that
+    // failed before reading it (PostgreSQL answers it), taken back onto the client's count it was
+    // taken off; with none such, pgway lost count.
+    private void AnswerOfASyncReadByCopy()
+    {
+        if (SyncsMaybeAnswered > 0)
+        {
+            SyncsMaybeAnswered--;
+            RequestRestored?.Invoke();
+            return;
+        }
+        OutOfStep = true;
+    }
+
+    // Whether the COPY FROM STDIN the server is in ends well (every Sync inside it was read) or fails
+    // (those after where it stopped reading are answered, and which those are cannot be told).
+    private void FollowCopyIn(byte type)
+    {
+        if (!copyInRunning || type is not ((byte)BackendMessageCode.CommandComplete or (byte)BackendMessageCode.ErrorResponse
+            or (byte)BackendMessageCode.ReadyForQuery))
+        {
+            return;
+        }
+        copyInRunning = false;
+        copyInEndsAt = 0;
+        if (type == (byte)BackendMessageCode.CommandComplete)
+        {
+            SyncsMaybeAnswered -= syncsReadByCopy;
+        }
+        else if (syncsReadByCopy > 0)
+        {
+            copyFailedWithSyncs = true;
+        }
+        syncsReadByCopy = 0;
+    }
+
     // The server began a COPY FROM STDIN for the request at the head: it reads the client's messages
     // up to the client's next CopyDone or CopyFail as the COPY's, ignoring the Syncs among them.
     private void BeginCopyIn(PendingRequest request)
     {
-        copyInEndsAt = request.CopyEnds + 1;
+        copiesByHead++;
+        copyInEndsAt = request.CopyEnds + copiesByHead;
+        copyInRunning = true;
         var kept = 1;
         for (var i = 1; i < count; i++)
         {
             var later = queue[(head + i) % queue.Length];
-            if (later.Kind == RequestKind.Sync && later.CopyEnds == request.CopyEnds)
+            if (later.Kind == RequestKind.Sync && later.CopyEnds == copyInEndsAt - 1)
             {
-                RequestDropped?.Invoke();
+                SyncReadByCopy();
                 continue;
             }
             queue[(head + kept) % queue.Length] = later;
@@ -651,6 +766,14 @@ internal sealed class ResponseTracker
         queue[head] = default;
         head = (head + 1) % queue.Length;
         count--;
+        copiesByHead = 0;
+        headAnswered = false;
+        if (copyFailedWithSyncs && !copyInRunning)
+        {
+            // The request whose COPY failed is answered: what comes next answers the Syncs inside it, or later requests.
+            copyFailedWithSyncs = false;
+            settleAtNextAnswer = true;
+        }
     }
 
     private enum MessageFate

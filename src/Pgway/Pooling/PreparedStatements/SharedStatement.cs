@@ -8,16 +8,16 @@ namespace Pgway.Pooling.PreparedStatements;
 /// cache refers to it (under its registry stripe's lock). Its definition is kept once: as the tail of its
 /// registry key.
 /// </summary>
-internal sealed class SharedStatement(long number, byte[] key, int definitionStart, int stripe = 0)
+internal sealed class SharedStatement(string serverName, byte[] key, int definitionStart, int stripe = 0)
 {
     /// <summary>Its identity in the registry: the parse context, a zero byte, and the definition.</summary>
     public byte[] Key { get; } = key;
 
-    /// <summary>The name on servers, e.g. <c>pgway_17</c>.</summary>
-    public string ServerName { get; } = $"pgway_{number}";
+    /// <summary>The name on servers, e.g. <c>pgway_3f9c02a17be4_17</c> (see <see cref="StatementRegistry.ServerNamePrefix"/>).</summary>
+    public string ServerName { get; } = serverName;
 
     /// <summary>The name on servers as a C string (UTF-8 and a zero byte), for the messages that carry it.</summary>
-    public byte[] ServerNameBytes { get; } = Encoding.UTF8.GetBytes($"pgway_{number}\0");
+    public byte[] ServerNameBytes { get; } = Encoding.UTF8.GetBytes($"{serverName}\0");
 
     /// <summary>The Parse body after the statement's name: query text, parameter count and types.</summary>
     public ReadOnlySpan<byte> Definition => Key.AsSpan(definitionStart);

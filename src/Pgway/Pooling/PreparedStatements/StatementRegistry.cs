@@ -9,7 +9,7 @@ namespace Pgway.Pooling.PreparedStatements;
 /// statement is forgotten when no client name and no server cache refers to it any more. Taken on
 /// Parse and given back on Close, eviction and server close: never per transaction.
 /// </summary>
-internal sealed class StatementRegistry
+internal sealed class StatementRegistry(string serverNamePrefix)
 {
     // Statements are spread over stripes by their key's hash, each with its own lock: clients of every
     // loop preparing at once contend only when their statements share a stripe, not on one process-wide lock.
@@ -17,6 +17,20 @@ internal sealed class StatementRegistry
 
     private readonly Stripe[] stripes = [.. Enumerable.Range(0, StripeCount).Select(_ => new Stripe())];
     private long lastNumber;
+
+    /// <summary>
+    /// Server-side names <c>pgway_</c>, a random tag of this registry's, and a number: a name a client
+    /// passes on unmapped (a Bind or Describe of a name it never prepared, SQL's EXECUTE or DEALLOCATE)
+    /// must not be one of pgway's, or it would run, or drop, another client's statement where
+    /// PostgreSQL answers 26000.
+    /// </summary>
+    public StatementRegistry()
+        : this($"pgway_{System.Security.Cryptography.RandomNumberGenerator.GetHexString(12, lowercase: true)}_")
+    {
+    }
+
+    /// <summary>What every server-side name begins with.</summary>
+    public string ServerNamePrefix { get; } = serverNamePrefix;
 
     /// <summary>Statements known now.</summary>
     public int Count
@@ -67,7 +81,7 @@ internal sealed class StatementRegistry
                     {
                         return null;
                     }
-                    statement = new SharedStatement(Interlocked.Increment(ref lastNumber), key.ToArray(), contextLength + 1, index);
+                    statement = new SharedStatement(ServerNamePrefix + Interlocked.Increment(ref lastNumber).ToString(System.Globalization.CultureInfo.InvariantCulture), key.ToArray(), contextLength + 1, index);
                     stripe.ByDefinition[statement.Key] = statement;
                 }
                 if (create)

@@ -12,7 +12,7 @@ namespace Pgway.Tests.Pooling.PreparedStatements;
 /// </summary>
 public sealed class StatementMappingTests
 {
-    private readonly StatementRegistry registry = new();
+    private readonly StatementRegistry registry = new("pgway_");
     private readonly ResponseTracker tracker = new();
     private RequestRewriter rewriter;
 

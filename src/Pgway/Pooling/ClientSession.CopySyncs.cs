@@ -1,0 +1,56 @@
+using System.Buffers;
+using Pgway.Protocol;
+using Pgway.Transport;
+
+namespace Pgway.Pooling;
+
+// Syncs a client sends inside a COPY FROM STDIN. PostgreSQL ignores those the COPY reads; when the
+// COPY fails, it answers each one it had not read yet with a ReadyForQuery. Where it stopped reading
+// depends on the data (a bad row, a constraint checked rows later, a trigger before any row), so
+// pgway cannot tell which of them will be answered. Each ReadyForQuery no request of the client's
+// can take is one of them (ResponseTracker); before the server goes back to the pool, pgway asks it
+// an empty Query of its own, so that whatever of them is still coming comes first and goes to the
+// client, and no other client ever gets it.
+internal sealed partial class ClientSession
+{
+    private async Task SettleCopySyncsAsync(ILoopTransport attached)
+    {
+        talkingToServer = true;
+        try
+        {
+            var probe = new ArrayBufferWriter<byte>();
+            FrontendMessages.Query(probe, "");
+            await attached.SendAsync(probe.WrittenMemory);
+            using var reader = new MessageStreamReader(new LoopStream(attached));
+            var clients = new ArrayBufferWriter<byte>();
+            while (true)
+            {
+                var (type, body) = await reader.ReadAsync(MessageHeader.LargeMessageLimit, pooler.Stopping);
+                if (type == (byte)BackendMessageCode.EmptyQueryResponse)
+                {
+                    break;
+                }
+                // A ReadyForQuery of a Sync the COPY had not read, or a notice or notification: the client's.
+                var header = clients.GetSpan(MessageHeader.Size);
+                header[0] = type;
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header[1..], body.Length + 4);
+                clients.Advance(MessageHeader.Size);
+                clients.Write(body.Span);
+            }
+            var (last, _) = await reader.ReadAsync(MessageHeader.LargeMessageLimit, pooler.Stopping);
+            if (last != (byte)BackendMessageCode.ReadyForQuery)
+            {
+                throw new PostgresProtocolException($"the server answered an empty Query with '{(char)last}' after its EmptyQueryResponse");
+            }
+            tracker!.CopySyncsSettled();
+            if (clients.WrittenCount > 0)
+            {
+                await SendToClientAsync(clients.WrittenMemory);
+            }
+        }
+        finally
+        {
+            talkingToServer = false;
+        }
+    }
+}

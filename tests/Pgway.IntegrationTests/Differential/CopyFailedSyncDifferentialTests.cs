@@ -1,0 +1,104 @@
+using Pgway.Differential.Model;
+using Pgway.Differential.Wire;
+using Pgway.IntegrationTests.Testing;
+using Xunit.Abstractions;
+
+namespace Pgway.IntegrationTests.Differential;
+
+/// <summary>
+/// Syncs a client sends inside a COPY FROM STDIN. PostgreSQL ignores those the COPY reads; when the
+/// COPY fails before it reads one (a bad row earlier, a trigger before any row), it answers that one
+/// with a ReadyForQuery. pgway took every such Sync as read, so an answer came that it did not
+/// expect: it was taken for the answer to the client's next request, the server went back to the
+/// pool while that request still ran, and the next client received the first one's rows. Two COPYs in
+/// one Query also ended the second COPY at the first's CopyDone, so the second's Sync was awaited for
+/// ever and the server stayed pinned. Run directly and through every pooled path, on a pool of one.
+/// </summary>
+[Collection(SharedPgTestCluster.Name)]
+public sealed class CopyFailedSyncDifferentialTests(PgTestClusterFixture fixture, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task SimpleCopy_SyncAfterTheBadRow_AnsweredAndTheNextQueryStaysTheClients()
+    {
+        await RunAsync(
+        [
+            new(0,
+            [
+                Frontend.Query("COPY c (id, v) FROM STDIN"),
+                Frontend.CopyData("x\tbad\n"),
+                // The COPY failed at the row before it read this Sync: PostgreSQL answers it.
+                Frontend.Sync(),
+                Frontend.CopyDone(),
+                Frontend.Query("SELECT pg_sleep(0.3), 'c1' AS who"),
+            ], SplitSeed: 0, ReadAfter: false),
+            new(1, [Frontend.Query("SELECT 'c2' AS who")], SplitSeed: 0),
+            new(0, [Frontend.Query("SELECT 'c1 again' AS who")], SplitSeed: 0),
+            new(1, [Frontend.Query("SELECT 'c2 again' AS who")], SplitSeed: 0),
+        ]);
+    }
+
+    [Fact]
+    public async Task SimpleCopy_SyncAfterTheBadRowAndNothingAfter_AnsweredThenServerLent()
+    {
+        await RunAsync(
+        [
+            new(0, [Frontend.Query("COPY c (id, v) FROM STDIN"), Frontend.CopyData("x\tbad\n"), Frontend.Sync(), Frontend.Sync(), Frontend.CopyFail("gave up")], SplitSeed: 3),
+            new(1, [Frontend.Query("SELECT 'c2' AS who")], SplitSeed: 0),
+            new(0, [Frontend.Query("SELECT 'c1' AS who")], SplitSeed: 0),
+        ]);
+    }
+
+    [Fact]
+    public async Task ExtendedCopy_SyncBeforeTheDataReadSyncAfterTheBadRowAnswered_ServerLentInStep()
+    {
+        // libpq's shape (a Sync right after the Execute, the COPY's to ignore, and one after CopyDone),
+        // with one more Sync after the bad row, which PostgreSQL answers, as it ends skipping to a Sync.
+        await RunAsync(
+        [
+            new(0,
+            [
+                Frontend.Parse("", "COPY c (id, v) FROM STDIN"), Frontend.Bind("", "", []), Frontend.Execute(""), Frontend.Sync(answered: false),
+                Frontend.CopyData("x\tbad\n"), Frontend.Sync(), Frontend.CopyDone(), Frontend.Sync(),
+            ], SplitSeed: 0),
+            new(1, [Frontend.Query("SELECT 'c2' AS who")], SplitSeed: 0),
+            new(0, [Frontend.Parse("", "SELECT 'c1' AS who"), Frontend.Bind("", "", []), Frontend.Execute(""), Frontend.Sync()], SplitSeed: 0),
+            new(1, [Frontend.Query("SELECT 'c2 again' AS who")], SplitSeed: 0),
+        ]);
+    }
+
+    [Fact]
+    public async Task ExtendedCopy_LibpqShapeBadRow_SyncReadByTheCopy()
+    {
+        // The common case must stay as it was: the bad row is read after the Sync, which the COPY ignored.
+        await RunAsync(
+        [
+            new(0,
+            [
+                Frontend.Parse("", "COPY c (id, v) FROM STDIN"), Frontend.Bind("", "", []), Frontend.Execute(""), Frontend.Sync(answered: false),
+                Frontend.CopyData("1\tone\n"), Frontend.CopyData("x\tbad\n"), Frontend.CopyDone(), Frontend.Sync(),
+            ], SplitSeed: 5),
+            new(1, [Frontend.Query("SELECT 'c2' AS who")], SplitSeed: 0),
+            new(0, [Frontend.Query("SELECT count(*) FROM c")], SplitSeed: 0),
+        ]);
+    }
+
+    [Fact]
+    public async Task TwoCopiesInOneQuery_SyncInsideTheSecond_IgnoredAndServerLent()
+    {
+        await RunAsync(
+        [
+            new(0,
+            [
+                Frontend.Query("COPY c (id, v) FROM STDIN; COPY c (id, v) FROM STDIN"),
+                Frontend.CopyData("1\tone\n"), Frontend.CopyDone(),
+                Frontend.CopyData("2\ttwo\n"), Frontend.Sync(answered: false), Frontend.CopyDone(),
+            ], SplitSeed: 0),
+            new(1, [Frontend.Query("SELECT count(*) FROM c")], SplitSeed: 0),
+            new(0, [Frontend.Query("SELECT id, v FROM c ORDER BY id")], SplitSeed: 0),
+        ]);
+    }
+
+    private Task RunAsync(IReadOnlyList<ConversationStep> steps) =>
+        FixedConversations.AssertNoDivergenceAsync(fixture.Cluster,
+            new Conversation(1, ConversationProfile.Transaction, PoolSize: 1, [FixedConversations.Client(0), FixedConversations.Client(1)], steps), output);
+}
