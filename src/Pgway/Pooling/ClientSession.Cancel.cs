@@ -77,6 +77,8 @@ internal sealed partial class ClientSession
                     {
                         ReleaseIfIdle();
                         UpdateTimeoutState();
+                        // Held still for a failed COPY's Syncs only: the pump settles them now.
+                        server?.WakeWaits();
                     }
                     else if (current.ReleaseAfterCancels && current.CancelsInFlight == 0)
                     {

@@ -16,6 +16,8 @@ internal sealed partial class ClientSession
     private async Task SettleCopySyncsAsync(ILoopTransport attached)
     {
         talkingToServer = true;
+        // A simple Query: the server's unnamed statement is gone.
+        held!.Unnamed.Owner = null;
         try
         {
             var probe = new ArrayBufferWriter<byte>();
@@ -23,24 +25,31 @@ internal sealed partial class ClientSession
             await attached.SendAsync(probe.WrittenMemory);
             using var reader = new MessageStreamReader(new LoopStream(attached));
             var clients = new ArrayBufferWriter<byte>();
+            var emptyAnswered = false;
             while (true)
             {
                 var (type, body) = await reader.ReadAsync(MessageHeader.LargeMessageLimit, pooler.Stopping);
-                if (type == (byte)BackendMessageCode.EmptyQueryResponse)
+                if (type == (byte)BackendMessageCode.EmptyQueryResponse && !emptyAnswered)
+                {
+                    emptyAnswered = true;
+                    continue;
+                }
+                if (type == (byte)BackendMessageCode.ReadyForQuery && emptyAnswered)
                 {
                     break;
                 }
-                // A ReadyForQuery of a Sync the COPY had not read, or a notice or notification: the client's.
+                // Before the EmptyQueryResponse, a ReadyForQuery of a Sync the COPY had not read; before or
+                // after it, a notice, a notification or a parameter's report: the client's.
+                if (type == (byte)BackendMessageCode.ParameterStatus && ServerTraffic.TryParameter(body.Span, out var name, out var value))
+                {
+                    held.Parameters[name] = value;
+                    fromServer.ParametersChanged = true;
+                }
                 var header = clients.GetSpan(MessageHeader.Size);
                 header[0] = type;
                 System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header[1..], body.Length + 4);
                 clients.Advance(MessageHeader.Size);
                 clients.Write(body.Span);
-            }
-            var (last, _) = await reader.ReadAsync(MessageHeader.LargeMessageLimit, pooler.Stopping);
-            if (last != (byte)BackendMessageCode.ReadyForQuery)
-            {
-                throw new PostgresProtocolException($"the server answered an empty Query with '{(char)last}' after its EmptyQueryResponse");
             }
             tracker!.CopySyncsSettled();
             if (clients.WrittenCount > 0)

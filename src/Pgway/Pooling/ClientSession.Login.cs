@@ -489,7 +489,7 @@ internal sealed partial class ClientSession
     // words false, no and off, or any prefix of them it accepts unambiguously, and 0; any case.
     private static bool IsFalse(string value)
     {
-        var word = value.Trim().ToLowerInvariant();
+        var word = value.ToLowerInvariant();
         return word.Length > 0 && ("false".StartsWith(word, StringComparison.Ordinal) || "no".StartsWith(word, StringComparison.Ordinal)
             || (word.Length >= 2 && "off".StartsWith(word, StringComparison.Ordinal)) || word == "0");
     }

@@ -36,6 +36,15 @@ internal sealed partial class ClientSession
                         await SendFakesAsync();
                         continue;
                     }
+                    if (tracker is { SyncsMaybeAnswered: > 0 } && ServerSettled() && (mode != PoolMode.Session || clientLeft))
+                    {
+                        // A failed COPY's Syncs may still be answered: settled before the server goes back
+                        // (or, the client gone, before the session's reset).
+                        await SettleCopySyncsAsync(from);
+                        ReleaseIfIdle();
+                        answered.Complete();
+                        continue;
+                    }
                     var carried = tracker?.CarryLength ?? 0;
                     var read = from.TryReceive(buffer.AsSpan(carried));
                     if (read < 0)
@@ -109,7 +118,8 @@ internal sealed partial class ClientSession
                     RestoredSettings? statuses = null;
                     try
                     {
-                        if (fromServer.SettingsReset.Any && fromClient.Outstanding == 0 && !fromClient.BatchOpen && fromServer.Idle && State != ClientState.Sending)
+                        if (fromServer.SettingsReset.Any && fromClient.Outstanding == 0 && !fromClient.BatchOpen && fromServer.Idle && State != ClientState.Sending
+                            && tracker is not { SyncsMaybeAnswered: > 0 } && !fromClient.ServerCopyingIn)
                         {
                             statuses = await RestoreStartupValuesAsync(from);
                             if (statuses is not null && !fromServer.ScanBeganAtBoundary)
@@ -127,10 +137,6 @@ internal sealed partial class ClientSession
                     }
                     await SendFilteredAsync(forClient, statuses);
                     counts.AddSent(read);
-                    if (tracker is { SyncsMaybeAnswered: > 0 } && ServerFreeToGo())
-                    {
-                        await SettleCopySyncsAsync(from);
-                    }
                     ReleaseIfIdle();
                     UpdateTimeoutState();
                     answered.Complete();
@@ -141,7 +147,7 @@ internal sealed partial class ClientSession
                         return;
                     }
                 }
-                catch (Exception e) when (e is SocketException or PostgresProtocolException or ObjectDisposedException or OperationCanceledException)
+                catch (Exception e) when (e is SocketException or PostgresProtocolException or ObjectDisposedException or OperationCanceledException or EndOfStreamException)
                 {
                     if (e is OperationCanceledException && server == from && !Ended)
                     {

@@ -82,6 +82,8 @@ internal sealed partial class ClientSession
             told.TryAdd(name, parameters.GetValueOrDefault(name));
         }
         talkingToServer = true;
+        // Simple queries: the server's unnamed statement is gone.
+        server.Unnamed.Owner = null;
         try
         {
             var output = new ArrayBufferWriter<byte>();

@@ -247,8 +247,12 @@ internal sealed partial class ClientSession
     // it has not had, a cancel could still hit whatever runs there next, the client's Terminate went
     // to it (it is closing), or a COPY FROM STDIN waits for the client's data (an extended-protocol
     // COPY leaves no Sync unanswered, as it reads it).
-    private bool ServerFreeToGo() =>
-        mode != PoolMode.Session && server is not null && State != ClientState.Sending
+    private bool ServerFreeToGo() => mode != PoolMode.Session && ServerSettled();
+
+    // The server the client holds has nothing of the client's (or pgway's) unanswered and no
+    // transaction open: in transaction modes it can go back; in any mode pgway may talk to it.
+    private bool ServerSettled() =>
+        server is not null && State != ClientState.Sending && !talkingToServer
         && fromClient.Idle && fromServer.Idle && fromServer.Status == TransactionStatus.Idle
         && tracker is not ({ IgnoringUntilSync: true } or { Empty: false } or { CarryLength: > 0 })
         && held!.CancelsInFlight == 0 && !terminateForwarded && !fromClient.ServerCopyingIn;

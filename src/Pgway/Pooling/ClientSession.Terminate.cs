@@ -28,6 +28,12 @@ internal sealed partial class ClientSession
         {
             var lastWord = chunk[..before];
             CountSent(before);
+            while (talkingToServer && !Ended)
+            {
+                // pgway is talking to the server on its own (start-up values, a failed COPY's Syncs): its
+                // reader would take the answers of this last word for its own.
+                await answered.Start();
+            }
             if (server is null && transactionLostTo is not null)
             {
                 await AnswerTransactionLostAsync();
@@ -49,7 +55,10 @@ internal sealed partial class ClientSession
             }
             ReleaseIfIdle();
         }
-        while (!Ended && server is not null && (fromClient.Outstanding > 0 || !fromServer.Idle || fromClient.ServerCopyingIn || tracker is { FakesReady: true }))
+        // The pump looks again: a failed COPY's Syncs may be left to settle now that the client is gone.
+        server?.WakeWaits();
+        while (!Ended && server is not null && (fromClient.Outstanding > 0 || !fromServer.Idle || fromClient.ServerCopyingIn || tracker is { FakesReady: true }
+            || talkingToServer || tracker is { SyncsMaybeAnswered: > 0 } && ServerSettled()))
         {
             // A server in COPY FROM STDIN may wait for data that will never come (a COPY the client left
             // open) and would be held for ever: the Terminate goes to it, after everything the client

@@ -219,6 +219,12 @@ internal sealed partial class ClientSession : IWaitingClient
                     return;
                 }
                 CountSent(read);
+                while (talkingToServer && !Ended)
+                {
+                    // pgway is talking to the server on its own (start-up values, a failed COPY's Syncs): the
+                    // client's turn next (on that server, or, if it went back meanwhile, on one borrowed below).
+                    await answered.Start();
+                }
                 if (server is null && transactionLostTo is not null)
                 {
                     await AnswerTransactionLostAsync();
@@ -247,11 +253,6 @@ internal sealed partial class ClientSession : IWaitingClient
                     }
                 }
                 NoteStatementWords();
-                while (talkingToServer && !Ended)
-                {
-                    // pgway is talking to the server on its own (start-up values, a failed COPY's Syncs): the client's turn next.
-                    await answered.Start();
-                }
                 if (!await SendOrLoseServerAsync(chunk))
                 {
                     // The server went away under the request and the session ends: the client was told why.
@@ -287,15 +288,18 @@ internal sealed partial class ClientSession : IWaitingClient
         {
             server = attached;
             NoteParameterChanges(held!);
-            if (mode != PoolMode.Session && held!.CancelsInFlight > 0 && fromClient.Idle && fromServer.Idle
-                && fromServer.Status == TransactionStatus.Idle && tracker is not { IgnoringUntilSync: true } && !fromClient.ServerCopyingIn)
+            // Nothing of pgway's own unanswered, and no Sync of a failed COPY's still maybe answered.
+            var settled = tracker is not ({ Empty: false } or { SyncsMaybeAnswered: > 0 } or { CarryLength: > 0 });
+            if (mode != PoolMode.Session && held!.CancelsInFlight > 0 && fromClient.Idle && fromServer.Idle && settled
+                && fromServer.Status == TransactionStatus.Idle && tracker is not { IgnoringUntilSync: true } && !fromClient.ServerCopyingIn
+                && KeptForItsClient(held) is null)
             {
                 // Clean, but a cancel sent for it is still under way: back to the pool once it is done.
                 held.ReleaseAfterCancels = true;
                 server = null;
                 held = null;
             }
-            else if (mode == PoolMode.Session && held!.CancelsInFlight == 0 && await ResetAsync(attached))
+            else if (mode == PoolMode.Session && held!.CancelsInFlight == 0 && settled && await ResetAsync(attached))
             {
                 server = null;
                 pool!.Release(held!, loop);

@@ -34,9 +34,12 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
     // For FatalAt: where in a scan begun at a boundary the message starting now starts; -1 when unknown.
     private int offset = -1;
     private int errorStart;
-    // A RESET ran in a transaction not yet over: an error or a ROLLBACK in it undoes the RESET, as
-    // PostgreSQL undoes any SET there, and the client's start-up values are then not put back.
+    // A RESET ran in a transaction not yet over, and that transaction has since failed or been rolled
+    // back (an ERROR, a ROLLBACK tag). If the ReadyForQuery that ends the request then says idle, the
+    // transaction ended without committing: PostgreSQL undid the RESET, and the client's start-up
+    // values are not put back. (Still in a block, whatever pgway puts back there goes or stays with it.)
     private bool resetUncommitted;
+    private bool resetAborted;
 
     /// <summary>The status of the last ReadyForQuery.</summary>
     public TransactionStatus Status { get; private set; } = TransactionStatus.Idle;
@@ -106,7 +109,7 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
         ParametersChanged = false;
         OutOfStep = false;
         SettingsReset = default;
-        resetUncommitted = false;
+        resetUncommitted = resetAborted = false;
         Listened = false;
         client.ServerCopyingIn = false;
     }
@@ -130,7 +133,7 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
             || type == (byte)BackendMessageCode.ParameterStatus && length <= MaxParameterStatus
             || type == (byte)BackendMessageCode.CommandComplete
                 && (length == DiscardAll.Length || length == DeallocateAll.Length || length == ResetTag.Length
-                    || length == CommitTag.Length || length == RollbackTag.Length);
+                    || length == CommitTag.Length || length == RollbackTag.Length || length == ListenTag.Length);
         capturing = wanted ? type : (byte)0;
         bodyLength = 0;
         if (wanted && length > body.Length)
@@ -158,9 +161,13 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
         if (capturing == (byte)BackendMessageCode.ReadyForQuery)
         {
             Status = (TransactionStatus)body[0];
-            if (Status == TransactionStatus.Idle)
+            if (Status != TransactionStatus.InTransaction)
             {
-                resetUncommitted = false;
+                if (resetUncommitted && resetAborted && Status == TransactionStatus.Idle)
+                {
+                    UndoUncommittedReset();
+                }
+                resetUncommitted = resetAborted = false;
             }
             if (client.Outstanding <= 0 && Tracker is not { SyncsMaybeAnswered: > 0 })
             {
@@ -186,7 +193,7 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
             }
             else if (severity == "ERROR")
             {
-                UndoUncommittedReset();
+                resetAborted |= resetUncommitted;
             }
         }
         else if (capturing == (byte)BackendMessageCode.CommandComplete)
@@ -211,11 +218,12 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
             }
             else if (tag.SequenceEqual(CommitTag))
             {
-                resetUncommitted = false;
+                resetUncommitted = resetAborted = false;
             }
             else if (tag.SequenceEqual(RollbackTag))
             {
-                UndoUncommittedReset();
+                // A ROLLBACK, or a ROLLBACK TO a savepoint (the block goes on: decided at the ReadyForQuery).
+                resetAborted |= resetUncommitted;
             }
         }
         else if (TryParameter(body.AsSpan(0, bodyLength), out var name, out var value))
@@ -233,17 +241,13 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
         }
     }
 
-    // The transaction a RESET ran in failed or was rolled back: the RESET is undone, and there is
+    // The transaction a RESET ran in ended without committing: the RESET is undone, and there is
     // nothing to put back (the server went back to the values before it, as PostgreSQL does).
     private void UndoUncommittedReset()
     {
-        if (resetUncommitted)
-        {
-            resetUncommitted = false;
-            SettingsReset = default;
-            // The names the client's RESET text gave are not to be put back at a later RESET.
-            client.Words.TakeResetNames();
-        }
+        SettingsReset = default;
+        // The names the client's RESET text gave are not to be put back at a later RESET.
+        client.Words.TakeResetNames();
     }
 
     /// <summary>A CommandComplete tag (with its zero byte) of a RESET or DISCARD ALL.</summary>

@@ -98,6 +98,25 @@ public sealed class CopyFailedSyncDifferentialTests(PgTestClusterFixture fixture
         ]);
     }
 
+    [Fact]
+    public async Task SessionMode_SyncAfterTheBadRowThenTerminate_TheNextClientGetsACleanServer()
+    {
+        // The COPY's Sync is answered after its Query's ReadyForQuery: pgway took that ReadyForQuery
+        // for one no request awaited and ended the session (or, read after the client left, the
+        // session's reset took it for DISCARD ALL's answer and lent the server on).
+        for (var round = 0; round < 5; round++)
+        {
+            await FixedConversations.AssertNoDivergenceAsync(fixture.Cluster,
+                new Conversation(1, ConversationProfile.Session, PoolSize: 1, [FixedConversations.Client(0), FixedConversations.Client(1)],
+                [
+                    new(0, [Frontend.Query("COPY c (id, v) FROM STDIN"), Frontend.CopyData("x\tbad\n"), Frontend.Sync(), Frontend.CopyDone()], SplitSeed: 0),
+                    new(0, [Frontend.Terminate()], SplitSeed: 0),
+                    new(1, [Frontend.Query("SELECT 'c2' AS who")], SplitSeed: 0, AfterOthers: true),
+                    new(1, [Frontend.Query("SELECT 'c2 again' AS who")], SplitSeed: 0),
+                ]), output);
+        }
+    }
+
     private Task RunAsync(IReadOnlyList<ConversationStep> steps) =>
         FixedConversations.AssertNoDivergenceAsync(fixture.Cluster,
             new Conversation(1, ConversationProfile.Transaction, PoolSize: 1, [FixedConversations.Client(0), FixedConversations.Client(1)], steps), output);

@@ -662,6 +662,8 @@ internal sealed class ResponseTracker
         {
             SyncsMaybeAnswered--;
             RequestRestored?.Invoke();
+            // A Sync answered: the server is no longer skipping to one.
+            IgnoringUntilSync = false;
             return;
         }
         OutOfStep = true;
