@@ -52,8 +52,7 @@ internal sealed partial class ClientSession
     // client's start-up values set again; the ParameterStatus messages the client is to see, if any.
     private async Task<RestoredSettings?> RestoreStartupValuesAsync(ILoopTransport attached)
     {
-        var reset = fromServer.SettingsReset;
-        fromServer.SettingsReset = default;
+        var reset = fromServer.TakeSettingsReset();
         var (allText, targets) = fromClient.Words.TakeResetNames();
         var server = held!;
         List<KeyValuePair<string, string>>? changes = null;

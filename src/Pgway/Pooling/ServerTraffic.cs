@@ -241,6 +241,18 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
         }
     }
 
+    /// <summary>
+    /// The RESET or DISCARD ALL to put the start-up values back after, taken: done with. A RESET put
+    /// back inside its block is not undone at the block's ROLLBACK (what pgway set there goes with it).
+    /// </summary>
+    public SettingsReset TakeSettingsReset()
+    {
+        var reset = SettingsReset;
+        SettingsReset = default;
+        resetUncommitted = resetAborted = false;
+        return reset;
+    }
+
     // The transaction a RESET ran in ended without committing: the RESET is undone, and there is
     // nothing to put back (the server went back to the values before it, as PostgreSQL does).
     private void UndoUncommittedReset()

@@ -60,6 +60,22 @@ public sealed class SharedServerStateDifferentialTests(PgTestClusterFixture fixt
         ], kolkata);
     }
 
+    [Fact]
+    public async Task ResetAllInABlockRolledBackThenResetAllPipelined_StartupValuesBack()
+    {
+        // Seed 44002597: the first RESET ALL was put back inside its block; at the ROLLBACK pgway took
+        // it as undone, and forgot with it the words of the RESET ALL pipelined after, so that one put
+        // nothing back: search_path stayed the server's, and the client's own table was not found.
+        await RunAsync(
+        [
+            new(0, [Frontend.Query("START TRANSACTION")], SplitSeed: 0),
+            new(0, [Frontend.Query("RESET ALL")], SplitSeed: 0),
+            new(0, [Frontend.Query("ROLLBACK")], SplitSeed: 0, ReadAfter: false),
+            new(0, [Frontend.Query("RESET ALL")], SplitSeed: 0),
+            new(0, [Frontend.Query("SELECT id, a, b FROM t ORDER BY id")], SplitSeed: 0),
+        ], FixedConversations.Client(0));
+    }
+
     private Task RunAsync(IReadOnlyList<ConversationStep> steps, params IReadOnlyList<KeyValuePair<string, string>>[] clients) =>
         FixedConversations.AssertNoDivergenceAsync(fixture.Cluster,
             new Conversation(1, ConversationProfile.Transaction, PoolSize: 1, clients, steps), output);
