@@ -21,6 +21,22 @@ public readonly record struct MessageHeader(byte Type, int BodyLength)
     /// <summary>The whole message, header included.</summary>
     public int TotalLength => Size + BodyLength;
 
+    /// <summary>Writes the header into the first <see cref="Size"/> bytes of <paramref name="destination"/>.</summary>
+    public void WriteTo(Span<byte> destination)
+    {
+        destination[0] = Type;
+        BinaryPrimitives.WriteInt32BigEndian(destination[1..], BodyLength + 4);
+    }
+
+    /// <summary>A whole message of <paramref name="type"/>: its header, then <paramref name="body"/>.</summary>
+    public static byte[] Message(byte type, ReadOnlySpan<byte> body)
+    {
+        var message = new byte[Size + body.Length];
+        new MessageHeader(type, body.Length).WriteTo(message);
+        body.CopyTo(message.AsSpan(Size));
+        return message;
+    }
+
     /// <summary>Reads a header from the start of <paramref name="buffer"/>.</summary>
     /// <param name="maxBodyLength">The longest body accepted here; a longer one is a protocol violation.</param>
     public static MessageReadStatus TryRead(ReadOnlySpan<byte> buffer, int maxBodyLength, out MessageHeader header, out string? error)

@@ -45,9 +45,7 @@ internal sealed partial class ClientSession
                     held.Parameters[name] = value;
                     fromServer.ParametersChanged = true;
                 }
-                var header = clients.GetSpan(MessageHeader.Size);
-                header[0] = type;
-                System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header[1..], body.Length + 4);
+                new MessageHeader(type, body.Length).WriteTo(clients.GetSpan(MessageHeader.Size));
                 clients.Advance(MessageHeader.Size);
                 clients.Write(body.Span);
             }

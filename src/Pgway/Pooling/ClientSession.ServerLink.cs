@@ -251,11 +251,14 @@ internal sealed partial class ClientSession
 
     // The server the client holds has nothing of the client's (or pgway's) unanswered and no
     // transaction open: in transaction modes it can go back; in any mode pgway may talk to it.
-    private bool ServerSettled() =>
+    private bool ServerSettled() => ServerSettledButForCancels() && held!.CancelsInFlight == 0;
+
+    // As ServerSettled, a cancel sent for it may still be under way.
+    private bool ServerSettledButForCancels() =>
         server is not null && State != ClientState.Sending && !talkingToServer
         && fromClient.Idle && fromServer.Idle && fromServer.Status == TransactionStatus.Idle
         && tracker is not ({ IgnoringUntilSync: true } or { Empty: false } or { CarryLength: > 0 })
-        && held!.CancelsInFlight == 0 && !terminateForwarded && !fromClient.ServerCopyingIn;
+        && !terminateForwarded && !fromClient.ServerCopyingIn;
 
     // A SET the client made while it held the server: neither the server nor the client is at a
     // known set any more.

@@ -290,9 +290,7 @@ internal sealed partial class ClientSession : IWaitingClient
             NoteParameterChanges(held!);
             // Nothing of pgway's own unanswered, and no Sync of a failed COPY's still maybe answered.
             var settled = tracker is not ({ Empty: false } or { SyncsMaybeAnswered: > 0 } or { CarryLength: > 0 });
-            if (mode != PoolMode.Session && held!.CancelsInFlight > 0 && fromClient.Idle && fromServer.Idle && settled
-                && fromServer.Status == TransactionStatus.Idle && tracker is not { IgnoringUntilSync: true } && !fromClient.ServerCopyingIn
-                && KeptForItsClient(held) is null)
+            if (mode != PoolMode.Session && held!.CancelsInFlight > 0 && settled && ServerSettledButForCancels() && KeptForItsClient(held) is null)
             {
                 // Clean, but a cancel sent for it is still under way: back to the pool once it is done.
                 held.ReleaseAfterCancels = true;

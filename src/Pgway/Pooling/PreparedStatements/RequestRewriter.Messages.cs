@@ -79,7 +79,7 @@ internal sealed partial class RequestRewriter
             else if (!OwnsServerUnnamed())
             {
                 EnsureUnnamed();
-                replacement.Append(MessageOf(body, (byte)FrontendMessageCode.Describe));
+                replacement.Append(MessageHeader.Message((byte)FrontendMessageCode.Describe, body));
                 tracker.Expect(new(kind, CompletionHandling.Forward));
                 return true;
             }

@@ -123,15 +123,6 @@ internal sealed partial class RequestRewriter
         }
     }
 
-    private static byte[] MessageOf(ReadOnlySpan<byte> body, byte type)
-    {
-        var message = new byte[MessageHeader.Size + body.Length];
-        message[0] = type;
-        BinaryPrimitives.WriteInt32BigEndian(message.AsSpan(1), 4 + body.Length);
-        body.CopyTo(message.AsSpan(MessageHeader.Size));
-        return message;
-    }
-
     // A Parse in a failed transaction block, of a statement the server has: an unnamed Parse goes in
     // its place, which the server refuses with 25P02 as it would the client's (it drops the server's
     // unnamed statement first, which is followed); the client's names stay as they were.

@@ -505,8 +505,7 @@ internal sealed partial class RequestRewriter
     private void WriteHeader(byte type, int length)
     {
         Span<byte> header = stackalloc byte[MessageHeader.Size];
-        header[0] = type;
-        BinaryPrimitives.WriteInt32BigEndian(header[1..], length);
+        new MessageHeader(type, length - 4).WriteTo(header);
         replacement.Append(header);
     }
 }

@@ -489,11 +489,7 @@ internal sealed class ResponseTracker
                 // the Parse, or the client's first): kept for a Describe after its result type changed.
                 if (described.Parameters is null && body.Length == bodyLength)
                 {
-                    var message = new byte[MessageHeader.Size + bodyLength];
-                    message[0] = type;
-                    BinaryPrimitives.WriteInt32BigEndian(message.AsSpan(1), bodyLength + 4);
-                    body.CopyTo(message.AsSpan(MessageHeader.Size));
-                    described.Parameters = message;
+                    described.Parameters = MessageHeader.Message(type, body);
                 }
                 return request.Handling == CompletionHandling.Record ? MessageFate.DropWhole : MessageFate.Forward;
             case BackendMessageCode.RowDescription or BackendMessageCode.NoData when request.Kind == RequestKind.Describe
