@@ -93,6 +93,35 @@ public sealed class ConversationGeneratorTests
     }
 
     [Fact]
+    public void Generate_UnnamedStatementBoundAgain_OnlyWhenNoQuerySinceItsParse()
+    {
+        // PostgreSQL drops the unnamed statement when it runs a simple Query: a Bind of it after one
+        // fails with 26000 and skips the rest of its batch, which the generator must know.
+        foreach (var conversation in Enumerable.Range(1, 500).Select(ConversationGenerator.Generate))
+        {
+            for (var client = 0; client < conversation.Startup.Count; client++)
+            {
+                var parsed = false;
+                foreach (var message in conversation.Steps.Where(s => s.Client == client).SelectMany(s => s.Messages))
+                {
+                    if (message.Type == 'Q')
+                    {
+                        parsed = false;
+                    }
+                    else if (message.Type == 'P' && message.Text.StartsWith("Parse \"\"", StringComparison.Ordinal))
+                    {
+                        parsed = true;
+                    }
+                    else if (message.Type == 'B' && System.Text.RegularExpressions.Regex.IsMatch(message.Text, "^Bind \"[^\"]*\" \"\""))
+                    {
+                        Assert.True(parsed, $"seed {conversation.Seed}: {message.Text} after a Query");
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Generate_EveryStep_ReadyCountedForQuerySyncAndFunctionCall()
     {
         foreach (var step in Enumerable.Range(1, 300).SelectMany(seed => ConversationGenerator.Generate(seed).Steps))

@@ -26,6 +26,13 @@ public sealed partial class ConversationGenerator
         _ => new("UPDATE t SET a = a + 1 WHERE id = $1", ["1"], model.WriteMayFail, 0),
     };
 
+    /// <summary>A simple Query of fixed text: PostgreSQL drops the unnamed statement whenever it runs one.</summary>
+    private static FrontendMessage Query(ClientModel model, string sql)
+    {
+        model.Unnamed = null;
+        return Frontend.Query(sql);
+    }
+
     private FrontendMessage SimpleQuery(ClientModel model)
     {
         model.Unnamed = null;
