@@ -162,11 +162,19 @@ internal sealed partial class ClientSession
         }
         catch (OperationCanceledException)
         {
-            // The session is ending.
+            // The session is ending (or pgway is stopping, which cut short an exchange of its own).
         }
         finally
         {
             ReturnBuffer(ref buffer);
+            if (!Ended)
+            {
+                // Nothing reads the client's server any more: the session cannot go on. Ended before the
+                // wake-up below, so a wait on this pump (a Terminate waiting for its answers, say), now or
+                // started later, sees it and the session ends and closes its server.
+                End();
+                client?.CancelWaits();
+            }
             answered.Complete();
         }
     }

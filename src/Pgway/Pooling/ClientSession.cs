@@ -160,6 +160,8 @@ internal sealed partial class ClientSession : IWaitingClient
     {
         reason ??= DisconnectReason.Shutdown;
         End();
+        // A wait on the pump's answers looks again, and sees the session ending.
+        answered.Complete();
         if (waiting is { } place)
         {
             pool!.CancelWait(place);

@@ -117,6 +117,27 @@ public sealed class CopyFailedSyncDifferentialTests(PgTestClusterFixture fixture
         }
     }
 
+    [Fact]
+    public async Task SessionMode_ExtendedCopySyncsThenTerminateAsThePoolerStops_ServerClosedWithTheClientsLock()
+    {
+        // The client's Terminate came as its pooler stopped: pgway's empty Query, to settle the Syncs
+        // inside the failed COPY, gave up at once (pgway stopping) and took the session's pump with it,
+        // while the Terminate waited for that pump for ever. The session never ended, and its server,
+        // neither reset nor closed, kept the client's advisory lock: the next path's client waited for
+        // it (seed 46001382, where the L4 service ran next).
+        await FixedConversations.AssertNoDivergenceAsync(fixture.Cluster,
+            new Conversation(1, ConversationProfile.Session, PoolSize: 1, [FixedConversations.Client(0)],
+            [
+                new(0, [Frontend.Query("SELECT pg_advisory_lock(1000)")], SplitSeed: 0),
+                new(0,
+                [
+                    Frontend.Parse("", "COPY c (id, v) FROM STDIN"), Frontend.Bind("", "", []), Frontend.Execute(""),
+                    Frontend.CopyData("103\tv0\n"), Frontend.Sync(answered: false), Frontend.CopyData("104\tv1\n"), Frontend.Sync(answered: false),
+                    Frontend.CopyData("not a number\tv\n"), Frontend.CopyDone(), Frontend.Sync(),
+                ], SplitSeed: 0),
+            ]), output, rounds: 2);
+    }
+
     private Task RunAsync(IReadOnlyList<ConversationStep> steps) =>
         FixedConversations.AssertNoDivergenceAsync(fixture.Cluster,
             new Conversation(1, ConversationProfile.Transaction, PoolSize: 1, [FixedConversations.Client(0), FixedConversations.Client(1)], steps), output);
