@@ -131,9 +131,10 @@ internal sealed partial class ClientSession
             }
             input = ReadOnlyMemory<byte>.Empty;
         }
-        if (tracker!.FakesReady)
+        if (tracker!.FakesReady || tracker.FakesWaitForCopySyncs)
         {
-            // Answered by pgway with nothing outstanding before: the pump, the client's one writer, sends it.
+            // Answered by pgway with nothing outstanding before (or only a failed COPY's Syncs, which the
+            // pump settles first): the pump, the client's one writer, sends it.
             server!.WakeWaits();
         }
     }

@@ -57,7 +57,7 @@ internal sealed partial class ClientSession
         }
         // The pump looks again: a failed COPY's Syncs may be left to settle now that the client is gone.
         server?.WakeWaits();
-        while (!Ended && server is not null && (fromClient.Outstanding > 0 || !fromServer.Idle || fromClient.ServerCopyingIn || tracker is { FakesReady: true }
+        while (!Ended && server is not null && (fromClient.Outstanding > 0 || !fromServer.Idle || fromClient.ServerCopyingIn || tracker is { FakesReady: true } or { FakesWaitForCopySyncs: true }
             || talkingToServer || tracker is { SyncsMaybeAnswered: > 0 } && ServerSettled()))
         {
             // A server in COPY FROM STDIN may wait for data that will never come (a COPY the client left

@@ -138,6 +138,55 @@ public sealed class CopyFailedSyncDifferentialTests(PgTestClusterFixture fixture
             ]), output, rounds: 2);
     }
 
+    [Fact]
+    public async Task SimpleCopy_SyncAfterTheBadRowThenACloseAnsweredByPgway_CloseCompleteAfterTheSyncsAnswer()
+    {
+        // pgway answers a client's Close of a statement itself: its CloseComplete went out before the
+        // ReadyForQuery PostgreSQL sends for the Sync after the bad row (seed 46009336).
+        await RunAsync(
+        [
+            new(0, [Frontend.Query("COPY c (id, v) FROM STDIN"), Frontend.CopyData("not a number\tv\n"), Frontend.Sync()], SplitSeed: 0, ReadAfter: false),
+            new(0, [Frontend.Close('S', "s1"), Frontend.Flush()], SplitSeed: 0, ReadAfter: false),
+            new(1, [Frontend.Query("SELECT 'c2' AS who")], SplitSeed: 0),
+            new(0, [Frontend.Query("SELECT 'c1' AS who")], SplitSeed: 0),
+        ]);
+    }
+
+    [Fact]
+    public async Task SimpleCopy_SyncAfterTheBadRowThenACloseAndABatch_CloseCompleteInItsPlace()
+    {
+        await RunAsync(
+        [
+            new(0, [Frontend.Query("COPY c (id, v) FROM STDIN"), Frontend.CopyData("101\tv0\n"), Frontend.CopyData("not a number\tv\n"), Frontend.Sync()], SplitSeed: 0, ReadAfter: false),
+            new(0,
+            [
+                Frontend.Close('S', "s1"), Frontend.Flush(),
+                Frontend.Parse("", "SELECT * FROM no_such_table"), Frontend.Bind("", "", []), Frontend.Execute(""),
+                Frontend.Parse("", "SELECT id, a, b FROM t ORDER BY id"), Frontend.Bind("", "", []), Frontend.Execute(""), Frontend.Sync(),
+            ], SplitSeed: 0, ReadAfter: false),
+            new(1, [Frontend.Query("SELECT 'c2' AS who")], SplitSeed: 0),
+            new(0, [Frontend.Query("SELECT 'c1' AS who")], SplitSeed: 0),
+        ]);
+    }
+
+    [Fact]
+    public async Task ExtendedCopy_SyncsReadThenACloseAnsweredByPgway_CloseCompleteComes()
+    {
+        // The Syncs inside this COPY were read by it: no answer of theirs comes, and pgway's CloseComplete
+        // must not wait for one (pgway's empty Query tells).
+        await RunAsync(
+        [
+            new(0,
+            [
+                Frontend.Parse("", "COPY c (id, v) FROM STDIN"), Frontend.Bind("", "", []), Frontend.Execute(""),
+                Frontend.CopyData("103\tv0\n"), Frontend.Sync(answered: false), Frontend.CopyData("not a number\tv\n"), Frontend.CopyDone(), Frontend.Sync(),
+            ], SplitSeed: 0),
+            new(0, [Frontend.Close('S', "s1"), Frontend.Flush()], SplitSeed: 0),
+            new(0, [Frontend.Sync()], SplitSeed: 0),
+            new(1, [Frontend.Query("SELECT 'c2' AS who")], SplitSeed: 0),
+        ]);
+    }
+
     private Task RunAsync(IReadOnlyList<ConversationStep> steps) =>
         FixedConversations.AssertNoDivergenceAsync(fixture.Cluster,
             new Conversation(1, ConversationProfile.Transaction, PoolSize: 1, [FixedConversations.Client(0), FixedConversations.Client(1)], steps), output);

@@ -98,6 +98,83 @@ public sealed class CopyInAccountingTests
         }
     }
 
+    [Fact]
+    public void SimpleCopy_BadRowThenABatchWithoutCopyDone_TheBatchsSyncIsNotTheCopys()
+    {
+        // No CopyDone ever comes: PostgreSQL's COPY fails at the bad row (or, at the latest, at the Parse,
+        // which a COPY does not take), so the batch's Sync after the Parse is an ordinary one. pgway took
+        // it as the COPY's to ignore, and its ReadyForQuery, answered, as one it never expected.
+        var w = new ArrayBufferWriter<byte>();
+        FrontendMessages.Query(w, "COPY c FROM STDIN");
+        var copyStartEnd = w.WrittenCount;
+        CopyData(w, "x\n");
+        FrontendMessages.Sync(w);
+        FrontendMessages.Parse(w, "", "SELECT 1");
+        FrontendMessages.Bind(w, "", []);
+        FrontendMessages.Execute(w);
+        FrontendMessages.Sync(w);
+        var bytes = w.WrittenSpan.ToArray();
+        var answers = new ArrayBufferWriter<byte>();
+        answers.Write<byte>([(byte)'E', 0, 0, 0, 12, (byte)'C', .. "22P02"u8, 0, 0]);
+        answers.Write(Ready);
+        answers.Write(Ready);
+        answers.Write(ParseComplete);
+        answers.Write(BindComplete);
+        answers.Write<byte>([(byte)'D', 0, 0, 0, 11, 0, 1, 0, 0, 0, 1, (byte)'1']);
+        answers.Write<byte>([(byte)'C', 0, 0, 0, 13, .. "SELECT 1"u8, 0]);
+        answers.Write(Ready);
+        for (var cut = 1; cut <= bytes.Length; cut++)
+        {
+            var run = Run(bytes, cut, copyStartEnd, answers.WrittenSpan.ToArray());
+            Assert.True(run.AllAnswered, $"cut at byte {cut}: {run.Left} still awaited after every answer, or out of step");
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void FailedCopy_ACloseAnsweredByPgwayAfterItsSync_WaitsForThatSyncsAnswerOrTheSettling(bool syncAnswered)
+    {
+        // Query COPY, a bad row, a Sync; then a Close pgway answers itself. PostgreSQL answers that Sync
+        // (the COPY failed before reading it) before the Close: pgway's CloseComplete went first. Where the
+        // COPY had read the Sync, nothing comes, and the CloseComplete waits for pgway's empty Query.
+        var tracker = new ResponseTracker();
+        tracker.Reset(null);
+        tracker.ClientEndedAnyCopy();
+        tracker.Expect(new(RequestKind.UntilReady, CompletionHandling.Forward));
+        tracker.Expect(new(RequestKind.Sync, CompletionHandling.Forward));
+        tracker.ClientEndedAnyCopy();
+        tracker.Expect(new(RequestKind.Close, CompletionHandling.Fake));
+
+        Assert.Equal(CopyInResponse, Filter(tracker, CopyInResponse));
+        byte[] error = [(byte)'E', 0, 0, 0, 12, (byte)'C', .. "22P02"u8, 0, 0];
+        Assert.Equal([.. error, .. Ready], Filter(tracker, [.. error, .. Ready]));
+        Assert.False(tracker.FakesReady);
+        Assert.True(tracker.FakesWaitForCopySyncs);
+
+        byte[] closeComplete = [(byte)'3', 0, 0, 0, 4];
+        if (syncAnswered)
+        {
+            Assert.Equal([.. Ready, .. closeComplete], Filter(tracker, Ready));
+        }
+        else
+        {
+            tracker.CopySyncsSettled();
+            Assert.True(tracker.FakesReady);
+            var output = new RentedBuffer();
+            tracker.WriteFakes(output);
+            Assert.Equal(closeComplete, output.Written.ToArray());
+        }
+        Assert.True(tracker.Empty);
+        Assert.Equal(0, tracker.SyncsMaybeAnswered);
+    }
+
+    private static byte[] Filter(ResponseTracker tracker, byte[] read)
+    {
+        var buffer = read.ToArray();
+        return tracker.Filter(buffer, buffer.Length, new RentedBuffer()).ToArray();
+    }
+
     private static void Send(ClientTraffic client, RequestRewriter rewriter, RentedBuffer output, byte[] read)
     {
         if (read.Length == 0)

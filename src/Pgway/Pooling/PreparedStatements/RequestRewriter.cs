@@ -191,6 +191,8 @@ internal sealed partial class RequestRewriter
                 }
                 segmentStart = position + deciding;
             }
+            // A Parse, Bind, Describe or Close (done with: counted once) fails a COPY it comes inside.
+            tracker.ClientEndedAnyCopy();
             learnAsked = false;
             contextAsked = false;
             heldForClose = null;
@@ -310,6 +312,11 @@ internal sealed partial class RequestRewriter
     // A request passing unchanged: what completes it is expected.
     private void Expect(byte type)
     {
+        if ((FrontendMessageCode)type is not (FrontendMessageCode.CopyData or FrontendMessageCode.Flush or FrontendMessageCode.Sync))
+        {
+            // Before the request is expected: a COPY it begins starts after it.
+            tracker.ClientEndedAnyCopy();
+        }
         switch ((FrontendMessageCode)type)
         {
             case FrontendMessageCode.Sync when tracker.ClientInCopyIn:
@@ -340,9 +347,6 @@ internal sealed partial class RequestRewriter
                 break;
             case FrontendMessageCode.FunctionCall:
                 tracker.Expect(new(RequestKind.UntilReady, CompletionHandling.Forward));
-                break;
-            case FrontendMessageCode.CopyDone or FrontendMessageCode.CopyFail:
-                tracker.ClientCopyEnded();
                 break;
         }
     }

@@ -29,10 +29,11 @@ internal sealed class ResponseTracker
     private int dropRemaining;
     // The error the client gets for the failing request just met (PlanChangedError unless it carries its own).
     private byte[] replacementError = PlanChangedError;
-    // CopyDone and CopyFail the client has sent, and the count at which the COPY the server is in
-    // now ends (0: none): a Sync sent before then is the COPY's, and PostgreSQL ignores it.
-    private int clientCopyEnds;
-    private int copyInEndsAt;
+    // Messages the client has sent that end a COPY FROM STDIN (see ClientEndedAnyCopy), and the count
+    // at which the COPY the server is in now ends (0: none): a Sync sent before then is the COPY's,
+    // and PostgreSQL ignores it. Counted for a session's life: long.
+    private long clientCopyEnds;
+    private long copyInEndsAt;
     // COPYs the request at the head began (a Query may hold several): the k-th ends at the client's
     // k-th CopyDone or CopyFail after the request.
     private int copiesByHead;
@@ -43,6 +44,9 @@ internal sealed class ResponseTracker
     // next answer of a later request shows that every one of them still unanswered was read.
     private bool copyFailedWithSyncs;
     private bool settleAtNextAnswer;
+    // An extended-protocol message went to the server after its last Sync, Query or FunctionCall: a
+    // simple Query of pgway's own now would end that batch's implicit transaction and unnamed portal.
+    private bool serverInBatch;
     // The head has had a message of its own answer (not a notice, report or notification).
     private bool headAnswered;
 
@@ -215,7 +219,37 @@ internal sealed class ResponseTracker
     }
 
     /// <summary>Completions pgway answers itself are next, with nothing of the server's before them: the pump can send them now.</summary>
-    public bool FakesReady => count > 0 && queue[head].Handling == CompletionHandling.Fake && bodyRemaining == 0 && dropRemaining == 0 && carryLength == 0;
+    public bool FakesReady => FakesNext && !SyncAnswersMayCome;
+
+    /// <summary>
+    /// Completions pgway answers itself are next, but a Sync sent inside a failed COPY before them may
+    /// still be answered (its ReadyForQuery goes first); nothing else of the server's is owed and its
+    /// last batch is closed, so pgway's empty Query can settle those Syncs without changing the session.
+    /// </summary>
+    public bool FakesWaitForCopySyncs
+    {
+        get
+        {
+            if (!FakesNext || !SyncAnswersMayCome || IgnoringUntilSync || serverInBatch)
+            {
+                return false;
+            }
+            for (var i = 0; i < count; i++)
+            {
+                if (queue[(head + i) % queue.Length].Handling != CompletionHandling.Fake)
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private bool FakesNext => count > 0 && queue[head].Handling == CompletionHandling.Fake && bodyRemaining == 0 && dropRemaining == 0 && carryLength == 0;
+
+    // A Sync inside a COPY that failed may still be answered: its ReadyForQuery comes before anything
+    // of the requests after it, pgway's own completions too.
+    private bool SyncAnswersMayCome => SyncsMaybeAnswered > 0 && !copyInRunning;
 
     /// <summary>A server lent anew: nothing is outstanding on it.</summary>
     public void Reset(ServerStatements? server, UnnamedStatementSlot? unnamed = null)
@@ -232,7 +266,7 @@ internal sealed class ResponseTracker
         head = count = carryLength = bodyRemaining = dropRemaining = 0;
         PendingLearns = 0;
         clientCopyEnds = copyInEndsAt = copiesByHead = syncsReadByCopy = 0;
-        copyInRunning = copyFailedWithSyncs = settleAtNextAnswer = headAnswered = false;
+        copyInRunning = copyFailedWithSyncs = settleAtNextAnswer = headAnswered = serverInBatch = false;
         OutOfStep = false;
         SyncsMaybeAnswered = 0;
         IgnoringUntilSync = false;
@@ -240,8 +274,13 @@ internal sealed class ResponseTracker
         Unnamed = unnamed;
     }
 
-    /// <summary>The client sent a CopyDone or CopyFail.</summary>
-    public void ClientCopyEnded() => clientCopyEnds++;
+    /// <summary>
+    /// The client sent a message a COPY FROM STDIN does not read as its data: CopyDone or CopyFail,
+    /// which end it, or any other but CopyData, Flush and Sync, which fails it (PostgreSQL: unexpected
+    /// message type during COPY). A COPY under way ends there at the latest: no Sync after it is the
+    /// COPY's to ignore.
+    /// </summary>
+    public void ClientEndedAnyCopy() => clientCopyEnds++;
 
     /// <summary>
     /// A Sync the client sent while the server is in its COPY FROM STDIN: read and ignored by the COPY,
@@ -271,6 +310,14 @@ internal sealed class ResponseTracker
         if (request.Kind == RequestKind.Sync)
         {
             IgnoringUntilSync = false;
+        }
+        if (request.Kind is RequestKind.Sync or RequestKind.UntilReady)
+        {
+            serverInBatch = false;
+        }
+        else if (request.Handling != CompletionHandling.Fake)
+        {
+            serverInBatch = true;
         }
         if (request.Handling is CompletionHandling.Learn or CompletionHandling.Capture)
         {
@@ -368,7 +415,10 @@ internal sealed class ResponseTracker
                 end = HoldBack(buffer, position, length);
                 break;
             }
-            // Completions pgway answers come before anything of the requests after them.
+            // An answer of a request after a failed COPY's: the Syncs inside it not answered by now were
+            // read, and the completions pgway answers come before it, as before anything of the requests
+            // after them.
+            SettleAtAnswerOfLater(type);
             FakesAt(position);
             var fate = OnMessage(type, bodyLength, buffer.AsSpan(position + MessageHeader.Size, Math.Min(bodyLength, length - position - MessageHeader.Size)));
             if (fate != MessageFate.Forward)
@@ -403,7 +453,7 @@ internal sealed class ResponseTracker
         // Between messages: the completions pgway answers itself that are next go out here.
         void FakesAt(int at)
         {
-            if (count > 0 && queue[head].Handling == CompletionHandling.Fake)
+            if (count > 0 && queue[head].Handling == CompletionHandling.Fake && !SyncAnswersMayCome)
             {
                 output.Append(buffer.AsSpan(segmentStart, at - segmentStart));
                 segmentStart = at;
@@ -444,13 +494,7 @@ internal sealed class ResponseTracker
     private MessageFate OnMessage(byte type, int bodyLength, ReadOnlySpan<byte> body)
     {
         FollowCopyIn(type);
-        var ownAnswer = type is not ((byte)BackendMessageCode.ReadyForQuery or (byte)BackendMessageCode.NoticeResponse
-            or (byte)BackendMessageCode.NotificationResponse or (byte)BackendMessageCode.ParameterStatus);
-        if (ownAnswer && settleAtNextAnswer)
-        {
-            // An answer of a request after the failed COPY's: the Syncs inside it not answered by now were read.
-            CopySyncsSettled();
-        }
+        var ownAnswer = IsOwnAnswer(type);
         if (count == 0)
         {
             if (type == (byte)BackendMessageCode.ReadyForQuery)
@@ -647,6 +691,20 @@ internal sealed class ResponseTracker
             Pop();
         }
         IgnoringUntilSync = count == 0;
+    }
+
+    // A message of a request's own answer: not a ReadyForQuery (which may answer a Sync inside a failed
+    // COPY), nor a notice, report or notification, which may come at any time.
+    private static bool IsOwnAnswer(byte type) => type is not ((byte)BackendMessageCode.ReadyForQuery or (byte)BackendMessageCode.NoticeResponse
+        or (byte)BackendMessageCode.NotificationResponse or (byte)BackendMessageCode.ParameterStatus);
+
+    private void SettleAtAnswerOfLater(byte type)
+    {
+        if (settleAtNextAnswer && IsOwnAnswer(type))
+        {
+            // An answer of a request after the failed COPY's: the Syncs inside it not answered by now were read.
+            CopySyncsSettled();
+        }
     }
 
     // A ReadyForQuery no request at the head is answered by alone: a Sync sent inside a COPY that
