@@ -78,7 +78,7 @@ internal sealed partial class ClientSession
         var lease = held!.Lease;
         LogServerFenced(pooler.Logger, Id, lease.ToString(), lease.IsFenced ? "fenced" : "lost");
         if (mode == PoolMode.Session || State == ClientState.Sending || !fromServer.Idle || !fromClient.AtMessageBoundary
-            || fromClient.BatchOpen || fromClient.ServerCopyingIn || tracker is { FakesReady: true } or { FakesWaitForCopySyncs: true })
+            || fromClient.BatchOpen || fromClient.ServerCopyingIn)
         {
             return false;
         }

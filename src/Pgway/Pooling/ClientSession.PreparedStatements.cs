@@ -131,12 +131,6 @@ internal sealed partial class ClientSession
             }
             input = ReadOnlyMemory<byte>.Empty;
         }
-        if (tracker!.FakesReady || tracker.FakesWaitForCopySyncs)
-        {
-            // Answered by pgway with nothing outstanding before (or only a failed COPY's Syncs, which the
-            // pump settles first): the pump, the client's one writer, sends it.
-            server!.WakeWaits();
-        }
     }
 
     // The server's bytes as the client must see them: without the completions of what pgway sent, with
@@ -167,21 +161,5 @@ internal sealed partial class ClientSession
         {
             toClient?.Reset();
         }
-    }
-
-    private async ValueTask SendFakesAsync()
-    {
-        try
-        {
-            tracker!.WriteFakes(toClient!);
-            await SendToClientAsync(toClient!.Written);
-        }
-        finally
-        {
-            toClient!.Reset();
-        }
-        ReleaseIfIdle();
-        UpdateTimeoutState();
-        answered.Complete();
     }
 }

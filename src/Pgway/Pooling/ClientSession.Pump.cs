@@ -30,20 +30,6 @@ internal sealed partial class ClientSession
                 buffer ??= ArrayPool<byte>.Shared.Rent(Transport.Splice.BufferSize);
                 try
                 {
-                    if (tracker is { FakesReady: true })
-                    {
-                        // Completions pgway answers itself, with nothing of the server's before them.
-                        await SendFakesAsync();
-                        continue;
-                    }
-                    if (tracker is { FakesWaitForCopySyncs: true } && MayTalkToServer())
-                    {
-                        // They wait behind a failed COPY's Syncs that may still be answered: pgway's empty
-                        // Query brings whatever of those answers is still coming first, then they go.
-                        await SettleCopySyncsAsync(from);
-                        answered.Complete();
-                        continue;
-                    }
                     if (tracker is { SyncsMaybeAnswered: > 0 } && ServerSettled() && (mode != PoolMode.Session || clientLeft))
                     {
                         // A failed COPY's Syncs may still be answered: settled before the server goes back

@@ -253,11 +253,6 @@ internal sealed partial class ClientSession
     // transaction open: in transaction modes it can go back; in any mode pgway may talk to it.
     private bool ServerSettled() => ServerSettledButForCancels() && held!.CancelsInFlight == 0;
 
-    // Nothing of the client's is half sent to the server or half read from it, no COPY waits for the
-    // client's data and no cancel is under way: a message of pgway's own may go now.
-    private bool MayTalkToServer() =>
-        server is not null && State != ClientState.Sending && !talkingToServer && fromServer.Idle && !fromClient.ServerCopyingIn && held!.CancelsInFlight == 0;
-
     // As ServerSettled, a cancel sent for it may still be under way.
     private bool ServerSettledButForCancels() =>
         server is not null && State != ClientState.Sending && !talkingToServer

@@ -34,6 +34,10 @@ internal sealed partial class ClientSession
                 // reader would take the answers of this last word for its own.
                 await answered.Start();
             }
+            if (Ended)
+            {
+                return;
+            }
             if (server is null && transactionLostTo is not null)
             {
                 await AnswerTransactionLostAsync();
@@ -57,7 +61,7 @@ internal sealed partial class ClientSession
         }
         // The pump looks again: a failed COPY's Syncs may be left to settle now that the client is gone.
         server?.WakeWaits();
-        while (!Ended && server is not null && (fromClient.Outstanding > 0 || !fromServer.Idle || fromClient.ServerCopyingIn || tracker is { FakesReady: true } or { FakesWaitForCopySyncs: true }
+        while (!Ended && server is not null && (fromClient.Outstanding > 0 || !fromServer.Idle || fromClient.ServerCopyingIn
             || talkingToServer || tracker is { SyncsMaybeAnswered: > 0 } && ServerSettled()))
         {
             // A server in COPY FROM STDIN may wait for data that will never come (a COPY the client left

@@ -227,6 +227,11 @@ internal sealed partial class ClientSession : IWaitingClient
                     // client's turn next (on that server, or, if it went back meanwhile, on one borrowed below).
                     await answered.Start();
                 }
+                if (Ended)
+                {
+                    // pgway stopping ended the session meanwhile: what the client sent is not sent on.
+                    return;
+                }
                 if (server is null && transactionLostTo is not null)
                 {
                     await AnswerTransactionLostAsync();

@@ -130,51 +130,6 @@ public sealed class CopyInAccountingTests
         }
     }
 
-    [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void FailedCopy_ACloseAnsweredByPgwayAfterItsSync_WaitsForThatSyncsAnswerOrTheSettling(bool syncAnswered)
-    {
-        // Query COPY, a bad row, a Sync; then a Close pgway answers itself. PostgreSQL answers that Sync
-        // (the COPY failed before reading it) before the Close: pgway's CloseComplete went first. Where the
-        // COPY had read the Sync, nothing comes, and the CloseComplete waits for pgway's empty Query.
-        var tracker = new ResponseTracker();
-        tracker.Reset(null);
-        tracker.ClientEndedAnyCopy();
-        tracker.Expect(new(RequestKind.UntilReady, CompletionHandling.Forward));
-        tracker.Expect(new(RequestKind.Sync, CompletionHandling.Forward));
-        tracker.ClientEndedAnyCopy();
-        tracker.Expect(new(RequestKind.Close, CompletionHandling.Fake));
-
-        Assert.Equal(CopyInResponse, Filter(tracker, CopyInResponse));
-        byte[] error = [(byte)'E', 0, 0, 0, 12, (byte)'C', .. "22P02"u8, 0, 0];
-        Assert.Equal([.. error, .. Ready], Filter(tracker, [.. error, .. Ready]));
-        Assert.False(tracker.FakesReady);
-        Assert.True(tracker.FakesWaitForCopySyncs);
-
-        byte[] closeComplete = [(byte)'3', 0, 0, 0, 4];
-        if (syncAnswered)
-        {
-            Assert.Equal([.. Ready, .. closeComplete], Filter(tracker, Ready));
-        }
-        else
-        {
-            tracker.CopySyncsSettled();
-            Assert.True(tracker.FakesReady);
-            var output = new RentedBuffer();
-            tracker.WriteFakes(output);
-            Assert.Equal(closeComplete, output.Written.ToArray());
-        }
-        Assert.True(tracker.Empty);
-        Assert.Equal(0, tracker.SyncsMaybeAnswered);
-    }
-
-    private static byte[] Filter(ResponseTracker tracker, byte[] read)
-    {
-        var buffer = read.ToArray();
-        return tracker.Filter(buffer, buffer.Length, new RentedBuffer()).ToArray();
-    }
-
     private static void Send(ClientTraffic client, RequestRewriter rewriter, RentedBuffer output, byte[] read)
     {
         if (read.Length == 0)

@@ -129,7 +129,6 @@ internal static class PreparedStatementsTarget
                 rewriter.Sent();
                 toServer.Reset();
             }
-            SendFakes();
             return true;
         }
 
@@ -162,7 +161,6 @@ internal static class PreparedStatementsTarget
             tracker.TakeCarry(buffer);
             clientGot.AddRange(tracker.Filter(buffer, buffer.Length, toClient).Span);
             toClient.Reset();
-            SendFakes();
             return ResumeHeldClient();
         }
 
@@ -187,16 +185,6 @@ internal static class PreparedStatementsTarget
                 }
             }
             return true;
-        }
-
-        private void SendFakes()
-        {
-            if (tracker.FakesReady)
-            {
-                tracker.WriteFakes(toClient);
-                clientGot.AddRange(toClient.Written.Span);
-                toClient.Reset();
-            }
         }
 
         // What each side got is whole messages, and only what pgway may change was changed.

@@ -9,9 +9,6 @@ internal enum CompletionHandling : byte
     /// <summary>Sent by pgway (a Parse before a Bind, a Close of an evicted statement): the client never sees its completion.</summary>
     Skip,
 
-    /// <summary>Answered by pgway (a client's Close of a named statement): pgway makes the completion, in its place in the order.</summary>
-    Fake,
-
     /// <summary>
     /// Sent by pgway (a Describe of a statement it just prepared on a server, for a client that holds
     /// a description of it): the answer is learned and compared, and the client never sees it.

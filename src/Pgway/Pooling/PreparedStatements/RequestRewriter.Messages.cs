@@ -104,7 +104,7 @@ internal sealed partial class RequestRewriter
                 RemoveName(closedName);
                 closing[closedName] = (client!, false);
             }
-            tracker.Expect(new(RequestKind.Close, CompletionHandling.Fake, client?.Statement, closedName, Client: client));
+            WriteStandInClose(closedName, client);
             return true;
         }
         if (client is null)

@@ -59,6 +59,9 @@ internal sealed partial class RequestRewriter
     // statement (see ClientStatement); set while it is, and once it was asked for that message.
     private bool learnAsked;
     private readonly RentedBuffer replacement = new();
+    // A server-side name no statement has (pgway's numbered names have the registry's random tag):
+    // what pgway closes in place of a client's Close (WriteStandInClose).
+    private readonly byte[] standInCloseName;
     // The start of a message split at the end of a read, kept for the next; and the two joined.
     private RentedBuffer pending = new();
     private RentedBuffer joined = new();
@@ -82,6 +85,7 @@ internal sealed partial class RequestRewriter
         this.capacity = capacity;
         this.mapNames = mapNames;
         this.sharedServers = sharedServers;
+        standInCloseName = System.Text.Encoding.UTF8.GetBytes($"{registry.ServerNamePrefix}closed\0");
         tracker.ParseFailed = ForgetFailed;
         tracker.CloseAnswered = ForgetClosed;
         tracker.CloseSkipped = KeepClosed;
@@ -504,6 +508,19 @@ internal sealed partial class RequestRewriter
         replacement.Append("S"u8);
         replacement.Append(statement.ServerNameBytes);
         tracker.Expect(new(RequestKind.Close, CompletionHandling.Skip, statement));
+    }
+
+    // The client's Close of a statement the servers keep for others: a Close of a name no server
+    // statement has goes in its place, so that its CloseComplete comes from the server, in order. An
+    // answer pgway made itself went ahead of the server's (the ReadyForQuery of a Sync a failed COPY
+    // had not read, seed 46009336), and a Close sent inside a COPY FROM STDIN fails it, as the
+    // client's own would.
+    private void WriteStandInClose(string? closedName, ClientStatement? client)
+    {
+        WriteHeader((byte)FrontendMessageCode.Close, 4 + 1 + standInCloseName.Length);
+        replacement.Append("S"u8);
+        replacement.Append(standInCloseName);
+        tracker.Expect(new(RequestKind.Close, CompletionHandling.Forward, ClientName: closedName, Client: client));
     }
 
     private void WriteHeader(byte type, int length)

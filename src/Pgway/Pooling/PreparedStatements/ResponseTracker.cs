@@ -6,16 +6,14 @@ namespace Pgway.Pooling.PreparedStatements;
 /// <summary>
 /// The requests a server has to answer, in order, for a client whose prepared statements pgway
 /// maps: its answers are followed message by message so that the completions of what pgway sent on
-/// its own (a Parse before a Bind, a Close of an evicted statement) are taken out, and completions
-/// pgway answers itself (a Parse the server has already, a client's Close) are put in, each in its
-/// place. An error in an extended-protocol batch ends every request up to the next Sync, as
-/// PostgreSQL skips them. Used on the session's loop only.
+/// its own (a Parse before a Bind, a Close of an evicted statement) are taken out. Every completion
+/// the client gets comes from the server, in its order: pgway makes none (a client's Close goes as
+/// a Close of a name no statement has). An error in an extended-protocol batch ends every request
+/// up to the next Sync, as PostgreSQL skips them. Used on the session's loop only.
 /// </summary>
 internal sealed class ResponseTracker
 {
     private const string PlanChangedMessage = "cached plan must not change result type";
-    private static readonly byte[] ParseComplete = [(byte)BackendMessageCode.ParseComplete, 0, 0, 0, 4];
-    private static readonly byte[] CloseComplete = [(byte)BackendMessageCode.CloseComplete, 0, 0, 0, 4];
     private static readonly byte[] PlanChangedError = MakePlanChangedError();
 
     private PendingRequest[] queue = new PendingRequest[16];
@@ -44,9 +42,6 @@ internal sealed class ResponseTracker
     // next answer of a later request shows that every one of them still unanswered was read.
     private bool copyFailedWithSyncs;
     private bool settleAtNextAnswer;
-    // An extended-protocol message went to the server after its last Sync, Query or FunctionCall: a
-    // simple Query of pgway's own now would end that batch's implicit transaction and unnamed portal.
-    private bool serverInBatch;
     // The head has had a message of its own answer (not a notice, report or notification).
     private bool headAnswered;
 
@@ -206,7 +201,7 @@ internal sealed class ResponseTracker
         for (var i = 0; i < count; i++)
         {
             var request = queue[(head + i) % queue.Length];
-            if (request is { Kind: RequestKind.Parse } && request.Statement == statement && request.Handling != CompletionHandling.Fake)
+            if (request is { Kind: RequestKind.Parse } && request.Statement == statement)
             {
                 parsed = true;
             }
@@ -217,39 +212,6 @@ internal sealed class ResponseTracker
         }
         return false;
     }
-
-    /// <summary>Completions pgway answers itself are next, with nothing of the server's before them: the pump can send them now.</summary>
-    public bool FakesReady => FakesNext && !SyncAnswersMayCome;
-
-    /// <summary>
-    /// Completions pgway answers itself are next, but a Sync sent inside a failed COPY before them may
-    /// still be answered (its ReadyForQuery goes first); nothing else of the server's is owed and its
-    /// last batch is closed, so pgway's empty Query can settle those Syncs without changing the session.
-    /// </summary>
-    public bool FakesWaitForCopySyncs
-    {
-        get
-        {
-            if (!FakesNext || !SyncAnswersMayCome || IgnoringUntilSync || serverInBatch)
-            {
-                return false;
-            }
-            for (var i = 0; i < count; i++)
-            {
-                if (queue[(head + i) % queue.Length].Handling != CompletionHandling.Fake)
-                {
-                    return false;
-                }
-            }
-            return true;
-        }
-    }
-
-    private bool FakesNext => count > 0 && queue[head].Handling == CompletionHandling.Fake && bodyRemaining == 0 && dropRemaining == 0 && carryLength == 0;
-
-    // A Sync inside a COPY that failed may still be answered: its ReadyForQuery comes before anything
-    // of the requests after it, pgway's own completions too.
-    private bool SyncAnswersMayCome => SyncsMaybeAnswered > 0 && !copyInRunning;
 
     /// <summary>A server lent anew: nothing is outstanding on it.</summary>
     public void Reset(ServerStatements? server, UnnamedStatementSlot? unnamed = null)
@@ -266,7 +228,7 @@ internal sealed class ResponseTracker
         head = count = carryLength = bodyRemaining = dropRemaining = 0;
         PendingLearns = 0;
         clientCopyEnds = copyInEndsAt = copiesByHead = syncsReadByCopy = 0;
-        copyInRunning = copyFailedWithSyncs = settleAtNextAnswer = headAnswered = serverInBatch = false;
+        copyInRunning = copyFailedWithSyncs = settleAtNextAnswer = headAnswered = false;
         OutOfStep = false;
         SyncsMaybeAnswered = 0;
         IgnoringUntilSync = false;
@@ -311,14 +273,6 @@ internal sealed class ResponseTracker
         {
             IgnoringUntilSync = false;
         }
-        if (request.Kind is RequestKind.Sync or RequestKind.UntilReady)
-        {
-            serverInBatch = false;
-        }
-        else if (request.Handling != CompletionHandling.Fake)
-        {
-            serverInBatch = true;
-        }
         if (request.Handling is CompletionHandling.Learn or CompletionHandling.Capture)
         {
             PendingLearns++;
@@ -348,21 +302,6 @@ internal sealed class ResponseTracker
         carryLength = 0;
     }
 
-    /// <summary>The completions pgway answers itself that are next.</summary>
-    public void WriteFakes(RentedBuffer output)
-    {
-        while (count > 0 && queue[head].Handling == CompletionHandling.Fake)
-        {
-            var request = queue[head];
-            output.Append(request.Kind == RequestKind.Parse ? ParseComplete : CloseComplete);
-            Pop();
-            if (request is { Kind: RequestKind.Close, ClientName: { } name, Client: { } closed })
-            {
-                CloseAnswered?.Invoke(name, closed);
-            }
-        }
-    }
-
     /// <summary>
     /// One read of the server's stream, <paramref name="buffer"/>[0..<paramref name="length"/>)
     /// (carried bytes first): what the client gets — the same bytes when nothing changes, else
@@ -385,10 +324,6 @@ internal sealed class ResponseTracker
                 segmentStart = position;
                 dropRemaining -= dropped;
                 changed = true;
-                if (dropRemaining == 0)
-                {
-                    FakesAt(position);
-                }
                 continue;
             }
             if (bodyRemaining > 0)
@@ -396,10 +331,6 @@ internal sealed class ResponseTracker
                 var take = Math.Min(bodyRemaining, length - position);
                 position += take;
                 bodyRemaining -= take;
-                if (bodyRemaining == 0)
-                {
-                    FakesAt(position);
-                }
                 continue;
             }
             if (length - position < MessageHeader.Size)
@@ -415,11 +346,6 @@ internal sealed class ResponseTracker
                 end = HoldBack(buffer, position, length);
                 break;
             }
-            // An answer of a request after a failed COPY's: the Syncs inside it not answered by now were
-            // read, and the completions pgway answers come before it, as before anything of the requests
-            // after them.
-            SettleAtAnswerOfLater(type);
-            FakesAt(position);
             var fate = OnMessage(type, bodyLength, buffer.AsSpan(position + MessageHeader.Size, Math.Min(bodyLength, length - position - MessageHeader.Size)));
             if (fate != MessageFate.Forward)
             {
@@ -433,15 +359,10 @@ internal sealed class ResponseTracker
                 dropRemaining = fate == MessageFate.DropHeader ? 0 : bodyLength - inBuffer;
                 segmentStart = position;
                 changed = true;
-                FakesAt(position);
                 continue;
             }
             position += MessageHeader.Size;
             bodyRemaining = bodyLength;
-            if (bodyRemaining == 0)
-            {
-                FakesAt(position);
-            }
         }
         if (!changed)
         {
@@ -449,18 +370,6 @@ internal sealed class ResponseTracker
         }
         output.Append(buffer.AsSpan(segmentStart, end - segmentStart));
         return output.Written;
-
-        // Between messages: the completions pgway answers itself that are next go out here.
-        void FakesAt(int at)
-        {
-            if (count > 0 && queue[head].Handling == CompletionHandling.Fake && !SyncAnswersMayCome)
-            {
-                output.Append(buffer.AsSpan(segmentStart, at - segmentStart));
-                segmentStart = at;
-                changed = true;
-                WriteFakes(output);
-            }
-        }
     }
 
     private int HoldBack(byte[] buffer, int position, int length)
@@ -494,7 +403,13 @@ internal sealed class ResponseTracker
     private MessageFate OnMessage(byte type, int bodyLength, ReadOnlySpan<byte> body)
     {
         FollowCopyIn(type);
-        var ownAnswer = IsOwnAnswer(type);
+        var ownAnswer = type is not ((byte)BackendMessageCode.ReadyForQuery or (byte)BackendMessageCode.NoticeResponse
+            or (byte)BackendMessageCode.NotificationResponse or (byte)BackendMessageCode.ParameterStatus);
+        if (ownAnswer && settleAtNextAnswer)
+        {
+            // An answer of a request after the failed COPY's: the Syncs inside it not answered by now were read.
+            CopySyncsSettled();
+        }
         if (count == 0)
         {
             if (type == (byte)BackendMessageCode.ReadyForQuery)
@@ -586,6 +501,11 @@ internal sealed class ResponseTracker
             PendingLearns--;
         }
         Pop();
+        if (request is { Kind: RequestKind.Close, ClientName: { } name, Client: { } closed })
+        {
+            // The client's Close (pgway's stand-in for it) answered: the name is gone for good.
+            CloseAnswered?.Invoke(name, closed);
+        }
         return request.Handling is not (CompletionHandling.Skip or CompletionHandling.Capture) ? MessageFate.Forward
             : bodyLength == 0 ? MessageFate.DropHeader : MessageFate.DropWhole;
     }
@@ -679,10 +599,7 @@ internal sealed class ResponseTracker
             first = false;
             if (queue[head] is { Kind: RequestKind.Parse, Statement: { } unprepared } parse)
             {
-                if (parse.Handling != CompletionHandling.Fake)
-                {
-                    Server?.Remove(unprepared);
-                }
+                Server?.Remove(unprepared);
                 if (parse.ClientName is { } name)
                 {
                     ParseFailed?.Invoke(name, unprepared);
@@ -691,20 +608,6 @@ internal sealed class ResponseTracker
             Pop();
         }
         IgnoringUntilSync = count == 0;
-    }
-
-    // A message of a request's own answer: not a ReadyForQuery (which may answer a Sync inside a failed
-    // COPY), nor a notice, report or notification, which may come at any time.
-    private static bool IsOwnAnswer(byte type) => type is not ((byte)BackendMessageCode.ReadyForQuery or (byte)BackendMessageCode.NoticeResponse
-        or (byte)BackendMessageCode.NotificationResponse or (byte)BackendMessageCode.ParameterStatus);
-
-    private void SettleAtAnswerOfLater(byte type)
-    {
-        if (settleAtNextAnswer && IsOwnAnswer(type))
-        {
-            // An answer of a request after the failed COPY's: the Syncs inside it not answered by now were read.
-            CopySyncsSettled();
-        }
     }
 
     // A ReadyForQuery no request at the head is answered by alone: a Sync sent inside a COPY that
