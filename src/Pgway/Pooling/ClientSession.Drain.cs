@@ -29,6 +29,7 @@ internal sealed partial class ClientSession
             return;
         }
         End();
+        answered.Complete();
         await TryRefuseAsync(DisconnectReason.Shutdown, SqlState.AdminShutdown, "pgway is shutting down");
         client.CancelWaits();
         server?.CancelWaits();

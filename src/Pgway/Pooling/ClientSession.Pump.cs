@@ -161,11 +161,12 @@ internal sealed partial class ClientSession
         finally
         {
             ReturnBuffer(ref buffer);
-            if (!Ended)
+            if (!Ended && Volatile.Read(ref expired) == 0)
             {
                 // Nothing reads the client's server any more: the session cannot go on. Ended before the
                 // wake-up below, so a wait on this pump (a Terminate waiting for its answers, say), now or
-                // started later, sees it and the session ends and closes its server.
+                // started later, sees it and the session ends and closes its server. (An expiry on its
+                // way, a kill or a timeout, ends it itself and tells the client why.)
                 End();
                 client?.CancelWaits();
             }

@@ -98,6 +98,8 @@ internal sealed partial class ClientSession
             return;
         }
         End();
+        // A wait on the pump's answers looks again, and sees the session ending.
+        answered.Complete();
         LogExpired(pooler.Logger, Id, message);
         if (waiting is { } place)
         {
