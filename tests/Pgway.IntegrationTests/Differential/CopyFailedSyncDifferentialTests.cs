@@ -139,10 +139,11 @@ public sealed class CopyFailedSyncDifferentialTests(PgTestClusterFixture fixture
     }
 
     [Fact]
-    public async Task SimpleCopy_SyncAfterTheBadRowThenACloseAnsweredByPgway_CloseCompleteAfterTheSyncsAnswer()
+    public async Task SimpleCopy_SyncAfterTheBadRowThenAClose_CloseCompleteAfterTheSyncsAnswer()
     {
-        // pgway answers a client's Close of a statement itself: its CloseComplete went out before the
-        // ReadyForQuery PostgreSQL sends for the Sync after the bad row (seed 46009336).
+        // pgway answered a client's Close of a statement itself: its CloseComplete went out before the
+        // ReadyForQuery PostgreSQL sends for the Sync after the bad row (seed 46009336). The Close now
+        // goes to the server (as a Close of a name no statement has), which answers in order.
         await RunAsync(
         [
             new(0, [Frontend.Query("COPY c (id, v) FROM STDIN"), Frontend.CopyData("not a number\tv\n"), Frontend.Sync()], SplitSeed: 0, ReadAfter: false),
@@ -155,6 +156,8 @@ public sealed class CopyFailedSyncDifferentialTests(PgTestClusterFixture fixture
     [Fact]
     public async Task SimpleCopy_SyncAfterTheBadRowThenACloseAndABatch_CloseCompleteInItsPlace()
     {
+        // No CopyDone ever comes: the batch's Sync after the Close was taken as one the COPY reads, and
+        // its ReadyForQuery then as one nothing awaited (the session ended as out of step).
         await RunAsync(
         [
             new(0, [Frontend.Query("COPY c (id, v) FROM STDIN"), Frontend.CopyData("101\tv0\n"), Frontend.CopyData("not a number\tv\n"), Frontend.Sync()], SplitSeed: 0, ReadAfter: false),
@@ -170,10 +173,10 @@ public sealed class CopyFailedSyncDifferentialTests(PgTestClusterFixture fixture
     }
 
     [Fact]
-    public async Task ExtendedCopy_SyncsReadThenACloseAnsweredByPgway_CloseCompleteComes()
+    public async Task ExtendedCopy_SyncsReadThenAClose_CloseCompleteComes()
     {
-        // The Syncs inside this COPY were read by it: no answer of theirs comes, and pgway's CloseComplete
-        // must not wait for one (pgway's empty Query tells).
+        // The Syncs inside this COPY were read by it: no answer of theirs comes, and the Close's
+        // CloseComplete must not wait for one.
         await RunAsync(
         [
             new(0,
