@@ -18,46 +18,41 @@ internal sealed partial class ClientSession
         talkingToServer = true;
         // A simple Query: the server's unnamed statement is gone.
         held!.Unnamed.Owner = null;
-        try
+        var probe = new ArrayBufferWriter<byte>();
+        FrontendMessages.Query(probe, "");
+        await attached.SendAsync(probe.WrittenMemory);
+        using var reader = new MessageStreamReader(new LoopStream(attached));
+        var clients = new ArrayBufferWriter<byte>();
+        var emptyAnswered = false;
+        while (true)
         {
-            var probe = new ArrayBufferWriter<byte>();
-            FrontendMessages.Query(probe, "");
-            await attached.SendAsync(probe.WrittenMemory);
-            using var reader = new MessageStreamReader(new LoopStream(attached));
-            var clients = new ArrayBufferWriter<byte>();
-            var emptyAnswered = false;
-            while (true)
+            var (type, body) = await reader.ReadAsync(MessageHeader.LargeMessageLimit, pooler.Stopping);
+            if (type == (byte)BackendMessageCode.EmptyQueryResponse && !emptyAnswered)
             {
-                var (type, body) = await reader.ReadAsync(MessageHeader.LargeMessageLimit, pooler.Stopping);
-                if (type == (byte)BackendMessageCode.EmptyQueryResponse && !emptyAnswered)
-                {
-                    emptyAnswered = true;
-                    continue;
-                }
-                if (type == (byte)BackendMessageCode.ReadyForQuery && emptyAnswered)
-                {
-                    break;
-                }
-                // Before the EmptyQueryResponse, a ReadyForQuery of a Sync the COPY had not read; before or
-                // after it, a notice, a notification or a parameter's report: the client's.
-                if (type == (byte)BackendMessageCode.ParameterStatus && ServerTraffic.TryParameter(body.Span, out var name, out var value))
-                {
-                    held.Parameters[name] = value;
-                    fromServer.ParametersChanged = true;
-                }
-                new MessageHeader(type, body.Length).WriteTo(clients.GetSpan(MessageHeader.Size));
-                clients.Advance(MessageHeader.Size);
-                clients.Write(body.Span);
+                emptyAnswered = true;
+                continue;
             }
-            tracker!.CopySyncsSettled();
-            if (clients.WrittenCount > 0)
+            if (type == (byte)BackendMessageCode.ReadyForQuery && emptyAnswered)
             {
-                await SendToClientAsync(clients.WrittenMemory);
+                break;
             }
+            // Before the EmptyQueryResponse, a ReadyForQuery of a Sync the COPY had not read; before or
+            // after it, a notice, a notification or a parameter's report: the client's.
+            if (type == (byte)BackendMessageCode.ParameterStatus && ServerTraffic.TryParameter(body.Span, out var name, out var value))
+            {
+                held.Parameters[name] = value;
+                fromServer.ParametersChanged = true;
+            }
+            new MessageHeader(type, body.Length).WriteTo(clients.GetSpan(MessageHeader.Size));
+            clients.Advance(MessageHeader.Size);
+            clients.Write(body.Span);
         }
-        finally
+        tracker!.CopySyncsSettled();
+        // Answered in full (cut short, the flag stays: see talkingToServer).
+        talkingToServer = false;
+        if (clients.WrittenCount > 0)
         {
-            talkingToServer = false;
+            await SendToClientAsync(clients.WrittenMemory);
         }
     }
 }

@@ -44,6 +44,7 @@ internal sealed partial class ClientSession
         }
         // Simple queries: the server's unnamed statement is gone.
         borrowed.Unnamed.Owner = null;
+        talkingToServer = true;
         var output = new ArrayBufferWriter<byte>();
         foreach (var (name, value) in changes)
         {
@@ -93,6 +94,8 @@ internal sealed partial class ClientSession
                 answered++;
             }
         }
+        // Answered in full (cut short, the flag stays: see talkingToServer).
+        talkingToServer = false;
         return allApplied;
     }
 

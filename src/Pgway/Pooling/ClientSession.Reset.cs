@@ -14,7 +14,9 @@ namespace Pgway.Pooling;
 internal sealed partial class ClientSession
 {
     // Set while pgway talks to the server on its own (start-up values put back, a failed COPY's Syncs
-    // settled): the client's next request waits.
+    // settled, the client's parameters applied to a server lent): the client's next request waits. Left
+    // set when such an exchange is cut short, until the server is unlinked: its answers are still to
+    // come, so it is never reset or lent on.
     private bool talkingToServer;
 
     // A RESET went to the server: the client's next read waits until it is answered and the start-up
@@ -83,46 +85,42 @@ internal sealed partial class ClientSession
         talkingToServer = true;
         // Simple queries: the server's unnamed statement is gone.
         server.Unnamed.Owner = null;
-        try
+        var output = new ArrayBufferWriter<byte>();
+        foreach (var (name, value) in changes)
         {
-            var output = new ArrayBufferWriter<byte>();
-            foreach (var (name, value) in changes)
-            {
-                FrontendMessages.Query(output, $"SELECT pg_catalog.set_config({QuoteLiteral(name)}, {QuoteLiteral(value)}, false)");
-            }
-            await attached.SendAsync(output.WrittenMemory);
-            using var reader = new MessageStreamReader(new LoopStream(attached));
-            for (var answered = 0; answered < changes.Count;)
-            {
-                var (type, body) = await reader.ReadAsync(MessageHeader.LargeMessageLimit, pooler.Stopping);
-                if (type == (byte)BackendMessageCode.ParameterStatus && ServerTraffic.TryParameter(body.Span, out var name, out var value))
-                {
-                    server.Parameters[name] = value;
-                    parameters[name] = value;
-                }
-                else if (type == (byte)BackendMessageCode.ErrorResponse)
-                {
-                    ErrorResponseReader.TryRead(body.Span, out var error);
-                    LogParameterRefused(pooler.Logger, Id, changes[answered].Key, error.GetValueOrDefault('M', "?"));
-                }
-                else if (type == (byte)BackendMessageCode.ReadyForQuery)
-                {
-                    var (changed, setTo) = changes[answered];
-                    if (!server.Login.Parameters.ContainsKey(changed))
-                    {
-                        server.Parameters[changed] = setTo;
-                        parameters[changed] = setTo;
-                    }
-                    answered++;
-                }
-            }
-            fromServer.ParametersChanged = true;
-            return new RestoredSettings(ReportedChanges(told, server.Login.Parameters, server.Parameters, pool?.Welcome), ReplaceReports: true);
+            FrontendMessages.Query(output, $"SELECT pg_catalog.set_config({QuoteLiteral(name)}, {QuoteLiteral(value)}, false)");
         }
-        finally
+        await attached.SendAsync(output.WrittenMemory);
+        using var reader = new MessageStreamReader(new LoopStream(attached));
+        for (var answered = 0; answered < changes.Count;)
         {
-            talkingToServer = false;
+            var (type, body) = await reader.ReadAsync(MessageHeader.LargeMessageLimit, pooler.Stopping);
+            if (type == (byte)BackendMessageCode.ParameterStatus && ServerTraffic.TryParameter(body.Span, out var name, out var value))
+            {
+                server.Parameters[name] = value;
+                parameters[name] = value;
+            }
+            else if (type == (byte)BackendMessageCode.ErrorResponse)
+            {
+                ErrorResponseReader.TryRead(body.Span, out var error);
+                LogParameterRefused(pooler.Logger, Id, changes[answered].Key, error.GetValueOrDefault('M', "?"));
+            }
+            else if (type == (byte)BackendMessageCode.ReadyForQuery)
+            {
+                var (changed, setTo) = changes[answered];
+                if (!server.Login.Parameters.ContainsKey(changed))
+                {
+                    server.Parameters[changed] = setTo;
+                    parameters[changed] = setTo;
+                }
+                answered++;
+            }
         }
+        fromServer.ParametersChanged = true;
+        // Answered in full. Cut short (pgway stopping, a kill), the flag stays: the server still owes
+        // answers, and is closed rather than reset or lent (OnServerUnlinked clears it then).
+        talkingToServer = false;
+        return new RestoredSettings(ReportedChanges(told, server.Login.Parameters, server.Parameters, pool?.Welcome), ReplaceReports: true);
     }
 
     // What PostgreSQL would report at the RESET's ReadyForQuery: each reported parameter whose value

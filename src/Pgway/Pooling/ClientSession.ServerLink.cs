@@ -117,6 +117,12 @@ internal sealed partial class ClientSession
             {
                 cancelConnecting = null;
             }
+            if (Ended)
+            {
+                // Killed or timed out while the server connected: told already, its request never runs.
+                pool.Discard(borrowed);
+                return ServerBorrow.Ended;
+            }
         }
         // Held before attaching: if that fails, the session's end discards it.
         held = borrowed;

@@ -49,6 +49,8 @@ internal sealed partial class ClientSession
     // The client's server went back to the pool or was closed.
     private void OnServerUnlinked()
     {
+        // Whatever pgway's own exchange with that server left unanswered goes with it.
+        talkingToServer = false;
         if (State is not (ClientState.LoggingIn or ClientState.Ending))
         {
             MoveTo(ClientState.Idle);

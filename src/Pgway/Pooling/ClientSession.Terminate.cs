@@ -16,6 +16,9 @@ internal sealed partial class ClientSession
     // After its Terminate the client need not read its answers: failing to deliver them is no error.
     private bool clientLeft;
     private bool clientUnreachable;
+    // The pump's write to the client is under way (waiting for room when the client stops reading): a
+    // message of pgway's own cannot go in the middle of it.
+    private bool clientSendUnderWay;
     // The client's Terminate was passed to a server in COPY FROM STDIN: the server ends its connection
     // (after the COPY and what follows it, if the client ended it), so it is never lent again.
     private bool terminateForwarded;
@@ -109,22 +112,22 @@ internal sealed partial class ClientSession
     // Everything the pump passes on to the client.
     private async ValueTask SendToClientAsync(ReadOnlyMemory<byte> data)
     {
-        if (!clientLeft)
-        {
-            await client.SendAsync(data);
-            return;
-        }
-        if (clientUnreachable)
+        if (clientLeft && clientUnreachable)
         {
             return;
         }
+        clientSendUnderWay = true;
         try
         {
             await client.SendAsync(data);
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (Exception e) when (clientLeft && e is SocketException or ObjectDisposedException)
         {
             clientUnreachable = true;
+        }
+        finally
+        {
+            clientSendUnderWay = false;
         }
     }
 

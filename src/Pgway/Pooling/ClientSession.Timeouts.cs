@@ -106,6 +106,8 @@ internal sealed partial class ClientSession
             // Queued for a server: it leaves the queue, and is never granted one.
             pool!.CancelWait(place);
         }
+        // Connecting a new one: given up (the connector gives the slot back).
+        cancelConnecting?.Invoke();
         if (status.Read().AwaitingAnswer && held is { } running)
         {
             // A query past query_timeout is cancelled on the server, not left to run to its end.

@@ -295,8 +295,9 @@ internal sealed partial class ClientSession : IWaitingClient
         {
             server = attached;
             NoteParameterChanges(held!);
-            // Nothing of pgway's own unanswered, and no Sync of a failed COPY's still maybe answered.
-            var settled = tracker is not ({ Empty: false } or { SyncsMaybeAnswered: > 0 } or { CarryLength: > 0 });
+            // Nothing of pgway's own unanswered (nor an exchange of its own cut short), and no Sync of a
+            // failed COPY's still maybe answered.
+            var settled = !talkingToServer && tracker is not ({ Empty: false } or { SyncsMaybeAnswered: > 0 } or { CarryLength: > 0 });
             if (mode != PoolMode.Session && held!.CancelsInFlight > 0 && settled && ServerSettledButForCancels() && KeptForItsClient(held) is null)
             {
                 // Clean, but a cancel sent for it is still under way: back to the pool once it is done.
@@ -348,6 +349,13 @@ internal sealed partial class ClientSession : IWaitingClient
     private async Task RefuseAsync(DisconnectReason why, string sqlState, string message)
     {
         reason ??= why;
+        if (clientSendUnderWay)
+        {
+            // The client is not reading what it was sent (a kill or a timeout ends it for that, often):
+            // the error cannot go in the middle of that message, nor wait for room; the session ends without it.
+            LogRefused(pooler.Logger, Id, sqlState, message);
+            return;
+        }
         var output = new ArrayBufferWriter<byte>();
         ErrorResponseWriter.Write(output, ErrorSeverity.Fatal, sqlState, message);
         await client.SendAsync(output.WrittenMemory);

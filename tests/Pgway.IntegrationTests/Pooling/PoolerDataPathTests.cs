@@ -21,6 +21,27 @@ public sealed class PoolerDataPathTests(PgTestClusterFixture fixture) : PoolerTe
     private Pooler Start(string mode, int poolSize = 1, string waitTimeout = "20") =>
         Running = PoolerHarness.Start(Cluster, mode, poolSize, extra: [new("pgbouncer_auth_type", "trust"), new("pgbouncer_reserve_pool_size", "0")], waitTimeout: waitTimeout);
 
+    [Fact]
+    public async Task QueryTimeout_ClientStopsReadingALargeResult_SessionEndsAndItsServerServesTheNext()
+    {
+        // query_timeout came while pgway's write to the client waited for room: its error waited for
+        // room on the same socket, which threw, so the session never ended and its server (the pool's
+        // only one) was neither closed nor given back; the next client waited for a server in vain.
+        Running = PoolerHarness.Start(Cluster, "transaction", 1,
+            extra: [new("pgbouncer_auth_type", "trust"), new("pgbouncer_reserve_pool_size", "0"), new("pgbouncer_query_timeout", "1")], waitTimeout: "20");
+        using var stalled = await LogInAsync();
+        await stalled.SendAsync(WireClient.Query("SELECT repeat('x', 1000000) FROM generate_series(1, 500)"));
+
+        // (A client queued meanwhile would meet query_timeout itself: the next one comes once the first is gone.)
+        await Eventually.HoldsAsync(async () => (await Running.ClientsAsync()).Count == 0, Bound);
+        using var next = await LogInAsync();
+        await next.SendAsync(WireClient.Query("SELECT 'next'"));
+        var answer = await next.ReadUntilReadyAsync();
+
+        Assert.Equal(["next"], answer.Rows);
+        Assert.Empty(answer.Errors);
+    }
+
     private Task<WireClient> LogInAsync(params (string Name, string Value)[] parameters) =>
         WireClient.LogInAsync(Running!.LocalEndPoint, User, Database, Bound, parameters);
 
