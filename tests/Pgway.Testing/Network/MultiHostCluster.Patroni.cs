@@ -63,9 +63,27 @@ internal sealed partial class MultiHostCluster
         }
         catch (TimeoutException)
         {
-            await RebaseAsync(returned, cancellationToken);
+            // The returned member, and any replica that had more WAL than the new leader when it took over
+            // (it asks the leader for WAL it never had, "requested starting point … is ahead of the WAL flush
+            // position", and Patroni leaves it so): each member that does not stream is cloned afresh.
+            foreach (var stuck in await NotStreamingAsync(cancellationToken))
+            {
+                await RebaseAsync(stuck, cancellationToken);
+            }
             return await WaitUntilPatroniHealthyAsync(cancellationToken: cancellationToken);
         }
+    }
+
+    // The members other than the leader that do not stream from it now.
+    private async Task<IReadOnlyList<MultiHostMember>> NotStreamingAsync(CancellationToken cancellationToken)
+    {
+        var leader = await WaitForLeaderAsync(cancellationToken: cancellationToken);
+        var streaming = await PgConnections.ScalarAsync<string[]>(
+            SocketConnectionString(leader),
+            "SELECT coalesce(array_agg(application_name::text), '{}') FROM pg_stat_replication WHERE state = 'streaming'",
+            [],
+            cancellationToken) ?? [];
+        return [.. Members.Where(member => member != leader && !streaming.Contains(member.Name))];
     }
 
     /// <summary>
