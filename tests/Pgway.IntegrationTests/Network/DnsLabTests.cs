@@ -140,7 +140,7 @@ public sealed class DnsLabTests(PatroniLabFixture lab, ITestOutputHelper output)
         {
             await Cluster.StartHostAsync(old);
         }
-        await Cluster.WaitUntilRejoinedAsync(old, TimeSpan.FromSeconds(60));
+        await Cluster.WaitUntilPatroniHealthyAsync(TimeSpan.FromSeconds(60));
         await Cluster.WaitForPrimaryServiceAsync(old.Host);
     }
 

@@ -82,7 +82,7 @@ public sealed class DnsNoVipLabTests(PatroniNoVipLabFixture lab, ITestOutputHelp
             {
                 await Cluster.StartHostAsync(old);
             }
-            await Cluster.WaitUntilRejoinedAsync(old, TimeSpan.FromSeconds(60));
+            await Cluster.WaitUntilPatroniHealthyAsync(TimeSpan.FromSeconds(60));
             await Cluster.WaitForPrimaryServiceAsync(old.Host);
         }
         finally

@@ -60,7 +60,7 @@ public sealed class VipFailoverTests(PatroniLabFixture lab, ITestOutputHelper ou
         // Patroni 3.0 may leave the crashed leader stuck instead of rewinding it: the fixture re-clones it then, so the
         // next test of the lab starts from every replica streaming.
         await Cluster.StartHostAsync(old);
-        await Cluster.WaitUntilRejoinedAsync(old, TimeSpan.FromSeconds(60));
+        await Cluster.WaitUntilPatroniHealthyAsync(TimeSpan.FromSeconds(60));
         await Cluster.WaitForPrimaryServiceAsync(old.Host);
         await WaitForVipOnAsync(leader);
         var duplicates = await watch.StopAsync();
@@ -93,7 +93,7 @@ public sealed class VipFailoverTests(PatroniLabFixture lab, ITestOutputHelper ou
         }
 
         // Coming back: the probes run throughout, and the returning host never answers for the VIP.
-        await Cluster.WaitUntilRejoinedAsync(old, TimeSpan.FromSeconds(60));
+        await Cluster.WaitUntilPatroniHealthyAsync(TimeSpan.FromSeconds(60));
         await Cluster.WaitForPrimaryServiceAsync(old.Host);
         for (var round = 0; round < 3; round++)
         {

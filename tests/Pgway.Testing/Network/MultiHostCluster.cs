@@ -128,10 +128,20 @@ internal sealed partial class MultiHostCluster : IAsyncDisposable
     }
 
     /// <summary>What the cluster's files say, for a failure message.</summary>
-    public string DescribeLogs(int lines = 30) =>
-        string.Join('\n', Members.Select(member =>
+    public string DescribeLogs(int lines = 30) => DescribeLogs(Members, lines);
+
+    /// <summary>What the files of <paramref name="members"/> say, in that order (CI keeps the end of a failure's output).</summary>
+    public string DescribeLogs(IEnumerable<MultiHostMember> members, int lines = 30) =>
+        string.Join('\n', members.Select(member =>
             $"--- {member} postgres:\n{LogTail.Read(member.PostgresLogPath, lines)}\n--- {member} pgway:\n{LogTail.Read(member.PgwayLogPath, lines)}"
-            + (_options.Patroni ? $"\n--- {member} patroni:\n{LogTail.Read(Path.Combine(member.Directory, "patroni.log"), lines)}" : string.Empty)));
+            + (_options.Patroni ? $"\n--- {member} patroni:\n{PatroniLogTail(member, lines)}" : string.Empty)));
+
+    // Patroni says "no action. I am ..." every loop: without those lines the tail reaches back to what it did.
+    private static string PatroniLogTail(MultiHostMember member, int lines) =>
+        string.Join('\n', LogTail.Read(Path.Combine(member.Directory, "patroni.log"), 2000)
+            .Split('\n')
+            .Where(line => !line.Contains("INFO: no action. I am", StringComparison.Ordinal))
+            .TakeLast(lines));
 
     /// <inheritdoc/>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{ClusterName} on {Network}");
