@@ -50,16 +50,24 @@ public sealed class VipFailoverTests(PatroniLabFixture lab, ITestOutputHelper ou
         await EnsureProbeTableAsync();
 
         await using var watch = new VipWatch(Cluster, Vip);
+        MultiHostMember leader;
         await Cluster.KillHostAsync(old);
-        var (leader, keyChanged, firstWrite) = await MeasureFailoverAsync(old);
-        output.WriteLine($"crash of {old.Host.Name}: leader key -> {leader.Name} at +{keyChanged.TotalMilliseconds:0} ms after the kill; first write through VIP:5433 {(firstWrite - keyChanged).TotalMilliseconds:0} ms after the key changed");
+        try
+        {
+            TimeSpan keyChanged, firstWrite;
+            (leader, keyChanged, firstWrite) = await MeasureFailoverAsync(old);
+            output.WriteLine($"crash of {old.Host.Name}: leader key -> {leader.Name} at +{keyChanged.TotalMilliseconds:0} ms after the kill; first write through VIP:5433 {(firstWrite - keyChanged).TotalMilliseconds:0} ms after the key changed");
 
-        // The dead host's kernel list still has it (a namespace outlives its processes); it is powered off, and its boot forgets it.
-        await WaitForVipOnAsync(leader, dead: old);
+            // The dead host's kernel list still has it (a namespace outlives its processes); it is powered off, and its boot forgets it.
+            await WaitForVipOnAsync(leader, dead: old);
+        }
+        finally
+        {
+            await Cluster.StartHostAsync(old);
+        }
 
         // Patroni 3.0 may leave the crashed leader stuck instead of rewinding it: the fixture re-clones it then, so the
         // next test of the lab starts from every replica streaming.
-        await Cluster.StartHostAsync(old);
         await Cluster.WaitUntilPatroniHealthyAsync(TimeSpan.FromSeconds(60));
         await Cluster.WaitForPrimaryServiceAsync(old.Host);
         await WaitForVipOnAsync(leader);

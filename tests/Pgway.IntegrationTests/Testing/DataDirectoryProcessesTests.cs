@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Pgway.LocalPostgres;
 using Pgway.Testing;
 
 namespace Pgway.IntegrationTests.Testing;

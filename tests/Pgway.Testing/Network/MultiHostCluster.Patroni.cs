@@ -14,6 +14,9 @@ internal sealed partial class MultiHostCluster
 
     private readonly Dictionary<MultiHostMember, DaemonProcess> _patronis = [];
 
+    // Hosts KillHostAsync powered off and StartHostAsync has not booted yet.
+    private readonly HashSet<MultiHostMember> _killedHosts = [];
+
     /// <summary><paramref name="member"/>'s patroni.yml (for <c>patronictl -c</c>).</summary>
     public static string PatroniConfigPath(MultiHostMember member) => Path.Combine(member.Directory, "patroni.yml");
 
@@ -108,20 +111,33 @@ internal sealed partial class MultiHostCluster
     /// </summary>
     public async Task<MultiHostMember> WaitUntilPatroniHealthyAsync(TimeSpan? patience = null, CancellationToken cancellationToken = default)
     {
+        // A host a failed test left powered off boots first: a member there could neither stream nor be cloned.
+        foreach (var killed in _killedHosts.ToList())
+        {
+            await StartHostAsync(killed, cancellationToken);
+        }
+
         const int rebases = 2;
+        var rounds = new List<string>();
         for (var round = 0; ; round++)
         {
             try
             {
                 return await WaitUntilEveryReplicaStreamsAsync(round == 0 ? patience ?? _options.OperationTimeout : _options.OperationTimeout * 2, cancellationToken);
             }
-            catch (TimeoutException) when (round < rebases)
+            catch (TimeoutException exception) when (round < rebases)
             {
                 var leader = await WaitForLeaderAsync(cancellationToken: cancellationToken);
-                foreach (var stuck in await NotStreamingAsync(leader, cancellationToken))
+                var stuck = await NotStreamingAsync(leader, cancellationToken);
+                rounds.Add($"round {round}: re-cloned {string.Join(", ", stuck.Select(member => member.Name))} ({exception.Message.Split('\n')[0]})");
+                foreach (var member in stuck)
                 {
-                    await RebaseAsync(stuck, cancellationToken);
+                    await RebaseAsync(member, cancellationToken);
                 }
+            }
+            catch (TimeoutException exception) when (rounds.Count > 0)
+            {
+                throw new TimeoutException($"{string.Join('\n', rounds)}\n{exception.Message}", exception);
             }
         }
     }
@@ -161,27 +177,32 @@ internal sealed partial class MultiHostCluster
     private string DescribeNotStreaming(MultiHostMember leader, string[] names, long streaming)
     {
         string replication;
+        List<MultiHostMember> stuck;
         try
         {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             replication = PgConnections.ScalarAsync<string>(
                 SocketConnectionString(leader),
                 """
-                SELECT coalesce(string_agg(format('%s %s sent %s replayed %s', application_name, state, sent_lsn, replay_lsn), '; '), 'no walsender')
-                    || ' | slots: ' || (SELECT coalesce(string_agg(format('%s active %s restart %s', slot_name, active, restart_lsn), '; '), 'none') FROM pg_replication_slots)
+                SELECT coalesce(string_agg(format('%s (pid %s from %s) %s sent %s replayed %s', application_name, pid, client_addr, state, sent_lsn, replay_lsn), '; '), 'no walsender')
+                    || ' | slots: ' || (SELECT coalesce(string_agg(format('%s active %s (pid %s) restart %s', slot_name, active, active_pid, restart_lsn), '; '), 'none') FROM pg_replication_slots)
                 FROM pg_stat_replication
                 """,
                 [],
-                CancellationToken.None).GetAwaiter().GetResult() ?? string.Empty;
+                deadline.Token).GetAwaiter().GetResult() ?? string.Empty;
+            stuck = NotStreamingAsync(leader, deadline.Token).GetAwaiter().GetResult();
         }
-        catch (Npgsql.NpgsqlException exception)
+        catch (Exception exception)
         {
+            // A failure's description must not fail: it would replace the timeout the caller re-clones on.
             replication = $"(could not ask {leader.Name}: {exception.Message})";
+            stuck = [.. Members.Where(member => member != leader)];
         }
 
-        var stuck = NotStreamingAsync(leader, CancellationToken.None).GetAwaiter().GetResult();
+        var processes = string.Join("; ", stuck.Select(member => $"{member.Name}: {string.Join(", ", DataDirectoryProcesses.Find(member.DataDirectory).Select(pid => $"{pid} {string.Join(' ', ProcessCommandLine.Read(pid) ?? [])}"))}"));
         return $"only {streaming} of [{string.Join(", ", names)}] stream from {leader}; on {leader.Name}: {replication}\n"
             + DescribeLogs(Members.OrderBy(member => stuck.Contains(member)))
-            + $"\n(not streaming from {leader.Name}: {string.Join(", ", stuck.Select(member => member.Name))})";
+            + $"\n(not streaming from {leader.Name}: {string.Join(", ", stuck.Select(member => member.Name))}; processes on their data directories: {processes})";
     }
 
     /// <summary>
@@ -192,6 +213,7 @@ internal sealed partial class MultiHostCluster
     /// </summary>
     public async Task KillHostAsync(MultiHostMember member)
     {
+        _killedHosts.Add(member);
         await Network.CutOffAsync(member.Host);
         if (_patronis.Remove(member, out var patroni))
         {
@@ -216,6 +238,7 @@ internal sealed partial class MultiHostCluster
     /// </summary>
     public async Task StartHostAsync(MultiHostMember member, CancellationToken cancellationToken = default)
     {
+        _killedHosts.Remove(member);
         var addresses = await TestNetwork.RunAsync(member.Host, "ip", ["-o", "-4", "addr", "show", "dev", NetworkHost.Interface], cancellationToken: cancellationToken);
         foreach (var match in System.Text.RegularExpressions.Regex.Matches(addresses.StandardOutput, @"inet (\S+)").Cast<System.Text.RegularExpressions.Match>())
         {
@@ -281,7 +304,8 @@ internal sealed partial class MultiHostCluster
             await PgTestUsers.CreateAsync(connection, Credentials, replicatorExists: true, cancellationToken);
         }
 
-        await WaitUntilPatroniHealthyAsync(cancellationToken: cancellationToken);
+        // A first clone on a slow machine may take longer than a rejoin: not re-cloned before twice the timeout.
+        await WaitUntilPatroniHealthyAsync(_options.OperationTimeout * 2, cancellationToken);
     }
 
     private PatroniConfigSpec PatroniSpec(MultiHostMember member) => new()
@@ -348,7 +372,7 @@ internal sealed partial class MultiHostCluster
         }
     }
 
-    /// <summary>Kills the postmasters Patroni left (they are no descendant of what the network started). Never throws.</summary>
+    /// <summary>Kills the postmasters Patroni left (they are no descendant of what the network started), and whatever else names a data directory. Never throws.</summary>
     private void KillOrphanedPostmasters()
     {
         foreach (var member in Members)
@@ -357,6 +381,15 @@ internal sealed partial class MultiHostCluster
                 && PostmasterProcess.IsPostmasterOf(pid, member.DataDirectory))
             {
                 PostmasterProcess.KillTree(pid, member.DataDirectory);
+            }
+
+            try
+            {
+                DataDirectoryProcesses.KillAllAsync(member.DataDirectory, TimeSpan.FromSeconds(10), CancellationToken.None).GetAwaiter().GetResult();
+            }
+            catch (TimeoutException)
+            {
+                // Teardown goes on; the janitor of the next run finds what is left by the cluster directory's lock.
             }
         }
     }

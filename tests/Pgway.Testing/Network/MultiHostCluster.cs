@@ -136,11 +136,12 @@ internal sealed partial class MultiHostCluster : IAsyncDisposable
             $"--- {member} postgres:\n{LogTail.Read(member.PostgresLogPath, lines)}\n--- {member} pgway:\n{LogTail.Read(member.PgwayLogPath, lines)}"
             + (_options.Patroni ? $"\n--- {member} patroni:\n{PatroniLogTail(member, lines)}" : string.Empty)));
 
-    // Patroni says "no action. I am ..." every loop: without those lines the tail reaches back to what it did.
+    // Patroni says "Lock owner: ...; I am ..." and "no action. I am ..." every loop: without those lines the tail
+    // reaches back to what it did.
     private static string PatroniLogTail(MultiHostMember member, int lines) =>
         string.Join('\n', LogTail.Read(Path.Combine(member.Directory, "patroni.log"), 2000)
             .Split('\n')
-            .Where(line => !line.Contains("INFO: no action. I am", StringComparison.Ordinal))
+            .Where(line => !line.Contains("INFO: no action. I am", StringComparison.Ordinal) && !line.Contains("INFO: Lock owner: ", StringComparison.Ordinal))
             .TakeLast(lines));
 
     /// <inheritdoc/>
