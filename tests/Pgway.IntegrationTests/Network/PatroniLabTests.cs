@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Pgway.IntegrationTests.Testing;
 using Pgway.Testing;
 using Pgway.Testing.Network;
@@ -30,6 +31,36 @@ public sealed class PatroniLabTests(PatroniLabFixture lab)
                     && answer.StandardOutput.Trim() == $"f|{leader.Host.Address}",
                 Bound,
                 () => $"{member.Host}:{MultiHostCluster.PrimaryServicePort}: {answer?.Describe()}\n{cluster.DescribeLogs()}");
+        }
+    }
+
+    // The lab's repair, which every wait for a healthy cluster falls back on: a re-based replica loses what its data
+    // directory held and what ran on it (here a stand-in for a postmaster Patroni was still starting), is cloned
+    // afresh from the leader and streams from it again.
+    [NetworkFact]
+    public async Task Rebase_ReplicaWithAStrayProcessOnItsDataDirectory_ClonedAfreshAndStreams()
+    {
+        var cluster = lab.Cluster;
+        var leader = await cluster.WaitUntilPatroniHealthyAsync();
+        var replica = cluster.Members.First(member => member != leader);
+        var marker = Path.Combine(replica.DataDirectory, "pgway-rebase-marker");
+        await File.WriteAllTextAsync(marker, "written before the re-clone\n");
+        using var stray = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", "sleep 120; :", replica.DataDirectory]) { UseShellExecute = false })
+            ?? throw new InvalidOperationException("sh did not start");
+        try
+        {
+            await cluster.RebaseAsync(replica, CancellationToken.None);
+
+            Assert.True(stray.WaitForExit(TimeSpan.FromSeconds(10)), "the process on the replica's data directory outlived the re-clone");
+            Assert.Equal(leader, await cluster.WaitUntilPatroniHealthyAsync());
+            Assert.False(File.Exists(marker), "the replica's data directory was not cloned afresh");
+        }
+        finally
+        {
+            if (!stray.HasExited)
+            {
+                stray.Kill(entireProcessTree: true);
+            }
         }
     }
 }

@@ -74,7 +74,7 @@ internal sealed partial class MultiHostCluster
     /// lab's start). Not <c>patronictl reinit</c>: it exits 0 whether or not the member took the request, and in the
     /// lab a stuck former leader was once left as it was, still asking the leader for WAL it never had.
     /// </summary>
-    private async Task RebaseAsync(MultiHostMember member, CancellationToken cancellationToken)
+    internal async Task RebaseAsync(MultiHostMember member, CancellationToken cancellationToken)
     {
         if (await LeaderAsync(cancellationToken) == member)
         {
