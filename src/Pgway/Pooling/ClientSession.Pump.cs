@@ -21,8 +21,11 @@ internal sealed partial class ClientSession
         {
             while (!Ended)
             {
-                if (server is not { } from)
+                if (server is not { } from || talkingToServer)
                 {
+                    // No server; or the client's side, borrowing one, gives it the client's parameters and
+                    // reads their answers itself (the pump, woken inline as it gave the last server back, can
+                    // find the next one linked already): the pump's turn comes when the server is lent.
                     ReturnBuffer(ref buffer);
                     await serverLent.Start();
                     continue;
