@@ -17,9 +17,10 @@ internal sealed partial class ClientSession
 
     // On the loop: whether the pooler drains and the session is at a point where ending it loses
     // nothing: logged in (or a console), not queued for a server, nothing of the client's
-    // unanswered, no transaction open on a server.
+    // unanswered, no transaction open on a server, and no answer on its way to the client (its last
+    // ReadyForQuery is counted as it is read, before the pump's write of it ends).
     private bool DrainNow() =>
-        pooler.Draining && State is not (ClientState.Connecting or ClientState.LoggingIn or ClientState.Ending) && waiting is null
+        pooler.Draining && State is not (ClientState.Connecting or ClientState.LoggingIn or ClientState.Ending) && waiting is null && !clientSendUnderWay
         && (IsAdmin || (fromClient.Idle && (server is null || (fromServer.Idle && fromServer.Status == TransactionStatus.Idle))));
 
     private async Task ShutDownAsync()
@@ -29,8 +30,11 @@ internal sealed partial class ClientSession
             return;
         }
         End();
+        reason ??= DisconnectReason.Shutdown;
+        // Said before the wake-up, which may end the session inline (as in ExpireAsync).
+        var refusing = TryRefuseAsync(DisconnectReason.Shutdown, SqlState.AdminShutdown, "pgway is shutting down");
         answered.Complete();
-        await TryRefuseAsync(DisconnectReason.Shutdown, SqlState.AdminShutdown, "pgway is shutting down");
+        await refusing;
         client.CancelWaits();
         server?.CancelWaits();
     }

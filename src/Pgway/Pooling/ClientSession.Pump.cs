@@ -161,6 +161,13 @@ internal sealed partial class ClientSession
         {
             // The session is ending (or pgway is stopping, which cut short an exchange of its own).
         }
+        catch (Exception e)
+        {
+            // Anything else (the client's socket failing as the pump tells it of a lost server, or a defect):
+            // what the server and the client were told is unknown, so the session ends, its server is closed,
+            // and the session's end says why (EndAsync).
+            pumpFailure = e;
+        }
         finally
         {
             ReturnBuffer(ref buffer);

@@ -251,8 +251,9 @@ internal sealed partial class ClientSession
     // Transaction and statement modes: the server the client holds is done with it. Not when a
     // request is unanswered (pgway's own included), a transaction is open, the server skips to a Sync
     // it has not had, a cancel could still hit whatever runs there next, the client's Terminate went
-    // to it (it is closing), or a COPY FROM STDIN waits for the client's data (an extended-protocol
-    // COPY leaves no Sync unanswered, as it reads it).
+    // to it (it is closing), it sent its FATAL (it is closing: read in the same read as its last
+    // ReadyForQuery, it looks idle), or a COPY FROM STDIN waits for the client's data (an
+    // extended-protocol COPY leaves no Sync unanswered, as it reads it).
     private bool ServerFreeToGo() => mode != PoolMode.Session && ServerSettled();
 
     // The server the client holds has nothing of the client's (or pgway's) unanswered and no
@@ -264,7 +265,7 @@ internal sealed partial class ClientSession
         server is not null && State != ClientState.Sending && !talkingToServer
         && fromClient.Idle && fromServer.Idle && fromServer.Status == TransactionStatus.Idle
         && tracker is not ({ IgnoringUntilSync: true } or { Empty: false } or { CarryLength: > 0 })
-        && !terminateForwarded && !fromClient.ServerCopyingIn;
+        && !terminateForwarded && !fromClient.ServerCopyingIn && fromServer.FatalCode is null;
 
     // A SET the client made while it held the server: neither the server nor the client is at a
     // known set any more.

@@ -98,8 +98,7 @@ internal sealed partial class ClientSession
             return;
         }
         End();
-        // A wait on the pump's answers looks again, and sees the session ending.
-        answered.Complete();
+        reason ??= why;
         LogExpired(pooler.Logger, Id, message);
         if (waiting is { } place)
         {
@@ -113,7 +112,12 @@ internal sealed partial class ClientSession
             // A query past query_timeout is cancelled on the server, not left to run to its end.
             SendCancel(running);
         }
-        await TryRefuseAsync(why, sqlState, $"pgway: {message}");
+        // Said (if the client's socket takes it now) before the wake-up below: a client's side waiting on
+        // the pump's answers runs on inline, sees the session ending, and may end it (server dropped,
+        // socket closed) before that call returns.
+        var refusing = TryRefuseAsync(why, sqlState, $"pgway: {message}");
+        answered.Complete();
+        await refusing;
         client.CancelWaits();
         server?.CancelWaits();
     }

@@ -35,6 +35,8 @@ internal sealed partial class ClientSession : IWaitingClient
     private PooledServer? held;
     private ILoopTransport? server;
     private Task? serverPump;
+    // What ended the pump other than the session's end: its server is closed, never lent.
+    private Exception? pumpFailure;
     // Completed when a server is lent to the client, for the pump waiting between transactions.
     private readonly LoopWaiter serverLent = new();
     // Completed by the pump after each answer it passes on, for a client finishing before its Terminate.
@@ -289,9 +291,16 @@ internal sealed partial class ClientSession : IWaitingClient
         serverLent.Fail(new OperationCanceledException("the session is ending"));
         if (serverPump is not null)
         {
+            // Never faults: what it could not handle is in pumpFailure.
             await serverPump;
         }
-        if (attached is not null)
+        if (pumpFailure is { } failure && failure is not (SocketException or ObjectDisposedException))
+        {
+            reason ??= DisconnectReason.InternalError;
+            LogSessionFailed(pooler.Logger, Id, failure);
+            await TellInternalErrorAsync();
+        }
+        if (attached is not null && held is not null && pumpFailure is null)
         {
             server = attached;
             NoteParameterChanges(held!);
@@ -308,13 +317,28 @@ internal sealed partial class ClientSession : IWaitingClient
             else if (mode == PoolMode.Session && held!.CancelsInFlight == 0 && settled && await ResetAsync(attached))
             {
                 server = null;
-                pool!.Release(held!, loop);
+                if (held!.CancelsInFlight > 0)
+                {
+                    // A cancel came during the reset (the client's key is known until the end): it may land
+                    // after the reset's answer, so the server goes back once the cancel is done with.
+                    held.ReleaseAfterCancels = true;
+                }
+                else
+                {
+                    pool!.Release(held, loop);
+                }
                 held = null;
             }
             else
             {
                 DropServer();
             }
+        }
+        else if (held is not null)
+        {
+            // Left by a pump that failed, or held but never linked (an attach that failed): closed.
+            server = attached;
+            DropServer();
         }
         // Closes still owed give their references back, as the names do.
         tracker?.Reset(null);

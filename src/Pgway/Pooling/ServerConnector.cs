@@ -43,12 +43,31 @@ internal static class ServerConnector
         }
     }
 
-    /// <summary>On <paramref name="loop"/>: a server of <paramref name="database"/> logged in to with <paramref name="credentials"/>, attached to the loop.</summary>
+    /// <summary>
+    /// On <paramref name="loop"/>: a server of <paramref name="database"/> logged in to with
+    /// <paramref name="credentials"/>, attached to the loop. The caller goes on on the loop, also when it fails.
+    /// </summary>
     /// <exception cref="ServerLoginException">The server could not be reached in time, or refused the log-in.</exception>
     /// <param name="pool">The pool the server is for: while it is paused (PAUSE, a switchover's hold), no member is chosen.</param>
     /// <param name="cancellation">Ends a wait for a member, or a connect under way (not a log-in).</param>
     public static async Task<PooledServer> ConnectAsync(Pooler pooler, EpollLoop loop, ServerCredentials credentials, string database, ServerPool? pool = null,
         CancellationToken cancellation = default)
+    {
+        try
+        {
+            return await ConnectToAMemberAsync(pooler, loop, credentials, database, pool, cancellation);
+        }
+        catch
+        {
+            // A failure may end off the loop (a connect's completion, a timer's thread): the caller, a session
+            // whose state only its loop touches, goes on on the loop, as after a success.
+            await loop.SwitchTo();
+            throw;
+        }
+    }
+
+    private static async Task<PooledServer> ConnectToAMemberAsync(Pooler pooler, EpollLoop loop, ServerCredentials credentials, string database, ServerPool? pool,
+        CancellationToken cancellation)
     {
         var target = pooler.Options.Servers;
         var wait = pooler.Options.Settings.QueryWaitTimeout;

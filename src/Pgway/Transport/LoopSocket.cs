@@ -39,6 +39,8 @@ internal sealed class LoopSocket : IEpollTarget, ILoopTransport
         this.socket = socket;
     }
 
+    // -1 once disposed: the number may belong to another connection by then (any thread may open one),
+    // which a late send or receive on this socket must never reach.
     private int Fd { get; set; } = -1;
 
     /// <summary>On the loop's thread: takes over a connected socket (made non-blocking, registered edge-triggered).</summary>
@@ -71,6 +73,7 @@ internal sealed class LoopSocket : IEpollTarget, ILoopTransport
     /// <exception cref="SocketException">The connection failed (reset, …).</exception>
     public unsafe int TryReceive(Span<byte> buffer)
     {
+        ThrowIfGone();
         if (drained)
         {
             // Saves the system call that would answer EAGAIN: one per message on a request/response protocol.
@@ -103,7 +106,19 @@ internal sealed class LoopSocket : IEpollTarget, ILoopTransport
     }
 
     /// <summary>Half-closes: the peer reads an end of stream.</summary>
-    public void ShutdownSend() => shutdown(Fd, 1);
+    public void ShutdownSend()
+    {
+        ThrowIfGone();
+        shutdown(Fd, 1);
+    }
+
+    private void ThrowIfGone()
+    {
+        if (Fd < 0)
+        {
+            throw new ObjectDisposedException(nameof(LoopSocket), "the socket was closed");
+        }
+    }
 
     public void OnEvents(uint events)
     {
@@ -219,10 +234,12 @@ internal sealed class LoopSocket : IEpollTarget, ILoopTransport
         readable.Fail(new ObjectDisposedException(nameof(LoopSocket)));
         writable.Fail(new ObjectDisposedException(nameof(LoopSocket)));
         socket.Dispose();
+        Fd = -1;
     }
 
     private unsafe int TrySend(ReadOnlySpan<byte> data)
     {
+        ThrowIfGone();
         fixed (byte* bytes = data)
         {
             int result;

@@ -184,4 +184,36 @@ public sealed class LoopSocketTests : IDisposable
 
         Assert.True(await Task.Run(() => thread.Join(Bound)));
     }
+
+    [Fact]
+    public async Task Disposed_NumberGivenToAnotherConnection_SendReceiveAndShutdownThrowAndReachNothing()
+    {
+        // A late write on a closed session's socket (a timeout's error, after the session ended inline)
+        // went to the descriptor number, which the kernel gives to the next socket opened.
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync((IPEndPoint)listener.LocalEndpoint);
+        var accepted = await listener.AcceptSocketAsync();
+        var number = (int)accepted.SafeHandle.DangerousGetHandle();
+        using var other = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+
+        var (send, receive, shutdown, reused) = await loop.RunAsync(async () =>
+        {
+            var socket = LoopSocket.Attach(loop, accepted);
+            socket.Dispose();
+            // Connected to the listener: had the number gone to it, a stray send would reach its peer.
+            await other.ConnectAsync((IPEndPoint)listener.LocalEndpoint);
+            var sent = await Record.ExceptionAsync(async () => await socket.SendAsync("stray"u8.ToArray()));
+            return (sent, Record.Exception(() => socket.TryReceive(new byte[1])), Record.Exception(socket.ShutdownSend),
+                (int)other.SafeHandle.DangerousGetHandle() == number);
+        }).WaitAsync(Bound);
+        using var otherPeer = await listener.AcceptSocketAsync();
+
+        Assert.IsType<ObjectDisposedException>(send);
+        Assert.IsType<ObjectDisposedException>(receive);
+        Assert.IsType<ObjectDisposedException>(shutdown);
+        if (reused)
+        {
+            Assert.Equal(0, otherPeer.Available);
+        }
+    }
 }

@@ -1,0 +1,213 @@
+using System.Net;
+using System.Net.Sockets;
+using Pgway.IntegrationTests.Testing;
+using Pgway.Pooling;
+using Pgway.Protocol;
+using Pgway.Testing;
+using Pgway.Transport;
+
+namespace Pgway.IntegrationTests.Pooling;
+
+/// <summary>
+/// The pooler in front of a <see cref="ScriptedBackend"/>: orders of events a real server gives only
+/// by chance of timing, made certain. Each asserts what a client of PostgreSQL itself would see.
+/// </summary>
+[Collection(SharedPgTestCluster.Name)]
+public sealed class PoolerScriptedBackendTests(PgTestClusterFixture fixture) : PoolerTestClass(fixture)
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    private ScriptedBackend? backend;
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (backend is not null)
+        {
+            await backend.DisposeAsync();
+        }
+    }
+
+    private Pooler Start(string mode, params KeyValuePair<string, string>[] extra) =>
+        Running = PoolerHarness.Start(Cluster, mode, poolSize: 1, waitTimeout: "20", backendPort: backend!.Port,
+            extra: [new("pgbouncer_auth_type", "trust"), new("pgbouncer_reserve_pool_size", "0"), .. extra]);
+
+    private Task<WireClient> LogInAsync() => WireClient.LogInAsync(Running!.LocalEndPoint, PoolerHarness.User, PoolerHarness.Database, Bound);
+
+    private async Task UntilQueuedAsync() =>
+        await Eventually.HoldsAsync(async () => (await Running!.ClientsAsync()).Any(c => c.Waiting), Bound);
+
+    [Fact]
+    public async Task TransactionMode_FatalInTheReadOfTheLastReadyForQuery_TheServerIsNotLentToTheClientQueued()
+    {
+        // The server's ReadyForQuery and its FATAL (terminated as it went idle) came in one read: the
+        // server counted as idle and went to the client queued, whose query met a closed connection and
+        // whose session ended with 08006. From PostgreSQL, only the terminated session's client is told.
+        var received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        backend = ScriptedBackend.Start(Cluster.Primary.Address, async (connection, query) =>
+        {
+            if (query == "SELECT 'terminated'")
+            {
+                received.SetResult();
+                await answer.Task;
+                await connection.SendAsync([
+                    .. ScriptedConnection.Completed("SELECT 0"),
+                    .. ScriptedConnection.Failed(ErrorSeverity.Fatal, SqlState.AdminShutdown, "terminating connection due to administrator command")]);
+                connection.Close();
+                return;
+            }
+            await connection.SendAsync(ScriptedConnection.Completed("SELECT 0"));
+        });
+        Start("transaction");
+        using var terminated = await LogInAsync();
+        using var queued = await LogInAsync();
+
+        await terminated.SendAsync(WireClient.Query("SELECT 'terminated'"));
+        await received.Task.WaitAsync(Bound);
+        await queued.SendAsync(WireClient.Query("SELECT 'queued'"));
+        await UntilQueuedAsync();
+        answer.SetResult();
+
+        Assert.Equal('I', (await terminated.ReadUntilReadyAsync()).Status);
+        var fatal = await terminated.ReadMessageAsync();
+        Assert.Equal('E', fatal?.Type);
+        Assert.Equal(SqlState.AdminShutdown, RawWireClient.Field(fatal!.Value.Body, 'C'));
+        var served = await queued.ReadUntilReadyAsync();
+        Assert.Empty(served.Errors);
+        Assert.Equal('I', served.Status);
+        Assert.Equal(2, backend.LogIns);
+    }
+
+    [Fact]
+    public async Task SessionMode_CancelThatCameDuringTheResetOfAnEndedSession_DoesNotCancelTheNextClientsQuery()
+    {
+        // A client that had left sent a cancel as its server ran server_reset_query: the server went to
+        // the client queued as soon as the reset was answered, and the cancel, acted on after, cancelled
+        // that client's query (57014). From PostgreSQL, a cancel for a session that has ended does nothing.
+        var resetting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        backend = ScriptedBackend.Start(Cluster.Primary.Address, async (connection, query) =>
+        {
+            switch (query)
+            {
+                case "DISCARD ALL":
+                    resetting.TrySetResult();
+                    // Long enough for the cancel to be sent meanwhile; the cancel acts after it.
+                    await Task.Delay(TimeSpan.FromMilliseconds(300));
+                    await connection.SendAsync(ScriptedConnection.Completed("DISCARD ALL"));
+                    return;
+                case "SELECT 'queued'":
+                    var cancelled = connection.Cancelled;
+                    // Runs until a cancel, or well past the moment the cancel acts.
+                    var outcome = await Task.WhenAny(cancelled, Task.Delay(TimeSpan.FromSeconds(2)));
+                    await connection.SendAsync(outcome == cancelled
+                        ? ScriptedConnection.Failed(ErrorSeverity.Error, SqlState.QueryCanceled, "canceling statement due to user request")
+                        : ScriptedConnection.Completed("SELECT 0"));
+                    return;
+                default:
+                    await connection.SendAsync(ScriptedConnection.Completed("SELECT 0"));
+                    return;
+            }
+        }, cancelDelay: TimeSpan.FromMilliseconds(800));
+        Start("session");
+        using var leaving = await LogInAsync();
+        await leaving.SendAsync(WireClient.Query("SELECT 'leaving'"));
+        Assert.Empty((await leaving.ReadUntilReadyAsync()).Errors);
+        using var queued = await LogInAsync();
+        await queued.SendAsync(WireClient.Query("SELECT 'queued'"));
+        await UntilQueuedAsync();
+
+        await leaving.SendAsync(WireClient.Terminate());
+        await resetting.Task.WaitAsync(Bound);
+        await leaving.CancelAsync(Running!.LocalEndPoint);
+
+        var served = await queued.ReadUntilReadyAsync();
+        Assert.Empty(served.Errors);
+        Assert.Equal('I', served.Status);
+        // The cancel reached the server, and found nothing of the queued client's running.
+        await Eventually.HoldsAsync(() => !backend.Cancels.IsEmpty, Bound);
+        Assert.Equal([null], backend.Cancels.Select(c => c.Cancelled));
+    }
+
+    [Fact]
+    public async Task QueryTimeout_OfAQueryBeforeTheClientsTerminate_CancelsItOnTheServerAndTellsTheClient()
+    {
+        // The client's side, waiting for the answers before its Terminate, was woken by the timeout and
+        // ended the session inline: the server was closed with its query still running there (no cancel:
+        // the session held no server any more), and the error went to the client's closed socket.
+        backend = ScriptedBackend.Start(Cluster.Primary.Address, async (connection, query) =>
+        {
+            if (query == "SELECT 'long'")
+            {
+                await Task.WhenAny(connection.Cancelled, Task.Delay(Bound));
+                await connection.SendAsync(ScriptedConnection.Failed(ErrorSeverity.Error, SqlState.QueryCanceled, "canceling statement due to user request"));
+                return;
+            }
+            await connection.SendAsync(ScriptedConnection.Completed("SELECT 0"));
+        });
+        Start("transaction", new KeyValuePair<string, string>("pgbouncer_query_timeout", "1"));
+        using var client = await LogInAsync();
+
+        await client.SendAsync(WireClient.Query("SELECT 'long'"), WireClient.Terminate());
+
+        var error = await client.ReadMessageAsync();
+        Assert.Equal('E', error?.Type);
+        Assert.Equal(SqlState.QueryCanceled, RawWireClient.Field(error!.Value.Body, 'C'));
+        Assert.Contains("query_timeout", RawWireClient.Field(error.Value.Body, 'M'));
+        await Eventually.HoldsAsync(() => backend.Cancels.Any(c => c.Cancelled == "SELECT 'long'"), Bound,
+            () => $"cancels acted on: [{string.Join(", ", backend.Cancels)}]");
+    }
+
+    [Fact]
+    public async Task ServerConnect_TimedOut_TheCallerGoesOnOnItsLoop()
+    {
+        // A connect that failed off the loop (server_connect_timeout here; a refusal from a remote host
+        // too) left the session going on on the thread pool: its end then changed the loop's table of
+        // sockets and woke the loop's waiters beside the loop's own thread.
+        using var full = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        full.Bind(new IPEndPoint(Cluster.Primary.Address, 0));
+        full.Listen(0);
+        var port = ((IPEndPoint)full.LocalEndPoint!).Port;
+        // Never accepted: once its queue is full, the next connect's handshake is not answered.
+        var queued = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var waiting = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
+                queued.Add(waiting);
+                try
+                {
+                    waiting.Connect(full.LocalEndPoint!);
+                }
+                catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+                {
+                    // The handshake goes on, or never ends: either way the queue fills.
+                }
+            }
+            Running = PoolerHarness.Start(Cluster, "transaction", poolSize: 1, backendPort: port,
+                extra: [new("pgbouncer_auth_type", "trust"), new("pgbouncer_server_connect_timeout", "1")]);
+            using var loops = new EpollLoopGroup(1, TimeProvider.System);
+            var loop = loops.Next();
+
+            var (failed, onLoop) = await loop.RunAsync(async () =>
+            {
+                try
+                {
+                    (await ServerConnector.ConnectAsync(Running, loop, new ServerCredentials(PoolerHarness.User, "unused"), PoolerHarness.Database)).Close();
+                    return (false, loop.IsCurrent);
+                }
+                catch (ServerLoginException)
+                {
+                    return (true, loop.IsCurrent);
+                }
+            }).WaitAsync(Bound);
+
+            Assert.True(failed);
+            Assert.True(onLoop);
+        }
+        finally
+        {
+            queued.ForEach(s => s.Dispose());
+        }
+    }
+}
