@@ -21,6 +21,13 @@ internal sealed partial class ClientSession
         {
             while (!Ended)
             {
+                if (pooler.Draining && DrainNow())
+                {
+                    // pgway drains, and its wake-up came while an answer was on its way to the client (a
+                    // failed COPY's Syncs settled, a pool service's lost server told): the session ends now.
+                    await ShutDownAsync();
+                    return;
+                }
                 if (server is not { } from || talkingToServer)
                 {
                     // No server; or the client's side, borrowing one, gives it the client's parameters and
@@ -86,7 +93,7 @@ internal sealed partial class ClientSession
                         }
                         return;
                     }
-                    if (fromServer.FatalAt >= 0)
+                    if (fromServer.FatalCode is not null)
                     {
                         // Passed on below: the client has its error, and needs no second one when the server closes.
                         serverSaidFatal = true;

@@ -298,7 +298,13 @@ internal sealed partial class ClientSession : IWaitingClient
         {
             reason ??= DisconnectReason.InternalError;
             LogSessionFailed(pooler.Logger, Id, failure);
-            await TellInternalErrorAsync();
+            // Once, if the client's socket takes it now: nothing would end a wait for room any more.
+            var telling = TellInternalErrorAsync();
+            if (!telling.IsCompleted)
+            {
+                client?.CancelWaits();
+            }
+            await telling;
         }
         if (attached is not null && held is not null && pumpFailure is null)
         {

@@ -129,7 +129,7 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
         errorStart = offset;
         offset = known ? offset + MessageHeader.Size + length : -1;
         var wanted = type == (byte)BackendMessageCode.ReadyForQuery && length == 1
-            || type == (byte)BackendMessageCode.ErrorResponse && known && length <= MaxParameterStatus
+            || type == (byte)BackendMessageCode.ErrorResponse && length <= MaxParameterStatus
             || type == (byte)BackendMessageCode.ParameterStatus && length <= MaxParameterStatus
             || type == (byte)BackendMessageCode.CommandComplete
                 && (length == DiscardAll.Length || length == DeallocateAll.Length || length == ResetTag.Length
@@ -188,6 +188,7 @@ internal sealed class ServerTraffic(ClientTraffic client, Dictionary<string, str
             var severity = error.GetValueOrDefault('V', error.GetValueOrDefault('S', ""));
             if (severity is "FATAL" or "PANIC")
             {
+                // Where it starts only in a scan begun between messages; that it came, in any.
                 FatalAt = errorStart;
                 FatalCode = error.GetValueOrDefault('C');
             }

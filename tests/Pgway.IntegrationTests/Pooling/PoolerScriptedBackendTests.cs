@@ -36,8 +36,11 @@ public sealed class PoolerScriptedBackendTests(PgTestClusterFixture fixture) : P
     private async Task UntilQueuedAsync() =>
         await Eventually.HoldsAsync(async () => (await Running!.ClientsAsync()).Any(c => c.Waiting), Bound);
 
-    [Fact]
-    public async Task TransactionMode_FatalInTheReadOfTheLastReadyForQuery_TheServerIsNotLentToTheClientQueued()
+    [Theory]
+    [InlineData(0)]
+    // Larger than one read of pgway's: the read with the FATAL begins inside the row.
+    [InlineData(40_000)]
+    public async Task TransactionMode_FatalInTheReadOfTheLastReadyForQuery_TheServerIsNotLentToTheClientQueued(int rowBytes)
     {
         // The server's ReadyForQuery and its FATAL (terminated as it went idle) came in one read: the
         // server counted as idle and went to the client queued, whose query met a closed connection and
@@ -49,9 +52,10 @@ public sealed class PoolerScriptedBackendTests(PgTestClusterFixture fixture) : P
             if (query == "SELECT 'terminated'")
             {
                 received.SetResult();
-                await answer.Task;
+                await answer.Task.WaitAsync(Bound);
                 await connection.SendAsync([
-                    .. ScriptedConnection.Completed("SELECT 0"),
+                    .. rowBytes > 0 ? ScriptedConnection.Row(new string('x', rowBytes)) : [],
+                    .. ScriptedConnection.Completed(rowBytes > 0 ? "SELECT 1" : "SELECT 0"),
                     .. ScriptedConnection.Failed(ErrorSeverity.Fatal, SqlState.AdminShutdown, "terminating connection due to administrator command")]);
                 connection.Close();
                 return;
@@ -68,7 +72,9 @@ public sealed class PoolerScriptedBackendTests(PgTestClusterFixture fixture) : P
         await UntilQueuedAsync();
         answer.SetResult();
 
-        Assert.Equal('I', (await terminated.ReadUntilReadyAsync()).Status);
+        var last = await terminated.ReadUntilReadyAsync();
+        Assert.Equal('I', last.Status);
+        Assert.Equal(rowBytes > 0 ? 1 : 0, last.Rows.Count);
         var fatal = await terminated.ReadMessageAsync();
         Assert.Equal('E', fatal?.Type);
         Assert.Equal(SqlState.AdminShutdown, RawWireClient.Field(fatal!.Value.Body, 'C'));
@@ -91,14 +97,14 @@ public sealed class PoolerScriptedBackendTests(PgTestClusterFixture fixture) : P
             {
                 case "DISCARD ALL":
                     resetting.TrySetResult();
-                    // Long enough for the cancel to be sent meanwhile; the cancel acts after it.
-                    await Task.Delay(TimeSpan.FromMilliseconds(300));
+                    // Answered once the cancel has come to the server (it acts later): it was sent during the reset.
+                    await backend!.CancelCame.WaitAsync(Bound);
                     await connection.SendAsync(ScriptedConnection.Completed("DISCARD ALL"));
                     return;
                 case "SELECT 'queued'":
                     var cancelled = connection.Cancelled;
                     // Runs until a cancel, or well past the moment the cancel acts.
-                    var outcome = await Task.WhenAny(cancelled, Task.Delay(TimeSpan.FromSeconds(2)));
+                    var outcome = await Task.WhenAny(cancelled, Task.Delay(TimeSpan.FromSeconds(4)));
                     await connection.SendAsync(outcome == cancelled
                         ? ScriptedConnection.Failed(ErrorSeverity.Error, SqlState.QueryCanceled, "canceling statement due to user request")
                         : ScriptedConnection.Completed("SELECT 0"));

@@ -49,6 +49,11 @@ internal sealed class ScriptedBackend : IAsyncDisposable
     /// <summary>How many connections logged in so far.</summary>
     public int LogIns => nextProcessId - 1000;
 
+    /// <summary>Completes when the first cancel request has come (before it acts).</summary>
+    public Task CancelCame => cancelCame.Task;
+
+    private readonly TaskCompletionSource cancelCame = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>The cancel requests acted on: the process ID each named, and the query it cancelled (null when none ran).</summary>
     public ConcurrentQueue<(int ProcessId, string? Cancelled)> Cancels { get; } = new();
 
@@ -116,6 +121,7 @@ internal sealed class ScriptedBackend : IAsyncDisposable
     // Acted on late, as the test asked; the process whose query runs then gets it cancelled.
     private async Task ActOnCancelAsync(int processId)
     {
+        cancelCame.TrySetResult();
         await Task.Delay(CancelDelay, stopping.Token);
         var cancelled = connections.TryGetValue(processId, out var target) ? target.Cancel() : null;
         Cancels.Enqueue((processId, cancelled));
@@ -177,7 +183,14 @@ internal sealed class ScriptedBackend : IAsyncDisposable
         {
             all = [.. tasks];
         }
-        await Task.WhenAll(all);
+        try
+        {
+            await Task.WhenAll(all).WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            // A script still waiting (its test failed before it was let go) is left behind: its waits are bounded.
+        }
         stopping.Dispose();
     }
 }
@@ -234,6 +247,9 @@ internal sealed class ScriptedConnection(NetworkStream stream, int processId)
             return running;
         }
     }
+
+    /// <summary>A DataRow of one text column.</summary>
+    public static byte[] Row(string value) => Write(output => BackendMessages.DataRow(output, [value]));
 
     /// <summary>The messages of a query's end: CommandComplete with <paramref name="tag"/>, then ReadyForQuery idle.</summary>
     public static byte[] Completed(string tag) => Write(output =>
