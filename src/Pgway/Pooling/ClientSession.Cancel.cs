@@ -9,12 +9,21 @@ namespace Pgway.Pooling;
 // client's statement).
 internal sealed partial class ClientSession
 {
+    // A cancel came while pgway talked to the server on its own: it goes once that exchange is done.
+    private bool cancelAfterExchange;
+
     /// <summary>Forwards a client's cancel request to the server it holds now, with that server's key.</summary>
     public void ForwardCancel() => loop.Post(() =>
     {
-        if (held is { } current)
+        if (held is not null && talkingToServer)
         {
-            SendCancel(current);
+            // pgway is giving the server the client's parameters (or putting its start-up values back after a
+            // RESET): cancelled, a set_config would leave the client's query to run under the server's values.
+            cancelAfterExchange = true;
+        }
+        else if (held is { } holding)
+        {
+            SendCancel(holding);
         }
         else
         {
@@ -40,6 +49,19 @@ internal sealed partial class ClientSession
             {
                 LogCancelForwardFailed(pooler.Logger, Id, CancelKey.NodeOf(key.ProcessId));
             }
+        }
+    }
+
+    // pgway's own exchange with the server is answered in full: the client's side may talk to it now, and a
+    // cancel that came meanwhile goes (it may stop the client's request, or come before it and do nothing,
+    // as on PostgreSQL).
+    private void EndOwnExchange()
+    {
+        talkingToServer = false;
+        if (cancelAfterExchange && held is { } current)
+        {
+            cancelAfterExchange = false;
+            SendCancel(current);
         }
     }
 

@@ -49,7 +49,7 @@ internal sealed partial class ClientSession
         }
         tracker!.CopySyncsSettled();
         // Answered in full (cut short, the flag stays: see talkingToServer).
-        talkingToServer = false;
+        EndOwnExchange();
         if (clients.WrittenCount > 0)
         {
             await SendToClientAsync(clients.WrittenMemory);

@@ -95,7 +95,7 @@ internal sealed partial class ClientSession
             }
         }
         // Answered in full (cut short, the flag stays: see talkingToServer).
-        talkingToServer = false;
+        EndOwnExchange();
         return allApplied;
     }
 

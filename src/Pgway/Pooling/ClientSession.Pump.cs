@@ -151,6 +151,15 @@ internal sealed partial class ClientSession
                         return;
                     }
                 }
+                catch (ClientUnreachableException)
+                {
+                    // The client went away (reset, closed) under an answer: its session ends. Its server, the
+                    // answer cut short, is closed at the session's end; it says nothing of its member, whose
+                    // other servers stay lendable.
+                    End();
+                    client.CancelWaits();
+                    return;
+                }
                 catch (Exception e) when (e is SocketException or PostgresProtocolException or ObjectDisposedException or OperationCanceledException or EndOfStreamException)
                 {
                     if (e is OperationCanceledException && server == from && !Ended)

@@ -119,7 +119,7 @@ internal sealed partial class ClientSession
         fromServer.ParametersChanged = true;
         // Answered in full. Cut short (pgway stopping, a kill), the flag stays: the server still owes
         // answers, and is closed rather than reset or lent (OnServerUnlinked clears it then).
-        talkingToServer = false;
+        EndOwnExchange();
         return new RestoredSettings(ReportedChanges(told, server.Login.Parameters, server.Parameters, pool?.Welcome), ReplaceReports: true);
     }
 

@@ -49,8 +49,9 @@ internal sealed partial class ClientSession
     // The client's server went back to the pool or was closed.
     private void OnServerUnlinked()
     {
-        // Whatever pgway's own exchange with that server left unanswered goes with it.
+        // Whatever pgway's own exchange with that server left unanswered goes with it (a cancel held for its end too).
         talkingToServer = false;
+        cancelAfterExchange = false;
         if (State is not (ClientState.LoggingIn or ClientState.Ending))
         {
             MoveTo(ClientState.Idle);

@@ -125,6 +125,11 @@ internal sealed partial class ClientSession
         {
             clientUnreachable = true;
         }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // The client's socket, not the server's: the pump must not take it for a server lost.
+            throw new ClientUnreachableException(e);
+        }
         finally
         {
             clientSendUnderWay = false;

@@ -27,8 +27,10 @@ public sealed class PoolerScriptedBackendTests(PgTestClusterFixture fixture) : P
         }
     }
 
-    private Pooler Start(string mode, params KeyValuePair<string, string>[] extra) =>
-        Running = PoolerHarness.Start(Cluster, mode, poolSize: 1, waitTimeout: "20", backendPort: backend!.Port,
+    private Pooler Start(string mode, params KeyValuePair<string, string>[] extra) => Start(mode, 1, extra);
+
+    private Pooler Start(string mode, int poolSize, params KeyValuePair<string, string>[] extra) =>
+        Running = PoolerHarness.Start(Cluster, mode, poolSize, waitTimeout: "20", backendPort: backend!.Port,
             extra: [new("pgbouncer_auth_type", "trust"), new("pgbouncer_reserve_pool_size", "0"), .. extra]);
 
     private Task<WireClient> LogInAsync() => WireClient.LogInAsync(Running!.LocalEndPoint, PoolerHarness.User, PoolerHarness.Database, Bound);
@@ -215,5 +217,101 @@ public sealed class PoolerScriptedBackendTests(PgTestClusterFixture fixture) : P
         {
             queued.ForEach(s => s.Dispose());
         }
+    }
+
+    [Fact]
+    public async Task Cancel_WhilePgwayGivesTheServerTheClientsParameters_TheQueryNeverRunsUnderTheServersValues()
+    {
+        // The cancel went to the server while pgway's set_config of the client's TimeZone ran there: that
+        // was cancelled, and the client's query ran under the server's TimeZone (a timestamp's text, an
+        // instant read, silently other). From PostgreSQL, the query is cancelled, or runs as the client set it.
+        var applying = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        backend = ScriptedBackend.Start(Cluster.Primary.Address, async (connection, query) =>
+        {
+            if (query.StartsWith("SELECT pg_catalog.set_config(E'TimeZone'", StringComparison.Ordinal))
+            {
+                applying.TrySetResult();
+                // A cancel comes within moments if it is sent now; held back, it never comes during this.
+                var outcome = await Task.WhenAny(connection.Cancelled, Task.Delay(TimeSpan.FromSeconds(3)));
+                if (outcome == connection.Cancelled)
+                {
+                    await connection.SendAsync(ScriptedConnection.Failed(ErrorSeverity.Error, SqlState.QueryCanceled, "canceling statement due to user request"));
+                    return;
+                }
+                connection.TimeZone = "Europe/Berlin";
+                await connection.SendAsync([.. ScriptedConnection.Row("Europe/Berlin"), .. ScriptedConnection.Report("TimeZone", "Europe/Berlin"),
+                    .. ScriptedConnection.Completed("SELECT 1")]);
+                return;
+            }
+            if (query == "SELECT 'time zone'")
+            {
+                await connection.SendAsync([.. ScriptedConnection.Row(connection.TimeZone), .. ScriptedConnection.Completed("SELECT 1")]);
+                return;
+            }
+            await connection.SendAsync(ScriptedConnection.Completed("SELECT 0"));
+        });
+        Start("transaction");
+        // The pool's server, logged in at the server's TimeZone and idle.
+        using (var first = await LogInAsync())
+        {
+            await first.SendAsync(WireClient.Query("SELECT 'first'"));
+            Assert.Empty((await first.ReadUntilReadyAsync()).Errors);
+        }
+        using var client = await WireClient.LogInAsync(Running!.LocalEndPoint, PoolerHarness.User, PoolerHarness.Database, Bound, ("TimeZone", "Europe/Berlin"));
+
+        await client.SendAsync(WireClient.Query("SELECT 'time zone'"));
+        await Eventually.HoldsAsync(() => applying.Task.IsCompleted, Bound, () => $"queries: [{string.Join(", ", backend.Queries)}]");
+        await client.CancelAsync(Running.LocalEndPoint);
+        var answer = await client.ReadUntilReadyAsync();
+
+        Assert.True(answer.Errors.SequenceEqual([SqlState.QueryCanceled]) || answer.Rows.SequenceEqual(["Europe/Berlin"]), answer.ToString());
+    }
+
+    [Fact]
+    public async Task ClientResetUnderAnAnswer_ItsSessionEndsAndTheOtherIdleServersStayLendable()
+    {
+        // A failed write to the client was taken for its server lost: every server to that address idle
+        // since was closed rather than lent (as after a member's crash), and the log said server_lost.
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        backend = ScriptedBackend.Start(Cluster.Primary.Address, async (connection, query) =>
+        {
+            switch (query)
+            {
+                case "SELECT 'held'":
+                    await hold.Task.WaitAsync(Bound);
+                    break;
+                case "SELECT 'large'":
+                    // Far more than the socket buffers between pgway and a client that does not read.
+                    var row = ScriptedConnection.Row(new string('x', 64 * 1024));
+                    await connection.SendAsync([.. Enumerable.Repeat(row, 128).SelectMany(r => r)]);
+                    break;
+            }
+            await connection.SendAsync(ScriptedConnection.Completed("SELECT 0"));
+        });
+        Start("transaction", poolSize: 2);
+        // Two servers, both idle in the pool afterwards.
+        using (var holding = await LogInAsync())
+        using (var second = await LogInAsync())
+        {
+            await holding.SendAsync(WireClient.Query("SELECT 'held'"));
+            await second.SendAsync(WireClient.Query("SELECT 'second'"));
+            Assert.Empty((await second.ReadUntilReadyAsync()).Errors);
+            hold.SetResult();
+            Assert.Empty((await holding.ReadUntilReadyAsync()).Errors);
+        }
+        Assert.Equal(2, backend.LogIns);
+
+        var resetting = await LogInAsync();
+        await resetting.SendAsync(WireClient.Query("SELECT 'large'"));
+        // Some of the answer has come: pgway is writing it.
+        Assert.Equal('D', (await resetting.ReadMessageAsync())?.Type);
+        resetting.Reset();
+        await Eventually.HoldsAsync(async () => (await Running!.ClientsAsync()).Count == 0, Bound);
+        using var next = await LogInAsync();
+        await next.SendAsync(WireClient.Query("SELECT 'next'"));
+
+        Assert.Empty((await next.ReadUntilReadyAsync()).Errors);
+        // The reset client's server was closed, its answer cut; the other idle one served the next client.
+        Assert.Equal(2, backend.LogIns);
     }
 }

@@ -165,6 +165,13 @@ internal sealed class RawWireClient : IDisposable
     public static string Describe(byte[] errorBody) =>
         $"{Field(errorBody, 'S')} {Field(errorBody, 'C')} {Field(errorBody, 'M')}";
 
+    /// <summary>Closes abortively: the peer's next send fails (connection reset), as when a client process dies.</summary>
+    public void Reset()
+    {
+        tcp.Client.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+        tcp.Client.Close();
+    }
+
     public void Dispose()
     {
         stream.Dispose();

@@ -49,6 +49,9 @@ internal sealed class ScriptedBackend : IAsyncDisposable
     /// <summary>How many connections logged in so far.</summary>
     public int LogIns => nextProcessId - 1000;
 
+    /// <summary>Every Query's text, in the order they came (all connections).</summary>
+    public ConcurrentQueue<string> Queries { get; } = new();
+
     /// <summary>Completes when the first cancel request has come (before it acts).</summary>
     public Task CancelCame => cancelCame.Task;
 
@@ -106,6 +109,7 @@ internal sealed class ScriptedBackend : IAsyncDisposable
                 if (message.Type == (byte)'Q')
                 {
                     var text = Encoding.UTF8.GetString(message.Body, 0, message.Body.Length - 1);
+                    Queries.Enqueue(text);
                     connection.Begin(text);
                     await script(connection, text);
                     connection.End();
@@ -204,6 +208,9 @@ internal sealed class ScriptedConnection(NetworkStream stream, int processId)
 
     public int ProcessId { get; } = processId;
 
+    /// <summary>The TimeZone a script keeps for this connection (the server's own until one sets it).</summary>
+    public string TimeZone { get; set; } = "UTC";
+
     /// <summary>Completes when a cancel request acts on the query the script answers now.</summary>
     public Task Cancelled
     {
@@ -247,6 +254,9 @@ internal sealed class ScriptedConnection(NetworkStream stream, int processId)
             return running;
         }
     }
+
+    /// <summary>A ParameterStatus report.</summary>
+    public static byte[] Report(string name, string value) => Write(output => BackendMessages.ParameterStatus(output, name, value));
 
     /// <summary>A DataRow of one text column.</summary>
     public static byte[] Row(string value) => Write(output => BackendMessages.DataRow(output, [value]));

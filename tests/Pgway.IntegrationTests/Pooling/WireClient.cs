@@ -107,6 +107,9 @@ internal sealed class WireClient : IDisposable
         await socket.ReceiveAsync(new byte[1], SocketFlags.None, timeout.Token);
     }
 
+    /// <summary>Closes abortively (connection reset).</summary>
+    public void Reset() => raw.Reset();
+
     public void Dispose() => raw.Dispose();
 
     public static byte[] Query(string sql) => RawWireClient.Query(sql);
