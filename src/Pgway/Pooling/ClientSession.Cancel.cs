@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Sockets;
 using Pgway.Protocol;
+using Pgway.Transport;
 
 namespace Pgway.Pooling;
 
@@ -11,6 +12,8 @@ internal sealed partial class ClientSession
 {
     // A cancel came while pgway talked to the server on its own: it goes once that exchange is done.
     private bool cancelAfterExchange;
+    // Completed as each cancel sent for the server the client holds is done with (the start-up values' wait).
+    private readonly LoopWaiter cancelsDone = new();
 
     /// <summary>Forwards a client's cancel request to the server it holds now, with that server's key.</summary>
     public void ForwardCancel() => loop.Post(() =>
@@ -101,6 +104,8 @@ internal sealed partial class ClientSession
                         UpdateTimeoutState();
                         // Held still for a failed COPY's Syncs only: the pump settles them now.
                         server?.WakeWaits();
+                        // Last: the pump, waiting to put start-up values back, runs on inline.
+                        cancelsDone.Complete();
                     }
                     else if (current.ReleaseAfterCancels && current.CancelsInFlight == 0)
                     {

@@ -153,11 +153,13 @@ internal sealed partial class ClientSession
                 }
                 catch (ClientUnreachableException)
                 {
-                    // The client went away (reset, closed) under an answer: its session ends. Its server, the
-                    // answer cut short, is closed at the session's end; it says nothing of its member, whose
-                    // other servers stay lendable.
+                    // The client went away (reset, closed) under an answer: its session ends, and the session's
+                    // end closes the server (or, in session mode, resets it if the answer had ended). That says
+                    // nothing of its member, whose other servers stay lendable. The client's side may be waiting
+                    // to write to the server, which nothing reads any more: woken too.
                     End();
                     client.CancelWaits();
+                    server?.CancelWaits();
                     return;
                 }
                 catch (Exception e) when (e is SocketException or PostgresProtocolException or ObjectDisposedException or OperationCanceledException or EndOfStreamException)

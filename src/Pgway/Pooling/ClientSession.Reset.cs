@@ -83,6 +83,16 @@ internal sealed partial class ClientSession
             told.TryAdd(name, parameters.GetValueOrDefault(name));
         }
         talkingToServer = true;
+        // A cancel the client sent while its RESET ran may land yet: never on pgway's set_config (one that
+        // comes from now on waits for the exchange's end, ForwardCancel).
+        while (server.CancelsInFlight > 0 && !Ended)
+        {
+            await cancelsDone.Start();
+        }
+        if (Ended)
+        {
+            throw new OperationCanceledException("the session is ending");
+        }
         // Simple queries: the server's unnamed statement is gone.
         server.Unnamed.Owner = null;
         var output = new ArrayBufferWriter<byte>();
@@ -92,6 +102,7 @@ internal sealed partial class ClientSession
         }
         await attached.SendAsync(output.WrittenMemory);
         using var reader = new MessageStreamReader(new LoopStream(attached));
+        var failed = false;
         for (var answered = 0; answered < changes.Count;)
         {
             var (type, body) = await reader.ReadAsync(MessageHeader.LargeMessageLimit, pooler.Stopping);
@@ -102,6 +113,7 @@ internal sealed partial class ClientSession
             }
             else if (type == (byte)BackendMessageCode.ErrorResponse)
             {
+                failed = true;
                 ErrorResponseReader.TryRead(body.Span, out var error);
                 LogParameterRefused(pooler.Logger, Id, changes[answered].Key, error.GetValueOrDefault('M', "?"));
             }
@@ -110,9 +122,14 @@ internal sealed partial class ClientSession
                 var (changed, setTo) = changes[answered];
                 if (!server.Login.Parameters.ContainsKey(changed))
                 {
-                    server.Parameters[changed] = setTo;
+                    // Refused, the server keeps what it had: not remembered as set, so the next borrow sets it.
+                    if (!failed)
+                    {
+                        server.Parameters[changed] = setTo;
+                    }
                     parameters[changed] = setTo;
                 }
+                failed = false;
                 answered++;
             }
         }

@@ -289,6 +289,7 @@ internal sealed partial class ClientSession : IWaitingClient
         // The pump ends: whatever it waits for (the server, the client, a server lent) is cancelled.
         client?.CancelWaits();
         serverLent.Fail(new OperationCanceledException("the session is ending"));
+        cancelsDone.Fail(new OperationCanceledException("the session is ending"));
         if (serverPump is not null)
         {
             // Never faults: what it could not handle is in pumpFailure.

@@ -301,7 +301,7 @@ public sealed class PoolerScriptedBackendTests(PgTestClusterFixture fixture) : P
         }
         Assert.Equal(2, backend.LogIns);
 
-        var resetting = await LogInAsync();
+        using var resetting = await LogInAsync();
         await resetting.SendAsync(WireClient.Query("SELECT 'large'"));
         // Some of the answer has come: pgway is writing it.
         Assert.Equal('D', (await resetting.ReadMessageAsync())?.Type);
@@ -313,5 +313,58 @@ public sealed class PoolerScriptedBackendTests(PgTestClusterFixture fixture) : P
         Assert.Empty((await next.ReadUntilReadyAsync()).Errors);
         // The reset client's server was closed, its answer cut; the other idle one served the next client.
         Assert.Equal(2, backend.LogIns);
+    }
+
+    [Fact]
+    public async Task CancelSentDuringReset_StartUpValuesPutBackOnlyOnceItIsDone_TheNextQueryRunsUnderThem()
+    {
+        // A cancel sent while the client's RESET ALL ran landed after it, on pgway's set_config putting the
+        // client's start-up TimeZone back: refused, and the client's next query ran under the server's.
+        var resetting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var resetAnswered = false;
+        backend = ScriptedBackend.Start(Cluster.Primary.Address, async (connection, query) =>
+        {
+            if (query == "RESET ALL")
+            {
+                resetting.TrySetResult();
+                // Answered once the cancel has come to the server; it acts after the answer.
+                await backend!.CancelCame.WaitAsync(Bound);
+                connection.TimeZone = "UTC";
+                resetAnswered = true;
+                await connection.SendAsync([.. ScriptedConnection.Report("TimeZone", "UTC"), .. ScriptedConnection.Completed("RESET")]);
+                return;
+            }
+            if (query.StartsWith("SELECT pg_catalog.set_config(E'TimeZone'", StringComparison.Ordinal))
+            {
+                if (resetAnswered && await Task.WhenAny(connection.Cancelled, Task.Delay(TimeSpan.FromSeconds(2))) == connection.Cancelled)
+                {
+                    await connection.SendAsync(ScriptedConnection.Failed(ErrorSeverity.Error, SqlState.QueryCanceled, "canceling statement due to user request"));
+                    return;
+                }
+                connection.TimeZone = "Europe/Berlin";
+                await connection.SendAsync([.. ScriptedConnection.Row("Europe/Berlin"), .. ScriptedConnection.Report("TimeZone", "Europe/Berlin"),
+                    .. ScriptedConnection.Completed("SELECT 1")]);
+                return;
+            }
+            if (query == "SELECT 'time zone'")
+            {
+                await connection.SendAsync([.. ScriptedConnection.Row(connection.TimeZone), .. ScriptedConnection.Completed("SELECT 1")]);
+                return;
+            }
+            await connection.SendAsync(ScriptedConnection.Completed("SELECT 0"));
+        }, cancelDelay: TimeSpan.FromMilliseconds(500));
+        Start("session");
+        using var client = await WireClient.LogInAsync(Running!.LocalEndPoint, PoolerHarness.User, PoolerHarness.Database, Bound, ("TimeZone", "Europe/Berlin"));
+        await client.SendAsync(WireClient.Query("SELECT 'time zone'"));
+        Assert.Equal(["Europe/Berlin"], (await client.ReadUntilReadyAsync()).Rows);
+
+        await client.SendAsync(WireClient.Query("RESET ALL"));
+        await resetting.Task.WaitAsync(Bound);
+        await client.CancelAsync(Running.LocalEndPoint);
+        Assert.Empty((await client.ReadUntilReadyAsync()).Errors);
+        await client.SendAsync(WireClient.Query("SELECT 'time zone'"));
+
+        Assert.Equal(["Europe/Berlin"], (await client.ReadUntilReadyAsync()).Rows);
+        Assert.Equal([null], backend.Cancels.Select(c => c.Cancelled));
     }
 }
