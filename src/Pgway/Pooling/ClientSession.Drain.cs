@@ -18,9 +18,11 @@ internal sealed partial class ClientSession
     // On the loop: whether the pooler drains and the session is at a point where ending it loses
     // nothing: logged in (or a console), not queued for a server, nothing of the client's
     // unanswered, no transaction open on a server, and no answer on its way to the client (its last
-    // ReadyForQuery is counted as it is read, before the pump's write of it ends).
+    // ReadyForQuery is counted as it is read, before the pump's write of it ends; a RESET's waits while
+    // pgway puts the start-up values back).
     private bool DrainNow() =>
-        pooler.Draining && State is not (ClientState.Connecting or ClientState.LoggingIn or ClientState.Ending) && waiting is null && !clientSendUnderWay
+        pooler.Draining && State is not (ClientState.Connecting or ClientState.LoggingIn or ClientState.Ending) && waiting is null
+        && !clientSendUnderWay && !talkingToServer
         && (IsAdmin || (fromClient.Idle && (server is null || (fromServer.Idle && fromServer.Status == TransactionStatus.Idle))));
 
     private async Task ShutDownAsync()
