@@ -35,6 +35,34 @@ public sealed class PoolerScriptedBackendTests(PgTestClusterFixture fixture) : P
 
     private Task<WireClient> LogInAsync() => WireClient.LogInAsync(Running!.LocalEndPoint, PoolerHarness.User, PoolerHarness.Database, Bound);
 
+    // pgway's set_config of a client's TimeZone, and a client's question of the TimeZone in force.
+    private const string SetTimeZone = "SELECT pg_catalog.set_config(E'TimeZone'";
+    private const string ShowTimeZone = "SELECT 'time zone'";
+
+    // A script's answer to either (false for any other query). The set_config is cancelled, as PostgreSQL
+    // answers it (57014), by a cancel that acts on it within cancellableFor; else it sets Europe/Berlin.
+    private static async Task<bool> AnswerTimeZoneAsync(ScriptedConnection connection, string query, TimeSpan? cancellableFor)
+    {
+        if (query.StartsWith(SetTimeZone, StringComparison.Ordinal))
+        {
+            if (cancellableFor is { } patience && await Task.WhenAny(connection.Cancelled, Task.Delay(patience)) == connection.Cancelled)
+            {
+                await connection.SendAsync(ScriptedConnection.Failed(ErrorSeverity.Error, SqlState.QueryCanceled, "canceling statement due to user request"));
+                return true;
+            }
+            connection.TimeZone = "Europe/Berlin";
+            await connection.SendAsync([.. ScriptedConnection.Row("Europe/Berlin"), .. ScriptedConnection.Report("TimeZone", "Europe/Berlin"),
+                .. ScriptedConnection.Completed("SELECT 1")]);
+            return true;
+        }
+        if (query == ShowTimeZone)
+        {
+            await connection.SendAsync([.. ScriptedConnection.Row(connection.TimeZone), .. ScriptedConnection.Completed("SELECT 1")]);
+            return true;
+        }
+        return false;
+    }
+
     private async Task UntilQueuedAsync() =>
         await Eventually.HoldsAsync(async () => (await Running!.ClientsAsync()).Any(c => c.Waiting), Bound);
 
@@ -228,27 +256,15 @@ public sealed class PoolerScriptedBackendTests(PgTestClusterFixture fixture) : P
         var applying = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         backend = ScriptedBackend.Start(Cluster.Primary.Address, async (connection, query) =>
         {
-            if (query.StartsWith("SELECT pg_catalog.set_config(E'TimeZone'", StringComparison.Ordinal))
+            if (query.StartsWith(SetTimeZone, StringComparison.Ordinal))
             {
                 applying.TrySetResult();
-                // A cancel comes within moments if it is sent now; held back, it never comes during this.
-                var outcome = await Task.WhenAny(connection.Cancelled, Task.Delay(TimeSpan.FromSeconds(3)));
-                if (outcome == connection.Cancelled)
-                {
-                    await connection.SendAsync(ScriptedConnection.Failed(ErrorSeverity.Error, SqlState.QueryCanceled, "canceling statement due to user request"));
-                    return;
-                }
-                connection.TimeZone = "Europe/Berlin";
-                await connection.SendAsync([.. ScriptedConnection.Row("Europe/Berlin"), .. ScriptedConnection.Report("TimeZone", "Europe/Berlin"),
-                    .. ScriptedConnection.Completed("SELECT 1")]);
-                return;
             }
-            if (query == "SELECT 'time zone'")
+            // A cancel comes within moments if it is sent now; held back, it never comes during the set_config.
+            if (!await AnswerTimeZoneAsync(connection, query, cancellableFor: TimeSpan.FromSeconds(3)))
             {
-                await connection.SendAsync([.. ScriptedConnection.Row(connection.TimeZone), .. ScriptedConnection.Completed("SELECT 1")]);
-                return;
+                await connection.SendAsync(ScriptedConnection.Completed("SELECT 0"));
             }
-            await connection.SendAsync(ScriptedConnection.Completed("SELECT 0"));
         });
         Start("transaction");
         // The pool's server, logged in at the server's TimeZone and idle.
@@ -259,7 +275,7 @@ public sealed class PoolerScriptedBackendTests(PgTestClusterFixture fixture) : P
         }
         using var client = await WireClient.LogInAsync(Running!.LocalEndPoint, PoolerHarness.User, PoolerHarness.Database, Bound, ("TimeZone", "Europe/Berlin"));
 
-        await client.SendAsync(WireClient.Query("SELECT 'time zone'"));
+        await client.SendAsync(WireClient.Query(ShowTimeZone));
         await Eventually.HoldsAsync(() => applying.Task.IsCompleted, Bound, () => $"queries: [{string.Join(", ", backend.Queries)}]");
         await client.CancelAsync(Running.LocalEndPoint);
         var answer = await client.ReadUntilReadyAsync();
@@ -334,35 +350,21 @@ public sealed class PoolerScriptedBackendTests(PgTestClusterFixture fixture) : P
                 await connection.SendAsync([.. ScriptedConnection.Report("TimeZone", "UTC"), .. ScriptedConnection.Completed("RESET")]);
                 return;
             }
-            if (query.StartsWith("SELECT pg_catalog.set_config(E'TimeZone'", StringComparison.Ordinal))
+            if (!await AnswerTimeZoneAsync(connection, query, cancellableFor: resetAnswered ? TimeSpan.FromSeconds(2) : null))
             {
-                if (resetAnswered && await Task.WhenAny(connection.Cancelled, Task.Delay(TimeSpan.FromSeconds(2))) == connection.Cancelled)
-                {
-                    await connection.SendAsync(ScriptedConnection.Failed(ErrorSeverity.Error, SqlState.QueryCanceled, "canceling statement due to user request"));
-                    return;
-                }
-                connection.TimeZone = "Europe/Berlin";
-                await connection.SendAsync([.. ScriptedConnection.Row("Europe/Berlin"), .. ScriptedConnection.Report("TimeZone", "Europe/Berlin"),
-                    .. ScriptedConnection.Completed("SELECT 1")]);
-                return;
+                await connection.SendAsync(ScriptedConnection.Completed("SELECT 0"));
             }
-            if (query == "SELECT 'time zone'")
-            {
-                await connection.SendAsync([.. ScriptedConnection.Row(connection.TimeZone), .. ScriptedConnection.Completed("SELECT 1")]);
-                return;
-            }
-            await connection.SendAsync(ScriptedConnection.Completed("SELECT 0"));
         }, cancelDelay: TimeSpan.FromMilliseconds(500));
         Start("session");
         using var client = await WireClient.LogInAsync(Running!.LocalEndPoint, PoolerHarness.User, PoolerHarness.Database, Bound, ("TimeZone", "Europe/Berlin"));
-        await client.SendAsync(WireClient.Query("SELECT 'time zone'"));
+        await client.SendAsync(WireClient.Query(ShowTimeZone));
         Assert.Equal(["Europe/Berlin"], (await client.ReadUntilReadyAsync()).Rows);
 
         await client.SendAsync(WireClient.Query("RESET ALL"));
         await resetting.Task.WaitAsync(Bound);
         await client.CancelAsync(Running.LocalEndPoint);
         Assert.Empty((await client.ReadUntilReadyAsync()).Errors);
-        await client.SendAsync(WireClient.Query("SELECT 'time zone'"));
+        await client.SendAsync(WireClient.Query(ShowTimeZone));
 
         Assert.Equal(["Europe/Berlin"], (await client.ReadUntilReadyAsync()).Rows);
         Assert.Equal([null], backend.Cancels.Select(c => c.Cancelled));
