@@ -33,11 +33,6 @@ internal sealed partial class ClientSession
         }
         End();
         reason ??= DisconnectReason.Shutdown;
-        // Said before the wake-up, which may end the session inline (as in ExpireAsync).
-        var refusing = TryRefuseAsync(DisconnectReason.Shutdown, SqlState.AdminShutdown, "pgway is shutting down");
-        answered.Complete();
-        await refusing;
-        client.CancelWaits();
-        server?.CancelWaits();
+        await TellEndAndWakeAsync(DisconnectReason.Shutdown, SqlState.AdminShutdown, "pgway is shutting down");
     }
 }

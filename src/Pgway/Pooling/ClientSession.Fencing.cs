@@ -96,7 +96,7 @@ internal sealed partial class ClientSession
         // Outside a transaction block a statement commits on its own; inside one, only a request that
         // could end the block can have committed anything.
         var mayHaveCommitted = fromServer.Status == TransactionStatus.Idle || sentTransactionEnd;
-        await client.SendAsync(LostAnswers(outstanding, lease, mayHaveCommitted));
+        await SendOwnToClientAsync(LostAnswers(outstanding, lease, mayHaveCommitted));
         return true;
     }
 
@@ -113,7 +113,7 @@ internal sealed partial class ClientSession
         fromClient.Outstanding = 0;
         requestStart = transactionStart = 0;
         UpdateTimeoutState();
-        await client.SendAsync(LostAnswers(outstanding, lease, mayHaveCommitted: false));
+        await SendOwnToClientAsync(LostAnswers(outstanding, lease, mayHaveCommitted: false));
     }
 
     private static ReadOnlyMemory<byte> LostAnswers(int outstanding, ServerLease? lease, bool mayHaveCommitted)

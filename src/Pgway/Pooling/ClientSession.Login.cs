@@ -188,7 +188,7 @@ internal sealed partial class ClientSession
         if (output is not null)
         {
             parameterSet = 0;
-            await client.SendAsync(output.WrittenMemory);
+            await SendOwnToClientAsync(output.WrittenMemory);
         }
     }
 

@@ -199,7 +199,7 @@ internal sealed partial class ClientSession
         fromClient.Outstanding = 0;
         requestStart = transactionStart = 0;
         UpdateTimeoutState();
-        await client.SendAsync(output.WrittenMemory);
+        await SendOwnToClientAsync(output.WrittenMemory);
     }
 
     // Transaction mode: the server goes back once every request is answered and the last answer said idle.
@@ -252,9 +252,14 @@ internal sealed partial class ClientSession
     // request is unanswered (pgway's own included), a transaction is open, the server skips to a Sync
     // it has not had, a cancel could still hit whatever runs there next, the client's Terminate went
     // to it (it is closing), it sent its FATAL (it is closing: read in the same read as its last
-    // ReadyForQuery, it looks idle), or a COPY FROM STDIN waits for the client's data (an
-    // extended-protocol COPY leaves no Sync unanswered, as it reads it).
-    private bool ServerFreeToGo() => mode != PoolMode.Session && ServerSettled();
+    // ReadyForQuery, it looks idle), a COPY FROM STDIN waits for the client's data (an
+    // extended-protocol COPY leaves no Sync unanswered, as it reads it), or the answer is still on its
+    // way to the client (the pump gives the server back once its write ends).
+    private bool ServerFreeToGo() => mode != PoolMode.Session && ServerSettled()
+        // The last ReadyForQuery is counted as it is read, before the pump's write of it ends: given back
+        // then (after a lone Flush of the client's, say), the client's next request could wait for a
+        // server, and pgway's answer to it (cancelled while waiting) go beside the write under way.
+        && !clientSendUnderWay;
 
     // The server the client holds has nothing of the client's (or pgway's) unanswered and no
     // transaction open: in transaction modes it can go back; in any mode pgway may talk to it.

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Pgway.Protocol;
+using Pgway.Transport;
 
 namespace Pgway.Pooling;
 
@@ -16,9 +17,11 @@ internal sealed partial class ClientSession
     // After its Terminate the client need not read its answers: failing to deliver them is no error.
     private bool clientLeft;
     private bool clientUnreachable;
-    // The pump's write to the client is under way (waiting for room when the client stops reading): a
-    // message of pgway's own cannot go in the middle of it.
+    // A write to the client is under way (waiting for room when the client stops reading): the pump's,
+    // or one of pgway's own messages. Nothing else can go in the middle of it.
     private bool clientSendUnderWay;
+    // The client's side, with a message of pgway's own to send, waits here for the pump's write to end.
+    private readonly LoopWaiter clientSendEnded = new();
     // The client's Terminate was passed to a server in COPY FROM STDIN: the server ends its connection
     // (after the COPY and what follows it, if the client ended it), so it is never lent again.
     private bool terminateForwarded;
@@ -116,6 +119,17 @@ internal sealed partial class ClientSession
         {
             return;
         }
+        if (clientSendUnderWay)
+        {
+            // pgway's own messages go only while no server is the pump's: what can be under way is the
+            // session's last word (a kill's, a timeout's), after which nothing is said. Anything else is a
+            // defect, which must end the session rather than mix two messages in the client's stream.
+            if (Ended)
+            {
+                return;
+            }
+            throw new InvalidOperationException("a write to the client was already under way");
+        }
         clientSendUnderWay = true;
         try
         {
@@ -132,8 +146,47 @@ internal sealed partial class ClientSession
         }
         finally
         {
-            clientSendUnderWay = false;
+            EndClientSend();
         }
+    }
+
+    // A message of pgway's own to the client (answers to requests it never ran, values it learned),
+    // from either side of the session. The client's side can find the pump's write still under way, the
+    // client not reading what it was sent (its last ReadyForQuery counted, a server lost under its next
+    // request): it waits for that write to end. The pump never finds one under way: its writes end
+    // before it goes on.
+    private async ValueTask SendOwnToClientAsync(ReadOnlyMemory<byte> data)
+    {
+        while (clientSendUnderWay && !Ended)
+        {
+            await clientSendEnded.Start();
+        }
+        if (Ended)
+        {
+            // Ending: what it says (if anything) is said by the end itself.
+            return;
+        }
+        clientSendUnderWay = true;
+        try
+        {
+            await client.SendAsync(data);
+        }
+        finally
+        {
+            EndClientSend();
+        }
+        if (pooler.Draining)
+        {
+            // A drain that came during the write waited for it to end: the session looks again.
+            Drain();
+        }
+    }
+
+    // A write to the client ended (or failed): whatever waits to write next goes on.
+    private void EndClientSend()
+    {
+        clientSendUnderWay = false;
+        clientSendEnded.Complete();
     }
 
     private async Task EndOutOfStepAsync()

@@ -112,14 +112,27 @@ internal sealed partial class ClientSession
             // A query past query_timeout is cancelled on the server, not left to run to its end.
             SendCancel(running);
         }
-        // Said (if the client's socket takes it now) before the wake-up below: a client's side waiting on
-        // the pump's answers runs on inline, sees the session ending, and may end it (server dropped,
-        // socket closed) before that call returns.
-        var refusing = TryRefuseAsync(why, sqlState, $"pgway: {message}");
-        answered.Complete();
-        await refusing;
-        client.CancelWaits();
-        server?.CancelWaits();
+        await TellEndAndWakeAsync(why, sqlState, $"pgway: {message}");
+    }
+
+    // The end of a session pgway ends itself (an expiry, a kill, a drain), told the client, if its socket
+    // takes it now, before the wake-up: a client's side waiting on the pump's answers (or its write) runs on
+    // inline, sees the session ending, and may end it (server dropped, socket closed) before that call
+    // returns. Whatever the telling met, every wait of the session learns it ends.
+    private async Task TellEndAndWakeAsync(DisconnectReason why, string sqlState, string message)
+    {
+        var refusing = TryRefuseAsync(why, sqlState, message);
+        try
+        {
+            answered.Complete();
+            clientSendEnded.Complete();
+            await refusing;
+        }
+        finally
+        {
+            client.CancelWaits();
+            server?.CancelWaits();
+        }
     }
 
     [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information, Message = "pooler: session {Session} ended: {Reason}")]

@@ -162,8 +162,9 @@ internal sealed partial class ClientSession : IWaitingClient
     {
         reason ??= DisconnectReason.Shutdown;
         End();
-        // A wait on the pump's answers looks again, and sees the session ending.
+        // A wait on the pump's answers (or for its write to end) looks again, and sees the session ending.
         answered.Complete();
+        clientSendEnded.Complete();
         if (waiting is { } place)
         {
             pool!.CancelWait(place);
@@ -380,6 +381,9 @@ internal sealed partial class ClientSession : IWaitingClient
     private async Task RefuseAsync(DisconnectReason why, string sqlState, string message)
     {
         reason ??= why;
+        // A FATAL is the session's last word: ended first, so that nothing the pump has yet to pass on goes
+        // beside or after it.
+        End();
         if (clientSendUnderWay)
         {
             // The client is not reading what it was sent (a kill or a timeout ends it for that, often):
@@ -389,8 +393,23 @@ internal sealed partial class ClientSession : IWaitingClient
         }
         var output = new ArrayBufferWriter<byte>();
         ErrorResponseWriter.Write(output, ErrorSeverity.Fatal, sqlState, message);
-        await client.SendAsync(output.WrittenMemory);
         LogRefused(pooler.Logger, Id, sqlState, message);
+        clientSendUnderWay = true;
+        try
+        {
+            var sending = client.SendAsync(output.WrittenMemory);
+            if (!sending.IsCompleted)
+            {
+                // Said if the client's socket takes it now, never waiting for room: the session has ended,
+                // and no timeout or kill would end that wait any more.
+                client.CancelWaits();
+            }
+            await sending;
+        }
+        finally
+        {
+            EndClientSend();
+        }
     }
 
     private async Task TryRefuseAsync(DisconnectReason why, string sqlState, string message)

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pgway.Configuration;
 using Pgway.IntegrationTests.Testing;
 using Pgway.Pooling;
 using Pgway.Protocol;
@@ -369,4 +371,118 @@ public sealed class PoolerScriptedBackendTests(PgTestClusterFixture fixture) : P
         Assert.Equal(["Europe/Berlin"], (await client.ReadUntilReadyAsync()).Rows);
         Assert.Equal([null], backend.Cancels.Select(c => c.Cancelled));
     }
+
+    [Fact]
+    public async Task TransactionMode_LoneFlushWhileTheAnswerWaitsForRoom_TheClientReadsItWholeThenItsNextAnswer()
+    {
+        // A client that was not reading sent a lone Flush while the end of its answer waited for room on
+        // its socket. Its last ReadyForQuery, counted as it was read, made the Flush give the server back;
+        // the client's next query then waited for a server, a cancel ended that wait, and pgway's answer to
+        // it went beside the write still under way: the client's stream was cut (or its messages mixed).
+        // From PostgreSQL, the client reads its whole answer, then the next one.
+        var letGo = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // One read of pgway's holds the whole answer, ReadyForQuery and all; many times what the two socket buffers take.
+        var large = new string('x', 14_000);
+        backend = ScriptedBackend.Start(Cluster.Primary.Address, async (connection, query) =>
+        {
+            if (query == "SELECT 'large'")
+            {
+                await connection.SendAsync([.. ScriptedConnection.Row(large), .. ScriptedConnection.Completed("SELECT 1")]);
+                return;
+            }
+            if (query == "SELECT 'held'")
+            {
+                await letGo.Task.WaitAsync(Bound);
+            }
+            await connection.SendAsync(ScriptedConnection.Completed("SELECT 0"));
+        });
+        Start("transaction");
+        using var slow = await WireClient.LogInReadingLittleAsync(Running!.LocalEndPoint, PoolerHarness.User, PoolerHarness.Database, Bound);
+        InProcessPeerSocket.LeastSendBuffer(Running.LocalEndPoint, slow.LocalEndPoint);
+        using var other = await LogInAsync();
+
+        await slow.SendAsync(WireClient.Query("SELECT 'large'"));
+        // pgway has read the answer and written what the sockets took: the rest waits for room.
+        await Eventually.HoldsAsync(() => slow.Available > 0, Bound);
+        await slow.SendAsync(WireClient.Flush());
+        await Eventually.HoldsAsync(() => backend.Messages.Contains('H'), Bound);
+        await other.SendAsync(WireClient.Query("SELECT 'held'"));
+        await Eventually.HoldsAsync(async () => (await Running.ClientsAsync()).Any(c => IsFrom(c, other) && (c.Waiting || c.Server is not null)), Bound);
+        await slow.SendAsync(WireClient.Query("SELECT 'next'"));
+        await Eventually.HoldsAsync(async () => backend.Queries.Contains("SELECT 'next'")
+            || (await Running.ClientsAsync()).Any(c => IsFrom(c, slow) && c.Waiting), Bound);
+        await slow.CancelAsync(Running.LocalEndPoint);
+
+        var first = await slow.ReadUntilReadyAsync();
+        Assert.Empty(first.Errors);
+        Assert.Equal([large], first.Rows);
+        var next = await slow.ReadUntilReadyAsync();
+        // Answered, or cancelled as PostgreSQL may cancel it: the cancel came while it was the client's request.
+        Assert.True(next.Errors is [] or [SqlState.QueryCanceled], next.ToString());
+        Assert.Equal('I', next.Status);
+        letGo.SetResult();
+        Assert.Empty((await other.ReadUntilReadyAsync()).Errors);
+        Assert.Equal(1, backend.LogIns);
+    }
+
+    [Fact]
+    public async Task PoolService_ServerLostWhileTheAnswerWaitsForRoom_TheClientReadsItWholeThenTheLostRequestsError()
+    {
+        // A dest: pool service's client was not reading the end of its answer when its server died. The
+        // client's next query, sent to the dead server, failed there first: pgway's error for the lost
+        // request went beside the answer's write still under way, and the client's stream was cut (or its
+        // messages mixed). The client must read its whole answer, then the lost request's error.
+        var serverReset = new TaskCompletionSource<IPEndPoint>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var large = new string('x', 14_000);
+        backend = ScriptedBackend.Start(Cluster.Primary.Address, async (connection, query) =>
+        {
+            if (query == "SELECT 'large'")
+            {
+                await connection.SendAsync([.. ScriptedConnection.Row(large), .. ScriptedConnection.Completed("SELECT 1")]);
+                connection.Reset();
+                serverReset.SetResult(connection.Peer);
+                return;
+            }
+            await connection.SendAsync(ScriptedConnection.Completed("SELECT 0"));
+        });
+        StartPoolService();
+        using var slow = await WireClient.LogInReadingLittleAsync(Running!.LocalEndPoint, PoolerHarness.User, PoolerHarness.Database, Bound);
+        InProcessPeerSocket.LeastSendBuffer(Running.LocalEndPoint, slow.LocalEndPoint);
+
+        await slow.SendAsync(WireClient.Query("SELECT 'large'"));
+        await Eventually.HoldsAsync(() => slow.Available > 0, Bound);
+        var pgwaysEnd = await serverReset.Task.WaitAsync(Bound);
+        await Eventually.HoldsAsync(() => InProcessPeerSocket.Closed(pgwaysEnd, new IPEndPoint(Cluster.Primary.Address, backend.Port)), Bound);
+        await slow.SendAsync(WireClient.Query("SELECT 'lost'"));
+
+        var first = await slow.ReadUntilReadyAsync();
+        Assert.Empty(first.Errors);
+        Assert.Equal([large], first.Rows);
+        var lost = await slow.ReadUntilReadyAsync();
+        Assert.Equal([SqlState.TransactionResolutionUnknown], lost.Errors);
+        Assert.Equal('I', lost.Status);
+        await slow.SendAsync(WireClient.Query("SELECT 'after'"));
+        var after = await slow.ReadUntilReadyAsync();
+        Assert.Empty(after.Errors);
+        Assert.Equal(2, backend.LogIns);
+    }
+
+    // A dest: pool service of one server per pool on the scripted backend, transaction mode.
+    private void StartPoolService()
+    {
+        var inventory = InventoryLoader.LoadText(Cluster.ToInventoryYaml([
+            new("pg_users", $"[{{name: {PoolerHarness.User}, password: '{Cluster.Credentials.PasswordFor(PoolerHarness.User)}', pgbouncer: true}}]"),
+            new("pg_services", "[{name: pooled, port: 5499, dest: pool, selector: '[]'}]"),
+            new("pgbouncer_poolmode", "transaction"), new("pgbouncer_default_pool_size", "1"), new("pgbouncer_reserve_pool_size", "0"),
+            new("pgbouncer_auth_type", "trust"), new("pgbouncer_query_wait_timeout", "20"),
+        ]), "scripted.yml");
+        Assert.False(inventory.HasErrors, string.Join('\n', inventory.Errors));
+        var cluster = inventory.Topology!.Clusters.Single();
+        var primary = cluster.Instances.Single(i => i.Address == Cluster.Primary.Address.ToString());
+        var options = PoolerSetup.ForService(cluster, cluster.Services.Single(s => s.Name == "pooled"), primary,
+            new FixedServerTarget(new IPEndPoint(Cluster.Primary.Address, backend!.Port)), "scripted.yml");
+        Running = Pooler.Start(options with { Listen = new IPEndPoint(Cluster.Primary.Address, 0) }, TimeProvider.System, NullLogger.Instance);
+    }
+
+    private static bool IsFrom(ClientSnapshot client, WireClient wire) => client.Remote?.Port == wire.LocalEndPoint.Port;
 }

@@ -25,9 +25,18 @@ internal sealed class RawWireClient : IDisposable
         stream = tcp.GetStream();
     }
 
-    public static async Task<RawWireClient> ConnectAsync(IPEndPoint endPoint, TimeSpan bound)
+    /// <summary>
+    /// Connects to <paramref name="endPoint"/>; with <paramref name="receiveBufferSize"/>, the socket's receive
+    /// buffer is set before connecting (the kernel's least for 1: a client that stops reading stops a
+    /// sender after a few kilobytes).
+    /// </summary>
+    public static async Task<RawWireClient> ConnectAsync(IPEndPoint endPoint, TimeSpan bound, int? receiveBufferSize = null)
     {
         var tcp = new TcpClient { NoDelay = true };
+        if (receiveBufferSize is { } size)
+        {
+            tcp.ReceiveBufferSize = size;
+        }
         var deadline = new CancellationTokenSource(bound);
         try
         {
@@ -41,6 +50,12 @@ internal sealed class RawWireClient : IDisposable
             throw;
         }
     }
+
+    /// <summary>This end of the connection.</summary>
+    public IPEndPoint LocalEndPoint => (IPEndPoint)tcp.Client.LocalEndPoint!;
+
+    /// <summary>The bytes come and not read yet.</summary>
+    public int Available => tcp.Client.Available;
 
     /// <summary>A protocol 3.0 StartupMessage with <paramref name="parameters"/>.</summary>
     public static byte[] StartupMessage(params (string Name, string Value)[] parameters) => StartupMessage(ProtocolVersion3, parameters);

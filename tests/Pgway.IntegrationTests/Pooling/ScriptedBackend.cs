@@ -52,6 +52,9 @@ internal sealed class ScriptedBackend : IAsyncDisposable
     /// <summary>Every Query's text, in the order they came (all connections).</summary>
     public ConcurrentQueue<string> Queries { get; } = new();
 
+    /// <summary>The type of every message after the log-ins, in the order they came (all connections).</summary>
+    public ConcurrentQueue<char> Messages { get; } = new();
+
     /// <summary>Completes when the first cancel request has come (before it acts).</summary>
     public Task CancelCame => cancelCame.Task;
 
@@ -106,6 +109,7 @@ internal sealed class ScriptedBackend : IAsyncDisposable
             await connection.SendAsync(greeting.WrittenMemory.ToArray());
             while (await ReadMessageAsync(stream) is { } message && message.Type != (byte)'X')
             {
+                Messages.Enqueue((char)message.Type);
                 if (message.Type == (byte)'Q')
                 {
                     var text = Encoding.UTF8.GetString(message.Body, 0, message.Body.Length - 1);
@@ -228,6 +232,16 @@ internal sealed class ScriptedConnection(NetworkStream stream, int processId)
 
     /// <summary>Closes the connection (after what was written).</summary>
     public void Close() => stream.Socket.Close();
+
+    /// <summary>Closes the connection abortively: the peer's next send fails (connection reset), as when a backend process dies.</summary>
+    public void Reset()
+    {
+        stream.Socket.LingerState = new LingerOption(true, 0);
+        stream.Socket.Close();
+    }
+
+    /// <summary>The pooler's end of this connection.</summary>
+    public IPEndPoint Peer { get; } = (IPEndPoint)stream.Socket.RemoteEndPoint!;
 
     internal void Begin(string query)
     {

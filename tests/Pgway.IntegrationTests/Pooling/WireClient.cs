@@ -32,9 +32,15 @@ internal sealed class WireClient : IDisposable
 
     public byte[] SecretKey { get; }
 
-    public static async Task<WireClient> LogInAsync(IPEndPoint endPoint, string user, string database, TimeSpan bound, params (string Name, string Value)[] parameters)
+    public static async Task<WireClient> LogInAsync(IPEndPoint endPoint, string user, string database, TimeSpan bound, params (string Name, string Value)[] parameters) =>
+        await LogInOnAsync(await RawWireClient.ConnectAsync(endPoint, bound), user, database, parameters);
+
+    /// <summary>As <see cref="LogInAsync"/>, on a connection with the least receive buffer the kernel allows (a few kilobytes).</summary>
+    public static async Task<WireClient> LogInReadingLittleAsync(IPEndPoint endPoint, string user, string database, TimeSpan bound) =>
+        await LogInOnAsync(await RawWireClient.ConnectAsync(endPoint, bound, receiveBufferSize: 1), user, database, []);
+
+    private static async Task<WireClient> LogInOnAsync(RawWireClient raw, string user, string database, (string Name, string Value)[] parameters)
     {
-        var raw = await RawWireClient.ConnectAsync(endPoint, bound);
         await raw.SendAsync(RawWireClient.StartupMessage([("user", user), ("database", database), .. parameters]));
         var (processId, key) = (0, Array.Empty<byte>());
         var greeting = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -60,6 +66,12 @@ internal sealed class WireClient : IDisposable
             }
         }
     }
+
+    /// <summary>This end of the connection.</summary>
+    public IPEndPoint LocalEndPoint => raw.LocalEndPoint;
+
+    /// <summary>The bytes come and not read yet.</summary>
+    public int Available => raw.Available;
 
     public Task SendAsync(params byte[][] messages) => raw.SendAsync([.. messages.SelectMany(m => m)]);
 
