@@ -82,4 +82,27 @@ public sealed class SettingsAcrossServersDifferentialTests(PgTestClusterFixture 
         await FixedConversations.AssertNoDivergenceAsync(fixture.Cluster, new Conversation(7004360, ConversationProfile.Transaction, PoolSize: 1,
             [FixedConversations.Client(0), FixedConversations.Client(1)], steps), output);
     }
+
+    // Seed 54028375: the client's SET DateStyle went pipelined, and its Bind, in the next write, found its
+    // statement missing on the server it held (the other client had taken the server that had it into a
+    // transaction). pgway made the statement there before the SET was answered, under the DateStyle it
+    // knew, which the server no longer had: '03/04/2024', parsed MDY (4 March), came back as 3 April.
+    [Fact]
+    public async Task SetPipelined_StatementMadeOnTheOtherServerBeforeItIsAnswered_ReadsUnderItsParseSettings()
+    {
+        const string literals = "SELECT '2024-03-04 05:06:07'::timestamptz AS ts, '03/04/2024'::date AS d";
+        var first = new List<KeyValuePair<string, string>>([.. FixedConversations.Client(0), new("TimeZone", "Europe/Berlin")]);
+        var second = new List<KeyValuePair<string, string>>
+        {
+            new("application_name", "app b"), new("TimeZone", "America/New_York"),
+            new("options", $"-c search_path={Conversation.Schema(1)} -c IntervalStyle=iso_8601 -c extra_float_digits=1"),
+        };
+        await FixedConversations.AssertNoDivergenceAsync(fixture.Cluster, new Conversation(54028375, ConversationProfile.Transaction, PoolSize: 2, [first, second],
+        [
+            new(0, [Frontend.Parse("s1", literals), Frontend.Sync()], SplitSeed: 1),
+            new(1, [Frontend.Query("START TRANSACTION")], SplitSeed: 2, AfterOthers: true),
+            new(0, [Frontend.Query("SET DateStyle = 'German'")], SplitSeed: 3, ReadAfter: false),
+            new(0, [Frontend.Bind("", "s1", []), Frontend.Execute(""), Frontend.Sync()], SplitSeed: 4),
+        ]), output, rounds: 3);
+    }
 }

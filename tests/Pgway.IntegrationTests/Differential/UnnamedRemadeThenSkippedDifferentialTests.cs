@@ -32,4 +32,24 @@ public sealed class UnnamedRemadeThenSkippedDifferentialTests(PgTestClusterFixtu
             new(0, [.. failing, Frontend.Bind("", "", ["2"]), Frontend.Execute(""), Frontend.Sync()], SplitSeed: 0),
         ]), output);
     }
+
+    // The client's unnamed statement, parsed under DateStyle MDY, is made again by pgway on a server where
+    // another client's stands, after the client changed DateStyle with a named statement (which leaves
+    // the unnamed one alone): PostgreSQL read its literal at the client's Parse, MDY. Pipelined: the
+    // Bind comes before the change is answered.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task UnnamedMadeAgainAfterTheClientChangedDateStyle_ReadsUnderItsParseSettings(bool pipelined)
+    {
+        await FixedConversations.AssertNoDivergenceAsync(fixture.Cluster, new Conversation(9003242, ConversationProfile.Transaction, PoolSize: 1,
+            [FixedConversations.Client(0), FixedConversations.Client(1)],
+        [
+            new(0, [Frontend.Parse("", "SELECT '03/04/2024'::date AS d"), Frontend.Sync()], SplitSeed: 0),
+            new(1, [Frontend.Parse("", "SELECT 'c2' AS other"), Frontend.Bind("", "", []), Frontend.Execute(""), Frontend.Sync()], SplitSeed: 0),
+            new(0, [Frontend.Parse("ds", "SET DateStyle = 'German'"), Frontend.Bind("", "ds", []), Frontend.Execute(""), Frontend.Sync()], SplitSeed: 0,
+                ReadAfter: !pipelined),
+            new(0, [Frontend.Bind("", "", []), Frontend.Execute(""), Frontend.Sync()], SplitSeed: 0),
+        ]), output);
+    }
 }

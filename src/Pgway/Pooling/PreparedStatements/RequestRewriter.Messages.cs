@@ -19,6 +19,10 @@ internal sealed partial class RequestRewriter
         }
         if (unnamed && sharedServers && !OwnsServerUnnamed())
         {
+            if (HoldForUnnamedContext())
+            {
+                return true;
+            }
             // The server's unnamed statement is another client's, or none: the client's is made
             // there first (or, if it has none, the server's is closed, so the Bind fails as it would).
             EnsureUnnamed();
@@ -78,6 +82,10 @@ internal sealed partial class RequestRewriter
             }
             else if (!OwnsServerUnnamed())
             {
+                if (HoldForUnnamedContext())
+                {
+                    return true;
+                }
                 EnsureUnnamed();
                 replacement.Append(MessageHeader.Message((byte)FrontendMessageCode.Describe, body));
                 tracker.Expect(new(kind, CompletionHandling.Forward));

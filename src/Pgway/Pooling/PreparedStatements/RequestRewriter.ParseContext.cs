@@ -63,15 +63,18 @@ internal sealed partial class RequestRewriter
     // the client's now. Returns the client's values to set back after the Parse, or null when nothing
     // was set. Where a server's cache holds fewer than two statements, the setter and the statement
     // cannot both stay, and the statement is made under the current settings.
-    private string?[]? EnterParseContext(SharedStatement statement, ServerStatements server)
+    private string?[]? EnterParseContext(SharedStatement statement, ServerStatements server) =>
+        EnterParseContext(statement.ParseContext, server);
+
+    private string?[]? EnterParseContext(string parsedUnder, ServerStatements server)
     {
-        if (parseContext is null || capacity < 2 || statement.ParseContext.Length == 0)
+        if (parseContext is null || capacity < 2 || parsedUnder.Length == 0)
         {
             return null;
         }
         var now = CurrentContext();
-        if (string.Equals(now, statement.ParseContext, StringComparison.Ordinal)
-            || ParseContextFormat.LiteralValues(statement.ParseContext) is not { } then
+        if (string.Equals(now, parsedUnder, StringComparison.Ordinal)
+            || ParseContextFormat.LiteralValues(parsedUnder) is not { } then
             || ParseContextFormat.LiteralValues(now) is not { } current)
         {
             return null;

@@ -41,6 +41,22 @@ internal sealed partial class RequestRewriter
         tracker.Expect(new(RequestKind.Describe, CompletionHandling.Record, statement, Client: client));
     }
 
+    // Before a client's statement is made on a server that lacks it: an earlier request still unanswered
+    // may change the settings it is made under (a pipelined SET DateStyle). The server has the new value
+    // already; pgway learns it only with those answers, and, taking the value it knew for the client's
+    // now, set nothing around the Parse: a date literal parsed MDY was read DMY (seed 54028375). Held
+    // until they are answered (true); handled afresh.
+    private bool HoldForUnsettledSettings(SharedStatement statement)
+    {
+        if (parseContext is null || statement.ParseContext.Length == 0 || !tracker.SettingsUnsettled)
+        {
+            return false;
+        }
+        heldForSettings = true;
+        AwaitingLearn = true;
+        return true;
+    }
+
     // Before a Bind or Describe of a client's statement: the statement made on the server if missing
     // there (once an earlier batch's Parse of it is answered, so that pgway knows); and where the
     // client holds a description, the server's compared with it (asked for first, the message held
@@ -56,6 +72,10 @@ internal sealed partial class RequestRewriter
             // skips it, and the statement is missing here. Held until that batch is answered; handled afresh.
             heldForParse = true;
             AwaitingLearn = true;
+            return false;
+        }
+        if (!prepared && !client.Stale && HoldForUnsettledSettings(statement))
+        {
             return false;
         }
         if (!prepared && !client.Stale && statement.ParseContext.Length > 0 && AskContextIfUnknown())
@@ -79,6 +99,10 @@ internal sealed partial class RequestRewriter
             {
                 client.Stale = !same;
                 return true;
+            }
+            if (HoldForUnsettledSettings(statement))
+            {
+                return false;
             }
             // The server's description may be the older one (it kept a plan from before the change):
             // the statement is made afresh there and asked again; that answer decides.

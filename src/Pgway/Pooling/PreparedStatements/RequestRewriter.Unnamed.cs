@@ -33,16 +33,22 @@ internal sealed partial class RequestRewriter
     // Before a Bind or Describe of the unnamed statement on a server that lacks the client's: its
     // Parse again, or, when the client has none (or one too long to keep), a Close of the server's,
     // so the server answers as PostgreSQL would ("unnamed prepared statement does not exist").
+    // Under the settings the client parsed it with, where those are known (RequestRewriter.ParseContext.cs).
     private void EnsureUnnamed()
     {
         if (hasUnnamed && !unnamedTooLong)
         {
+            var restore = unnamedContext is null ? null : EnterParseContext(unnamedContext, tracker.Server!);
             WriteHeader((byte)FrontendMessageCode.Parse, 4 + 1 + unnamedDefinition.Length);
             replacement.Append([0]);
             replacement.Append(unnamedDefinition.Written.Span);
             tracker.Expect(new(RequestKind.Parse, CompletionHandling.Skip));
             tracker.Unnamed!.Owner = this;
             tracker.Unnamed.Generation = unnamedGeneration;
+            if (restore is not null)
+            {
+                RunSetter(contextSetter!, restore);
+            }
             return;
         }
         WriteHeader((byte)FrontendMessageCode.Close, 4 + 2);
@@ -51,11 +57,41 @@ internal sealed partial class RequestRewriter
         tracker.Unnamed!.Owner = null;
     }
 
+    // Before the client's unnamed statement is made again on this server under the settings it was
+    // parsed with: the client's settings now must be known to set them back after. A request still
+    // unanswered may change them (a pipelined SET): held until it is answered (true), as a named
+    // statement's Bind is (HoldForUnsettledSettings); after an Execute in this batch, pgway's reader asks.
+    private bool HoldForUnnamedContext()
+    {
+        if (!hasUnnamed || unnamedTooLong || unnamedContext is null || parseContext is null || capacity < 2)
+        {
+            return false;
+        }
+        if (tracker.SettingsUnsettled)
+        {
+            heldForSettings = true;
+            AwaitingLearn = true;
+            return true;
+        }
+        return AskContextIfUnknown();
+    }
+
+    // The client's settings at an unnamed Parse going to the server now; null when a request of the
+    // client's still unanswered (an earlier batch's, or an Execute in this one) may have changed them:
+    // the server parses under those, which pgway does not know yet. An unnamed Parse is not held for
+    // them, as a named one is: it comes with nearly every extended-protocol query, and holding it would
+    // undo a client's pipelining. (Made again on another server, such a statement is parsed under the
+    // client's settings of that moment.)
+    private string? UnnamedContextNow() =>
+        parseContext is null || tracker.SettingsUnsettled || tracker.ExecuteUnansweredInBatch ? null : CurrentContext();
+
     // A client's unnamed Parse, going to the server: from now on the unnamed statement there is this
-    // one, and its definition is kept as it passes.
+    // one, and its definition is kept as it passes, with the settings it is parsed under.
     private void BeginUnnamed()
     {
         (hadUnnamed, hasUnnamed) = (hasUnnamed && !unnamedTooLong, true);
+        previousUnnamedContext = hadUnnamed ? unnamedContext : null;
+        unnamedContext = UnnamedContextNow();
         if (hadUnnamed)
         {
             // Kept by swapping the buffers, not by copying the definition: one Parse per
@@ -104,6 +140,7 @@ internal sealed partial class RequestRewriter
         }
         hasUnnamed = !failedItself && hadUnnamed;
         unnamedDefinition.Reset();
+        unnamedContext = hasUnnamed ? previousUnnamedContext : null;
         if (hasUnnamed)
         {
             unnamedDefinition.Append(previousUnnamed.Written.Span);

@@ -40,6 +40,10 @@ internal sealed partial class RequestRewriter
     private bool unnamedTooLong;
     private bool capturingUnnamed;
     private long unnamedGeneration;
+    // The settings it was parsed with (as a shared statement's parse context), and the previous one's;
+    // null when not known (parsed while a request that could change them was unanswered).
+    private string? unnamedContext;
+    private string? previousUnnamedContext;
     private readonly Dictionary<string, ClientStatement> names = new(StringComparer.Ordinal);
     // What the client's names hold, against its limits: names per statement (a definition counts
     // once, however many names share it), and the bytes of its names and distinct definitions.
@@ -53,7 +57,8 @@ internal sealed partial class RequestRewriter
     private string? heldForClose;
     // A Parse waits for an earlier batch's Parse of the same statement to be answered.
     private bool heldForParse;
-    // A Parse waits for the client's requests that may change its settings to be answered.
+    // A Parse (or a Bind or Describe whose statement pgway makes on the server) waits for the client's
+    // requests that may change its settings to be answered.
     private bool heldForSettings;
     // A Bind or Describe is held back until the server it goes to has told the description of its
     // statement (see ClientStatement); set while it is, and once it was asked for that message.
