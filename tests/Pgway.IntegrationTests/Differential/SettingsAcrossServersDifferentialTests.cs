@@ -105,4 +105,23 @@ public sealed class SettingsAcrossServersDifferentialTests(PgTestClusterFixture 
             new(0, [Frontend.Bind("", "s1", []), Frontend.Execute(""), Frontend.Sync()], SplitSeed: 4),
         ]), output, rounds: 3);
     }
+
+    // In one batch, an Execute sets DateStyle and is answered after a Flush; the client's Parse comes
+    // after that answer, before the batch's Sync. PostgreSQL reports the new DateStyle only at the Sync,
+    // so pgway, seeing no Execute unanswered, took the value it last reported for the statement's parse
+    // settings: made again on the server later, the date was read MDY where the client's was DMY.
+    [Fact]
+    public async Task SettingChangedByAnExecuteAnsweredAfterAFlush_StatementParsedThen_MadeAgainUnderItsSettings()
+    {
+        const string literals = "SELECT '03/04/2024'::date AS d";
+        await FixedConversations.AssertNoDivergenceAsync(fixture.Cluster, new Conversation(7004361, ConversationProfile.Transaction, PoolSize: 1,
+            [FixedConversations.Client(0), FixedConversations.Client(1)],
+        [
+            new(0, [Frontend.Parse("", "SELECT set_config('DateStyle', 'German', false) AS ds"), Frontend.Bind("", "", []), Frontend.Execute(""), Frontend.Flush()], SplitSeed: 0),
+            new(0, [Frontend.Parse("s1", literals), Frontend.Sync()], SplitSeed: 0),
+            new(0, [Frontend.Query("SET DateStyle = 'ISO, MDY'")], SplitSeed: 0),
+            new(1, [Frontend.Query("DEALLOCATE ALL")], SplitSeed: 0),
+            new(0, [Frontend.Bind("", "s1", []), Frontend.Execute(""), Frontend.Sync()], SplitSeed: 0),
+        ]), output);
+    }
 }

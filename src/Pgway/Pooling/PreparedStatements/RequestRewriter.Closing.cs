@@ -44,7 +44,7 @@ internal sealed partial class RequestRewriter
     /// are answered at that batch's Sync, which comes after the Parse, so waiting for them would never end.
     /// </remarks>
     public bool StillHolding => tracker.PendingLearns > 0 || (heldForClose is { } name && closing.ContainsKey(name)) || (heldForParse && tracker.AwaitsReady)
-        || (heldForSettings && tracker.SettingsUnsettled);
+        || (heldForSettings && SettingsMayChange);
 
     // A client's Close skipped after an error: the name is the client's again, unless it prepared it
     // anew since, or the Parse that made it was skipped too (Parse, Close, an error before both).

@@ -33,14 +33,20 @@ internal sealed partial class RequestRewriter
         return contextAsked && tracker.CapturedLiterals is { } read ? ParseContextFormat.WithLiterals(told, read) : told;
     }
 
+    // A request of the client's still unanswered may change its settings (a pipelined SET): the server
+    // has the new values, pgway learns them only with those answers. Not inside a COPY FROM STDIN the
+    // server waits in: nothing is answered there until the client's data ends (a message held for it
+    // would wait for ever; sent, the server fails the COPY, as PostgreSQL does).
+    private bool SettingsMayChange => tracker.SettingsUnsettled && !tracker.ClientInCopyIn;
+
     // Before a message that needs the client's settings now (a named Parse, whose statement is known by
-    // them; a statement made on a server under the settings it was parsed with): when an Execute of the
-    // client's in this batch is unanswered, pgway's reader runs there first (its row taken out of the
+    // them; a statement made on a server under the settings it was parsed with): after an Execute of the
+    // client's in this batch (answered or not), pgway's reader runs there first (its row taken out of the
     // answers), and the message waits for it (true). Where a server's cache cannot hold the reader
     // beside the statement, the settings the client was last told are taken.
     private bool AskContextIfUnknown()
     {
-        if (parseContext is null || contextAsked || capacity < 2 || !tracker.ExecuteUnansweredInBatch)
+        if (parseContext is null || contextAsked || capacity < 2 || !executeSinceSync)
         {
             return false;
         }
@@ -68,8 +74,10 @@ internal sealed partial class RequestRewriter
 
     private string?[]? EnterParseContext(string parsedUnder, ServerStatements server)
     {
-        if (parseContext is null || capacity < 2 || parsedUnder.Length == 0)
+        if (parseContext is null || capacity < 2 || parsedUnder.Length == 0 || InFailedTransaction?.Invoke() == true)
         {
+            // (In a failed transaction block the setter would fail, and the Parse too unless it is a
+            // ROLLBACK or COMMIT, whose meaning no setting changes.)
             return null;
         }
         var now = CurrentContext();

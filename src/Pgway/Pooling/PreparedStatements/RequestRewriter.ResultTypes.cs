@@ -48,7 +48,7 @@ internal sealed partial class RequestRewriter
     // until they are answered (true); handled afresh.
     private bool HoldForUnsettledSettings(SharedStatement statement)
     {
-        if (parseContext is null || statement.ParseContext.Length == 0 || !tracker.SettingsUnsettled)
+        if (parseContext is null || capacity < 2 || statement.ParseContext.Length == 0 || !SettingsMayChange)
         {
             return false;
         }
@@ -100,7 +100,7 @@ internal sealed partial class RequestRewriter
                 client.Stale = !same;
                 return true;
             }
-            if (HoldForUnsettledSettings(statement))
+            if (HoldForUnsettledSettings(statement) || (statement.ParseContext.Length > 0 && AskContextIfUnknown()))
             {
                 return false;
             }

@@ -67,7 +67,7 @@ internal sealed partial class RequestRewriter
         {
             return false;
         }
-        if (tracker.SettingsUnsettled)
+        if (SettingsMayChange)
         {
             heldForSettings = true;
             AwaitingLearn = true;
@@ -83,7 +83,8 @@ internal sealed partial class RequestRewriter
     // undo a client's pipelining. (Made again on another server, such a statement is parsed under the
     // client's settings of that moment.)
     private string? UnnamedContextNow() =>
-        parseContext is null || tracker.SettingsUnsettled || tracker.ExecuteUnansweredInBatch ? null : CurrentContext();
+        // The flag first: a batch of many Executes and no Sync would otherwise scan the requests unanswered at each Parse.
+        parseContext is null || capacity < 2 || executeSinceSync || tracker.SettingsUnsettled ? null : CurrentContext();
 
     // A client's unnamed Parse, going to the server: from now on the unnamed statement there is this
     // one, and its definition is kept as it passes, with the settings it is parsed under.

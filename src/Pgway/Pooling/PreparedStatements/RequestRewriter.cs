@@ -44,6 +44,9 @@ internal sealed partial class RequestRewriter
     // null when not known (parsed while a request that could change them was unanswered).
     private string? unnamedContext;
     private string? previousUnnamedContext;
+    // An Execute of the client's since its last Sync (or Query, or FunctionCall): a setting it changed
+    // is reported only at the batch's ReadyForQuery, answered or not (after a Flush, say).
+    private bool executeSinceSync;
     private readonly Dictionary<string, ClientStatement> names = new(StringComparer.Ordinal);
     // What the client's names hold, against its limits: names per statement (a definition counts
     // once, however many names share it), and the bytes of its names and distinct definitions.
@@ -333,6 +336,7 @@ internal sealed partial class RequestRewriter
                 tracker.SyncReadByCopy();
                 break;
             case FrontendMessageCode.Sync:
+                executeSinceSync = false;
                 tracker.Expect(new(RequestKind.Sync, CompletionHandling.Forward));
                 if (closing.Count > 0)
                 {
@@ -343,6 +347,7 @@ internal sealed partial class RequestRewriter
                 }
                 break;
             case FrontendMessageCode.Execute when !tracker.IgnoringUntilSync:
+                executeSinceSync = true;
                 tracker.Expect(new(RequestKind.Execute, CompletionHandling.Forward));
                 break;
             case FrontendMessageCode.Query or FrontendMessageCode.FunctionCall when tracker.IgnoringUntilSync:
@@ -352,9 +357,11 @@ internal sealed partial class RequestRewriter
             case FrontendMessageCode.Query:
                 // A simple Query drops the unnamed statement, the client's and the server's.
                 NoUnnamed();
+                executeSinceSync = false;
                 tracker.Expect(new(RequestKind.UntilReady, CompletionHandling.Forward));
                 break;
             case FrontendMessageCode.FunctionCall:
+                executeSinceSync = false;
                 tracker.Expect(new(RequestKind.UntilReady, CompletionHandling.Forward));
                 break;
         }
@@ -400,7 +407,7 @@ internal sealed partial class RequestRewriter
             tracker.Expect(new(RequestKind.Parse, CompletionHandling.Forward));
             return false;
         }
-        if (parseContext is not null && tracker.SettingsUnsettled)
+        if (parseContext is not null && SettingsMayChange)
         {
             // The statement is known by the settings it is parsed under, and an earlier request still
             // unanswered may change them (a pipelined set_config('DateStyle', …)): the server parses

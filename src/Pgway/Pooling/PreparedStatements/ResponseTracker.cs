@@ -120,31 +120,6 @@ internal sealed class ResponseTracker
         }
     }
 
-    /// <summary>
-    /// An Execute of the client's after its last Sync is unanswered: a setting it changes is reported
-    /// only at that batch's ReadyForQuery, so what the client's settings are now can only be asked.
-    /// </summary>
-    public bool ExecuteUnansweredInBatch
-    {
-        get
-        {
-            var inBatch = false;
-            for (var i = 0; i < count; i++)
-            {
-                var request = queue[(head + i) % queue.Length];
-                if (request.Kind is RequestKind.Sync or RequestKind.UntilReady)
-                {
-                    inBatch = false;
-                }
-                else if (request is { Kind: RequestKind.Execute, Handling: CompletionHandling.Forward })
-                {
-                    inBatch = true;
-                }
-            }
-            return inBatch;
-        }
-    }
-
     /// <summary>The literal settings pgway's reader last read (<see cref="CompletionHandling.Capture"/>), null until it answers.</summary>
     public string?[]? CapturedLiterals { get; set; }
 
