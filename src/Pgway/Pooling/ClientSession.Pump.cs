@@ -74,11 +74,12 @@ internal sealed partial class ClientSession
                         await EndOutOfStepAsync();
                         return;
                     }
-                    if (fromServer.FatalAt >= 0 && pooler.Options.Target is not null && mode != PoolMode.Session)
+                    if (fromServer.FatalAt >= 0 && pooler.Options.Target is not null && mode != PoolMode.Session && EndedByOperator(fromServer.FatalCode))
                     {
                         // A pool service's server ending its connection (shut down, terminated): what came
                         // before its FATAL is the client's, the FATAL is not, so the client loses its
-                        // transaction, not its session.
+                        // transaction, not its session. A FATAL of the client's own making (a protocol
+                        // violation) is passed on, and ends its session, as on PostgreSQL.
                         if (fromServer.FatalAt > 0 && tracker is null)
                         {
                             await SendToClientAsync(buffer.AsMemory(0, fromServer.FatalAt));
@@ -211,6 +212,10 @@ internal sealed partial class ClientSession
         }
     }
 
+    // Class 57, operator intervention: the server's connection ended by a shutdown, a crash, a
+    // pg_terminate_backend or a timeout of the server's own, not by anything the client sent.
+    private static bool EndedByOperator(string? sqlState) => sqlState is not null && sqlState.StartsWith("57P", StringComparison.Ordinal);
+
     // What the log says of a server that closed its end (or sent its FATAL and will).
     private const string ServerClosed = "Connection reset by peer";
 
@@ -241,7 +246,7 @@ internal sealed partial class ClientSession
         var fenced = held?.Lease is { IsFenced: true } lease ? lease : null;
         // Whatever waits on this server's answers learns it is gone.
         answered.Complete();
-        if ((fenced is not null || pooler.Options.Target is not null) && await TryRecoverAsync())
+        if ((fenced is not null || pooler.Options.Target is not null) && !serverSaidFatal && await TryRecoverAsync())
         {
             // Only the transaction was lost: the session goes on, with a server elsewhere. A wait woken
             // above ran at once and, the server still held then, waits again: it learns now that the

@@ -43,6 +43,19 @@ public sealed class CopyInDifferentialTests(PgTestClusterFixture fixture, ITestO
     }
 
     [Fact]
+    public async Task NamedParseSentInsideASimpleQueryCopy_TheCopyFailsAsOnPostgreSql_NothingWaits()
+    {
+        // A Parse inside COPY FROM STDIN ends the connection (FATAL 08P01, synchronization lost); pgway held
+        // the Parse until the COPY's Query was answered, in case it changed the client's settings, and the
+        // server waited for data that never came: the client waited until a timeout.
+        await RunAsync(new Conversation(2480, ConversationProfile.Transaction, PoolSize: 1, [Startup],
+        [
+            new(0, [Frontend.Query("COPY c (id, v) FROM STDIN"), Frontend.Parse("s2", "SELECT 1 AS one"), Frontend.Sync()], SplitSeed: 0,
+                ServerCloses: true),
+        ]));
+    }
+
+    [Fact]
     public async Task CopyInWithSync_WriteCutTwoBytesIntoTheSyncInsideCopy_StartupValuesBack()
     {
         // The COPY batch's write cut 2 bytes into the Sync inside the COPY; the DISCARD ALL pipelined right after.
