@@ -13,7 +13,8 @@ namespace Pgway.Cli.Commands;
 /// </summary>
 internal static class SwitchoverCommand
 {
-    // Patroni alone may take a minute; the wait for transactions comes on top.
+    // The switchover may wait up to --wait-timeout twice (for the target to come up in pgway's checks, then for
+    // the transactions under way) and --switch-timeout for the switch; this much more covers the round trip.
     private static readonly TimeSpan Slack = TimeSpan.FromSeconds(30);
 
     public static Command Create(CliContext context)
@@ -58,7 +59,7 @@ internal static class SwitchoverCommand
             query.Append("&to=").Append(Uri.EscapeDataString(to));
         }
         query.Append(CultureInfo.InvariantCulture, $"&wait_timeout={wait.TotalSeconds}&switch_timeout={limit.TotalSeconds}");
-        var (answer, exitCode) = await AdminActionRequest.PostAsync(context, target, "/switchover", query.ToString(), wait + limit + Slack, cancellationToken);
+        var (answer, exitCode) = await AdminActionRequest.PostAsync(context, target, "/switchover", query.ToString(), wait + wait + limit + Slack, cancellationToken);
         if (answer is null)
         {
             return exitCode;

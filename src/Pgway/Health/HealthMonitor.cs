@@ -57,6 +57,18 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
     public MemberHealth? Find(string service, string member) =>
         Members.FirstOrDefault(m => m.Service.FullName == service && m.Member.Name == member);
 
+    /// <summary>
+    /// The longest <paramref name="member"/>'s checks can go on calling it down once it passes them: a down member
+    /// is checked again after <c>downinter</c>, then <c>rise − 1</c> more passes at <c>fastinter</c> bring it up,
+    /// the last of them within its deadline. Patroni's own view leads pgway's (and HAProxy's) by this much.
+    /// </summary>
+    public TimeSpan RiseTime(MemberHealth member)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        var server = member.Service.Options;
+        return server.DownInter + ((server.Rise - 1) * server.FastInter) + options.Timeouts.For(server.FastInter).Total;
+    }
+
     /// <summary>The latest state changes, oldest first.</summary>
     public IReadOnlyList<HealthEvent> RecentEvents()
     {

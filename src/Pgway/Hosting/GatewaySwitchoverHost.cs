@@ -41,9 +41,7 @@ internal sealed class GatewaySwitchoverHost(GatewayState state, HealthMonitor mo
         {
             return $"it is fenced ({reason})";
         }
-        var checkedIn = monitor.Members
-            .Where(m => m.Service.Cluster == cluster.Name && m.Member.Name == member.Name && m.Target is not null && !LeaderRules.IsPrimaryCheck(m.Service.Check))
-            .ToList();
+        var checkedIn = ReplicaChecks(cluster, member);
         if (checkedIn.Count == 0 || checkedIn.Any(m => m.Snapshot.IsUp))
         {
             // No service checks it as a replica: Patroni, or the catch-up step, is the judge.
@@ -51,6 +49,15 @@ internal sealed class GatewaySwitchoverHost(GatewayState state, HealthMonitor mo
         }
         return $"down in every service that checks it ({string.Join(", ", checkedIn.Select(m => $"{m.Service.FullName} {m.Snapshot.Status}"))})";
     }
+
+    public TimeSpan RiseTime(Cluster cluster, Instance member) =>
+        monitor.Fenced.ContainsKey(member.Name)
+            ? TimeSpan.Zero
+            : ReplicaChecks(cluster, member).Select(monitor.RiseTime).DefaultIfEmpty(TimeSpan.Zero).Max();
+
+    // The member's checks in the cluster's services that check it as a replica (not as the primary).
+    private List<MemberHealth> ReplicaChecks(Cluster cluster, Instance member) => [.. monitor.Members
+        .Where(m => m.Service.Cluster == cluster.Name && m.Member.Name == member.Name && m.Target is not null && !LeaderRules.IsPrimaryCheck(m.Service.Check))];
 
     public IReadOnlyList<ISwitchoverPause> PausesOf(Cluster cluster) => state.PrimaryPoolServices(cluster.Name);
 

@@ -14,6 +14,12 @@ internal interface ISwitchoverHost
     /// <summary>Why <paramref name="member"/> cannot be promoted now (fenced, down in every service checking it); null when it is a healthy replica.</summary>
     string? ReplicaProblem(Cluster cluster, Instance member);
 
+    /// <summary>
+    /// How long pgway's checks may go on calling <paramref name="member"/> down after it became a healthy replica
+    /// (their rise count); zero when waiting cannot help: it is fenced, or nothing here checks it.
+    /// </summary>
+    TimeSpan RiseTime(Cluster cluster, Instance member);
+
     /// <summary>The pooled services to hold: the cluster's <c>dest: pool</c> services that route to the primary.</summary>
     IReadOnlyList<ISwitchoverPause> PausesOf(Cluster cluster);
 

@@ -17,6 +17,9 @@ internal sealed partial class SwitchoverCoordinator(ISwitchoverHost host, TimePr
     // How often the drain looks again at the transactions under way.
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(10);
 
+    // How often the wait for a replica's health looks again at pgway's checks (they run every second or more).
+    private static readonly TimeSpan HealthPollInterval = TimeSpan.FromMilliseconds(100);
+
     // One switchover per cluster at a time: a second would hold the services the first is about to release.
     private readonly ConcurrentDictionary<string, byte> running = new(StringComparer.Ordinal);
 
@@ -56,6 +59,19 @@ internal sealed partial class SwitchoverCoordinator(ISwitchoverHost host, TimePr
         var (cluster, primary, candidate) = plan;
         var method = host.MethodOf(cluster, options);
         steps.Add("validate", $"primary {primary.Name}, candidate {candidate?.Name ?? "(any healthy replica)"}, by {method.Name}");
+        try
+        {
+            error = await AwaitHealthyReplicaAsync(cluster, primary, candidate, options.WaitTimeout, steps, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            error = "cancelled (pgway is stopping)";
+        }
+        if (error is not null)
+        {
+            LogRefused(logger, clusterName, error);
+            return Failed(clusterName, steps, primary.Name, method.Name, error);
+        }
         host.Record(cluster.Name, $"switchover of {cluster.Name} from {primary.Name} to {candidate?.Name ?? "any replica"} started ({method.Name})");
         var holder = $"switchover of {cluster.Name}";
         var pauses = host.PausesOf(cluster);
@@ -125,26 +141,57 @@ internal sealed partial class SwitchoverCoordinator(ISwitchoverHost host, TimePr
             return null;
         }
         var primary = cluster.Instances.First(i => i.Name == primaryName);
-        if (candidate is not null)
+        if (candidate == primary)
         {
-            if (candidate == primary)
-            {
-                error = $"{candidate.Name} is the primary of {cluster.Name} already";
-                return null;
-            }
-            if (host.ReplicaProblem(cluster, candidate) is { } unhealthy)
-            {
-                error = $"{candidate.Name} is not a healthy replica: {unhealthy}";
-                return null;
-            }
-        }
-        else if (!cluster.Instances.Any(i => i != primary && host.ReplicaProblem(cluster, i) is null))
-        {
-            error = $"cluster {cluster.Name} has no healthy replica to switch over to";
+            error = $"{candidate.Name} is the primary of {cluster.Name} already";
             return null;
         }
         error = null;
         return (cluster, primary, candidate);
+    }
+
+    /// <summary>Why the candidate (null: every replica) cannot be promoted now; null when it (or one) can.</summary>
+    private string? ReplicaProblem(Cluster cluster, Instance primary, Instance? candidate)
+    {
+        if (candidate is not null)
+        {
+            return host.ReplicaProblem(cluster, candidate) is { } unhealthy ? $"{candidate.Name} is not a healthy replica: {unhealthy}" : null;
+        }
+        return cluster.Instances.Any(i => i != primary && host.ReplicaProblem(cluster, i) is null)
+            ? null
+            : $"cluster {cluster.Name} has no healthy replica to switch over to";
+    }
+
+    // pgway's checks follow a member's health by a rise count, as HAProxy's do: just after a replica became
+    // healthy (a restart, the switchover before) Patroni already calls it healthy while they still call it down.
+    // A switchover asked for then waits for them to agree, no longer than they can take (nor than the wait
+    // timeout), rather than refuse it; nothing is held meanwhile. A fenced candidate is refused at once.
+    private async Task<string?> AwaitHealthyReplicaAsync(Cluster cluster, Instance primary, Instance? candidate, TimeSpan limit, SwitchoverSteps steps, CancellationToken cancellationToken)
+    {
+        if (ReplicaProblem(cluster, primary, candidate) is not { } problem)
+        {
+            return null;
+        }
+        var riseTime = candidate is not null
+            ? host.RiseTime(cluster, candidate)
+            : cluster.Instances.Where(i => i != primary).Select(i => host.RiseTime(cluster, i)).DefaultIfEmpty(TimeSpan.Zero).Max();
+        var within = riseTime < limit ? riseTime : limit;
+        if (within <= TimeSpan.Zero)
+        {
+            return problem;
+        }
+        var started = time.GetTimestamp();
+        while (time.GetElapsedTime(started) < within)
+        {
+            await Task.Delay(HealthPollInterval, time, cancellationToken);
+            if (ReplicaProblem(cluster, primary, candidate) is not { } still)
+            {
+                steps.Add("checks", $"{candidate?.Name ?? "a replica"} came up in pgway's checks (they follow Patroni's by their rise count)");
+                return null;
+            }
+            problem = still;
+        }
+        return string.Create(CultureInfo.InvariantCulture, $"{problem} (still, after waiting {within.TotalSeconds:0.#} s for pgway's checks)");
     }
 
     // Until no held service has a transaction under way; past the timeout, the switchover is aborted.

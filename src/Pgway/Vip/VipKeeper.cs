@@ -27,6 +27,7 @@ internal sealed partial class VipKeeper
     private DateTimeOffset? handOverSince;
     private DateTimeOffset? otherHolderSince;
     private (DateTimeOffset At, long Epoch)? vacancy;
+    private (DateTimeOffset Since, long Epoch)? leaderless;
 
     public VipKeeper(string cluster, ClusterVip vip, Instance local, IVipLeadership leadership, IVipAddressTable table, IVipAnnouncer announcer, VipOptions options, TimeProvider time, ILogger logger)
     {
@@ -163,19 +164,29 @@ internal sealed partial class VipKeeper
     // While the cluster has no leader and nobody here holds the VIP: probe every VacancyRefresh whether another host
     // answers for it. Whoever the next leader key names is the only one who may add it, so a probe that found nobody
     // since the key went empty is as good, for that node, as the probe it would send before adding (see SeenVacant).
+    // Past VacancyFastFor without a leader, no failover is under way: the probes slow to VacancySlowRefresh.
     private VipVerdict WatchVacancy(VipSignal signal, string? device, bool presentHere, DateTimeOffset now, VipVerdict verdict)
     {
+        if (!signal.Leaderless)
+        {
+            leaderless = null;
+        }
+        else if (leaderless is not { } known || known.Epoch != signal.LeaderEpoch)
+        {
+            leaderless = (now, signal.LeaderEpoch);
+        }
         if (!signal.Leaderless || presentHere || device is null || stopReason is not null)
         {
             vacancy = null;
             return verdict;
         }
-        if (vacancy is not { } seen || seen.Epoch != signal.LeaderEpoch || now - seen.At >= options.VacancyRefresh)
+        var refresh = now - leaderless!.Value.Since < options.VacancyFastFor ? options.VacancyRefresh : options.VacancySlowRefresh;
+        if (vacancy is not { } seen || seen.Epoch != signal.LeaderEpoch || now - seen.At >= refresh)
         {
             var probe = announcer.Probe(vip, device, options.ProbeWindow);
             vacancy = probe.Error is null && probe.Answering.Count == 0 ? (now, signal.LeaderEpoch) : null;
         }
-        var recheck = vacancy is { } fresh ? options.VacancyRefresh - (now - fresh.At) : options.VacancyRefresh;
+        var recheck = vacancy is { } fresh ? refresh - (now - fresh.At) : refresh;
         return verdict with { RecheckAfter = verdict.RecheckAfter is { } other ? Min(other, recheck) : recheck };
     }
 

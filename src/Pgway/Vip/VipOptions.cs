@@ -42,6 +42,18 @@ internal sealed record VipOptions(TimeSpan ReconcileInterval, int Announcements,
     public TimeSpan VacancyRefresh { get; init; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
+    /// How long the cluster may go without a leader before the vacancy probes slow to <see cref="VacancySlowRefresh"/>.
+    /// Patroni names the next leader within its TTL (30 s by default) when it can at all; a cluster leaderless for
+    /// longer is down or stopped by hand, and probing it four times a second would only fill the LAN with broadcasts.
+    /// A slow probe seldom stands in for the probe before an add (it is older than <see cref="VacancyTrust"/>), so
+    /// the leader named at last pays one probe window.
+    /// </summary>
+    public TimeSpan VacancyFastFor { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the vacancy probe runs once the cluster has had no leader for <see cref="VacancyFastFor"/>.</summary>
+    public TimeSpan VacancySlowRefresh { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// How old, at most, a probe that found nobody may be to stand in for the probe before an add: only when the leader
     /// key went from no leader straight to this node's instance since it, with the DCS watched throughout.
     /// </summary>

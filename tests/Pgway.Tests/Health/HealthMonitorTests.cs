@@ -48,6 +48,19 @@ public partial class HealthMonitorTests
         Assert.Equal(new CheckTarget(HealthCheckKind.Http, "10.10.10.11", 8008, "OPTIONS", "/primary"), member.Target);
     }
 
+    [Theory]
+    [InlineData("inter 3s fastinter 1s downinter 5s rise 3 fall 3", 11)] // Pigsty's: 5 s to the next check, 2 more at 1 s, the last within 1 s + 3 s
+    [InlineData("", 9)] // HAProxy's defaults (inter 2s rise 2): 2 s, 1 more at 2 s, the last within 2 s + 3 s
+    public async Task RiseTime_DownInterThenRiseMinusOneFastInterThenOneChecksDeadline(string options, int seconds)
+    {
+        var service = $$"""
+                  - { name: a, port: 5501, selector: "[? pg_role == `replica` ]", check: /replica, options: "{{options}}" }
+        """;
+        await using var monitor = Monitor(Inventory(service), new ScriptedProbes(time));
+
+        Assert.Equal(TimeSpan.FromSeconds(seconds), monitor.RiseTime(Assert.Single(monitor.Members)));
+    }
+
     [Fact]
     public async Task Run_FailingThenRecovering_ChecksAtDownInterFastInterAndInter()
     {

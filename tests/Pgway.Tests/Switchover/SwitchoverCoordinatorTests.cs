@@ -63,7 +63,11 @@ public sealed class SwitchoverCoordinatorTests
             return Primary;
         }
 
+        public Dictionary<string, TimeSpan> RiseTimes { get; } = [];
+
         public string? ReplicaProblem(Cluster cluster, Instance member) => Unhealthy.GetValueOrDefault(member.Name);
+
+        public TimeSpan RiseTime(Cluster cluster, Instance member) => RiseTimes.GetValueOrDefault(member.Name);
 
         public IReadOnlyList<ISwitchoverPause> PausesOf(Cluster cluster) => pauses;
 
@@ -139,6 +143,97 @@ public sealed class SwitchoverCoordinatorTests
         Assert.Equal(["pg-test-2"], host.Followed);
         Assert.Equal(["validate", "pause", "drain", "route", "resume"], result.Steps.Select(s => s.Name));
         Assert.Equal(2, host.Events.Count);
+    }
+
+    // Advances fake time in steps of 100 ms until the switchover ends, calling upAt's action once that much time has passed.
+    private static async Task<SwitchoverResult> RunInFakeTimeAsync(FakeTimeProvider time, Task<SwitchoverResult> running, TimeSpan? upAt = null, Action? up = null)
+    {
+        var started = time.GetTimestamp();
+        while (!running.IsCompleted)
+        {
+            if (upAt is { } due && time.GetElapsedTime(started) >= due && up is not null)
+            {
+                up();
+                up = null;
+            }
+            time.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Yield();
+        }
+        return await running;
+    }
+
+    [Fact]
+    public async Task Switchover_TargetStillRisingInPgwaysChecks_WaitsForThemThenSwitches()
+    {
+        var time = new FakeTimeProvider();
+        var pause = new FakePause("pg-test-primary");
+        var method = Succeeds();
+        var host = new FakeHost(method, pause);
+        host.Unhealthy["pg-test-2"] = "down in every service that checks it (pg-test-replica DOWN 1/3)";
+        host.RiseTimes["pg-test-2"] = TimeSpan.FromSeconds(10);
+
+        var running = Coordinator(host, time).SwitchoverAsync("pg-test", "pg-test-2", SwitchoverOptions.Default, CancellationToken.None);
+        Assert.False(running.IsCompleted);
+        var result = await RunInFakeTimeAsync(time, running, TimeSpan.FromSeconds(3), () => host.Unhealthy.Remove("pg-test-2"));
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal("pg-test-2", result.NewPrimary);
+        Assert.Equal(["validate", "checks", "pause", "drain", "route", "resume"], result.Steps.Select(s => s.Name));
+        Assert.Equal(1, method.Runs);
+    }
+
+    [Fact]
+    public async Task Switchover_TargetStaysDownInPgwaysChecks_RefusedAfterTheWaitTimeoutNothingHeld()
+    {
+        var time = new FakeTimeProvider();
+        var pause = new FakePause("pg-test-primary");
+        var method = Succeeds();
+        var host = new FakeHost(method, pause);
+        host.Unhealthy["pg-test-2"] = "down in every service that checks it (pg-test-replica DOWN)";
+        host.RiseTimes["pg-test-2"] = TimeSpan.FromSeconds(10);
+
+        var running = Coordinator(host, time).SwitchoverAsync("pg-test", "pg-test-2", new SwitchoverOptions(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5)), CancellationToken.None);
+        Assert.False(running.IsCompleted);
+        var result = await RunInFakeTimeAsync(time, running);
+
+        Assert.False(result.Succeeded);
+        Assert.Equal("pg-test-2 is not a healthy replica: down in every service that checks it (pg-test-replica DOWN) (still, after waiting 2 s for pgway's checks)", result.Error);
+        Assert.Equal(["validate"], result.Steps.Select(s => s.Name));
+        Assert.Empty(pause.Calls);
+        Assert.Equal(0, method.Runs);
+        Assert.Empty(host.Events);
+    }
+
+    [Fact]
+    public async Task Switchover_AnyReplicaWhileNoneIsUpInPgwaysChecks_WaitsForOneWithinItsRiseTime()
+    {
+        var time = new FakeTimeProvider();
+        var host = new FakeHost(Succeeds());
+        host.Unhealthy["pg-test-2"] = host.Unhealthy["pg-test-3"] = "down";
+        host.RiseTimes["pg-test-2"] = TimeSpan.FromSeconds(4);
+        host.RiseTimes["pg-test-3"] = TimeSpan.FromSeconds(7);
+
+        var up = await RunInFakeTimeAsync(time, Coordinator(host, time).SwitchoverAsync("pg-test", null, SwitchoverOptions.Default, CancellationToken.None),
+            TimeSpan.FromSeconds(5), () => host.Unhealthy.Remove("pg-test-3"));
+        host.Unhealthy["pg-test-3"] = "down";
+        var never = await RunInFakeTimeAsync(time, Coordinator(host, time).SwitchoverAsync("pg-test", null, SwitchoverOptions.Default, CancellationToken.None));
+
+        Assert.True(up.Succeeded, up.Error);
+        Assert.Equal("cluster pg-test has no healthy replica to switch over to (still, after waiting 7 s for pgway's checks)", never.Error);
+    }
+
+    [Fact]
+    public async Task Switchover_TargetThatCannotRise_RefusedAtOnce()
+    {
+        // A fenced member (or one nothing here checks) has no rise time: waiting cannot help.
+        var time = new FakeTimeProvider();
+        var host = new FakeHost(Succeeds());
+        host.Unhealthy["pg-test-2"] = "it is fenced (switchover of pg-test)";
+
+        var running = Coordinator(host, time).SwitchoverAsync("pg-test", "pg-test-2", SwitchoverOptions.Default, CancellationToken.None);
+
+        Assert.True(running.IsCompleted);
+        Assert.Equal("pg-test-2 is not a healthy replica: it is fenced (switchover of pg-test)", (await running).Error);
     }
 
     [Fact]

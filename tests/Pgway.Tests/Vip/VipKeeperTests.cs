@@ -445,6 +445,34 @@ public sealed class VipKeeperTests
     }
 
     [Fact]
+    public void Step_LeaderlessPastVacancyFastFor_ProbesOnlyEveryVacancySlowRefresh()
+    {
+        leadership.Signal = Leader(null, epoch: 1);
+
+        RunUntil(TimeSpan.FromSeconds(45));
+
+        var seconds = announcer.Probes.Select(t => (t - Start).TotalSeconds).ToList();
+        Assert.Equal(120, seconds.Count(s => s < 30)); // every 250 ms for the first 30 s
+        Assert.Equal([34.75, 39.75, 44.75], seconds.Where(s => s >= 30));
+        Assert.False(Present);
+    }
+
+    [Fact]
+    public void Step_LeaderNamedThenLeaderlessAgain_ProbesFastAgain()
+    {
+        leadership.Signal = Leader(null, epoch: 1);
+        RunUntil(TimeSpan.FromSeconds(40));
+        leadership.Signal = Leader("pg-x-2", epoch: 2);
+        RunUntil(TimeSpan.FromSeconds(41));
+        leadership.Signal = Leader(null, epoch: 3);
+        announcer.Probes.Clear();
+
+        RunUntil(TimeSpan.FromSeconds(42));
+
+        Assert.Equal(5, announcer.Probes.Count);
+    }
+
+    [Fact]
     public void Step_KeyNamesAnotherMember_NoProbes()
     {
         leadership.Signal = Leader("pg-x-2", epoch: 1);
