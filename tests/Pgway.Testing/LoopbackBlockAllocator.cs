@@ -29,10 +29,16 @@ internal sealed class LoopbackBlockAllocator
 
     /// <summary>
     /// The allocator shared by everything in this process, so that test classes running in parallel
-    /// never pick the same block. Its lock files are per OS user, under the temp directory.
+    /// never pick the same block. Its lock files are per OS user, under <c>/tmp</c> whatever <c>TMPDIR</c>
+    /// says: the addresses are the machine's, and a test run beside <c>bench/fuzz/differential.sh</c>
+    /// (which points <c>TMPDIR</c> at <c>/dev/shm</c>) took the same blocks when each looked in its own.
     /// </summary>
     public static LoopbackBlockAllocator Shared { get; } =
-        new(Path.Combine(Path.GetTempPath(), $"pgway-testing-{Environment.UserName}", "address-locks"));
+        new(Path.Combine(MachineTempDirectory, $"pgway-testing-{Environment.UserName}", "address-locks"));
+
+    // The system's temp directory, not the process's: the same for every process on the machine. The folder stays
+    // per OS user, as one user cannot lock files another made; runs as two users still meet only at IsInUse.
+    private const string MachineTempDirectory = "/tmp";
 
     /// <summary>Reserves the first free block of <paramref name="size"/> addresses with port 5432 free on each.</summary>
     /// <exception cref="InvalidOperationException">Every block is taken.</exception>

@@ -21,7 +21,7 @@ internal static class SwitchoverCommand
     {
         var cluster = new Option<string>("--cluster") { Description = "The cluster to switch over (pg_cluster)", Required = true };
         var to = new Option<string?>("--to") { Description = "The replica to promote, by instance name (e.g. pg-test-2); default: Patroni's choice, or the healthy replica that replayed the most" };
-        var waitTimeout = new Option<double>("--wait-timeout") { Description = "Seconds to wait for transactions under way on the pooled primary services; past it nothing is switched", DefaultValueFactory = _ => SwitchoverOptions.DefaultWaitTimeout.TotalSeconds };
+        var waitTimeout = new Option<double>("--wait-timeout") { Description = "Seconds to wait for transactions under way on the pooled primary services, past which nothing is switched; also the most it waits for pgway's checks to call the target up", DefaultValueFactory = _ => SwitchoverOptions.DefaultWaitTimeout.TotalSeconds };
         var switchTimeout = new Option<double>("--switch-timeout") { Description = "Seconds Patroni's switchover (or the catch-up and promotion without Patroni) may take", DefaultValueFactory = _ => SwitchoverOptions.DefaultSwitchTimeout.TotalSeconds };
         var endpoint = new AdminEndpointOptions();
         var json = new Option<bool>("--json") { Description = "Print the result as the endpoint sends it" };
@@ -59,7 +59,7 @@ internal static class SwitchoverCommand
             query.Append("&to=").Append(Uri.EscapeDataString(to));
         }
         query.Append(CultureInfo.InvariantCulture, $"&wait_timeout={wait.TotalSeconds}&switch_timeout={limit.TotalSeconds}");
-        var (answer, exitCode) = await AdminActionRequest.PostAsync(context, target, "/switchover", query.ToString(), wait + wait + limit + Slack, cancellationToken);
+        var (answer, exitCode) = await AdminActionRequest.PostAsync(context, target, "/switchover", query.ToString(), RequestTimeout(wait, limit), cancellationToken);
         if (answer is null)
         {
             return exitCode;
@@ -90,6 +90,11 @@ internal static class SwitchoverCommand
         }
         return result.Succeeded ? 0 : 1;
     }
+
+    // HttpClient takes no finite timeout past int.MaxValue milliseconds (24.8 days); the endpoint bounds each
+    // value on its own and refuses what it cannot wait for, so a longer sum needs no client bound at all.
+    internal static TimeSpan RequestTimeout(TimeSpan wait, TimeSpan limit) =>
+        (wait + wait + limit + Slack) is var total && total.TotalMilliseconds < int.MaxValue ? total : Timeout.InfiniteTimeSpan;
 
     private static void Print(CliContext context, SwitchoverResult result)
     {

@@ -58,15 +58,18 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
         Members.FirstOrDefault(m => m.Service.FullName == service && m.Member.Name == member);
 
     /// <summary>
-    /// The longest <paramref name="member"/>'s checks can go on calling it down once it passes them: a down member
-    /// is checked again after <c>downinter</c>, then <c>rise − 1</c> more passes at <c>fastinter</c> bring it up,
-    /// the last of them within its deadline. Patroni's own view leads pgway's (and HAProxy's) by this much.
+    /// How long <paramref name="member"/>'s checks can go on calling it down once it answers them healthily: the
+    /// check under way when it turned healthy may still fail (within a down member's deadline); the next comes
+    /// <c>downinter</c> later, then <c>rise − 1</c> more passes at <c>fastinter</c> bring it up. A healthy member
+    /// answers in milliseconds, so one more deadline covers the passes. Patroni's own view leads pgway's (and
+    /// HAProxy's) by up to this much.
     /// </summary>
     public TimeSpan RiseTime(MemberHealth member)
     {
         ArgumentNullException.ThrowIfNull(member);
         var server = member.Service.Options;
-        return server.DownInter + ((server.Rise - 1) * server.FastInter) + options.Timeouts.For(server.FastInter).Total;
+        return options.Timeouts.For(server.DownInter).Total + server.DownInter + ((server.Rise - 1) * server.FastInter)
+            + options.Timeouts.For(server.FastInter).Total;
     }
 
     /// <summary>The latest state changes, oldest first.</summary>

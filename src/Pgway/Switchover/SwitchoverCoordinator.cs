@@ -67,6 +67,7 @@ internal sealed partial class SwitchoverCoordinator(ISwitchoverHost host, TimePr
         {
             error = "cancelled (pgway is stopping)";
         }
+        error ??= PrimaryMovedSince(clusterName, candidateName, primary);
         if (error is not null)
         {
             LogRefused(logger, clusterName, error);
@@ -150,6 +151,20 @@ internal sealed partial class SwitchoverCoordinator(ISwitchoverHost host, TimePr
         return (cluster, primary, candidate);
     }
 
+    // While the switchover waited for pgway's checks, the primary may have moved (a failover, patronictl, another
+    // node's pgway): switching over from the one validated would ask Patroni to move a leader it no longer has, or,
+    // without Patroni, fence an instance that is no longer the primary.
+    private string? PrimaryMovedSince(string clusterName, string? candidateName, Instance primary)
+    {
+        if (Validate(clusterName, candidateName, out var error) is not { } now)
+        {
+            return error;
+        }
+        return now.Primary.Name == primary.Name
+            ? null
+            : $"the primary of {clusterName} moved from {primary.Name} to {now.Primary.Name} while this switchover waited: nothing was switched, ask again";
+    }
+
     /// <summary>Why the candidate (null: every replica) cannot be promoted now; null when it (or one) can.</summary>
     private string? ReplicaProblem(Cluster cluster, Instance primary, Instance? candidate)
     {
@@ -165,34 +180,38 @@ internal sealed partial class SwitchoverCoordinator(ISwitchoverHost host, TimePr
     // pgway's checks follow a member's health by a rise count, as HAProxy's do: just after a replica became
     // healthy (a restart, the switchover before) Patroni already calls it healthy while they still call it down.
     // A switchover asked for then waits for them to agree, no longer than they can take (nor than the wait
-    // timeout), rather than refuse it; nothing is held meanwhile. A fenced candidate is refused at once.
+    // timeout), rather than refuse it; nothing is held meanwhile. A target that cannot rise (fenced, or nothing
+    // here checks it) is refused at once, also when it is fenced during the wait.
     private async Task<string?> AwaitHealthyReplicaAsync(Cluster cluster, Instance primary, Instance? candidate, TimeSpan limit, SwitchoverSteps steps, CancellationToken cancellationToken)
     {
-        if (ReplicaProblem(cluster, primary, candidate) is not { } problem)
+        if (ReplicaProblem(cluster, primary, candidate) is null)
         {
             return null;
         }
-        var riseTime = candidate is not null
-            ? host.RiseTime(cluster, candidate)
-            : cluster.Instances.Where(i => i != primary).Select(i => host.RiseTime(cluster, i)).DefaultIfEmpty(TimeSpan.Zero).Max();
+        var riseTime = RiseTime(cluster, primary, candidate);
         var within = riseTime < limit ? riseTime : limit;
-        if (within <= TimeSpan.Zero)
-        {
-            return problem;
-        }
         var started = time.GetTimestamp();
-        while (time.GetElapsedTime(started) < within)
+        var waited = false;
+        while (within - time.GetElapsedTime(started) is var left && left > TimeSpan.Zero && RiseTime(cluster, primary, candidate) > TimeSpan.Zero)
         {
-            await Task.Delay(HealthPollInterval, time, cancellationToken);
-            if (ReplicaProblem(cluster, primary, candidate) is not { } still)
+            await Task.Delay(left < HealthPollInterval ? left : HealthPollInterval, time, cancellationToken);
+            waited = true;
+            if (ReplicaProblem(cluster, primary, candidate) is null)
             {
                 steps.Add("checks", $"{candidate?.Name ?? "a replica"} came up in pgway's checks (they follow Patroni's by their rise count)");
                 return null;
             }
-            problem = still;
         }
-        return string.Create(CultureInfo.InvariantCulture, $"{problem} (still, after waiting {within.TotalSeconds:0.#} s for pgway's checks)");
+        var problem = ReplicaProblem(cluster, primary, candidate);
+        return problem is not null && waited
+            ? string.Create(CultureInfo.InvariantCulture, $"{problem} (still, after waiting {time.GetElapsedTime(started).TotalSeconds:0.#} s for pgway's checks)")
+            : problem;
     }
+
+    // How long pgway's checks may still call the candidate (null: the replica soonest up) down; zero when it cannot rise.
+    private TimeSpan RiseTime(Cluster cluster, Instance primary, Instance? candidate) => candidate is not null
+        ? host.RiseTime(cluster, candidate)
+        : cluster.Instances.Where(i => i != primary).Select(i => host.RiseTime(cluster, i)).DefaultIfEmpty(TimeSpan.Zero).Max();
 
     // Until no held service has a transaction under way; past the timeout, the switchover is aborted.
     private async Task DrainAsync(IReadOnlyList<ISwitchoverPause> pauses, TimeSpan timeout, SwitchoverSteps steps, CancellationToken cancellationToken)

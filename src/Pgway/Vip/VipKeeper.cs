@@ -170,17 +170,19 @@ internal sealed partial class VipKeeper
         if (!signal.Leaderless)
         {
             leaderless = null;
+            vacancy = null;
+            return verdict;
         }
-        else if (leaderless is not { } known || known.Epoch != signal.LeaderEpoch)
+        if (leaderless is not { } known || known.Epoch != signal.LeaderEpoch)
         {
-            leaderless = (now, signal.LeaderEpoch);
+            leaderless = known = (now, signal.LeaderEpoch);
         }
-        if (!signal.Leaderless || presentHere || device is null || stopReason is not null)
+        if (presentHere || device is null || stopReason is not null)
         {
             vacancy = null;
             return verdict;
         }
-        var refresh = now - leaderless!.Value.Since < options.VacancyFastFor ? options.VacancyRefresh : options.VacancySlowRefresh;
+        var refresh = now - known.Since < options.VacancyFastFor ? options.VacancyRefresh : options.VacancySlowRefresh;
         if (vacancy is not { } seen || seen.Epoch != signal.LeaderEpoch || now - seen.At >= refresh)
         {
             var probe = announcer.Probe(vip, device, options.ProbeWindow);

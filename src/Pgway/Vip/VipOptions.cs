@@ -43,8 +43,9 @@ internal sealed record VipOptions(TimeSpan ReconcileInterval, int Announcements,
 
     /// <summary>
     /// How long the cluster may go without a leader before the vacancy probes slow to <see cref="VacancySlowRefresh"/>.
-    /// Patroni names the next leader within its TTL (30 s by default) when it can at all; a cluster leaderless for
-    /// longer is down or stopped by hand, and probing it four times a second would only fill the LAN with broadcasts.
+    /// Once the key is gone, Patroni's replicas race for it at their next cycle (<c>loop_wait</c>, 10 s by default,
+    /// plus a <c>retry_timeout</c> at worst); a cluster leaderless for longer is down or stopped by hand, and probing
+    /// it four times a second would only fill the LAN with broadcasts.
     /// A slow probe seldom stands in for the probe before an add (it is older than <see cref="VacancyTrust"/>), so
     /// the leader named at last pays one probe window.
     /// </summary>

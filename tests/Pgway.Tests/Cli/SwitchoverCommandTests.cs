@@ -1,3 +1,4 @@
+using Pgway.Cli.Commands;
 using Pgway.Admin;
 using Pgway.Model;
 using Pgway.Switchover;
@@ -87,6 +88,17 @@ public sealed class SwitchoverCommandTests
 
         Assert.Equal(1, code);
         Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(10, 60, 110)] // both waits (the target's checks, the transactions), the switch, and 30 s more
+    [InlineData(1e9, 60, -1)] // past what HttpClient can time: no client bound, the endpoint refuses what it cannot wait for
+    public void RequestTimeout_CoversBothWaitsAndTheSwitch(double wait, double limit, double expectedSeconds)
+    {
+        var timeout = SwitchoverCommand.RequestTimeout(TimeSpan.FromSeconds(wait), TimeSpan.FromSeconds(limit));
+
+        Assert.Equal(expectedSeconds < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(expectedSeconds), timeout);
+        _ = new HttpClient { Timeout = timeout };
     }
 
     [Fact]

@@ -1,7 +1,9 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Pgway.Model;
 using Pgway.Switchover;
+using Pgway.Tests.Testing;
 
 namespace Pgway.Tests.Switchover;
 
@@ -49,7 +51,8 @@ public sealed class SwitchoverCoordinatorTests
     {
         public string? Primary { get; set; } = "pg-test-1";
 
-        public Dictionary<string, string> Unhealthy { get; } = [];
+        // Concurrent: a test changes them while a switchover's wait reads them.
+        public ConcurrentDictionary<string, string> Unhealthy { get; } = new();
 
         public List<string> Followed { get; } = [];
 
@@ -63,7 +66,7 @@ public sealed class SwitchoverCoordinatorTests
             return Primary;
         }
 
-        public Dictionary<string, TimeSpan> RiseTimes { get; } = [];
+        public ConcurrentDictionary<string, TimeSpan> RiseTimes { get; } = new();
 
         public string? ReplicaProblem(Cluster cluster, Instance member) => Unhealthy.GetValueOrDefault(member.Name);
 
@@ -77,6 +80,8 @@ public sealed class SwitchoverCoordinatorTests
 
         public void Record(string cluster, string message) => Events.Add(message);
     }
+
+    private static readonly DateTimeOffset Start = new(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
 
     private static Instance Named(string name) => Topology.Clusters[0].Instances.Single(i => i.Name == name);
 
@@ -145,19 +150,29 @@ public sealed class SwitchoverCoordinatorTests
         Assert.Equal(2, host.Events.Count);
     }
 
-    // Advances fake time in steps of 100 ms until the switchover ends, calling upAt's action once that much time has passed.
-    private static async Task<SwitchoverResult> RunInFakeTimeAsync(FakeTimeProvider time, Task<SwitchoverResult> running, TimeSpan? upAt = null, Action? up = null)
+    // Moves the clock to each timer the switchover starts, once it has started it (so never past a check it has
+    // yet to make), until the switchover ends; runs `at` once the clock has reached its time.
+    private static async Task<SwitchoverResult> RunInStepsAsync(SleepWatchingTimeProvider time, Task<SwitchoverResult> running, (TimeSpan After, Action Act)? at = null)
     {
-        var started = time.GetTimestamp();
+        var started = time.GetUtcNow();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (!running.IsCompleted)
         {
-            if (upAt is { } due && time.GetElapsedTime(started) >= due && up is not null)
+            var now = time.GetUtcNow();
+            if (at is { } due && now - started >= due.After)
             {
-                up();
-                up = null;
+                due.Act();
+                at = null;
             }
-            time.Advance(TimeSpan.FromMilliseconds(100));
-            await Task.Yield();
+            if (time.EarliestDueAfter(now) is { } next)
+            {
+                time.Advance(next - now);
+            }
+            else
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the switchover neither ended nor started a timer within 30 s");
+                await Task.Delay(1);
+            }
         }
         return await running;
     }
@@ -165,7 +180,7 @@ public sealed class SwitchoverCoordinatorTests
     [Fact]
     public async Task Switchover_TargetStillRisingInPgwaysChecks_WaitsForThemThenSwitches()
     {
-        var time = new FakeTimeProvider();
+        var time = new SleepWatchingTimeProvider(Start);
         var pause = new FakePause("pg-test-primary");
         var method = Succeeds();
         var host = new FakeHost(method, pause);
@@ -174,30 +189,31 @@ public sealed class SwitchoverCoordinatorTests
 
         var running = Coordinator(host, time).SwitchoverAsync("pg-test", "pg-test-2", SwitchoverOptions.Default, CancellationToken.None);
         Assert.False(running.IsCompleted);
-        var result = await RunInFakeTimeAsync(time, running, TimeSpan.FromSeconds(3), () => host.Unhealthy.Remove("pg-test-2"));
+        var result = await RunInStepsAsync(time, running, (TimeSpan.FromSeconds(3), () => host.Unhealthy.TryRemove("pg-test-2", out _)));
 
         Assert.True(result.Succeeded, result.Error);
         Assert.Equal("pg-test-2", result.NewPrimary);
         Assert.Equal(["validate", "checks", "pause", "drain", "route", "resume"], result.Steps.Select(s => s.Name));
+        Assert.Equal(3100, result.Steps[1].Took); // seen at the first look after it came up
         Assert.Equal(1, method.Runs);
     }
 
     [Fact]
     public async Task Switchover_TargetStaysDownInPgwaysChecks_RefusedAfterTheWaitTimeoutNothingHeld()
     {
-        var time = new FakeTimeProvider();
+        var time = new SleepWatchingTimeProvider(Start);
         var pause = new FakePause("pg-test-primary");
         var method = Succeeds();
         var host = new FakeHost(method, pause);
         host.Unhealthy["pg-test-2"] = "down in every service that checks it (pg-test-replica DOWN)";
         host.RiseTimes["pg-test-2"] = TimeSpan.FromSeconds(10);
 
-        var running = Coordinator(host, time).SwitchoverAsync("pg-test", "pg-test-2", new SwitchoverOptions(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5)), CancellationToken.None);
-        Assert.False(running.IsCompleted);
-        var result = await RunInFakeTimeAsync(time, running);
+        var running = Coordinator(host, time).SwitchoverAsync("pg-test", "pg-test-2", new SwitchoverOptions(TimeSpan.FromMilliseconds(2050), TimeSpan.FromSeconds(5)), CancellationToken.None);
+        var result = await RunInStepsAsync(time, running);
 
         Assert.False(result.Succeeded);
-        Assert.Equal("pg-test-2 is not a healthy replica: down in every service that checks it (pg-test-replica DOWN) (still, after waiting 2 s for pgway's checks)", result.Error);
+        Assert.Equal("pg-test-2 is not a healthy replica: down in every service that checks it (pg-test-replica DOWN) (still, after waiting 2.1 s for pgway's checks)", result.Error);
+        Assert.Equal(2050, result.TotalMilliseconds); // the last look comes at the limit, not a poll interval past it
         Assert.Equal(["validate"], result.Steps.Select(s => s.Name));
         Assert.Empty(pause.Calls);
         Assert.Equal(0, method.Runs);
@@ -205,18 +221,36 @@ public sealed class SwitchoverCoordinatorTests
     }
 
     [Fact]
-    public async Task Switchover_AnyReplicaWhileNoneIsUpInPgwaysChecks_WaitsForOneWithinItsRiseTime()
+    public async Task Switchover_TargetFencedDuringTheWait_RefusedAtTheNextLook()
     {
-        var time = new FakeTimeProvider();
+        var time = new SleepWatchingTimeProvider(Start);
+        var host = new FakeHost(Succeeds());
+        host.Unhealthy["pg-test-2"] = "down";
+        host.RiseTimes["pg-test-2"] = TimeSpan.FromSeconds(10);
+
+        var result = await RunInStepsAsync(time, Coordinator(host, time).SwitchoverAsync("pg-test", "pg-test-2", SwitchoverOptions.Default, CancellationToken.None),
+            (TimeSpan.FromSeconds(1), () =>
+            {
+                host.Unhealthy["pg-test-2"] = "it is fenced (by hand)";
+                host.RiseTimes["pg-test-2"] = TimeSpan.Zero;
+            }));
+
+        Assert.Equal("pg-test-2 is not a healthy replica: it is fenced (by hand) (still, after waiting 1.1 s for pgway's checks)", result.Error);
+    }
+
+    [Fact]
+    public async Task Switchover_AnyReplicaWhileNoneIsUpInPgwaysChecks_WaitsForOneWithinTheLongestRiseTime()
+    {
+        var time = new SleepWatchingTimeProvider(Start);
         var host = new FakeHost(Succeeds());
         host.Unhealthy["pg-test-2"] = host.Unhealthy["pg-test-3"] = "down";
         host.RiseTimes["pg-test-2"] = TimeSpan.FromSeconds(4);
         host.RiseTimes["pg-test-3"] = TimeSpan.FromSeconds(7);
 
-        var up = await RunInFakeTimeAsync(time, Coordinator(host, time).SwitchoverAsync("pg-test", null, SwitchoverOptions.Default, CancellationToken.None),
-            TimeSpan.FromSeconds(5), () => host.Unhealthy.Remove("pg-test-3"));
+        var up = await RunInStepsAsync(time, Coordinator(host, time).SwitchoverAsync("pg-test", null, SwitchoverOptions.Default, CancellationToken.None),
+            (TimeSpan.FromSeconds(5), () => host.Unhealthy.TryRemove("pg-test-3", out _)));
         host.Unhealthy["pg-test-3"] = "down";
-        var never = await RunInFakeTimeAsync(time, Coordinator(host, time).SwitchoverAsync("pg-test", null, SwitchoverOptions.Default, CancellationToken.None));
+        var never = await RunInStepsAsync(time, Coordinator(host, time).SwitchoverAsync("pg-test", null, SwitchoverOptions.Default, CancellationToken.None));
 
         Assert.True(up.Succeeded, up.Error);
         Assert.Equal("cluster pg-test has no healthy replica to switch over to (still, after waiting 7 s for pgway's checks)", never.Error);
@@ -226,7 +260,7 @@ public sealed class SwitchoverCoordinatorTests
     public async Task Switchover_TargetThatCannotRise_RefusedAtOnce()
     {
         // A fenced member (or one nothing here checks) has no rise time: waiting cannot help.
-        var time = new FakeTimeProvider();
+        var time = new SleepWatchingTimeProvider(Start);
         var host = new FakeHost(Succeeds());
         host.Unhealthy["pg-test-2"] = "it is fenced (switchover of pg-test)";
 
@@ -234,6 +268,28 @@ public sealed class SwitchoverCoordinatorTests
 
         Assert.True(running.IsCompleted);
         Assert.Equal("pg-test-2 is not a healthy replica: it is fenced (switchover of pg-test)", (await running).Error);
+    }
+
+    [Fact]
+    public async Task Switchover_PrimaryMovedWhileWaitingForTheChecks_RefusedNothingHeld()
+    {
+        var time = new SleepWatchingTimeProvider(Start);
+        var pause = new FakePause("pg-test-primary");
+        var method = Succeeds();
+        var host = new FakeHost(method, pause);
+        host.Unhealthy["pg-test-2"] = "down";
+        host.RiseTimes["pg-test-2"] = TimeSpan.FromSeconds(10);
+
+        var result = await RunInStepsAsync(time, Coordinator(host, time).SwitchoverAsync("pg-test", "pg-test-2", SwitchoverOptions.Default, CancellationToken.None),
+            (TimeSpan.FromSeconds(2), () =>
+            {
+                host.Primary = "pg-test-3";
+                host.Unhealthy.TryRemove("pg-test-2", out _);
+            }));
+
+        Assert.Equal("the primary of pg-test moved from pg-test-1 to pg-test-3 while this switchover waited: nothing was switched, ask again", result.Error);
+        Assert.Empty(pause.Calls);
+        Assert.Equal(0, method.Runs);
     }
 
     [Fact]

@@ -33,6 +33,10 @@ internal sealed class SleepWatchingTimeProvider(DateTimeOffset start) : FakeTime
     /// <summary>Some timer was started to fall due at exactly <paramref name="due"/>.</summary>
     public bool HasTimerDueAt(DateTimeOffset due) => dues.Contains(due);
 
+    /// <summary>The earliest due time of a timer started so far that falls due after <paramref name="time"/>; null when there is none.</summary>
+    public DateTimeOffset? EarliestDueAfter(DateTimeOffset time) =>
+        dues.Where(due => due > time).Select(due => (DateTimeOffset?)due).DefaultIfEmpty(null).Min();
+
     /// <summary>Waits (on real time, at most 30 s) until some timer was started to fall due at <paramref name="due"/>.</summary>
     public async Task WaitForTimerDueAtAsync(DateTimeOffset due)
     {
