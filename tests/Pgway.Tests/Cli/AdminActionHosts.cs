@@ -13,7 +13,25 @@ namespace Pgway.Tests.Cli;
 internal static class AdminActionHosts
 {
     /// <summary>Where these tests' endpoints write their token, as serve does (one file per address and port), for the commands' --runtime-dir.</summary>
-    public static readonly string RuntimeDirectory = Path.Combine(Path.GetTempPath(), $"pgway-cli-tests-{Environment.ProcessId}");
+    public static readonly string RuntimeDirectory = CreateRemovedAtExit();
+
+    // One directory for the whole test process, removed as it ends (every run left one behind before).
+    private static string CreateRemovedAtExit()
+    {
+        var path = Directory.CreateTempSubdirectory("pgway-cli-tests-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort at exit: a leftover temp directory of token files harms nothing.
+            }
+        };
+        return path;
+    }
 
     /// <summary>An admin endpoint on loopback whose actions are <paramref name="sources"/>', its token written to <see cref="RuntimeDirectory"/>.</summary>
     public static async Task<(AdminEndpoint Endpoint, int Port)> StartEndpointAsync(AdminSources sources, AdminCredentials? credentials = null)
