@@ -67,9 +67,16 @@ internal sealed class DaemonProcess : IDisposable
         startInfo.Environment["HOME"] = command.WorkingDirectory;
         var process = Process.Start(startInfo)
             ?? throw new InvalidOperationException($"Could not start {command.Program}.");
-        File.WriteAllText(command.PidFilePath, string.Create(CultureInfo.InvariantCulture, $"{process.Id}\n{command.IdentifyingArgument}\n"));
+        WritePidFile(command.PidFilePath, process.Id, command.IdentifyingArgument);
         return new DaemonProcess(process, command);
     }
+
+    /// <summary>
+    /// Writes the PID file <see cref="KillFromPidFile"/> reads: the PID, then an argument of the process's command line
+    /// that tells it from another program given the same PID later.
+    /// </summary>
+    public static void WritePidFile(string path, int pid, string identifyingArgument) =>
+        File.WriteAllText(path, string.Create(CultureInfo.InvariantCulture, $"{pid}\n{identifyingArgument}\n"));
 
     /// <summary>Asks the daemon to shut down (SIGTERM). False if it is no longer running.</summary>
     public bool Terminate() => IsRunning && NativeMethods.SendSignal(Pid, NativeMethods.SigTerm) == 0;

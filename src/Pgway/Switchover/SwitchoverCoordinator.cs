@@ -208,7 +208,7 @@ internal sealed partial class SwitchoverCoordinator(ISwitchoverHost host, TimePr
             : problem;
     }
 
-    // How long pgway's checks may still call the candidate (null: the replica soonest up) down; zero when it cannot rise.
+    // How long pgway's checks may still call the candidate (null: any replica, so the longest of theirs) down; zero when it cannot rise.
     private TimeSpan RiseTime(Cluster cluster, Instance primary, Instance? candidate) => candidate is not null
         ? host.RiseTime(cluster, candidate)
         : cluster.Instances.Where(i => i != primary).Select(i => host.RiseTime(cluster, i)).DefaultIfEmpty(TimeSpan.Zero).Max();

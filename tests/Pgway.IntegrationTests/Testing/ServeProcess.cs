@@ -75,7 +75,7 @@ internal sealed class ServeProcess : IAsyncDisposable
     private void RecordPid(string dll)
     {
         var pidFile = Path.Combine(Directory.CreateDirectory(Path.Combine(directory.FullPath, "process")).FullName, "pgway.pid");
-        File.WriteAllText(pidFile, string.Create(CultureInfo.InvariantCulture, $"{process.Id}\n{dll}\n"));
+        DaemonProcess.WritePidFile(pidFile, process.Id, dll);
         reaperKey = string.Create(CultureInfo.InvariantCulture, $"pgway serve {process.Id}");
         ExitReaper.Track(reaperKey, () => DaemonProcess.KillFromPidFile(pidFile));
     }
